@@ -1,0 +1,303 @@
+"""Per-process fan-out. One store subscription per active room, never per socket; each update is
+encoded once per role per process and offered to every local socket without awaiting any of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import protocol as p
+from .results import compute
+from .rooms import RoomState
+from .store import RoomStore
+from .store.base import ENDED, PROGRESS, STATE
+from .views import build_view, changed_sections
+
+log = logging.getLogger("hearth.hub")
+
+ROLES = ("facilitator", "display", "participant")
+PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
+HEARTBEAT_SECONDS = 5.0
+PRESENCE_STALE_MS = 30_000
+PAUSE_WINDOW_MS = 5 * 60_000
+
+
+class Connection(Protocol):
+    role: str
+
+    def offer(self, text: str) -> bool:
+        """Queue a frame without waiting; False if the socket was dropped for falling behind."""
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class RoomChannel:
+    code: str
+    state: RoomState | None = None
+    sockets: dict[str, set[Connection]] = field(default_factory=lambda: {r: set() for r in ROLES})
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    role_version: dict[str, int] = field(default_factory=dict)
+    progress_dirty: bool = False
+    progress_task: asyncio.Task[None] | None = None
+    publish_progress_pending: bool = False
+    presence_pending: bool = False
+
+    def count(self, role: str | None = None) -> int:
+        if role:
+            return len(self.sockets[role])
+        return sum(len(s) for s in self.sockets.values())
+
+
+class Hub:
+    def __init__(
+        self,
+        store: RoomStore,
+        process_id: str,
+        join_url: Callable[[str], str],
+        qr_svg: Callable[[str], str],
+        room_ttl: int,
+    ) -> None:
+        self.store = store
+        self.process_id = process_id
+        self.join_url = join_url
+        self.qr_svg = qr_svg
+        self.room_ttl = room_ttl
+        self.rooms: dict[str, RoomChannel] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
+
+    async def stop(self) -> None:
+        if self._heartbeat:
+            self._heartbeat.cancel()
+        for room in list(self.rooms.values()):
+            if room.progress_task:
+                room.progress_task.cancel()
+
+    # -- membership --------------------------------------------------------------------------
+
+    async def attach(self, code: str, conn: Connection) -> RoomChannel | None:
+        """Add a socket to its room, subscribing and loading the room on first use."""
+        lock = self._locks.setdefault(code, asyncio.Lock())
+        async with lock:
+            room = self.rooms.get(code)
+            if room is None:
+                room = RoomChannel(code)
+                self.rooms[code] = room
+                await self.store.subscribe(code, lambda payload: self._on_publication(code, payload))
+                doc = await self.store.load(code)
+                if doc is None:
+                    await self._forget(room)
+                    return None
+                self._set_state(room, RoomState.model_validate_json(doc), broadcast=False)
+            room.sockets[conn.role].add(conn)
+        if conn.role == "participant":
+            self._presence_changed(room)
+        return room
+
+    async def detach(self, code: str, conn: Connection) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        room.sockets[conn.role].discard(conn)
+        if conn.role == "participant":
+            self._presence_changed(room)
+        if room.count() == 0:
+            lock = self._locks.setdefault(code, asyncio.Lock())
+            async with lock:
+                if room.count() == 0 and self.rooms.get(code) is room:
+                    await self._forget(room)
+
+    async def _forget(self, room: RoomChannel) -> None:
+        self.rooms.pop(room.code, None)
+        self._locks.pop(room.code, None)
+        if room.progress_task:
+            room.progress_task.cancel()
+        await self.store.unsubscribe(room.code)
+
+    # -- state and views ---------------------------------------------------------------------
+
+    def state(self, code: str) -> RoomState | None:
+        room = self.rooms.get(code)
+        return room.state if room else None
+
+    def local_commit(self, state: RoomState) -> None:
+        """Apply a state this process just committed, without waiting for its own echo."""
+        room = self.rooms.get(state.code)
+        if room is not None:
+            self._set_state(room, state, broadcast=True)
+
+    def _on_publication(self, code: str, payload: bytes) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        tag, body = payload[:1], payload[1:]
+        if tag == STATE:
+            self._set_state(room, RoomState.model_validate_json(body), broadcast=True)
+        elif tag == PROGRESS:
+            if body.decode() != self.process_id:
+                self._progress_changed(room, publish=False)
+        elif tag == ENDED:
+            receipt = p.Receipt.model_validate_json(body) if body else None
+            self.end_locally(code, "ended", receipt)
+
+    def _set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
+        if room.state is not None and state.version <= room.state.version:
+            return  # our own echo, or an older publication overtaken by a snapshot
+        previous_live = room.state.live.id if room.state and room.state.live else None
+        room.state = state
+        join_url, qr = self.join_url(state.code), self.qr_svg(state.code)
+        now = now_ms()
+        for role in ROLES:
+            view = build_view(state, role, join_url, qr)
+            changes = changed_sections(room.views.get(role), view)
+            room.views[role] = view
+            if not changes and role in room.role_version:
+                continue
+            base = room.role_version.get(role, 0)
+            room.role_version[role] = state.version
+            if broadcast and room.sockets[role]:
+                update = p.Update(version=state.version, base=base, now=now, changes=changes)
+                self._fan_out(room.sockets[role], update.model_dump_json())
+        live_id = state.live.id if state.live else None
+        if live_id != previous_live or broadcast:
+            self._progress_changed(room, publish=False)
+
+    @staticmethod
+    def _fan_out(sockets: set[Connection], text: str) -> None:
+        for conn in list(sockets):
+            conn.offer(text)
+
+    def snapshot(self, code: str, role: str, you: p.You | None = None) -> str | None:
+        room = self.rooms.get(code)
+        if room is None or room.state is None:
+            return None
+        view = p.View.model_validate(room.views[role])
+        message = p.Snapshot(version=room.role_version[role], now=now_ms(), view=view, you=you)
+        return message.model_dump_json()
+
+    # -- progress: facilitator-only counts -------------------------------------------------
+
+    def answers_changed(self, code: str) -> None:
+        room = self.rooms.get(code)
+        if room is not None:
+            self._progress_changed(room, publish=True)
+
+    def _presence_changed(self, room: RoomChannel) -> None:
+        if not room.presence_pending:
+            room.presence_pending = True
+            asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, self._spawn_presence, room)
+
+    def _spawn_presence(self, room: RoomChannel) -> None:
+        task = asyncio.create_task(self._write_presence(room))
+        task.add_done_callback(_log_failure)
+
+    async def _write_presence(self, room: RoomChannel) -> None:
+        room.presence_pending = False
+        count = room.count("participant")
+        await self.store.set_presence(room.code, self.process_id, count, now_ms(), self.room_ttl)
+        self._progress_changed(room, publish=True)
+
+    def _progress_changed(self, room: RoomChannel, publish: bool) -> None:
+        if publish and not room.publish_progress_pending:
+            room.publish_progress_pending = True
+            asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, self._spawn_publish, room)
+        room.progress_dirty = True
+        if room.sockets["facilitator"] and (room.progress_task is None or room.progress_task.done()):
+            room.progress_task = asyncio.create_task(self._send_progress(room))
+
+    def _spawn_publish(self, room: RoomChannel) -> None:
+        room.publish_progress_pending = False
+        task = asyncio.create_task(self.store.publish(room.code, PROGRESS + self.process_id.encode()))
+        task.add_done_callback(_log_failure)
+
+    async def progress(self, room: RoomChannel) -> p.Progress:
+        state, now = room.state, now_ms()
+        live = state.live if state else None
+        answered, preview = 0, None
+        if state is not None and live is not None:
+            answered = await self.store.answered(room.code, live.id)
+            if live.status != "revealed" and answered >= state.k:
+                tally = await self.store.tally(room.code, live.id)
+                preview = compute(live.activity, tally, state.k, split=state.split and state.tracks)
+        return p.Progress(
+            connected=await self.store.connected(room.code, now - PRESENCE_STALE_MS),
+            answered=answered,
+            pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
+            preview=preview,
+        )
+
+    async def _send_progress(self, room: RoomChannel) -> None:
+        try:
+            while room.progress_dirty and room.sockets["facilitator"]:
+                room.progress_dirty = False
+                message = await self.progress(room)
+                self._fan_out(room.sockets["facilitator"], message.model_dump_json())
+                await asyncio.sleep(PROGRESS_INTERVAL)
+        except Exception:
+            log.exception("progress update failed")
+
+    # -- ending ------------------------------------------------------------------------------
+
+    def end_locally(self, code: str, reason: str, receipt: p.Receipt | None) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        plain = p.Ended(reason=reason).model_dump_json()  # type: ignore[arg-type]
+        with_receipt = p.Ended(reason=reason, receipt=receipt).model_dump_json()  # type: ignore[arg-type]
+        for role, sockets in room.sockets.items():
+            for conn in list(sockets):
+                conn.offer(with_receipt if role == "facilitator" else plain)
+                conn.close(1000, "session ended")
+
+    def shutdown(self) -> None:
+        """Tell every local socket to reconnect (to another process) before this one exits."""
+        text = p.Reconnect(after_ms=250).model_dump_json()
+        for room in list(self.rooms.values()):
+            for sockets in room.sockets.values():
+                for conn in list(sockets):
+                    conn.offer(text)
+                    conn.close(1012, "restarting")
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            for room in list(self.rooms.values()):
+                try:
+                    await self._beat(room)
+                except Exception as exc:
+                    log.warning("heartbeat failed: %s", type(exc).__name__)
+
+    async def _beat(self, room: RoomChannel) -> None:
+        doc = await self.store.load(room.code)
+        if doc is None:
+            self.end_locally(room.code, "lost", None)
+            return
+        state = RoomState.model_validate_json(doc)
+        if room.state is None or state.epoch != room.state.epoch:
+            self.end_locally(room.code, "lost", None)
+            return
+        self._set_state(room, state, broadcast=True)  # catches up a missed publication
+        if room.count("participant"):
+            await self.store.set_presence(
+                room.code, self.process_id, room.count("participant"), now_ms(), self.room_ttl
+            )
+        self._progress_changed(room, publish=False)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("background store write failed: %s", type(task.exception()).__name__)
+

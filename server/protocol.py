@@ -1,0 +1,332 @@
+"""The wire protocol: every message type, in one place.
+
+Client-to-server and server-to-client messages are pydantic models joined in two discriminated
+unions on "type", each validated by one TypeAdapter. docs/protocol.md is generated from here
+(`python -m server.protocol_doc`) and a test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .activities import Activity, AnswerValue, Track
+from .results import Results
+
+Role = Literal["facilitator", "display", "participant"]
+RequestId = Annotated[int, Field(ge=0, le=2**31)]
+Secret = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- client to server ------------------------------------------------------------------------
+
+
+class Hello(Message):
+    """First message on every socket: who is connecting, with the credential for that role."""
+
+    type: Literal["hello"]
+    role: Role
+    code: Annotated[str, Field(min_length=1, max_length=12)]
+    credential: Secret | None = Field(
+        default=None, description="Facilitator or display credential; a participant's token."
+    )
+    epoch: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="The room epoch the client last saw, to notice a lost room."
+    )
+
+
+class Sync(Message):
+    """Ask for a full snapshot (after a version gap)."""
+
+    type: Literal["sync"]
+
+
+class Ping(Message):
+    """Clock sync: answered with pong carrying the server's time."""
+
+    type: Literal["ping"]
+    t: float
+
+
+class Answer(Message):
+    """A participant's answer; resent with the same ballot until acknowledged, counted once."""
+
+    type: Literal["answer"]
+    id: RequestId
+    activity: Annotated[str, Field(max_length=16)]
+    ballot: Secret = Field(description="Random per activity, made on the phone; lets it change.")
+    value: AnswerValue
+
+
+class PauseSignal(Message):
+    """'I need a pause', anonymous and withdrawable; only the facilitator sees a count."""
+
+    type: Literal["pause"]
+    on: bool
+
+
+class ChooseTrack(Message):
+    """Optionally say which side of the betrayal one is on."""
+
+    type: Literal["track"]
+    track: Track
+
+
+class Leave(Message):
+    """The participant leaves: their token is forgotten by the room."""
+
+    type: Literal["leave"]
+
+
+class Open(Message):
+    """Put an activity live for phones and the display (closes the one before)."""
+
+    type: Literal["open"]
+    id: RequestId
+    activity: Activity
+
+
+class Close(Message):
+    type: Literal["close"]
+    id: RequestId
+
+
+class Reveal(Message):
+    """Close the live activity (if open) and show its thresholded results."""
+
+    type: Literal["reveal"]
+    id: RequestId
+
+
+class Clear(Message):
+    """Take the live activity away; screens return to waiting."""
+
+    type: Literal["clear"]
+    id: RequestId
+
+
+class TimerCommand(Message):
+    type: Literal["timer"]
+    id: RequestId
+    action: Literal["start", "pause", "resume", "extend", "stop"]
+    seconds: int | None = Field(
+        default=None, ge=1, le=3600,
+        description="start: duration (default: the activity's); extend: added (default 60).",
+    )
+
+
+class Screen(Message):
+    """Blank the projector, or bring it back."""
+
+    type: Literal["screen"]
+    id: RequestId
+    blank: bool
+
+
+class Configure(Message):
+    """Room settings the facilitator may change live."""
+
+    type: Literal["configure"]
+    id: RequestId
+    k: int | None = Field(default=None, ge=3, le=50)
+    locked: bool | None = None
+    cap: int | None = Field(default=None, ge=1, le=10000)
+    tracks: bool | None = None
+    split: bool | None = None
+
+
+class Moderate(Message):
+    """Approve or hide one open-text answer in the facilitator's queue."""
+
+    type: Literal["moderate"]
+    id: RequestId
+    item: Annotated[str, Field(max_length=40)]
+    action: Literal["approve", "hide", "pending"]
+
+
+class Release(Message):
+    """Release the approved open-text answers as one shuffled batch."""
+
+    type: Literal["release"]
+    id: RequestId
+
+
+class End(Message):
+    """End the session: every key of the room is deleted and every socket told."""
+
+    type: Literal["end"]
+    id: RequestId
+
+
+FacilitatorCommand = Union[
+    Open, Close, Reveal, Clear, TimerCommand, Screen, Configure, Moderate, Release, End
+]
+ClientMessage = Annotated[
+    Union[
+        Hello, Sync, Ping, Answer, PauseSignal, ChooseTrack, Leave,
+        Open, Close, Reveal, Clear, TimerCommand, Screen, Configure, Moderate, Release, End,
+    ],
+    Field(discriminator="type"),
+]
+client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+
+FACILITATOR_TYPES = frozenset(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in FacilitatorCommand.__args__  # type: ignore[attr-defined]
+)
+PARTICIPANT_TYPES = frozenset({"answer", "pause", "track", "leave"})
+ANY_ROLE_TYPES = frozenset({"sync", "ping"})
+
+
+# -- views: what each role is shown ----------------------------------------------------------
+
+
+class RoomView(Message):
+    code: str
+    epoch: str
+    k: int
+    locked: bool
+    tracks: bool = Field(description="Participants may say which side they are on.")
+    split: bool = Field(description="Results are shown per track.")
+    join_url: str
+    qr_svg: str | None = Field(default=None, description="Display and facilitator only.")
+    cap: int | None = Field(default=None, description="Facilitator only.")
+
+
+class ActivityView(Message):
+    id: str
+    status: Literal["open", "closed", "revealed"]
+    definition: dict[str, Any] = Field(
+        description="The activity as defined; facilitator_notes only for the facilitator."
+    )
+
+
+class TimerView(Message):
+    running: bool
+    duration_ms: int
+    deadline_ms: int | None = Field(description="Server clock; set while running.")
+    remaining_ms: int = Field(description="Remaining when paused or stopped.")
+
+
+class QueueItem(Message):
+    id: str
+    text: str
+    state: Literal["pending", "approved", "hidden"]
+
+
+class ScreenView(Message):
+    blank: bool
+
+
+class View(Message):
+    """The state a role renders. Updates carry only the top-level sections that changed."""
+
+    room: RoomView
+    activity: ActivityView | None
+    timer: TimerView | None
+    results: Results | None = Field(description="Only once revealed, thresholded by k.")
+    texts: list[str] = Field(description="Released open text: a shuffled batch, no times.")
+    screen: ScreenView | None = Field(description="Display and facilitator only.")
+    queue: list[QueueItem] | None = Field(default=None, description="Facilitator only.")
+    history: list[dict[str, Any]] | None = Field(
+        default=None, description="Facilitator only: revealed results this session."
+    )
+
+
+class You(Message):
+    """Per-participant facts, only in that participant's snapshot."""
+
+    answered: bool = Field(description="This phone's answer to the live activity is stored.")
+    track: Track | None
+
+
+# -- server to client ------------------------------------------------------------------------
+
+
+class Welcome(Message):
+    type: Literal["welcome"] = "welcome"
+    role: Role
+    token: str | None = Field(default=None, description="A new participant's token; keep it.")
+
+
+class Snapshot(Message):
+    type: Literal["snapshot"] = "snapshot"
+    version: int
+    now: int = Field(description="Server time, ms since the epoch, for timers.")
+    view: View
+    you: You | None = None
+
+
+class Update(Message):
+    type: Literal["update"] = "update"
+    version: int
+    base: int = Field(description="Apply only on top of this version; otherwise send sync.")
+    now: int
+    changes: dict[str, Any] = Field(description="Top-level View sections that changed.")
+
+
+class Progress(Message):
+    """Facilitator only, at most ten a second: counts, never who."""
+
+    type: Literal["progress"] = "progress"
+    connected: int
+    answered: int
+    pauses: int = Field(description="Pause signals in the last few minutes.")
+    preview: Results | None = Field(description="Thresholded results before reveal.")
+
+
+class Ack(Message):
+    type: Literal["ack"] = "ack"
+    id: int
+    detail: str = ""
+
+
+class ErrorFrame(Message):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    id: int | None = None
+
+
+class Pong(Message):
+    type: Literal["pong"] = "pong"
+    t: float
+    now: int
+
+
+class Receipt(Message):
+    deleted: int = Field(description="Keys deleted.")
+    remaining: int = Field(description="Keys of the room a fresh scan still found (0).")
+    scanned_at: int
+
+
+class Ended(Message):
+    type: Literal["ended"] = "ended"
+    reason: Literal["ended", "expired", "lost"]
+    receipt: Receipt | None = Field(default=None, description="Facilitator only.")
+
+
+class Reconnect(Message):
+    """The server is going away; reconnect (to another process) with the same credentials."""
+
+    type: Literal["reconnect"] = "reconnect"
+    after_ms: int = 0
+
+
+ServerMessage = Annotated[
+    Union[Welcome, Snapshot, Update, Progress, Ack, ErrorFrame, Pong, Ended, Reconnect],
+    Field(discriminator="type"),
+]
+server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
+
+CLIENT_TYPES = tuple(sorted(client_adapter.json_schema()["discriminator"]["mapping"]))
+SERVER_TYPES = tuple(sorted(server_adapter.json_schema()["discriminator"]["mapping"]))
+
+
+def encode(message: Message) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode()

@@ -1,0 +1,220 @@
+"""The room domain, pure: RoomState and apply(state, command) -> new state. No I/O here.
+
+The service reads what a command needs from the store (a tally, the open-text answers) and
+passes it in; the store writes the returned state in one atomic step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import protocol as p
+from .activities import Activity, Grounding, Reflection, accepts_answers
+from .results import Results, clamp_k, compute
+
+_shuffler = secrets.SystemRandom()
+
+
+class CommandError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class State(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimerState(State):
+    running: bool = False
+    duration_ms: int
+    deadline_ms: int | None = None
+    remaining_ms: int
+
+
+class QueuedText(State):
+    id: str
+    text: str
+    state: Literal["pending", "approved", "hidden"] = "pending"
+    released: bool = False
+
+
+class LiveActivity(State):
+    id: str
+    activity: Activity
+    status: Literal["open", "closed", "revealed"] = "open"
+    results: Results | None = None
+    queue: list[QueuedText] = []
+    released: list[str] = []
+
+
+class RoomState(State):
+    code: str
+    epoch: str
+    version: int = 0
+    created_on: str = Field(description="Date only (YYYY-MM-DD): no finer time is kept.")
+    k: int = 5
+    locked: bool = False
+    cap: int = 300
+    tracks: bool = False
+    split: bool = False
+    blank: bool = False
+    facilitator_digest: str
+    display_digest: str
+    next_seq: int = 1
+    live: LiveActivity | None = None
+    timer: TimerState | None = None
+    history: list[dict[str, object]] = []
+
+    @property
+    def accepting(self) -> str | None:
+        """The live activity id while it takes answers: the store checks answers against it."""
+        live = self.live
+        if live and live.status == "open" and accepts_answers(live.activity):
+            return live.id
+        return None
+
+
+def new_room(code: str, facilitator_digest: str, display_digest: str, k: int, cap: int) -> RoomState:
+    return RoomState(
+        code=code,
+        epoch=secrets.token_hex(8),
+        created_on=datetime.now(timezone.utc).date().isoformat(),
+        k=clamp_k(k),
+        cap=cap,
+        facilitator_digest=facilitator_digest,
+        display_digest=display_digest,
+    )
+
+
+def _timer_for(activity: Activity) -> TimerState | None:
+    if isinstance(activity, (Reflection, Grounding)):
+        ms = activity.seconds * 1000
+        return TimerState(duration_ms=ms, remaining_ms=ms)
+    return None
+
+
+def _require_live(state: RoomState) -> LiveActivity:
+    if state.live is None:
+        raise CommandError("no_activity", "No activity is live.")
+    return state.live
+
+
+def apply(
+    state: RoomState,
+    command: p.FacilitatorCommand,
+    now_ms: int,
+    tally: Mapping[str, int] | None = None,
+    texts: Sequence[tuple[str, str]] = (),
+) -> RoomState:
+    """Return the state after a facilitator command. `tally` is needed for reveal; `texts`
+    (item id, text) for close of an open-text activity."""
+    s = state.model_copy(deep=True)
+    match command:
+        case p.Open(activity=activity):
+            s.live = LiveActivity(id=f"a{s.next_seq}", activity=activity)
+            s.next_seq += 1
+            s.timer = _timer_for(activity)
+        case p.Close():
+            live = _require_live(s)
+            if live.status != "open":
+                raise CommandError("not_open", "The activity is already closed.")
+            live.status = "closed"
+            live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
+        case p.Reveal():
+            live = _require_live(s)
+            if live.status == "open":
+                raise CommandError("still_open", "Close the activity before revealing it.")
+            if tally is None:
+                raise CommandError("no_tally", "No tally to reveal.")
+            live.status = "revealed"
+            live.results = compute(live.activity, tally, s.k, split=s.split and s.tracks)
+            s.history.append(
+                {
+                    "id": live.id,
+                    "kind": live.activity.kind,
+                    "title": live.activity.title,
+                    "text": live.activity.text,
+                    "theme": live.activity.theme,
+                    "results": live.results.model_dump(),
+                }
+            )
+        case p.Clear():
+            s.live = None
+            s.timer = None
+        case p.TimerCommand(action=action, seconds=seconds):
+            s.timer = _apply_timer(s.timer, action, seconds, now_ms)
+        case p.Screen(blank=blank):
+            s.blank = blank
+        case p.Configure(k=k, locked=locked, cap=cap, tracks=tracks, split=split):
+            if k is not None:
+                s.k = clamp_k(k)
+            if locked is not None:
+                s.locked = locked
+            if cap is not None:
+                s.cap = cap
+            if tracks is not None:
+                s.tracks = tracks
+            if split is not None:
+                s.split = split
+        case p.Moderate(item=item_id, action=action):
+            live = _require_live(s)
+            item = next((q for q in live.queue if q.id == item_id), None)
+            if item is None:
+                raise CommandError("no_item", "No such answer in the queue.")
+            if item.released:
+                raise CommandError("released", "That answer has already been released.")
+            item.state = action
+        case p.Release():
+            live = _require_live(s)
+            batch = [q for q in live.queue if q.state == "approved" and not q.released]
+            if not batch:
+                raise CommandError("nothing_approved", "Approve answers before releasing them.")
+            texts_out = [q.text for q in batch]
+            _shuffler.shuffle(texts_out)
+            for q in batch:
+                q.released = True
+            live.released = [*live.released, *texts_out]
+        case p.End():
+            raise CommandError("end", "Ending is done by the service, not the domain.")
+    return s
+
+
+def _apply_timer(
+    timer: TimerState | None, action: str, seconds: int | None, now: int
+) -> TimerState | None:
+    if action == "start":
+        if seconds is None and timer is None:
+            raise CommandError("no_duration", "Say how many seconds the timer runs.")
+        duration = seconds * 1000 if seconds is not None else timer.duration_ms  # type: ignore[union-attr]
+        return TimerState(
+            running=True, duration_ms=duration, deadline_ms=now + duration, remaining_ms=duration
+        )
+    ms = (seconds or 60) * 1000
+    if timer is None:
+        raise CommandError("no_timer", "No timer is set.")
+    t = timer.model_copy()
+    if action == "stop":
+        return None
+    if action == "pause":
+        if not t.running or t.deadline_ms is None:
+            raise CommandError("not_running", "The timer is not running.")
+        t.remaining_ms = max(0, t.deadline_ms - now)
+        t.running, t.deadline_ms = False, None
+    elif action == "resume":
+        if t.running:
+            raise CommandError("running", "The timer is already running.")
+        t.running, t.deadline_ms = True, now + t.remaining_ms
+    elif action == "extend":
+        t.duration_ms += ms
+        if t.running and t.deadline_ms is not None:
+            t.deadline_ms += ms
+        else:
+            t.remaining_ms += ms
+    return t

@@ -1,0 +1,139 @@
+"""The command pipeline: read what a command needs, apply it (pure), write it in one atomic step,
+publish only after the write succeeded. Shared by WebSocket handlers and the HTTP API."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from . import protocol as p
+from .activities import AnswerError, answer_cells
+from .codes import digest, new_credential, new_join_code
+from .hub import Hub
+from .rooms import CommandError, RoomState, apply, new_room
+from .settings import Settings
+from .store import RoomStore
+from .store.base import ENDED
+
+log = logging.getLogger("hearth.service")
+
+COMMIT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class CreatedRoom:
+    code: str
+    facilitator_credential: str
+    display_credential: str
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class RoomGone(Exception):
+    """The room does not exist (wrong code, ended, expired, or lost with Redis)."""
+
+
+class Service:
+    def __init__(self, store: RoomStore, hub: Hub, settings: Settings) -> None:
+        self.store = store
+        self.hub = hub
+        self.settings = settings
+        self.ttl = settings.room_ttl_seconds
+
+    async def create_room(self, k: int | None = None) -> CreatedRoom:
+        facilitator, display = new_credential(), new_credential()
+        for _ in range(20):
+            code = new_join_code()
+            state = new_room(
+                code,
+                digest(facilitator),
+                digest(display),
+                k=k or self.settings.default_k,
+                cap=self.settings.max_participants,
+            )
+            if await self.store.create(code, state.model_dump_json().encode(), self.ttl):
+                return CreatedRoom(code, facilitator, display)
+        raise RuntimeError("could not find a free join code")
+
+    async def load(self, code: str) -> RoomState:
+        state = self.hub.state(code)
+        if state is not None:
+            return state
+        doc = await self.store.load(code)
+        if doc is None:
+            raise RoomGone(code)
+        return RoomState.model_validate_json(doc)
+
+    async def _fresh(self, code: str) -> RoomState:
+        doc = await self.store.load(code)
+        if doc is None:
+            raise RoomGone(code)
+        return RoomState.model_validate_json(doc)
+
+    async def command(self, code: str, command: p.FacilitatorCommand) -> str:
+        """Run a facilitator command; returns a short detail for the ack. Raises CommandError."""
+        if isinstance(command, p.End):
+            receipt = await self.end(code)
+            return f"erased {receipt.deleted} keys, {receipt.remaining} left"
+        if isinstance(command, p.Reveal):
+            state = await self.load(code)
+            if state.live is not None and state.live.status == "open":
+                await self._run(code, p.Close(type="close", id=command.id))
+        await self._run(code, command)
+        return ""
+
+    async def _run(self, code: str, command: p.FacilitatorCommand) -> RoomState:
+        state = await self.load(code)
+        for _ in range(COMMIT_ATTEMPTS):
+            tally, texts = None, []
+            live = state.live
+            if isinstance(command, p.Reveal) and live is not None:
+                tally = await self.store.tally(code, live.id)
+            if isinstance(command, p.Close) and live is not None and live.status == "open":
+                texts = await self.store.texts(code, live.id)
+            new = apply(state, command, now_ms(), tally=tally, texts=texts)
+            new.version = state.version + 1
+            doc = new.model_dump_json().encode()
+            if await self.store.commit(code, state.version, doc, new.accepting, self.ttl):
+                self.hub.local_commit(new)
+                return new
+            state = await self._fresh(code)  # someone else wrote first: re-apply on theirs
+        raise CommandError("busy", "The room is busy; try again.")
+
+    async def end(self, code: str) -> p.Receipt:
+        await self.load(code)  # raises RoomGone for a room that is not there
+        erased = await self.store.erase(code)
+        receipt = p.Receipt(deleted=erased.deleted, remaining=erased.remaining, scanned_at=now_ms())
+        await self.store.publish(code, ENDED + receipt.model_dump_json().encode())
+        return receipt
+
+    # -- participants ------------------------------------------------------------------------
+
+    async def answer(self, code: str, who: str, message: p.Answer) -> str:
+        """Store an answer. Returns "stored" or raises CommandError with what went wrong."""
+        state = await self.load(code)
+        live = state.live
+        if live is None or live.id != message.activity or state.accepting != live.id:
+            raise CommandError("closed", "This activity is not taking answers any more.")
+        try:
+            cells, text = answer_cells(live.activity, message.value)
+        except AnswerError as exc:
+            raise CommandError("bad_answer", str(exc)) from None
+        ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
+        result = await self.store.submit(code, live.id, who, ballot, cells, text, self.ttl)
+        if result.status == "closed":
+            raise CommandError("closed", "This activity is not taking answers any more.")
+        if result.status == "unknown":
+            raise CommandError("unknown", "The room does not know this phone; rejoin.")
+        if result.status == "conflict":
+            raise CommandError("conflict", "An answer from this phone is already stored.")
+        self.hub.answers_changed(code)
+        return "stored"
+
+    async def pause(self, code: str, who: str, on: bool) -> None:
+        await self.store.set_pause(code, who, on, now_ms(), self.ttl)
+        self.hub.answers_changed(code)

@@ -1,0 +1,118 @@
+"""The RoomStore protocol every backend meets, and the key layout they share.
+
+Every key of a room lives under hearth:{CODE}: (the braces are a Redis Cluster hash tag, so one
+room's keys sit on one node) and gets an expiry in the same atomic step that writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Handler = Callable[[bytes], None]
+SubmitStatus = Literal["stored", "closed", "unknown", "conflict"]
+JoinStatus = Literal["ok", "full", "gone"]
+
+# Publications on a room's channel: one tag byte, then the payload.
+STATE = b"S"  # + the committed state document
+PROGRESS = b"P"  # counts changed (answers, presence, pauses): facilitators should refresh
+ENDED = b"E"  # + receipt JSON: the room was erased
+
+
+def prefix(code: str) -> str:
+    return f"hearth:{{{code}}}:"
+
+
+def channel(code: str) -> str:
+    return f"hearth:{{{code}}}:ch"
+
+
+def key(code: str, name: str) -> str:
+    return prefix(code) + name
+
+
+def answer_keys(code: str, activity: str) -> tuple[str, str, str]:
+    """(who answered, what was answered, counts): stored apart, no key or value joins them."""
+    return key(code, f"who:{activity}"), key(code, f"ballots:{activity}"), key(code, f"tally:{activity}")
+
+
+def item_id(ballot: str) -> str:
+    """A queue id for an open-text answer, derived from the ballot digest (never the token)."""
+    return hashlib.sha256(("item:" + ballot).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    status: SubmitStatus
+    answered: int = 0
+
+
+@dataclass(frozen=True)
+class Erased:
+    deleted: int
+    remaining: int
+
+
+class RoomStore(Protocol):
+    kind: str
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def ping(self) -> bool: ...
+
+    async def create(self, code: str, doc: bytes, ttl: int) -> bool:
+        """Write a new room's state unless the code is taken."""
+
+    async def load(self, code: str) -> bytes | None: ...
+
+    async def commit(
+        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+    ) -> bool:
+        """Replace the state if its version is still expected_version (the doc carries the
+        next one), refresh every key's expiry, then publish STATE + doc. False on a conflict."""
+
+    async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus: ...
+    async def member(self, code: str, who: str) -> str | None:
+        """The participant's track ("" for none), or None if the room does not know them."""
+
+    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool: ...
+    async def leave(self, code: str, who: str) -> None: ...
+
+    async def submit(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+    ) -> Submitted:
+        """Store one answer atomically, if `activity` is accepting answers. A new ballot from
+        a participant who has not answered adds them to "who"; the same ballot again replaces
+        its answer; any other combination is a conflict."""
+
+    async def has_answered(self, code: str, activity: str, who: str) -> bool: ...
+    async def answered(self, code: str, activity: str) -> int: ...
+    async def tally(self, code: str, activity: str) -> dict[str, int]: ...
+    async def texts(self, code: str, activity: str) -> list[tuple[str, str]]: ...
+
+    async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None: ...
+    async def pauses(self, code: str, since_ms: int) -> int: ...
+    async def set_presence(
+        self, code: str, process: str, count: int, now_ms: int, ttl: int
+    ) -> None: ...
+    async def connected(self, code: str, since_ms: int) -> int: ...
+
+    async def erase(self, code: str) -> Erased:
+        """Unlink every key of the room, then scan to prove none is left."""
+
+    async def publish(self, code: str, payload: bytes) -> None: ...
+    async def subscribe(self, code: str, handler: Handler) -> None: ...
+    async def unsubscribe(self, code: str) -> None: ...
+
+    async def key_ttls(self, code: str | None = None) -> dict[str, int]:
+        """Every key (of one room, or of all rooms) with its remaining TTL in seconds; -1 for
+        a key without one. For tests and the erasure receipt."""

@@ -1,0 +1,271 @@
+"""The embedded store: one process, no Redis. It keeps the same keys, expiries and serialised
+publications as the Redis store, so bugs show without Redis and one contract suite covers both."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import secrets
+import time
+from typing import Any
+
+import orjson
+
+from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, item_id, key, prefix
+
+
+class _Keyspace:
+    """Keys with expiry, checked lazily on access and swept in the background."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.expires: dict[str, float] = {}
+
+    def _alive(self, name: str) -> bool:
+        deadline = self.expires.get(name)
+        if deadline is not None and deadline <= time.monotonic():
+            self.values.pop(name, None)
+            self.expires.pop(name, None)
+        return name in self.values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values[name] if self._alive(name) else default
+
+    def ensure(self, name: str, factory: type) -> Any:
+        if not self._alive(name):
+            self.values[name] = factory()
+        return self.values[name]
+
+    def put(self, name: str, value: Any, ttl: int) -> None:
+        self.values[name] = value
+        self.expire(name, ttl)
+
+    def expire(self, name: str, ttl: int) -> None:
+        if self._alive(name):
+            self.expires[name] = time.monotonic() + ttl
+
+    def delete(self, name: str) -> int:
+        existed = self._alive(name)
+        self.values.pop(name, None)
+        self.expires.pop(name, None)
+        return int(existed)
+
+    def names(self, pattern: str) -> list[str]:
+        return [n for n in list(self.values) if self._alive(n) and fnmatch.fnmatchcase(n, pattern)]
+
+    def ttl(self, name: str) -> int:
+        if not self._alive(name):
+            return -2
+        deadline = self.expires.get(name)
+        return -1 if deadline is None else max(0, round(deadline - time.monotonic()))
+
+    def sweep(self) -> None:
+        for name in list(self.expires):
+            self._alive(name)
+
+
+class MemoryStore:
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self.keys = _Keyspace()
+        self._handlers: dict[str, Handler] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="hearth-memory-sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+
+    async def ping(self) -> bool:
+        return True
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(30)
+            self.keys.sweep()
+
+    def _index(self, code: str, *names: str, ttl: int) -> None:
+        index = self.keys.ensure(key(code, "index"), set)
+        index.update(names)
+        self.keys.expire(key(code, "index"), ttl)
+
+    # -- state -------------------------------------------------------------------------------
+
+    async def create(self, code: str, doc: bytes, ttl: int) -> bool:
+        state = key(code, "state")
+        if self.keys.get(state) is not None:
+            return False
+        self.keys.put(state, {"v": orjson.loads(doc)["version"], "doc": bytes(doc)}, ttl)
+        self._index(code, state, ttl=ttl)
+        return True
+
+    async def load(self, code: str) -> bytes | None:
+        state = self.keys.get(key(code, "state"))
+        return None if state is None else bytes(state["doc"])
+
+    async def commit(
+        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+    ) -> bool:
+        state_key, accepting_key = key(code, "state"), key(code, "accepting")
+        state = self.keys.get(state_key)
+        if state is None or state["v"] != expected_version:
+            return False
+        state["v"], state["doc"] = expected_version + 1, bytes(doc)
+        if accepting is None:
+            self.keys.delete(accepting_key)
+        else:
+            self.keys.put(accepting_key, accepting, ttl)
+            self._index(code, accepting_key, ttl=ttl)
+        for name in self.keys.get(key(code, "index"), set()):
+            self.keys.expire(name, ttl)
+        self._index(code, ttl=ttl)
+        await self.publish(code, b"S" + bytes(doc))
+        return True
+
+    # -- participants ------------------------------------------------------------------------
+
+    async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus:
+        if self.keys.get(key(code, "state")) is None:
+            return "gone"
+        people_key = key(code, "people")
+        people = self.keys.ensure(people_key, dict)
+        if who not in people:
+            if len(people) >= cap:
+                return "full"
+            people[who] = ""
+        self.keys.expire(people_key, ttl)
+        self._index(code, people_key, ttl=ttl)
+        return "ok"
+
+    async def member(self, code: str, who: str) -> str | None:
+        people: dict[str, str] = self.keys.get(key(code, "people"), {})
+        return people.get(who)
+
+    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool:
+        people: dict[str, str] = self.keys.get(key(code, "people"), {})
+        if who not in people:
+            return False
+        people[who] = track
+        self.keys.expire(key(code, "people"), ttl)
+        return True
+
+    async def leave(self, code: str, who: str) -> None:
+        self.keys.get(key(code, "people"), {}).pop(who, None)
+        self.keys.get(key(code, "pause"), {}).pop(who, None)
+
+    # -- answers -----------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+    ) -> Submitted:
+        if self.keys.get(key(code, "accepting")) != activity:
+            return Submitted("closed")
+        track = self.keys.get(key(code, "people"), {}).get(who)
+        if track is None:
+            return Submitted("unknown")
+        cells = list(cells)
+        if track:
+            cells += [f"t:{track}|{c}" for c in cells if c != "pass"]
+        who_key, ballots_key, tally_key = answer_keys(code, activity)
+        answered: dict[str, int] = self.keys.ensure(who_key, dict)
+        ballots: dict[str, bytes] = self.keys.ensure(ballots_key, dict)
+        tally: dict[str, int] = self.keys.ensure(tally_key, dict)
+        previous = ballots.get(ballot)
+        if who in answered:
+            if previous is None:
+                return Submitted("conflict", len(answered))
+            for cell in orjson.loads(previous)["c"]:
+                tally[cell] -= 1
+        else:
+            if previous is not None:
+                return Submitted("conflict", len(answered))
+            answered[who] = secrets.randbits(52)
+        value: dict[str, Any] = {"c": cells}
+        if text is not None:
+            value["t"] = text
+        ballots[ballot] = orjson.dumps(value)
+        for cell in cells:
+            tally[cell] = tally.get(cell, 0) + 1
+        for name in (who_key, ballots_key, tally_key):
+            self.keys.expire(name, ttl)
+        self._index(code, who_key, ballots_key, tally_key, ttl=ttl)
+        return Submitted("stored", len(answered))
+
+    async def has_answered(self, code: str, activity: str, who: str) -> bool:
+        return who in self.keys.get(answer_keys(code, activity)[0], {})
+
+    async def answered(self, code: str, activity: str) -> int:
+        return len(self.keys.get(answer_keys(code, activity)[0], {}))
+
+    async def tally(self, code: str, activity: str) -> dict[str, int]:
+        return dict(self.keys.get(answer_keys(code, activity)[2], {}))
+
+    async def texts(self, code: str, activity: str) -> list[tuple[str, str]]:
+        out = []
+        for ballot, value in self.keys.get(answer_keys(code, activity)[1], {}).items():
+            text = orjson.loads(value).get("t")
+            if text:
+                out.append((item_id(ballot), text))
+        return out
+
+    # -- signals -----------------------------------------------------------------------------
+
+    async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
+        pause_key = key(code, "pause")
+        if on:
+            self.keys.ensure(pause_key, dict)[who] = now_ms
+            self.keys.expire(pause_key, ttl)
+            self._index(code, pause_key, ttl=ttl)
+        else:
+            self.keys.get(pause_key, {}).pop(who, None)
+
+    async def pauses(self, code: str, since_ms: int) -> int:
+        return sum(1 for at in self.keys.get(key(code, "pause"), {}).values() if at >= since_ms)
+
+    async def set_presence(self, code: str, process: str, count: int, now_ms: int, ttl: int) -> None:
+        presence_key = key(code, "presence")
+        presence = self.keys.ensure(presence_key, dict)
+        if count:
+            presence[process] = (count, now_ms)
+        else:
+            presence.pop(process, None)
+        self.keys.expire(presence_key, ttl)
+        self._index(code, presence_key, ttl=ttl)
+
+    async def connected(self, code: str, since_ms: int) -> int:
+        presence = self.keys.get(key(code, "presence"), {})
+        return sum(count for count, at in presence.values() if at >= since_ms)
+
+    # -- erasure -----------------------------------------------------------------------------
+
+    async def erase(self, code: str) -> Erased:
+        deleted = sum(self.keys.delete(n) for n in self.keys.names(prefix(code) + "*"))
+        return Erased(deleted=deleted, remaining=len(self.keys.names(prefix(code) + "*")))
+
+    async def key_ttls(self, code: str | None = None) -> dict[str, int]:
+        pattern = (prefix(code) if code else "hearth:") + "*"
+        return {n: self.keys.ttl(n) for n in self.keys.names(pattern)}
+
+    # -- pub/sub -----------------------------------------------------------------------------
+
+    async def publish(self, code: str, payload: bytes) -> None:
+        handler = self._handlers.get(channel(code))
+        if handler is not None:
+            # Delivered on the next loop turn with a copy, as a network round trip would be.
+            asyncio.get_running_loop().call_soon(handler, bytes(payload))
+
+    async def subscribe(self, code: str, handler: Handler) -> None:
+        self._handlers[channel(code)] = handler
+
+    async def unsubscribe(self, code: str) -> None:
+        self._handlers.pop(channel(code), None)

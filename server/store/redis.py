@@ -1,0 +1,259 @@
+"""The production store: Redis, shared by every process. One pub/sub connection per process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+
+import orjson
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from . import scripts
+from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, item_id, key, prefix
+
+log = logging.getLogger("hearth.store")
+
+
+class RedisStore:
+    kind = "redis"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.redis: Redis = Redis.from_url(
+            url, decode_responses=False, socket_connect_timeout=3, health_check_interval=15
+        )
+        self._create = self.redis.register_script(scripts.CREATE)
+        self._commit = self.redis.register_script(scripts.COMMIT)
+        self._join = self.redis.register_script(scripts.JOIN)
+        self._set_track = self.redis.register_script(scripts.SET_TRACK)
+        self._submit = self.redis.register_script(scripts.SUBMIT)
+        self._handlers: dict[str, Handler] = {}
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._has_channels = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self._reader = asyncio.create_task(self._read_loop(), name="hearth-redis-pubsub")
+
+    async def stop(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError):
+                await self._pubsub.aclose()
+        await self.redis.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisError, OSError):
+            return False
+
+    # -- state -------------------------------------------------------------------------------
+
+    async def create(self, code: str, doc: bytes, ttl: int) -> bool:
+        version = orjson.loads(doc)["version"]
+        created = await self._create(
+            keys=[key(code, "state"), key(code, "index")], args=[version, doc, ttl]
+        )
+        return bool(created)
+
+    async def load(self, code: str) -> bytes | None:
+        doc: bytes | None = await self.redis.hget(key(code, "state"), "doc")
+        return doc
+
+    async def commit(
+        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+    ) -> bool:
+        result = await self._commit(
+            keys=[key(code, "state"), key(code, "accepting"), key(code, "index")],
+            args=[expected_version, doc, accepting or "", ttl, channel(code)],
+        )
+        return int(result) == 1
+
+    # -- participants ------------------------------------------------------------------------
+
+    async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus:
+        status = await self._join(
+            keys=[key(code, "state"), key(code, "people"), key(code, "index")], args=[who, cap, ttl]
+        )
+        return status.decode()  # type: ignore[no-any-return]
+
+    async def member(self, code: str, who: str) -> str | None:
+        track = await self.redis.hget(key(code, "people"), who)
+        return None if track is None else track.decode()
+
+    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool:
+        return bool(await self._set_track(keys=[key(code, "people")], args=[who, track, ttl]))
+
+    async def leave(self, code: str, who: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(key(code, "people"), who)
+            pipe.zrem(key(code, "pause"), who)
+            await pipe.execute()
+
+    # -- answers -----------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+    ) -> Submitted:
+        who_key, ballots_key, tally_key = answer_keys(code, activity)
+        status, answered = await self._submit(
+            keys=[
+                key(code, "accepting"),
+                key(code, "people"),
+                who_key,
+                ballots_key,
+                tally_key,
+                key(code, "index"),
+            ],
+            args=[
+                activity,
+                who,
+                ballot,
+                orjson.dumps(cells),
+                text or "",
+                ttl,
+                secrets.randbits(52),
+                "1" if text is not None else "0",
+            ],
+        )
+        return Submitted(status.decode(), int(answered))
+
+    async def has_answered(self, code: str, activity: str, who: str) -> bool:
+        who_key = answer_keys(code, activity)[0]
+        return await self.redis.zscore(who_key, who) is not None
+
+    async def answered(self, code: str, activity: str) -> int:
+        return int(await self.redis.zcard(answer_keys(code, activity)[0]))
+
+    async def tally(self, code: str, activity: str) -> dict[str, int]:
+        raw = await self.redis.hgetall(answer_keys(code, activity)[2])
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    async def texts(self, code: str, activity: str) -> list[tuple[str, str]]:
+        raw = await self.redis.hgetall(answer_keys(code, activity)[1])
+        out = []
+        for ballot, value in raw.items():
+            text = orjson.loads(value).get("t")
+            if text:
+                out.append((item_id(ballot.decode()), text))
+        return out
+
+    # -- signals -----------------------------------------------------------------------------
+
+    async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
+        pause, index = key(code, "pause"), key(code, "index")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if on:
+                pipe.zadd(pause, {who: now_ms})
+                pipe.expire(pause, ttl)
+                pipe.sadd(index, pause)
+                pipe.expire(index, ttl)
+            else:
+                pipe.zrem(pause, who)
+            await pipe.execute()
+
+    async def pauses(self, code: str, since_ms: int) -> int:
+        return int(await self.redis.zcount(key(code, "pause"), since_ms, "+inf"))
+
+    async def set_presence(self, code: str, process: str, count: int, now_ms: int, ttl: int) -> None:
+        presence, index = key(code, "presence"), key(code, "index")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if count:
+                pipe.hset(presence, process, f"{count}:{now_ms}")
+            else:
+                pipe.hdel(presence, process)
+            pipe.expire(presence, ttl)
+            pipe.sadd(index, presence)
+            pipe.expire(index, ttl)
+            await pipe.execute()
+
+    async def connected(self, code: str, since_ms: int) -> int:
+        total = 0
+        for value in (await self.redis.hgetall(key(code, "presence"))).values():
+            count, _, at = value.decode().partition(":")
+            if int(at) >= since_ms:
+                total += int(count)
+        return total
+
+    # -- erasure -----------------------------------------------------------------------------
+
+    async def _scan(self, match: str) -> list[bytes]:
+        return [k async for k in self.redis.scan_iter(match=match, count=500)]
+
+    async def erase(self, code: str) -> Erased:
+        found = await self._scan(prefix(code) + "*")
+        deleted = int(await self.redis.unlink(*found)) if found else 0
+        remaining = len(await self._scan(prefix(code) + "*"))
+        return Erased(deleted=deleted, remaining=remaining)
+
+    async def key_ttls(self, code: str | None = None) -> dict[str, int]:
+        found = await self._scan((prefix(code) if code else "hearth:") + "*")
+        if not found:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for k in found:
+                pipe.ttl(k)
+            ttls = await pipe.execute()
+        return {k.decode(): int(t) for k, t in zip(found, ttls) if int(t) != -2}
+
+    # -- pub/sub -----------------------------------------------------------------------------
+
+    async def publish(self, code: str, payload: bytes) -> None:
+        await self.redis.publish(channel(code), payload)
+
+    async def subscribe(self, code: str, handler: Handler) -> None:
+        assert self._pubsub is not None, "start() the store first"
+        self._handlers[channel(code)] = handler
+        await self._pubsub.subscribe(channel(code))
+        self._has_channels.set()
+
+    async def unsubscribe(self, code: str) -> None:
+        self._handlers.pop(channel(code), None)
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError):
+                await self._pubsub.unsubscribe(channel(code))
+
+    async def _read_loop(self) -> None:
+        assert self._pubsub is not None
+        delay = 0.1
+        while True:
+            await self._has_channels.wait()
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                delay = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(delay * (0.5 + secrets.randbelow(1000) / 1000))
+                delay = min(delay * 2, 5.0)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            handler = self._handlers.get(message["channel"].decode())
+            if handler is not None:
+                try:
+                    handler(message["data"])
+                except Exception:  # a bad handler must not stop every room's updates
+                    log.exception("pub/sub handler failed")
+
+    @staticmethod
+    def now_ms() -> int:
+        return int(time.time() * 1000)

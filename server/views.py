@@ -1,0 +1,72 @@
+"""What each role is shown of a room: one function per concern, the same for every screen.
+
+Views are plain dicts (JSON-ready) so the hub can diff their top-level sections and encode each
+role's update once per process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import protocol as p
+from .rooms import RoomState
+
+Role = str
+PUBLIC_FIELDS_HIDDEN = frozenset({"facilitator_notes"})
+
+
+def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) -> dict[str, Any]:
+    facilitator = role == "facilitator"
+    live = state.live
+    activity = None
+    results = None
+    texts: list[str] = []
+    if live is not None:
+        definition = live.activity.model_dump()
+        if not facilitator:
+            for hidden in PUBLIC_FIELDS_HIDDEN:
+                definition.pop(hidden, None)
+        activity = p.ActivityView(id=live.id, status=live.status, definition=definition)
+        if live.status == "revealed":
+            results = live.results
+        texts = list(live.released)
+    timer = None
+    if state.timer is not None:
+        t = state.timer
+        timer = p.TimerView(
+            running=t.running,
+            duration_ms=t.duration_ms,
+            deadline_ms=t.deadline_ms,
+            remaining_ms=t.remaining_ms,
+        )
+    view = p.View(
+        room=p.RoomView(
+            code=state.code,
+            epoch=state.epoch,
+            k=state.k,
+            locked=state.locked,
+            tracks=state.tracks,
+            split=state.split,
+            join_url=join_url,
+            qr_svg=qr_svg if role != "participant" else None,
+            cap=state.cap if facilitator else None,
+        ),
+        activity=activity,
+        timer=timer,
+        results=results,
+        texts=texts,
+        screen=p.ScreenView(blank=state.blank) if role != "participant" else None,
+        queue=(
+            [p.QueueItem(id=q.id, text=q.text, state=q.state) for q in live.queue]
+            if facilitator and live is not None
+            else ([] if facilitator else None)
+        ),
+        history=list(state.history) if facilitator else None,
+    )
+    return view.model_dump(mode="json")
+
+
+def changed_sections(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if old is None:
+        return dict(new)
+    return {key: value for key, value in new.items() if old.get(key) != value}

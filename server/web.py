@@ -1,0 +1,128 @@
+"""HTTP routes: health, the room API, and the three pages."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import socket
+from pathlib import Path
+
+import segno
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from .service import Service
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _assets(name: str) -> Path:
+    """Front-end folders: inside the package when installed from a wheel, beside it in a checkout."""
+    packaged = ROOT / "assets" / name
+    return packaged if packaged.is_dir() else ROOT.parent / name
+
+
+ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
+templates = Jinja2Templates(directory=[d / "templates" for d in ASSET_DIRS.values()])
+
+
+def lan_address() -> str:
+    """The address phones on the same network should use. A UDP connect sends no packet."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def join_url(base: str, code: str) -> str:
+    # The code rides in the fragment: browsers never send it, so no server or proxy logs it.
+    return f"{base}/join#{code}"
+
+
+@functools.lru_cache(maxsize=512)
+def qr_svg(url: str) -> str:
+    qr = segno.make(url, error="m")
+    return str(qr.svg_inline(scale=8, dark="#1b1b1b", light="#ffffff", border=2, omitsize=True))
+
+
+def _service(request: Request) -> Service:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+async def healthz(request: Request) -> Response:
+    service = _service(request)
+    ready = await service.store.ping()
+    body = {"status": "ok" if ready else "unavailable", "store": service.store.kind, "ready": ready}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def livez(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+async def create_room(request: Request) -> Response:
+    service = _service(request)
+    secret = service.settings.host_secret
+    if not secret or not hmac.compare_digest(_bearer(request).encode(), secret.encode()):
+        return JSONResponse(
+            {"error": "unauthorised", "message": "The host secret is missing or wrong."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    k = None
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        if body:
+            try:
+                payload = await request.json()
+                k = int(payload.get("k")) if isinstance(payload, dict) and payload.get("k") else None
+            except (ValueError, TypeError):
+                return JSONResponse({"error": "invalid", "message": "Body must be JSON."}, 400)
+    if k is not None and k < 3:
+        return JSONResponse({"error": "invalid", "message": "k is 3 at the least."}, 400)
+    room = await service.create_room(k=k)
+    base = request.app.state.base_url
+    return JSONResponse(
+        {
+            "code": room.code,
+            "facilitator_credential": room.facilitator_credential,
+            "display_credential": room.display_credential,
+            "join_url": join_url(base, room.code),
+            "console_url": f"{base}/host#room={room.code}&key={room.facilitator_credential}",
+            "display_url": f"{base}/display#room={room.code}&key={room.display_credential}",
+        },
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _page(template: str, title: str):  # type: ignore[no-untyped-def]
+    async def page(request: Request) -> Response:
+        return templates.TemplateResponse(request, template, {"title": title})
+
+    return page
+
+
+def routes() -> list[Route | Mount]:
+    return [
+        Route("/healthz", healthz),
+        Route("/livez", livez),
+        Route("/api/rooms", create_room, methods=["POST"]),
+        Route("/", _page("join.html", "Join")),
+        Route("/join", _page("join.html", "Join")),
+        Route("/host", _page("console.html", "Console")),
+        Route("/display", _page("display.html", "Display")),
+        Mount("/static/facilitator", StaticFiles(directory=ASSET_DIRS["facilitator"] / "static")),
+        Mount("/static/participant", StaticFiles(directory=ASSET_DIRS["participant"] / "static")),
+    ]

@@ -1,0 +1,335 @@
+"""The WebSocket endpoint: origin check -> first-message credentials -> snapshot -> message pump.
+
+Credentials travel in the first message, never in the URL (servers and proxies log URLs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import protocol as p
+from .codes import digest, matches, new_credential, normalise_code
+from .rooms import CommandError
+from .service import RoomGone, Service
+
+log = logging.getLogger("hearth.ws")
+
+HELLO_TIMEOUT = 10.0
+
+# Close codes (see docs/protocol.md).
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008  # flooding
+CLOSE_TOO_BIG = 1009
+CLOSE_GOING_AWAY = 1001
+CLOSE_BAD_HELLO = 4400
+CLOSE_UNAUTHORISED = 4401
+CLOSE_NO_ROOM = 4404
+CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
+CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
+
+
+class SocketConnection:
+    """One client socket: a bounded queue drained by one long-lived writer task."""
+
+    def __init__(self, websocket: WebSocket, role: str, limit: int) -> None:
+        self.websocket = websocket
+        self.role = role
+        self.limit = limit
+        self.queue: deque[str] = deque()
+        self.ready = asyncio.Event()
+        self.closing: tuple[int, str] | None = None
+        self.writer = asyncio.create_task(self._write_loop())
+
+    def offer(self, text: str) -> bool:
+        if self.closing is not None:
+            return False
+        if len(self.queue) >= self.limit:
+            self.close(CLOSE_TOO_SLOW, "fell behind")
+            return False
+        self.queue.append(text)
+        self.ready.set()
+        return True
+
+    def send_now(self, message: p.Message) -> None:
+        """Queue a message for this socket alone (acks, errors, snapshots)."""
+        self.offer(message.model_dump_json())
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.ready.set()
+
+    async def _write_loop(self) -> None:
+        ws = self.websocket
+        try:
+            while True:
+                await self.ready.wait()
+                self.ready.clear()
+                while self.queue:
+                    await ws.send_text(self.queue.popleft())
+                if self.closing is not None:
+                    await ws.close(*self.closing)
+                    return
+        except Exception:  # the peer went away; the reader notices and cleans up
+            self.closing = self.closing or (CLOSE_GOING_AWAY, "gone")
+
+    async def finish(self) -> None:
+        self.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.writer
+
+
+class RateLimit:
+    """A token bucket per socket: bursts pass, a sustained flood is throttled then closed."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        self.tokens -= 1
+        return self.tokens  # below 0: throttled; below -burst: flooding
+
+
+def origin_allowed(websocket: WebSocket, extra: frozenset[str]) -> bool:
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    host = websocket.headers.get("host", "")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    forwarded = websocket.headers.get("x-forwarded-proto")
+    same = {f"{scheme}://{host}"}
+    if forwarded in ("http", "https"):
+        same.add(f"{forwarded}://{host}")
+    return origin.rstrip("/") in same or origin.rstrip("/") in extra
+
+
+def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
+    return p.ErrorFrame(code=code, message=message, id=request_id)
+
+
+def describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "message"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    service: Service = websocket.app.state.service
+    settings = service.settings
+    if not origin_allowed(websocket, settings.origin_allowlist):
+        await websocket.close(code=CLOSE_POLICY)  # before accept: the handshake gets a 403
+        return
+    await websocket.accept()
+    session = Session(websocket, service)
+    try:
+        await session.run()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await session.cleanup()
+
+
+class Session:
+    def __init__(self, websocket: WebSocket, service: Service) -> None:
+        self.websocket = websocket
+        self.service = service
+        self.settings = service.settings
+        self.conn: SocketConnection | None = None
+        self.code = ""
+        self.role = ""
+        self.who: str | None = None
+        self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
+
+    async def _receive_text(self) -> str | None:
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        return message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+
+    async def _reject(self, code: int, err: p.ErrorFrame) -> None:
+        await self.websocket.send_text(err.model_dump_json())
+        await self.websocket.close(code)
+
+    async def run(self) -> None:
+        try:
+            raw = await asyncio.wait_for(self._receive_text(), HELLO_TIMEOUT)
+        except asyncio.TimeoutError:
+            await self._reject(CLOSE_HELLO_TIMEOUT, error("timeout", "Say hello first."))
+            return
+        try:
+            hello = p.client_adapter.validate_json(raw or "")
+        except ValidationError as exc:
+            await self._reject(CLOSE_BAD_HELLO, error("invalid", describe(exc)))
+            return
+        if not isinstance(hello, p.Hello):
+            await self._reject(CLOSE_BAD_HELLO, error("hello_first", "The first message is hello."))
+            return
+        if not await self._authenticate(hello):
+            return
+        while True:
+            raw = await self._receive_text()
+            tokens = self.limit.take()
+            if tokens < -self.settings.rate_burst:
+                assert self.conn is not None
+                self.conn.close(CLOSE_POLICY, "too many messages")
+                return
+            if tokens < 0:
+                self._send(error("slow_down", "Too many messages; this one was dropped."))
+                continue
+            await self._handle(raw or "")
+
+    def _send(self, message: p.Message) -> None:
+        if self.conn is not None:
+            self.conn.send_now(message)
+
+    async def _authenticate(self, hello: p.Hello) -> bool:
+        service = self.service
+        code = normalise_code(hello.code)
+        state = None
+        if code is not None:
+            with contextlib.suppress(RoomGone):
+                state = await service.load(code)
+        if code is None or state is None:
+            # A wrong code and an ended room answer exactly alike.
+            await self._reject(CLOSE_NO_ROOM, error("no_room", "No session with that code is running."))
+            return False
+        token = None
+        if hello.role == "facilitator":
+            ok = hello.credential is not None and matches(hello.credential, state.facilitator_digest)
+        elif hello.role == "display":
+            ok = hello.credential is not None and matches(hello.credential, state.display_digest)
+        else:
+            ok, token = await self._join(code, hello, state.locked, state.cap)
+            if not ok:
+                return False
+        if not ok:
+            await self._reject(CLOSE_UNAUTHORISED, error("unauthorised", "That credential is not valid here."))
+            return False
+        self.code, self.role = code, hello.role
+        self.conn = SocketConnection(self.websocket, hello.role, self.settings.send_queue_messages)
+        room = await service.hub.attach(code, self.conn)
+        if room is None:
+            self.conn.close(CLOSE_NO_ROOM, "no room")
+            return False
+        if room.count() > self.settings.max_sockets_per_room:
+            self._send(error("room_full", "Too many screens are connected to this session."))
+            self.conn.close(CLOSE_REFUSED, "too many sockets")
+            return False
+        self._send(p.Welcome(role=hello.role, token=token))
+        await self._send_snapshot()
+        return True
+
+    async def _join(self, code: str, hello: p.Hello, locked: bool, cap: int) -> tuple[bool, str | None]:
+        store, ttl = self.service.store, self.service.ttl
+        if hello.credential is not None:
+            who = digest(hello.credential)
+            if await store.member(code, who) is not None:
+                self.who = who
+                return True, None
+        if locked:
+            await self._reject(CLOSE_REFUSED, error("locked", "This session is not taking new people."))
+            return False, None
+        token = new_credential()
+        who = digest(token)
+        status = await store.join(code, who, cap, ttl)
+        if status != "ok":
+            err = error("full", "This session is full.") if status == "full" else error(
+                "no_room", "No session with that code is running."
+            )
+            await self._reject(CLOSE_REFUSED if status == "full" else CLOSE_NO_ROOM, err)
+            return False, None
+        self.who = who
+        return True, token
+
+    async def _send_snapshot(self) -> None:
+        you = None
+        if self.role == "participant" and self.who is not None:
+            state = self.service.hub.state(self.code)
+            live = state.live if state else None
+            answered = bool(live) and await self.service.store.has_answered(self.code, live.id, self.who)  # type: ignore[union-attr]
+            track = await self.service.store.member(self.code, self.who)
+            you = p.You(answered=answered, track=track or None)  # type: ignore[arg-type]
+        text = self.service.hub.snapshot(self.code, self.role, you)
+        if text is not None and self.conn is not None:
+            self.conn.offer(text)
+
+    async def _handle(self, raw: str) -> None:
+        try:
+            message: Any = p.client_adapter.validate_json(raw)
+        except ValidationError as exc:
+            self._send(error("invalid", describe(exc), _request_id(raw)))
+            return
+        kind = message.type
+        request_id = getattr(message, "id", None)
+        try:
+            if kind == "sync":
+                await self._send_snapshot()
+            elif kind == "ping":
+                self._send(p.Pong(t=message.t, now=int(time.time() * 1000)))
+            elif kind == "hello":
+                self._send(error("already_joined", "This socket has already said hello."))
+            elif kind in p.FACILITATOR_TYPES:
+                if self.role != "facilitator":
+                    self._send(error("forbidden", "Only the facilitator can do that.", request_id))
+                    return
+                detail = await self.service.command(self.code, message)
+                self._send(p.Ack(id=request_id, detail=detail))
+            elif kind in p.PARTICIPANT_TYPES:
+                if self.role != "participant" or self.who is None:
+                    self._send(error("forbidden", "Only participants can do that.", request_id))
+                    return
+                await self._participant(message)
+        except CommandError as exc:
+            self._send(error(exc.code, exc.message, request_id))
+        except RoomGone:
+            self._send(error("no_room", "This session has ended."))
+
+    async def _participant(self, message: Any) -> None:
+        assert self.who is not None
+        if isinstance(message, p.Answer):
+            await self.service.answer(self.code, self.who, message)
+            self._send(p.Ack(id=message.id, detail="stored"))
+        elif isinstance(message, p.PauseSignal):
+            await self.service.pause(self.code, self.who, message.on)
+        elif isinstance(message, p.ChooseTrack):
+            state = await self.service.load(self.code)
+            if not state.tracks:
+                raise CommandError("no_tracks", "This session does not use tracks.")
+            await self.service.store.set_track(self.code, self.who, message.track, self.service.ttl)
+        elif isinstance(message, p.Leave):
+            await self.service.store.leave(self.code, self.who)
+            self.service.hub.answers_changed(self.code)
+            assert self.conn is not None
+            self.conn.close(CLOSE_NORMAL, "left")
+
+    async def cleanup(self) -> None:
+        if self.conn is not None:
+            await self.service.hub.detach(self.code, self.conn)
+            if self.conn.closing is not None and not self.conn.writer.done():
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(self.conn.writer), 2.0)
+            await self.conn.finish()
+
+
+def _request_id(raw: str) -> int | None:
+    """Echo a request id back on a validation error when one can be read."""
+    import orjson
+
+    with contextlib.suppress(Exception):
+        value = orjson.loads(raw).get("id")
+        if isinstance(value, int):
+            return value
+    return None
