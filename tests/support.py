@@ -1,0 +1,247 @@
+"""Real parts for tests: a redis-server on a free port, uvicorn on a free port, a WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+import websockets
+
+from server.app import create_app
+from server.cli import uvicorn_options
+from server.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def require_tool(name: str, install_hint: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} is needed by the tests but is not installed: {install_hint}")
+    return path
+
+
+class RedisServer:
+    """A private redis-server on a free port that keeps nothing on disk."""
+
+    def __init__(self, config: str | None = None, extra: list[str] | None = None) -> None:
+        self.binary = require_tool("redis-server", "apt-get install redis-server")
+        self.port = free_port()
+        self.config = config
+        self.extra = extra or []
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        args = [self.binary]
+        if self.config:
+            args.append(self.config)
+        args += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args += ["--daemonize", "no", "--logfile", "", *self.extra]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+@dataclass
+class LiveServer:
+    """uvicorn serving Hearth on a free port, in a thread with its own event loop."""
+
+    settings: Settings
+    app: Any = None
+    server: uvicorn.Server | None = None
+    thread: threading.Thread | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    host_secret: str = field(default="test-host-secret-0123456789")
+
+    @classmethod
+    def start(cls, redis_url: str = "", **overrides: Any) -> LiveServer:
+        port = free_port()
+        settings = Settings(
+            host="127.0.0.1",
+            port=port,
+            redis_url=redis_url,
+            host_secret="test-host-secret-0123456789",
+            public_url=f"http://127.0.0.1:{port}",
+            **overrides,
+        )
+        live = cls(settings)
+        live.app = create_app(settings)
+        options = uvicorn_options(settings)
+        options["log_config"] = None
+        live.server = uvicorn.Server(uvicorn.Config(live.app, **options))
+        ready = threading.Event()
+
+        def run() -> None:
+            live.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(live.loop)
+            live.loop.call_soon(ready.set)
+            live.loop.run_until_complete(live.server.serve())  # type: ignore[union-attr]
+            live.loop.close()
+
+        live.thread = threading.Thread(target=run, daemon=True)
+        live.thread.start()
+        ready.wait(5)
+        deadline = time.monotonic() + 10
+        while not live.server.started:
+            if time.monotonic() > deadline or not live.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return live
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(15)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.settings.port}/ws"
+
+    @property
+    def service(self) -> Any:
+        return self.app.state.service
+
+    def call(self, coro: Any) -> Any:
+        """Run a coroutine on the server's loop (e.g. to inspect its memory store)."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    async def acall(self, coro: Any) -> Any:
+        assert self.loop is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    async def create_room(self, **body: Any) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.base_url) as http:
+            response = await http.post(
+                "/api/rooms",
+                headers={"Authorization": f"Bearer {self.settings.host_secret}"},
+                json=body or None,
+            )
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+class Client:
+    """A WebSocket client speaking Hearth's protocol, with the replies it has not consumed."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.inbox: list[dict[str, Any]] = []
+        self.view: dict[str, Any] = {}
+        self.version = 0
+        self.token: str | None = None
+        self.next_id = 1
+
+    @classmethod
+    async def connect(cls, url: str, origin: str | None = None, **hello: Any) -> Client:
+        origin = origin or url.replace("ws://", "http://").rsplit("/ws", 1)[0]
+        ws = await websockets.connect(url, origin=origin, max_size=2**22, compression=None)  # type: ignore[arg-type]
+        client = cls(ws)
+        if hello:
+            await client.send({"type": "hello", **hello})
+        return client
+
+    @classmethod
+    async def join(cls, live: LiveServer, room: dict[str, Any], role: str, **extra: Any) -> Client:
+        credential = {
+            "facilitator": room.get("facilitator_credential"),
+            "display": room.get("display_credential"),
+            "participant": extra.pop("token", None),
+        }[role]
+        client = await cls.connect(live.ws_url, role=role, code=room["code"], credential=credential)
+        welcome = await client.expect("welcome")
+        client.token = welcome.get("token") or credential
+        await client.expect("snapshot")
+        return client
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def command(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a request with an id and wait for its ack or error."""
+        request_id = self.next_id
+        self.next_id += 1
+        await self.send({**message, "id": request_id})
+        return await self.expect_where(lambda m: m.get("id") == request_id and m["type"] in ("ack", "error"))
+
+    def _track(self, message: dict[str, Any]) -> None:
+        if message["type"] == "snapshot":
+            self.view = message["view"]
+            self.version = message["version"]
+        elif message["type"] == "update":
+            assert message["base"] == self.version, f"version gap: {message['base']} != {self.version}"
+            self.view.update(message["changes"])
+            self.version = message["version"]
+
+    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        self._track(message)
+        return message
+
+    async def expect_where(self, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
+        for i, message in enumerate(self.inbox):
+            if predicate(message):
+                return self.inbox.pop(i)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no matching message; unconsumed: {self.inbox[-5:]}")
+            message = await self.receive(remaining)
+            if predicate(message):
+                return message
+            self.inbox.append(message)
+
+    async def expect(self, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+        return await self.expect_where(lambda m: m["type"] == kind, timeout)
+
+    async def until_view(self, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
+        """Wait until this client's rendered view satisfies predicate (updates applied in order)."""
+        if self.view and predicate(self.view):
+            return self.view
+        await self.expect_where(lambda m: m["type"] in ("update", "snapshot") and predicate(self.view), timeout)
+        return self.view
+
+    async def close(self) -> None:
+        await self.ws.close()
