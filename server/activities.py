@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,7 +81,7 @@ class Grounding(ActivityBase):
 
 
 Activity = Annotated[
-    Union[Prompt, Poll, Scale, Reflection, WordCloud, CheckIn, Grounding],
+    Prompt | Poll | Scale | Reflection | WordCloud | CheckIn | Grounding,
     Field(discriminator="kind"),
 ]
 ActivityKind = Literal["prompt", "poll", "scale", "reflection", "words", "checkin", "grounding"]
@@ -122,7 +122,7 @@ class PassAnswer(Strict):
 
 
 AnswerValue = Annotated[
-    Union[ChoiceAnswer, ChoicesAnswer, ScaleAnswer, TextAnswer, WordsAnswer, PassAnswer],
+    ChoiceAnswer | ChoicesAnswer | ScaleAnswer | TextAnswer | WordsAnswer | PassAnswer,
     Field(discriminator="kind"),
 ]
 
@@ -156,7 +156,9 @@ def answer_cells(activity: BaseModel, answer: BaseModel) -> tuple[list[str], str
         return ["pass"], None
     if isinstance(activity, (Poll, CheckIn)):
         limit = len(activity.options)
-        if isinstance(answer, ChoiceAnswer) and not (isinstance(activity, Poll) and activity.multiple):
+        if isinstance(answer, ChoiceAnswer) and not (
+            isinstance(activity, Poll) and activity.multiple
+        ):
             if answer.option >= limit:
                 raise AnswerError("that option does not exist")
             return ["n", f"o:{answer.option}"], None
@@ -182,4 +184,3 @@ def answer_cells(activity: BaseModel, answer: BaseModel) -> tuple[list[str], str
             raise AnswerError(f"answers are limited to {activity.max_chars} characters")
         return ["n"], text
     raise AnswerError(f"a {answer.kind} answer does not fit this {activity.kind}")  # type: ignore[attr-defined]
-

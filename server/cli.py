@@ -31,7 +31,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hearth", description="Real-time facilitation for small groups.")
+    parser = argparse.ArgumentParser(
+        prog="hearth", description="Real-time facilitation for small groups."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="Run the server.")
     for f in fields(Settings):
@@ -71,7 +73,11 @@ def serve(settings: Settings) -> int:
         os.environ[f"HEARTH_{f.name.upper()}"] = str(getattr(settings, f.name))
     base = base_url(settings)
     local = f"http://127.0.0.1:{settings.port}"
-    store = "Redis (shared by every process)" if settings.redis_url else "embedded in-memory store (one process)"
+    store = (
+        "Redis (shared by every process)"
+        if settings.redis_url
+        else "embedded in-memory store (one process)"
+    )
     print(f"Hearth is starting with the {store}.", flush=True)
     print(f"  Facilitator: {local}/host#secret={settings.host_secret}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from .results import compute
@@ -20,6 +20,7 @@ from .views import build_view, changed_sections
 
 log = logging.getLogger("hearth.hub")
 
+EndReason = Literal["ended", "expired", "lost"]
 ROLES = ("facilitator", "display", "participant")
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
 HEARTBEAT_SECONDS = 5.0
@@ -96,7 +97,9 @@ class Hub:
             if room is None:
                 room = RoomChannel(code)
                 self.rooms[code] = room
-                await self.store.subscribe(code, lambda payload: self._on_publication(code, payload))
+                await self.store.subscribe(
+                    code, lambda payload: self._on_publication(code, payload)
+                )
                 doc = await self.store.load(code)
                 if doc is None:
                     await self._forget(room)
@@ -215,12 +218,16 @@ class Hub:
             room.publish_progress_pending = True
             asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, self._spawn_publish, room)
         room.progress_dirty = True
-        if room.sockets["facilitator"] and (room.progress_task is None or room.progress_task.done()):
+        if room.sockets["facilitator"] and (
+            room.progress_task is None or room.progress_task.done()
+        ):
             room.progress_task = asyncio.create_task(self._send_progress(room))
 
     def _spawn_publish(self, room: RoomChannel) -> None:
         room.publish_progress_pending = False
-        task = asyncio.create_task(self.store.publish(room.code, PROGRESS + self.process_id.encode()))
+        task = asyncio.create_task(
+            self.store.publish(room.code, PROGRESS + self.process_id.encode())
+        )
         task.add_done_callback(_log_failure)
 
     async def progress(self, room: RoomChannel) -> p.Progress:
@@ -251,12 +258,12 @@ class Hub:
 
     # -- ending ------------------------------------------------------------------------------
 
-    def end_locally(self, code: str, reason: str, receipt: p.Receipt | None) -> None:
+    def end_locally(self, code: str, reason: EndReason, receipt: p.Receipt | None) -> None:
         room = self.rooms.get(code)
         if room is None:
             return
-        plain = p.Ended(reason=reason).model_dump_json()  # type: ignore[arg-type]
-        with_receipt = p.Ended(reason=reason, receipt=receipt).model_dump_json()  # type: ignore[arg-type]
+        plain = p.Ended(reason=reason).model_dump_json()
+        with_receipt = p.Ended(reason=reason, receipt=receipt).model_dump_json()
         for role, sockets in room.sockets.items():
             for conn in list(sockets):
                 conn.offer(with_receipt if role == "facilitator" else plain)
@@ -300,4 +307,3 @@ class Hub:
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("background store write failed: %s", type(task.exception()).__name__)
-

@@ -7,7 +7,7 @@ unions on "type", each validated by one TypeAdapter. docs/protocol.md is generat
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -115,7 +115,9 @@ class TimerCommand(Message):
     id: RequestId
     action: Literal["start", "pause", "resume", "extend", "stop"]
     seconds: int | None = Field(
-        default=None, ge=1, le=3600,
+        default=None,
+        ge=1,
+        le=3600,
         description="start: duration (default: the activity's); extend: added (default 60).",
     )
 
@@ -163,21 +165,45 @@ class End(Message):
     id: RequestId
 
 
-FacilitatorCommand = Union[
-    Open, Close, Reveal, Clear, TimerCommand, Screen, Configure, Moderate, Release, End
-]
+FACILITATOR_COMMANDS = (
+    Open,
+    Close,
+    Reveal,
+    Clear,
+    TimerCommand,
+    Screen,
+    Configure,
+    Moderate,
+    Release,
+    End,
+)
+FacilitatorCommand = (
+    Open | Close | Reveal | Clear | TimerCommand | Screen | Configure | Moderate | Release | End
+)
 ClientMessage = Annotated[
-    Union[
-        Hello, Sync, Ping, Answer, PauseSignal, ChooseTrack, Leave,
-        Open, Close, Reveal, Clear, TimerCommand, Screen, Configure, Moderate, Release, End,
-    ],
+    Hello
+    | Sync
+    | Ping
+    | Answer
+    | PauseSignal
+    | ChooseTrack
+    | Leave
+    | Open
+    | Close
+    | Reveal
+    | Clear
+    | TimerCommand
+    | Screen
+    | Configure
+    | Moderate
+    | Release
+    | End,
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 FACILITATOR_TYPES = frozenset(
-    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for m in FacilitatorCommand.__args__  # type: ignore[attr-defined]
+    get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS
 )
 PARTICIPANT_TYPES = frozenset({"answer", "pause", "track", "leave"})
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
@@ -319,7 +345,7 @@ class Reconnect(Message):
 
 
 ServerMessage = Annotated[
-    Union[Welcome, Snapshot, Update, Progress, Ack, ErrorFrame, Pong, Ended, Reconnect],
+    Welcome | Snapshot | Update | Progress | Ack | ErrorFrame | Pong | Ended | Reconnect,
     Field(discriminator="type"),
 ]
 server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)

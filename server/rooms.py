@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,8 @@ from .activities import Activity, Grounding, Reflection, accepts_answers
 from .results import Results, clamp_k, compute
 
 _shuffler = secrets.SystemRandom()
+ItemState = Literal["pending", "approved", "hidden"]
+MODERATION: dict[str, ItemState] = {"approve": "approved", "hide": "hidden", "pending": "pending"}
 
 
 class CommandError(Exception):
@@ -41,7 +43,7 @@ class TimerState(State):
 class QueuedText(State):
     id: str
     text: str
-    state: Literal["pending", "approved", "hidden"] = "pending"
+    state: ItemState = "pending"
     released: bool = False
 
 
@@ -81,11 +83,13 @@ class RoomState(State):
         return None
 
 
-def new_room(code: str, facilitator_digest: str, display_digest: str, k: int, cap: int) -> RoomState:
+def new_room(
+    code: str, facilitator_digest: str, display_digest: str, k: int, cap: int
+) -> RoomState:
     return RoomState(
         code=code,
         epoch=secrets.token_hex(8),
-        created_on=datetime.now(timezone.utc).date().isoformat(),
+        created_on=datetime.now(UTC).date().isoformat(),
         k=clamp_k(k),
         cap=cap,
         facilitator_digest=facilitator_digest,
@@ -170,7 +174,7 @@ def apply(
                 raise CommandError("no_item", "No such answer in the queue.")
             if item.released:
                 raise CommandError("released", "That answer has already been released.")
-            item.state = action
+            item.state = MODERATION[action]
         case p.Release():
             live = _require_live(s)
             batch = [q for q in live.queue if q.state == "approved" and not q.released]

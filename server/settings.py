@@ -66,11 +66,13 @@ class Settings:
 
     @property
     def origin_allowlist(self) -> frozenset[str]:
-        return frozenset(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+        return frozenset(
+            o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()
+        )
 
 
 def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
-    kind = type(f.default)
+    kind: type = type(f.default)
     if kind is bool:
         return raw.lower() in {"1", "true", "yes", "on"}
     if kind in (int, float):

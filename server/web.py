@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _assets(name: str) -> Path:
-    """Front-end folders: inside the package when installed from a wheel, beside it in a checkout."""
+    """Front-end folders: in the package when installed from a wheel, beside it in a checkout."""
     packaged = ROOT / "assets" / name
     return packaged if packaged.is_dir() else ROOT.parent / name
 
@@ -86,7 +86,8 @@ async def create_room(request: Request) -> Response:
         if body:
             try:
                 payload = await request.json()
-                k = int(payload.get("k")) if isinstance(payload, dict) and payload.get("k") else None
+                raw_k = payload.get("k") if isinstance(payload, dict) else None
+                k = int(raw_k) if raw_k is not None else None
             except (ValueError, TypeError):
                 return JSONResponse({"error": "invalid", "message": "Body must be JSON."}, 400)
     if k is not None and k < 3:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol as p
+from .activities import TRACKS
 from .codes import digest, matches, new_credential, normalise_code
 from .rooms import CommandError
 from .service import RoomGone, Service
@@ -166,7 +167,7 @@ class Session:
     async def run(self) -> None:
         try:
             raw = await asyncio.wait_for(self._receive_text(), HELLO_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._reject(CLOSE_HELLO_TIMEOUT, error("timeout", "Say hello first."))
             return
         try:
@@ -204,11 +205,15 @@ class Session:
                 state = await service.load(code)
         if code is None or state is None:
             # A wrong code and an ended room answer exactly alike.
-            await self._reject(CLOSE_NO_ROOM, error("no_room", "No session with that code is running."))
+            await self._reject(
+                CLOSE_NO_ROOM, error("no_room", "No session with that code is running.")
+            )
             return False
         token = None
         if hello.role == "facilitator":
-            ok = hello.credential is not None and matches(hello.credential, state.facilitator_digest)
+            ok = hello.credential is not None and matches(
+                hello.credential, state.facilitator_digest
+            )
         elif hello.role == "display":
             ok = hello.credential is not None and matches(hello.credential, state.display_digest)
         else:
@@ -216,7 +221,9 @@ class Session:
             if not ok:
                 return False
         if not ok:
-            await self._reject(CLOSE_UNAUTHORISED, error("unauthorised", "That credential is not valid here."))
+            await self._reject(
+                CLOSE_UNAUTHORISED, error("unauthorised", "That credential is not valid here.")
+            )
             return False
         self.code, self.role = code, hello.role
         self.conn = SocketConnection(self.websocket, hello.role, self.settings.send_queue_messages)
@@ -232,7 +239,9 @@ class Session:
         await self._send_snapshot()
         return True
 
-    async def _join(self, code: str, hello: p.Hello, locked: bool, cap: int) -> tuple[bool, str | None]:
+    async def _join(
+        self, code: str, hello: p.Hello, locked: bool, cap: int
+    ) -> tuple[bool, str | None]:
         store, ttl = self.service.store, self.service.ttl
         if hello.credential is not None:
             who = digest(hello.credential)
@@ -240,14 +249,18 @@ class Session:
                 self.who = who
                 return True, None
         if locked:
-            await self._reject(CLOSE_REFUSED, error("locked", "This session is not taking new people."))
+            await self._reject(
+                CLOSE_REFUSED, error("locked", "This session is not taking new people.")
+            )
             return False, None
         token = new_credential()
         who = digest(token)
         status = await store.join(code, who, cap, ttl)
         if status != "ok":
-            err = error("full", "This session is full.") if status == "full" else error(
-                "no_room", "No session with that code is running."
+            err = (
+                error("full", "This session is full.")
+                if status == "full"
+                else error("no_room", "No session with that code is running.")
             )
             await self._reject(CLOSE_REFUSED if status == "full" else CLOSE_NO_ROOM, err)
             return False, None
@@ -259,9 +272,10 @@ class Session:
         if self.role == "participant" and self.who is not None:
             state = self.service.hub.state(self.code)
             live = state.live if state else None
-            answered = bool(live) and await self.service.store.has_answered(self.code, live.id, self.who)  # type: ignore[union-attr]
-            track = await self.service.store.member(self.code, self.who)
-            you = p.You(answered=answered, track=track or None)  # type: ignore[arg-type]
+            store = self.service.store
+            answered = live is not None and await store.has_answered(self.code, live.id, self.who)
+            track = await store.member(self.code, self.who)
+            you = p.You(answered=answered, track=track if track in TRACKS else None)
         text = self.service.hub.snapshot(self.code, self.role, you)
         if text is not None and self.conn is not None:
             self.conn.offer(text)

@@ -52,7 +52,16 @@ class RedisServer:
         args = [self.binary]
         if self.config:
             args.append(self.config)
-        args += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args += [
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
         args += ["--daemonize", "no", "--logfile", "", *self.extra]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
@@ -203,14 +212,18 @@ class Client:
         request_id = self.next_id
         self.next_id += 1
         await self.send({**message, "id": request_id})
-        return await self.expect_where(lambda m: m.get("id") == request_id and m["type"] in ("ack", "error"))
+        return await self.expect_where(
+            lambda m: m.get("id") == request_id and m["type"] in ("ack", "error")
+        )
 
     def _track(self, message: dict[str, Any]) -> None:
         if message["type"] == "snapshot":
             self.view = message["view"]
             self.version = message["version"]
         elif message["type"] == "update":
-            assert message["base"] == self.version, f"version gap: {message['base']} != {self.version}"
+            assert message["base"] == self.version, (
+                f"version gap: {message['base']} != {self.version}"
+            )
             self.view.update(message["changes"])
             self.version = message["version"]
 
@@ -240,7 +253,9 @@ class Client:
         """Wait until this client's rendered view satisfies predicate (updates applied in order)."""
         if self.view and predicate(self.view):
             return self.view
-        await self.expect_where(lambda m: m["type"] in ("update", "snapshot") and predicate(self.view), timeout)
+        await self.expect_where(
+            lambda m: m["type"] in ("update", "snapshot") and predicate(self.view), timeout
+        )
         return self.view
 
     async def close(self) -> None:

@@ -8,7 +8,11 @@ import pytest
 
 from tests.support import Client, LiveServer
 
-POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Honesty", "Patience", "Rest"]}
+POLL = {
+    "kind": "poll",
+    "text": "What helps most this week?",
+    "options": ["Honesty", "Patience", "Rest"],
+}
 
 
 def ballot() -> str:
@@ -26,13 +30,20 @@ async def test_whole_session_loop(live: LiveServer) -> None:
     assert phones[0].view["room"]["qr_svg"] is None
 
     # A prompt without answers: everyone sees it, nobody can answer it.
-    ack = await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Arrive. Breathe."}})
+    ack = await facilitator.command(
+        {"type": "open", "activity": {"kind": "prompt", "text": "Arrive. Breathe."}}
+    )
     assert ack["type"] == "ack"
     for client in (display, *phones):
         view = await client.until_view(lambda v: v["activity"] is not None)
         assert view["activity"]["definition"]["text"] == "Arrive. Breathe."
     err = await phones[0].command(
-        {"type": "answer", "activity": display.view["activity"]["id"], "ballot": ballot(), "value": {"kind": "pass"}}
+        {
+            "type": "answer",
+            "activity": display.view["activity"]["id"],
+            "ballot": ballot(),
+            "value": {"kind": "pass"},
+        }
     )
     assert err["type"] == "error" and err["code"] == "closed"
 
@@ -42,19 +53,40 @@ async def test_whole_session_loop(live: LiveServer) -> None:
     aid = view["activity"]["id"]
     ballots = [ballot() for _ in phones]
     choices = [0, 0, 0, 1]
-    for phone, b, choice in zip(phones, ballots, choices):
-        ack = await phone.command({"type": "answer", "activity": aid, "ballot": b, "value": {"kind": "choice", "option": 2}})
+    for phone, b, choice in zip(phones, ballots, choices, strict=True):
+        ack = await phone.command(
+            {
+                "type": "answer",
+                "activity": aid,
+                "ballot": b,
+                "value": {"kind": "choice", "option": 2},
+            }
+        )
         assert ack == {"type": "ack", "id": ack["id"], "detail": "stored"}
         # change of mind, then the same submit retried: still one answer each
         for _ in range(2):
             ack = await phone.command(
-                {"type": "answer", "activity": aid, "ballot": b, "value": {"kind": "choice", "option": choice}}
+                {
+                    "type": "answer",
+                    "activity": aid,
+                    "ballot": b,
+                    "value": {"kind": "choice", "option": choice},
+                }
             )
             assert ack["type"] == "ack"
     # a second ballot from the same phone is refused
-    err = await phones[0].command({"type": "answer", "activity": aid, "ballot": ballot(), "value": {"kind": "choice", "option": 1}})
+    err = await phones[0].command(
+        {
+            "type": "answer",
+            "activity": aid,
+            "ballot": ballot(),
+            "value": {"kind": "choice", "option": 1},
+        }
+    )
     assert err["code"] == "conflict"
-    progress = await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 4)
+    progress = await facilitator.expect_where(
+        lambda m: m["type"] == "progress" and m["answered"] == 4
+    )
     assert progress["connected"] == 4
     assert display.view["results"] is None  # nothing before reveal
 
@@ -66,21 +98,37 @@ async def test_whole_session_loop(live: LiveServer) -> None:
         assert [c["count"] for c in cells] == [3, None, 0]
         assert view["results"]["overall"]["answered"] is None
         assert view["activity"]["status"] == "revealed"
-    late = await phones[3].command({"type": "answer", "activity": aid, "ballot": ballots[3], "value": {"kind": "choice", "option": 0}})
+    late = await phones[3].command(
+        {
+            "type": "answer",
+            "activity": aid,
+            "ballot": ballots[3],
+            "value": {"kind": "choice", "option": 0},
+        }
+    )
     assert late["code"] == "closed"
 
     # A timed reflection: start, pause, extend, resume; every screen gets the same deadline.
-    await facilitator.command({"type": "open", "activity": {"kind": "reflection", "text": "Write privately.", "seconds": 120}})
+    await facilitator.command(
+        {
+            "type": "open",
+            "activity": {"kind": "reflection", "text": "Write privately.", "seconds": 120},
+        }
+    )
     await facilitator.command({"type": "timer", "action": "start"})
     view = await phones[2].until_view(lambda v: v["timer"] is not None and v["timer"]["running"])
     deadline = view["timer"]["deadline_ms"]
-    assert (await display.until_view(lambda v: v["timer"] is not None and v["timer"]["running"]))["timer"]["deadline_ms"] == deadline
+    assert (await display.until_view(lambda v: v["timer"] is not None and v["timer"]["running"]))[
+        "timer"
+    ]["deadline_ms"] == deadline
     await facilitator.command({"type": "timer", "action": "pause"})
     paused = await display.until_view(lambda v: not v["timer"]["running"])
     remaining = paused["timer"]["remaining_ms"]
     assert 110_000 < remaining <= 120_000
     await facilitator.command({"type": "timer", "action": "extend", "seconds": 60})
-    extended = await phones[2].until_view(lambda v: not v["timer"]["running"] and v["timer"]["remaining_ms"] == remaining + 60_000)
+    extended = await phones[2].until_view(
+        lambda v: not v["timer"]["running"] and v["timer"]["remaining_ms"] == remaining + 60_000
+    )
     assert extended["timer"]["duration_ms"] == 180_000
     await facilitator.command({"type": "timer", "action": "resume"})
     resumed = await display.until_view(lambda v: v["timer"]["running"])
@@ -107,16 +155,34 @@ async def test_reconnect_keeps_token_and_answer(live: LiveServer) -> None:
     await facilitator.command({"type": "open", "activity": POLL})
     view = await phone.until_view(lambda v: v["activity"] is not None)
     b = ballot()
-    await phone.command({"type": "answer", "activity": view["activity"]["id"], "ballot": b, "value": {"kind": "choice", "option": 1}})
+    await phone.command(
+        {
+            "type": "answer",
+            "activity": view["activity"]["id"],
+            "ballot": b,
+            "value": {"kind": "choice", "option": 1},
+        }
+    )
     await phone.close()
-    again = await Client.connect(live.ws_url, role="participant", code=room["code"], credential=phone.token)
+    again = await Client.connect(
+        live.ws_url, role="participant", code=room["code"], credential=phone.token
+    )
     welcome = await again.expect("welcome")
     assert welcome["token"] is None  # the same token is still valid
     snapshot = await again.expect("snapshot")
     assert snapshot["you"]["answered"] is True
-    ack = await again.command({"type": "answer", "activity": view["activity"]["id"], "ballot": b, "value": {"kind": "choice", "option": 1}})
+    ack = await again.command(
+        {
+            "type": "answer",
+            "activity": view["activity"]["id"],
+            "ballot": b,
+            "value": {"kind": "choice", "option": 1},
+        }
+    )
     assert ack["type"] == "ack"
-    progress = await facilitator.expect_where(lambda m: m["type"] == "progress" and m["connected"] == 1)
+    progress = await facilitator.expect_where(
+        lambda m: m["type"] == "progress" and m["connected"] == 1
+    )
     assert progress["answered"] == 1
 
 
@@ -139,14 +205,21 @@ async def test_other_roles_are_refused_facilitator_commands(live: LiveServer, ro
 
 async def test_credentials_are_worthless_in_another_room(live: LiveServer) -> None:
     first, second = await live.create_room(), await live.create_room()
-    for role, cred in (("facilitator", first["facilitator_credential"]), ("display", first["display_credential"])):
+    for role, cred in (
+        ("facilitator", first["facilitator_credential"]),
+        ("display", first["display_credential"]),
+    ):
         client = await Client.connect(live.ws_url, role=role, code=second["code"], credential=cred)
         err = await client.expect("error")
         assert err["code"] == "unauthorised"
     phone = await Client.join(live, first, "participant")
-    other = await Client.connect(live.ws_url, role="participant", code=second["code"], credential=phone.token)
+    other = await Client.connect(
+        live.ws_url, role="participant", code=second["code"], credential=phone.token
+    )
     welcome = await other.expect("welcome")
-    assert welcome["token"] and welcome["token"] != phone.token  # a stranger there, not the same person
+    assert (
+        welcome["token"] and welcome["token"] != phone.token
+    )  # a stranger there, not the same person
 
 
 async def test_wrong_code_and_ended_room_answer_alike(live: LiveServer) -> None:
@@ -164,6 +237,6 @@ async def test_wrong_code_and_ended_room_answer_alike(live: LiveServer) -> None:
 async def test_credentials_only_in_the_first_message(live: LiveServer) -> None:
     room = await live.create_room()
     for url in (room["join_url"], room["console_url"], room["display_url"]):
-        path, _, fragment = url.partition("#")
+        path = url.partition("#")[0]
         assert room["facilitator_credential"] not in path and room["display_credential"] not in path
         assert room["code"] not in path

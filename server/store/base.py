@@ -35,7 +35,11 @@ def key(code: str, name: str) -> str:
 
 def answer_keys(code: str, activity: str) -> tuple[str, str, str]:
     """(who answered, what was answered, counts): stored apart, no key or value joins them."""
-    return key(code, f"who:{activity}"), key(code, f"ballots:{activity}"), key(code, f"tally:{activity}")
+    return (
+        key(code, f"who:{activity}"),
+        key(code, f"ballots:{activity}"),
+        key(code, f"tally:{activity}"),
+    )
 
 
 def item_id(ballot: str) -> str:

@@ -232,7 +232,9 @@ class MemoryStore:
     async def pauses(self, code: str, since_ms: int) -> int:
         return sum(1 for at in self.keys.get(key(code, "pause"), {}).values() if at >= since_ms)
 
-    async def set_presence(self, code: str, process: str, count: int, now_ms: int, ttl: int) -> None:
+    async def set_presence(
+        self, code: str, process: str, count: int, now_ms: int, ttl: int
+    ) -> None:
         presence_key = key(code, "presence")
         presence = self.keys.ensure(presence_key, dict)
         if count:

@@ -19,6 +19,14 @@ from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, 
 log = logging.getLogger("hearth.store")
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
 class RedisStore:
     kind = "redis"
 
@@ -50,7 +58,7 @@ class RedisStore:
                 await self._reader
         if self._pubsub is not None:
             with contextlib.suppress(RedisError):
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self.redis.aclose()
 
     async def ping(self) -> bool:
@@ -69,8 +77,8 @@ class RedisStore:
         return bool(created)
 
     async def load(self, code: str) -> bytes | None:
-        doc: bytes | None = await self.redis.hget(key(code, "state"), "doc")
-        return doc
+        doc = await self.redis.hget(key(code, "state"), "doc")
+        return None if doc is None else _bytes(doc)
 
     async def commit(
         self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
@@ -87,11 +95,11 @@ class RedisStore:
         status = await self._join(
             keys=[key(code, "state"), key(code, "people"), key(code, "index")], args=[who, cap, ttl]
         )
-        return status.decode()  # type: ignore[no-any-return]
+        return _text(status)  # type: ignore[return-value]
 
     async def member(self, code: str, who: str) -> str | None:
         track = await self.redis.hget(key(code, "people"), who)
-        return None if track is None else track.decode()
+        return None if track is None else _text(track)
 
     async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool:
         return bool(await self._set_track(keys=[key(code, "people")], args=[who, track, ttl]))
@@ -135,7 +143,7 @@ class RedisStore:
                 "1" if text is not None else "0",
             ],
         )
-        return Submitted(status.decode(), int(answered))
+        return Submitted(_text(status), int(answered))  # type: ignore[arg-type]
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:
         who_key = answer_keys(code, activity)[0]
@@ -146,7 +154,7 @@ class RedisStore:
 
     async def tally(self, code: str, activity: str) -> dict[str, int]:
         raw = await self.redis.hgetall(answer_keys(code, activity)[2])
-        return {k.decode(): int(v) for k, v in raw.items()}
+        return {_text(k): int(v) for k, v in raw.items()}
 
     async def texts(self, code: str, activity: str) -> list[tuple[str, str]]:
         raw = await self.redis.hgetall(answer_keys(code, activity)[1])
@@ -154,7 +162,7 @@ class RedisStore:
         for ballot, value in raw.items():
             text = orjson.loads(value).get("t")
             if text:
-                out.append((item_id(ballot.decode()), text))
+                out.append((item_id(_text(ballot)), text))
         return out
 
     # -- signals -----------------------------------------------------------------------------
@@ -174,7 +182,9 @@ class RedisStore:
     async def pauses(self, code: str, since_ms: int) -> int:
         return int(await self.redis.zcount(key(code, "pause"), since_ms, "+inf"))
 
-    async def set_presence(self, code: str, process: str, count: int, now_ms: int, ttl: int) -> None:
+    async def set_presence(
+        self, code: str, process: str, count: int, now_ms: int, ttl: int
+    ) -> None:
         presence, index = key(code, "presence"), key(code, "index")
         async with self.redis.pipeline(transaction=True) as pipe:
             if count:
@@ -189,7 +199,7 @@ class RedisStore:
     async def connected(self, code: str, since_ms: int) -> int:
         total = 0
         for value in (await self.redis.hgetall(key(code, "presence"))).values():
-            count, _, at = value.decode().partition(":")
+            count, _, at = _text(value).partition(":")
             if int(at) >= since_ms:
                 total += int(count)
         return total
@@ -213,7 +223,7 @@ class RedisStore:
             for k in found:
                 pipe.ttl(k)
             ttls = await pipe.execute()
-        return {k.decode(): int(t) for k, t in zip(found, ttls) if int(t) != -2}
+        return {_text(k): int(t) for k, t in zip(found, ttls, strict=True) if int(t) != -2}
 
     # -- pub/sub -----------------------------------------------------------------------------
 
@@ -247,7 +257,7 @@ class RedisStore:
                 continue
             if message is None or message.get("type") != "message":
                 continue
-            handler = self._handlers.get(message["channel"].decode())
+            handler = self._handlers.get(_text(message["channel"]))
             if handler is not None:
                 try:
                     handler(message["data"])
