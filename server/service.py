@@ -76,9 +76,6 @@ class Service:
 
     async def command(self, code: str, command: p.FacilitatorCommand) -> str:
         """Run a facilitator command; returns a short detail for the ack. Raises CommandError."""
-        if isinstance(command, p.End):
-            receipt = await self.end(code)
-            return f"erased {receipt.deleted} keys, {receipt.remaining} left"
         if isinstance(command, p.Reveal):
             state = await self.load(code)
             if state.live is not None and state.live.status == "open":
@@ -105,11 +102,14 @@ class Service:
         raise CommandError("busy", "The room is busy; try again.")
 
     async def end(self, code: str) -> p.Receipt:
+        """Erase every key of the room. Call announce_end afterwards (after acking the command)."""
         await self.load(code)  # raises RoomGone for a room that is not there
         erased = await self.store.erase(code)
-        receipt = p.Receipt(deleted=erased.deleted, remaining=erased.remaining, scanned_at=now_ms())
+        return p.Receipt(deleted=erased.deleted, remaining=erased.remaining, scanned_at=now_ms())
+
+    async def announce_end(self, code: str, receipt: p.Receipt) -> None:
+        """Tell every process, hence every socket of the room, that it ended."""
         await self.store.publish(code, ENDED + receipt.model_dump_json().encode())
-        return receipt
 
     # -- participants ------------------------------------------------------------------------
 

@@ -299,6 +299,12 @@ class Session:
                 if self.role != "facilitator":
                     self._send(error("forbidden", "Only the facilitator can do that.", request_id))
                     return
+                if isinstance(message, p.End):
+                    receipt = await self.service.end(self.code)
+                    detail = f"erased {receipt.deleted} keys, {receipt.remaining} left"
+                    self._send(p.Ack(id=request_id, detail=detail))  # before the socket closes
+                    await self.service.announce_end(self.code, receipt)
+                    return
                 detail = await self.service.command(self.code, message)
                 self._send(p.Ack(id=request_id, detail=detail))
             elif kind in p.PARTICIPANT_TYPES:

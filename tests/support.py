@@ -260,3 +260,84 @@ class Client:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+class ServeProcess:
+    """`hearth serve` as a real subprocess (for several processes on one Redis, signals, logs)."""
+
+    def __init__(
+        self, redis_url: str = "", *flags: str, host_secret: str = "test-host-secret-0123456789"
+    ) -> None:
+        self.port = free_port()
+        self.redis_url = redis_url
+        self.flags = list(flags)
+        self.host_secret = host_secret
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self, wait: bool = True) -> ServeProcess:
+        import os
+        import sys
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+        env.update(
+            HEARTH_HOST_SECRET=self.host_secret,
+            HEARTH_PUBLIC_URL=self.base_url,
+            HEARTH_REDIS_URL=self.redis_url,
+        )
+        args = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), *self.flags]
+        self.process = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                out = self.process.stdout.read().decode() if self.process.stdout else ""
+                raise RuntimeError(f"hearth serve exited early:\n{out}")
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("hearth serve did not become ready")
+
+    def stop(self) -> str:
+        """Terminate and return everything the process printed."""
+        if self.process is None:
+            return ""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        out = self.process.stdout.read().decode() if self.process.stdout else ""
+        if self.process.stdout:
+            self.process.stdout.close()
+        return out
+
+    async def create_room(self, **body: Any) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.base_url) as http:
+            response = await http.post(
+                "/api/rooms",
+                headers={"Authorization": f"Bearer {self.host_secret}"},
+                json=body or None,
+            )
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]

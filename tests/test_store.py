@@ -1,0 +1,181 @@
+"""One contract suite for every RoomStore: the embedded store and a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import orjson
+
+from server.codes import digest, new_join_code
+from server.rooms import new_room
+from server.store import RoomStore
+from server.store.base import answer_keys, key
+
+TTL = 600
+
+
+def who() -> str:
+    return digest(secrets.token_urlsafe(16))
+
+
+async def make_room(store: RoomStore) -> tuple[str, int]:
+    code = new_join_code()
+    state = new_room(code, digest("f" * 20), digest("d" * 20), k=3, cap=3)
+    assert await store.create(code, state.model_dump_json().encode(), TTL)
+    return code, state.version
+
+
+async def open_activity(store: RoomStore, code: str, activity: str = "a1") -> None:
+    doc = orjson.loads(await store.load(code) or b"{}")
+    doc["version"] += 1
+    assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), activity, TTL)
+
+
+async def test_create_is_exclusive_and_load_round_trips(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    doc = await store.load(code)
+    assert doc is not None and orjson.loads(doc)["code"] == code
+    assert not await store.create(code, doc, TTL)
+    assert await store.load("NOPE99") is None
+
+
+async def test_commit_is_compare_and_set_and_publishes(store: RoomStore) -> None:
+    code, version = await make_room(store)
+    received: list[bytes] = []
+    got = asyncio.Event()
+
+    def handler(payload: bytes) -> None:
+        received.append(payload)
+        got.set()
+
+    await store.subscribe(code, handler)
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] = version + 1
+    body = orjson.dumps(doc)
+    assert await store.commit(code, version, body, None, TTL)
+    assert not await store.commit(code, version, body, None, TTL)  # stale writer loses
+    await asyncio.wait_for(got.wait(), 5)
+    assert received == [b"S" + body]
+    assert await store.load(code) == body
+    await store.unsubscribe(code)
+    assert not await store.commit("ZZZZZZ", 0, body, None, TTL)  # no such room
+
+
+async def test_join_respects_cap_and_membership(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    people = [who() for _ in range(4)]
+    assert [await store.join(code, p, 3, TTL) for p in people] == ["ok", "ok", "ok", "full"]
+    assert await store.join(code, people[0], 3, TTL) == "ok"  # rejoining is not a new person
+    assert await store.member(code, people[1]) == ""
+    assert await store.set_track(code, people[1], "hurt", TTL)
+    assert await store.member(code, people[1]) == "hurt"
+    assert await store.member(code, people[3]) is None
+    await store.leave(code, people[0])
+    assert await store.member(code, people[0]) is None
+    assert await store.join("NOPE99", people[0], 3, TTL) == "gone"
+
+
+async def test_submit_counts_each_participant_once(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    alice, bob, stranger = who(), who(), who()
+    for p in (alice, bob):
+        await store.join(code, p, 10, TTL)
+    assert (await store.submit(code, "a1", alice, "b1", ["n", "o:0"], None, TTL)).status == "closed"
+    await open_activity(store, code)
+    first = await store.submit(code, "a1", alice, "b1", ["n", "o:0"], None, TTL)
+    assert (first.status, first.answered) == ("stored", 1)
+    # retried and changed: the same ballot replaces, never adds
+    assert (await store.submit(code, "a1", alice, "b1", ["n", "o:0"], None, TTL)).answered == 1
+    assert (await store.submit(code, "a1", alice, "b1", ["n", "o:1"], None, TTL)).status == "stored"
+    # a second ballot from someone who answered, or a known ballot from someone else: conflict
+    assert (
+        await store.submit(code, "a1", alice, "b2", ["n", "o:2"], None, TTL)
+    ).status == "conflict"
+    assert (await store.submit(code, "a1", bob, "b1", ["n", "o:2"], None, TTL)).status == "conflict"
+    assert (await store.submit(code, "a1", stranger, "b3", ["n"], None, TTL)).status == "unknown"
+    assert (await store.submit(code, "a1", bob, "b4", ["n", "o:1"], None, TTL)).answered == 2
+    assert await store.tally(code, "a1") == {"n": 2, "o:0": 0, "o:1": 2}
+    assert await store.answered(code, "a1") == 2
+    assert await store.has_answered(code, "a1", alice)
+    assert not await store.has_answered(code, "a1", stranger)
+
+
+async def test_tracks_add_split_cells(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, TTL)
+    await store.set_track(code, p, "caused", TTL)
+    await open_activity(store, code)
+    await store.submit(code, "a1", p, "b", ["n", "v:4"], None, TTL)
+    assert await store.tally(code, "a1") == {"n": 1, "v:4": 1, "t:caused|n": 1, "t:caused|v:4": 1}
+
+
+async def test_who_and_what_are_stored_apart(store: RoomStore) -> None:
+    """No key, field or value of the answers side holds anything that names who answered."""
+    code, _ = await make_room(store)
+    people = [who() for _ in range(5)]
+    ballots = [secrets.token_hex(32) for _ in people]
+    await open_activity(store, code)
+    for p, b in zip(people, ballots, strict=True):
+        await store.join(code, p, 10, TTL)
+        await store.submit(code, "a1", p, b, ["n"], f"text from {b[:6]}", TTL)
+    who_key, ballots_key, tally_key = answer_keys(code, "a1")
+    what = repr(await store.texts(code, "a1")) + repr(await store.tally(code, "a1"))
+    what += ballots_key + tally_key
+    for p in people:
+        assert p not in what and p[:16] not in what
+    texts = await store.texts(code, "a1")
+    assert sorted(t for _, t in texts) == sorted(f"text from {b[:6]}" for b in ballots)
+    for b in ballots:
+        assert b not in who_key
+
+
+async def test_pauses_and_presence(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    a, b = who(), who()
+    await store.set_pause(code, a, True, 1_000, TTL)
+    await store.set_pause(code, b, True, 5_000, TTL)
+    assert await store.pauses(code, 0) == 2
+    assert await store.pauses(code, 2_000) == 1
+    await store.set_pause(code, b, False, 6_000, TTL)
+    assert await store.pauses(code, 0) == 1
+    await store.set_presence(code, "p1", 3, 10_000, TTL)
+    await store.set_presence(code, "p2", 4, 20_000, TTL)
+    assert await store.connected(code, 0) == 7
+    assert await store.connected(code, 15_000) == 4  # a silent process stops counting
+    await store.set_presence(code, "p2", 0, 21_000, TTL)
+    assert await store.connected(code, 0) == 3
+
+
+async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    await store.submit(code, "a1", p, "b", ["n", "o:1"], "x", TTL)
+    await store.set_pause(code, p, True, 1, TTL)
+    await store.set_presence(code, "proc", 1, 1, TTL)
+    ttls = await store.key_ttls(code)
+    assert {key(code, n) for n in ("state", "people", "accepting", "pause", "presence")} <= set(
+        ttls
+    )
+    assert all(0 < t <= TTL for t in ttls.values()), ttls
+    other, _ = await make_room(store)
+    erased = await store.erase(code)
+    assert erased.deleted == len(ttls) and erased.remaining == 0
+    assert await store.key_ttls(code) == {}
+    assert await store.load(other) is not None  # only that room
+
+
+async def test_commit_refreshes_every_key_of_the_room(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, 5)  # a short TTL, then a commit with a long one
+    await open_activity(store, code)
+    await store.submit(code, "a1", p, "b", ["n"], None, 5)
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] += 1
+    assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL)
+    ttls = await store.key_ttls(code)
+    assert all(t > 5 for t in ttls.values()), ttls
