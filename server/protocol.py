@@ -15,7 +15,9 @@ from .activities import Activity, AnswerValue, Track
 from .results import Results
 
 Role = Literal["facilitator", "display", "participant"]
-RequestId = Annotated[int, Field(ge=0, le=2**31)]
+RequestId = Annotated[
+    int, Field(ge=0, le=2**31, description="Chosen by the client; echoed in the ack or error.")
+]
 Secret = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
@@ -31,7 +33,7 @@ class Hello(Message):
 
     type: Literal["hello"]
     role: Role
-    code: Annotated[str, Field(min_length=1, max_length=12)]
+    code: Annotated[str, Field(min_length=1, max_length=12, description="The room's join code.")]
     credential: Secret | None = Field(
         default=None, description="Facilitator or display credential; a participant's token."
     )
@@ -50,7 +52,7 @@ class Ping(Message):
     """Clock sync: answered with pong carrying the server's time."""
 
     type: Literal["ping"]
-    t: float
+    t: float = Field(description="The client's clock, echoed back in pong.")
 
 
 class Answer(Message):
@@ -58,7 +60,7 @@ class Answer(Message):
 
     type: Literal["answer"]
     id: RequestId
-    activity: Annotated[str, Field(max_length=16)]
+    activity: Annotated[str, Field(max_length=16, description="The live activity's id.")]
     ballot: Secret = Field(description="Random per activity, made on the phone; lets it change.")
     value: AnswerValue
 
@@ -67,7 +69,7 @@ class PauseSignal(Message):
     """'I need a pause', anonymous and withdrawable; only the facilitator sees a count."""
 
     type: Literal["pause"]
-    on: bool
+    on: bool = Field(description="True to signal, false to withdraw.")
 
 
 class ChooseTrack(Message):
@@ -281,18 +283,22 @@ class Welcome(Message):
 
 
 class Snapshot(Message):
+    """The full view for the socket's role: on connect, on reconnect and on sync."""
+
     type: Literal["snapshot"] = "snapshot"
-    version: int
+    version: int = Field(description="Version of this view; the next update's base.")
     now: int = Field(description="Server time, ms since the epoch, for timers.")
     view: View
     you: You | None = None
 
 
 class Update(Message):
+    """A change to the role's view, broadcast to every socket of that role."""
+
     type: Literal["update"] = "update"
-    version: int
+    version: int = Field(description="The room version after this change.")
     base: int = Field(description="Apply only on top of this version; otherwise send sync.")
-    now: int
+    now: int = Field(description="Server time, ms since the epoch, for timers.")
     changes: dict[str, Any] = Field(description="Top-level View sections that changed.")
 
 
