@@ -75,7 +75,7 @@ CLOSE_CODES = {
 def _schema_type(schema: dict[str, Any]) -> str:
     """A short, readable type from a JSON schema fragment, with its limits."""
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
     if "const" in schema:
         return f"`{schema['const']!r}`"
     if "enum" in schema:
