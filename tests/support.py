@@ -341,3 +341,12 @@ class ServeProcess:
             )
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
+
+
+async def eventually(predicate: Any, seconds: float = 5.0) -> None:
+    """For server-side effects no message announces (e.g. cleanup after a peer left): poll."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.01)

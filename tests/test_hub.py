@@ -1,0 +1,54 @@
+"""Fan-out: one store subscription per room per process, however many sockets; gone when empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from server import protocol as p
+from server.store.base import channel
+from tests.support import Client, LiveServer, eventually
+
+
+@pytest.mark.parametrize("live", ["redis"], indirect=True)
+async def test_one_subscription_per_room_not_per_socket(live: LiveServer) -> None:
+    room = await live.create_room()
+    redis = Redis.from_url(live.settings.redis_url)
+    try:
+        facilitator = await Client.join(live, room, "facilitator")
+        phones = [await Client.join(live, room, "participant") for _ in range(12)]
+        display = await Client.join(live, room, "display")
+        [(_, subscribers)] = await redis.pubsub_numsub(channel(room["code"]))
+        assert subscribers == 1
+        for client in (facilitator, display, *phones):
+            await client.close()
+        # the last socket leaving unsubscribes the process
+        hub = live.service.hub
+        await eventually(lambda: room["code"] not in hub.rooms)
+        [(_, subscribers)] = await redis.pubsub_numsub(channel(room["code"]))
+        assert subscribers == 0
+    finally:
+        await redis.aclose()
+
+
+async def test_each_update_is_encoded_once_per_role(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    phones = [await Client.join(live, room, "participant") for _ in range(8)]
+    encoded: list[str] = []
+    original = p.Update.model_dump_json
+
+    def counting(self: p.Update, **kwargs: Any) -> str:
+        encoded.append(self.model_dump_json.__name__)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(p.Update, "model_dump_json", counting)
+    await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Hello"}})
+    for client in (display, *phones):
+        await client.until_view(lambda v: v["activity"] is not None)
+    assert len(encoded) == 3  # facilitator, display, participant: not one per socket

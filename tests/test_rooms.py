@@ -1,0 +1,91 @@
+"""The pure domain: commands, timers and thresholds, without any I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from server import protocol as p
+from server.activities import Poll, Reflection
+from server.codes import CODE_ALPHABET, CODE_LENGTH, new_credential, new_join_code, normalise_code
+from server.results import compute
+from server.rooms import CommandError, RoomState, apply, new_room
+
+
+def room() -> RoomState:
+    return new_room("ACDEFG", "f", "d", k=3, cap=30)
+
+
+def test_codes_avoid_look_alikes_and_credentials_are_long() -> None:
+    assert not set("01258BILOSZ") & set(CODE_ALPHABET)
+    codes = {new_join_code() for _ in range(200)}
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert len(codes) > 190
+    assert len(new_credential()) * 6 >= 128  # url-safe base64: 6 bits a character
+    assert normalise_code(" acd-efg ") == "ACDEFG"
+    assert normalise_code("ACDEF0") is None
+
+
+def test_open_assigns_ids_and_arms_a_timer_for_reflections() -> None:
+    s = apply(room(), p.Open(type="open", id=1, activity=Reflection(text="Write.", seconds=90)), 0)
+    assert s.live is not None and s.live.id == "a1" and s.live.status == "open"
+    assert s.timer is not None and not s.timer.running and s.timer.remaining_ms == 90_000
+    s = apply(s, p.Open(type="open", id=2, activity=Poll(text="?", options=["a", "b"])), 0)
+    assert s.live is not None and s.live.id == "a2" and s.timer is None
+    assert s.accepting == "a2"
+
+
+def test_timer_start_pause_extend_resume() -> None:
+    s = apply(room(), p.Open(type="open", id=1, activity=Reflection(text="Write.", seconds=60)), 0)
+    s = apply(s, p.TimerCommand(type="timer", id=2, action="start"), 1_000)
+    assert s.timer is not None and s.timer.deadline_ms == 61_000
+    s = apply(s, p.TimerCommand(type="timer", id=3, action="pause"), 21_000)
+    assert s.timer is not None and s.timer.remaining_ms == 40_000 and not s.timer.running
+    s = apply(s, p.TimerCommand(type="timer", id=4, action="extend"), 30_000)
+    assert s.timer is not None and s.timer.remaining_ms == 100_000
+    s = apply(s, p.TimerCommand(type="timer", id=5, action="resume"), 50_000)
+    assert s.timer is not None and s.timer.deadline_ms == 150_000
+    s = apply(s, p.TimerCommand(type="timer", id=6, action="extend", seconds=30), 60_000)
+    assert s.timer is not None and s.timer.deadline_ms == 180_000
+    with pytest.raises(CommandError):
+        apply(s, p.TimerCommand(type="timer", id=7, action="resume"), 0)
+
+
+def test_reveal_needs_a_closed_activity_and_freezes_results() -> None:
+    s = apply(room(), p.Open(type="open", id=1, activity=Poll(text="?", options=["a", "b"])), 0)
+    with pytest.raises(CommandError):
+        apply(s, p.Reveal(type="reveal", id=2), 0, tally={})
+    s = apply(s, p.Close(type="close", id=3), 0)
+    assert s.accepting is None
+    s = apply(s, p.Reveal(type="reveal", id=4), 0, tally={"n": 5, "o:0": 4, "o:1": 1})
+    assert s.live is not None and s.live.results is not None
+    overall = s.live.results.overall
+    assert overall is not None and [c.count for c in overall.cells] == [4, None]
+    assert overall.answered is None  # 5 - 4 would tell the hidden 1
+    assert s.history and s.history[0]["id"] == "a1"
+
+
+def test_results_threshold() -> None:
+    poll = Poll(text="?", options=["a", "b", "c"])
+    assert not compute(poll, {"n": 2, "o:0": 2}, k=3).overall.shown  # type: ignore[union-attr]
+    shown = compute(poll, {"n": 6, "o:0": 3, "o:1": 3}, k=3).overall
+    assert shown is not None and shown.answered == 6 and [c.count for c in shown.cells] == [3, 3, 0]
+    assert compute(poll, {"n": 9}, k=1).overall.k == 3  # type: ignore[union-attr]  # never below 3
+    split = compute(
+        poll, {"n": 6, "t:hurt|n": 4, "t:hurt|o:0": 4, "t:caused|n": 2}, k=3, split=True
+    )
+    assert split.overall is None and split.by_track is not None
+    assert not split.by_track["caused"].shown and split.by_track["hurt"].cells[0].count == 4
+
+
+def test_moderation_and_shuffled_release() -> None:
+    s = apply(room(), p.Open(type="open", id=1, activity=Reflection(text="?", share=True)), 0)
+    s = apply(s, p.Close(type="close", id=2), 0, texts=[("i1", "one"), ("i2", "two"), ("i3", "x")])
+    with pytest.raises(CommandError):
+        apply(s, p.Release(type="release", id=3), 0)
+    for item in ("i1", "i2"):
+        s = apply(s, p.Moderate(type="moderate", id=4, item=item, action="approve"), 0)
+    s = apply(s, p.Moderate(type="moderate", id=5, item="i3", action="hide"), 0)
+    s = apply(s, p.Release(type="release", id=6), 0)
+    assert s.live is not None and sorted(s.live.released) == ["one", "two"]
+    with pytest.raises(CommandError):
+        apply(s, p.Moderate(type="moderate", id=7, item="i1", action="hide"), 0)
