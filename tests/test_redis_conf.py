@@ -1,0 +1,113 @@
+"""deploy/redis.conf and its ACL: Hearth works through the restricted user, nothing reaches the
+disk, and what an operator or an intruder with the app's password must not do is refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import AuthenticationError, ResponseError
+
+from tests.deploy_support import ACL_TEMPLATE, HardenedRedis, connect, whole_session
+from tests.support import LiveServer
+
+REFUSED = re.compile(
+    r"no permissions|DEBUG command not allowed|can't access|can't run this command"
+)
+
+
+@pytest.fixture
+def hardened(tmp_path: Path) -> Iterator[HardenedRedis]:
+    server = HardenedRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def app_client(hardened: HardenedRedis) -> AsyncIterator[Redis]:
+    client = Redis.from_url(hardened.url(), decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+async def test_a_whole_session_through_the_acl_user_leaves_nothing(
+    hardened: HardenedRedis, app_client: Redis
+) -> None:
+    live = LiveServer.start(redis_url=hardened.url())
+    try:
+        async with httpx.AsyncClient(base_url=live.base_url) as http:
+            health = await http.get("/healthz")
+        assert health.status_code == 200 and health.json()["ready"] is True
+        room = await live.create_room(k=3)
+        receipt = await whole_session(lambda role, _: connect(live.ws_url, room, role))
+    finally:
+        live.stop()
+    assert receipt["deleted"] > 0 and receipt["remaining"] == 0
+    assert [k async for k in app_client.scan_iter(match="*")] == []
+    log = hardened.stop()
+    # No RDB or AOF, not even at shutdown: the data directory stays empty.
+    assert list(hardened.data_dir.iterdir()) == []
+    assert "DB saved on disk" not in log and "Saving" not in log
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("CONFIG", "GET", "*"),
+        ("CONFIG", "SET", "save", "60 1"),
+        ("KEYS", "*"),
+        ("FLUSHALL",),
+        ("FLUSHDB",),
+        ("DEBUG", "SLEEP", "0"),
+        ("MONITOR",),
+        ("SAVE",),
+        ("BGSAVE",),
+        ("BGREWRITEAOF",),
+        ("SHUTDOWN", "NOSAVE"),
+        ("MODULE", "LIST"),
+        ("ACL", "LIST"),
+        ("CLIENT", "LIST"),
+        ("INFO",),
+        ("REPLICAOF", "127.0.0.1", "1"),
+        ("MIGRATE", "127.0.0.1", "1", "hearth:x", "0", "100"),
+        ("SET", "elsewhere:x", "1"),
+        ("GET", "elsewhere:x"),
+        ("PUBLISH", "elsewhere", "hello"),
+        ("EVAL", "return redis.call('SET', 'elsewhere:x', '1')", "0"),
+        ("EVAL", "return redis.call('FLUSHALL')", "0"),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+async def test_the_app_user_is_refused(
+    hardened: HardenedRedis, app_client: Redis, command: tuple[str, ...]
+) -> None:
+    with pytest.raises(ResponseError) as refused:
+        await app_client.execute_command(*command)
+    # NOPERM from the ACL, or refused outright by the config (DEBUG), or inside a script.
+    assert REFUSED.search(str(refused.value)), refused.value
+    # The same connection still does what Hearth needs, and Redis is still up.
+    assert await app_client.set("hearth:{ABCDEF}:probe", "1", ex=5)
+    assert await app_client.ping()
+
+
+async def test_the_default_user_and_wrong_passwords_get_nothing(hardened: HardenedRedis) -> None:
+    for url in (
+        f"redis://127.0.0.1:{hardened.port}/0",
+        hardened.url(user="default", password=""),
+        hardened.url(password="not-the-password"),
+    ):
+        client = Redis.from_url(url)
+        with pytest.raises((AuthenticationError, ResponseError)):
+            await client.get("hearth:x")
+        await client.aclose()
+
+
+async def test_the_acl_template_refuses_to_start_until_rendered(tmp_path: Path) -> None:
+    server = HardenedRedis(tmp_path)
+    server.acl = ACL_TEMPLATE  # the placeholder as committed: not a password anyone can use
+    with pytest.raises(RuntimeError, match="password hash"):
+        server.start()
