@@ -52,6 +52,7 @@ class RoomChannel:
     progress_task: asyncio.Task[None] | None = None
     publish_progress_pending: bool = False
     presence_pending: bool = False
+    ended: bool = False  # ended or lost: write nothing more for it (keys must stay gone)
 
     def count(self, role: str | None = None) -> int:
         if role:
@@ -209,6 +210,8 @@ class Hub:
 
     async def _write_presence(self, room: RoomChannel) -> None:
         room.presence_pending = False
+        if room.ended:
+            return
         count = room.count("participant")
         await self.store.set_presence(room.code, self.process_id, count, now_ms(), self.room_ttl)
         self._progress_changed(room, publish=True)
@@ -225,6 +228,8 @@ class Hub:
 
     def _spawn_publish(self, room: RoomChannel) -> None:
         room.publish_progress_pending = False
+        if room.ended:
+            return
         task = asyncio.create_task(
             self.store.publish(room.code, PROGRESS + self.process_id.encode())
         )
@@ -262,6 +267,7 @@ class Hub:
         room = self.rooms.get(code)
         if room is None:
             return
+        room.ended = True
         plain = p.Ended(reason=reason).model_dump_json()
         with_receipt = p.Ended(reason=reason, receipt=receipt).model_dump_json()
         for role, sockets in room.sockets.items():

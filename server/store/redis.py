@@ -18,6 +18,21 @@ from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, 
 
 log = logging.getLogger("hearth.store")
 
+# KEYS: state, presence, index. ARGV: process, count, "count:at", ttl. Only while the room exists:
+# a socket closing just after another process ended the room must not bring its keys back.
+PRESENCE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+else
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], KEYS[2])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 1
+"""
+
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
@@ -40,6 +55,7 @@ class RedisStore:
         self._join = self.redis.register_script(scripts.JOIN)
         self._set_track = self.redis.register_script(scripts.SET_TRACK)
         self._submit = self.redis.register_script(scripts.SUBMIT)
+        self._presence = self.redis.register_script(PRESENCE)
         self._handlers: dict[str, Handler] = {}
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -185,16 +201,10 @@ class RedisStore:
     async def set_presence(
         self, code: str, process: str, count: int, now_ms: int, ttl: int
     ) -> None:
-        presence, index = key(code, "presence"), key(code, "index")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if count:
-                pipe.hset(presence, process, f"{count}:{now_ms}")
-            else:
-                pipe.hdel(presence, process)
-            pipe.expire(presence, ttl)
-            pipe.sadd(index, presence)
-            pipe.expire(index, ttl)
-            await pipe.execute()
+        await self._presence(
+            keys=[key(code, "state"), key(code, "presence"), key(code, "index")],
+            args=[process, count, f"{count}:{now_ms}", ttl],
+        )
 
     async def connected(self, code: str, since_ms: int) -> int:
         total = 0
