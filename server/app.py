@@ -8,10 +8,12 @@ import secrets
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from . import web
 from .hub import Hub
+from .security import AttemptLimiter, SecurityHeaders, install_log_redaction
 from .service import Service
 from .settings import Settings
 from .store import RoomStore, open_store
@@ -55,8 +57,14 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
             await hub.stop()
             await room_store.stop()
 
-    app = Starlette(routes=[*web.routes(), WebSocketRoute("/ws", endpoint)], lifespan=lifespan)
+    install_log_redaction()  # no code, credential or address in any log line (docs/security.md)
+    app = Starlette(
+        routes=[*web.routes(), WebSocketRoute("/ws", endpoint)],
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.state.attempts = AttemptLimiter(settings.join_attempts_per_minute, window=60.0)
     app.state.service = service
     app.state.base_url = base
     return app

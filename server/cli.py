@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
 import sys
 from dataclasses import fields
 from typing import Any
 
+from .security import log_config
 from .settings import Settings
+from .store import RoomStore, open_store
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -21,6 +24,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws": "websockets-sansio",
         "ws_max_size": settings.max_message_bytes,
         "ws_per_message_deflate": False,
+        "log_config": log_config(settings.log_level),  # every handler redacts (server/security.py)
         "ws_ping_interval": settings.ping_interval_seconds,
         "ws_ping_timeout": settings.ping_interval_seconds,
         "access_log": False,
@@ -41,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         kind = type(f.default)
         serve.add_argument(flag, dest=f.name, type=kind, default=None, help=f.metadata["help"])
     sub.add_parser("settings", help="List every setting with its environment variable.")
+    link = sub.add_parser("link", help="Print a new one-time facilitator link (server running).")
+    link.add_argument("--url", default=None, help="The server, default http://127.0.0.1:PORT.")
+    link.add_argument("--port", type=int, default=None, help="Port of a local server.")
     return parser
 
 
@@ -50,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         for f in fields(Settings):
             print(f"HEARTH_{f.name.upper():28} {f.metadata['help']} (default: {f.default!r})")
         return 0
+    if args.command == "link":
+        return print_link(args.url, args.port)
     overrides = {f.name: getattr(args, f.name) for f in fields(Settings)}
     settings = Settings.from_env(**overrides)
     if settings.workers > 1 and not settings.redis_url:
@@ -79,14 +88,62 @@ def serve(settings: Settings) -> int:
         else "embedded in-memory store (one process)"
     )
     print(f"Hearth is starting with the {store}.", flush=True)
-    print(f"  Facilitator: {local}/host#secret={settings.host_secret}", flush=True)
+    embedded = open_store(settings.redis_url) if not settings.redis_url else None
+    ticket = asyncio.run(start_ticket(settings, embedded))
+    # The one secret this banner prints is a one-time ticket: spent when the console opens it,
+    # expired after start_link_ttl_seconds, so a copy kept in a journal opens nothing later.
+    print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
-    print("  Keep the facilitator link private: it lets its holder open rooms.", flush=True)
+    print("  The link works once; `hearth link` prints another.", flush=True)
     options = uvicorn_options(settings)
     if settings.workers > 1:
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, embedded), **options)
+    return 0
+
+
+async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
+    """Mint the start link's ticket: in the embedded store the server will use, or in Redis."""
+    from . import tickets
+
+    grant = tickets.Grant("host", None, settings.host_secret)
+    ttl = settings.start_link_ttl_seconds
+    if store is not None:
+        return await tickets.mint(store, grant, ttl)
+    redis_store = open_store(settings.redis_url)
+    try:
+        return await tickets.mint(redis_store, grant, ttl)
+    finally:
+        await redis_store.stop()
+
+
+def print_link(url: str | None, port: int | None) -> int:
+    """Ask a running server for a new one-time facilitator link (needs HEARTH_HOST_SECRET)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    settings = Settings.from_env()
+    if not settings.host_secret:
+        print("hearth: set HEARTH_HOST_SECRET to the server's host secret.", file=sys.stderr)
+        return 2
+    base = (url or f"http://127.0.0.1:{port or settings.port}").rstrip("/")
+    request = urllib.request.Request(
+        base + "/api/tickets",
+        data=json.dumps({"role": "host"}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {settings.host_secret}",
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            print(json.loads(response.read())["url"])
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+        print(f"hearth: could not get a link from {base}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

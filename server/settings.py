@@ -41,7 +41,13 @@ class Settings:
         "", "Comma-separated extra origins allowed to open WebSockets (same origin always is)."
     )
     join_attempts_per_minute: int = _setting(
-        30, "Join-code attempts allowed per client address per minute (kept in memory only)."
+        30, "Failed joins (wrong code, credential or link) allowed per client address per minute."
+    )
+    ticket_ttl_seconds: int = _setting(
+        600, "A one-time link (console, display) left unused expires after this long."
+    )
+    start_link_ttl_seconds: int = _setting(
+        3600, "The one-time facilitator link printed at start expires after this long."
     )
     ping_interval_seconds: float = _setting(20.0, "WebSocket keepalive ping interval.")
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")

@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from .content_api import routes as content_routes
 from .service import Service
 
 ROOT = Path(__file__).resolve().parent
@@ -120,6 +121,7 @@ def routes() -> list[Route | Mount]:
         Route("/healthz", healthz),
         Route("/livez", livez),
         Route("/api/rooms", create_room, methods=["POST"]),
+        *content_routes(),
         Route("/", _page("join.html", "Join")),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),

@@ -20,6 +20,7 @@ from .activities import TRACKS
 from .codes import digest, matches, new_credential, normalise_code
 from .rooms import CommandError
 from .service import RoomGone, Service
+from .summary import build_summary, filename
 
 log = logging.getLogger("hearth.ws")
 
@@ -298,6 +299,13 @@ class Session:
             elif kind in p.FACILITATOR_TYPES:
                 if self.role != "facilitator":
                     self._send(error("forbidden", "Only the facilitator can do that.", request_id))
+                    return
+                if isinstance(message, p.SummaryRequest):
+                    state = await self.service.load(self.code)
+                    summary = build_summary(state, message.title)
+                    self._send(
+                        p.SummaryFile(id=message.id, filename=filename(summary), summary=summary)
+                    )
                     return
                 if isinstance(message, p.End):
                     receipt = await self.service.end(self.code)

@@ -1,0 +1,169 @@
+"""Links never carry a credential: console and display links carry one-time tickets, exchanged
+once for the credential in a response body; what the store keeps of a ticket opens nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from server import tickets
+from server.store.memory import MemoryStore
+from tests.support import Client, LiveServer
+
+
+def ticket_of(url: str) -> str:
+    _, _, fragment = url.partition("#")
+    assert fragment.startswith("ticket="), url
+    return fragment.removeprefix("ticket=")
+
+
+async def exchange(live: LiveServer, ticket: str, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=live.base_url) as http:
+        return await http.post("/api/tickets/exchange", json={"ticket": ticket}, headers=headers)
+
+
+async def mint(live: LiveServer, body: dict[str, Any], **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=live.base_url) as http:
+        return await http.post("/api/tickets", json=body, headers=headers)
+
+
+async def test_room_links_carry_single_use_tickets(live: LiveServer) -> None:
+    room = await live.create_room()
+    secrets_ = (
+        room["facilitator_credential"],
+        room["display_credential"],
+        live.settings.host_secret,
+    )
+    for name, role in (("console_url", "facilitator"), ("display_url", "display")):
+        url = room[name]
+        assert not any(s in url for s in secrets_), url
+        assert room["code"] not in url.partition("#")[0]
+        first = await exchange(live, ticket_of(url))
+        assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
+        body = first.json()
+        assert body == {
+            "kind": role,
+            "code": room["code"],
+            "credential": room[f"{role}_credential"],
+        }
+        # the credential it gave opens that screen
+        client = await Client.connect(
+            live.ws_url, role=role, code=body["code"], credential=body["credential"]
+        )
+        assert (await client.expect("welcome"))["role"] == role
+        await client.close()
+        # and the link is spent: a second use answers exactly like a made-up ticket
+        again = await exchange(live, ticket_of(url))
+        made_up = await exchange(live, f"{room['code']}.{'A' * 32}")
+        malformed = await exchange(live, "nonsense")
+        assert again.status_code == made_up.status_code == malformed.status_code == 404
+        assert again.json() == made_up.json() == malformed.json()
+
+
+async def test_screens_mint_tickets_with_their_own_credential(live: LiveServer) -> None:
+    room = await live.create_room()
+    ok = await mint(
+        live, {"role": "display", "code": room["code"], "credential": room["display_credential"]}
+    )
+    assert ok.status_code == 201 and ok.headers["cache-control"] == "no-store"
+    assert ok.json()["url"].startswith(f"{live.base_url}/display#ticket=")
+    grant = (await exchange(live, ok.json()["ticket"])).json()
+    assert grant["credential"] == room["display_credential"]
+    # a display credential cannot mint a console ticket; nor can a participant's token
+    phone = await Client.join(live, room, "participant")
+    for body in (
+        {"role": "facilitator", "code": room["code"], "credential": room["display_credential"]},
+        {"role": "display", "code": room["code"], "credential": phone.token},
+        {"role": "display", "code": "ACDEFG", "credential": room["display_credential"]},
+        {"role": "host"},
+    ):
+        assert (await mint(live, body)).status_code == 401, body
+    host = await mint(live, {"role": "host"}, Authorization=f"Bearer {live.settings.host_secret}")
+    assert host.status_code == 201 and "/host#ticket=" in host.json()["url"]
+    grant = (await exchange(live, host.json()["ticket"])).json()
+    assert grant == {"kind": "host", "code": None, "credential": live.settings.host_secret}
+
+
+async def test_cross_site_pages_cannot_use_the_api(live: LiveServer) -> None:
+    room = await live.create_room()
+    evil = {"Origin": "https://evil.example"}
+    assert (await exchange(live, ticket_of(room["display_url"]), **evil)).status_code == 403
+    assert (await mint(live, {"role": "host"}, **evil)).status_code == 403
+    # the refused request did not spend the ticket
+    same = await exchange(live, ticket_of(room["display_url"]), Origin=live.base_url)
+    assert same.status_code == 200
+
+
+async def test_the_store_never_holds_a_usable_credential(live: LiveServer) -> None:
+    room = await live.create_room()
+    credentials = [
+        room["facilitator_credential"],
+        room["display_credential"],
+        live.settings.host_secret,
+    ]
+    await mint(live, {"role": "host"}, Authorization=f"Bearer {live.settings.host_secret}")
+    dump = await dump_store(live)
+    assert any(":ticket:" in k for k in dump)
+    for key, value in dump.items():
+        for secret in credentials:
+            assert secret.encode() not in value, key
+            assert secret.encode()[:12] not in value, key
+    # and the ticket's secret half is not there either: only its hash names the key
+    for url in (room["console_url"], room["display_url"]):
+        secret_half = ticket_of(url).partition(".")[2]
+        assert not any(secret_half in k or secret_half.encode() in v for k, v in dump.items())
+        digest = hashlib.sha256(("ticket:" + secret_half).encode()).hexdigest()
+        assert any(k.endswith(f":ticket:{digest}") for k in dump)
+    ttls = await live.acall(live.service.store.key_ttls(room["code"]))
+    ticket_ttls = [t for k, t in ttls.items() if ":ticket:" in k]
+    assert len(ticket_ttls) == 2
+    assert all(0 < t <= live.settings.ticket_ttl_seconds for t in ticket_ttls)
+
+
+async def dump_store(live: LiveServer) -> dict[str, bytes]:
+    store = live.service.store
+    if isinstance(store, MemoryStore):
+        return {k: repr(v).encode() for k, v in store.keys.values.items()}
+    redis = Redis.from_url(live.settings.redis_url)
+    try:
+        out = {}
+        async for k in redis.scan_iter(match="hearth:*"):
+            kind = (await redis.type(k)).decode()
+            if kind == "string":
+                value = await redis.get(k) or b""
+            elif kind == "hash":
+                value = repr(await redis.hgetall(k)).encode()
+            elif kind == "set":
+                value = repr(await redis.smembers(k)).encode()
+            elif kind == "zset":
+                value = repr(await redis.zrange(k, 0, -1, withscores=True)).encode()
+            else:
+                value = b""
+            out[k.decode()] = value
+        return out
+    finally:
+        await redis.aclose()
+
+
+async def test_tickets_are_erased_with_the_room(live: LiveServer) -> None:
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    await facilitator.command({"type": "end"})
+    assert (await exchange(live, ticket_of(room["display_url"]))).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["facilitator", "display"])
+async def test_redeem_is_single_use_under_a_race(kind: str) -> None:
+    store = MemoryStore()
+    ticket = await tickets.mint(store, tickets.Grant(kind, "ACDEFG", "c" * 32), 60)  # type: ignore[arg-type]
+    results = [await tickets.redeem(store, ticket) for _ in range(3)]
+    assert results[0] is not None and results[1:] == [None, None]
+    # tampering with the code half finds nothing, and does not spend the real one
+    ticket = await tickets.mint(store, tickets.Grant(kind, "ACDEFG", "c" * 32), 60)  # type: ignore[arg-type]
+    assert await tickets.redeem(store, "ACDEFH." + ticket.partition(".")[2]) is None
+    assert await tickets.redeem(store, "h." + ticket.partition(".")[2]) is None
+    assert await tickets.redeem(store, ticket) is not None
