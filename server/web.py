@@ -14,7 +14,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from . import links, tickets
 from .content_api import routes as content_routes
+from .security import client_address
 from .service import Service
 
 ROOT = Path(__file__).resolve().parent
@@ -75,7 +77,13 @@ def _bearer(request: Request) -> str:
 async def create_room(request: Request) -> Response:
     service = _service(request)
     secret = service.settings.host_secret
+    attempts, address = links.limiter(request), client_address(request)
+    if links.cross_site(request):
+        return JSONResponse({"error": "forbidden", "message": "Cross-site request refused."}, 403)
+    if attempts.blocked(address):
+        return JSONResponse(links.SLOW_DOWN, status_code=429)
     if not secret or not hmac.compare_digest(_bearer(request).encode(), secret.encode()):
+        attempts.failed(address)
         return JSONResponse(
             {"error": "unauthorised", "message": "The host secret is missing or wrong."},
             status_code=401,
@@ -95,14 +103,22 @@ async def create_room(request: Request) -> Response:
         return JSONResponse({"error": "invalid", "message": "k is 3 at the least."}, 400)
     room = await service.create_room(k=k)
     base = request.app.state.base_url
+    # Links that open a screen carry one-time tickets, never the credentials (server/tickets.py).
+    ttl = service.settings.ticket_ttl_seconds
+    console = await tickets.mint(
+        service.store, tickets.Grant("facilitator", room.code, room.facilitator_credential), ttl
+    )
+    display = await tickets.mint(
+        service.store, tickets.Grant("display", room.code, room.display_credential), ttl
+    )
     return JSONResponse(
         {
             "code": room.code,
             "facilitator_credential": room.facilitator_credential,
             "display_credential": room.display_credential,
             "join_url": join_url(base, room.code),
-            "console_url": f"{base}/host#room={room.code}&key={room.facilitator_credential}",
-            "display_url": f"{base}/display#room={room.code}&key={room.display_credential}",
+            "console_url": f"{base}/host#ticket={console}",
+            "display_url": f"{base}/display#ticket={display}",
         },
         status_code=201,
         headers={"Cache-Control": "no-store"},
@@ -122,6 +138,7 @@ def routes() -> list[Route | Mount]:
         Route("/livez", livez),
         Route("/api/rooms", create_room, methods=["POST"]),
         *content_routes(),
+        *links.routes(),
         Route("/", _page("join.html", "Join")),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),
