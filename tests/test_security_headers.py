@@ -21,12 +21,13 @@ def server() -> Iterator[LiveServer]:
     live.stop()
 
 
-def static_path() -> str:
-    for name, folder in ASSET_DIRS.items():
-        for file in sorted((folder / "static").glob("*.*")):
-            if not file.name.startswith("."):
-                return f"/static/{name}/{file.name}"
-    raise AssertionError("no static file to fetch")
+def static_paths() -> list[str]:
+    return [
+        f"/static/{name}/{file.name}"
+        for name, folder in ASSET_DIRS.items()
+        for file in sorted((folder / "static").glob("*.*"))[:1]
+        if not file.name.startswith(".")
+    ]
 
 
 def requests(live: LiveServer) -> list[tuple[str, str, dict[str, str], bytes | None]]:
@@ -39,7 +40,7 @@ def requests(live: LiveServer) -> list[tuple[str, str, dict[str, str], bytes | N
         ("GET", "/display", {}, None),
         ("GET", "/healthz", {}, None),
         ("GET", "/livez", {}, None),
-        ("GET", static_path(), {}, None),
+        *(("GET", path, {}, None) for path in static_paths()),
         ("GET", "/no-such-page", {}, None),
         ("POST", "/api/rooms", bearer, None),
         ("POST", "/api/rooms", {}, None),
