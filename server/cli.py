@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import os
 import secrets
+import signal
 import sys
 from dataclasses import fields
 from typing import Any
 
+from .fastpath import FastPathProtocol
 from .security import log_config
 from .settings import Settings
 from .store import RoomStore, open_store
@@ -21,7 +23,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.host,
         "port": settings.port,
-        "ws": "websockets-sansio",
+        "ws": FastPathProtocol,  # uvicorn's sans-I/O protocol + encode-once frame writes
         "ws_max_size": settings.max_message_bytes,
         "ws_per_message_deflate": False,
         "log_config": log_config(settings.log_level),  # every handler redacts (server/security.py)
@@ -30,6 +32,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,
         "log_level": settings.log_level,
         "server_header": False,
+        # The proxy's X-Forwarded-For becomes the client address (join-attempt limits need it).
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_graceful_shutdown": 8,
     }
 
@@ -72,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     return serve(settings)
 
 
+def _exit_cleanly(sig: int, frame: object) -> None:
+    raise SystemExit(0)  # SIGTERM is how a process is asked to stop: a clean stop is status 0
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -96,6 +105,8 @@ def serve(settings: Settings) -> int:
     print(f"  Phones join: {base}/join", flush=True)
     print("  The link works once; `hearth link` prints another.", flush=True)
     options = uvicorn_options(settings)
+    # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
     else:

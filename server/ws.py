@@ -18,7 +18,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import protocol as p
 from .activities import TRACKS
 from .codes import digest, matches, new_credential, normalise_code
+from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
+from .security import client_address
 from .service import RoomGone, Service
 from .summary import build_summary, filename
 
@@ -36,6 +38,7 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_NO_ROOM = 4404
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
+CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
 CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
 
 
@@ -140,6 +143,9 @@ async def endpoint(websocket: WebSocket) -> None:
         await session.run()
     except WebSocketDisconnect:
         pass
+    except Exception as exc:  # the store failed before the pump ran: tell the screen, not a 1011
+        log.warning("socket setup failed (%s); told the client to retry", type(exc).__name__)
+        await session.unavailable()
     finally:
         await session.cleanup()
 
@@ -149,7 +155,7 @@ class Session:
         self.websocket = websocket
         self.service = service
         self.settings = service.settings
-        self.conn: SocketConnection | None = None
+        self.conn: SocketConnection | FastConnection | None = None
         self.code = ""
         self.role = ""
         self.who: str | None = None
@@ -164,6 +170,15 @@ class Session:
     async def _reject(self, code: int, err: p.ErrorFrame) -> None:
         await self.websocket.send_text(err.model_dump_json())
         await self.websocket.close(code)
+
+    async def unavailable(self) -> None:
+        err = error("unavailable", "The server cannot reach its session store; retrying.")
+        if self.conn is not None:
+            self.conn.send_now(err)
+            self.conn.close(CLOSE_TRY_LATER, "store unavailable")
+            return
+        with contextlib.suppress(Exception):
+            await self._reject(CLOSE_TRY_LATER, err)
 
     async def run(self) -> None:
         try:
@@ -191,7 +206,12 @@ class Session:
             if tokens < 0:
                 self._send(error("slow_down", "Too many messages; this one was dropped."))
                 continue
-            await self._handle(raw or "")
+            hub = self.service.hub
+            hub.in_flight += 1  # a drain before exit waits for these acks
+            try:
+                await self._handle(raw or "")
+            finally:
+                hub.in_flight -= 1
 
     def _send(self, message: p.Message) -> None:
         if self.conn is not None:
@@ -199,13 +219,25 @@ class Session:
 
     async def _authenticate(self, hello: p.Hello) -> bool:
         service = self.service
+        # Failed joins per address, in memory only (server/security.py): guessing codes is slow.
+        attempts, address = self.websocket.app.state.attempts, client_address(self.websocket)
+        if attempts.blocked(address):
+            await self._reject(CLOSE_REFUSED, error("slow_down", "Too many tries; wait a minute."))
+            return False
         code = normalise_code(hello.code)
         state = None
         if code is not None:
             with contextlib.suppress(RoomGone):
                 state = await service.load(code)
+        if hello.epoch is not None and (state is None or state.epoch != hello.epoch):
+            # The room this screen knew is gone (or its code was reused after Redis lost
+            # everything): never join it to a stranger's room. Alike for every code.
+            await self.websocket.send_text(p.Ended(reason="lost").model_dump_json())
+            await self.websocket.close(CLOSE_NO_ROOM)
+            return False
         if code is None or state is None:
             # A wrong code and an ended room answer exactly alike.
+            attempts.failed(address)
             await self._reject(
                 CLOSE_NO_ROOM, error("no_room", "No session with that code is running.")
             )
@@ -222,12 +254,19 @@ class Session:
             if not ok:
                 return False
         if not ok:
+            attempts.failed(address)
             await self._reject(
                 CLOSE_UNAUTHORISED, error("unauthorised", "That credential is not valid here.")
             )
             return False
         self.code, self.role = code, hello.role
-        self.conn = SocketConnection(self.websocket, hello.role, self.settings.send_queue_messages)
+        queue = self.settings.send_queue_messages
+        fast = extension(self.websocket.scope)  # frames straight to the transport when we can
+        self.conn = (
+            FastConnection(fast, hello.role, queue * BYTES_PER_QUEUED_MESSAGE)
+            if fast is not None
+            else SocketConnection(self.websocket, hello.role, queue)
+        )
         room = await service.hub.attach(code, self.conn)
         if room is None:
             self.conn.close(CLOSE_NO_ROOM, "no room")
@@ -324,6 +363,9 @@ class Session:
             self._send(error(exc.code, exc.message, request_id))
         except RoomGone:
             self._send(error("no_room", "This session has ended."))
+        except Exception as exc:  # e.g. Redis unreachable: an error frame, the socket stays
+            log.warning("request failed (%s); sent an error frame", type(exc).__name__)
+            self._send(error("unavailable", "The server could not do that just now.", request_id))
 
     async def _participant(self, message: Any) -> None:
         assert self.who is not None
@@ -346,9 +388,10 @@ class Session:
     async def cleanup(self) -> None:
         if self.conn is not None:
             await self.service.hub.detach(self.code, self.conn)
-            if self.conn.closing is not None and not self.conn.writer.done():
+            writer = getattr(self.conn, "writer", None)  # the ASGI path drains its queue first
+            if self.conn.closing is not None and writer is not None and not writer.done():
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(asyncio.shield(self.conn.writer), 2.0)
+                    await asyncio.wait_for(asyncio.shield(writer), 2.0)
             await self.conn.finish()
 
 

@@ -1,0 +1,1 @@
+"""Load generator and scenarios; results in docs/performance.md."""

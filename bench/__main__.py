@@ -1,0 +1,151 @@
+"""python -m bench SCENARIO [options] [--json]
+
+Runs one scenario against each target in turn (the bare-websockets baseline first), with the
+same clients, and prints one JSON object of figures with each target's ratio to the baseline.
+See docs/performance.md for the commands behind the published table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from .procs import Target, raise_nofile
+from .run import Pool
+from .scenarios import SCENARIOS
+
+# The figure compared with the baseline in each scenario, and whether lower is better.
+HEADLINE = {
+    "fanout": (("latency_ms", "p99"), True),
+    "rooms": (("latency_ms", "p99"), True),
+    "ingest": (("acks_per_second",), False),
+    "storm": (("join_ms", "p99"), True),
+    "idle": (("kib_per_connection",), True),
+}
+DEFAULTS = {"fanout": 1000, "rooms": 20, "ingest": 1000, "storm": 2000, "idle": 2000}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("-n", "--participants", type=int, help="participants (per room for `rooms`)")
+    ap.add_argument("--rooms", type=int, default=50, help="rooms (scenario `rooms`)")
+    ap.add_argument("--rounds", type=int, default=20, help="activities pushed (fanout, rooms)")
+    ap.add_argument("--answers", type=int, default=10, help="answers per participant (ingest)")
+    ap.add_argument("--seconds", type=float, default=3.0, help="join window (storm)")
+    ap.add_argument("--hold", type=float, default=3.0, help="seconds held open (idle)")
+    ap.add_argument(
+        "--targets",
+        default="baseline,memory",
+        help="comma-separated: baseline, memory, redis, redis2 (two processes on one Redis)",
+    )
+    ap.add_argument("--workers", type=int, default=4, help="load-generator processes")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per target, interleaved; the median is kept"
+    )
+    ap.add_argument("--server-cpus", default="0", help="taskset list for servers and Redis")
+    ap.add_argument("--gen-cpus", default="1", help="CPUs for the load generator")
+    ap.add_argument("--attach", default="", help="use a running Hearth at this http:// URL")
+    ap.add_argument("--host-secret", default="", help="its host secret (with --attach)")
+    ap.add_argument("--server-pid", type=int, action="append", default=[], help="(--attach)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
+def headline(scenario: str, figures: dict[str, Any]) -> float | None:
+    path, _ = HEADLINE[scenario]
+    value: Any = figures
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def ratios(scenario: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Each target's headline figure over the baseline's (and redis2 over redis)."""
+    out: dict[str, float] = {}
+    pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
+    if "redis2" in results and "redis" in results:
+        pairs.append(("redis2", "redis"))
+    for kind, base in pairs:
+        a, b = headline(scenario, results[kind]), headline(scenario, results.get(base, {}))
+        if a is not None and b:
+            out[f"{kind}/{base}"] = round(a / b, 3)
+    return out
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    scenario = SCENARIOS[args.scenario]
+    results: dict[str, dict[str, Any]] = {}
+    kinds = ["attached"] if args.attach else [k.strip() for k in args.targets.split(",") if k]
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(args.repeat):  # targets interleaved, so background load hits each alike
+        for kind in kinds:
+            target = Target(kind, args.server_cpus)
+            if args.attach:
+                url = urlsplit(args.attach)
+                target.host, target.port = url.hostname or "127.0.0.1", url.port or 80
+                target.secret, target.attached_pids = args.host_secret, args.server_pid
+            target.start()
+            try:
+                async with Pool(args.workers) as pool:
+                    runs[kind].append(await scenario(target, pool, args))
+            finally:
+                target.stop()
+    for kind, done in runs.items():
+        ranked = sorted(done, key=lambda r: headline(args.scenario, r) or 0.0)
+        results[kind] = ranked[len(ranked) // 2]  # the median run by the headline figure
+        if len(done) > 1:
+            results[kind]["repeats"] = [headline(args.scenario, r) for r in done]
+    return {
+        "scenario": args.scenario,
+        "params": {
+            k: getattr(args, k)
+            for k in (
+                "participants",
+                "rooms",
+                "rounds",
+                "answers",
+                "seconds",
+                "hold",
+                "workers",
+                "repeat",
+            )
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "server_cpus": args.server_cpus,
+            "generator_cpus": args.gen_cpus,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "targets": results,
+        "ratios": ratios(args.scenario, results),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.participants is None:
+        args.participants = DEFAULTS[args.scenario]
+    raise_nofile()
+    cpus = {int(c) for c in args.gen_cpus.split(",") if c.strip()} if args.gen_cpus else set()
+    if cpus and hasattr(os, "sched_setaffinity") and cpus <= os.sched_getaffinity(0):
+        os.sched_setaffinity(0, cpus)  # the worker processes inherit it
+    import uvloop
+
+    report = uvloop.run(run(args))
+    if args.json:
+        sys.stdout.write(orjson.dumps(report).decode() + "\n")
+    else:
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Encode-once fan-out: pre-built WebSocket frames written straight to each socket's transport.
+
+Sending through ASGI costs an awaited `websocket.send` (and a writer task) per socket per message.
+uvicorn accepts a custom protocol class, so `FastPathProtocol` exposes itself to the app in
+`scope["extensions"]`; a socket that has it gets a `FastConnection`, which writes the same bytes
+for every socket (server frames are unmasked and per-message-deflate is off, so one frame fits
+all) without a task, with backpressure from the transport's write buffer. Without the extension
+(another server, another protocol class) `server.ws.SocketConnection` takes the ASGI path.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from .protocol import Message
+
+EXTENSION = "hearth.fastpath"
+CLOSE_TOO_SLOW = 4409  # fell behind; the client reconnects for a fresh snapshot
+BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
+
+_last: tuple[str, bytes] = ("", b"")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 section 5.2)."""
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
+def frame_for(text: str) -> bytes:
+    """The frame for `text`, built once while the hub offers the same str to every socket.
+
+    One entry, looked up by identity, swapped as one tuple (safe across threads under the GIL).
+    """
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    frame = text_frame(text.encode())
+    _last = (text, frame)
+    return frame
+
+
+class FastPathProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, plus direct frame writes for the hub."""
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
+        await super().run_asgi()
+
+    @property
+    def open(self) -> bool:
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and not self.transport.is_closing()
+        )
+
+    def buffered(self) -> int:
+        return int(self.transport.get_write_buffer_size())
+
+    def write_frame(self, frame: bytes) -> None:
+        self.transport.write(frame)
+
+    def close_now(self, code: int, reason: str) -> None:
+        """What the ASGI `websocket.close` does, without awaiting: send the close frame, tell the
+        app the socket is done, and drop the transport if the peer never answers."""
+        if not self.open:
+            return
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.conn.send_close(code, reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
+
+def extension(scope: Any) -> FastPathProtocol | None:
+    found = scope.get("extensions", {}).get(EXTENSION) if isinstance(scope, dict) else None
+    return found if isinstance(found, FastPathProtocol) else None
+
+
+class FastConnection:
+    """The hub's Connection for a socket with the fast path: no queue, no writer task.
+
+    The transport's buffer is the queue; past `limit_bytes` the socket is closed with 4409.
+    """
+
+    def __init__(self, socket: FastPathProtocol, role: str, limit_bytes: int) -> None:
+        self.socket = socket
+        self.role = role
+        self.limit_bytes = limit_bytes
+        self.closing: tuple[int, str] | None = None
+
+    def offer(self, text: str) -> bool:
+        if self.closing is not None or not self.socket.open:
+            return False
+        if self.socket.buffered() > self.limit_bytes:
+            self.close(CLOSE_TOO_SLOW, "fell behind")
+            return False
+        self.socket.write_frame(frame_for(text))
+        return True
+
+    def send_now(self, message: Message) -> None:
+        """A message for this socket alone (acks, errors, snapshots)."""
+        self.offer(message.model_dump_json())
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.socket.close_now(code, reason)
+
+    async def finish(self) -> None:
+        """Nothing to drain: frames are in the transport already."""
