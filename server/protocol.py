@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .activities import Activity, AnswerValue, Track
 from .results import Results
+from .summary import Summary, Trend
 
 Role = Literal["facilitator", "display", "participant"]
 RequestId = Annotated[
@@ -160,6 +161,25 @@ class Release(Message):
     id: RequestId
 
 
+class ShowTrend(Message):
+    """Show a series from past summaries on the display (null hides it). Counts are thresholded
+    again with the room's k; opening an activity hides the trend."""
+
+    type: Literal["trend"]
+    id: RequestId
+    trend: Trend | None
+
+
+class SummaryRequest(Message):
+    """Ask for this session's summary file (answered by `summary`, not `ack`)."""
+
+    type: Literal["summary"]
+    id: RequestId
+    title: Annotated[str, Field(max_length=120)] = Field(
+        default="", description="A label kept in the file, e.g. 'Week 3'."
+    )
+
+
 class End(Message):
     """End the session: every key of the room is deleted and every socket told."""
 
@@ -177,10 +197,21 @@ FACILITATOR_COMMANDS = (
     Configure,
     Moderate,
     Release,
+    ShowTrend,
     End,
 )
 FacilitatorCommand = (
-    Open | Close | Reveal | Clear | TimerCommand | Screen | Configure | Moderate | Release | End
+    Open
+    | Close
+    | Reveal
+    | Clear
+    | TimerCommand
+    | Screen
+    | Configure
+    | Moderate
+    | Release
+    | ShowTrend
+    | End
 )
 ClientMessage = Annotated[
     Hello
@@ -199,13 +230,17 @@ ClientMessage = Annotated[
     | Configure
     | Moderate
     | Release
+    | ShowTrend
+    | SummaryRequest
     | End,
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
-FACILITATOR_TYPES = frozenset(
-    get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS
+FACILITATOR_REQUESTS = frozenset({"summary"})  # answered with data, not through the domain
+FACILITATOR_TYPES = (
+    frozenset(get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS)
+    | FACILITATOR_REQUESTS
 )
 PARTICIPANT_TYPES = frozenset({"answer", "pause", "track", "leave"})
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
@@ -263,6 +298,10 @@ class View(Message):
     queue: list[QueueItem] | None = Field(default=None, description="Facilitator only.")
     history: list[dict[str, Any]] | None = Field(
         default=None, description="Facilitator only: revealed results this session."
+    )
+    trend: Trend | None = Field(
+        default=None,
+        description="Display and facilitator: a series from past summaries, thresholded by k.",
     )
 
 
@@ -343,6 +382,16 @@ class Ended(Message):
     receipt: Receipt | None = Field(default=None, description="Facilitator only.")
 
 
+class SummaryFile(Message):
+    """This session's summary, for the facilitator to save: aggregate, thresholded results and
+    released text only; no tokens, ids or times finer than the date."""
+
+    type: Literal["summary"] = "summary"
+    id: int
+    filename: str = Field(description="Suggested file name, e.g. hearth-summary-2026-11-21.json.")
+    summary: Summary
+
+
 class Reconnect(Message):
     """The server is going away; reconnect (to another process) with the same credentials."""
 
@@ -351,7 +400,16 @@ class Reconnect(Message):
 
 
 ServerMessage = Annotated[
-    Welcome | Snapshot | Update | Progress | Ack | ErrorFrame | Pong | Ended | Reconnect,
+    Welcome
+    | Snapshot
+    | Update
+    | Progress
+    | Ack
+    | ErrorFrame
+    | Pong
+    | Ended
+    | SummaryFile
+    | Reconnect,
     Field(discriminator="type"),
 ]
 server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)

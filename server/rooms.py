@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import protocol as p
 from .activities import Activity, Grounding, Reflection, accepts_answers
 from .results import Results, clamp_k, compute
+from .summary import Trend, rethreshold_trend
 
 _shuffler = secrets.SystemRandom()
 ItemState = Literal["pending", "approved", "hidden"]
@@ -73,6 +74,7 @@ class RoomState(State):
     live: LiveActivity | None = None
     timer: TimerState | None = None
     history: list[dict[str, object]] = []
+    trend: Trend | None = None
 
     @property
     def accepting(self) -> str | None:
@@ -125,6 +127,7 @@ def apply(
             s.live = LiveActivity(id=f"a{s.next_seq}", activity=activity)
             s.next_seq += 1
             s.timer = _timer_for(activity)
+            s.trend = None
         case p.Close():
             live = _require_live(s)
             if live.status != "open":
@@ -139,16 +142,7 @@ def apply(
                 raise CommandError("no_tally", "No tally to reveal.")
             live.status = "revealed"
             live.results = compute(live.activity, tally, s.k, split=s.split and s.tracks)
-            s.history.append(
-                {
-                    "id": live.id,
-                    "kind": live.activity.kind,
-                    "title": live.activity.title,
-                    "text": live.activity.text,
-                    "theme": live.activity.theme,
-                    "results": live.results.model_dump(),
-                }
-            )
+            _record(s, live, results=live.results.model_dump())
         case p.Clear():
             s.live = None
             s.timer = None
@@ -180,14 +174,46 @@ def apply(
             batch = [q for q in live.queue if q.state == "approved" and not q.released]
             if not batch:
                 raise CommandError("nothing_approved", "Approve answers before releasing them.")
+            if len(live.queue) < s.k:
+                # As with results: fewer than k writers, and a text may point to its author.
+                raise CommandError(
+                    "too_few", f"Fewer than {s.k} answers were written; nothing can be released."
+                )
             texts_out = [q.text for q in batch]
             _shuffler.shuffle(texts_out)
             for q in batch:
                 q.released = True
             live.released = [*live.released, *texts_out]
+            _record(s, live, texts=texts_out)
+        case p.ShowTrend(trend=trend):
+            s.trend = rethreshold_trend(trend, s.k) if trend is not None else None
         case p.End():
             raise CommandError("end", "Ending is done by the service, not the domain.")
     return s
+
+
+def _record(
+    state: RoomState, live: LiveActivity, results: object = None, texts: Sequence[str] = ()
+) -> None:
+    """Keep what was revealed or released in the activity's history entry (one per activity),
+    for the facilitator's console and the summary file."""
+    entry = next((e for e in state.history if e.get("id") == live.id), None)
+    if entry is None:
+        activity = live.activity
+        entry = {
+            "id": live.id,
+            "kind": activity.kind,
+            "title": activity.title,
+            "text": activity.text,
+            "theme": activity.theme,
+            "results": None,
+            "texts": [],
+        }
+        state.history.append(entry)
+    if results is not None:
+        entry["results"] = results
+    if texts:
+        entry["texts"] = [*entry["texts"], *texts]  # type: ignore[misc]
 
 
 def _apply_timer(

@@ -62,6 +62,7 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
             else ([] if facilitator else None)
         ),
         history=list(state.history) if facilitator else None,
+        trend=state.trend if role != "participant" else None,
     )
     return view.model_dump(mode="json")
 

@@ -1,0 +1,140 @@
+"""HTTP routes for preparing a session: the built-in library, checking a plan file, and turning
+past summary files into trend series. Nothing sent here is kept, logged or stored.
+
+Checking needs a credential (so the server does not parse files for strangers): either the host
+secret as Bearer, or a live room's facilitator credential as Bearer with the room's code in the
+X-Hearth-Room header (never in the URL: URLs get logged).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import library
+from .codes import matches, normalise_code
+from .plans import MAX_PLAN_BYTES, Format, PlanError, load_plan, normalised
+from .service import RoomGone, Service
+from .summary import MAX_SUMMARY_BYTES, Summary, trends
+
+ROOM_HEADER = "x-hearth-room"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _reply(body: dict[str, Any], status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+async def authorised(request: Request) -> bool:
+    service: Service = request.app.state.service
+    token = _bearer(request)
+    if not token:
+        return False
+    secret = service.settings.host_secret
+    if secret and hmac.compare_digest(token.encode(), secret.encode()):
+        return True
+    code = normalise_code(request.headers.get(ROOM_HEADER, ""))
+    if code is None:
+        return False
+    try:
+        state = await service.load(code)
+    except RoomGone:
+        return False
+    return matches(token, state.facilitator_digest)
+
+
+UNAUTHORISED = {
+    "error": "unauthorised",
+    "message": "Send the host secret, or the facilitator credential with X-Hearth-Room.",
+}
+
+
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is larger than limit (read no further than that)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def get_library(request: Request) -> Response:
+    theme = request.query_params.get("theme") or None
+    if theme is not None and theme not in library.THEMES:
+        return _reply({"error": "invalid", "message": f"No theme called {theme!r}."}, 400)
+    query = (request.query_params.get("q") or "")[:200]
+    return JSONResponse(library.search(theme, query))
+
+
+async def check_plan(request: Request) -> Response:
+    if not await authorised(request):
+        return _reply(UNAUTHORISED, 401)
+    raw = await _body(request, MAX_PLAN_BYTES)
+    if raw is None:
+        message = f"Plan files are limited to {MAX_PLAN_BYTES // 1024} KB."
+        return _reply({"error": "too_large", "message": message}, 413)
+    fmt: Format | None = None
+    wanted = request.query_params.get("format")
+    if wanted in ("json", "yaml"):
+        fmt = wanted  # type: ignore[assignment]
+    try:
+        text = raw.decode("utf-8")
+        plan = load_plan(text, fmt)
+    except UnicodeDecodeError:
+        return _reply({"ok": False, "errors": [_problem("", "the file is not UTF-8 text")]}, 422)
+    except PlanError as exc:
+        return _reply({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, 422)
+    return _reply({"ok": True, "plan": normalised(plan)})
+
+
+def _problem(path: str, message: str) -> dict[str, Any]:
+    return {"path": path, "line": None, "column": None, "message": message}
+
+
+async def summary_trends(request: Request) -> Response:
+    if not await authorised(request):
+        return _reply(UNAUTHORISED, 401)
+    raw = await _body(request, MAX_SUMMARY_BYTES * 8)
+    if raw is None:
+        return _reply({"error": "too_large", "message": "Too many or too large summaries."}, 413)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return _reply({"ok": False, "errors": [_problem("", f"not valid JSON: {exc}")]}, 422)
+    items = data.get("summaries") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        return _reply({"ok": False, "errors": [_problem("summaries", "a list is needed")]}, 422)
+    summaries, errors = [], []
+    for index, item in enumerate(items[:60]):
+        try:
+            summaries.append(Summary.model_validate(item))
+        except ValidationError as exc:
+            for e in exc.errors(include_url=False):
+                where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in e["loc"])
+                errors.append(_problem(f"summaries[{index}]{where}", e["msg"]))
+    if errors:
+        return _reply({"ok": False, "errors": errors}, 422)
+    raw_k = request.query_params.get("k", "")
+    series = trends(summaries, int(raw_k) if raw_k.isdigit() and len(raw_k) < 3 else 3)
+    return _reply({"ok": True, "trends": [t.model_dump(mode="json") for t in series]})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/library", get_library, methods=["GET"]),
+        Route("/api/plans/check", check_plan, methods=["POST"]),
+        Route("/api/summaries/trends", summary_trends, methods=["POST"]),
+    ]

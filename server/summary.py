@@ -1,0 +1,179 @@
+"""Progress across weeks without server memory.
+
+At the end of a session the facilitator downloads a summary file: the revealed, thresholded
+results and the released open text, dated to the day, with no tokens, ids or times. The file
+lives on the facilitator's device. Next week the console sends past summaries back to be turned
+into trend series (`POST /api/summaries/trends`, nothing kept), and a chosen series is shown on
+the display with the `trend` command. Every count is thresholded again on the way in and out, so
+neither an edited file nor a later, larger k lets a small number through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .activities import ActivityKind
+from .results import Cell, Result, Results, clamp_k
+
+if TYPE_CHECKING:
+    from .rooms import RoomState
+
+MAX_SUMMARY_BYTES = 512 * 1024
+MAX_POINTS = 52
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SummaryEntry(Strict):
+    kind: ActivityKind
+    title: Annotated[str, Field(max_length=120)] = ""
+    text: Annotated[str, Field(max_length=2000)] = ""
+    theme: Annotated[str, Field(max_length=60)] = ""
+    results: Results | None = Field(default=None, description="Thresholded; None if not revealed.")
+    texts: list[Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=list, max_length=500, description="Released open text only, shuffled."
+    )
+
+
+class Summary(Strict):
+    format: Literal["hearth-summary"] = "hearth-summary"
+    version: int = Field(default=1, ge=1, le=1)
+    date: dt.date = Field(description="The day of the session; no finer time is kept.")
+    title: Annotated[str, Field(max_length=120)] = ""
+    k: int = Field(ge=3, le=50)
+    entries: list[SummaryEntry] = Field(default_factory=list, max_length=200)
+
+
+class TrendPoint(Strict):
+    date: dt.date
+    label: Annotated[str, Field(max_length=60)] = ""
+    result: Result
+
+
+class Trend(Strict):
+    """One activity's results over several sessions, for the display."""
+
+    title: Annotated[str, Field(max_length=120)] = ""
+    text: Annotated[str, Field(max_length=2000)] = ""
+    kind: ActivityKind
+    track: Literal["hurt", "caused", "unsaid"] | None = Field(
+        default=None, description="A per-track series when results were split."
+    )
+    points: list[TrendPoint] = Field(min_length=1, max_length=MAX_POINTS)
+
+
+# -- thresholds, again ------------------------------------------------------------------------
+
+
+def rethreshold(result: Result, k: int) -> Result:
+    """The same result under max(its k, k): any count between 0 and k becomes "fewer than k"."""
+    k = max(clamp_k(k), clamp_k(result.k))
+    if not result.shown or (result.answered is not None and result.answered < k):
+        return Result(kind=result.kind, k=k, shown=False)
+    cells: list[Cell] = []
+    hidden_words = result.hidden_words
+    for cell in result.cells:
+        count = cell.count
+        if count is not None and 0 < count < k:
+            if result.kind == "words":
+                hidden_words = True
+                continue
+            count = None
+        cells.append(Cell(label=cell.label, count=count))
+    withheld = hidden_words or any(c.count is None for c in cells)
+    return Result(
+        kind=result.kind,
+        k=k,
+        shown=True,
+        answered=None if withheld else result.answered,
+        cells=cells,
+        mean=None if withheld else result.mean,
+        hidden_words=hidden_words,
+    )
+
+
+def rethreshold_results(results: Results, k: int) -> Results:
+    return Results(
+        overall=rethreshold(results.overall, k) if results.overall is not None else None,
+        by_track=(
+            {t: rethreshold(r, k) for t, r in results.by_track.items()}
+            if results.by_track is not None
+            else None
+        ),
+    )
+
+
+def rethreshold_trend(trend: Trend, k: int) -> Trend:
+    points = [p.model_copy(update={"result": rethreshold(p.result, k)}) for p in trend.points]
+    return trend.model_copy(update={"points": points})
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build_summary(state: RoomState, title: str = "") -> Summary:
+    """The summary of a live room: what was revealed or released, nothing else."""
+    entries = []
+    for item in state.history:
+        raw: dict[str, Any] = dict(item)
+        results = raw.get("results")
+        entries.append(
+            SummaryEntry(
+                kind=raw["kind"],
+                title=raw.get("title", ""),
+                text=raw.get("text", ""),
+                theme=raw.get("theme", ""),
+                results=(
+                    rethreshold_results(Results.model_validate(results), state.k)
+                    if results is not None
+                    else None
+                ),
+                texts=list(raw.get("texts", [])),
+            )
+        )
+    return Summary(
+        date=dt.date.fromisoformat(state.created_on), title=title, k=state.k, entries=entries
+    )
+
+
+def filename(summary: Summary) -> str:
+    return f"hearth-summary-{summary.date.isoformat()}.json"
+
+
+def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
+    """Every series the summaries allow: one per activity (kind and wording) with results, and
+    one per track when results were split; points in date order, re-thresholded to k."""
+    series: dict[tuple[str, str, str | None], list[TrendPoint]] = {}
+    titles: dict[tuple[str, str, str | None], str] = {}
+    for summary in sorted(summaries, key=lambda s: s.date):
+        for entry in summary.entries:
+            if entry.results is None:
+                continue
+            parts: list[tuple[str | None, Result]] = []
+            if entry.results.overall is not None:
+                parts.append((None, entry.results.overall))
+            parts += list((entry.results.by_track or {}).items())
+            for track, result in parts:
+                key = (entry.kind, entry.text, track)
+                titles.setdefault(key, entry.title)
+                point = TrendPoint(
+                    date=summary.date,
+                    label=summary.title[:60],
+                    result=rethreshold(result, max(k, summary.k)),
+                )
+                series.setdefault(key, []).append(point)
+    return [
+        Trend(
+            title=titles[key],
+            text=key[1],
+            kind=key[0],
+            track=key[2],
+            points=points[-MAX_POINTS:],
+        )
+        for key, points in series.items()
+    ]

@@ -1,0 +1,135 @@
+"""The built-in library: every file through the plan schema, the session arc, and the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.library import HERE, THEMES, load_library
+from server.plans import load_plan
+from tests.support import LiveServer
+
+# Words the library must not use: clinical labels, and promises we cannot keep.
+AVOID = re.compile(
+    r"diagnos|disorder|patholog|patient|narciss|addict|trauma bond|sex addict|"
+    r"completely anonymous|untraceable|securely erased|hipaa",
+    re.IGNORECASE,
+)
+
+
+def all_items() -> list[tuple[str, object, int | None]]:
+    library = load_library()
+    return [
+        (entry.id, item.activity, item.minutes)
+        for entry in (*library.plans, *library.collections)
+        for item in entry.plan.items
+    ]
+
+
+def test_every_file_loads_through_the_plan_schema() -> None:
+    files = sorted(HERE.glob("*/*.yaml"))
+    assert len(files) >= 12
+    for path in files:
+        plan = load_plan(path.read_text("utf-8"), "yaml")
+        expected = "session" if path.parent.name == "plans" else "collection"
+        assert plan.kind == expected, path
+    library = load_library()
+    assert len(library.plans) >= 6
+    loose = sum(len(entry.plan.items) for entry in library.collections)
+    assert loose >= 30 and library.activity_count() >= 60
+    kinds = {item.activity.kind for entry in library.collections for item in entry.plan.items}
+    assert kinds == {"checkin", "scale", "prompt", "reflection", "poll", "words", "grounding"}
+
+
+def test_sessions_follow_the_arc() -> None:
+    """arrival -> anonymous check-in -> prompt on the theme -> timed reflection -> poll ->
+    grounding -> closing check-in."""
+    for entry in load_library().plans:
+        items = [item.activity for item in entry.plan.items]
+        kinds = [a.kind for a in items]
+        first, last = items[0], items[-1]
+        assert first.kind == "prompt" and first.theme == "arrival", entry.id
+        assert "agreements" in first.text.lower() and "never ask your name" in first.text
+        assert items[1].kind in ("checkin", "scale") and items[1].theme == "arrival", entry.id
+        assert last.kind in ("checkin", "scale") and last.theme == "closing", entry.id
+        theme_prompt = next(
+            i for i, a in enumerate(items) if a.kind == "prompt" and a.theme in entry.plan.themes
+        )
+        reflection = kinds.index("reflection")
+        poll = kinds.index("poll")
+        grounding = kinds.index("grounding")
+        assert 1 < theme_prompt < reflection < poll < grounding < len(items) - 1, entry.id
+        assert all(item.minutes for item in entry.plan.items), entry.id
+        assert 45 <= entry.plan.minutes <= 120, entry.id
+        assert entry.plan.summary and entry.plan.notes, entry.id
+
+
+def test_every_activity_has_notes_a_known_theme_and_plain_words() -> None:
+    with_notes = 0
+    for source, activity, minutes in all_items():
+        a = activity
+        assert a.theme in THEMES, (source, a.theme)  # type: ignore[attr-defined]
+        assert len(a.facilitator_notes) >= 20, (source, a.title)  # type: ignore[attr-defined]
+        assert a.title and minutes, source  # type: ignore[attr-defined]
+        for text in (a.title, a.text, a.facilitator_notes, a.content_note):  # type: ignore[attr-defined]
+            assert not AVOID.search(text), (source, text)
+        with_notes += bool(a.content_note)  # type: ignore[attr-defined]
+    assert with_notes >= 8  # hard items carry a content note
+    for path in HERE.glob("*/*.yaml"):
+        assert not AVOID.search(path.read_text("utf-8")), path
+
+
+def test_grounding_items_describe_a_pacer() -> None:
+    grounding = [a for _, a, _ in all_items() if a.kind == "grounding"]  # type: ignore[attr-defined]
+    assert len(grounding) >= 10
+    for g in grounding:
+        assert 60 <= g.seconds <= 600 and g.inhale >= 3 and g.exhale >= g.inhale  # type: ignore[attr-defined]
+
+
+def test_library_is_packaged_with_the_server() -> None:
+    # hatch ships everything under server/ (pyproject: packages = ["server"]).
+    assert HERE.parent.name == "server" and Path(HERE, "__init__.py").exists()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    live = LiveServer.start()
+    yield live
+    live.stop()
+
+
+async def test_library_api(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        everything = (await http.get("/api/library")).json()
+        assert len(everything["plans"]) == len(load_library().plans)
+        assert len(everything["activities"]) == len(all_items())
+        assert {t["id"] for t in everything["themes"]} == set(THEMES)
+        plan = everything["plans"][0]
+        assert plan["items"][0]["activity"]["facilitator_notes"] and plan["minutes"] > 0
+
+        impatience = (await http.get("/api/library", params={"theme": "impatience"})).json()
+        assert impatience["activities"] and all(
+            a["activity"]["theme"] == "impatience" for a in impatience["activities"]
+        )
+        assert 0 < len(impatience["plans"]) < len(everything["plans"])
+        assert all(
+            "impatience" in p["themes"]
+            or any(i["activity"]["theme"] == "impatience" for i in p["items"])
+            for p in impatience["plans"]
+        )
+
+        found = (await http.get("/api/library", params={"q": "Breathe CIRCLE"})).json()
+        assert found["activities"] and all(
+            "breathe" in (a["activity"]["text"] + a["activity"]["title"]).lower()
+            and "circle" in (a["activity"]["text"] + a["activity"]["title"]).lower()
+            for a in found["activities"]
+        )
+        nothing = (await http.get("/api/library", params={"q": "zzzzqqq"})).json()
+        assert nothing["plans"] == [] and nothing["activities"] == []
+
+        bad = await http.get("/api/library", params={"theme": "nope"})
+        assert bad.status_code == 400
