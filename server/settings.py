@@ -50,6 +50,10 @@ class Settings:
         3600, "The one-time facilitator link printed at start expires after this long."
     )
     ping_interval_seconds: float = _setting(20.0, "WebSocket keepalive ping interval.")
+    forwarded_allow_ips: str = _setting(
+        "127.0.0.1",
+        "Proxies trusted for X-Forwarded-For/-Proto: comma-separated addresses or networks, * any.",
+    )
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
 
     @classmethod

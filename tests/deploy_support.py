@@ -131,10 +131,12 @@ async def answer(phone: Client, activity: str, value: dict[str, Any]) -> None:
     assert ack["type"] == "ack", ack
 
 
-async def whole_session(join: Join, phones: int = 6) -> dict[str, Any]:
+async def whole_session(
+    join: Join, phones: int = 6, joined: Callable[[], Awaitable[None]] | None = None
+) -> dict[str, Any]:
     """Facilitator, display and `phones` participants joined through `join(role, index)`: tracks,
     a poll with a pause signal, open text, reveal, a leave, then the end with its erasure receipt.
-    Returns the receipt."""
+    `joined` runs once every participant is counted. Returns the receipt."""
     facilitator = await join("facilitator", 0)
     display = await join("display", 1)
     people = [await join("participant", i) for i in range(phones)]
@@ -149,6 +151,8 @@ async def whole_session(join: Join, phones: int = 6) -> dict[str, Any]:
         await facilitator.expect_where(
             lambda m: m["type"] == "progress" and m["connected"] == phones
         )
+        if joined is not None:
+            await joined()
 
         await facilitator.command({"type": "open", "activity": POLL})
         for phone in people:

@@ -1,0 +1,372 @@
+"""Production shapes, run for real: `hearth serve --workers 2` on one Redis; nginx with
+deploy/nginx/hearth.conf (TLS) in front of two `hearth serve` processes on deploy/redis.conf;
+readiness while Redis is away; and the deployment files that cannot run here, checked by reading."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+import yaml
+from redis.asyncio import Redis
+
+from server.settings import Settings
+from server.store.base import key
+from tests.deploy_support import DEPLOY, HardenedRedis, connect, whole_session
+from tests.support import Client, LiveServer, RedisServer, ServeProcess, free_port, require_tool
+
+NGINX_SITE = DEPLOY / "nginx" / "hearth.conf"
+
+
+async def processes_serving(redis: Redis, code: str) -> int:
+    """How many Hearth processes hold participant sockets of this room (one presence field each)."""
+    return len(await redis.hgetall(key(code, "presence")))  # type: ignore[misc]
+
+
+async def until_processes(redis: Redis, code: str, want: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while await processes_serving(redis, code) < want:
+        assert time.monotonic() < deadline, f"fewer than {want} processes took sockets"
+        await asyncio.sleep(0.05)
+
+
+# -- several processes on one host ---------------------------------------------------------
+
+
+async def test_workers_on_one_redis_behave_as_one(redis_server: RedisServer) -> None:
+    server = ServeProcess(redis_server.url, "--workers", "2").start()
+    redis = Redis.from_url(redis_server.url)
+    warm: list[Client] = []
+    try:
+        # Wait until both workers accept sockets (the kernel hands connections to either).
+        warmup = await server.create_room()
+        while await processes_serving(redis, warmup["code"]) < 2:
+            assert len(warm) < 60, "the second worker never took a socket"
+            warm.append(await connect(server.ws_url, warmup, "participant"))
+            await asyncio.sleep(0.02)
+        room = await server.create_room(k=3)
+
+        async def both_workers() -> None:
+            assert await processes_serving(redis, room["code"]) == 2
+
+        receipt = await whole_session(
+            lambda role, _: connect(server.ws_url, room, role), phones=12, joined=both_workers
+        )
+        assert receipt["deleted"] > 0 and receipt["remaining"] == 0
+        assert [k async for k in redis.scan_iter(match=f"hearth:{{{room['code']}}}:*")] == []
+    finally:
+        for client in warm:
+            await client.close()
+        await redis.aclose()
+        server.stop()
+
+
+def test_the_embedded_store_refuses_several_workers() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "--workers above 1 needs --redis-url" in done.stderr
+
+
+# -- liveness and readiness ----------------------------------------------------------------
+
+
+async def test_readiness_follows_redis_and_liveness_does_not() -> None:
+    redis = RedisServer().start()
+    live = LiveServer.start(redis_url=redis.url)
+    try:
+        async with httpx.AsyncClient(base_url=live.base_url) as http:
+
+            async def until(status: int) -> dict[str, Any]:
+                deadline = time.monotonic() + 15
+                while (response := await http.get("/healthz")).status_code != status:
+                    assert time.monotonic() < deadline, response.text
+                    await asyncio.sleep(0.05)
+                return response.json()  # type: ignore[no-any-return]
+
+            assert (await until(200))["ready"] is True
+            redis.stop()
+            assert (await until(503))["ready"] is False
+            assert (await http.get("/livez")).status_code == 200  # alive: do not restart it
+            redis.start()  # the same port again
+            assert (await until(200))["ready"] is True
+        room = await live.create_room()  # and it works again, not just answers
+        phone = await Client.join(live, room, "participant")
+        await phone.close()
+    finally:
+        live.stop()
+        redis.stop()
+
+
+# -- nginx with TLS in front of two processes on the hardened Redis ------------------------
+
+
+def render(text: str, replacements: list[tuple[str, str]]) -> str:
+    """Each replaced piece must exist: if the example changes shape, this test must notice."""
+    for old, new in replacements:
+        assert old in text, f"deploy/nginx/hearth.conf no longer contains {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass
+class Stack:
+    tmp: Path
+    redis: HardenedRedis
+    hearths: list[ServeProcess]
+    https_port: int
+    http_port: int
+    tls: ssl.SSLContext
+    nginx: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"wss://127.0.0.1:{self.https_port}/ws"
+
+
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    openssl = require_tool("openssl", "apt-get install openssl")
+    cert, private = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(private), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, private
+
+
+def start_nginx(
+    tmp: Path, upstreams: list[int], https_port: int, http_port: int
+) -> subprocess.Popen[bytes]:
+    nginx = "/usr/sbin/nginx"  # Debian's; not on a normal user's PATH
+    if not Path(nginx).exists():
+        raise RuntimeError(
+            "nginx is needed by the tests but is not installed: apt-get install nginx"
+        )
+    cert, private = self_signed(tmp)
+    site = render(
+        NGINX_SITE.read_text(),
+        [
+            ("server 127.0.0.1:8001 ", f"server 127.0.0.1:{upstreams[0]} "),
+            ("server 127.0.0.1:8002 ", f"server 127.0.0.1:{upstreams[1]} "),
+            ("    listen 80;\n", f"    listen 127.0.0.1:{http_port};\n"),
+            ("    listen [::]:80;\n", ""),
+            ("    listen 443 ssl http2;\n", f"    listen 127.0.0.1:{https_port} ssl http2;\n"),
+            ("    listen [::]:443 ssl http2;\n", ""),
+            ("/etc/letsencrypt/live/hearth.example.org/fullchain.pem", str(cert)),
+            ("/etc/letsencrypt/live/hearth.example.org/privkey.pem", str(private)),
+            ("/var/log/nginx/hearth.error.log", str(tmp / "hearth.error.log")),
+        ],
+    )
+    (tmp / "hearth.conf").write_text(site)
+    # Debian's /etc/nginx/nginx.conf, reduced to what a test may write: everything in tmp.
+    temp_paths = "\n".join(
+        f"    {name}_temp_path {tmp / name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp / "nginx.conf").write_text(
+        f"worker_processes 1;\npid {tmp / 'nginx.pid'};\nerror_log {tmp / 'main.error.log'} info;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n    access_log {tmp / 'access.log'};\n{temp_paths}\n"
+        f"    include {tmp / 'hearth.conf'};\n}}\n"
+    )
+    tmp.chmod(0o755)  # nginx's workers drop root; they need to reach their temp paths
+    args = [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "main.error.log")]
+    checked = subprocess.run([*args, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, f"nginx -t rejected the rendered example:\n{checked.stderr}"
+    process = subprocess.Popen([*args, "-g", "daemon off;"], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while True:
+        assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+        try:
+            httpx.get(f"http://127.0.0.1:{http_port}/", timeout=0.5)
+            return process
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    https_port, http_port = free_port(), free_port()
+    redis = HardenedRedis(tmp_path).start()
+    hearths = [
+        ServeProcess(redis.url(), "--public-url", f"https://127.0.0.1:{https_port}").start(
+            wait=False
+        )
+        for _ in range(2)
+    ]
+    nginx: subprocess.Popen[bytes] | None = None
+    try:
+        for hearth in hearths:
+            hearth.wait_ready()
+        logs = tmp_path / "nginx"
+        logs.mkdir()
+        nginx = start_nginx(logs, [h.port for h in hearths], https_port, http_port)
+        tls = ssl.create_default_context(cafile=str(logs / "cert.pem"))
+        yield Stack(logs, redis, hearths, https_port, http_port, tls, nginx)
+    finally:
+        if nginx is not None:
+            nginx.send_signal(signal.SIGQUIT)  # graceful, as `systemctl stop nginx`
+            nginx.wait(10)
+            if nginx.stderr:
+                nginx.stderr.close()
+        for hearth in hearths:
+            hearth.stop()
+        redis.stop()
+
+
+async def test_a_session_through_nginx_over_tls_on_two_processes(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.base, verify=stack.tls) as http:
+        assert (await http.get("/healthz")).json()["ready"] is True
+        created = await http.post(
+            "/api/rooms",
+            headers={"Authorization": f"Bearer {stack.hearths[0].host_secret}"},
+            json={"k": 3},
+        )
+        assert created.status_code == 201, created.text
+        room = created.json()
+        assert room["join_url"].startswith(stack.base + "/join#")
+        page = await http.get("/join")
+        assert page.status_code == 200
+    async with httpx.AsyncClient() as http:
+        plain = await http.get(f"http://127.0.0.1:{stack.http_port}/join")
+    assert plain.status_code == 301 and plain.headers["location"] == "https://127.0.0.1/join"
+
+    # Another site's page may not open a socket through the proxy.
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(stack.ws_url, origin="https://elsewhere.example", ssl=stack.tls)  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+
+    redis = Redis.from_url(stack.redis.url())  # the ACL user: it may read Hearth's keys
+
+    async def both_processes() -> None:
+        await until_processes(redis, room["code"], 2)
+
+    try:
+        receipt = await whole_session(
+            lambda role, _: connect(stack.ws_url, room, role, origin=stack.base, tls=stack.tls),
+            phones=8,
+            joined=both_processes,
+        )
+    finally:
+        await redis.aclose()
+    assert receipt["deleted"] > 0 and receipt["remaining"] == 0
+
+    # nginx logged no request at all: the site's `access_log off` wins over the http default.
+    access = stack.tmp / "access.log"
+    assert not access.exists() or access.read_text() == ""
+    # Its error logs (at "info" for the test) name no client and no room.
+    for log in stack.tmp.glob("*.log"):
+        text = log.read_text()
+        assert "client:" not in text and room["code"] not in text, f"{log.name}: {text[-500:]}"
+
+
+def test_nginx_keeps_sockets_longer_than_the_ping_interval() -> None:
+    timeouts = re.findall(r"proxy_(?:read|send)_timeout (\d+)s;", NGINX_SITE.read_text())
+    assert len(timeouts) == 2
+    # A quiet phone hears a ping every interval; a dead one is dropped after two.
+    assert all(int(t) > 2 * Settings().ping_interval_seconds for t in timeouts)
+
+
+# -- files that cannot run here: read and checked ------------------------------------------
+
+
+def test_env_example_lists_every_setting() -> None:
+    listed = set(
+        re.findall(r"^#?\s*HEARTH_([A-Z0-9_]+)=", (DEPLOY / "env.example").read_text(), re.M)
+    )
+    settings = {f.name.upper() for f in fields(Settings)}
+    assert settings - listed == set(), "add these to deploy/env.example (hearth settings)"
+    assert listed - settings == set(), "deploy/env.example names settings that do not exist"
+
+
+def test_compose_runs_replicas_on_a_redis_that_keeps_nothing() -> None:
+    # `docker compose config` cannot run here (no Compose plugin): read the file instead.
+    compose: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    redis = services["redis"]
+    assert redis["command"][:2] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
+    assert "./redis.conf:/usr/local/etc/redis/redis.conf:ro" in redis["volumes"]
+    for mount in redis["volumes"]:
+        assert mount.startswith("./") and mount.endswith(":ro"), f"Redis may not write {mount}"
+    assert redis["read_only"] is True and redis["tmpfs"] == ["/data"]
+    assert "ports" not in redis, "Redis must not be published on the host"
+    assert "healthcheck" in redis and _seconds(redis["stop_grace_period"]) >= 10
+    assert set(compose.get("volumes", {})) <= {"caddy_data", "caddy_config"}, "certificates only"
+
+    hearths = {n: s for n, s in services.items() if s.get("command", [])[:2] == ["hearth", "serve"]}
+    assert len(hearths) >= 2, "at least two Hearth replicas"
+    caddyfile = (DEPLOY / "Caddyfile").read_text()
+    for name, service in hearths.items():
+        assert service["environment"]["HEARTH_REDIS_URL"].startswith("redis://hearth:"), name
+        assert re.search(r"/(livez|healthz)", " ".join(service["healthcheck"]["test"])), name
+        assert _seconds(service["stop_grace_period"]) >= 10, name
+        assert service["read_only"] is True and "volumes" not in service, name
+        assert "ports" not in service, f"{name} is reached only through Caddy"
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy", name
+        assert f"{name}:8000" in caddyfile, f"Caddy does not balance to {name}"
+    assert compose["networks"]["backend"]["internal"] is True
+    assert {"80:80", "443:443"} <= set(services["caddy"]["ports"])
+
+
+def test_the_image_runs_unprivileged_with_a_healthcheck() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.\d+-slim$", dockerfile, re.M)
+    user = re.findall(r"^USER (\S+)", dockerfile, re.M)
+    assert user and not user[-1].startswith(("root", "0")), user
+    assert re.search(r"^HEALTHCHECK .*\n.*/livez", dockerfile, re.M)
+    # The image checks at build time that the wheel carried the front-end in.
+    assert "ASSET_DIRS" in dockerfile
+
+
+def _seconds(value: str) -> int:
+    match = re.fullmatch(r"(\d+)s", value)
+    assert match, value
+    return int(match.group(1))
+
+
+def test_the_systemd_unit_is_hardened() -> None:
+    unit = (DEPLOY / "systemd" / "hearth@.service").read_text()
+    lines = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")
+    )
+    assert lines["ExecStart"].split()[1] == "serve"
+    assert lines.get("DynamicUser") == "yes" or lines.get("User") not in (None, "root")
+    for setting, value in {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "ProtectHome": "yes",
+        "PrivateTmp": "yes",
+        "PrivateDevices": "yes",
+        "KillSignal": "SIGTERM",
+    }.items():
+        assert lines.get(setting) == value, setting
+    assert _seconds(lines["TimeoutStopSec"]) >= 10
+    assert lines["EnvironmentFile"].startswith("/etc/hearth/")
