@@ -1,0 +1,138 @@
+// The console's "new activity" form: one form, fields shown per kind, producing a definition
+// that server/activities.py accepts.
+import { h } from "/static/participant/dom.js";
+
+const KINDS = [
+  ["poll", "Poll"],
+  ["scale", "Scale"],
+  ["prompt", "Prompt"],
+  ["reflection", "Timed reflection"],
+  ["words", "Word cloud"],
+  ["checkin", "Check-in"],
+  ["grounding", "Grounding (breathing)"],
+];
+const CHECKIN_OPTIONS = "Steady\nTender\nHeavy\nOverwhelmed";
+
+function field(id, label, control, kinds = null) {
+  const wrap = h("p", { class: "field", "data-kinds": kinds ? kinds.join(" ") : "all" }, h("label", { for: id, text: label }), control);
+  return wrap;
+}
+
+function check(id, label, kinds) {
+  return h("p", { class: "field check-field", "data-kinds": kinds.join(" ") }, h("input", { id, type: "checkbox" }), h("label", { for: id, text: label }));
+}
+
+export function activityForm(onOpen) {
+  const kind = h("select", { id: "new-kind" }, KINDS.map(([value, label]) => h("option", { value, text: label })));
+  const title = h("input", { id: "new-title", type: "text", maxlength: "120" });
+  const text = h("textarea", { id: "new-text", rows: "3", maxlength: "2000", required: true });
+  const options = h("textarea", { id: "new-options", rows: "4", "aria-describedby": "new-options-hint" });
+  const points = h("input", { id: "new-points", type: "number", min: "2", max: "10", value: "5" });
+  const low = h("input", { id: "new-low", type: "text", maxlength: "60" });
+  const high = h("input", { id: "new-high", type: "text", maxlength: "60" });
+  const seconds = h("input", { id: "new-seconds", type: "number", min: "10", max: "3600", value: "180" });
+  const maxWords = h("input", { id: "new-max-words", type: "number", min: "1", max: "5", value: "3" });
+  const note = h("input", { id: "new-note", type: "text", maxlength: "300", "aria-describedby": "new-note-hint" });
+  const error = h("p", { class: "error", role: "alert" });
+
+  const form = h(
+    "form",
+    { class: "activity-form", "aria-labelledby": "new-heading" },
+    h("h2", { id: "new-heading", text: "New activity" }),
+    field("new-kind", "Kind", kind),
+    field("new-title", "Title (optional)", title),
+    field("new-text", "Question or text", text),
+    h(
+      "div",
+      { class: "field", "data-kinds": "poll checkin" },
+      h("label", { for: "new-options", text: "Options, one per line" }),
+      options,
+      h("span", { id: "new-options-hint", class: "hint", text: "Between 2 and 12 options." }),
+    ),
+    check("new-multiple", "People may choose more than one", ["poll"]),
+    field("new-points", "Points on the scale", points, ["scale"]),
+    field("new-low", "Label for 1", low, ["scale"]),
+    field("new-high", "Label for the top", high, ["scale"]),
+    field("new-seconds", "Duration (seconds)", seconds, ["reflection", "grounding"]),
+    check("new-share", "Offer to share the note anonymously", ["reflection"]),
+    check("new-open-text", "Collect anonymous written answers", ["prompt"]),
+    field("new-max-words", "Words per person", maxWords, ["words"]),
+    h(
+      "div",
+      { class: "field", "data-kinds": "all" },
+      h("label", { for: "new-note", text: "Content note (optional)" }),
+      note,
+      h("span", { id: "new-note-hint", class: "hint", text: "Shown on phones first, with “skip this one”." }),
+    ),
+    error,
+    h("button", { type: "submit", text: "Open on phones" }),
+  );
+
+  function showFields() {
+    for (const el of form.querySelectorAll("[data-kinds]")) {
+      const kinds = el.dataset.kinds;
+      el.hidden = kinds !== "all" && !kinds.split(" ").includes(kind.value);
+    }
+    if (kind.value === "checkin" && !options.value.trim()) options.value = CHECKIN_OPTIONS;
+    if (kind.value === "grounding" && seconds.value === "180") seconds.value = "120";
+    if (kind.value === "grounding" && !text.value.trim()) text.value = "Breathe with the circle. Nothing to answer.";
+  }
+  kind.addEventListener("change", showFields);
+  showFields();
+
+  function definition() {
+    const def = { kind: kind.value, title: title.value.trim(), text: text.value.trim() };
+    if (note.value.trim()) def.content_note = note.value.trim();
+    const lines = options.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    switch (kind.value) {
+      case "poll":
+        def.options = lines;
+        def.multiple = form.querySelector("#new-multiple").checked;
+        break;
+      case "checkin":
+        def.options = lines;
+        break;
+      case "scale":
+        def.points = Number(points.value);
+        def.low_label = low.value.trim();
+        def.high_label = high.value.trim();
+        break;
+      case "reflection":
+        def.seconds = Number(seconds.value);
+        def.share = form.querySelector("#new-share").checked;
+        break;
+      case "grounding":
+        def.seconds = Number(seconds.value);
+        break;
+      case "prompt":
+        def.open_text = form.querySelector("#new-open-text").checked;
+        break;
+      case "words":
+        def.max_words = Number(maxWords.value);
+        break;
+    }
+    return def;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const def = definition();
+    if (!def.text) {
+      error.textContent = "Write the question or text first.";
+      text.focus();
+      return;
+    }
+    if ((def.kind === "poll" || def.kind === "checkin") && def.options.length < 2) {
+      error.textContent = "Give at least two options, one per line.";
+      options.focus();
+      return;
+    }
+    error.textContent = "";
+    try {
+      await onOpen(def);
+    } catch (failure) {
+      error.textContent = failure.message || "Could not open that activity.";
+    }
+  });
+  return form;
+}

@@ -1,0 +1,439 @@
+// The facilitator console: create a room, show how to join, run activities, timer, screen,
+// room settings, moderation, and end the session with its erasure receipt.
+import { Connection, redeemTicket } from "/static/participant/connection.js";
+import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/participant/dom.js";
+import { renderResults, renderTexts } from "/static/participant/results.js";
+import { KIND_NAMES } from "/static/participant/widgets.js";
+import { activityForm } from "./activity-form.js";
+
+const HOST_KEY = "hearth.host";
+const ROOM_KEY = "hearth.console";
+const app = $("#app");
+const net = $("#net");
+
+let conn = null;
+let view = null;
+let progress = { connected: 0, answered: 0, pauses: 0, preview: null };
+let room = null; // {code, key, display}
+const parts = {};
+let liveKey = "";
+
+function load(key) {
+  try {
+    return JSON.parse(sessionStorage.getItem(key));
+  } catch {
+    return null;
+  }
+}
+
+function feedback(text) {
+  if (parts.feedback) parts.feedback.textContent = text;
+}
+
+async function command(message) {
+  try {
+    const ack = await conn.request(message);
+    feedback("");
+    return ack;
+  } catch (error) {
+    feedback(error.message || "That did not work.");
+    throw error;
+  }
+}
+
+// -- before a room exists ------------------------------------------------------------------
+
+function startScreen(message = "") {
+  const secret = sessionStorage.getItem(HOST_KEY);
+  if (!secret) {
+    replace(
+      app,
+      h("h1", { text: "Open the facilitator link" }),
+      h("p", { text: "Open the link that “hearth serve” printed when it started. It carries the host secret; keep it private." }),
+    );
+    return;
+  }
+  const k = h("input", { id: "start-k", type: "number", min: "3", max: "50", value: "5", "aria-describedby": "start-k-hint" });
+  const error = h("p", { class: "error", role: "alert", text: message });
+  const form = h(
+    "form",
+    {
+      class: "card start",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        error.textContent = "";
+        const response = await fetch("/api/rooms", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ k: Number(k.value) }),
+        });
+        if (!response.ok) {
+          const body = await response.json().catch(() => ({}));
+          error.textContent = body.message || "Could not create a room.";
+          return;
+        }
+        const made = await response.json();
+        room = { code: made.code, key: made.facilitator_credential, displayKey: made.display_credential };
+        sessionStorage.setItem(ROOM_KEY, JSON.stringify(room));
+        connect();
+      },
+    },
+    h("h1", { text: "Start a session" }),
+    h("p", { text: "A room lives until you end it (or it sits idle for hours). Ending deletes every answer and shows you a receipt." }),
+    h("p", { class: "field" }, h("label", { for: "start-k", text: "Minimum answers before any result shows (k)" }), k),
+    h("p", { id: "start-k-hint", class: "hint", text: "At least 3. Smaller groups are easier to read, so results wait for k answers." }),
+    error,
+    h("button", { type: "submit", text: "Create a room" }),
+  );
+  replace(app, form);
+}
+
+// -- the dashboard ---------------------------------------------------------------------------
+
+function button(label, onclick, cls = "") {
+  return h("button", { type: "button", class: cls, text: label, onclick });
+}
+
+function dashboard() {
+  parts.feedback = h("p", { class: "feedback error", role: "alert" });
+  parts.counts = h("dl", { class: "counts" });
+  parts.blank = h("button", { type: "button", class: "secondary", "aria-pressed": "false", text: "Blank the display", onclick: () => command({ type: "screen", blank: !view?.screen?.blank }) });
+  parts.join = h("section", { class: "card join-card", "aria-labelledby": "join-heading" });
+  parts.settings = h("section", { class: "card settings", "aria-labelledby": "settings-heading" });
+  parts.live = h("section", { class: "card live-card", "aria-labelledby": "live-heading" });
+  parts.history = h("section", { class: "card history", "aria-labelledby": "history-heading" });
+  parts.end = h("div", { class: "end-zone" });
+  const toolbar = h(
+    "div",
+    { class: "toolbar" },
+    parts.counts,
+    h(
+      "div",
+      { class: "row" },
+      room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
+      parts.blank,
+      parts.end,
+    ),
+  );
+  replace(
+    app,
+    h("h1", { class: "visually-hidden", text: "Session console" }),
+    toolbar,
+    parts.feedback,
+    h(
+      "div",
+      { class: "grid" },
+      h("div", { class: "col-main" }, parts.live, h("section", { class: "card" }, activityForm((definition) => command({ type: "open", activity: definition }))), parts.history),
+      h("div", { class: "col-side" }, parts.join, parts.settings),
+    ),
+  );
+  endButton();
+  renderCounts();
+}
+
+// Each display window gets its own one-time ticket, so its link carries no credential.
+async function openDisplay() {
+  let fragment = `#room=${encodeURIComponent(room.code)}&key=${encodeURIComponent(room.displayKey)}`;
+  const response = await fetch("/api/tickets", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ role: "display", code: room.code, credential: room.displayKey }),
+  }).catch(() => null);
+  if (response?.ok) fragment = `#ticket=${encodeURIComponent((await response.json()).ticket)}`;
+  // Its own window (not a tab), ready to drag onto the projector.
+  window.open(`/display${fragment}`, "_blank", "noopener,popup");
+}
+
+function endButton() {
+  replace(parts.end, button("End session…", confirmEnd, "danger"));
+}
+
+function confirmEnd() {
+  const confirmButton = button("End and erase", async () => {
+    confirmButton.disabled = true;
+    try {
+      await command({ type: "end" });
+    } catch {
+      confirmButton.disabled = false;
+    }
+  }, "danger");
+  replace(
+    parts.end,
+    h(
+      "div",
+      { class: "confirm", role: "group", "aria-labelledby": "confirm-text" },
+      h("p", { id: "confirm-text", text: "End for everyone? Every answer and key of this room is deleted now." }),
+      confirmButton,
+      button("Cancel", () => {
+        endButton();
+        parts.end.querySelector("button").focus();
+      }, "secondary"),
+    ),
+  );
+  confirmButton.focus();
+}
+
+function renderCounts() {
+  if (!parts.counts) return;
+  const item = (label, value, id) => [h("dt", { text: label }), h("dd", { id, text: String(value) })];
+  replace(
+    parts.counts,
+    item("Code", view ? view.room.code : room.code, "count-code"),
+    item("Connected", progress.connected, "count-connected"),
+    item("Answered", progress.answered, "count-answered"),
+    item("Pause signals", progress.pauses, "count-pauses"),
+  );
+  parts.counts.querySelector("#count-pauses").classList.toggle("alert", progress.pauses > 0);
+  if (parts.preview) renderPreview();
+}
+
+function renderJoin() {
+  const r = view.room;
+  replace(
+    parts.join,
+    h("h2", { id: "join-heading", text: "How to join" }),
+    h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
+    r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
+    h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
+  );
+}
+
+function renderSettings() {
+  const r = view.room;
+  const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
+  const toggle = (id, label, value, key) => {
+    const input = h("input", { id, type: "checkbox" });
+    input.checked = value;
+    input.addEventListener("change", () => command({ type: "configure", [key]: input.checked }).catch(() => (input.checked = !input.checked)));
+    return h("p", { class: "check-field" }, input, h("label", { for: id, text: label }));
+  };
+  replace(
+    parts.settings,
+    h("h2", { id: "settings-heading", text: "Room settings" }),
+    h(
+      "form",
+      { class: "row k-form", onsubmit: (e) => { e.preventDefault(); command({ type: "configure", k: Number(k.value) }); } },
+      h("label", { for: "set-k", text: "k (minimum answers)" }),
+      k,
+      h("button", { type: "submit", class: "secondary", text: "Apply" }),
+    ),
+    toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
+    toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks"),
+    toggle("set-split", "Show results per side", r.split, "split"),
+  );
+}
+
+function timerControls() {
+  const t = view.timer;
+  const secs = h("input", { id: "timer-seconds", type: "number", min: "1", max: "3600", value: "120" });
+  const act = (action, extra = {}) => () => command({ type: "timer", action, ...extra }).catch(() => {});
+  parts.timer = h("p", { class: "timer", role: "timer", "aria-label": "Time left" });
+  const running = t?.running;
+  const started = t && (t.running || t.remaining_ms < t.duration_ms);
+  return h(
+    "div",
+    { class: "timer-box" },
+    parts.timer,
+    h(
+      "div",
+      { class: "row" },
+      !t ? [h("label", { for: "timer-seconds", text: "Timer length (seconds)" }), secs, button("Start timer", () => act("start", { seconds: Number(secs.value) })())] : null,
+      t && !started ? button("Start", act("start")) : null,
+      running ? button("Pause", act("pause"), "secondary") : null,
+      t && started && !running ? button("Resume", act("resume")) : null,
+      t ? button("+1 min", act("extend", { seconds: 60 }), "secondary") : null,
+      t ? button("Stop timer", act("stop"), "quiet") : null,
+    ),
+  );
+}
+
+function renderPreview() {
+  if (!parts.preview) return;
+  const a = view?.activity;
+  if (!a || a.status === "revealed" || !progress.preview) {
+    replace(parts.preview);
+    return;
+  }
+  replace(parts.preview, h("h3", { text: "Preview (only you see this)" }), renderResults(progress.preview, a.definition));
+}
+
+function renderQueue() {
+  const queue = view.queue || [];
+  if (!queue.length) return null;
+  const approved = queue.filter((q) => q.state === "approved").length;
+  return h(
+    "section",
+    { class: "queue", "aria-labelledby": "queue-heading" },
+    h("h3", { id: "queue-heading", text: "Written answers to review" }),
+    h("p", { class: "hint", text: "Nothing reaches the display until you approve and release it. Released answers show as one shuffled batch." }),
+    h(
+      "ul",
+      { class: "queue-list" },
+      queue.map((item, i) =>
+        h(
+          "li",
+          { class: `queue-item ${item.state}` },
+          h("p", { class: "queue-text", text: item.text }),
+          h(
+            "div",
+            { class: "row", role: "group", "aria-label": `Answer ${i + 1}` },
+            h("button", { type: "button", class: "secondary", "aria-pressed": String(item.state === "approved"), text: "Approve", onclick: () => command({ type: "moderate", item: item.id, action: item.state === "approved" ? "pending" : "approve" }).catch(() => {}) }),
+            h("button", { type: "button", class: "quiet", "aria-pressed": String(item.state === "hidden"), text: "Hide", onclick: () => command({ type: "moderate", item: item.id, action: item.state === "hidden" ? "pending" : "hide" }).catch(() => {}) }),
+          ),
+        ),
+      ),
+    ),
+    h("button", { type: "button", text: `Release approved (${approved})`, disabled: approved === 0, onclick: () => command({ type: "release" }).catch(() => {}) }),
+  );
+}
+
+function renderLive() {
+  const a = view.activity;
+  const key = JSON.stringify([a, view.timer && [view.timer.running, view.timer.duration_ms, view.timer.remaining_ms, view.timer.deadline_ms], view.results, view.texts, view.queue]);
+  if (key === liveKey) return;
+  liveKey = key;
+  parts.timer = null;
+  parts.preview = null;
+  if (!a) {
+    replace(
+      parts.live,
+      h("h2", { id: "live-heading", text: "Nothing live" }),
+      h("p", { class: "hint", text: "Phones wait and the display shows how to join. Open an activity below." }),
+      timerControls(),
+    );
+    tick();
+    return;
+  }
+  const def = a.definition;
+  const status = { open: "Open: taking answers", closed: "Closed", revealed: "Revealed on screens" }[a.status];
+  parts.preview = h("div", { class: "preview" });
+  replace(
+    parts.live,
+    h("h2", { id: "live-heading" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", def.title || def.text.slice(0, 60)),
+    h("p", { class: "live-text", text: def.text }),
+    h("p", { class: `badge ${a.status}`, id: "live-status", text: status }),
+    h(
+      "div",
+      { class: "row" },
+      a.status === "open" ? button("Close answers", () => command({ type: "close" }).catch(() => {})) : null,
+      a.status !== "revealed" ? button("Reveal results", () => command({ type: "reveal" }).catch(() => {})) : null,
+      button("Clear", () => command({ type: "clear" }).catch(() => {}), "secondary"),
+    ),
+    timerControls(),
+    parts.preview,
+    a.status === "revealed" && view.results ? h("section", { class: "results", "aria-label": "Results" }, h("h3", { text: "Results" }), renderResults(view.results, def)) : null,
+    renderQueue(),
+    view.texts.length ? h("section", { "aria-label": "Released answers" }, h("h3", { text: "Released to the display" }), renderTexts(view.texts)) : null,
+  );
+  renderPreview();
+  tick();
+}
+
+function renderHistory() {
+  const items = view.history || [];
+  replace(
+    parts.history,
+    h("h2", { id: "history-heading", text: "Revealed so far" }),
+    items.length
+      ? h("ol", { class: "history-list" }, items.map((item) => h("li", {}, h("p", { class: "history-title", text: item.title || item.text }), renderResults(item.results, {}))))
+      : h("p", { class: "hint", text: "Results you reveal collect here until the session ends." }),
+  );
+}
+
+function tick() {
+  if (parts.timer && view?.timer) {
+    parts.timer.textContent = formatClock(conn.remainingMs(view.timer)) + (view.timer.running ? "" : " (paused)");
+  } else if (parts.timer) {
+    parts.timer.textContent = "No timer";
+  }
+}
+
+function receipt(ended) {
+  sessionStorage.removeItem(ROOM_KEY);
+  const r = ended.receipt;
+  replace(
+    app,
+    h(
+      "section",
+      { class: "card receipt", "aria-labelledby": "receipt-heading" },
+      h("h1", { id: "receipt-heading", tabindex: "-1", text: "The session has ended" }),
+      r
+        ? h("p", { id: "receipt", text: `Erasure receipt: ${r.deleted} keys deleted; a fresh scan found ${r.remaining} left. Checked at ${new Date(r.scanned_at).toLocaleTimeString()}.` })
+        : h("p", { text: "The room is gone." }),
+      h("p", { text: "Phones and the display were told. Answers are deleted; nothing of this room remains on the server." }),
+      sessionStorage.getItem(HOST_KEY) ? button("Start another session", () => startScreen()) : null,
+    ),
+  );
+  $("#receipt-heading").focus();
+}
+
+function connect() {
+  dashboard();
+  conn = new Connection({
+    role: "facilitator",
+    code: room.code,
+    credential: room.key,
+    handlers: {
+      status(status) {
+        net.textContent = { reconnecting: "Reconnecting…", connecting: "Connecting…" }[status] ?? "";
+      },
+      view(next, changes) {
+        view = next;
+        if (!changes || "room" in changes) {
+          renderJoin();
+          renderSettings();
+        }
+        if (!changes || "screen" in changes) {
+          parts.blank.setAttribute("aria-pressed", String(!!view.screen?.blank));
+          parts.blank.textContent = view.screen?.blank ? "Display is blank: show it" : "Blank the display";
+        }
+        if (!changes || "history" in changes) renderHistory();
+        renderLive();
+        renderCounts();
+      },
+      progress(message) {
+        progress = message;
+        renderCounts();
+      },
+      ended: receipt,
+      rejected(_code, error) {
+        sessionStorage.removeItem(ROOM_KEY);
+        startScreen(error?.message || "That room is no longer running.");
+      },
+      error(message) {
+        feedback(message.message);
+      },
+    },
+  });
+  conn.start();
+}
+
+function keepRoom(code, key) {
+  const previous = load(ROOM_KEY);
+  const displayKey = previous?.code === code ? previous.displayKey : null;
+  sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, displayKey }));
+}
+
+async function start() {
+  const { params } = takeFragment();
+  if (params.get("secret")) sessionStorage.setItem(HOST_KEY, params.get("secret"));
+  if (params.get("ticket")) {
+    try {
+      const grant = await redeemTicket(params.get("ticket"));
+      if (grant.kind === "host") sessionStorage.setItem(HOST_KEY, grant.credential);
+      else if (grant.kind === "facilitator") keepRoom(grant.code, grant.credential);
+    } catch (failure) {
+      if (!sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
+        replace(app, h("h1", { text: "This link has been used" }), h("p", { text: `${failure.message} Ask for a new link with “hearth link”.` }));
+        return;
+      }
+    }
+  }
+  if (params.get("room") && params.get("key")) keepRoom(params.get("room"), params.get("key"));
+  room = load(ROOM_KEY);
+  if (room) connect();
+  else startScreen();
+  setInterval(tick, 200);
+}
+
+start();

@@ -1,0 +1,61 @@
+// Tiny DOM helpers: every text goes in through textContent, never as markup.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "class") el.className = value;
+    else if (name === "text") el.textContent = value;
+    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+// Replace a container's children only when needed keeps focus where it is.
+export function replace(container, ...children) {
+  container.replaceChildren(...children.flat().filter(Boolean));
+}
+
+// The server makes the QR code; parse it as SVG so nothing is ever read as HTML.
+export function svgFrom(text, label) {
+  // Inline SVG from the server may omit its namespace; XML parsing needs it to make SVG nodes.
+  const source = /^<svg[^>]*\sxmlns=/.test(text) ? text : text.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  const doc = new DOMParser().parseFromString(source, "image/svg+xml");
+  const svg = doc.documentElement;
+  if (svg.nodeName !== "svg") return h("span", { text: "" });
+  const node = document.importNode(svg, true);
+  node.setAttribute("role", "img");
+  node.setAttribute("aria-label", label);
+  node.removeAttribute("width");
+  node.removeAttribute("height");
+  return node;
+}
+
+export function formatClock(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return `${minutes}:${seconds}`;
+}
+
+// Read "room=..&key=.." style fragments, then drop the fragment from the address bar at once.
+export function takeFragment() {
+  const raw = location.hash.replace(/^#/, "");
+  if (raw) history.replaceState(null, "", location.pathname + location.search);
+  const params = new URLSearchParams(raw);
+  return { raw, params };
+}
+
+export function randomId(bytes = 18) {
+  const data = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...data)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}

@@ -1,0 +1,20 @@
+// Message type names, kept in step with server/protocol.py by tests/browser/test_protocol_names.py.
+export const CLIENT_TYPES = Object.freeze([
+  "answer", "clear", "close", "configure", "end", "hello", "leave", "moderate", "open",
+  "pause", "ping", "release", "reveal", "screen", "summary", "sync", "timer", "track", "trend",
+]);
+
+export const SERVER_TYPES = Object.freeze([
+  "ack", "ended", "error", "pong", "progress", "reconnect", "snapshot", "summary", "update", "welcome",
+]);
+
+const CLIENT = new Set(CLIENT_TYPES);
+const SERVER = new Set(SERVER_TYPES);
+
+export function checkOutgoing(type) {
+  if (!CLIENT.has(type)) throw new Error(`unknown client message type: ${type}`);
+}
+
+export function checkIncoming(type) {
+  if (!SERVER.has(type)) throw new Error(`unknown server message type: ${type}`);
+}

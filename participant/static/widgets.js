@@ -1,0 +1,173 @@
+// Answer widgets for the phone: large touch targets, one per activity kind. Each calls
+// send(value) with a value the server's activities.py accepts.
+import { h } from "./dom.js";
+
+const CHARS_LEFT = (max, len) => `${max - len} characters left`;
+
+function choiceButtons(options, chosen, onPick, label) {
+  return h(
+    "div",
+    { class: "choices", role: "group", "aria-label": label },
+    options.map((option, i) =>
+      h("button", {
+        type: "button",
+        class: "choice",
+        "aria-pressed": String(chosen === i),
+        text: option,
+        onclick: () => onPick(i),
+      }),
+    ),
+  );
+}
+
+function multiChoice(def, stored, send) {
+  const picked = new Set(stored?.kind === "choices" ? stored.options : []);
+  const boxes = def.options.map((option, i) => {
+    const input = h("input", { type: "checkbox", id: `opt-${i}`, value: String(i) });
+    input.checked = picked.has(i);
+    return h("label", { class: "check", for: `opt-${i}` }, input, h("span", { text: option }));
+  });
+  const submit = h("button", {
+    type: "submit",
+    text: "Send",
+  });
+  return h(
+    "form",
+    {
+      class: "multi",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const options = boxes.map((b, i) => (b.querySelector("input").checked ? i : -1)).filter((i) => i >= 0);
+        if (options.length) send({ kind: "choices", options });
+      },
+    },
+    h("fieldset", {}, h("legend", { text: "Choose all that fit" }), boxes),
+    submit,
+  );
+}
+
+function scale(def, stored, send) {
+  const chosen = stored?.kind === "scale" ? stored.value : null;
+  const points = Array.from({ length: def.points }, (_, i) => i + 1);
+  return h(
+    "div",
+    { class: "scale-answer" },
+    h(
+      "div",
+      { class: "points", role: "group", "aria-label": `Choose from 1 to ${def.points}` },
+      points.map((value) =>
+        h("button", {
+          type: "button",
+          class: "point",
+          "aria-pressed": String(chosen === value),
+          "aria-label": labelFor(def, value),
+          text: String(value),
+          onclick: () => send({ kind: "scale", value }),
+        }),
+      ),
+    ),
+    def.low_label || def.high_label
+      ? h("p", { class: "scale-legend" }, h("span", { text: `1 ${def.low_label}` }), h("span", { text: `${def.points} ${def.high_label}` }))
+      : null,
+  );
+}
+
+function labelFor(def, value) {
+  if (value === 1 && def.low_label) return `1, ${def.low_label}`;
+  if (value === def.points && def.high_label) return `${value}, ${def.high_label}`;
+  return String(value);
+}
+
+function textBox({ id, label, hint, max, draft, onDraft, button, onSend }) {
+  const area = h("textarea", { id, rows: "5", maxlength: String(max), "aria-describedby": `${id}-hint ${id}-left` });
+  area.value = draft || "";
+  const left = h("p", { id: `${id}-left`, class: "counter", text: CHARS_LEFT(max, area.value.length) });
+  area.addEventListener("input", () => {
+    left.textContent = CHARS_LEFT(max, area.value.length);
+    onDraft(area.value);
+  });
+  return h(
+    "form",
+    {
+      class: "text-answer",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const text = area.value.trim();
+        if (text && onSend) onSend(text);
+      },
+    },
+    h("label", { for: id, text: label }),
+    h("p", { id: `${id}-hint`, class: "hint", text: hint }),
+    area,
+    left,
+    button ? h("button", { type: "submit", text: button }) : null,
+  );
+}
+
+function words(def, stored, send) {
+  const previous = stored?.kind === "words" ? stored.words : [];
+  const inputs = Array.from({ length: def.max_words }, (_, i) => {
+    const input = h("input", { id: `word-${i}`, type: "text", maxlength: "40", autocomplete: "off", autocapitalize: "none" });
+    input.value = previous[i] || "";
+    return h("p", { class: "word-field" }, h("label", { for: `word-${i}`, text: `Word ${i + 1}` }), input);
+  });
+  return h(
+    "form",
+    {
+      class: "words-answer",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const given = inputs.map((p) => p.querySelector("input").value.trim()).filter(Boolean);
+        if (given.length) send({ kind: "words", words: given });
+      },
+    },
+    h("p", { class: "hint", text: `Up to ${def.max_words} ${def.max_words === 1 ? "word" : "words"}.` }),
+    inputs,
+    h("button", { type: "submit", text: "Send" }),
+  );
+}
+
+// The widget for an activity that is open, or null when it asks for no answer.
+export function answerWidget(def, { stored, send, drafts, aid }) {
+  const onDraft = (text) => (drafts[aid] = text);
+  switch (def.kind) {
+    case "poll":
+      if (def.multiple) return multiChoice(def, stored, send);
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), "Choose one");
+    case "checkin":
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), "How are you arriving?");
+    case "scale":
+      return scale(def, stored, send);
+    case "words":
+      return words(def, stored, send);
+    case "prompt":
+      if (!def.open_text) return null;
+      return textBox({
+        id: "answer-text", label: "Your answer", max: def.max_chars, draft: drafts[aid] ?? (stored?.kind === "text" ? stored.text : ""),
+        hint: "Shared without your name. The facilitator reads answers before any reach the screen.",
+        onDraft, button: "Send", onSend: (text) => send({ kind: "text", text }),
+      });
+    case "reflection":
+      return textBox({
+        id: "answer-text", label: "Your note", max: def.max_chars, draft: drafts[aid] ?? "",
+        hint: def.share
+          ? "This stays on this phone unless you choose Share. Shared notes carry no name."
+          : "This is only for you: it stays on this phone and is gone when you leave.",
+        onDraft, button: def.share ? "Share anonymously" : null,
+        onSend: def.share ? (text) => send({ kind: "text", text }) : null,
+      });
+    default:
+      return null;
+  }
+}
+
+export function takesAnswers(def) {
+  if (def.kind === "prompt") return !!def.open_text;
+  if (def.kind === "reflection") return !!def.share;
+  return ["poll", "scale", "words", "checkin"].includes(def.kind);
+}
+
+export const KIND_NAMES = {
+  prompt: "Prompt", poll: "Poll", scale: "Scale", reflection: "Reflection",
+  words: "Word cloud", checkin: "Check-in", grounding: "Grounding",
+};

@@ -1,0 +1,139 @@
+"""Drive Hearth's three screens in Debian's Chromium: one browser, one context per person.
+
+Every page is watched: a console error, an uncaught exception or a request to another host
+fails the test that caused it (see Harness.check).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from tests.support import LiveServer, require_tool
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1280, "height": 860}}
+PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
+TIMEOUT_MS = 10_000
+
+
+def launch(playwright: Playwright) -> Browser:
+    path = os.environ.get("HEARTH_CHROMIUM") or require_tool(
+        "chromium", "apt-get install chromium (Debian's build; Playwright cannot download one)"
+    )
+    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+
+
+@dataclass
+class Harness:
+    browser: Browser
+    live: LiveServer
+    contexts: list[BrowserContext] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    watched: set[int] = field(default_factory=set)
+    # Close codes a test provokes on purpose (e.g. cutting the network) would log errors.
+    allow_console: list[str] = field(default_factory=list)
+
+    def context(self, **options: Any) -> BrowserContext:
+        context = self.browser.new_context(base_url=self.live.base_url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", self._request)
+        context.on("page", self._watch)
+        self.contexts.append(context)
+        return context
+
+    def page(self, **options: Any) -> Page:
+        page = self.context(**options).new_page()
+        self._watch(page)
+        return page
+
+    def _watch(self, page: Page) -> None:
+        if id(page) in self.watched:
+            return
+        self.watched.add(id(page))
+        page.on("console", lambda m: self._console(m.type, m.text))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+    def _console(self, kind: str, text: str) -> None:
+        if kind == "error" and not any(re.search(p, text) for p in self.allow_console):
+            self.problems.append(f"console error: {text}")
+
+    def _request(self, request: Any) -> None:
+        host = urlsplit(request.url).netloc
+        own = urlsplit(self.live.base_url).netloc
+        if request.url.startswith(("data:", "blob:", "about:")):
+            self.problems.append(f"non-network request: {request.url[:40]}")
+        elif host != own:
+            self.problems.append(f"request to another host: {request.url}")
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+    # -- people ------------------------------------------------------------------------------
+
+    def facilitator(self, k: int = 3) -> Page:
+        page = self.page(**LAPTOP)
+        page.goto(f"/host#secret={self.live.settings.host_secret}")
+        expect(page.get_by_role("heading", name="Start a session")).to_be_visible()
+        assert "secret" not in page.url, "the host secret must leave the address bar at once"
+        page.get_by_label("Minimum answers before any result shows (k)").fill(str(k))
+        page.get_by_role("button", name="Create a room").click()
+        expect(page.locator("#count-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+        expect(page.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+        return page
+
+    @staticmethod
+    def code(console: Page) -> str:
+        return console.locator(".join-code").inner_text().strip()
+
+    def display(self, console: Page) -> Page:
+        context = console.context
+        with context.expect_page() as opened:
+            console.get_by_role("button", name="Open the display").click()
+        display = opened.value
+        self._watch(display)
+        display.set_viewport_size(PROJECTOR["viewport"])
+        expect(display.locator(".corner-code")).to_be_visible()
+        assert "key=" not in display.url, "the display credential must leave the address bar"
+        return display
+
+    def phone(self, code: str) -> Page:
+        page = self.page(**PHONE)
+        page.goto("/join")
+        page.get_by_label("Session code").fill(code.lower())
+        page.get_by_role("button", name="Join").click()
+        expect(page.get_by_role("heading", name="You're in")).to_be_visible()
+        return page
+
+    @staticmethod
+    def open_activity(console: Page, kind: str, text: str, **fields: str) -> None:
+        console.get_by_label("Kind").select_option(kind)
+        console.get_by_label("Question or text").fill(text)
+        for label, value in fields.items():
+            console.get_by_label(label, exact=True).fill(value)
+        console.get_by_role("button", name="Open on phones").click()
+        expect(console.locator("#live-status")).to_have_text(re.compile("Open"))
+
+    def check(self) -> None:
+        problems, self.problems = self.problems, []
+        assert not problems, "\n".join(problems)
+
+
+def seconds(text: str) -> int:
+    match = re.search(r"(\d+):(\d\d)", text)
+    assert match, f"no clock in {text!r}"
+    return int(match.group(1)) * 60 + int(match.group(2))

@@ -1,0 +1,63 @@
+"""axe-core in the browser: no serious or critical WCAG violation on any screen, in the states
+people actually see (welcome, a live activity, revealed results, the moderation queue)."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import PHONE, Harness
+
+AXE = Axe()
+OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    results = AXE.run(page, options=OPTIONS)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{where}:\n" + "\n".join(bad)
+
+
+def test_every_screen_passes_axe(harness: Harness) -> None:
+    welcome = harness.page(**PHONE)
+    welcome.goto("/join")
+    expect(welcome.get_by_role("heading", name="Welcome")).to_be_visible()
+    assert_accessible(welcome, "phone welcome")
+
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    assert_accessible(display, "display lobby")
+    code = harness.code(console)
+    phones = [harness.phone(code) for _ in range(3)]
+    assert_accessible(phones[0], "phone waiting")
+
+    harness.open_activity(
+        console,
+        "poll",
+        "What helps most this week?",
+        **{"Options, one per line": "Rest\nTalk\nWalk"},
+    )
+    phones[0].get_by_role("button", name="Rest").click()
+    expect(phones[0].locator(".answer-status")).to_contain_text("stored")
+    assert_accessible(phones[0], "phone poll")
+    assert_accessible(console, "console with a live poll")
+    for phone in phones[1:]:
+        phone.get_by_role("button", name="Talk").click()
+    expect(console.locator("#count-answered")).to_have_text("3")
+    console.get_by_role("button", name="Reveal results").click()
+    expect(display.locator(".bar")).to_have_count(3)
+    assert_accessible(display, "display results")
+    assert_accessible(phones[1], "phone results")
+
+    harness.open_activity(console, "scale", "How settled do you feel?")
+    assert_accessible(phones[2], "phone scale")
+    harness.open_activity(console, "prompt", "One word for today?")
+    assert_accessible(phones[2], "phone prompt")
+    assert_accessible(console, "console after reveals")

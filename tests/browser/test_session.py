@@ -1,0 +1,170 @@
+"""A whole session in real Chromium: console, projector display and phones, through the server."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import Harness, seconds
+
+
+def stored(phone: Page) -> None:
+    expect(phone.locator(".answer-status")).to_have_text(re.compile("Your answer is stored"))
+
+
+def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    code = harness.code(console)
+    expect(display.locator(".big-code")).to_have_text(f"{code[:3]} {code[3:]}")
+    expect(display.locator(".qr svg")).to_be_visible()
+    phones = [harness.phone(code) for _ in range(3)]
+    expect(console.locator("#count-connected")).to_have_text("3")
+
+    harness.open_activity(
+        console,
+        "poll",
+        "Which feels closest today?",
+        **{"Options, one per line": "Hope\nFatigue\nBoth"},
+    )
+    for phone in phones:
+        expect(phone.get_by_text("Which feels closest today?")).to_be_visible()
+    expect(display.locator(".text")).to_have_text("Which feels closest today?")
+    expect(display.locator(".corner-code")).to_have_text(f"{code[:3]} {code[3:]}")
+
+    phones[0].get_by_role("button", name="Hope").click()
+    phones[1].get_by_role("button", name="Hope").click()
+    phones[2].get_by_role("button", name="Both").click()
+    for phone in phones:
+        stored(phone)
+    # Changing an answer before close replaces it.
+    phones[2].get_by_role("button", name="Hope").click()
+    expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
+    stored(phones[2])
+    expect(console.locator("#count-answered")).to_have_text("3")
+    # Nothing about answers reaches the display before reveal.
+    expect(display.locator(".results")).to_have_count(0)
+
+    # A reload mid-poll keeps the same anonymous token, and the answer is counted once.
+    token = phones[0].evaluate("sessionStorage.getItem('hearth.token')")
+    assert token
+    phones[0].reload()
+    expect(phones[0].get_by_text("Which feels closest today?")).to_be_visible()
+    stored(phones[0])
+    expect(phones[0].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
+    assert phones[0].evaluate("sessionStorage.getItem('hearth.token')") == token
+    phones[0].get_by_role("button", name="Hope").click()  # resent: same ballot, same count
+    stored(phones[0])
+    expect(console.locator("#count-connected")).to_have_text("3")
+    expect(console.locator("#count-answered")).to_have_text("3")
+
+    console.get_by_role("button", name="Reveal results").click()
+    bars = display.locator(".bar")
+    expect(bars).to_have_count(3)
+    expect(bars.nth(0).locator(".bar-label")).to_have_text("Hope")
+    expect(bars.nth(0).locator(".bar-count")).to_have_text("3")
+    expect(bars.nth(1).locator(".bar-count")).to_have_text("0")
+    expect(bars.nth(2).locator(".bar-count")).to_have_text("0")
+    expect(display.locator(".answered")).to_have_text("3 answered")
+    expect(phones[1].locator(".results .bar").nth(0).locator(".bar-count")).to_have_text("3")
+    expect(console.locator(".results .answered")).to_have_text("3 answered")
+
+
+def test_small_counts_read_fewer_than_k(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phones = [harness.phone(harness.code(console)) for _ in range(3)]
+    harness.open_activity(
+        console, "scale", "How steady do you feel?", **{"Points on the scale": "4"}
+    )
+    for phone, value in zip(phones, ["1", "4", "4"], strict=True):
+        phone.get_by_role("button", name=value, exact=True).click()
+        stored(phone)
+    console.get_by_role("button", name="Reveal results").click()
+    columns = display.locator(".column")
+    expect(columns).to_have_count(4)
+    expect(columns.nth(0).locator(".column-count")).to_have_text("fewer than 3")
+    expect(columns.nth(3).locator(".column-count")).to_have_text("fewer than 3")
+    expect(display.locator(".answered")).to_have_count(0)  # a total would let a reader subtract
+
+
+def read_clocks(pages: list[Page]) -> list[int]:
+    return [seconds(page.locator(".timer").inner_text()) for page in pages]
+
+
+def assert_together(pages: list[Page], expected: int | None = None) -> None:
+    values = read_clocks(pages)
+    assert max(values) - min(values) <= 1, values
+    if expected is not None:
+        assert all(abs(v - expected) <= 2 for v in values), (values, expected)
+
+
+def test_reflection_timer_agrees_on_every_screen(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    code = harness.code(console)
+    phones = [harness.phone(code) for _ in range(2)]
+    screens = [display, *phones]
+
+    harness.open_activity(
+        console, "reflection", "Write what you noticed this week.", **{"Duration (seconds)": "120"}
+    )
+    for screen in screens:
+        expect(screen.locator(".timer")).to_have_text(re.compile(r"2:00"))
+    console.get_by_role("button", name="Start", exact=True).click()
+    expect(display.locator(".timer")).to_have_text(re.compile(r"1:5\d"))
+    assert_together(screens, 119)
+
+    console.get_by_role("button", name="Pause").click()
+    for phone in phones:
+        expect(phone.locator(".timer")).to_have_text(re.compile("paused"))
+    expect(display.locator(".timer.paused")).to_be_visible()
+    paused = read_clocks(screens)
+    assert_together(screens)
+
+    console.get_by_role("button", name="+1 min").click()
+    for screen in screens:
+        expect(screen.locator(".timer")).to_have_text(re.compile(rf"{(paused[0] + 60) // 60}:"))
+    assert_together(screens, paused[0] + 60)
+
+    console.get_by_role("button", name="Resume").click()
+    for phone in phones:
+        expect(phone.locator(".timer")).not_to_have_text(re.compile("paused"))
+    assert_together(screens)
+
+
+def test_ending_tells_every_screen_and_clears_the_phone(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phone = harness.phone(harness.code(console))
+    harness.open_activity(console, "scale", "How are you arriving?")
+    phone.get_by_role("button", name="3", exact=True).click()
+    stored(phone)
+    assert phone.evaluate("sessionStorage.length") > 0
+
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="Cancel").click()
+    expect(display.locator(".corner-code")).to_be_visible()  # cancelling ends nothing
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="End and erase").click()
+
+    expect(console.locator("#receipt")).to_have_text(
+        re.compile(r"\d+ keys deleted; a fresh scan found 0 left")
+    )
+    expect(phone.get_by_role("heading", name="The session has ended")).to_be_visible()
+    expect(display.get_by_role("heading", name="The session has ended")).to_be_visible()
+    assert phone.evaluate("sessionStorage.length") == 0
+    assert display.evaluate("sessionStorage.length") == 0
+
+
+def test_leave_forgets_everything(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    expect(console.locator("#count-connected")).to_have_text("1")
+    phone.get_by_role("button", name="I need a pause").click()
+    expect(console.locator("#count-pauses")).to_have_text("1")
+    phone.get_by_role("button", name="Leave").click()
+    expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
+    assert phone.evaluate("sessionStorage.length") == 0
+    expect(console.locator("#count-connected")).to_have_text("0")
