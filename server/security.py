@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 
+import websockets
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -137,7 +138,7 @@ _IPV6 = re.compile(
 )
 _CODE = re.compile(r"(?<![A-Za-z0-9])[ACDEFGHJKMNPQRTUVWXY34679]{6}(?![A-Za-z0-9])")
 _SECRETISH = re.compile(r"[A-Za-z0-9_\-]{16,}")
-_WEBSOCKETS_LIB = f"{os.sep}websockets{os.sep}"
+_WEBSOCKETS_LIB = os.path.dirname(websockets.__file__) + os.sep  # the library, not uvicorn's
 
 
 def _looks_secret(word: str) -> bool:
@@ -173,7 +174,7 @@ class RedactingFilter(logging.Filter):
     WARNING are dropped: at debug level it logs every frame, and frames carry answers."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _WEBSOCKETS_LIB in record.pathname and record.levelno < logging.WARNING:
+        if record.pathname.startswith(_WEBSOCKETS_LIB) and record.levelno < logging.WARNING:
             return False
         try:
             message = record.getMessage()
