@@ -288,6 +288,96 @@ async def test_a_session_through_nginx_over_tls_on_two_processes(stack: Stack) -
         assert "client:" not in text and room["code"] not in text, f"{log.name}: {text[-500:]}"
 
 
+# -- Caddy, as compose runs it, in front of two processes --------------------------------------
+
+
+def start_caddy(
+    tmp: Path, upstreams: list[int], https_port: int, http_port: int
+) -> subprocess.Popen[bytes]:
+    """deploy/Caddyfile with the compose service names swapped for local ports; its internal CA
+    stands in for Let's Encrypt. Everything Caddy keeps goes to tmp."""
+    caddy = require_tool("caddy", "apt-get install caddy")
+    site = render(
+        (DEPLOY / "Caddyfile").read_text(),
+        [
+            (
+                "{\n\t# No access log",
+                f"{{\n\tadmin off\n\tskip_install_trust\n\tdefault_sni 127.0.0.1\n"
+                f"\thttp_port {http_port}\n\thttps_port {https_port}\n\t# No access log",
+            ),
+            ("hearth-1:8000", f"127.0.0.1:{upstreams[0]}"),
+            ("hearth-2:8000", f"127.0.0.1:{upstreams[1]}"),
+        ],
+    )
+    (tmp / "Caddyfile").write_text(site)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "DOMAIN": "127.0.0.1"}
+    env |= {"XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config")}
+    args = [caddy, "run", "--adapter", "caddyfile", "--config", str(tmp / "Caddyfile")]
+    log = (tmp / "caddy.log").open("wb")
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    root = tmp / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+    deadline = time.monotonic() + 20
+    while True:
+        assert process.poll() is None, (tmp / "caddy.log").read_text()
+        if root.exists():
+            try:
+                tls = ssl.create_default_context(cafile=str(root))
+                if (
+                    httpx.get(f"https://127.0.0.1:{https_port}/healthz", verify=tls).status_code
+                    == 200
+                ):
+                    return process
+            except (httpx.TransportError, ssl.SSLError):
+                pass
+        assert time.monotonic() < deadline, (tmp / "caddy.log").read_text()
+        time.sleep(0.1)
+
+
+async def test_a_session_through_caddy_over_tls_on_two_processes(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    https_port, http_port = free_port(), free_port()
+    base = f"https://127.0.0.1:{https_port}"
+    hearths = [
+        ServeProcess(redis_server.url, "--public-url", base).start(wait=False) for _ in range(2)
+    ]
+    caddy: subprocess.Popen[bytes] | None = None
+    redis = Redis.from_url(redis_server.url)
+    try:
+        for hearth in hearths:
+            hearth.wait_ready()
+        caddy = start_caddy(tmp_path, [h.port for h in hearths], https_port, http_port)
+        root = tmp_path / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        tls = ssl.create_default_context(cafile=str(root))
+        room = await hearths[0].create_room(k=3)
+
+        async def both_processes() -> None:
+            await until_processes(redis, room["code"], 2)
+
+        receipt = await whole_session(
+            lambda role, _: connect(
+                f"wss://127.0.0.1:{https_port}/ws", room, role, origin=base, tls=tls
+            ),
+            phones=6,
+            joined=both_processes,
+        )
+        assert receipt["remaining"] == 0 and receipt["deleted"] > 0
+        async with httpx.AsyncClient() as http:
+            plain = await http.get(f"http://127.0.0.1:{http_port}/join")
+        assert plain.status_code in (301, 308) and plain.headers["location"].startswith("https://")
+        # Caddy logged no request: no client address, no room.
+        log = (tmp_path / "caddy.log").read_text()
+        assert "remote_ip" not in log and room["code"] not in log, log[-1000:]
+    finally:
+        await redis.aclose()
+        if caddy is not None:
+            caddy.terminate()
+            caddy.wait(10)
+        for hearth in hearths:
+            hearth.stop()
+
+
 def test_nginx_keeps_sockets_longer_than_the_ping_interval() -> None:
     timeouts = re.findall(r"proxy_(?:read|send)_timeout (\d+)s;", NGINX_SITE.read_text())
     assert len(timeouts) == 2
