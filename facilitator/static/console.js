@@ -344,7 +344,8 @@ function tick() {
   if (parts.timer && view?.timer) {
     parts.timer.textContent = formatClock(conn.remainingMs(view.timer)) + (view.timer.running ? "" : " (paused)");
   } else if (parts.timer) {
-    parts.timer.textContent = "No timer";
+    parts.timer.textContent = "No timer running";
+    parts.timer.classList.add("none");
   }
 }
 

@@ -1,0 +1,86 @@
+"""Regenerate docs/screenshots/ from a real run: `python -m tests.browser.screenshots`.
+
+Starts Hearth on a free port, drives the console, the projector display and phones in Debian's
+Chromium through a short session, and saves what each screen shows at a few moments.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser.harness import PHONE, Harness, launch
+from tests.support import LiveServer
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> None:
+    page.wait_for_timeout(300)  # let the last paint settle; this is a picture, not a test
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
+    print(f"wrote docs/screenshots/{name}.png")
+
+
+def run() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    live = LiveServer.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            harness = Harness(browser, live)
+            welcome = harness.page(**PHONE)
+            console = harness.facilitator(k=3)
+            code = harness.code(console)
+            welcome.goto(f"/join#{code}")
+            expect(welcome.get_by_role("heading", name="Welcome")).to_be_visible()
+            shot(welcome, "phone-welcome", full_page=True)
+            display = harness.display(console)
+            shot(display, "display-lobby")
+            phones = [harness.phone(code) for _ in range(4)]
+            expect(console.locator("#count-connected")).to_have_text("4")
+
+            options = "Relief\nFear it will happen again\nHope\nNumbness"
+            harness.open_activity(
+                console,
+                "poll",
+                "When your partner is patient with you, what do you notice first?",
+                **{"Title (optional)": "Noticing", "Options, one per line": options},
+            )
+            for phone, choice in zip(phones, ["Hope", "Hope", "Hope", "Relief"], strict=True):
+                phone.get_by_role("button", name=choice, exact=True).click()
+                expect(phone.locator(".answer-status")).to_contain_text("stored")
+            expect(console.locator("#count-answered")).to_have_text("4")
+            shot(phones[0], "phone-poll-answered")
+            shot(console, "console-live-poll", full_page=True)
+            console.get_by_role("button", name="Reveal results").click()
+            expect(display.locator(".bar")).to_have_count(4)
+            shot(display, "display-results")
+            shot(phones[1], "phone-results", full_page=True)
+
+            harness.open_activity(
+                console,
+                "reflection",
+                "Write one small moment this week when you stayed instead of withdrawing.",
+                **{"Title (optional)": "Staying", "Duration (seconds)": "180"},
+            )
+            console.get_by_role("button", name="Start", exact=True).click()
+            expect(display.locator(".timer")).to_have_text("2:58", timeout=5000)
+            phones[2].get_by_label("Your note").fill("I stayed in the kitchen when")
+            shot(display, "display-reflection")
+            shot(phones[2], "phone-reflection")
+            shot(console, "console-reflection", full_page=True)
+            harness.check()
+            harness.close()
+            browser.close()
+    finally:
+        live.stop()
+
+
+if __name__ == "__main__":
+    try:
+        run()
+    except Exception as exc:  # a clear message for a missing browser or a failed run
+        print(f"screenshots failed: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
