@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
+from types import FrameType
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -31,6 +35,42 @@ def base_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
+DRAIN_SECONDS = 1.5  # for requests in flight at SIGTERM; uvicorn then has its own 8 s
+
+
+def drain_on_sigterm(hub: Hub) -> Callable[[], None]:
+    """uvicorn closes every WebSocket with a bare 1012 as soon as it shuts down. Run in front of
+    its SIGTERM handler: tell every screen `reconnect` and let acks in flight go out first."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals reach the main thread only (e.g. a server in a test thread)
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous):
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def drain_then_exit(sig: int, frame: FrameType | None) -> None:
+        try:
+            await hub.drain(DRAIN_SECONDS)
+        finally:
+            previous(sig, frame)
+
+    def on_term(sig: int, frame: FrameType | None) -> None:
+        if tasks or hub.draining:
+            previous(sig, frame)  # a second SIGTERM: no more waiting
+            return
+        task = loop.create_task(drain_then_exit(sig, frame))
+        tasks.add(task)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    def restore() -> None:
+        if signal.getsignal(signal.SIGTERM) is on_term:
+            signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
 def create_app(settings: Settings | None = None, store: RoomStore | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     if not settings.host_secret:
@@ -50,9 +90,14 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await room_store.start()
         await hub.start()
+        if not await room_store.ping():  # serve anyway: /healthz says 503, commands retry
+            hub.store_ok = False
+            log.error("the session store is not reachable; /healthz reports 503 until it is")
+        restore = drain_on_sigterm(hub)
         try:
             yield
         finally:
+            restore()
             hub.shutdown()
             await hub.stop()
             await room_store.stop()

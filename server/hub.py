@@ -53,6 +53,7 @@ class RoomChannel:
     publish_progress_pending: bool = False
     presence_pending: bool = False
     ended: bool = False  # ended or lost: write nothing more for it (keys must stay gone)
+    unavailable: bool = False  # the store stopped answering; its screens have been told
 
     def count(self, role: str | None = None) -> int:
         if role:
@@ -77,9 +78,16 @@ class Hub:
         self.rooms: dict[str, RoomChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._heartbeat: asyncio.Task[None] | None = None
+        self._recheck: asyncio.Task[None] | None = None
+        self.store_ok = True
+        self.in_flight = 0  # requests being handled (counted by server/ws.py)
+        self.draining = False
 
     async def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
+        listen = getattr(self.store, "on_reconnect", None)
+        if listen is not None:  # Redis came back: check every room now, not at the next beat
+            listen(self._store_reconnected)
 
     async def stop(self) -> None:
         if self._heartbeat:
@@ -98,10 +106,14 @@ class Hub:
             if room is None:
                 room = RoomChannel(code)
                 self.rooms[code] = room
-                await self.store.subscribe(
-                    code, lambda payload: self._on_publication(code, payload)
-                )
-                doc = await self.store.load(code)
+                try:
+                    await self.store.subscribe(
+                        code, lambda payload: self._on_publication(code, payload)
+                    )
+                    doc = await self.store.load(code)
+                except Exception:
+                    await self._forget(room)  # no half-attached room without a state
+                    raise
                 if doc is None:
                     await self._forget(room)
                     return None
@@ -158,6 +170,13 @@ class Hub:
             self.end_locally(code, "ended", receipt)
 
     def _set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
+        if room.ended:
+            return
+        if room.state is not None and state.epoch != room.state.epoch:
+            # Same code, another room (Redis restarted and the code was reused): never show it
+            # as a continuation of the old one.
+            self.end_locally(room.code, "lost", None)
+            return
         if room.state is not None and state.version <= room.state.version:
             return  # our own echo, or an older publication overtaken by a snapshot
         previous_live = room.state.live.id if room.state and room.state.live else None
@@ -256,10 +275,22 @@ class Hub:
             while room.progress_dirty and room.sockets["facilitator"]:
                 room.progress_dirty = False
                 message = await self.progress(room)
+                if not await self._same_room(room):
+                    return  # counts read from a Redis that lost the room are not real
                 self._fan_out(room.sockets["facilitator"], message.model_dump_json())
                 await asyncio.sleep(PROGRESS_INTERVAL)
-        except Exception:
-            log.exception("progress update failed")
+        except Exception as exc:
+            log.warning("progress update failed: %s", type(exc).__name__)
+            self._unavailable(room)
+
+    async def _same_room(self, room: RoomChannel) -> bool:
+        """The store still holds this room (same epoch); otherwise end it locally as lost."""
+        doc = await self.store.load(room.code)
+        if doc is not None and room.state is not None:
+            if RoomState.model_validate_json(doc).epoch == room.state.epoch:
+                return True
+        self.end_locally(room.code, "lost", None)
+        return False
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -281,17 +312,64 @@ class Hub:
         for room in list(self.rooms.values()):
             for sockets in room.sockets.values():
                 for conn in list(sockets):
-                    conn.offer(text)
+                    if not self.draining:  # drain() has told them already
+                        conn.offer(text)
                     conn.close(1012, "restarting")
+
+    async def drain(self, grace: float) -> None:
+        """On SIGTERM, before the server closes sockets: say `reconnect` at once, let requests
+        in flight finish so their acks are written, then close every socket (1012)."""
+        text = p.Reconnect(after_ms=250).model_dump_json()
+        for room in list(self.rooms.values()):
+            for sockets in room.sockets.values():
+                self._fan_out(sockets, text)
+        self.draining = True
+        steps = int(grace / 0.01)
+        for _ in range(steps):  # polled: requests in flight have no event to wait on
+            if not self.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        self.shutdown()
+        for _ in range(steps):  # until every close is written and answered
+            if not any(room.count() for room in self.rooms.values()):
+                break
+            await asyncio.sleep(0.01)
 
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            for room in list(self.rooms.values()):
-                try:
-                    await self._beat(room)
-                except Exception as exc:
-                    log.warning("heartbeat failed: %s", type(exc).__name__)
+            await self.beat_all()
+
+    async def beat_all(self) -> None:
+        """Check the store and every local room against it: lost rooms end, outages are shown."""
+        ok = await self.store.ping()
+        if ok != self.store_ok:
+            self.store_ok = ok
+            if ok:
+                log.warning("the session store answers again")
+            else:
+                log.error("the session store is not answering; /healthz reports 503, retrying")
+        for room in list(self.rooms.values()):
+            try:
+                await self._beat(room)
+            except Exception as exc:
+                log.warning("heartbeat failed: %s", type(exc).__name__)
+                self._unavailable(room)
+
+    def _store_reconnected(self) -> None:
+        if self._recheck is None or self._recheck.done():
+            self._recheck = asyncio.create_task(self.beat_all())
+
+    def _unavailable(self, room: RoomChannel) -> None:
+        """Tell the room's screens once per outage; they keep their socket and wait."""
+        if room.unavailable or room.ended:
+            return
+        room.unavailable = True
+        text = p.ErrorFrame(
+            code="unavailable", message="The server cannot reach its session store; retrying."
+        ).model_dump_json()
+        for sockets in room.sockets.values():
+            self._fan_out(sockets, text)
 
     async def _beat(self, room: RoomChannel) -> None:
         doc = await self.store.load(room.code)
@@ -303,6 +381,16 @@ class Hub:
             self.end_locally(room.code, "lost", None)
             return
         self._set_state(room, state, broadcast=True)  # catches up a missed publication
+        if room.unavailable:
+            # Back after an outage with the room intact: acks and updates may have been lost
+            # on the way, so every screen reconnects for a fresh snapshot (and resends answers).
+            room.unavailable = False
+            text = p.Reconnect(after_ms=0).model_dump_json()
+            for sockets in room.sockets.values():
+                for conn in list(sockets):
+                    conn.offer(text)
+                    conn.close(1012, "store back")
+            return
         if room.count("participant"):
             await self.store.set_presence(
                 room.code, self.process_id, room.count("participant"), now_ms(), self.room_ttl

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import segno
@@ -20,6 +22,7 @@ from .security import client_address
 from .service import Service
 
 ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("hearth.web")
 
 
 def _assets(name: str) -> Path:
@@ -132,11 +135,30 @@ def _page(template: str, title: str):  # type: ignore[no-untyped-def]
     return page
 
 
+def _store_errors(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """The store down (Redis unreachable) is a 503 the caller can retry, not a 500 traceback."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Exception as exc:
+            log.warning("request failed (%s); answered 503", type(exc).__name__)
+            return JSONResponse(
+                {"error": "unavailable", "message": "The session store is not answering."},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
+
+    return guarded
+
+
 def routes() -> list[Route | Mount]:
     return [
         Route("/healthz", healthz),
         Route("/livez", livez),
-        Route("/api/rooms", create_room, methods=["POST"]),
+        Route("/api/rooms", _store_errors(create_room), methods=["POST"]),
         *content_routes(),
         *links.routes(),
         Route("/", _page("join.html", "Join")),

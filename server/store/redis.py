@@ -7,10 +7,13 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 import orjson
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from . import scripts
@@ -33,6 +36,16 @@ redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 1
 """
 
+# KEYS: state, pause, index. ARGV: who, at, ttl.
+PAUSE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], KEYS[2])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return 1
+"""
+
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
@@ -47,19 +60,31 @@ class RedisStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.redis: Redis = Redis.from_url(
-            url, decode_responses=False, socket_connect_timeout=3, health_check_interval=15
+        # A burst (a room of 300 joining at once) waits for a free connection instead of
+        # failing at redis-py's default cap of 100. A blip is retried; an outage fails within
+        # about a second, so screens hear of it (error frames, /healthz 503).
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=64,
+            timeout=5,
+            socket_connect_timeout=3,
+            health_check_interval=15,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.5), 3),
         )
+        self.redis: Redis = Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._create = self.redis.register_script(scripts.CREATE)
         self._commit = self.redis.register_script(scripts.COMMIT)
         self._join = self.redis.register_script(scripts.JOIN)
         self._set_track = self.redis.register_script(scripts.SET_TRACK)
         self._submit = self.redis.register_script(scripts.SUBMIT)
         self._presence = self.redis.register_script(PRESENCE)
+        self._pause = self.redis.register_script(PAUSE)
         self._handlers: dict[str, Handler] = {}
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._has_channels = asyncio.Event()
+        self._reconnected: Callable[[], None] | None = None
+        self._watching: object | None = None  # the pub/sub connection we watch for reconnects
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -76,6 +101,15 @@ class RedisStore:
             with contextlib.suppress(RedisError):
                 await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self.redis.aclose()
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """Call back after the pub/sub connection came back (its channels re-subscribed)."""
+        self._reconnected = callback
+
+    def _pubsub_connected(self, connection: object) -> None:
+        # redis-py calls this after its own on_connect, which re-subscribed every channel.
+        if self._reconnected is not None:
+            asyncio.get_running_loop().call_soon(self._reconnected)
 
     async def ping(self) -> bool:
         try:
@@ -185,15 +219,10 @@ class RedisStore:
 
     async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
         pause, index = key(code, "pause"), key(code, "index")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if on:
-                pipe.zadd(pause, {who: now_ms})
-                pipe.expire(pause, ttl)
-                pipe.sadd(index, pause)
-                pipe.expire(index, ttl)
-            else:
-                pipe.zrem(pause, who)
-            await pipe.execute()
+        if on:  # only while the room exists, like presence
+            await self._pause(keys=[key(code, "state"), pause, index], args=[who, now_ms, ttl])
+        else:
+            await self.redis.zrem(pause, who)
 
     async def pauses(self, code: str, since_ms: int) -> int:
         return int(await self.redis.zcount(key(code, "pause"), since_ms, "+inf"))
@@ -244,6 +273,10 @@ class RedisStore:
         assert self._pubsub is not None, "start() the store first"
         self._handlers[channel(code)] = handler
         await self._pubsub.subscribe(channel(code))
+        connection = self._pubsub.connection
+        if connection is not None and connection is not self._watching:
+            connection.register_connect_callback(self._pubsub_connected)
+            self._watching = connection
         self._has_channels.set()
 
     async def unsubscribe(self, code: str) -> None:
