@@ -1,0 +1,278 @@
+"""Promise 3, as a property: over random rooms, answers, k, tracks and splits, nothing offered to
+a display or a phone, and no summary file, carries a count c with 0 < c < k.
+
+The real code path runs in process: Service (load, apply, commit, publish) and Hub (views,
+diffs, fan-out) over the memory store, with recording connections standing in for sockets: every
+frame the hub would write to a display or phone socket is captured and checked. Displayed counts
+are also compared with the truth, so a broken tally fails too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server import protocol as p
+from server.activities import TRACKS
+from server.hub import Hub
+from server.rooms import CommandError
+from server.service import Service
+from server.settings import Settings
+from server.store.memory import MemoryStore
+from server.summary import Trend, build_summary, trends
+
+WORDS = ["calm", "tired", "hope", "Hope!"]  # "Hope!" normalises to "hope"
+ACTIVITIES: list[dict[str, Any]] = [
+    {"kind": "poll", "text": "Which?", "options": ["a", "b", "c"]},
+    {"kind": "poll", "text": "Any?", "options": ["a", "b", "c"], "multiple": True},
+    {"kind": "scale", "text": "How?", "points": 4},
+    {"kind": "checkin", "text": "Arriving?"},
+    {"kind": "words", "text": "A word?", "max_words": 2},
+]
+
+
+@dataclass(eq=False)
+class Recorder:
+    """Stands where a socket would: keeps every frame the hub offers it."""
+
+    role: str
+    frames: list[str] = field(default_factory=list)
+
+    def offer(self, text: str) -> bool:
+        self.frames.append(text)
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        pass
+
+
+def results_in(value: Any) -> list[dict[str, Any]]:
+    """Every Result object anywhere in a message."""
+    found = []
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            if {"kind", "k", "shown", "cells"} <= item.keys():
+                found.append(item)
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
+
+
+def assert_thresholded(message: Any, k: int) -> None:
+    for result in results_in(message):
+        assert result["k"] >= k >= 3
+        answered = result["answered"]
+        assert answered is None or answered == 0 or answered >= k, result
+        for cell in result["cells"]:
+            c = cell["count"]
+            assert c is None or c == 0 or c >= k, result
+        if not result["shown"]:
+            assert result["cells"] == [] and answered is None and result["mean"] is None
+
+
+def value_strategy(activity: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    kind = activity["kind"]
+    if kind == "poll" and activity.get("multiple"):
+        choice = st.lists(st.integers(0, 2), min_size=1, max_size=3).map(
+            lambda o: {"kind": "choices", "options": o}
+        )
+    elif kind in ("poll", "checkin"):
+        choice = st.integers(0, 2).map(lambda o: {"kind": "choice", "option": o})
+    elif kind == "scale":
+        choice = st.integers(1, 4).map(lambda v: {"kind": "scale", "value": v})
+    else:
+        choice = st.lists(st.sampled_from(WORDS), min_size=1, max_size=2).map(
+            lambda w: {"kind": "words", "words": w}
+        )
+    return st.one_of(choice, st.just({"kind": "pass"}))
+
+
+def truth(activity: dict[str, Any], answers: dict[int, dict[str, Any]]) -> Counter[str]:
+    """The counts each visible label should have, from the final answer of each phone."""
+    counts: Counter[str] = Counter()
+    for value in answers.values():
+        if value["kind"] == "choice":
+            counts[
+                activity.get("options", ["Steady", "Tender", "Heavy", "Overwhelmed"])[
+                    value["option"]
+                ]
+            ] += 1
+        elif value["kind"] == "choices":
+            for o in set(value["options"]):
+                counts[activity["options"][o]] += 1
+        elif value["kind"] == "scale":
+            counts[str(value["value"])] += 1
+        elif value["kind"] == "words":
+            for w in {x.lower().strip("!") for x in value["words"]}:
+                counts[w] += 1
+    return counts
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    size = draw(st.integers(1, 11))
+    tracks = draw(st.booleans())
+    rounds = []
+    for _ in range(draw(st.integers(1, 3))):
+        activity = draw(st.sampled_from(ACTIVITIES))
+        steps = draw(
+            st.lists(st.tuples(st.integers(0, size - 1), value_strategy(activity)), max_size=24)
+        )
+        late = draw(
+            st.lists(st.tuples(st.integers(0, size - 1), value_strategy(activity)), max_size=3)
+        )
+        rounds.append({"activity": activity, "steps": steps, "late": late})
+    return {
+        "k": draw(st.integers(3, 6)),
+        "size": size,
+        "tracks": tracks,
+        "split": tracks and draw(st.booleans()),
+        "sides": [draw(st.sampled_from([None, *TRACKS])) for _ in range(size)],
+        "rounds": rounds,
+    }
+
+
+async def run(scenario: dict[str, Any]) -> None:
+    k = scenario["k"]
+    store = MemoryStore()
+    await store.start()
+    hub = Hub(
+        store,
+        "test",
+        join_url=lambda c: f"http://x/join#{c}",
+        qr_svg=lambda c: "<svg/>",
+        room_ttl=600,
+    )
+    service = Service(store, hub, Settings(default_k=k))
+    try:
+        room = await service.create_room(k=k)
+        code = room.code
+        display, facilitator = Recorder("display"), Recorder("facilitator")
+        phones = [Recorder("participant") for _ in range(scenario["size"])]
+        who = [secrets.token_hex(8) for _ in phones]
+        for conn in (display, facilitator, *phones):
+            assert await hub.attach(code, conn) is not None
+        for person in who:
+            assert await store.join(code, person, 300, 600) == "ok"
+        await service.command(
+            code,
+            p.Configure(type="configure", id=1, tracks=scenario["tracks"], split=scenario["split"]),
+        )
+        if scenario["tracks"]:
+            for person, side in zip(who, scenario["sides"], strict=True):
+                if side is not None:
+                    await store.set_track(code, person, side, 600)
+        public = [display, *phones]
+        for number, round_ in enumerate(scenario["rounds"]):
+            activity = round_["activity"]
+            await service.command(
+                code,
+                p.client_adapter.validate_python({"type": "open", "id": 2, "activity": activity}),
+            )
+            aid = f"a{number + 1}"
+            ballots = [secrets.token_urlsafe(16) for _ in phones]
+            final: dict[int, dict[str, Any]] = {}
+            for index, value in round_["steps"]:
+                before = [len(c.frames) for c in public]
+                answer = p.Answer(
+                    type="answer", id=3, activity=aid, ballot=ballots[index], value=value
+                )
+                await service.answer(code, who[index], answer)
+                final[index] = value
+                # no live trickle: an answer sends nothing to the display or any phone
+                assert [len(c.frames) for c in public] == before
+            await service.command(code, p.Reveal(type="reveal", id=4))
+            shown = hub.state(code).live.results  # type: ignore[union-attr]
+            assert shown is not None
+            if not scenario["split"]:
+                assert shown.overall is not None
+                expected = truth(activity, final)
+                for cell in shown.overall.cells:
+                    if cell.count is not None:
+                        assert cell.count == expected[cell.label]
+            else:
+                assert shown.overall is None  # the whole minus the parts would tell
+                for side, result in (shown.by_track or {}).items():
+                    mine = {i: v for i, v in final.items() if scenario["sides"][i] == side}
+                    expected = truth(activity, mine)
+                    for cell in result.cells:
+                        if cell.count is not None:
+                            assert cell.count == expected[cell.label]
+            frozen = [len(c.frames) for c in public]
+            for index, value in round_["late"]:
+                late = p.Answer(
+                    type="answer", id=5, activity=aid, ballot=ballots[index], value=value
+                )
+                try:
+                    await service.answer(code, who[index], late)
+                except CommandError as exc:
+                    assert exc.code == "closed"
+                else:
+                    raise AssertionError("a late answer was accepted")
+            assert [len(c.frames) for c in public] == frozen
+        summary = build_summary(hub.state(code), "Week 1")  # type: ignore[arg-type]
+        document = json.loads(summary.model_dump_json())
+        assert "who" not in json.dumps(document) and code not in json.dumps(document)
+        assert_thresholded(document, k)
+        for series in trends([summary], k)[:2]:
+            await service.command(
+                code, p.ShowTrend(type="trend", id=6, trend=Trend.model_validate(series))
+            )
+        # every frame a display or phone was offered, snapshots included
+        for conn in public:
+            snapshot = hub.snapshot(code, conn.role)
+            assert snapshot is not None
+            for frame in [*conn.frames, snapshot]:
+                message = json.loads(frame)
+                assert message["type"] not in ("progress", "summary")
+                assert "pauses" not in frame and 'queue": [' not in frame
+                assert_thresholded(message, k)
+        for frame in facilitator.frames:  # the console is held to the same threshold
+            assert_thresholded(json.loads(frame), k)
+    finally:
+        for room_channel in list(hub.rooms.values()):
+            if room_channel.progress_task:
+                room_channel.progress_task.cancel()
+        await hub.stop()
+        await store.stop()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios())
+def test_no_small_count_ever_reaches_a_screen_or_a_summary(scenario: dict[str, Any]) -> None:
+    asyncio.run(run(scenario))
+
+
+def test_the_checker_catches_a_small_count() -> None:
+    """The property is only as good as its checker: a 2 under k=3 must fail it."""
+    leak = {
+        "type": "update",
+        "changes": {
+            "results": {
+                "overall": {
+                    "kind": "poll",
+                    "k": 3,
+                    "shown": True,
+                    "answered": None,
+                    "cells": [{"label": "a", "count": 2}],
+                    "mean": None,
+                    "hidden_words": False,
+                }
+            }
+        },
+    }
+    try:
+        assert_thresholded(leak, 3)
+    except AssertionError:
+        return
+    raise AssertionError("the checker let a count of 2 through with k=3")
