@@ -3,7 +3,7 @@
 import { Connection, redeemTicket } from "/static/participant/connection.js";
 import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/participant/dom.js";
 import { renderResults, renderTexts } from "/static/participant/results.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
 import { activityForm } from "./activity-form.js";
 
 const HOST_KEY = "hearth.host";
@@ -287,6 +287,11 @@ function renderQueue() {
   );
 }
 
+// Written answers are not counted into results: they go through the queue and release instead.
+function isText(def) {
+  return def.kind === "prompt" || def.kind === "reflection";
+}
+
 function renderLive() {
   const a = view.activity;
   const key = JSON.stringify([a, view.timer && [view.timer.running, view.timer.duration_ms, view.timer.remaining_ms, view.timer.deadline_ms], view.results, view.texts, view.queue]);
@@ -305,7 +310,10 @@ function renderLive() {
     return;
   }
   const def = a.definition;
-  const status = { open: "Open: taking answers", closed: "Closed", revealed: "Revealed on screens" }[a.status];
+  const answers = takesAnswers(def);
+  const status = answers
+    ? { open: "Open: taking answers", closed: "Closed", revealed: "Revealed on screens" }[a.status]
+    : "On screens (nothing to answer)";
   parts.preview = h("div", { class: "preview" });
   replace(
     parts.live,
@@ -315,8 +323,8 @@ function renderLive() {
     h(
       "div",
       { class: "row" },
-      a.status === "open" ? button("Close answers", () => command({ type: "close" }).catch(() => {})) : null,
-      a.status !== "revealed" ? button("Reveal results", () => command({ type: "reveal" }).catch(() => {})) : null,
+      answers && a.status === "open" ? button("Close answers", () => command({ type: "close" }).catch(() => {})) : null,
+      answers && a.status !== "revealed" && !isText(def) ? button("Reveal results", () => command({ type: "reveal" }).catch(() => {})) : null,
       button("Clear", () => command({ type: "clear" }).catch(() => {}), "secondary"),
     ),
     timerControls(),

@@ -1,0 +1,117 @@
+"""Facilitation features in the browser: the open-text queue, content notes, tracks, word
+clouds, check-ins, grounding and the pause signal."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import Harness
+
+
+def write(phone: Page, text: str) -> None:
+    phone.get_by_label("Your answer").fill(text)
+    phone.get_by_role("button", name="Send").click()
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+
+
+def test_written_answers_reach_screens_only_when_approved_and_released(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phones = [harness.phone(harness.code(console)) for _ in range(4)]
+    harness.open_activity(
+        console, "prompt", "What did you notice this week?", **{"Title (optional)": "Noticing"}
+    )
+    console.get_by_label("Collect anonymous written answers").check()  # for the next open
+    harness.open_activity(console, "prompt", "What helped you stay?")
+    texts = ["A slow walk together", "Saying it out loud", "Not rushing her", "PRIVATE-DO-NOT-SHOW"]
+    for phone, text in zip(phones, texts, strict=True):
+        expect(phone.locator(".counter")).to_have_text(re.compile("characters left"))
+        write(phone, text)
+    expect(console.locator("#count-answered")).to_have_text("4")
+    console.get_by_role("button", name="Close answers").click()
+    items = console.locator(".queue-item")
+    expect(items).to_have_count(4)
+    for i in range(4):
+        text = items.nth(i).locator(".queue-text").inner_text()
+        action = "Hide" if text == "PRIVATE-DO-NOT-SHOW" else "Approve"
+        items.nth(i).get_by_role("button", name=action).click()
+        expect(items.nth(i).get_by_role("button", name=action)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    expect(display.locator(".card")).to_have_count(0)
+    console.get_by_role("button", name="Release approved (3)").click()
+    expect(display.locator(".card")).to_have_count(3)
+    expect(phones[0].locator(".card")).to_have_count(3)
+    shown = sorted(display.locator(".card").all_inner_texts())
+    assert shown == sorted(texts[:3])
+    for page in (display, *phones):
+        assert "PRIVATE-DO-NOT-SHOW" not in page.content()
+
+
+def test_content_note_skip_sends_a_pass_and_tracks_are_offered(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    console.get_by_label("Let people say which side they are on").check()
+    expect(phone.get_by_role("heading", name="Optional: which side are you on?")).to_be_visible()
+    phone.get_by_role("button", name="I'd rather not say").click()
+    expect(phone.get_by_role("button", name="I'd rather not say")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    phone.reload()
+    expect(phone.get_by_role("button", name="I'd rather not say")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    harness.open_activity(
+        console,
+        "poll",
+        "Have you felt rushed this week?",
+        **{"Options, one per line": "Yes\nNo", "Content note (optional)": "About pressure."},
+    )
+    expect(phone.get_by_role("note")).to_contain_text("About pressure.")
+    expect(phone.get_by_role("button", name="Yes", exact=True)).to_have_count(0)
+    phone.get_by_role("button", name="Skip this one").click()
+    expect(phone.locator(".skipped")).to_be_visible()
+    expect(phone.locator(".answer-status")).to_contain_text("You passed")
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+
+def test_word_cloud_check_in_and_grounding(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phones = [harness.phone(harness.code(console)) for _ in range(3)]
+
+    harness.open_activity(console, "words", "One word for how you arrive?")
+    for phone, extra in zip(phones, ["tired", "hopeful", "tender"], strict=True):
+        phone.get_by_label("Word 1").fill("Calm")
+        phone.get_by_label("Word 2").fill(extra)
+        phone.get_by_role("button", name="Send").click()
+        expect(phone.locator(".answer-status")).to_contain_text("stored")
+    console.get_by_role("button", name="Reveal results").click()
+    expect(display.locator(".cloud .word")).to_have_text(["calm"])
+    expect(display.locator(".note")).to_contain_text("fewer than 3")
+
+    harness.open_activity(console, "checkin", "How are you arriving?")
+    phones[0].get_by_role("button", name="Tender").click()
+    expect(phones[0].locator(".answer-status")).to_contain_text("stored")
+
+    harness.open_activity(console, "grounding", "Breathe with the circle.")
+    for page in (display, phones[0]):
+        expect(page.locator(".pacer-label")).to_have_text(re.compile("Breathe in|Hold|Breathe out"))
+        expect(page.locator(".timer")).to_be_visible()
+    expect(phones[0].get_by_role("button", name="Pass")).to_have_count(0)  # nothing to answer
+
+
+def test_pause_signal_reaches_only_the_console(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phones = [harness.phone(harness.code(console)) for _ in range(2)]
+    for phone in phones:
+        phone.get_by_role("button", name="I need a pause").click()
+    expect(console.locator("#count-pauses")).to_have_text("2")
+    expect(console.locator("#count-pauses")).to_have_class(re.compile("alert"))
+    phones[0].get_by_role("button", name=re.compile("tap to take back")).click()
+    expect(console.locator("#count-pauses")).to_have_text("1")
+    assert "pause" not in display.locator("body").inner_text().lower()
