@@ -329,3 +329,23 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     await display.until_view(lambda v: v["trend"] is not None)
     await facilitator.command({"type": "trend", "trend": None})
     await display.until_view(lambda v: v["trend"] is None)
+
+
+async def test_word_cloud_is_normalised_and_thresholded(live: LiveServer) -> None:
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    phones = [await Client.join(live, room, "participant") for _ in range(4)]
+    await facilitator.command(
+        {"type": "open", "activity": {"kind": "words", "text": "A word?", "max_words": 2}}
+    )
+    aid = await live_id(phones[0], "words")
+    given = [["Hope", "rest"], ["hope!"], [" HOPE ", "Hope"], ["tired"]]
+    for phone, words in zip(phones, given, strict=True):
+        assert (await choose(phone, aid, {"kind": "words", "words": words}))["type"] == "ack"
+    too_many = await choose(phones[0], aid, {"kind": "words", "words": ["a", "b", "c"]})
+    assert too_many["code"] == "bad_answer"
+    await facilitator.command({"type": "reveal"})
+    result = (await display.until_view(lambda v: v["results"] is not None))["results"]["overall"]
+    assert result["cells"] == [{"label": "hope", "count": 3}]  # "rest" and "tired": fewer than k
+    assert result["hidden_words"] is True and result["answered"] is None
