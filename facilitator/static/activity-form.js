@@ -22,7 +22,7 @@ function check(id, label, kinds) {
   return h("p", { class: "field check-field", "data-kinds": kinds.join(" ") }, h("input", { id, type: "checkbox" }), h("label", { for: id, text: label }));
 }
 
-export function activityForm(onOpen) {
+export function activityForm(onOpen, onAdd) {
   const kind = h("select", { id: "new-kind" }, KINDS.map(([value, label]) => h("option", { value, text: label })));
   const title = h("input", { id: "new-title", type: "text", maxlength: "120" });
   const text = h("textarea", { id: "new-text", rows: "3", maxlength: "2000", required: true });
@@ -65,7 +65,12 @@ export function activityForm(onOpen) {
       h("span", { id: "new-note-hint", class: "hint", text: "Shown on phones first, with “skip this one”." }),
     ),
     error,
-    h("button", { type: "submit", text: "Open on phones" }),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { type: "submit", text: "Open on phones" }),
+      onAdd ? h("button", { type: "button", class: "secondary", text: "Add to plan", onclick: () => { const def = valid(); if (def) onAdd(def); } }) : null,
+    ),
   );
 
   function showFields() {
@@ -114,20 +119,26 @@ export function activityForm(onOpen) {
     return def;
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  function valid() {
     const def = definition();
     if (!def.text) {
       error.textContent = "Write the question or text first.";
       text.focus();
-      return;
+      return null;
     }
     if ((def.kind === "poll" || def.kind === "checkin") && def.options.length < 2) {
       error.textContent = "Give at least two options, one per line.";
       options.focus();
-      return;
+      return null;
     }
     error.textContent = "";
+    return def;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const def = valid();
+    if (!def) return;
     try {
       await onOpen(def);
     } catch (failure) {

@@ -5,6 +5,8 @@ import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/parti
 import { renderResults, renderTexts } from "/static/participant/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
 import { activityForm } from "./activity-form.js";
+import { PlanPanel } from "./plan.js";
+import { WeeksPanel } from "./weeks.js";
 
 const HOST_KEY = "hearth.host";
 const ROOM_KEY = "hearth.console";
@@ -17,6 +19,8 @@ let progress = { connected: 0, answered: 0, pauses: 0, preview: null };
 let room = null; // {code, key, display}
 const parts = {};
 let liveKey = "";
+let plan = null;
+let weeks = null;
 
 function load(key) {
   try {
@@ -103,6 +107,10 @@ function dashboard() {
   parts.live = h("section", { class: "card live-card", "aria-labelledby": "live-heading" });
   parts.history = h("section", { class: "card history", "aria-labelledby": "history-heading" });
   parts.end = h("div", { class: "end-zone" });
+  const open = (definition) => command({ type: "open", activity: definition });
+  const auth = () => ({ Authorization: `Bearer ${room.key}`, "X-Hearth-Room": room.code });
+  plan = new PlanPanel({ open, auth });
+  weeks = new WeeksPanel({ request: (m) => conn.request(m), command, auth, k: () => view?.room.k ?? 5 });
   const toolbar = h(
     "div",
     { class: "toolbar" },
@@ -123,8 +131,8 @@ function dashboard() {
     h(
       "div",
       { class: "grid" },
-      h("div", { class: "col-main" }, parts.live, h("section", { class: "card" }, activityForm((definition) => command({ type: "open", activity: definition }))), parts.history),
-      h("div", { class: "col-side" }, parts.join, parts.settings),
+      h("div", { class: "col-main" }, parts.live, plan.el, h("section", { class: "card" }, activityForm(open, (definition) => plan.add(definition))), parts.history),
+      h("div", { class: "col-side" }, parts.join, parts.settings, weeks.el),
     ),
   );
   endButton();
@@ -162,7 +170,7 @@ function confirmEnd() {
     h(
       "div",
       { class: "confirm", role: "group", "aria-labelledby": "confirm-text" },
-      h("p", { id: "confirm-text", text: "End for everyone? Every answer and key of this room is deleted now." }),
+      h("p", { id: "confirm-text", text: "End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one." }),
       confirmButton,
       button("Cancel", () => {
         endButton();
@@ -294,7 +302,7 @@ function isText(def) {
 
 function renderLive() {
   const a = view.activity;
-  const key = JSON.stringify([a, view.timer && [view.timer.running, view.timer.duration_ms, view.timer.remaining_ms, view.timer.deadline_ms], view.results, view.texts, view.queue]);
+  const key = JSON.stringify([a, !!view.trend, view.timer && [view.timer.running, view.timer.duration_ms, view.timer.remaining_ms, view.timer.deadline_ms], view.results, view.texts, view.queue]);
   if (key === liveKey) return;
   liveKey = key;
   parts.timer = null;
@@ -303,7 +311,7 @@ function renderLive() {
     replace(
       parts.live,
       h("h2", { id: "live-heading", text: "Nothing live" }),
-      h("p", { class: "hint", text: "Phones wait and the display shows how to join. Open an activity below." }),
+      h("p", { class: "hint", text: view.trend ? "The display shows a trend from past sessions; phones wait." : "Phones wait and the display shows how to join. Open an activity below." }),
       timerControls(),
     );
     tick();
@@ -397,6 +405,7 @@ function connect() {
           parts.blank.textContent = view.screen?.blank ? "Display is blank: show it" : "Blank the display";
         }
         if (!changes || "history" in changes) renderHistory();
+        weeks.update(view.trend ?? null);
         renderLive();
         renderCounts();
       },

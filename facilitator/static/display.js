@@ -3,7 +3,7 @@
 import { Connection, redeemTicket } from "/static/participant/connection.js";
 import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/participant/dom.js";
 import { pacer } from "/static/participant/pacer.js";
-import { renderResults, renderTexts } from "/static/participant/results.js";
+import { renderResults, renderTexts, renderTrend } from "/static/participant/results.js";
 
 const KEY = "hearth.display";
 const stage = $("#stage");
@@ -83,12 +83,13 @@ function render() {
   const room = view.room;
   replace(corner, h("span", { class: "corner-label", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", text: spaced(room.code) }));
   updateBlank();
-  const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, room.code, room.join_url]);
+  const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, view.trend, room.code, room.join_url]);
   if (key === renderedKey) return;
   renderedKey = key;
   timerEl = null;
   pacerWidget = null;
-  replace(stage, view.activity ? activity(view) : lobby(room));
+  const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room);
+  replace(stage, view.activity ? activity(view) : idle);
   document.body.classList.toggle("has-activity", !!view.activity);
   tick();
 }

@@ -105,3 +105,35 @@ export function renderTexts(texts) {
   if (!texts || !texts.length) return null;
   return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", text })));
 }
+
+// A series from past sessions' summaries: one row per session. Scales show their average,
+// other kinds their thresholded result in small.
+export function renderTrend(trend) {
+  if (!trend) return null;
+  const scaleMax = Math.max(1, ...trend.points.map((p) => p.result.cells.length));
+  const rows = trend.points.map((point) => {
+    const when = point.label ? `${point.label} (${point.date})` : point.date;
+    const result = point.result;
+    if (trend.kind === "scale") {
+      const mean = result.shown ? result.mean : null;
+      const fill = h("span", { class: "bar-fill" + (mean === null || mean === undefined ? " bar-hidden" : "") });
+      fill.style.setProperty("--share", String((mean ?? 0) / scaleMax));
+      return h(
+        "li",
+        { class: "bar" },
+        h("span", { class: "bar-label", text: when }),
+        h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
+        h("span", { class: "bar-count", text: mean === null || mean === undefined ? (result.shown ? "withheld" : `fewer than ${result.k}`) : `average ${mean}` }),
+      );
+    }
+    return h("li", { class: "trend-point" }, h("h3", { text: when }), renderResult(result));
+  });
+  return h(
+    "section",
+    { class: "trend", "aria-label": "Across sessions" },
+    h("p", { class: "kind", text: `Across ${trend.points.length} sessions${trend.track ? ` · ${TRACK_NAMES[trend.track]}` : ""}` }),
+    trend.title ? h("h1", { class: "title", text: trend.title }) : null,
+    h("p", { class: "text", text: trend.text }),
+    h("ul", { class: trend.kind === "scale" ? "bars" : "trend-points" }, rows),
+  );
+}

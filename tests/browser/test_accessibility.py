@@ -3,6 +3,8 @@ people actually see (welcome, a live activity, revealed results, the moderation 
 
 from __future__ import annotations
 
+import re
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
@@ -61,3 +63,10 @@ def test_every_screen_passes_axe(harness: Harness) -> None:
     harness.open_activity(console, "prompt", "One word for today?")
     assert_accessible(phones[2], "phone prompt")
     assert_accessible(console, "console after reveals")
+
+    console.get_by_role("button", name="Browse the library").click()
+    expect(console.locator(".library-list li").first).to_be_visible()
+    assert_accessible(console, "console with the library open")
+    console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+    expect(console.locator(".step").first).to_be_visible()
+    assert_accessible(console, "console with a plan")

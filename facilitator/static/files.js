@@ -1,0 +1,32 @@
+// Files on the facilitator's own device: read what they pick, save what they ask for.
+import { h } from "/static/participant/dom.js";
+
+export function saveFile(filename, text, type = "application/json") {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = h("a", { href: url, download: filename, class: "visually-hidden", text: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function filePicker({ id, label, accept, multiple = false, onFiles }) {
+  const input = h("input", { id, type: "file", accept, multiple });
+  input.addEventListener("change", async () => {
+    const files = [...input.files];
+    const texts = await Promise.all(files.map((f) => f.text()));
+    input.value = "";
+    onFiles(texts, files);
+  });
+  return h("p", { class: "field file-field" }, h("label", { for: id, text: label }), input);
+}
+
+export function problemList(errors) {
+  return h(
+    "ul",
+    { class: "problems" },
+    errors.map((e) =>
+      h("li", { text: `${e.line ? `line ${e.line}, column ${e.column}: ` : ""}${e.path || "file"}: ${e.message}` }),
+    ),
+  );
+}

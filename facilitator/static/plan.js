@@ -1,0 +1,182 @@
+// The session plan: a run-sheet loaded from the library or a file, edited here, stepped
+// through with next/previous/jump, and saved back to a file. The server keeps no plan.
+import { h, replace } from "/static/participant/dom.js";
+import { KIND_NAMES } from "/static/participant/widgets.js";
+import { filePicker, problemList, saveFile } from "./files.js";
+
+const KEY = "hearth.plan";
+
+export class PlanPanel {
+  constructor({ open, auth }) {
+    this.open = open; // (definition) => Promise
+    this.auth = auth; // () => headers for /api/plans/check
+    this.el = h("section", { class: "card plan", "aria-labelledby": "plan-heading" });
+    this.library = h("div", { class: "library" });
+    this.libraryOpen = false;
+    const kept = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    this.plan = kept?.plan ?? null;
+    this.index = kept?.index ?? -1;
+    this.errors = null;
+    this.render();
+  }
+
+  keep() {
+    sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index }));
+  }
+
+  use(plan) {
+    this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
+    delete this.plan.id;
+    this.index = -1;
+    this.errors = null;
+    this.libraryOpen = false;
+    this.keep();
+    this.render();
+  }
+
+  add(activity, minutes = null) {
+    if (!this.plan) this.plan = { format: "hearth-plan", version: 1, kind: "session", title: "My session", items: [] };
+    this.plan.items.push(minutes ? { activity, minutes } : { activity });
+    this.keep();
+    this.render();
+  }
+
+  async step(index) {
+    const item = this.plan.items[index];
+    if (!item) return;
+    await this.open(item.activity);
+    this.index = index;
+    this.keep();
+    this.render();
+  }
+
+  move(index, delta) {
+    const items = this.plan.items;
+    const to = index + delta;
+    if (to < 0 || to >= items.length) return;
+    [items[index], items[to]] = [items[to], items[index]];
+    if (this.index === index) this.index = to;
+    else if (this.index === to) this.index = index;
+    this.keep();
+    this.render();
+  }
+
+  remove(index) {
+    this.plan.items.splice(index, 1);
+    if (this.index >= index) this.index -= 1;
+    if (!this.plan.items.length) this.plan = null;
+    this.keep();
+    this.render();
+  }
+
+  async check(text) {
+    const response = await fetch("/api/plans/check", {
+      method: "POST",
+      headers: { "Content-Type": "text/plain; charset=utf-8", ...this.auth() },
+      body: text,
+    });
+    const body = await response.json().catch(() => ({ ok: false, errors: [{ message: "The server did not answer." }] }));
+    if (body.ok) this.use(body.plan);
+    else {
+      this.errors = body.errors || [{ message: body.message || "That file could not be read." }];
+      this.render();
+    }
+  }
+
+  async browse(theme = "", query = "") {
+    const params = new URLSearchParams();
+    if (theme) params.set("theme", theme);
+    if (query) params.set("q", query);
+    const response = await fetch(`/api/library?${params}`);
+    const data = await response.json();
+    this.renderLibrary(data, theme, query);
+  }
+
+  renderLibrary(data, theme, query) {
+    const themeSelect = h("select", { id: "library-theme" }, h("option", { value: "", text: "All themes" }), data.themes.map((t) => h("option", { value: t.id, text: t.label })));
+    themeSelect.value = theme;
+    const search = h("input", { id: "library-search", type: "search", value: query });
+    const form = h(
+      "form",
+      { class: "row library-filter", role: "search", onsubmit: (e) => { e.preventDefault(); this.browse(themeSelect.value, search.value.trim()); } },
+      h("label", { for: "library-theme", text: "Theme" }), themeSelect,
+      h("label", { for: "library-search", text: "Search" }), search,
+      h("button", { type: "submit", class: "secondary", text: "Find" }),
+    );
+    themeSelect.addEventListener("change", () => this.browse(themeSelect.value, search.value.trim()));
+    replace(
+      this.library,
+      h("h3", { text: "Library" }),
+      form,
+      h("h4", { text: `Session plans (${data.plans.length})` }),
+      h("ul", { class: "library-list" }, data.plans.map((plan) =>
+        h("li", {},
+          h("p", { class: "library-title", text: `${plan.title} · ${plan.items.length} steps` }),
+          h("p", { class: "hint", text: plan.summary }),
+          h("button", { type: "button", class: "secondary", text: "Use this plan", "aria-label": `Use the plan ${plan.title}`, onclick: () => this.use(plan) }),
+        ))),
+      h("h4", { text: `Activities (${data.activities.length})` }),
+      h("ul", { class: "library-list" }, data.activities.slice(0, 40).map((entry) =>
+        h("li", {},
+          h("p", { class: "library-title", text: `${KIND_NAMES[entry.activity.kind]}: ${entry.activity.title || entry.activity.text.slice(0, 60)}` }),
+          h("p", { class: "hint", text: entry.activity.text.slice(0, 160) }),
+          h("div", { class: "row" },
+            h("button", { type: "button", class: "secondary", text: "Open now", "aria-label": `Open now: ${entry.activity.title || entry.id}`, onclick: () => this.open(entry.activity) }),
+            h("button", { type: "button", class: "quiet", text: "Add to plan", "aria-label": `Add to plan: ${entry.activity.title || entry.id}`, onclick: () => this.add(entry.activity, entry.minutes) }),
+          ),
+        ))),
+    );
+  }
+
+  render() {
+    const picker = filePicker({ id: "plan-file", label: "Load a plan file (JSON or YAML)", accept: ".json,.yaml,.yml,application/json,text/yaml", onFiles: ([text]) => text !== undefined && this.check(text) });
+    const browse = h("button", {
+      type: "button", class: "secondary", "aria-expanded": String(this.libraryOpen), text: "Browse the library",
+      onclick: () => {
+        this.libraryOpen = !this.libraryOpen;
+        this.render();
+        if (this.libraryOpen) this.browse();
+      },
+    });
+    const parts = [h("h2", { id: "plan-heading", text: this.plan ? `Plan: ${this.plan.title}` : "Session plan" })];
+    if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: "That plan file has problems:" }), problemList(this.errors)));
+    if (!this.plan) {
+      parts.push(h("p", { class: "hint", text: "Step through a prepared run-sheet, or run activities one at a time below." }));
+    } else {
+      const plan = this.plan;
+      if (plan.content_note) parts.push(h("p", { class: "note", text: `Content: ${plan.content_note}` }));
+      if (plan.notes) parts.push(h("details", {}, h("summary", { text: "Preparation notes" }), h("p", { class: "notes", text: plan.notes })));
+      const current = plan.items[this.index];
+      if (current?.activity.facilitator_notes) {
+        parts.push(h("div", { class: "facilitator-notes" }, h("h3", { text: "Notes for this step" }), h("p", { text: current.activity.facilitator_notes })));
+      }
+      const next = plan.items[this.index + 1];
+      parts.push(h("div", { class: "row" },
+        this.index > 0 ? h("button", { type: "button", class: "secondary", text: "Previous step", onclick: () => this.step(this.index - 1) }) : null,
+        next ? h("button", { type: "button", text: `Open next: ${next.activity.title || KIND_NAMES[next.activity.kind]}`, onclick: () => this.step(this.index + 1) }) : h("p", { class: "hint", text: "That was the last step." }),
+      ));
+      parts.push(h("ol", { class: "steps" }, plan.items.map((item, i) => {
+        const name = item.activity.title || item.activity.text.slice(0, 50);
+        return h("li", { class: i === this.index ? "step current" : "step", "aria-current": i === this.index ? "step" : null },
+          h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? ` · ${item.minutes} min` : ""),
+          h("span", { class: "step-actions" },
+            h("button", { type: "button", class: "quiet small", text: "Open", "aria-label": `Open step ${i + 1}: ${name}`, onclick: () => this.step(i) }),
+            h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": `Move step ${i + 1} up`, disabled: i === 0, onclick: () => this.move(i, -1) }),
+            h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": `Move step ${i + 1} down`, disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
+            h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": `Remove step ${i + 1}`, onclick: () => this.remove(i) }),
+          ));
+      })));
+      parts.push(h("div", { class: "row" },
+        h("button", { type: "button", class: "secondary", text: "Save plan file", onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
+        h("button", { type: "button", class: "quiet", text: "Close plan", onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
+      ));
+    }
+    parts.push(h("div", { class: "row" }, browse), picker);
+    if (this.libraryOpen) parts.push(this.library);
+    replace(this.el, parts);
+  }
+}
+
+function slug(title) {
+  return (title || "plan").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "plan";
+}
