@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 import time
 from collections.abc import Callable
@@ -61,6 +62,9 @@ class Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # close with a reset: no TIME_WAIT hoarding ephemeral ports
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         key = base64.b64encode(os.urandom(16)).decode()
         origin = f"http://{self.host}:{self.port}"
         request = (

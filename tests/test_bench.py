@@ -1,0 +1,84 @@
+"""bench/ keeps working: every scenario at small scale against the baseline and Hearth.
+
+No timing assertions: only that the JSON carries the figures and that every count is exact.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.support import require_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+PERCENTILES = {"n", "p50", "p95", "p99", "max"}
+
+
+def bench(*args: str) -> dict[str, Any]:
+    require_tool("taskset", "apt-get install util-linux")
+    require_tool("redis-server", "apt-get install redis-server")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--workers", "2", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def check_joined(figures: dict[str, Any], n: int) -> None:
+    assert figures["joined"] == n
+    assert figures["join_errors"] == 0, figures["join_error_samples"]
+
+
+def test_fanout_against_memory_and_two_processes_on_redis() -> None:
+    report = bench("fanout", "-n", "50", "--rounds", "3", "--targets", "baseline,memory,redis2")
+    assert set(report["targets"]) == {"baseline", "memory", "redis2"}
+    for figures in report["targets"].values():
+        check_joined(figures, 50)
+        assert figures["delivered"] == figures["expected"] == 150
+        assert set(figures["latency_ms"]) == PERCENTILES and figures["latency_ms"]["n"] == 150
+        assert {"generator_cpu", "server_cpu"} <= set(figures)
+    assert set(report["ratios"]) == {"memory/baseline", "redis2/baseline"}
+    assert report["machine"]["cpus"] >= 1
+
+
+def test_rooms() -> None:
+    report = bench("rooms", "-n", "10", "--rooms", "5", "--rounds", "2")
+    for figures in report["targets"].values():
+        check_joined(figures, 50)
+        assert figures["delivered"] == figures["expected"] == 100
+        assert figures["answers"] == 100 and figures["answer_errors"] == 0
+        assert set(figures["ack_ms"]) == PERCENTILES
+
+
+def test_ingest_tally_is_exact() -> None:
+    report = bench("ingest", "-n", "50", "--answers", "3")
+    for figures in report["targets"].values():
+        check_joined(figures, 50)
+        assert figures["answers"] == figures["expected"] == 150
+        assert figures["answer_errors"] == 0
+        assert figures["tally_exact"] and sum(figures["tally_shown"]) == 50
+        assert figures["acks_per_second"] > 0 and "tally_exact_after_last_ack_ms" in figures
+
+
+def test_storm() -> None:
+    report = bench("storm", "-n", "50", "--seconds", "0.5")
+    for figures in report["targets"].values():
+        check_joined(figures, 50)
+        assert figures["join_ms"]["n"] == 50
+
+
+def test_idle_memory_per_connection() -> None:
+    report = bench("idle", "-n", "50", "--hold", "0.2")
+    for figures in report["targets"].values():
+        check_joined(figures, 50)
+        assert figures["open_after_hold"] == 50 and figures["closed_after_hold"] == 0
+        assert figures["rss_after_kib"] >= figures["rss_before_kib"] > 0
+        assert isinstance(figures["kib_per_connection"], float)

@@ -1,0 +1,174 @@
+"""The fast path: pre-built frames written straight to each socket's transport.
+
+Its own correctness: frames as RFC 6455 (and websockets) would write them, one frame per update
+for every socket of a role, order preserved, the ASGI path used when the extension is absent, and
+a socket that stops reading closed with 4409 while the others get every update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any
+
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+
+from server import fastpath
+from server.fastpath import FastConnection, frame_for, text_frame
+from server.ws import SocketConnection
+from tests import support
+from tests.support import Client, LiveServer, eventually
+
+BIG_TEXT = "Notice one small moment of honesty this week. " * 40  # ~1.9 kB per update
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_text_frame_matches_websockets(size: int) -> None:
+    payload = ("é" * size).encode()[:size]
+    expected = Frame(Opcode.TEXT, payload).serialize(mask=False)
+    assert text_frame(payload) == expected
+
+
+def test_frame_for_builds_each_text_once() -> None:
+    text = secrets.token_hex(40)
+    first = frame_for(text)
+    assert frame_for(text) is first  # the same bytes object for the next socket
+    other = frame_for(secrets.token_hex(40))
+    assert other is not first and other != first
+
+
+async def _connections(live: LiveServer, code: str, role: str) -> list[Any]:
+    """The hub's connections of one role, read on the server's own loop."""
+
+    async def read() -> list[Any]:
+        room = live.service.hub.rooms.get(code)
+        return list(room.sockets[role]) if room else []
+
+    return await live.acall(read())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_one_frame_per_update_for_every_socket(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    phones = [await Client.join(live, room, "participant") for _ in range(6)]
+    assert all(
+        isinstance(c, FastConnection) for c in await _connections(live, room["code"], "participant")
+    )
+    built: list[bytes] = []
+    original = fastpath.text_frame
+
+    def counting(payload: bytes) -> bytes:
+        built.append(payload)
+        return original(payload)
+
+    monkeypatch.setattr(fastpath, "text_frame", counting)
+    await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Arrive."}})
+    received = []
+    for phone in phones:
+        received.append(await phone.expect("update"))
+    assert all(r == received[0] for r in received)  # the same update, byte for byte on the wire
+    updates = [b for b in built if b.startswith(b'{"type":"update"')]
+    assert len(updates) == 2  # one frame for the phones, one for the facilitator
+
+
+@pytest.mark.parametrize("live", ["memory", "redis"], indirect=True)
+async def test_order_is_preserved_under_a_burst(live: LiveServer) -> None:
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    phones = [await Client.join(live, room, "participant") for _ in range(3)]
+    await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Breathe."}})
+    # 20 requests without waiting for acks: each phone must apply 21 updates gap-free
+    for n in range(20):
+        await facilitator.send(
+            {
+                "type": "timer",
+                "id": 100 + n,
+                "action": "start" if n == 0 else "extend",
+                "seconds": 60,
+            }
+        )
+    for phone in phones:
+        # Client._track asserts every update's base is the version before it: no gap, no reorder
+        view = await phone.until_view(
+            lambda v: v["timer"] is not None and v["timer"]["duration_ms"] == 20 * 60_000
+        )
+        assert view["timer"]["running"]
+    for n in range(20):
+        reply = await facilitator.expect_where(lambda m, i=100 + n: m.get("id") == i)
+        assert reply["type"] == "ack"
+
+
+async def test_asgi_path_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = support.uvicorn_options
+    monkeypatch.setattr(
+        support, "uvicorn_options", lambda s: {**plain(s), "ws": "websockets-sansio"}
+    )
+    live = LiveServer.start()
+    try:
+        room = await live.create_room()
+        facilitator = await Client.join(live, room, "facilitator")
+        phone = await Client.join(live, room, "participant")
+        assert all(
+            isinstance(c, SocketConnection)
+            for c in await _connections(live, room["code"], "participant")
+        )
+        await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Hi"}})
+        view = await phone.until_view(lambda v: v["activity"] is not None)
+        assert view["activity"]["definition"]["text"] == "Hi"
+    finally:
+        live.stop()
+
+
+async def test_a_reader_that_stops_is_closed_with_4409_and_others_get_everything() -> None:
+    live = LiveServer.start(send_queue_messages=1, rate_per_second=1000.0, rate_burst=1000)
+    try:
+        room = await live.create_room()
+        facilitator = await Client.join(live, room, "facilitator")
+        steady = await Client.join(live, room, "participant")
+        # A phone whose client stops reading: with max_queue=1 websockets pauses the transport.
+        slow = await websockets.connect(
+            live.ws_url,
+            origin=live.base_url,
+            compression=None,
+            max_queue=1,  # type: ignore[arg-type]
+        )
+        await slow.send(json.dumps({"type": "hello", "role": "participant", "code": room["code"]}))
+        code = room["code"]
+        for _ in range(500):  # attached once its snapshot is queued; nothing tells this client
+            if len(await _connections(live, code, "participant")) == 2:
+                break
+            await asyncio.sleep(0.01)
+        texts: list[str] = []
+
+        async def read_steady() -> None:  # a phone that keeps up: reads as updates come
+            while True:
+                message = await steady.receive(30)  # Client._track asserts order, no gaps
+                if message["type"] == "update" and message["changes"].get("activity"):
+                    texts.append(message["changes"]["activity"]["definition"]["text"])
+
+        reader = asyncio.create_task(read_steady())
+        sent = 0
+        while len(await _connections(live, code, "participant")) == 2 and sent < 2000:
+            activity = {"kind": "prompt", "text": f"{sent} {BIG_TEXT}"}
+            ack = await facilitator.command({"type": "open", "activity": activity})
+            assert ack["type"] == "ack"
+            sent += 1
+        assert len(await _connections(live, code, "participant")) == 1, "slow reader not dropped"
+        assert sent > 1
+        await eventually(lambda: len(texts) == sent, seconds=20)
+        reader.cancel()
+        assert [t.split(" ", 1)[0] for t in texts] == [str(n) for n in range(sent)]
+        # The slow one gets what was buffered, then the 4409 close that tells it to resync.
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(slow.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4409
+    finally:
+        live.stop()
