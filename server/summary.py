@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_SUMMARY_BYTES = 512 * 1024
 MAX_POINTS = 52
+COUNTED = frozenset({"poll", "scale", "checkin", "words"})  # kinds whose results have cells
 
 
 class Strict(BaseModel):
@@ -152,7 +153,7 @@ def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
     titles: dict[tuple[str, str, str | None], str] = {}
     for summary in sorted(summaries, key=lambda s: s.date):
         for entry in summary.entries:
-            if entry.results is None:
+            if entry.results is None or entry.kind not in COUNTED:
                 continue
             parts: list[tuple[str | None, Result]] = []
             if entry.results.overall is not None:
