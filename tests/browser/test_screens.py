@@ -1,0 +1,90 @@
+"""Details of each screen: the QR link, the neutral title and storage, 360 px, keyboard use,
+the blank key, and a client that refuses message types it does not know."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.harness import PHONE, Harness
+
+
+def test_the_qr_link_joins_and_the_phone_keeps_only_session_storage(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    join_url = console.locator(".join-link a").get_attribute("href")
+    assert join_url and join_url.endswith(f"/join#{code}")
+    phone = harness.page(**PHONE)
+    phone.goto(join_url)
+    assert phone.title() == "Session"
+    expect(phone.get_by_label("Session code")).to_have_value(code)
+    assert "#" not in phone.url, "the code leaves the address bar"
+    phone.get_by_role("button", name="Join").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    expect(console.locator("#count-connected")).to_have_text("1")
+    assert phone.evaluate("localStorage.length") == 0
+    assert phone.context.cookies() == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    harness.open_activity(
+        console,
+        "poll",
+        "Which of these fits?",
+        **{"Options, one per line": "A long option that wraps on a small phone screen\nAnother"},
+    )
+    expect(phone.get_by_role("button", name="Another")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    box = phone.get_by_role("button", name="Another").bounding_box()
+    assert box and box["height"] >= 44, "touch targets are at least 44 px high"
+
+
+def test_keyboard_only_join_and_answer(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.page(**PHONE)
+    phone.goto("/join")
+    expect(phone.get_by_label("Session code")).to_be_focused()
+    phone.keyboard.type(code)
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    harness.open_activity(console, "scale", "How rested are you?", **{"Points on the scale": "3"})
+    expect(phone.get_by_role("button", name="1", exact=True)).to_be_visible()
+    for _ in range(20):
+        phone.keyboard.press("Tab")
+        if phone.evaluate("document.activeElement.textContent") == "2":
+            break
+    else:
+        raise AssertionError("the scale could not be reached with Tab")
+    phone.keyboard.press("Enter")
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+
+def test_blank_from_the_console_and_with_the_b_key(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    blank = display.locator("#blank")
+    expect(blank).to_be_hidden()
+    console.get_by_role("button", name="Blank the display").click()
+    expect(blank).to_be_visible()
+    expect(console.get_by_role("button", name="Display is blank: show it")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    console.get_by_role("button", name="Display is blank: show it").click()
+    expect(blank).to_be_hidden()
+    display.keyboard.press("b")
+    expect(blank).to_be_visible()
+    display.keyboard.press("b")
+    expect(blank).to_be_hidden()
+
+
+def test_the_client_throws_on_unknown_message_types(harness: Harness) -> None:
+    page = harness.page(**PHONE)
+    page.goto("/join")
+    outcome = page.evaluate(
+        """async () => {
+            const m = await import('/static/participant/protocol.js');
+            const refused = (f) => { try { f(); return false; } catch { return true; } };
+            return [refused(() => m.checkIncoming('snapshot')), refused(() => m.checkIncoming('bogus')),
+                    refused(() => m.checkOutgoing('answer')), refused(() => m.checkOutgoing('bogus'))];
+        }"""
+    )
+    assert outcome == [False, True, False, True]
