@@ -254,7 +254,8 @@ async def test_a_session_through_nginx_over_tls_on_two_processes(stack: Stack) -
         room = created.json()
         assert room["join_url"].startswith(stack.base + "/join#")
         page = await http.get("/join")
-        assert page.status_code == 200
+        # HSTS only when Hearth sees X-Forwarded-Proto: https, i.e. the proxy passed it on.
+        assert page.status_code == 200 and "strict-transport-security" in page.headers
     async with httpx.AsyncClient() as http:
         plain = await http.get(f"http://127.0.0.1:{stack.http_port}/join")
     assert plain.status_code == 301 and plain.headers["location"] == "https://127.0.0.1/join"
