@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import protocol as p
-from .activities import Activity, Grounding, Reflection, accepts_answers
+from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
 
@@ -206,6 +206,7 @@ def _record(
             "title": activity.title,
             "text": activity.text,
             "theme": activity.theme,
+            "labels": _labels(activity),
             "results": None,
             "texts": [],
         }
@@ -214,6 +215,15 @@ def _record(
         entry["results"] = results
     if texts:
         entry["texts"] = [*entry["texts"], *texts]  # type: ignore[misc]
+
+
+def _labels(activity: Activity) -> list[str]:
+    """The answer labels, kept so a summary lines up weeks even when a result was not shown."""
+    if isinstance(activity, (Poll, CheckIn)):
+        return list(activity.options)
+    if isinstance(activity, Scale):
+        return [str(value) for value in range(1, activity.points + 1)]
+    return []
 
 
 def _apply_timer(

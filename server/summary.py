@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .activities import ActivityKind
 from .results import Cell, Result, Results, clamp_k
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from .rooms import RoomState
 
 MAX_SUMMARY_BYTES = 512 * 1024
-MAX_POINTS = 52
-COUNTED = frozenset({"poll", "scale", "checkin", "words"})  # kinds whose results have cells
+MAX_POINTS = 26  # half a year of weekly sessions; keeps a trend command well under 16 KiB
+COUNTED = frozenset({"poll", "scale", "checkin"})  # fixed labels, so weeks line up
+Label = Annotated[str, Field(max_length=120)]
 
 
 class Strict(BaseModel):
@@ -35,6 +36,9 @@ class SummaryEntry(Strict):
     title: Annotated[str, Field(max_length=120)] = ""
     text: Annotated[str, Field(max_length=2000)] = ""
     theme: Annotated[str, Field(max_length=60)] = ""
+    labels: list[Label] = Field(
+        default_factory=list, max_length=12, description="Options, or 1..points for a scale."
+    )
     results: Results | None = Field(default=None, description="Thresholded; None if not revealed.")
     texts: list[Annotated[str, Field(max_length=1000)]] = Field(
         default_factory=list, max_length=500, description="Released open text only, shuffled."
@@ -51,9 +55,16 @@ class Summary(Strict):
 
 
 class TrendPoint(Strict):
+    """One session's result, compact: counts in the order of the series' labels."""
+
     date: dt.date
-    label: Annotated[str, Field(max_length=60)] = ""
-    result: Result
+    label: Annotated[str, Field(max_length=60)] = Field(default="", description="e.g. 'Week 3'.")
+    shown: bool = Field(description="False: fewer than k answered; no counts at all.")
+    answered: int | None = Field(default=None, ge=0, description="Withheld when any count is.")
+    counts: list[int | None] = Field(
+        default_factory=list, max_length=12, description="null: fewer than k; [] when not shown."
+    )
+    mean: float | None = Field(default=None, description="Scales, only when nothing is withheld.")
 
 
 class Trend(Strict):
@@ -61,11 +72,20 @@ class Trend(Strict):
 
     title: Annotated[str, Field(max_length=120)] = ""
     text: Annotated[str, Field(max_length=2000)] = ""
-    kind: ActivityKind
+    kind: Literal["poll", "scale", "checkin"]
     track: Literal["hurt", "caused", "unsaid"] | None = Field(
         default=None, description="A per-track series when results were split."
     )
+    k: int = Field(default=3, ge=3, le=50, description="The threshold the counts were held to.")
+    labels: list[Label] = Field(min_length=2, max_length=12)
     points: list[TrendPoint] = Field(min_length=1, max_length=MAX_POINTS)
+
+    @model_validator(mode="after")
+    def _counts_fit_labels(self) -> Trend:
+        for point in self.points:
+            if point.shown and len(point.counts) != len(self.labels):
+                raise ValueError("each shown point needs one count per label")
+        return self
 
 
 # -- thresholds, again ------------------------------------------------------------------------
@@ -109,9 +129,44 @@ def rethreshold_results(results: Results, k: int) -> Results:
     )
 
 
+def _point_threshold(point: TrendPoint, k: int) -> TrendPoint:
+    if not point.shown or (point.answered is not None and point.answered < k):
+        return TrendPoint(date=point.date, label=point.label, shown=False)
+    counts = [None if c is None or 0 < c < k else c for c in point.counts]
+    withheld = any(c is None for c in counts)
+    return TrendPoint(
+        date=point.date,
+        label=point.label,
+        shown=True,
+        answered=None if withheld else point.answered,
+        counts=counts,
+        mean=None if withheld else point.mean,
+    )
+
+
 def rethreshold_trend(trend: Trend, k: int) -> Trend:
-    points = [p.model_copy(update={"result": rethreshold(p.result, k)}) for p in trend.points]
-    return trend.model_copy(update={"points": points})
+    """The series held to max(its k, k): what the display may show."""
+    k = max(clamp_k(k), trend.k)
+    points = [_point_threshold(point, k) for point in trend.points]
+    return trend.model_copy(update={"k": k, "points": points})
+
+
+def _point(date: dt.date, label: str, result: Result, labels: list[str]) -> TrendPoint:
+    if not result.shown:
+        return TrendPoint(date=date, label=label, shown=False)
+    if [c.label for c in result.cells] == labels:
+        counts = [c.count for c in result.cells]
+    else:  # cells that do not match the labels: line up by name; unknown reads "fewer than k"
+        by_label = {c.label: c.count for c in result.cells}
+        counts = [by_label.get(name) for name in labels]
+    return TrendPoint(
+        date=date,
+        label=label,
+        shown=True,
+        answered=result.answered,
+        counts=counts,
+        mean=result.mean,
+    )
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -129,6 +184,7 @@ def build_summary(state: RoomState, title: str = "") -> Summary:
                 title=raw.get("title", ""),
                 text=raw.get("text", ""),
                 theme=raw.get("theme", ""),
+                labels=list(raw.get("labels", [])),
                 results=(
                     rethreshold_results(Results.model_validate(results), state.k)
                     if results is not None
@@ -147,33 +203,37 @@ def filename(summary: Summary) -> str:
 
 
 def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
-    """Every series the summaries allow: one per activity (kind and wording) with results, and
-    one per track when results were split; points in date order, re-thresholded to k."""
-    series: dict[tuple[str, str, str | None], list[TrendPoint]] = {}
-    titles: dict[tuple[str, str, str | None], str] = {}
+    """Every series the summaries allow: one per counted activity (same kind, wording and
+    labels), and one per track when results were split; points in date order, each held to
+    max(k, the k of its file)."""
+    Key = tuple[str, str, tuple[str, ...], str | None]
+    series: dict[Key, list[TrendPoint]] = {}
+    titles: dict[Key, str] = {}
+    limits: dict[Key, int] = {}
+    k = clamp_k(k)
     for summary in sorted(summaries, key=lambda s: s.date):
         for entry in summary.entries:
-            if entry.results is None or entry.kind not in COUNTED:
+            if entry.results is None or entry.kind not in COUNTED or len(entry.labels) < 2:
                 continue
             parts: list[tuple[str | None, Result]] = []
             if entry.results.overall is not None:
                 parts.append((None, entry.results.overall))
             parts += list((entry.results.by_track or {}).items())
             for track, result in parts:
-                key = (entry.kind, entry.text, track)
+                key: Key = (entry.kind, entry.text, tuple(entry.labels), track)
                 titles.setdefault(key, entry.title)
-                point = TrendPoint(
-                    date=summary.date,
-                    label=summary.title[:60],
-                    result=rethreshold(result, max(k, summary.k)),
-                )
-                series.setdefault(key, []).append(point)
+                limit = max(k, summary.k)
+                limits[key] = max(limits.get(key, k), limit)
+                point = _point(summary.date, summary.title[:60], result, entry.labels)
+                series.setdefault(key, []).append(_point_threshold(point, limit))
     return [
         Trend(
             title=titles[key],
             text=key[1],
             kind=key[0],
-            track=key[2],
+            track=key[3],
+            k=limits[key],
+            labels=list(key[2]),
             points=points[-MAX_POINTS:],
         )
         for key, points in series.items()

@@ -254,6 +254,7 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     hope, prompt = summary["entries"]
     assert [c["count"] for c in hope["results"]["overall"]["cells"]] == [0, 3, None]
     assert hope["results"]["overall"]["answered"] is None and hope["texts"] == []
+    assert hope["labels"] == ["1", "2", "3"] and prompt["labels"] == []
     assert sorted(prompt["texts"]) == sorted(words[:3])
     text = json.dumps(summary)
     for secret in (
@@ -296,11 +297,8 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
         assert (await http.post("/api/summaries/trends", json=[summary])).status_code == 401
     [hope_series] = [s for s in series if s["title"] == "Hope"]
     assert [p["date"] for p in hope_series["points"]] == ["2026-01-05", today]
-    assert [c["count"] for c in hope_series["points"][0]["result"]["cells"]] == [
-        0,
-        None,
-        None,
-    ]  # k=5 asked
+    assert hope_series["labels"] == ["1", "2", "3"] and hope_series["k"] == 5
+    assert [p["counts"] for p in hope_series["points"]] == [[0, None, None], [0, None, None]]
     await facilitator.command({"type": "trend", "trend": hope_series})
     shown = (await display.until_view(lambda v: v["trend"] is not None))["trend"]
     assert shown["title"] == "Hope" and len(shown["points"]) == 2
@@ -308,13 +306,13 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
 
     # an edited series is thresholded again by the room's k on the way in
     edited = json.loads(json.dumps(hope_series))
-    edited["points"][1]["result"]["cells"][1]["count"] = 2
-    edited["points"][1]["result"]["k"] = 1
+    edited["k"] = 3
+    edited["points"][1].update(counts=[0, 2, 3], answered=5)
     await facilitator.command({"type": "trend", "trend": edited})
-    shown = (await display.until_view(lambda v: v["trend"]["points"][1]["result"]["k"] == 3))[
-        "trend"
-    ]
-    assert shown["points"][1]["result"]["cells"][1]["count"] is None
+    shown = (await display.until_view(lambda v: v["trend"]["k"] == 3))["trend"]
+    assert shown["points"][1]["counts"] == [0, None, 3] and shown["points"][1]["answered"] is None
+    mismatched = {**edited, "points": [{**edited["points"][1], "counts": [1]}]}
+    assert (await facilitator.command({"type": "trend", "trend": mismatched}))["code"] == "invalid"
     bad = await facilitator.command(
         {
             "type": "trend",

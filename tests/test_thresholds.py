@@ -55,14 +55,14 @@ class Recorder:
         pass
 
 
-def results_in(value: Any) -> list[dict[str, Any]]:
-    """Every Result object anywhere in a message."""
+def results_in(value: Any, fields: set[str]) -> list[dict[str, Any]]:
+    """Every object with these fields anywhere in a message."""
     found = []
     todo = [value]
     while todo:
         item = todo.pop()
         if isinstance(item, dict):
-            if {"kind", "k", "shown", "cells"} <= item.keys():
+            if fields <= item.keys():
                 found.append(item)
             todo.extend(item.values())
         elif isinstance(item, list):
@@ -71,7 +71,14 @@ def results_in(value: Any) -> list[dict[str, Any]]:
 
 
 def assert_thresholded(message: Any, k: int) -> None:
-    for result in results_in(message):
+    for trend in results_in(message, {"labels", "points", "k"}):
+        assert trend["k"] >= k
+        for point in trend["points"]:
+            assert point["answered"] is None or point["answered"] == 0 or point["answered"] >= k
+            assert all(c is None or c == 0 or c >= k for c in point["counts"]), point
+            if not point["shown"]:
+                assert point["counts"] == [] and point["answered"] is None
+    for result in results_in(message, {"kind", "k", "shown", "cells"}):
         assert result["k"] >= k >= 3
         answered = result["answered"]
         assert answered is None or answered == 0 or answered >= k, result
@@ -292,3 +299,20 @@ def test_the_checker_catches_a_small_count() -> None:
     except AssertionError:
         return
     raise AssertionError("the checker let a count of 2 through with k=3")
+
+
+def test_the_checker_catches_a_small_count_in_a_trend() -> None:
+    point = {
+        "date": "2026-01-01",
+        "label": "",
+        "shown": True,
+        "answered": None,
+        "counts": [0, 2],
+        "mean": None,
+    }
+    leak = {"trend": {"k": 3, "labels": ["a", "b"], "points": [point]}}
+    try:
+        assert_thresholded(leak, 3)
+    except AssertionError:
+        return
+    raise AssertionError("the checker let a count of 2 through in a trend")
