@@ -89,8 +89,11 @@ class Phone:
             stay = random.uniform(30, 120)
             try:
                 await self._session(stay, stop)
-            except (OSError, websockets.ConnectionClosed, TimeoutError):
-                self.totals.error("dropped")
+            except websockets.ConnectionClosed as exc:
+                code = exc.rcvd.code if exc.rcvd else None
+                self.totals.error(f"dropped:{code}")
+            except (OSError, TimeoutError) as exc:
+                self.totals.error(f"dropped:{type(exc).__name__}")
             if not stop.is_set() and not self.ended:
                 await asyncio.sleep(random.uniform(0.2, 3.0))  # a phone waking up
 
@@ -386,6 +389,7 @@ async def run_soak(
     await ws.close()
     await asyncio.sleep(2.0)  # presence writes after sockets close must not bring keys back
     keys_after = int(await redis.dbsize())
+    room_keys_after = len([k async for k in redis.scan_iter(match=f"hearth:{{{room['code']}}}:*")])
     fds_after = open_fds(pid)
     rss_after = rss_kib(pid)
 
@@ -410,7 +414,14 @@ async def run_soak(
         },
         "rss_spread_pct": round(100 * (max(rss) - min(rss)) / max(min(rss), 1), 1),
         "fds_after_warmup": {"min": min(fds), "max": max(fds), "last": fds[-1]},
-        "after_end": {"redis_keys": keys_after, "fds": fds_after, "rss_kib": rss_after},
+        # all keys, and the room's; the only other key is the host start ticket `hearth serve`
+        # mints at start (it expires unused after start_link_ttl_seconds)
+        "after_end": {
+            "redis_keys": keys_after,
+            "room_keys": room_keys_after,
+            "fds": fds_after,
+            "rss_kib": rss_after,
+        },
         "receipt": receipt,
         "end_ack": reply.get("type"),
         "samples": len(samples),

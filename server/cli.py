@@ -98,10 +98,17 @@ def serve(settings: Settings) -> int:
     )
     print(f"Hearth is starting with the {store}.", flush=True)
     embedded = open_store(settings.redis_url) if not settings.redis_url else None
-    ticket = asyncio.run(start_ticket(settings, embedded))
+    try:
+        ticket: str | None = asyncio.run(start_ticket(settings, embedded))
+    except Exception as exc:  # Redis down at start: serve anyway (no crash loop), retry per call
+        ticket = None
+        print(f"  Redis is not answering ({type(exc).__name__}): /healthz says 503 until it does.")
     # The one secret this banner prints is a one-time ticket: spent when the console opens it,
     # expired after start_link_ttl_seconds, so a copy kept in a journal opens nothing later.
-    print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
+    if ticket is None:
+        print("  Facilitator link: run `hearth link` once Redis answers.", flush=True)
+    else:
+        print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
     print("  The link works once; `hearth link` prints another.", flush=True)
     options = uvicorn_options(settings)

@@ -1,0 +1,279 @@
+"""Redis that restarts (keeping nothing, by design) or cannot be reached: screens are told, nothing
+empty or partial is shown as real, the server never crash-loops, and service resumes by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from server.codes import digest
+from server.hub import HEARTBEAT_SECONDS
+from server.rooms import new_room
+from server.store.redis import RedisStore
+from tests.proxy import Proxy
+from tests.support import Client, LiveServer, RedisServer, ServeProcess
+
+POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
+ONE_BEAT = HEARTBEAT_SECONDS + 1.0  # "within one heartbeat", with a second for the machine
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    server = RedisServer().start()  # restarted by the tests: never the shared one
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
+    server = LiveServer.start(redis_url=own_redis.url)
+    yield server
+    server.stop()
+
+
+def restart(redis: RedisServer) -> None:
+    """Stop and start redis-server on the same port: it comes back empty (it keeps nothing)."""
+    redis.stop()
+    redis.start()
+
+
+async def everything_until(client: Client, kind: str, timeout: float) -> list[dict[str, Any]]:
+    """Every message up to and including the first of `kind`."""
+    seen = list(client.inbox)
+    client.inbox.clear()
+    while not seen or seen[-1]["type"] != kind:
+        seen.append(await client.receive(timeout))
+    return seen
+
+
+async def test_pubsub_resubscribes_every_room_after_a_restart(own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url)
+    await store.start()
+    try:
+        inboxes: dict[str, asyncio.Queue[bytes]] = {
+            c: asyncio.Queue() for c in ("CDFGHJ", "JKMNPQ")
+        }
+        for code, inbox in inboxes.items():
+            await store.subscribe(code, inbox.put_nowait)
+        back = asyncio.Event()
+        store.on_reconnect(back.set)
+        await store.publish("CDFGHJ", b"before")
+        assert await asyncio.wait_for(inboxes["CDFGHJ"].get(), 5) == b"before"
+
+        restart(own_redis)
+        await asyncio.wait_for(back.wait(), 10)  # the listener reconnected and re-subscribed
+        for code, inbox in inboxes.items():
+            await store.publish(code, b"after " + code.encode())
+            assert await asyncio.wait_for(inbox.get(), 5) == b"after " + code.encode()
+    finally:
+        await store.stop()
+
+
+async def test_restart_ends_the_session_as_lost_on_every_screen(
+    own_redis: RedisServer, live_on_own_redis: LiveServer
+) -> None:
+    live = live_on_own_redis
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    phones = [await Client.join(live, room, "participant") for _ in range(3)]
+    await facilitator.command({"type": "open", "activity": POLL})
+    aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
+    for phone in phones:
+        reply = await phone.command(
+            {
+                "type": "answer",
+                "activity": aid,
+                "ballot": secrets.token_urlsafe(16),
+                "value": {"kind": "choice", "option": 0},
+            }
+        )
+        assert reply["type"] == "ack"
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 3)
+
+    for client in (facilitator, display, *phones):
+        client.inbox.clear()  # what came before the restart is not what is judged here
+    restart(own_redis)
+    # A reveal now would read an empty tally: it must never be acknowledged or shown as results.
+    await facilitator.send({"type": "reveal", "id": 77})
+    with contextlib.suppress(websockets.ConnectionClosed):  # (it may be told "lost" first)
+        await phones[1].send({"type": "pause", "on": True})  # makes the console recount
+
+    for client in (facilitator, display, *phones):
+        seen = await everything_until(client, "ended", ONE_BEAT)
+        assert seen[-1]["reason"] == "lost", seen[-1]
+        for message in seen:
+            assert not (message["type"] == "ack" and message["id"] == 77)
+            assert not (message["type"] == "update" and message["changes"].get("results"))
+            assert not (message["type"] == "progress" and message["answered"] < 3), message
+    assert await live.acall(live.service.store.key_ttls()) == {}  # nothing was written back
+
+
+async def test_a_reused_code_is_never_taken_for_the_old_room(
+    own_redis: RedisServer, live_on_own_redis: LiveServer
+) -> None:
+    live = live_on_own_redis
+    room = await live.create_room(k=3)
+    display = await Client.join(live, room, "display")
+    phone = await Client.join(live, room, "participant")
+    epoch = display.view["room"]["epoch"]
+    restart(own_redis)
+    assert (await display.expect("ended", ONE_BEAT))["reason"] == "lost"
+
+    # Another session now gets the same code (after the restart, the code is free again).
+    other = new_room(room["code"], digest("f" * 24), digest("d" * 24), k=7, cap=300)
+    other.version = 40
+    store = RedisStore(own_redis.url)
+    try:
+        assert await store.create(room["code"], other.model_dump_json().encode(), 600)
+    finally:
+        await store.stop()
+    # The phone comes back with its token and the epoch it knew: told the room is lost, not
+    # joined to a stranger's session.
+    again = await Client.connect(
+        live.ws_url, role="participant", code=room["code"], credential=phone.token, epoch=epoch
+    )
+    ended = await again.expect("ended")
+    assert ended["reason"] == "lost"
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await again.receive(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_a_publication_from_another_epoch_ends_the_room_at_once(live: LiveServer) -> None:
+    room = await live.create_room(k=3)
+    display = await Client.join(live, room, "display")
+    store = live.service.store
+    other = new_room(room["code"], digest("f" * 24), digest("d" * 24), k=7, cap=300)
+    other.version = 40
+
+    async def replace_room() -> None:
+        await store.erase(room["code"])
+        await store.create(room["code"], other.model_dump_json().encode(), 600)
+        newer = other.model_copy(update={"version": 41})
+        await store.commit(room["code"], 40, newer.model_dump_json().encode(), None, 600)
+
+    await live.acall(replace_room())
+    seen = await everything_until(display, "ended", HEARTBEAT_SECONDS / 2)  # not the heartbeat
+    assert seen[-1]["reason"] == "lost"
+    assert all(m["type"] != "update" for m in seen)  # k=7 was never shown as this room's
+
+
+async def test_redis_down_at_start_then_back(own_redis: RedisServer) -> None:
+    own_redis.stop()
+    server = ServeProcess(own_redis.url).start(wait=False)
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            for _ in range(400):  # the process serves (livez) although Redis is down
+                try:
+                    if (await http.get("/livez")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.05)
+            health = await http.get("/healthz")
+            assert health.status_code == 503 and health.json()["ready"] is False
+            created = await http.post(
+                "/api/rooms", headers={"Authorization": f"Bearer {server.host_secret}"}
+            )
+            assert created.status_code == 503 and created.json()["error"] == "unavailable"
+            # a screen gets an error frame and "try again later", not a dropped socket
+            ws = await websockets.connect(server.ws_url, origin=server.base_url)
+            await ws.send(json.dumps({"type": "hello", "role": "participant", "code": "CDFGHJ"}))
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert frame["type"] == "error" and frame["code"] == "unavailable"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+            own_redis.start()  # same port
+            for _ in range(200):
+                if (await http.get("/healthz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            room = await server.create_room(k=3)
+            client = await Client.connect(
+                server.ws_url,
+                role="display",
+                code=room["code"],
+                credential=room["display_credential"],
+            )
+            assert (await client.expect("snapshot"))["view"]["room"]["code"] == room["code"]
+            await client.close()
+        assert server.process is not None and server.process.poll() is None  # never exited
+    finally:
+        output = server.stop()
+    assert "not reachable" in output or "not answering" in output  # a clear line in the log
+    assert "Traceback" not in output, output
+
+
+@pytest.fixture
+async def outage() -> AsyncIterator[tuple[RedisServer, Proxy]]:
+    redis = RedisServer().start()
+    proxy = await Proxy(redis.port).start()  # the only road from one server to Redis
+    yield redis, proxy
+    await proxy.stop()
+    redis.stop()
+
+
+async def test_redis_unreachable_mid_session_then_back(
+    outage: tuple[RedisServer, Proxy],
+) -> None:
+    redis, proxy = outage
+    # (started from a thread: the proxy it reaches Redis through runs on this test's loop)
+    cut_off = await asyncio.to_thread(
+        LiveServer.start, redis_url=f"redis://127.0.0.1:{proxy.port}/0"
+    )
+    other = LiveServer.start(redis_url=redis.url)  # a second process that keeps its Redis
+    try:
+        room = await other.create_room(k=3)
+        facilitator = await Client.join(other, room, "facilitator")
+        display = await Client.join(cut_off, room, "display")
+        phone = await Client.join(cut_off, room, "participant")
+        await facilitator.command({"type": "open", "activity": POLL})
+        aid = (await phone.until_view(lambda v: v["activity"] is not None))["activity"]["id"]
+
+        proxy.hold = True
+        proxy.cut()
+        # within one heartbeat both screens are told; the socket stays open
+        for client in (display, phone):
+            told = await client.expect_where(
+                lambda m: m["type"] == "error" and m["code"] == "unavailable", ONE_BEAT
+            )
+            assert told["id"] is None
+        ballot = secrets.token_urlsafe(16)
+        answer = {
+            "type": "answer",
+            "activity": aid,
+            "ballot": ballot,
+            "value": {"kind": "choice", "option": 2},
+        }
+        refused = await phone.command(answer)
+        assert refused["type"] == "error" and refused["code"] == "unavailable"
+        async with httpx.AsyncClient(base_url=cut_off.base_url) as http:
+            assert (await http.get("/healthz")).status_code == 503
+
+        proxy.hold = False  # Redis is reachable again, with everything still in it
+        for client in (display, phone):
+            await client.expect("reconnect", 10)  # come back for a fresh snapshot
+        display = await Client.join(cut_off, room, "display")
+        phone_again = await Client.join(cut_off, room, "participant", token=phone.token)
+        assert phone_again.token == phone.token
+        ack = await phone_again.command(answer)
+        assert ack["type"] == "ack"
+        # updates published by the other process reach this one again
+        await facilitator.command({"type": "screen", "blank": True})
+        await display.until_view(lambda v: v["screen"]["blank"])
+        await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 1)
+        assert not any(m["type"] == "ended" for m in display.inbox + phone_again.inbox)
+    finally:
+        cut_off.stop()
+        other.stop()
