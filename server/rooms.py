@@ -138,6 +138,8 @@ def apply(
             live = _require_live(s)
             if live.status == "open":
                 raise CommandError("still_open", "Close the activity before revealing it.")
+            if live.status == "revealed":
+                return s  # frozen: revealing again (after a change of k or split) shows no more
             if tally is None:
                 raise CommandError("no_tally", "No tally to reveal.")
             live.status = "revealed"
@@ -151,6 +153,21 @@ def apply(
         case p.Screen(blank=blank):
             s.blank = blank
         case p.Configure(k=k, locked=locked, cap=cap, tracks=tracks, split=split):
+            current = s.live
+            collecting = (
+                current is not None
+                and current.status != "revealed"
+                and accepts_answers(current.activity)
+            )
+            split_before = s.split and s.tracks
+            split_after = (s.split if split is None else split) and (
+                s.tracks if tracks is None else tracks
+            )
+            if collecting and split_after != split_before:
+                # Seeing the same answers both whole and split would let one subtract the other.
+                raise CommandError(
+                    "split_fixed", "Change the split between activities, not while one is live."
+                )
             if k is not None:
                 s.k = clamp_k(k)
             if locked is not None:

@@ -167,8 +167,21 @@ async def test_tracks_and_split_results(live: LiveServer) -> None:
     aid = await live_id(phones[0], "scale")
     for phone in phones:
         await choose(phone, aid, {"kind": "scale", "value": 2})
+    # the split is fixed while answers are collected: whole and parts of one set never both show
+    refused = await facilitator.command({"type": "configure", "split": False})
+    assert refused["code"] == "split_fixed"
+    assert (await facilitator.command({"type": "configure", "tracks": False}))[
+        "code"
+    ] == "split_fixed"
     await facilitator.command({"type": "reveal"})
     results = (await display.until_view(lambda v: v["results"] is not None))["results"]
+    # once revealed, results are frozen: a change of split and a second reveal show nothing new
+    assert (await facilitator.command({"type": "configure", "split": False}))["type"] == "ack"
+    await display.until_view(lambda v: not v["room"]["split"])
+    assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
+    await facilitator.command({"type": "screen", "blank": True})  # a marker after the reveal
+    await display.until_view(lambda v: v["screen"]["blank"])
+    assert display.view["results"] == results
     assert results["overall"] is None  # the whole minus a part would tell
     assert results["by_track"]["hurt"]["cells"][1]["count"] == 3
     assert results["by_track"]["hurt"]["mean"] == 2.0

@@ -140,7 +140,17 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         late = draw(
             st.lists(st.tuples(st.integers(0, size - 1), value_strategy(activity)), max_size=3)
         )
-        rounds.append({"activity": activity, "steps": steps, "late": late})
+        toggle_at = draw(st.none() | st.integers(0, max(0, len(steps) - 1)))
+        flip_after = draw(st.booleans())
+        rounds.append(
+            {
+                "activity": activity,
+                "steps": steps,
+                "late": late,
+                "toggle_at": toggle_at,
+                "flip_after": flip_after,
+            }
+        )
     return {
         "k": draw(st.integers(3, 6)),
         "size": size,
@@ -182,6 +192,7 @@ async def run(scenario: dict[str, Any]) -> None:
                 if side is not None:
                     await store.set_track(code, person, side, 600)
         public = [display, *phones]
+        split = scenario["split"]
         for number, round_ in enumerate(scenario["rounds"]):
             activity = round_["activity"]
             await service.command(
@@ -191,7 +202,9 @@ async def run(scenario: dict[str, Any]) -> None:
             aid = f"a{number + 1}"
             ballots = [secrets.token_urlsafe(16) for _ in phones]
             final: dict[int, dict[str, Any]] = {}
-            for index, value in round_["steps"]:
+            for step, (index, value) in enumerate(round_["steps"]):
+                if step == round_["toggle_at"]:
+                    split = await flip_split(service, code, split, scenario["tracks"], live=True)
                 before = [len(c.frames) for c in public]
                 answer = p.Answer(
                     type="answer", id=3, activity=aid, ballot=ballots[index], value=value
@@ -203,7 +216,11 @@ async def run(scenario: dict[str, Any]) -> None:
             await service.command(code, p.Reveal(type="reveal", id=4))
             shown = hub.state(code).live.results  # type: ignore[union-attr]
             assert shown is not None
-            if not scenario["split"]:
+            if round_["flip_after"]:  # revealed results are frozen whatever the split says now
+                split = await flip_split(service, code, split, scenario["tracks"], live=False)
+                await service.command(code, p.Reveal(type="reveal", id=4))
+                assert hub.state(code).live.results == shown  # type: ignore[union-attr]
+            if shown.by_track is None:
                 assert shown.overall is not None
                 expected = truth(activity, final)
                 for cell in shown.overall.cells:
@@ -211,6 +228,7 @@ async def run(scenario: dict[str, Any]) -> None:
                         assert cell.count == expected[cell.label]
             else:
                 assert shown.overall is None  # the whole minus the parts would tell
+                assert scenario["tracks"]
                 for side, result in (shown.by_track or {}).items():
                     mine = {i: v for i, v in final.items() if scenario["sides"][i] == side}
                     expected = truth(activity, mine)
@@ -239,6 +257,7 @@ async def run(scenario: dict[str, Any]) -> None:
             )
         # every frame a display or phone was offered, snapshots included
         for conn in public:
+            assert_never_both_whole_and_split(conn.frames)
             snapshot = hub.snapshot(code, conn.role)
             assert snapshot is not None
             for frame in [*conn.frames, snapshot]:
@@ -252,6 +271,39 @@ async def run(scenario: dict[str, Any]) -> None:
         await settle(hub)
         await hub.stop()
         await store.stop()
+
+
+async def flip_split(service: Service, code: str, split: bool, tracks: bool, live: bool) -> bool:
+    """Try to turn the split over. While answers are collected that is refused whenever it
+    would change how results are cut (tracks on); otherwise it takes effect."""
+    command = p.Configure(type="configure", id=7, split=not split)
+    if live and tracks:
+        try:
+            await service.command(code, command)
+        except CommandError as exc:
+            assert exc.code == "split_fixed"
+            return split
+        raise AssertionError("the split changed while answers were being collected")
+    await service.command(code, command)
+    return not split
+
+
+def assert_never_both_whole_and_split(frames: list[str]) -> None:
+    """Follow a screen's view through its frames: no activity's results are ever seen both
+    whole and split (the whole minus a part would reveal the rest)."""
+    view: dict[str, Any] = {}
+    forms: dict[str, set[str]] = {}
+    for frame in frames:
+        message = json.loads(frame)
+        if message["type"] == "snapshot":
+            view = dict(message["view"])
+        elif message["type"] == "update":
+            view.update(message["changes"])
+        results, activity = view.get("results"), view.get("activity")
+        if results and activity:
+            form = "whole" if results["overall"] is not None else "split"
+            forms.setdefault(activity["id"], set()).add(form)
+    assert all(len(f) == 1 for f in forms.values()), forms
 
 
 async def settle(hub: Hub) -> None:
