@@ -141,6 +141,9 @@ export function activityForm(onOpen, onAdd) {
     if (!def) return;
     try {
       await onOpen(def);
+      // A content note or text must not ride along to the next activity by accident.
+      for (const el of [title, text, note]) el.value = "";
+      showFields();
     } catch (failure) {
       error.textContent = failure.message || "Could not open that activity.";
     }

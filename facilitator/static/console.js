@@ -351,7 +351,11 @@ function renderHistory() {
     parts.history,
     h("h2", { id: "history-heading", text: "Revealed so far" }),
     items.length
-      ? h("ol", { class: "history-list" }, items.map((item) => h("li", {}, h("p", { class: "history-title", text: item.title || item.text }), renderResults(item.results, {}))))
+      ? h("ol", { class: "history-list" }, items.map((item) => h("li", {},
+          h("p", { class: "history-title", text: item.title || item.text }),
+          item.results ? renderResults(item.results, {}) : null,
+          item.texts?.length ? h("p", { class: "hint", text: `${item.texts.length} written answers released` }) : null,
+        )))
       : h("p", { class: "hint", text: "Results you reveal collect here until the session ends." }),
   );
 }

@@ -106,27 +106,35 @@ export function renderTexts(texts) {
   return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", text })));
 }
 
-// A series from past sessions' summaries: one row per session. Scales show their average,
-// other kinds their thresholded result in small.
+// A series from past sessions' summaries (server/summary.py Trend): one row per session, counts
+// in the order of trend.labels. Scales show their average; polls and check-ins small bars.
 export function renderTrend(trend) {
   if (!trend) return null;
-  const scaleMax = Math.max(1, ...trend.points.map((p) => p.result.cells.length));
+  const asResult = (point) => ({
+    kind: trend.kind,
+    k: trend.k,
+    shown: point.shown,
+    answered: point.answered ?? null,
+    cells: point.shown ? trend.labels.map((label, i) => ({ label, count: point.counts[i] ?? null })) : [],
+    mean: point.mean ?? null,
+    hidden_words: false,
+  });
   const rows = trend.points.map((point) => {
     const when = point.label ? `${point.label} (${point.date})` : point.date;
-    const result = point.result;
     if (trend.kind === "scale") {
-      const mean = result.shown ? result.mean : null;
-      const fill = h("span", { class: "bar-fill" + (mean === null || mean === undefined ? " bar-hidden" : "") });
-      fill.style.setProperty("--share", String((mean ?? 0) / scaleMax));
+      const mean = point.shown ? point.mean ?? null : null;
+      const fill = h("span", { class: "bar-fill" + (mean === null ? " bar-hidden" : "") });
+      fill.style.setProperty("--share", String((mean ?? 0) / Math.max(1, trend.labels.length)));
+      const said = mean !== null ? `average ${mean}` : point.shown ? "withheld" : `fewer than ${trend.k}`;
       return h(
         "li",
         { class: "bar" },
         h("span", { class: "bar-label", text: when }),
         h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
-        h("span", { class: "bar-count", text: mean === null || mean === undefined ? (result.shown ? "withheld" : `fewer than ${result.k}`) : `average ${mean}` }),
+        h("span", { class: "bar-count", text: said }),
       );
     }
-    return h("li", { class: "trend-point" }, h("h3", { text: when }), renderResult(result));
+    return h("li", { class: "trend-point" }, h("h3", { text: when }), renderResult(asResult(point)));
   });
   return h(
     "section",

@@ -6,6 +6,7 @@ Chromium through a short session, and saves what each screen shows at a few mome
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -71,6 +72,56 @@ def run() -> None:
             shot(display, "display-reflection")
             shot(phones[2], "phone-reflection")
             shot(console, "console-reflection", full_page=True)
+
+            console.get_by_label("Kind").select_option("prompt")
+            console.get_by_label("Collect anonymous written answers").check()
+            harness.open_activity(
+                console,
+                "prompt",
+                "What is one thing that helped you stay present this week?",
+                **{
+                    "Title (optional)": "What helped",
+                    "Content note (optional)": "Asks about a recent hard moment.",
+                },
+            )
+            expect(phones[0].get_by_role("note")).to_be_visible()
+            shot(phones[0], "phone-content-note")
+            answers = [
+                "Going for a walk before talking",
+                "Saying I need ten minutes",
+                "Breathing first",
+            ]
+            for phone, text in zip(phones[:3], answers, strict=True):
+                phone.get_by_role("button", name="Continue").click()
+                phone.get_by_label("Your answer").fill(text)
+                phone.get_by_role("button", name="Send").click()
+                expect(phone.locator(".answer-status")).to_contain_text("stored")
+            console.get_by_role("button", name="Close answers").click()
+            items = console.locator(".queue-item")
+            expect(items).to_have_count(3)
+            for i in range(3):
+                items.nth(i).get_by_role("button", name="Approve").click()
+                expect(items.nth(i).get_by_role("button", name="Approve")).to_have_attribute(
+                    "aria-pressed", "true"
+                )
+            shot(console, "console-queue", full_page=True)
+            console.get_by_role("button", name="Release approved (3)").click()
+            expect(display.locator(".card")).to_have_count(3)
+            shot(display, "display-released-text")
+
+            harness.open_activity(
+                console, "grounding", "Breathe with the circle. Nothing to answer."
+            )
+            expect(display.locator(".pacer")).to_be_visible()
+            shot(display, "display-grounding")
+            shot(phones[3], "phone-grounding")
+
+            console.get_by_role("button", name="Browse the library").click()
+            console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+            console.get_by_role("button", name=re.compile("^Open next:")).click()
+            console.get_by_role("button", name=re.compile("^Open next:")).click()
+            expect(console.locator(".step.current")).to_have_count(1)
+            shot(console, "console-plan", full_page=True)
             harness.check()
             harness.close()
             browser.close()

@@ -114,6 +114,7 @@ def test_a_trend_from_past_summaries_reaches_the_display(harness: Harness, tmp_p
                 "kind": "scale",
                 "title": "Steadiness",
                 "text": "How steady do you feel?",
+                "labels": ["1", "2", "3"],
                 "results": {
                     "overall": {
                         "kind": "scale",
