@@ -128,7 +128,8 @@ async def summary_trends(request: Request) -> Response:
     if errors:
         return _reply({"ok": False, "errors": errors}, 422)
     raw_k = request.query_params.get("k", "")
-    series = trends(summaries, int(raw_k) if raw_k.isdigit() and len(raw_k) < 3 else 3)
+    k = min(50, int(raw_k)) if raw_k.isdigit() and len(raw_k) < 4 else 3
+    series = trends(summaries, k)
     return _reply({"ok": True, "trends": [t.model_dump(mode="json") for t in series]})
 
 
