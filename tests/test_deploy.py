@@ -1,6 +1,7 @@
 """Production shapes, run for real: `hearth serve --workers 2` on one Redis; nginx with
 deploy/nginx/hearth.conf (TLS) in front of two `hearth serve` processes on deploy/redis.conf;
-readiness while Redis is away; and the deployment files that cannot run here, checked by reading."""
+Caddy with deploy/Caddyfile in front of two processes; readiness while Redis is away; and the
+deployment files that cannot run here (compose, image, unit), checked by reading."""
 
 from __future__ import annotations
 
