@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from . import procs
 from .procs import Target, raise_nofile
 from .run import Pool
 from .scenarios import SCENARIOS
@@ -47,10 +48,16 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--workers", type=int, default=4, help="load-generator processes")
     ap.add_argument(
-        "--repeat", type=int, default=1, help="runs per target, interleaved; the median is kept"
+        "--repeat", type=int, default=1, help="runs per target, interleaved; the best is kept"
     )
     ap.add_argument("--server-cpus", default="0", help="taskset list for servers and Redis")
     ap.add_argument("--gen-cpus", default="1", help="CPUs for the load generator")
+    ap.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="nice for the bench's whole process tree, e.g. -10 on a shared machine (root)",
+    )
     ap.add_argument("--attach", default="", help="use a running Hearth at this http:// URL")
     ap.add_argument("--host-secret", default="", help="its host secret (with --attach)")
     ap.add_argument("--server-pid", type=int, action="append", default=[], help="(--attach)")
@@ -97,9 +104,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     runs[kind].append(await scenario(target, pool, args))
             finally:
                 target.stop()
+    lower_is_better = HEADLINE[args.scenario][1]
+    medians: dict[str, dict[str, Any]] = {}
     for kind, done in runs.items():
-        ranked = sorted(done, key=lambda r: headline(args.scenario, r) or 0.0)
-        results[kind] = ranked[len(ranked) // 2]  # the median run by the headline figure
+        ranked = sorted(
+            done, key=lambda r: (headline(args.scenario, r) or 0.0) * (1 if lower_is_better else -1)
+        )
+        # The best run: on a shared machine other work only ever makes a run worse.
+        results[kind] = ranked[0]
+        medians[kind] = ranked[len(ranked) // 2]
         if len(done) > 1:
             results[kind]["repeats"] = [headline(args.scenario, r) for r in done]
     return {
@@ -123,9 +136,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "server_cpus": args.server_cpus,
             "generator_cpus": args.gen_cpus,
             "load_average": [round(x, 2) for x in os.getloadavg()],
+            "nice": args.nice,
         },
         "targets": results,
+        "pick": "best of repeats",
         "ratios": ratios(args.scenario, results),
+        "median_ratios": ratios(args.scenario, medians),
     }
 
 
@@ -134,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.participants is None:
         args.participants = DEFAULTS[args.scenario]
     raise_nofile()
+    if args.nice:
+        procs.prioritise(args.nice)
     cpus = {int(c) for c in args.gen_cpus.split(",") if c.strip()} if args.gen_cpus else set()
     if cpus and hasattr(os, "sched_setaffinity") and cpus <= os.sched_getaffinity(0):
         os.sched_setaffinity(0, cpus)  # the worker processes inherit it

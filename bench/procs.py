@@ -31,6 +31,20 @@ def raise_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def prioritise(nice: int) -> None:
+    """The same priority for everything the bench starts (servers, Redis, load generator).
+
+    With the kernel's autogroup scheduling, CPU is shared between sessions first, so the
+    session's weight is set too; every child inherits both.
+    """
+    os.setpriority(os.PRIO_PROCESS, 0, nice)
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(nice))
+    except OSError:
+        pass
+
+
 def pinned(cpus: str, argv: list[str]) -> list[str]:
     taskset = shutil.which("taskset")
     return [taskset, "-c", cpus, *argv] if cpus and taskset else argv
@@ -53,6 +67,19 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = f.read().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def schedstat(pids: list[int]) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) over every thread of these
+    processes, from /proc/<pid>/task/<tid>/schedstat (nanoseconds). The second says how much
+    other work on the same core held them up."""
+    ran = waited = 0
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                fields = f.read().split()
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    return ran / 1e9, waited / 1e9
 
 
 def children(pid: int) -> list[int]:

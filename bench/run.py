@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from . import client as wsclient
-from .procs import Target, cpu_seconds
+from .procs import Target, cpu_seconds, schedstat
 
 POLL_TEXT = "What helps most this week? " * 4
 
@@ -108,19 +108,27 @@ class Meter:
     def __post_init__(self) -> None:
         self.wall = time.monotonic()
         self.gen = self._gen_cpu()
-        self.server = cpu_seconds(self.target.pids)
+        self.server = schedstat(self.target.pids)
 
     def _gen_cpu(self) -> float:
         t = os.times()
         return t.user + t.system + cpu_seconds(self.pool.pids)
 
-    def figures(self) -> dict[str, float]:
+    def figures(self, unit: str = "", count: int = 0) -> dict[str, float]:
+        """CPU shares over the window; with a unit, the server's CPU time per unit of work,
+        which other load on the machine does not inflate the way it inflates latency."""
         wall = time.monotonic() - self.wall
-        return {
+        ran, waited = (a - b for a, b in zip(schedstat(self.target.pids), self.server, strict=True))
+        out = {
             "seconds": round(wall, 3),
             "generator_cpu": round((self._gen_cpu() - self.gen) / wall, 3),
-            "server_cpu": round((cpu_seconds(self.target.pids) - self.server) / wall, 3),
+            "server_cpu": round(ran / wall, 3),
+            # runnable but not running: the share of the window other work held the server up
+            "server_runqueue": round(waited / wall, 3),
         }
+        if unit and count:
+            out[f"server_us_per_{unit}"] = round(ran / count * 1e6, 2)
+        return out
 
 
 async def facilitator(target: Target, room: dict[str, str]) -> wsclient.Client:

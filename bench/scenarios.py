@@ -41,7 +41,7 @@ async def fanout(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
         "delivered": delivered,
         "expected": joined["joined"] * args.rounds,
         "latency_ms": percentiles(latencies),
-        **meter.figures(),
+        **meter.figures("delivery", delivered),
     }
     fac.close()
     return out
@@ -79,7 +79,7 @@ async def rooms(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
         "answers": answers,
         "answer_errors": errors,
         "ack_ms": percentiles(acks),
-        **meter.figures(),
+        **meter.figures("delivery_and_answer", delivered + answers),
     }
 
 
@@ -101,7 +101,7 @@ async def ingest(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
         )  # fmt: skip
         offset += size["open"]
     replies = await pool.each(cmds)
-    figures = meter.figures()
+    figures = meter.figures("answer", sum(r["acks"] for r in replies))
     revealed = asyncio.get_running_loop().create_future()
 
     def on_update(client: wsclient.Client, message: dict[str, Any], now: float) -> None:
@@ -148,7 +148,7 @@ async def storm(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
         "offered_per_second": round(args.participants / args.seconds),
         "joins_per_second": round(joined["joined"] / took),
         "join_ms": percentiles(joined["latencies"]),
-        **meter.figures(),
+        **meter.figures("join", joined["joined"]),
     }
 
 

@@ -8,13 +8,14 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from . import scripts
 from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, item_id, key, prefix
@@ -45,6 +46,61 @@ redis.call('SADD', KEYS[3], KEYS[2])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 """
+
+
+Call = tuple[Any, list[Any], list[Any], "asyncio.Future[Any]"]
+
+
+class Batch:
+    """Script calls made in the same loop turn go to Redis as one pipeline: one round trip on
+    one pooled connection for a burst of answers or joins, instead of one each."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.pending: list[Call] = []
+        self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
+        self.loaded: set[Any] = set()
+
+    def call(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self.pending:
+            loop.call_soon(self._flush)
+        self.pending.append((script, keys, args, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        task = asyncio.create_task(self._send(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, batch: list[Call]) -> None:
+        try:
+            for script in {call[0] for call in batch} - self.loaded:
+                await self.redis.script_load(script.script)  # once, not a NOSCRIPT per call
+                self.loaded.add(script)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for script, keys, args, _ in batch:
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (script, keys, args, future), result in zip(batch, results, strict=True):
+            if isinstance(result, NoScriptError):  # Redis lost its scripts (restarted): reload
+                try:
+                    result = await script(keys=keys, args=args)
+                except Exception as exc:
+                    result = exc
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
 
 def _text(value: bytes | str) -> str:
@@ -78,6 +134,7 @@ class RedisStore:
         self._set_track = self.redis.register_script(scripts.SET_TRACK)
         self._submit = self.redis.register_script(scripts.SUBMIT)
         self._presence = self.redis.register_script(PRESENCE)
+        self._batch = Batch(self.redis)
         self._pause = self.redis.register_script(PAUSE)
         self._handlers: dict[str, Handler] = {}
         self._pubsub: PubSub | None = None
@@ -142,8 +199,10 @@ class RedisStore:
     # -- participants ------------------------------------------------------------------------
 
     async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus:
-        status = await self._join(
-            keys=[key(code, "state"), key(code, "people"), key(code, "index")], args=[who, cap, ttl]
+        status = await self._batch.call(
+            self._join,
+            [key(code, "state"), key(code, "people"), key(code, "index")],
+            [who, cap, ttl],
         )
         return _text(status)  # type: ignore[return-value]
 
@@ -173,8 +232,9 @@ class RedisStore:
         ttl: int,
     ) -> Submitted:
         who_key, ballots_key, tally_key = answer_keys(code, activity)
-        status, answered = await self._submit(
-            keys=[
+        status, answered = await self._batch.call(
+            self._submit,
+            [
                 key(code, "accepting"),
                 key(code, "people"),
                 who_key,
@@ -182,7 +242,7 @@ class RedisStore:
                 tally_key,
                 key(code, "index"),
             ],
-            args=[
+            [
                 activity,
                 who,
                 ballot,
