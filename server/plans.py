@@ -237,7 +237,9 @@ def read_json(text: str) -> tuple[Any, Marks]:
     # errors. If it disagrees, errors still name the field path.
     marks: Marks = {}
     try:
-        _, marks = read_yaml(text)
+        # A literal tab in JSON can only be whitespace (tabs in strings must be escaped), and
+        # YAML refuses tabs as indentation: swap them one for one so positions stay the same.
+        _, marks = read_yaml(text.replace("\t", " "))
     except PlanError:
         pass
     return data, marks

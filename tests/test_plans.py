@@ -141,6 +141,8 @@ def test_bad_json_gets_precise_errors() -> None:
     assert load_plan(text).items[0].activity.kind == "scale"
     bad = text.replace('"points": 5', '"points": 50')
     assert problems(bad) == [("items[0].activity.points", 8)]
+    tabbed = json.dumps(good, indent="\t").replace('"points": 5', '"points": 50')
+    assert problems(tabbed) == [("items[0].activity.points", 8)]
     assert problems('{"title": "x",,}') == [("", 1)]
     assert problems('{"title": "x", "title": "y", "items": []}')[0][0] == ""
     assert problems("[" * 50 + "]" * 50, "json") == [("", None)]
