@@ -107,7 +107,13 @@ function dashboard() {
   parts.live = h("section", { class: "card live-card", "aria-labelledby": "live-heading" });
   parts.history = h("section", { class: "card history", "aria-labelledby": "history-heading" });
   parts.end = h("div", { class: "end-zone" });
-  const open = (definition) => command({ type: "open", activity: definition });
+  // Grounding runs for its minutes from the moment it opens; other timers wait for Start.
+  const open = async (definition) => {
+    const ack = await command({ type: "open", activity: definition });
+    if (definition.kind === "grounding") await command({ type: "timer", action: "start" }).catch(() => {});
+    return ack;
+  };
+  const checkIn = () => open({ kind: "checkin", title: "Check-in", text: "How are you right now?" }).catch(() => {});
   const auth = () => ({ Authorization: `Bearer ${room.key}`, "X-Hearth-Room": room.code });
   plan = new PlanPanel({ open, auth });
   weeks = new WeeksPanel({ request: (m) => conn.request(m), command, auth, k: () => view?.room.k ?? 5 });
@@ -120,6 +126,7 @@ function dashboard() {
       { class: "row" },
       room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
       parts.blank,
+      button("Quick check-in", checkIn, "secondary"),
       parts.end,
     ),
   );
@@ -209,6 +216,7 @@ function renderJoin() {
 function renderSettings() {
   const r = view.room;
   const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
+  const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", value: String(r.cap ?? 300) });
   const toggle = (id, label, value, key) => {
     const input = h("input", { id, type: "checkbox" });
     input.checked = value;
@@ -220,10 +228,17 @@ function renderSettings() {
     h("h2", { id: "settings-heading", text: "Room settings" }),
     h(
       "form",
-      { class: "row k-form", onsubmit: (e) => { e.preventDefault(); command({ type: "configure", k: Number(k.value) }); } },
+      { class: "row k-form", onsubmit: (e) => { e.preventDefault(); command({ type: "configure", k: Number(k.value) }).catch(() => {}); } },
       h("label", { for: "set-k", text: "k (minimum answers)" }),
       k,
-      h("button", { type: "submit", class: "secondary", text: "Apply" }),
+      h("button", { type: "submit", class: "secondary", text: "Apply", "aria-label": "Apply k" }),
+    ),
+    h(
+      "form",
+      { class: "row k-form", onsubmit: (e) => { e.preventDefault(); command({ type: "configure", cap: Number(cap.value) }).catch(() => {}); } },
+      h("label", { for: "set-cap", text: "Most people who may join" }),
+      cap,
+      h("button", { type: "submit", class: "secondary", text: "Apply", "aria-label": "Apply the cap" }),
     ),
     toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
     toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks"),

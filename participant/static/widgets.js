@@ -144,14 +144,14 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
       if (!def.open_text) return null;
       return textBox({
         id: "answer-text", label: "Your answer", max: def.max_chars, draft: drafts[aid] ?? (stored?.kind === "text" ? stored.text : ""),
-        hint: "Shared without your name. The facilitator reads answers before any reach the screen.",
+        hint: "Shared without your name; please don't name anyone else either. The facilitator reads answers before any reach the screen.",
         onDraft, button: "Send", onSend: (text) => send({ kind: "text", text }),
       });
     case "reflection":
       return textBox({
         id: "answer-text", label: "Your note", max: def.max_chars, draft: drafts[aid] ?? "",
         hint: def.share
-          ? "This stays on this phone unless you choose Share. Shared notes carry no name."
+          ? "This stays on this phone unless you choose Share. Shared notes carry no name; please don't name anyone in them."
           : "This is only for you: it stays on this phone and is gone when you leave.",
         onDraft, button: def.share ? "Share anonymously" : null,
         onSend: def.share ? (text) => send({ kind: "text", text }) : null,

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import Harness
+from tests.browser.harness import PHONE, Harness
 
 
 def write(phone: Page, text: str) -> None:
@@ -115,3 +115,25 @@ def test_pause_signal_reaches_only_the_console(harness: Harness) -> None:
     phones[0].get_by_role("button", name=re.compile("tap to take back")).click()
     expect(console.locator("#count-pauses")).to_have_text("1")
     assert "pause" not in display.locator("body").inner_text().lower()
+
+
+def test_locked_room_refuses_newcomers_and_a_quick_check_in_takes_one_tap(
+    harness: Harness,
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    console.get_by_label("Lock the room (no new people)").check()
+    expect(console.get_by_label("Lock the room (no new people)")).to_be_checked()
+    late = harness.page(**PHONE)
+    late.goto("/join")
+    late.get_by_label("Session code").fill(code)
+    late.get_by_role("button", name="Join").click()
+    expect(late.locator("#join-error")).to_have_text("This session is not taking new people.")
+    assert late.evaluate("sessionStorage.length") == 0
+
+    console.get_by_role("button", name="Quick check-in").click()
+    expect(phone.get_by_text("How are you right now?")).to_be_visible()
+    phone.get_by_role("button", name="Steady").click()
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+    expect(console.locator("#count-answered")).to_have_text("1")
