@@ -10,13 +10,13 @@ import contextlib
 import logging
 import time
 from collections import deque
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol as p
-from .activities import TRACKS
+from .activities import TRACKS, ActivityKind
 from .codes import digest, matches, new_credential, normalise_code
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
@@ -125,9 +125,22 @@ def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFram
     return p.ErrorFrame(code=code, message=message, id=request_id)
 
 
+ANSWER_KINDS = frozenset({"choice", "choices", "scale", "text", "words", "pass"})
+UNION_TAGS = frozenset(get_args(ActivityKind)) | ANSWER_KINDS
+
+
 def describe(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "message"
+    loc = list(first.get("loc", ()))
+    # Drop pydantic's union tags ("answer.value.text.text" -> "value.text"): name the field.
+    if loc and loc[0] in p.CLIENT_TYPES:
+        loc = loc[1:]
+    parts = [
+        part
+        for i, part in enumerate(loc)
+        if not (i and loc[i - 1] in ("value", "activity") and part in UNION_TAGS)
+    ]
+    where = ".".join(str(part) for part in parts) or "message"
     return f"{where}: {first.get('msg', 'invalid')}"
 
 

@@ -71,7 +71,7 @@ async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer)
     too_long = await answer(phones[1], aid, ballots[1], "x" * 101)
     assert too_long["code"] == "bad_answer" and "100 characters" in too_long["message"]
     way_too_long = await answer(phones[1], aid, ballots[1], "x" * 1001)
-    assert way_too_long["code"] == "invalid" and "1000 characters" in way_too_long["message"]
+    assert way_too_long["code"] == "invalid" and way_too_long["message"].startswith("value.text: ")
 
     # "I need a pause": the facilitator sees a count, withdrawable; nobody else sees anything
     await phones[2].send({"type": "pause", "on": True})
