@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support import Client, LiveServer
 
@@ -34,6 +35,7 @@ async def live_id(client: Client, kind: str, after: str = "") -> str:
     return str(view["activity"]["id"])
 
 
+@pytest.mark.parametrize("live", ["memory"], indirect=True)  # no store-specific path here
 async def test_check_in_pushed_mid_activity_with_one_tap(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     facilitator = await Client.join(live, room, "facilitator")
@@ -57,6 +59,7 @@ async def test_check_in_pushed_mid_activity_with_one_tap(live: LiveServer) -> No
     assert [c["count"] for c in view["results"]["overall"]["cells"]] == [0, 3, 0, None]
 
 
+@pytest.mark.parametrize("live", ["memory"], indirect=True)  # no store-specific path here
 async def test_grounding_pacer_reaches_phones_and_display(live: LiveServer) -> None:
     room = await live.create_room()
     facilitator = await Client.join(live, room, "facilitator")
@@ -229,6 +232,7 @@ async def test_lock_and_cap(live: LiveServer) -> None:
     assert (await Client.join(live, room, "participant")).token
 
 
+@pytest.mark.parametrize("live", ["memory"], indirect=True)  # no store-specific path here
 async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     facilitator = await Client.join(live, room, "facilitator")

@@ -10,6 +10,8 @@ import secrets
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from server import protocol as p
 from server.activities import Prompt
 from server.rooms import LiveActivity, QueuedText, RoomState, apply
@@ -119,6 +121,7 @@ async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer)
             assert "pauses" not in frame and '"queue":[{' not in frame.replace(" ", "")
 
 
+@pytest.mark.parametrize("live", ["memory"], indirect=True)  # the rule is in the domain
 async def test_release_needs_k_written_answers(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     facilitator = await Client.join(live, room, "facilitator")

@@ -321,7 +321,7 @@ async def settle(hub: Hub) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_no_small_count_ever_reaches_a_screen_or_a_summary(scenario: dict[str, Any]) -> None:
     with mock.patch.object(hub_module, "PROGRESS_INTERVAL", 0):
