@@ -167,7 +167,9 @@ class ShowTrend(Message):
 
     type: Literal["trend"]
     id: RequestId
-    trend: Trend | None
+    trend: Trend | None = Field(
+        description="A series from POST /api/summaries/trends (docs/plan-format.md); null hides."
+    )
 
 
 class SummaryRequest(Message):
@@ -389,7 +391,7 @@ class SummaryFile(Message):
     type: Literal["summary"] = "summary"
     id: int
     filename: str = Field(description="Suggested file name, e.g. hearth-summary-2026-11-21.json.")
-    summary: Summary
+    summary: Summary = Field(description="The file's content; format in docs/plan-format.md.")
 
 
 class Reconnect(Message):
