@@ -12,7 +12,9 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
-from tests.deploy_support import ACL_TEMPLATE, HardenedRedis, connect, whole_session
+from server import tickets
+from server.store.redis import RedisStore
+from tests.deploy_support import ACL_TEMPLATE, REPO, HardenedRedis, connect, whole_session
 from tests.support import LiveServer
 
 REFUSED = re.compile(
@@ -111,3 +113,24 @@ async def test_the_acl_template_refuses_to_start_until_rendered(tmp_path: Path) 
     server.acl = ACL_TEMPLATE  # the placeholder as committed: not a password anyone can use
     with pytest.raises(RuntimeError, match="password hash"):
         server.start()
+
+
+async def test_one_time_links_work_through_the_acl_user(hardened: HardenedRedis) -> None:
+    store = RedisStore(hardened.url())
+    await store.start()
+    try:
+        ticket = await tickets.mint(store, tickets.Grant("host", None, "a-host-secret"), 60)
+        grant = await tickets.redeem(store, ticket)
+        assert grant is not None and grant.credential == "a-host-secret"
+        assert await tickets.redeem(store, ticket) is None  # spent
+    finally:
+        await store.stop()
+
+
+def test_the_acl_allows_every_command_the_lua_scripts_call() -> None:
+    """A script calling a command the ACL lacks fails only at run time, inside Redis: catch it here."""
+    called = set()
+    for source in (REPO / "server").rglob("*.py"):
+        called |= {c.lower() for c in re.findall(r"redis\.call\('([A-Za-z]+)'", source.read_text())}
+    allowed = set(re.findall(r" \+([a-z|]+)", ACL_TEMPLATE.read_text()))
+    assert called and called <= allowed, called - allowed
