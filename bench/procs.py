@@ -94,7 +94,8 @@ def wait_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
+            said = process.stderr.read().decode(errors="replace")[-800:] if process.stderr else ""
+            raise RuntimeError(f"{what} exited with {process.returncode}: {said}")
         try:
             with socket.create_connection((HOST, port), timeout=0.2):
                 return
