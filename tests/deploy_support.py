@@ -90,13 +90,15 @@ async def connect(
     role: str,
     origin: str | None = None,
     tls: ssl.SSLContext | None = None,
+    token: str | None = None,
 ) -> Client:
-    """Join like a browser on `origin` would, over ws:// or wss://."""
+    """Join like a browser on `origin` would, over ws:// or wss:// (a participant may come back
+    with its `token`)."""
     origin = origin or url.replace("ws://", "http://").replace("wss://", "https://")[: -len("/ws")]
     credential = {
         "facilitator": room["facilitator_credential"],
         "display": room["display_credential"],
-    }.get(role)
+    }.get(role, token)
     ws = await websockets.connect(
         url,
         origin=origin,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from server.settings import Settings
 from server.store.base import key
-from tests.deploy_support import DEPLOY, HardenedRedis, connect, whole_session
+from tests.deploy_support import DEPLOY, POLL, HardenedRedis, answer, connect, whole_session
 from tests.support import Client, LiveServer, RedisServer, ServeProcess, free_port, require_tool
 
 NGINX_SITE = DEPLOY / "nginx" / "hearth.conf"
@@ -235,7 +235,11 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     finally:
         if nginx is not None:
             nginx.send_signal(signal.SIGQUIT)  # graceful, as `systemctl stop nginx`
-            nginx.wait(10)
+            try:
+                nginx.wait(10)
+            except subprocess.TimeoutExpired:  # a socket a failed test left open
+                nginx.kill()
+                nginx.wait(5)
             if nginx.stderr:
                 nginx.stderr.close()
         for hearth in hearths:
@@ -288,6 +292,52 @@ async def test_a_session_through_nginx_over_tls_on_two_processes(stack: Stack) -
     for log in stack.tmp.glob("*.log"):
         text = log.read_text()
         assert "client:" not in text and room["code"] not in text, f"{log.name}: {text[-500:]}"
+
+
+async def test_a_rolling_restart_behind_nginx_keeps_the_room(stack: Stack) -> None:
+    """docs/operations.md 1.7: stop one process; nginx sends every reconnecting screen to the other
+    and the room, held in Redis, carries on with the same tokens and answers."""
+    async with httpx.AsyncClient(base_url=stack.base, verify=stack.tls) as http:
+        created = await http.post(
+            "/api/rooms", headers={"Authorization": f"Bearer {stack.hearths[0].host_secret}"}
+        )
+    room = created.json()
+
+    async def join(role: str, token: str | None = None) -> Client:
+        return await connect(
+            stack.ws_url, room, role, origin=stack.base, tls=stack.tls, token=token
+        )
+
+    facilitator = await join("facilitator")
+    phones = [await join("participant") for _ in range(4)]
+    await facilitator.command({"type": "open", "activity": POLL})
+    view = await phones[0].until_view(lambda v: v["activity"] is not None)
+    for phone in phones[:2]:
+        await answer(phone, view["activity"]["id"], {"kind": "choice", "option": 0})
+    redis = Redis.from_url(stack.redis.url())
+    try:
+        await until_processes(redis, room["code"], 2)  # some screens are on the one we stop
+        stopping = stack.hearths[0].process
+        assert stopping is not None
+        stopping.send_signal(signal.SIGTERM)  # what `systemctl restart` sends first
+        assert await asyncio.to_thread(stopping.wait, 15) == 0  # drained and exited cleanly
+        for client in (facilitator, *phones):
+            await client.close()
+        # Every screen comes back through nginx, whichever upstream it tries first.
+        facilitator = await join("facilitator")
+        again = [await join("participant", phone.token) for phone in phones]
+        assert [p.token for p in again] == [p.token for p in phones]
+        assert [p.inbox for p in again] == [[]] * 4
+        for phone in again[2:]:
+            await answer(phone, view["activity"]["id"], {"kind": "choice", "option": 1})
+        progress = await facilitator.expect_where(
+            lambda m: m["type"] == "progress" and m["answered"] == 4 and m["connected"] == 4
+        )
+        assert progress["answered"] == 4
+        for client in (facilitator, *again):
+            await client.close()
+    finally:
+        await redis.aclose()
 
 
 # -- Caddy, as compose runs it, in front of two processes --------------------------------------
