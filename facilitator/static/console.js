@@ -107,12 +107,7 @@ function dashboard() {
   parts.live = h("section", { class: "card live-card", "aria-labelledby": "live-heading" });
   parts.history = h("section", { class: "card history", "aria-labelledby": "history-heading" });
   parts.end = h("div", { class: "end-zone" });
-  // Grounding runs for its minutes from the moment it opens; other timers wait for Start.
-  const open = async (definition) => {
-    const ack = await command({ type: "open", activity: definition });
-    if (definition.kind === "grounding") await command({ type: "timer", action: "start" }).catch(() => {});
-    return ack;
-  };
+  const open = (definition) => command({ type: "open", activity: definition });
   const checkIn = () => open({ kind: "checkin", title: "Check-in", text: "How are you right now?" }).catch(() => {});
   const auth = () => ({ Authorization: `Bearer ${room.key}`, "X-Hearth-Room": room.code });
   plan = new PlanPanel({ open, auth });
@@ -217,8 +212,9 @@ function renderSettings() {
   const r = view.room;
   const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
   const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", value: String(r.cap ?? 300) });
-  const toggle = (id, label, value, key) => {
-    const input = h("input", { id, type: "checkbox" });
+  const collecting = view.activity?.status === "open";
+  const toggle = (id, label, value, key, locked = false) => {
+    const input = h("input", { id, type: "checkbox", disabled: locked, "aria-describedby": locked ? "split-hint" : null });
     input.checked = value;
     input.addEventListener("change", () => command({ type: "configure", [key]: input.checked }).catch(() => (input.checked = !input.checked)));
     return h("p", { class: "check-field" }, input, h("label", { for: id, text: label }));
@@ -242,7 +238,8 @@ function renderSettings() {
     ),
     toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
     toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks"),
-    toggle("set-split", "Show results per side", r.split, "split"),
+    toggle("set-split", "Show results per side", r.split, "split", collecting),
+    collecting ? h("p", { id: "split-hint", class: "hint", text: "The split can change between activities, not while one collects answers." }) : null,
   );
 }
 
@@ -415,7 +412,7 @@ function connect() {
       },
       view(next, changes) {
         view = next;
-        if (!changes || "room" in changes) {
+        if (!changes || "room" in changes || "activity" in changes) {
           renderJoin();
           renderSettings();
         }

@@ -50,9 +50,11 @@ def test_written_answers_reach_screens_only_when_approved_and_released(harness: 
         assert "PRIVATE-DO-NOT-SHOW" not in page.content()
 
 
-def test_content_note_skip_sends_a_pass_and_tracks_are_offered(harness: Harness) -> None:
+def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
     console = harness.facilitator(k=3)
-    phone = harness.phone(harness.code(console))
+    display = harness.display(console)
+    phones = [harness.phone(harness.code(console)) for _ in range(4)]
+    phone = phones[0]
     console.get_by_label("Let people say which side they are on").check()
     expect(phone.get_by_role("heading", name="Optional: which side are you on?")).to_be_visible()
     phone.get_by_role("button", name="I'd rather not say").click()
@@ -63,6 +65,12 @@ def test_content_note_skip_sends_a_pass_and_tracks_are_offered(harness: Harness)
     expect(phone.get_by_role("button", name="I'd rather not say")).to_have_attribute(
         "aria-pressed", "true"
     )
+    for other in phones[1:]:
+        other.get_by_role("button", name="I was hurt").click()
+        expect(other.get_by_role("button", name="I was hurt")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    console.get_by_label("Show results per side").check()
 
     harness.open_activity(
         console,
@@ -70,12 +78,26 @@ def test_content_note_skip_sends_a_pass_and_tracks_are_offered(harness: Harness)
         "Have you felt rushed this week?",
         **{"Options, one per line": "Yes\nNo", "Content note (optional)": "About pressure."},
     )
+    expect(console.get_by_label("Show results per side")).to_be_disabled()
     expect(phone.get_by_role("note")).to_contain_text("About pressure.")
     expect(phone.get_by_role("button", name="Yes", exact=True)).to_have_count(0)
     phone.get_by_role("button", name="Skip this one").click()
     expect(phone.locator(".skipped")).to_be_visible()
     expect(phone.locator(".answer-status")).to_contain_text("You passed")
-    expect(console.locator("#count-answered")).to_have_text("1")
+    for other in phones[1:]:
+        other.get_by_role("button", name="Continue").click()
+        other.get_by_role("button", name="Yes", exact=True).click()
+        expect(other.locator(".answer-status")).to_contain_text("stored")
+    expect(console.locator("#count-answered")).to_have_text("4")
+
+    console.get_by_role("button", name="Reveal results").click()
+    sections = display.locator(".track-result")
+    expect(sections).to_have_count(3)
+    hurt = sections.filter(has_text="Partners who were hurt")
+    expect(hurt.locator(".bar-count")).to_have_text(["3", "0"])
+    expect(sections.filter(has_text="Side not said").locator(".withheld")).to_have_text(
+        "Fewer than 3 answered, so results are not shown."
+    )
 
 
 def test_word_cloud_check_in_grounding_and_pause(harness: Harness) -> None:
