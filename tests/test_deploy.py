@@ -449,8 +449,22 @@ def test_env_example_lists_every_setting() -> None:
     assert listed - settings == set(), "deploy/env.example names settings that do not exist"
 
 
+def test_compose_file_follows_the_compose_specification() -> None:
+    # `docker compose config` cannot run here (no Compose plugin, no engine): check the file
+    # against the Compose Specification's JSON schema instead (vendored by check-jsonschema).
+    checked = subprocess.run(
+        [
+            *(sys.executable, "-m", "check_jsonschema"),
+            *("--builtin-schema", "vendor.compose-spec", str(DEPLOY / "compose.yaml")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_compose_runs_replicas_on_a_redis_that_keeps_nothing() -> None:
-    # `docker compose config` cannot run here (no Compose plugin): read the file instead.
     compose: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
     redis = services["redis"]
