@@ -262,7 +262,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         os.sched_setaffinity(0, {int(args.load_cpu)})
     workdir, redis_proc, server, log, port, redis_url, secret = spawn(args)
     base = f"http://127.0.0.1:{port}"
-    redis = Redis.from_url(redis_url)
+    redis = Redis.from_url(redis_url, socket_timeout=60)  # the machine may be busy: be patient
     try:
         async with httpx.AsyncClient(base_url=base) as http:
             for _ in range(200):
@@ -412,7 +412,11 @@ async def run_soak(
             "max": max(rss),
             "last": rss[-1],
         },
-        "rss_spread_pct": round(100 * (max(rss) - min(rss)) / max(min(rss), 1), 1),
+        "rss_spread_pct": spread(rss),
+        "rss_spread_pct_by_warmup": {
+            str(w): spread([s["rss_kib"] for s in samples if s["t"] >= w] or [0])
+            for w in (60, 120, 180, 240, 300)
+        },
         "fds_after_warmup": {"min": min(fds), "max": max(fds), "last": fds[-1]},
         # all keys, and the room's; the only other key is the host start ticket `hearth serve`
         # mints at start (it expires unused after start_link_ttl_seconds)
@@ -428,11 +432,17 @@ async def run_soak(
     }
 
 
+def spread(values: list[int]) -> float:
+    return round(100 * (max(values) - min(values)) / max(min(values), 1), 1)
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--participants", type=int, default=300)
-    parser.add_argument("--warmup", type=float, default=120.0, help="seconds before comparing")
+    parser.add_argument(
+        "--warmup", type=float, default=240.0, help="seconds before comparing (two stay cycles)"
+    )
     parser.add_argument("--poll-every", type=float, default=60.0)
     parser.add_argument("--sample-every", type=float, default=5.0)
     parser.add_argument("--arrival", type=float, default=10.0, help="seconds for everyone to join")
