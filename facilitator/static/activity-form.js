@@ -22,6 +22,17 @@ function check(id, label, kinds) {
   return h("p", { class: "field check-field", "data-kinds": kinds.join(" ") }, h("input", { id, type: "checkbox" }), h("label", { for: id, text: label }));
 }
 
+// Fields the form does not show (notes for the facilitator, theme, breathing pattern) survive
+// an edit when the kind stays the same.
+function keepHidden(def, base) {
+  const kept = { facilitator_notes: base.facilitator_notes, theme: base.theme };
+  if (def.kind === base.kind && def.kind === "grounding") {
+    Object.assign(kept, { inhale: base.inhale, hold: base.hold, exhale: base.exhale });
+  }
+  for (const [key, value] of Object.entries(kept)) if (value !== undefined && value !== "") def[key] = value;
+  return def;
+}
+
 export function activityForm(onOpen, onAdd) {
   const kind = h("select", { id: "new-kind" }, KINDS.map(([value, label]) => h("option", { value, text: label })));
   const title = h("input", { id: "new-title", type: "text", maxlength: "120" });
@@ -34,11 +45,20 @@ export function activityForm(onOpen, onAdd) {
   const maxWords = h("input", { id: "new-max-words", type: "number", min: "1", max: "5", value: "3" });
   const note = h("input", { id: "new-note", type: "text", maxlength: "300", "aria-describedby": "new-note-hint" });
   const error = h("p", { class: "error", role: "alert" });
+  const heading = h("h2", { id: "new-heading", text: "New activity" });
+  let editing = null; // { index, base, onSave } while a plan step is being edited here
+  const saveStep = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => {
+    const def = valid();
+    if (!def || !editing) return;
+    editing.onSave(keepHidden(def, editing.base));
+    stopEditing();
+  } });
+  const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: "Cancel editing", onclick: () => stopEditing() });
 
   const form = h(
     "form",
     { class: "activity-form", "aria-labelledby": "new-heading" },
-    h("h2", { id: "new-heading", text: "New activity" }),
+    heading,
     field("new-kind", "Kind", kind),
     field("new-title", "Title (optional)", title),
     field("new-text", "Question or text", text),
@@ -70,6 +90,8 @@ export function activityForm(onOpen, onAdd) {
       { class: "row" },
       h("button", { type: "submit", text: "Open on phones" }),
       onAdd ? h("button", { type: "button", class: "secondary", text: "Add to plan", onclick: () => { const def = valid(); if (def) onAdd(def); } }) : null,
+      saveStep,
+      cancelEdit,
     ),
   );
 
@@ -134,6 +156,36 @@ export function activityForm(onOpen, onAdd) {
     error.textContent = "";
     return def;
   }
+
+  function stopEditing() {
+    editing = null;
+    saveStep.hidden = cancelEdit.hidden = true;
+    heading.textContent = "New activity";
+  }
+
+  // Load a plan step into the form; "Save step N" hands the edited definition back.
+  form.load = (def, index, onSave) => {
+    kind.value = def.kind;
+    title.value = def.title || "";
+    text.value = def.text || "";
+    note.value = def.content_note || "";
+    options.value = (def.options || []).join("\n");
+    points.value = String(def.points ?? 5);
+    low.value = def.low_label || "";
+    high.value = def.high_label || "";
+    seconds.value = String(def.seconds ?? 180);
+    maxWords.value = String(def.max_words ?? 3);
+    form.querySelector("#new-multiple").checked = !!def.multiple;
+    form.querySelector("#new-share").checked = !!def.share;
+    form.querySelector("#new-open-text").checked = !!def.open_text;
+    showFields();
+    editing = { index, base: def, onSave };
+    heading.textContent = `Edit step ${index + 1}`;
+    saveStep.textContent = `Save step ${index + 1}`;
+    saveStep.hidden = cancelEdit.hidden = false;
+    form.scrollIntoView({ block: "start" });
+    title.focus();
+  };
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -110,7 +110,8 @@ function dashboard() {
   const open = (definition) => command({ type: "open", activity: definition });
   const checkIn = () => open({ kind: "checkin", title: "Check-in", text: "How are you right now?" }).catch(() => {});
   const auth = () => ({ Authorization: `Bearer ${room.key}`, "X-Hearth-Room": room.code });
-  plan = new PlanPanel({ open, auth });
+  const form = activityForm(open, (definition) => plan.add(definition));
+  plan = new PlanPanel({ open, auth, edit: (def, index, onSave) => form.load(def, index, onSave) });
   weeks = new WeeksPanel({ request: (m) => conn.request(m), command, auth, k: () => view?.room.k ?? 5 });
   const toolbar = h(
     "div",
@@ -133,7 +134,7 @@ function dashboard() {
     h(
       "div",
       { class: "grid" },
-      h("div", { class: "col-main" }, parts.live, plan.el, h("section", { class: "card" }, activityForm(open, (definition) => plan.add(definition))), parts.history),
+      h("div", { class: "col-main" }, parts.live, plan.el, h("section", { class: "card" }, form), parts.history),
       h("div", { class: "col-side" }, parts.join, parts.settings, weeks.el),
     ),
   );

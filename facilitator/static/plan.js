@@ -7,8 +7,9 @@ import { filePicker, problemList, saveFile } from "./files.js";
 const KEY = "hearth.plan";
 
 export class PlanPanel {
-  constructor({ open, auth }) {
+  constructor({ open, auth, edit }) {
     this.open = open; // (definition) => Promise
+    this.edit = edit; // (definition, index, onSave) => void: load a step into the form
     this.auth = auth; // () => headers for /api/plans/check
     this.el = h("section", { class: "card plan", "aria-labelledby": "plan-heading" });
     this.library = h("div", { class: "library" });
@@ -57,6 +58,12 @@ export class PlanPanel {
     [items[index], items[to]] = [items[to], items[index]];
     if (this.index === index) this.index = to;
     else if (this.index === to) this.index = index;
+    this.keep();
+    this.render();
+  }
+
+  replace(index, activity) {
+    this.plan.items[index] = { ...this.plan.items[index], activity };
     this.keep();
     this.render();
   }
@@ -161,6 +168,7 @@ export class PlanPanel {
           h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? ` · ${item.minutes} min` : ""),
           h("span", { class: "step-actions" },
             h("button", { type: "button", class: "quiet small", text: "Open", "aria-label": `Open step ${i + 1}: ${name}`, onclick: () => this.step(i) }),
+            this.edit ? h("button", { type: "button", class: "quiet small", text: "Edit", "aria-label": `Edit step ${i + 1}: ${name}`, onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
             h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": `Move step ${i + 1} up`, disabled: i === 0, onclick: () => this.move(i, -1) }),
             h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": `Move step ${i + 1} down`, disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
             h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": `Remove step ${i + 1}`, onclick: () => this.remove(i) }),

@@ -78,6 +78,13 @@ def test_plan_files_round_trip_and_bad_files_name_the_line(
     expect(console.locator(".step")).to_have_count(2)
     console.get_by_role("button", name="Move step 2 up").click()
     expect(console.locator(".step").first).to_contain_text("Which helped?")
+    console.get_by_role("button", name="Edit step 2: How steady is your breathing?").click()
+    expect(console.get_by_role("heading", name="Edit step 2")).to_be_visible()
+    expect(console.get_by_label("Question or text")).to_have_value("How steady is your breathing?")
+    console.get_by_label("Question or text").fill("How steady is your breathing tonight?")
+    console.get_by_role("button", name="Save step 2").click()
+    expect(console.locator(".step").nth(1)).to_contain_text("How steady is your breathing tonight?")
+    expect(console.get_by_role("heading", name="New activity")).to_be_visible()
 
     with console.expect_download() as saved:
         console.get_by_role("button", name="Save plan file").click()
