@@ -393,8 +393,8 @@ function receipt(ended) {
       h("h1", { id: "receipt-heading", tabindex: "-1", text: "The session has ended" }),
       r
         ? h("p", { id: "receipt", text: `Erasure receipt: ${r.deleted} keys deleted; a fresh scan found ${r.remaining} left. Checked at ${new Date(r.scanned_at).toLocaleTimeString()}.` })
-        : h("p", { text: "The room is gone." }),
-      h("p", { text: "Phones and the display were told. Answers are deleted; nothing of this room remains on the server." }),
+        : h("p", { text: ended.reason === "lost" ? "The server lost this room (its store was reset or could not be reached), so it could not go on." : "The room had been idle too long and expired; its keys expired with it." }),
+      r ? h("p", { text: r.remaining === 0 ? "Phones and the display were told. Answers are deleted; nothing of this room remains on the server." : "Some keys were still found: tell whoever runs this server." }) : null,
       sessionStorage.getItem(HOST_KEY) ? button("Start another session", () => startScreen()) : null,
     ),
   );

@@ -146,9 +146,10 @@ async function start() {
         view = next;
         render();
       },
-      ended() {
+      ended(ended) {
         sessionStorage.removeItem(KEY);
-        message("The session has ended", "Thank you. Answers are deleted now that the session has ended.");
+        const why = ended.reason === "lost" ? "The server lost it. " : "";
+        message("The session has ended", `${why}Thank you. Answers are deleted now that the session has ended.`);
       },
       rejected() {
         sessionStorage.removeItem(KEY);

@@ -167,9 +167,13 @@ function join(code, token) {
         actions.hidden = false;
         render(!changes);
       },
-      ended() {
+      ended(message) {
         forgetEverything();
-        farewell("The session has ended", "Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.");
+        const why = {
+          expired: "It had been idle for a long time, so it closed by itself. ",
+          lost: "The server lost it, so it could not go on. ",
+        }[message.reason] ?? "";
+        farewell("The session has ended", `${why}Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.`);
       },
       rejected(_code, error) {
         forgetEverything();
