@@ -206,6 +206,7 @@ export class Connection {
         }
         Object.assign(this.view, message.changes);
         this.version = message.version;
+        if (this.samples.length === 0) this.offset = message.now - Date.now();
         h.view?.(this.view, message.changes, null);
         break;
       case "progress":

@@ -124,6 +124,11 @@ def test_word_cloud_check_in_grounding_and_pause(harness: Harness) -> None:
         expect(page.locator(".pacer-label")).to_have_text(re.compile("Breathe in|Hold|Breathe out"))
         expect(page.locator(".timer")).to_be_visible()
     expect(phones[0].get_by_role("button", name="Pass")).to_have_count(0)  # nothing to answer
+    # With reduced motion the circle stands still; only the words change.
+    phones[1].emulate_media(reduced_motion="reduce")
+    circle = "getComputedStyle(document.querySelector('.pacer-circle')).transform"
+    assert phones[1].evaluate(circle) == "matrix(0.8, 0, 0, 0.8, 0, 0)"
+    assert phones[0].evaluate(circle) != "matrix(0.8, 0, 0, 0.8, 0, 0)"
 
     # "I need a pause" is counted for the console only, and can be taken back.
     for phone in phones[:2]:
