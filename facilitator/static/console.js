@@ -135,7 +135,7 @@ function dashboard() {
       "div",
       { class: "grid" },
       h("div", { class: "col-main" }, parts.live, plan.el, h("section", { class: "card" }, form), parts.history),
-      h("div", { class: "col-side" }, parts.join, parts.settings, weeks.el),
+      h("div", { class: "col-side" }, parts.join, linksCard(), parts.settings, weeks.el),
     ),
   );
   endButton();
@@ -206,6 +206,50 @@ function renderJoin() {
     h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
     r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
+  );
+}
+
+async function mintLink(role, credential) {
+  const response = await fetch("/api/tickets", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ role, code: room.code, credential }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.message || "Could not make a link.");
+  return body.url;
+}
+
+// One-time links for opening the console or the display on another device.
+function linksCard() {
+  const out = h("div", { class: "made-link" });
+  const make = (role, credential, label) => async () => {
+    try {
+      const url = await mintLink(role, credential);
+      const input = h("input", { id: "made-link", type: "text", readonly: true, value: url, "aria-describedby": "made-link-hint" });
+      replace(
+        out,
+        h("label", { for: "made-link", text: label }),
+        input,
+        h("p", { id: "made-link-hint", class: "hint", text: "It works once, for a short while. Whoever holds it gets that screen, so keep it private." }),
+      );
+      input.select();
+    } catch (failure) {
+      replace(out, h("p", { class: "error", role: "alert", text: failure.message }));
+    }
+  };
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "links-heading" },
+    h("h2", { id: "links-heading", text: "Another device" }),
+    h("p", { class: "hint", text: "One-time links to open this console or the projector display on another computer or tablet." }),
+    h(
+      "div",
+      { class: "row" },
+      button("Console link", make("facilitator", room.key, "Console link (works once)"), "secondary"),
+      room.displayKey ? button("Display link", make("display", room.displayKey, "Display link (works once)"), "secondary") : null,
+    ),
+    out,
   );
 }
 

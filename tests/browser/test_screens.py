@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import PHONE, Harness
+from tests.browser.harness import LAPTOP, PHONE, PROJECTOR, Harness
 
 
 def test_the_qr_link_joins_and_the_phone_keeps_only_session_storage(harness: Harness) -> None:
@@ -88,3 +88,29 @@ def test_the_client_throws_on_unknown_message_types(harness: Harness) -> None:
         }"""
     )
     assert outcome == [False, True, False, True]
+
+
+def test_one_time_links_open_the_display_and_console_elsewhere(harness: Harness) -> None:
+    harness.allow_console.append(r"status of 404")  # the spent ticket, tried a second time
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    console.get_by_role("button", name="Display link").click()
+    link = console.get_by_label("Display link (works once)").input_value()
+    display_key = console.evaluate(
+        "JSON.parse(sessionStorage.getItem('hearth.console')).displayKey"
+    )
+    assert "#ticket=" in link and display_key not in link  # a ticket, never the credential
+    projector = harness.page(**PROJECTOR)
+    projector.goto(link)
+    expect(projector.locator(".corner-code")).to_have_text(f"{code[:3]} {code[3:]}")
+    assert "ticket" not in projector.url
+    again = harness.page(**PROJECTOR)
+    again.goto(link)
+    expect(again.get_by_role("heading", name="This link has been used")).to_be_visible()
+
+    console.get_by_role("button", name="Console link").click()
+    tablet = harness.page(**LAPTOP)
+    tablet.goto(console.get_by_label("Console link (works once)").input_value())
+    expect(tablet.locator("#count-code")).to_have_text(code)
+    tablet.get_by_role("button", name="Blank the display").click()
+    expect(projector.locator("#blank")).to_be_visible()
