@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import protocol as p
+from .summary import Summary, SummaryEntry, Trend, TrendPoint
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
@@ -158,6 +159,7 @@ VIEW_MODELS: list[type[BaseModel]] = [
     p.You,
     p.Receipt,
 ]
+FILE_MODELS: list[type[BaseModel]] = [Summary, SummaryEntry, Trend, TrendPoint]
 
 
 def render() -> str:
@@ -175,6 +177,7 @@ def render() -> str:
         *_section("Client to server", p.ClientMessage),
         *_section("Server to client", p.ServerMessage),
         *_models("View sections", VIEW_MODELS),
+        *_models("Summary files and trends", FILE_MODELS),
         "Activities (`definition`), answers (`value`) and results are defined in",
         "`server/activities.py` and `server/results.py`; a result cell's `count` is `null`",
         "when fewer than *k* people chose it.",
