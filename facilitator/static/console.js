@@ -257,7 +257,9 @@ function renderSettings() {
   const r = view.room;
   const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
   const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", value: String(r.cap ?? 300) });
-  const collecting = view.activity?.status === "open";
+  // Mirrors the server: the split is fixed while an activity that takes answers is not yet revealed.
+  const a = view.activity;
+  const collecting = !!a && a.status !== "revealed" && takesAnswers(a.definition);
   const toggle = (id, label, value, key, locked = false) => {
     const input = h("input", { id, type: "checkbox", disabled: locked, "aria-describedby": locked ? "split-hint" : null });
     input.checked = value;
@@ -282,7 +284,7 @@ function renderSettings() {
       h("button", { type: "submit", class: "secondary", text: "Apply", "aria-label": "Apply the cap" }),
     ),
     toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
-    toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks"),
+    toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks", collecting && r.split),
     toggle("set-split", "Show results per side", r.split, "split", collecting),
     collecting ? h("p", { id: "split-hint", class: "hint", text: "The split can change between activities, not while one collects answers." }) : null,
   );
@@ -419,7 +421,9 @@ function renderHistory() {
 
 function tick() {
   if (parts.timer && view?.timer) {
-    parts.timer.textContent = formatClock(conn.remainingMs(view.timer)) + (view.timer.running ? "" : " (paused)");
+    const t = view.timer;
+    const state = t.running ? "" : t.remaining_ms < t.duration_ms ? " (paused)" : " (not started)";
+    parts.timer.textContent = formatClock(conn.remainingMs(t)) + state;
   } else if (parts.timer) {
     parts.timer.textContent = "No timer running";
     parts.timer.classList.add("none");

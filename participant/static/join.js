@@ -381,7 +381,8 @@ function render(force) {
 function tick() {
   if (timerEl && view?.timer) {
     const t = view.timer;
-    timerEl.textContent = formatClock(conn.remainingMs(t)) + (t.running ? "" : " (paused)");
+    const state = t.running ? "" : t.remaining_ms < t.duration_ms ? "paused" : "not started";
+    timerEl.replaceChildren(formatClock(conn.remainingMs(t)), state ? h("span", { class: "timer-state", text: state }) : "");
     timerEl.classList.toggle("paused", !t.running);
   }
   if (pacerWidget) pacerWidget.tick();
