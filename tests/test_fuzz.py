@@ -41,7 +41,7 @@ class Phone:
         self.token: str | None = None
         self.ws.send(json.dumps({"type": "hello", **hello}))
 
-    def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+    def receive(self, timeout: float = 20.0) -> dict[str, Any]:
         raw = self.ws.recv(timeout=timeout)
         p.server_adapter.validate_json(raw)  # everything the server says is well-formed
         message: dict[str, Any] = json.loads(raw)

@@ -153,14 +153,14 @@ async def run_session(
     await big.ws.send(json.dumps({"type": "ping", "t": 1, "pad": keep.canary("Big") * 2000}))
     flood = keep.client(await Client.join(live, room, "participant"))  # type: ignore[arg-type]
     try:
-        for _ in range(200):
+        for _ in range(5000):  # until the server closes it (20 a second refill the bucket)
             await flood.send({"type": "ping", "t": 0.5, "x": keep.canary("Flood")})
     except ConnectionClosed:
         pass
     for client in (big, flood):
         with pytest.raises(ConnectionClosed):
             while True:
-                await client.ws.recv()
+                await asyncio.wait_for(client.ws.recv(), 30)
 
     await phones[0].send({"type": "leave"})
     ack = await facilitator.command({"type": "end"})
@@ -182,7 +182,7 @@ async def _refused(ws_url: str, base_url: str, hello: dict[str, Any]) -> None:
         await ws.send(json.dumps(hello))
         with pytest.raises(ConnectionClosed):
             while True:
-                await ws.recv()
+                await asyncio.wait_for(ws.recv(), 30)
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
