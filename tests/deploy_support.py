@@ -76,7 +76,11 @@ class HardenedRedis:
             return ""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(10)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
         out = self.process.stdout.read().decode() if self.process.stdout else ""
         if self.process.stdout:
             self.process.stdout.close()

@@ -6,6 +6,7 @@ deployment files that cannot run here (compose, image, unit), checked by reading
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import ssl
@@ -213,6 +214,17 @@ def start_nginx(
             time.sleep(0.05)
 
 
+def stop_nginx(nginx: subprocess.Popen[bytes]) -> None:
+    nginx.send_signal(signal.SIGQUIT)  # graceful, as `systemctl stop nginx`
+    try:
+        nginx.wait(10)
+    except subprocess.TimeoutExpired:  # a socket a failed test left open
+        nginx.kill()
+        nginx.wait(5)
+    if nginx.stderr:
+        nginx.stderr.close()
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     https_port, http_port = free_port(), free_port()
@@ -233,18 +245,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         tls = ssl.create_default_context(cafile=str(logs / "cert.pem"))
         yield Stack(logs, redis, hearths, https_port, http_port, tls, nginx)
     finally:
-        if nginx is not None:
-            nginx.send_signal(signal.SIGQUIT)  # graceful, as `systemctl stop nginx`
-            try:
-                nginx.wait(10)
-            except subprocess.TimeoutExpired:  # a socket a failed test left open
-                nginx.kill()
-                nginx.wait(5)
-            if nginx.stderr:
-                nginx.stderr.close()
-        for hearth in hearths:
-            hearth.stop()
-        redis.stop()
+        # Each part is stopped even if stopping another failed: nothing may outlive the test.
+        with contextlib.ExitStack() as stopping:
+            stopping.callback(redis.stop)
+            for hearth in hearths:
+                stopping.callback(hearth.stop)
+            if nginx is not None:
+                stopping.callback(stop_nginx, nginx)
 
 
 async def test_a_session_through_nginx_over_tls_on_two_processes(stack: Stack) -> None:
@@ -423,11 +430,12 @@ async def test_a_session_through_caddy_over_tls_on_two_processes(
         assert "remote_ip" not in log and room["code"] not in log, log[-1000:]
     finally:
         await redis.aclose()
-        if caddy is not None:
-            caddy.terminate()
-            caddy.wait(10)
-        for hearth in hearths:
-            hearth.stop()
+        with contextlib.ExitStack() as stopping:
+            for hearth in hearths:
+                stopping.callback(hearth.stop)
+            if caddy is not None:
+                stopping.callback(caddy.wait, 10)
+                stopping.callback(caddy.terminate)
 
 
 def test_nginx_keeps_sockets_longer_than_the_ping_interval() -> None:
