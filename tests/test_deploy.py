@@ -124,7 +124,7 @@ async def test_readiness_follows_redis_and_liveness_does_not() -> None:
 def render(text: str, replacements: list[tuple[str, str]]) -> str:
     """Each replaced piece must exist: if the example changes shape, this test must notice."""
     for old, new in replacements:
-        assert old in text, f"deploy/nginx/hearth.conf no longer contains {old!r}"
+        assert old in text, f"the deployment file no longer contains {old!r}"
         text = text.replace(old, new)
     return text
 
@@ -534,3 +534,34 @@ def test_the_systemd_unit_is_hardened() -> None:
         assert lines.get(setting) == value, setting
     assert _seconds(lines["TimeoutStopSec"]) >= 10
     assert lines["EnvironmentFile"].startswith("/etc/hearth/")
+
+
+def test_systemd_accepts_the_unit_and_rates_it_safe(tmp_path: Path) -> None:
+    """systemd's own checks, offline (no systemd needed as PID 1): the unit parses, and its
+    sandbox rates "OK" (exposure at most 2.0 of 10)."""
+    analyze = require_tool("systemd-analyze", "apt-get install systemd")
+    hearth = Path(sys.executable).parent / "hearth"  # the unit's ExecStart must exist to verify
+    unit = (DEPLOY / "systemd" / "hearth@.service").read_text()
+    (tmp_path / "hearth@.service").write_text(
+        render(unit, [("/opt/hearth/venv/bin/hearth", str(hearth))])
+    )
+    verify = subprocess.run(
+        [analyze, "verify", str(tmp_path / "hearth@8001.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verify.returncode == 0 and verify.stderr == "", verify.stderr
+    security = subprocess.run(
+        [
+            analyze,
+            "security",
+            "--offline=true",
+            "--threshold=20",
+            str(tmp_path / "hearth@.service"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert security.returncode == 0, security.stdout[-2000:] + security.stderr
