@@ -53,7 +53,7 @@ function startScreen(message = "") {
     replace(
       app,
       h("h1", { text: "Open the facilitator link" }),
-      h("p", { text: "Open the link that “hearth serve” printed when it started. It carries the host secret; keep it private." }),
+      h("p", { text: "Open the link that “hearth serve” printed when it started. It works once; “hearth link” prints another." }),
     );
     return;
   }
@@ -144,13 +144,13 @@ function dashboard() {
 
 // Each display window gets its own one-time ticket, so its link carries no credential.
 async function openDisplay() {
-  let fragment = `#room=${encodeURIComponent(room.code)}&key=${encodeURIComponent(room.displayKey)}`;
   const response = await fetch("/api/tickets", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ role: "display", code: room.code, credential: room.displayKey }),
   }).catch(() => null);
-  if (response?.ok) fragment = `#ticket=${encodeURIComponent((await response.json()).ticket)}`;
+  if (!response?.ok) return; // never a credential in a URL: no ticket, no window
+  const fragment = `#ticket=${encodeURIComponent((await response.json()).ticket)}`;
   // Its own window (not a tab), ready to drag onto the projector.
   window.open(`/display${fragment}`, "_blank", "noopener,popup");
 }
@@ -499,7 +499,6 @@ function keepRoom(code, key) {
 
 async function start() {
   const { params } = takeFragment();
-  if (params.get("secret")) sessionStorage.setItem(HOST_KEY, params.get("secret"));
   if (params.get("ticket")) {
     try {
       const grant = await redeemTicket(params.get("ticket"));
@@ -512,7 +511,6 @@ async function start() {
       }
     }
   }
-  if (params.get("room") && params.get("key")) keepRoom(params.get("room"), params.get("key"));
   room = load(ROOM_KEY);
   if (room) connect();
   else startScreen();

@@ -121,8 +121,6 @@ async function start() {
         return;
       }
     }
-  } else if (params.get("room") && params.get("key")) {
-    sessionStorage.setItem(KEY, JSON.stringify({ code: params.get("room"), key: params.get("key") }));
   }
   let saved = null;
   try {

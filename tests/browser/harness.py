@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from tests.support import LiveServer, require_tool
@@ -85,11 +86,18 @@ class Harness:
 
     # -- people ------------------------------------------------------------------------------
 
+    def link(self, body: dict[str, Any], bearer: str | None = None) -> str:
+        """A one-time link minted by the server (POST /api/tickets), as a path."""
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        response = httpx.post(self.live.base_url + "/api/tickets", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["url"]).removeprefix(self.live.base_url)
+
     def facilitator(self, k: int = 3) -> Page:
         page = self.page(**LAPTOP)
-        page.goto(f"/host#secret={self.live.settings.host_secret}")
+        page.goto(self.link({"role": "host"}, bearer=self.live.settings.host_secret))
         expect(page.get_by_role("heading", name="Start a session")).to_be_visible()
-        assert "secret" not in page.url, "the host secret must leave the address bar at once"
+        assert "ticket" not in page.url, "the one-time link must leave the address bar at once"
         page.get_by_label("Minimum answers before any result shows (k)").fill(str(k))
         page.get_by_role("button", name="Create a room").click()
         expect(page.locator("#count-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))

@@ -16,7 +16,9 @@ def test_display_and_phone_recover_after_a_network_drop(harness: Harness) -> Non
     console = harness.facilitator(k=3)
     room = json.loads(console.evaluate("sessionStorage.getItem('hearth.console')"))
     display = harness.page(**PROJECTOR)  # its own context, so only it loses the network
-    display.goto(f"/display#room={room['code']}&key={room['displayKey']}")
+    display.goto(
+        harness.link({"role": "display", "code": room["code"], "credential": room["displayKey"]})
+    )
     expect(display.locator(".big-code")).to_be_visible()
     phone = harness.phone(room["code"])
     harness.open_activity(console, "poll", "Before the drop", **{"Options, one per line": "A\nB"})
