@@ -132,6 +132,8 @@ async def exchange_ticket(request: Request) -> Response:
 
 
 async def forget(request: Request) -> Response:
+    if cross_site(request):  # another site may not wipe a phone's session mid-way
+        return answer({"error": "forbidden", "message": "Cross-site request refused."}, 403)
     # Browsers honour this only on secure origins (HTTPS or localhost); the page also clears
     # its own storage, so on plain HTTP nothing is lost but this extra sweep of caches.
     return Response(

@@ -93,6 +93,11 @@ async def test_cross_site_pages_cannot_use_the_api(live: LiveServer) -> None:
     evil = {"Origin": "https://evil.example"}
     assert (await exchange(live, ticket_of(room["display_url"]), **evil)).status_code == 403
     assert (await mint(live, {"role": "host"}, **evil)).status_code == 403
+    async with httpx.AsyncClient(base_url=live.base_url) as http:
+        refused = await http.post("/api/forget", headers=evil)
+        allowed = await http.post("/api/forget", headers={"Origin": live.base_url})
+    assert refused.status_code == 403 and "clear-site-data" not in refused.headers
+    assert allowed.status_code == 204 and "storage" in allowed.headers["clear-site-data"]
     # the refused request did not spend the ticket
     same = await exchange(live, ticket_of(room["display_url"]), Origin=live.base_url)
     assert same.status_code == 200
