@@ -32,8 +32,9 @@ PERMISSIONS_POLICY = (
 
 
 def is_tls(scope: Scope) -> bool:
-    """Served over TLS, directly or behind a proxy that says so (uvicorn trusts the proxy's
-    X-Forwarded-Proto only from --forwarded-allow-ips, and rewrites the scheme itself)."""
+    """Served over TLS, directly or behind a proxy that says so. uvicorn rewrites the scheme from
+    a trusted proxy's X-Forwarded-Proto; the raw header is honoured too, because all it changes is
+    what the requester itself is told (HSTS, a wss: connect-src), and browsers cannot forge it."""
     if scope.get("scheme") in ("https", "wss"):
         return True
     proto = Headers(scope=scope).get("x-forwarded-proto", "")
