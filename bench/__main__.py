@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +72,23 @@ def headline(scenario: str, figures: dict[str, Any]) -> float | None:
     for part in path:
         value = value.get(part) if isinstance(value, dict) else None
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def paired_ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The median over repeats of (target's run i) / (baseline's run i): runs next to each other
+    in time met the same background load, so each pair is a fair comparison."""
+    out: dict[str, float] = {}
+    pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
+    if "redis2" in results and "redis" in results:
+        pairs.append(("redis2", "redis"))
+    for kind, base in pairs:
+        mine, theirs = results[kind].get("repeats"), results.get(base, {}).get("repeats")
+        if not mine or not theirs:
+            continue
+        each = [a / b for a, b in zip(mine, theirs, strict=False) if a is not None and b]
+        if each:
+            out[f"{kind}/{base}"] = round(statistics.median(each), 3)
+    return out
 
 
 def ratios(scenario: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
@@ -142,6 +160,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "pick": "best of repeats",
         "ratios": ratios(args.scenario, results),
         "median_ratios": ratios(args.scenario, medians),
+        "paired_ratios": paired_ratios(results),
     }
 
 

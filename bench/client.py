@@ -77,10 +77,9 @@ class Client(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.close_code is None:
             self.close_code = 1006
-        for future in (self.opened, self.joined):
-            if not future.done():
-                future.set_exception(ConnectionError(f"closed {self.close_code}"))
-        for _, future in self.pending.values():
+        waiting: list[asyncio.Future[Any]] = [self.opened, self.joined]
+        waiting += [future for _, future in self.pending.values()]
+        for future in waiting:
             if not future.done():
                 future.set_exception(ConnectionError(f"closed {self.close_code}"))
 

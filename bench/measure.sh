@@ -1,6 +1,6 @@
 #!/bin/sh
 # The commands behind docs/performance.md. Each writes one JSON object to bench/results/.
-# Run from the repository root as root (for --nice): ./bench/measure.sh  (about 20 minutes)
+# Run from the repository root as root (for --nice): ./bench/measure.sh  (about 10 minutes)
 set -eu
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-bench/results}

@@ -6,6 +6,7 @@ python -m bench.report [bench/results]
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,25 @@ def _p(figures: dict[str, Any], key: str) -> str:
     return f"{d.get('p50', '-')} / {d.get('p95', '-')} / {d.get('p99', '-')} / {d.get('max', '-')}"
 
 
+def paired(report: dict[str, Any], kind: str, base: str = "baseline") -> float | None:
+    """Median of run-by-run ratios (runs were interleaved, so each pair met the same load)."""
+    mine = report["targets"].get(kind, {}).get("repeats")
+    theirs = report["targets"].get(base, {}).get("repeats")
+    if not mine or not theirs:
+        return None
+    pairs = [a / b for a, b in zip(mine, theirs, strict=False) if a is not None and b]
+    return round(statistics.median(pairs), 3) if pairs else None
+
+
 def _ratio(report: dict[str, Any], kind: str) -> str:
     if kind == "baseline":
         return "1"
     best = report["ratios"].get(f"{kind}/baseline")
     median = report.get("median_ratios", {}).get(f"{kind}/baseline")
-    return f"**{best}** ({median})" if best is not None else "-"
+    pair = paired(report, kind)
+    if best is None:
+        return "-"
+    return f"{best} / {median}" + (f" / **{pair}**" if pair is not None else "")
 
 
 def _cpu(figures: dict[str, Any]) -> str:
@@ -78,7 +92,7 @@ def rows(name: str, report: dict[str, Any]) -> list[str]:
 
 
 def main(folder: str = "bench/results") -> int:
-    print("| run | target | figures | ratio to baseline, best (median) | counts | CPU |")
+    print("| run | target | figures | ratio: best / median / **paired** | counts | CPU |")
     print("|---|---|---|---|---|---|")
     for path in sorted(Path(folder).glob("*.json")):
         report = json.loads(path.read_text())
@@ -87,9 +101,8 @@ def main(folder: str = "bench/results") -> int:
         redis2 = report["ratios"].get("redis2/redis")
         if redis2 is not None:
             median = report.get("median_ratios", {}).get("redis2/redis")
-            print(
-                f"| {path.stem} | 2 processes / 1 process (Redis) | | **{redis2}** ({median}) | | |"
-            )
+            ratio = f"{redis2} / {median} / **{paired(report, 'redis2', 'redis')}**"
+            print(f"| {path.stem} | 2 processes / 1 process (Redis) | | {ratio} | | |")
     return 0
 
 
