@@ -110,7 +110,8 @@ def serve(settings: Settings) -> int:
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
-    print("  The link works once; `hearth link` prints another.", flush=True)
+    if ticket is not None:
+        print("  The link works once; `hearth link` prints another.", flush=True)
     options = uvicorn_options(settings)
     # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
     signal.signal(signal.SIGTERM, _exit_cleanly)

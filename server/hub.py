@@ -92,6 +92,8 @@ class Hub:
     async def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.cancel()
+        if self._recheck:
+            self._recheck.cancel()
         for room in list(self.rooms.values()):
             if room.progress_task:
                 room.progress_task.cancel()
