@@ -42,6 +42,10 @@ refused with an `error` frame that names the problem, and the socket stays open.
    counts of at least *k* (or zero); smaller ones arrive as `null`, meaning "fewer than k".
 6. When the room ends every socket gets `ended` (the facilitator's carries the erasure receipt) and
    is closed. `reconnect` asks a client to reconnect, e.g. when a server process restarts.
+7. While the store (Redis) is unreachable, requests get an `error` with code `unavailable` (no `id`
+   when the server reports the outage itself) and the socket stays open. If the room's data was
+   lost meanwhile, or a `hello` carries the `epoch` of a room that is gone or was replaced, the
+   client gets `ended` with reason `lost`.
 
 ## Roles
 
@@ -63,7 +67,8 @@ CLOSE_CODES = {
     1000: "Normal: the session ended or the participant left.",
     1008: "Policy: too many messages (after `slow_down` errors), or a foreign Origin (HTTP 403).",
     1009: "Message larger than 16 KiB.",
-    1012: "The server is restarting: reconnect.",
+    1012: "The server is restarting, or the store came back after an outage: reconnect.",
+    1013: "The store is not answering: retry with backoff.",
     4400: "The first message was not a valid `hello`.",
     4401: "The credential is not valid for this room and role.",
     4404: "No session with that code is running (wrong, ended and expired codes look alike).",
