@@ -17,13 +17,15 @@ from .rooms import RoomState
 from .store import RoomStore
 from .store.base import ENDED, PROGRESS, STATE
 from .views import build_view, changed_sections
+from .watch import HEARTBEAT_SECONDS, StoreWatch
+
+__all__ = ["HEARTBEAT_SECONDS", "Connection", "Hub", "RoomChannel"]
 
 log = logging.getLogger("hearth.hub")
 
 EndReason = Literal["ended", "expired", "lost"]
 ROLES = ("facilitator", "display", "participant")
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
-HEARTBEAT_SECONDS = 5.0
 PRESENCE_STALE_MS = 30_000
 PAUSE_WINDOW_MS = 5 * 60_000
 
@@ -77,26 +79,44 @@ class Hub:
         self.room_ttl = room_ttl
         self.rooms: dict[str, RoomChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._recheck: asyncio.Task[None] | None = None
+        self.watch = StoreWatch(self)
+        self._background: set[asyncio.Task[Any]] = set()
+        self._timers: set[asyncio.TimerHandle] = set()
         self.store_ok = True
         self.in_flight = 0  # requests being handled (counted by server/ws.py)
         self.draining = False
 
     async def start(self) -> None:
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
-        listen = getattr(self.store, "on_reconnect", None)
-        if listen is not None:  # Redis came back: check every room now, not at the next beat
-            listen(self._store_reconnected)
+        self.watch.start()
+
+    async def beat_all(self) -> None:
+        await self.watch.beat_all()
 
     async def stop(self) -> None:
-        if self._heartbeat:
-            self._heartbeat.cancel()
-        if self._recheck:
-            self._recheck.cancel()
-        for room in list(self.rooms.values()):
-            if room.progress_task:
-                room.progress_task.cancel()
+        for timer in self._timers:
+            timer.cancel()
+        tasks = self.watch.tasks()
+        tasks += [room.progress_task for room in self.rooms.values() if room.progress_task]
+        tasks += list(self._background)
+        for task in tasks:
+            task.cancel()
+        # Wait for them, so no store call is left pending when the event loop closes.
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> None:
+        """Run a background store write, kept until done so stop() can cancel it."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        task.add_done_callback(_log_failure)
+
+    def _later(self, callback: Callable[[RoomChannel], None], room: RoomChannel) -> None:
+        def fire() -> None:
+            self._timers.discard(handle)
+            callback(room)
+
+        handle = asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, fire)
+        self._timers.add(handle)
 
     # -- membership --------------------------------------------------------------------------
 
@@ -119,7 +139,7 @@ class Hub:
                 if doc is None:
                     await self._forget(room)
                     return None
-                self._set_state(room, RoomState.model_validate_json(doc), broadcast=False)
+                self.set_state(room, RoomState.model_validate_json(doc), broadcast=False)
             room.sockets[conn.role].add(conn)
         if conn.role == "participant":
             self._presence_changed(room)
@@ -155,7 +175,7 @@ class Hub:
         """Apply a state this process just committed, without waiting for its own echo."""
         room = self.rooms.get(state.code)
         if room is not None:
-            self._set_state(room, state, broadcast=True)
+            self.set_state(room, state, broadcast=True)
 
     def _on_publication(self, code: str, payload: bytes) -> None:
         room = self.rooms.get(code)
@@ -163,15 +183,15 @@ class Hub:
             return
         tag, body = payload[:1], payload[1:]
         if tag == STATE:
-            self._set_state(room, RoomState.model_validate_json(body), broadcast=True)
+            self.set_state(room, RoomState.model_validate_json(body), broadcast=True)
         elif tag == PROGRESS:
             if body.decode() != self.process_id:
-                self._progress_changed(room, publish=False)
+                self.progress_changed(room, publish=False)
         elif tag == ENDED:
             receipt = p.Receipt.model_validate_json(body) if body else None
             self.end_locally(code, "ended", receipt)
 
-    def _set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
+    def set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
         if room.ended:
             return
         if room.state is not None and state.epoch != room.state.epoch:
@@ -195,13 +215,13 @@ class Hub:
             room.role_version[role] = state.version
             if broadcast and room.sockets[role]:
                 update = p.Update(version=state.version, base=base, now=now, changes=changes)
-                self._fan_out(room.sockets[role], update.model_dump_json())
+                self.fan_out(room.sockets[role], update.model_dump_json())
         live_id = state.live.id if state.live else None
         if live_id != previous_live or broadcast:
-            self._progress_changed(room, publish=False)
+            self.progress_changed(room, publish=False)
 
     @staticmethod
-    def _fan_out(sockets: set[Connection], text: str) -> None:
+    def fan_out(sockets: set[Connection], text: str) -> None:
         for conn in list(sockets):
             conn.offer(text)
 
@@ -218,16 +238,15 @@ class Hub:
     def answers_changed(self, code: str) -> None:
         room = self.rooms.get(code)
         if room is not None:
-            self._progress_changed(room, publish=True)
+            self.progress_changed(room, publish=True)
 
     def _presence_changed(self, room: RoomChannel) -> None:
         if not room.presence_pending:
             room.presence_pending = True
-            asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, self._spawn_presence, room)
+            self._later(self._spawn_presence, room)
 
     def _spawn_presence(self, room: RoomChannel) -> None:
-        task = asyncio.create_task(self._write_presence(room))
-        task.add_done_callback(_log_failure)
+        self._spawn(self._write_presence(room))
 
     async def _write_presence(self, room: RoomChannel) -> None:
         room.presence_pending = False
@@ -235,12 +254,12 @@ class Hub:
             return
         count = room.count("participant")
         await self.store.set_presence(room.code, self.process_id, count, now_ms(), self.room_ttl)
-        self._progress_changed(room, publish=True)
+        self.progress_changed(room, publish=True)
 
-    def _progress_changed(self, room: RoomChannel, publish: bool) -> None:
+    def progress_changed(self, room: RoomChannel, publish: bool) -> None:
         if publish and not room.publish_progress_pending:
             room.publish_progress_pending = True
-            asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, self._spawn_publish, room)
+            self._later(self._spawn_publish, room)
         room.progress_dirty = True
         if room.sockets["facilitator"] and (
             room.progress_task is None or room.progress_task.done()
@@ -251,10 +270,7 @@ class Hub:
         room.publish_progress_pending = False
         if room.ended:
             return
-        task = asyncio.create_task(
-            self.store.publish(room.code, PROGRESS + self.process_id.encode())
-        )
-        task.add_done_callback(_log_failure)
+        self._spawn(self.store.publish(room.code, PROGRESS + self.process_id.encode()))
 
     async def progress(self, room: RoomChannel) -> p.Progress:
         state, now = room.state, now_ms()
@@ -279,11 +295,11 @@ class Hub:
                 message = await self.progress(room)
                 if not await self._same_room(room):
                     return  # counts read from a Redis that lost the room are not real
-                self._fan_out(room.sockets["facilitator"], message.model_dump_json())
+                self.fan_out(room.sockets["facilitator"], message.model_dump_json())
                 await asyncio.sleep(PROGRESS_INTERVAL)
         except Exception as exc:
             log.warning("progress update failed: %s", type(exc).__name__)
-            self._unavailable(room)
+            self.watch.unavailable(room)
 
     async def _same_room(self, room: RoomChannel) -> bool:
         """The store still holds this room (same epoch); otherwise end it locally as lost."""
@@ -324,7 +340,7 @@ class Hub:
         text = p.Reconnect(after_ms=250).model_dump_json()
         for room in list(self.rooms.values()):
             for sockets in room.sockets.values():
-                self._fan_out(sockets, text)
+                self.fan_out(sockets, text)
         self.draining = True
         steps = int(grace / 0.01)
         for _ in range(steps):  # polled: requests in flight have no event to wait on
@@ -336,68 +352,6 @@ class Hub:
             if not any(room.count() for room in self.rooms.values()):
                 break
             await asyncio.sleep(0.01)
-
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            await self.beat_all()
-
-    async def beat_all(self) -> None:
-        """Check the store and every local room against it: lost rooms end, outages are shown."""
-        ok = await self.store.ping()
-        if ok != self.store_ok:
-            self.store_ok = ok
-            if ok:
-                log.warning("the session store answers again")
-            else:
-                log.error("the session store is not answering; /healthz reports 503, retrying")
-        for room in list(self.rooms.values()):
-            try:
-                await self._beat(room)
-            except Exception as exc:
-                log.warning("heartbeat failed: %s", type(exc).__name__)
-                self._unavailable(room)
-
-    def _store_reconnected(self) -> None:
-        if self._recheck is None or self._recheck.done():
-            self._recheck = asyncio.create_task(self.beat_all())
-
-    def _unavailable(self, room: RoomChannel) -> None:
-        """Tell the room's screens once per outage; they keep their socket and wait."""
-        if room.unavailable or room.ended:
-            return
-        room.unavailable = True
-        text = p.ErrorFrame(
-            code="unavailable", message="The server cannot reach its session store; retrying."
-        ).model_dump_json()
-        for sockets in room.sockets.values():
-            self._fan_out(sockets, text)
-
-    async def _beat(self, room: RoomChannel) -> None:
-        doc = await self.store.load(room.code)
-        if doc is None:
-            self.end_locally(room.code, "lost", None)
-            return
-        state = RoomState.model_validate_json(doc)
-        if room.state is None or state.epoch != room.state.epoch:
-            self.end_locally(room.code, "lost", None)
-            return
-        self._set_state(room, state, broadcast=True)  # catches up a missed publication
-        if room.unavailable:
-            # Back after an outage with the room intact: acks and updates may have been lost
-            # on the way, so every screen reconnects for a fresh snapshot (and resends answers).
-            room.unavailable = False
-            text = p.Reconnect(after_ms=0).model_dump_json()
-            for sockets in room.sockets.values():
-                for conn in list(sockets):
-                    conn.offer(text)
-                    conn.close(1012, "store back")
-            return
-        if room.count("participant"):
-            await self.store.set_presence(
-                room.code, self.process_id, room.count("participant"), now_ms(), self.room_ttl
-            )
-        self._progress_changed(room, publish=False)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

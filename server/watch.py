@@ -1,0 +1,106 @@
+"""Watching the store from each process: a heartbeat checks every local room against it, so a
+room lost with a restarted Redis ends as "lost" and an outage is shown on every screen."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from . import protocol as p
+from .rooms import RoomState
+
+if TYPE_CHECKING:
+    from .hub import Hub, RoomChannel
+
+log = logging.getLogger("hearth.hub")
+
+HEARTBEAT_SECONDS = 5.0
+
+
+class StoreWatch:
+    """The hub's heartbeat, outage notices and recovery."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.heartbeat: asyncio.Task[None] | None = None
+        self.recheck: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
+        listen = getattr(self.hub.store, "on_reconnect", None)
+        if listen is not None:  # Redis came back: check every room now, not at the next beat
+            listen(self._store_reconnected)
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [t for t in (self.heartbeat, self.recheck) if t is not None]
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.beat_all()
+
+    async def beat_all(self) -> None:
+        """Check the store and every local room against it: lost rooms end, outages are shown."""
+        hub = self.hub
+        ok = await hub.store.ping()
+        if ok != hub.store_ok:
+            hub.store_ok = ok
+            if ok:
+                log.warning("the session store answers again")
+            else:
+                log.error("the session store is not answering; /healthz reports 503, retrying")
+        for room in list(hub.rooms.values()):
+            try:
+                await self._beat(room)
+            except Exception as exc:
+                log.warning("heartbeat failed: %s", type(exc).__name__)
+                self.unavailable(room)
+
+    def _store_reconnected(self) -> None:
+        if self.recheck is None or self.recheck.done():
+            self.recheck = asyncio.create_task(self.beat_all())
+
+    def unavailable(self, room: RoomChannel) -> None:
+        """Tell the room's screens once per outage; they keep their socket and wait."""
+        hub = self.hub
+        if room.unavailable or room.ended:
+            return
+        room.unavailable = True
+        text = p.ErrorFrame(
+            code="unavailable", message="The server cannot reach its session store; retrying."
+        ).model_dump_json()
+        for sockets in room.sockets.values():
+            hub.fan_out(sockets, text)
+
+    async def _beat(self, room: RoomChannel) -> None:
+        hub = self.hub
+        doc = await hub.store.load(room.code)
+        if doc is None:
+            hub.end_locally(room.code, "lost", None)
+            return
+        state = RoomState.model_validate_json(doc)
+        if room.state is None or state.epoch != room.state.epoch:
+            hub.end_locally(room.code, "lost", None)
+            return
+        hub.set_state(room, state, broadcast=True)  # catches up a missed publication
+        if room.unavailable:
+            # Back after an outage with the room intact: acks and updates may have been lost
+            # on the way, so every screen reconnects for a fresh snapshot (and resends answers).
+            room.unavailable = False
+            text = p.Reconnect(after_ms=0).model_dump_json()
+            for sockets in room.sockets.values():
+                for conn in list(sockets):
+                    conn.offer(text)
+                    conn.close(1012, "store back")
+            return
+        if room.count("participant"):
+            await hub.store.set_presence(
+                room.code,
+                hub.process_id,
+                room.count("participant"),
+                int(time.time() * 1000),
+                hub.room_ttl,
+            )
+        hub.progress_changed(room, publish=False)
