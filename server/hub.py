@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from . import protocol as p
+from . import view_models as vm
 from .results import compute
 from .rooms import RoomState
 from .store import RoomStore
@@ -225,11 +226,11 @@ class Hub:
         for conn in list(sockets):
             conn.offer(text)
 
-    def snapshot(self, code: str, role: str, you: p.You | None = None) -> str | None:
+    def snapshot(self, code: str, role: str, you: vm.You | None = None) -> str | None:
         room = self.rooms.get(code)
         if room is None or room.state is None:
             return None
-        view = p.View.model_validate(room.views[role])
+        view = vm.View.model_validate(room.views[role])
         message = p.Snapshot(version=room.role_version[role], now=now_ms(), view=view, you=you)
         return message.model_dump_json()
 

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from .activities import Activity, AnswerValue, Track
 from .results import Results
 from .summary import Summary, Trend
+from .view_models import (
+    View,
+    You,
+)
 
 Role = Literal["facilitator", "display", "participant"]
 RequestId = Annotated[
@@ -246,72 +250,6 @@ FACILITATOR_TYPES = (
 )
 PARTICIPANT_TYPES = frozenset({"answer", "pause", "track", "leave"})
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
-
-
-# -- views: what each role is shown ----------------------------------------------------------
-
-
-class RoomView(Message):
-    code: str
-    epoch: str
-    k: int
-    locked: bool
-    tracks: bool = Field(description="Participants may say which side they are on.")
-    split: bool = Field(description="Results are shown per track.")
-    join_url: str
-    qr_svg: str | None = Field(default=None, description="Display and facilitator only.")
-    cap: int | None = Field(default=None, description="Facilitator only.")
-
-
-class ActivityView(Message):
-    id: str
-    status: Literal["open", "closed", "revealed"]
-    definition: dict[str, Any] = Field(
-        description="The activity as defined; facilitator_notes only for the facilitator."
-    )
-
-
-class TimerView(Message):
-    running: bool
-    duration_ms: int
-    deadline_ms: int | None = Field(description="Server clock; set while running.")
-    remaining_ms: int = Field(description="Remaining when paused or stopped.")
-
-
-class QueueItem(Message):
-    id: str
-    text: str
-    state: Literal["pending", "approved", "hidden"]
-
-
-class ScreenView(Message):
-    blank: bool
-
-
-class View(Message):
-    """The state a role renders. Updates carry only the top-level sections that changed."""
-
-    room: RoomView
-    activity: ActivityView | None
-    timer: TimerView | None
-    results: Results | None = Field(description="Only once revealed, thresholded by k.")
-    texts: list[str] = Field(description="Released open text: a shuffled batch, no times.")
-    screen: ScreenView | None = Field(description="Display and facilitator only.")
-    queue: list[QueueItem] | None = Field(default=None, description="Facilitator only.")
-    history: list[dict[str, Any]] | None = Field(
-        default=None, description="Facilitator only: revealed results this session."
-    )
-    trend: Trend | None = Field(
-        default=None,
-        description="Display and facilitator: a series from past summaries, thresholded by k.",
-    )
-
-
-class You(Message):
-    """Per-participant facts, only in that participant's snapshot."""
-
-    answered: bool = Field(description="This phone's answer to the live activity is stored.")
-    track: Track | None
 
 
 # -- server to client ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import protocol as p
+from . import view_models as vm
 from .summary import Summary, SummaryEntry, Trend, TrendPoint
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
@@ -155,13 +156,13 @@ def _models(title: str, models: list[type[BaseModel]]) -> list[str]:
 
 
 VIEW_MODELS: list[type[BaseModel]] = [
-    p.View,
-    p.RoomView,
-    p.ActivityView,
-    p.TimerView,
-    p.ScreenView,
-    p.QueueItem,
-    p.You,
+    vm.View,
+    vm.RoomView,
+    vm.ActivityView,
+    vm.TimerView,
+    vm.ScreenView,
+    vm.QueueItem,
+    vm.You,
     p.Receipt,
 ]
 FILE_MODELS: list[type[BaseModel]] = [Summary, SummaryEntry, Trend, TrendPoint]

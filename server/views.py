@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import protocol as p
+from . import view_models as vm
 from .rooms import RoomState
 
 Role = str
@@ -26,21 +26,21 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         if not facilitator:
             for hidden in PUBLIC_FIELDS_HIDDEN:
                 definition.pop(hidden, None)
-        activity = p.ActivityView(id=live.id, status=live.status, definition=definition)
+        activity = vm.ActivityView(id=live.id, status=live.status, definition=definition)
         if live.status == "revealed":
             results = live.results
         texts = list(live.released)
     timer = None
     if state.timer is not None:
         t = state.timer
-        timer = p.TimerView(
+        timer = vm.TimerView(
             running=t.running,
             duration_ms=t.duration_ms,
             deadline_ms=t.deadline_ms,
             remaining_ms=t.remaining_ms,
         )
-    view = p.View(
-        room=p.RoomView(
+    view = vm.View(
+        room=vm.RoomView(
             code=state.code,
             epoch=state.epoch,
             k=state.k,
@@ -55,9 +55,9 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         timer=timer,
         results=results,
         texts=texts,
-        screen=p.ScreenView(blank=state.blank) if role != "participant" else None,
+        screen=vm.ScreenView(blank=state.blank) if role != "participant" else None,
         queue=(
-            [p.QueueItem(id=q.id, text=q.text, state=q.state) for q in live.queue]
+            [vm.QueueItem(id=q.id, text=q.text, state=q.state) for q in live.queue]
             if facilitator and live is not None
             else ([] if facilitator else None)
         ),

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol as p
+from . import view_models as vm
 from .activities import TRACKS, ActivityKind
 from .codes import digest, matches, new_credential, normalise_code
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
@@ -328,7 +329,7 @@ class Session:
             store = self.service.store
             answered = live is not None and await store.has_answered(self.code, live.id, self.who)
             track = await store.member(self.code, self.who)
-            you = p.You(answered=answered, track=track if track in TRACKS else None)
+            you = vm.You(answered=answered, track=track if track in TRACKS else None)
         text = self.service.hub.snapshot(self.code, self.role, you)
         if text is not None and self.conn is not None:
             self.conn.offer(text)

@@ -327,9 +327,11 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        out = self.process.stdout.read().decode() if self.process.stdout else ""
-        if self.process.stdout:
-            self.process.stdout.close()
+        stdout = self.process.stdout
+        if stdout is None or stdout.closed:  # stopped before
+            return ""
+        out = stdout.read().decode()
+        stdout.close()
         return out
 
     async def create_room(self, **body: Any) -> dict[str, Any]:
