@@ -5,7 +5,7 @@ uvicorn accepts a custom protocol class, so `FastPathProtocol` exposes itself to
 `scope["extensions"]`; a socket that has it gets a `FastConnection`, which writes the same bytes
 for every socket (server frames are unmasked and per-message-deflate is off, so one frame fits
 all) without a task, with backpressure from the transport's write buffer. Without the extension
-(another server, another protocol class) `server.ws.SocketConnection` takes the ASGI path.
+(another server, another protocol class) `server.connection.SocketConnection` takes the ASGI path.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from .connection import CLOSE_TOO_SLOW
 from .protocol import Message
 
 EXTENSION = "hearth.fastpath"
-CLOSE_TOO_SLOW = 4409  # fell behind; the client reconnects for a fresh snapshot
 BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
 
 _last: tuple[str, bytes] = ("", b"")

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from typing import Any, get_args
 
 from pydantic import ValidationError
@@ -19,6 +18,18 @@ from . import protocol as p
 from . import view_models as vm
 from .activities import TRACKS, ActivityKind
 from .codes import digest, matches, new_credential, normalise_code
+from .connection import (
+    CLOSE_BAD_HELLO,
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_NO_ROOM,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_REFUSED,
+    CLOSE_TRY_LATER,
+    CLOSE_UNAUTHORISED,
+    RateLimit,
+    SocketConnection,
+)
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
 from .security import client_address
@@ -28,86 +39,6 @@ from .summary import build_summary, filename
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
-
-# Close codes (see docs/protocol.md).
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008  # flooding
-CLOSE_TOO_BIG = 1009
-CLOSE_GOING_AWAY = 1001
-CLOSE_BAD_HELLO = 4400
-CLOSE_UNAUTHORISED = 4401
-CLOSE_NO_ROOM = 4404
-CLOSE_HELLO_TIMEOUT = 4408
-CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
-CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
-CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
-
-
-class SocketConnection:
-    """One client socket: a bounded queue drained by one long-lived writer task."""
-
-    def __init__(self, websocket: WebSocket, role: str, limit: int) -> None:
-        self.websocket = websocket
-        self.role = role
-        self.limit = limit
-        self.queue: deque[str] = deque()
-        self.ready = asyncio.Event()
-        self.closing: tuple[int, str] | None = None
-        self.writer = asyncio.create_task(self._write_loop())
-
-    def offer(self, text: str) -> bool:
-        if self.closing is not None:
-            return False
-        if len(self.queue) >= self.limit:
-            self.close(CLOSE_TOO_SLOW, "fell behind")
-            return False
-        self.queue.append(text)
-        self.ready.set()
-        return True
-
-    def send_now(self, message: p.Message) -> None:
-        """Queue a message for this socket alone (acks, errors, snapshots)."""
-        self.offer(message.model_dump_json())
-
-    def close(self, code: int, reason: str) -> None:
-        if self.closing is None:
-            self.closing = (code, reason)
-            self.ready.set()
-
-    async def _write_loop(self) -> None:
-        ws = self.websocket
-        try:
-            while True:
-                await self.ready.wait()
-                self.ready.clear()
-                while self.queue:
-                    await ws.send_text(self.queue.popleft())
-                if self.closing is not None:
-                    await ws.close(*self.closing)
-                    return
-        except Exception:  # the peer went away; the reader notices and cleans up
-            self.closing = self.closing or (CLOSE_GOING_AWAY, "gone")
-
-    async def finish(self) -> None:
-        self.writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.writer
-
-
-class RateLimit:
-    """A token bucket per socket: bursts pass, a sustained flood is throttled then closed."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def take(self) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        self.tokens -= 1
-        return self.tokens  # below 0: throttled; below -burst: flooding
-
 
 def origin_allowed(websocket: WebSocket, extra: frozenset[str]) -> bool:
     origin = websocket.headers.get("origin")

@@ -19,7 +19,7 @@ from websockets.frames import Frame, Opcode
 
 from server import fastpath
 from server.fastpath import FastConnection, frame_for, text_frame
-from server.ws import SocketConnection
+from server.connection import SocketConnection
 from tests import support
 from tests.support import Client, LiveServer, eventually
 
