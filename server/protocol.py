@@ -227,18 +227,8 @@ ClientMessage = Annotated[
     | PauseSignal
     | ChooseTrack
     | Leave
-    | Open
-    | Close
-    | Reveal
-    | Clear
-    | TimerCommand
-    | Screen
-    | Configure
-    | Moderate
-    | Release
-    | ShowTrend
-    | SummaryRequest
-    | End,
+    | FacilitatorCommand  # a union: flattened into this one
+    | SummaryRequest,
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
