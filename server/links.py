@@ -74,12 +74,19 @@ def link(request: Request, kind: str, ticket: str) -> str:
     return f"{request.app.state.base_url}{PAGES[kind]}#ticket={ticket}"
 
 
-async def create_ticket(request: Request) -> Response:
+def _refused(request: Request) -> Response | None:
+    """Cross-site posts and addresses over their failed-attempt limit are refused up front."""
     if cross_site(request):
         return answer({"error": "forbidden", "message": "Cross-site request refused."}, 403)
-    attempts, address = limiter(request), client_address(request)
-    if attempts.blocked(address):
+    if limiter(request).blocked(client_address(request)):
         return answer(SLOW_DOWN, 429)
+    return None
+
+
+async def create_ticket(request: Request) -> Response:
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    attempts, address = limiter(request), client_address(request)
     body = await _json(request)
     if body is None:
         return answer({"error": "invalid", "message": "Send a JSON object."}, 400)
@@ -117,11 +124,9 @@ async def create_ticket(request: Request) -> Response:
 
 
 async def exchange_ticket(request: Request) -> Response:
-    if cross_site(request):
-        return answer({"error": "forbidden", "message": "Cross-site request refused."}, 403)
+    if (refusal := _refused(request)) is not None:
+        return refusal
     attempts, address = limiter(request), client_address(request)
-    if attempts.blocked(address):
-        return answer(SLOW_DOWN, 429)
     body = await _json(request)
     raw = body.get("ticket") if body else None
     grant = await tickets.redeem(_service(request).store, raw) if isinstance(raw, str) else None
