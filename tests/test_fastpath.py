@@ -18,8 +18,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 
 from server import fastpath
-from server.fastpath import FastConnection, frame_for, text_frame
 from server.connection import SocketConnection
+from server.fastpath import FastConnection, frame_for, text_frame
 from tests import support
 from tests.support import Client, LiveServer, eventually
 
