@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import io
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -52,8 +53,22 @@ def join_url(base: str, code: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def qr_svg(url: str) -> str:
-    qr = segno.make(url, error="m")
-    return str(qr.svg_inline(scale=8, dark="#1b1b1b", light="#ffffff", border=2, omitsize=True))
+    """A standalone SVG document (with its namespace, no XML declaration): the pages parse it as
+    SVG, never as HTML."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(
+        out,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        scale=8,
+        dark="#1b1b1b",
+        light="#ffffff",
+        border=2,
+        omitsize=True,
+    )
+    return out.getvalue().decode()
 
 
 def _service(request: Request) -> Service:

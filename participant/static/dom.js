@@ -27,9 +27,7 @@ export function replace(container, ...children) {
 
 // The server makes the QR code; parse it as SVG so nothing is ever read as HTML.
 export function svgFrom(text, label) {
-  // Inline SVG from the server may omit its namespace; XML parsing needs it to make SVG nodes.
-  const source = /^<svg[^>]*\sxmlns=/.test(text) ? text : text.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"');
-  const doc = new DOMParser().parseFromString(source, "image/svg+xml");
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
   const svg = doc.documentElement;
   if (svg.nodeName !== "svg") return h("span", { text: "" });
   const node = document.importNode(svg, true);
