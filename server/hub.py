@@ -49,7 +49,8 @@ class RoomChannel:
     code: str
     state: RoomState | None = None
     sockets: dict[str, set[Connection]] = field(default_factory=lambda: {r: set() for r in ROLES})
-    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # as JSON, to diff
+    view_models: dict[str, vm.View] = field(default_factory=dict)  # the same, for snapshots
     role_version: dict[str, int] = field(default_factory=dict)
     progress_dirty: bool = False
     progress_task: asyncio.Task[None] | None = None
@@ -207,9 +208,10 @@ class Hub:
         join_url, qr = self.join_url(state.code), self.qr_svg(state.code)
         now = now_ms()
         for role in ROLES:
-            view = build_view(state, role, join_url, qr)
+            model = build_view(state, role, join_url, qr)
+            view = model.model_dump(mode="json")
             changes = changed_sections(room.views.get(role), view)
-            room.views[role] = view
+            room.views[role], room.view_models[role] = view, model
             if not changes and role in room.role_version:
                 continue
             base = room.role_version.get(role, 0)
@@ -230,7 +232,7 @@ class Hub:
         room = self.rooms.get(code)
         if room is None or room.state is None:
             return None
-        view = vm.View.model_validate(room.views[role])
+        view = room.view_models[role]  # built once per change, not once per joining socket
         message = p.Snapshot(version=room.role_version[role], now=now_ms(), view=view, you=you)
         return message.model_dump_json()
 

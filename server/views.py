@@ -15,7 +15,7 @@ Role = str
 PUBLIC_FIELDS_HIDDEN = frozenset({"facilitator_notes"})
 
 
-def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) -> dict[str, Any]:
+def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) -> vm.View:
     facilitator = role == "facilitator"
     live = state.live
     activity = None
@@ -64,7 +64,7 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         history=list(state.history) if facilitator else None,
         trend=state.trend if role != "participant" else None,
     )
-    return view.model_dump(mode="json")
+    return view
 
 
 def changed_sections(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

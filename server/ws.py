@@ -104,6 +104,8 @@ class Session:
         self.code = ""
         self.role = ""
         self.who: str | None = None
+        self.track: str | None = None  # as read from the store when the participant joined
+        self.newcomer = False
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
 
     async def _receive_text(self) -> str | None:
@@ -221,7 +223,7 @@ class Session:
             self.conn.close(CLOSE_REFUSED, "too many sockets")
             return False
         self._send(p.Welcome(role=hello.role, token=token))
-        await self._send_snapshot()
+        await self._send_snapshot(on_join=True)
         return True
 
     async def _join(
@@ -230,8 +232,9 @@ class Session:
         store, ttl = self.service.store, self.service.ttl
         if hello.credential is not None:
             who = digest(hello.credential)
-            if await store.member(code, who) is not None:
-                self.who = who
+            track = await store.member(code, who)
+            if track is not None:
+                self.who, self.track = who, track
                 return True, None
         if locked:
             await self._reject(
@@ -249,17 +252,21 @@ class Session:
             )
             await self._reject(CLOSE_REFUSED if status == "full" else CLOSE_NO_ROOM, err)
             return False, None
-        self.who = who
+        self.who, self.track = who, ""
+        self.newcomer = True  # nothing answered, no track: its snapshot needs no store reads
         return True, token
 
-    async def _send_snapshot(self) -> None:
+    async def _send_snapshot(self, on_join: bool = False) -> None:
         you = None
         if self.role == "participant" and self.who is not None:
             state = self.service.hub.state(self.code)
             live = state.live if state else None
             store = self.service.store
-            answered = live is not None and await store.has_answered(self.code, live.id, self.who)
-            track = await store.member(self.code, self.who)
+            answered = False
+            if live is not None and not (on_join and self.newcomer):
+                answered = await store.has_answered(self.code, live.id, self.who)
+            # On join the track was read a moment ago; on sync it may have changed since.
+            track = self.track if on_join else await store.member(self.code, self.who)
             you = vm.You(answered=answered, track=track if track in TRACKS else None)
         text = self.service.hub.snapshot(self.code, self.role, you)
         if text is not None and self.conn is not None:
