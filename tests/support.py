@@ -34,6 +34,16 @@ def require_tool(name: str, install_hint: str) -> str:
     return path
 
 
+async def create_room(base_url: str, host_secret: str, **body: Any) -> dict[str, Any]:
+    """POST /api/rooms with the host secret, as the console does."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post(
+            "/api/rooms", headers={"Authorization": f"Bearer {host_secret}"}, json=body or None
+        )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
 class RedisServer:
     """A private redis-server on a free port that keeps nothing on disk."""
 
@@ -161,14 +171,7 @@ class LiveServer:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
     async def create_room(self, **body: Any) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.base_url) as http:
-            response = await http.post(
-                "/api/rooms",
-                headers={"Authorization": f"Bearer {self.settings.host_secret}"},
-                json=body or None,
-            )
-        assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
+        return await create_room(self.base_url, self.settings.host_secret, **body)
 
 
 class Client:
@@ -335,14 +338,7 @@ class ServeProcess:
         return out
 
     async def create_room(self, **body: Any) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.base_url) as http:
-            response = await http.post(
-                "/api/rooms",
-                headers={"Authorization": f"Bearer {self.host_secret}"},
-                json=body or None,
-            )
-        assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
+        return await create_room(self.base_url, self.host_secret, **body)
 
 
 async def eventually(predicate: Any, seconds: float = 5.0) -> None:
