@@ -1,0 +1,41 @@
+"""PRODUCT.md promise 1: we never ask for a name. A participant is a random token, kept by the
+room only as a digest; nothing in the protocol can carry a name."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from pydantic import BaseModel
+
+from server import protocol as p
+from server.codes import digest
+from server.store.base import key
+from tests.support import Client, LiveServer
+
+IDENTIFYING = {"name", "nickname", "email", "phone", "display_name", "username", "initials"}
+
+
+def fields_of(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields)
+
+
+def test_no_client_message_has_a_field_for_who_someone_is() -> None:
+    for model in get_args(get_args(p.ClientMessage)[0]):
+        assert not fields_of(model) & IDENTIFYING, model.__name__
+
+
+async def test_a_name_offered_is_refused_and_only_a_digest_is_kept(live: LiveServer) -> None:
+    room = await live.create_room()
+    offering = await Client.connect(live.ws_url, role="participant", code=room["code"], name="Sam")
+    refused = await offering.expect("error")
+    assert refused["code"] == "invalid" and "name" in refused["message"]
+
+    phone = await Client.join(live, room, "participant")
+    assert phone.token is not None
+    people = await live.acall(live.service.store.key_ttls(room["code"]))
+    assert key(room["code"], "people") in people
+    members = live.service.store
+    assert await live.acall(members.member(room["code"], digest(phone.token))) == ""
+    # the room knows the digest, never the token itself
+    doc = await live.acall(members.load(room["code"]))
+    assert phone.token.encode() not in doc
