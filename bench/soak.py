@@ -329,8 +329,9 @@ async def run_soak(
             if facilitator.view.get("results") is not None:
                 break
         aid = live["id"] if live else "?"
-        tally = await redis.hgetall(f"hearth:{{{room['code']}}}:tally:{aid}")
-        counted = int(tally.get(b"n", 0))  # every answer adds one to "n"
+        counted = int(  # every answer adds one to "n"
+            await redis.zscore(f"hearth:{{{room['code']}}}:tally:{aid}", "n") or 0
+        )
         answered = await redis.zcard(f"hearth:{{{room['code']}}}:who:{aid}")
         polls.append(
             {

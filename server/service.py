@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass
 
 from . import protocol as p
-from .activities import AnswerError, answer_cells
+from .activities import TRACKS, AnswerError, answer_cells
 from .codes import digest, new_credential, new_join_code
 from .hub import Hub
 from .rooms import CommandError, RoomState, apply, new_room
 from .settings import Settings
 from .store import RoomStore
-from .store.base import ENDED
+from .store.base import ENDED, Sides
 
 log = logging.getLogger("hearth.service")
 
@@ -113,8 +113,8 @@ class Service:
 
     # -- participants ------------------------------------------------------------------------
 
-    async def answer(self, code: str, who: str, message: p.Answer) -> str:
-        """Store an answer. Returns "stored" or raises CommandError with what went wrong."""
+    async def answer(self, code: str, token: str, message: p.Answer) -> str:
+        """Store a participant's answer. Returns "stored" or raises CommandError."""
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
@@ -124,7 +124,10 @@ class Service:
         except AnswerError as exc:
             raise CommandError("bad_answer", str(exc)) from None
         ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
-        result = await self.store.submit(code, live.id, who, ballot, cells, text, self.ttl)
+        sides = Sides.of(token, message.ballot, TRACKS)  # also when tracks were just turned off
+        result = await self.store.submit(
+            code, live.id, digest(token), ballot, cells, text, self.ttl, sides
+        )
         if result.status == "closed":
             raise CommandError("closed", "This activity is not taking answers any more.")
         if result.status == "unknown":

@@ -34,6 +34,7 @@ from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
 from .security import client_address
 from .service import RoomGone, Service
+from .store.base import side_of, side_tag
 from .summary import build_summary, filename
 
 log = logging.getLogger("hearth.ws")
@@ -104,6 +105,7 @@ class Session:
         self.code = ""
         self.role = ""
         self.who: str | None = None
+        self.token: str | None = None  # in this process's memory only: it reads the side tag
         self.track: str | None = None  # as read from the store when the participant joined
         self.newcomer = False
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
@@ -232,9 +234,10 @@ class Session:
         store, ttl = self.service.store, self.service.ttl
         if hello.credential is not None:
             who = digest(hello.credential)
-            track = await store.member(code, who)
-            if track is not None:
-                self.who, self.track = who, track
+            tag = await store.member(code, who)
+            if tag is not None:
+                self.who, self.token = who, hello.credential
+                self.track = side_of(tag, hello.credential, TRACKS)
                 return True, None
         if locked:
             await self._reject(
@@ -252,7 +255,7 @@ class Session:
             )
             await self._reject(CLOSE_REFUSED if status == "full" else CLOSE_NO_ROOM, err)
             return False, None
-        self.who, self.track = who, ""
+        self.who, self.token, self.track = who, token, ""
         self.newcomer = True  # nothing answered, no track: its snapshot needs no store reads
         return True, token
 
@@ -266,8 +269,11 @@ class Session:
             if live is not None and not (on_join and self.newcomer):
                 answered = await store.has_answered(self.code, live.id, self.who)
             # On join the track was read a moment ago; on sync it may have changed since.
-            track = self.track if on_join else await store.member(self.code, self.who)
-            you = vm.You(answered=answered, track=track if track in TRACKS else None)
+            track = self.track
+            if not on_join and self.token is not None:
+                tag = await store.member(self.code, self.who)
+                track = side_of(tag or "", self.token, TRACKS)
+            you = vm.You(answered=answered, track=track or None)
         text = self.service.hub.snapshot(self.code, self.role, you)
         if text is not None and self.conn is not None:
             self.conn.offer(text)
@@ -320,9 +326,9 @@ class Session:
             self._send(error("unavailable", "The server could not do that just now.", request_id))
 
     async def _participant(self, message: Any) -> None:
-        assert self.who is not None
+        assert self.who is not None and self.token is not None
         if isinstance(message, p.Answer):
-            await self.service.answer(self.code, self.who, message)
+            await self.service.answer(self.code, self.token, message)
             self._send(p.Ack(id=message.id, detail="stored"))
         elif isinstance(message, p.PauseSignal):
             await self.service.pause(self.code, self.who, message.on)
@@ -330,7 +336,9 @@ class Session:
             state = await self.service.load(self.code)
             if not state.tracks:
                 raise CommandError("no_tracks", "This session does not use tracks.")
-            await self.service.store.set_track(self.code, self.who, message.track, self.service.ttl)
+            tag = side_tag(self.token, message.track)
+            await self.service.store.set_side(self.code, self.who, tag, self.service.ttl)
+            self.track = message.track
         elif isinstance(message, p.Leave):
             await self.service.store.leave(self.code, self.who)
             self.service.hub.answers_changed(self.code)

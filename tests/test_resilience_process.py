@@ -40,8 +40,8 @@ async def start_two(redis_url: str) -> tuple[ServeProcess, ServeProcess]:
 
 async def tally(redis: Redis, code: str, activity: str) -> tuple[int, int, dict[str, int]]:
     """(answers counted, participants in "who", count per option) straight from Redis."""
-    raw = await redis.hgetall(f"hearth:{{{code}}}:tally:{activity}")
-    cells = {k.decode(): int(v) for k, v in raw.items()}
+    raw = await redis.zrange(f"hearth:{{{code}}}:tally:{activity}", 0, -1, withscores=True)
+    cells = {k.decode(): int(v) for k, v in raw}
     who = int(await redis.zcard(f"hearth:{{{code}}}:who:{activity}"))
     return cells.get("n", 0), who, cells
 

@@ -7,10 +7,11 @@ import secrets
 
 import orjson
 
+from server.activities import TRACKS
 from server.codes import digest, new_join_code
 from server.rooms import new_room
 from server.store import RoomStore
-from server.store.base import answer_keys, key
+from server.store.base import Sides, answer_keys, key, side_tag
 
 TTL = 600
 
@@ -68,8 +69,8 @@ async def test_join_respects_cap_and_membership(store: RoomStore) -> None:
     assert [await store.join(code, p, 3, TTL) for p in people] == ["ok", "ok", "ok", "full"]
     assert await store.join(code, people[0], 3, TTL) == "ok"  # rejoining is not a new person
     assert await store.member(code, people[1]) == ""
-    assert await store.set_track(code, people[1], "hurt", TTL)
-    assert await store.member(code, people[1]) == "hurt"
+    assert await store.set_side(code, people[1], "tag-of-a-side", TTL)
+    assert await store.member(code, people[1]) == "tag-of-a-side"
     assert await store.member(code, people[3]) is None
     await store.leave(code, people[0])
     assert await store.member(code, people[0]) is None
@@ -103,12 +104,21 @@ async def test_submit_counts_each_participant_once(store: RoomStore) -> None:
 
 async def test_tracks_add_split_cells(store: RoomStore) -> None:
     code, _ = await make_room(store)
-    p = who()
+    token, ballot_secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    p = digest(token)
     await store.join(code, p, 10, TTL)
-    await store.set_track(code, p, "caused", TTL)
+    await store.set_side(code, p, side_tag(token, "caused"), TTL)
     await open_activity(store, code)
-    await store.submit(code, "a1", p, "b", ["n", "v:4"], None, TTL)
+    sides = Sides.of(token, ballot_secret, TRACKS)
+    await store.submit(code, "a1", p, "b", ["n", "v:4"], None, TTL, sides)
     assert await store.tally(code, "a1") == {"n": 1, "v:4": 1, "t:caused|n": 1, "t:caused|v:4": 1}
+    # a change of mind after changing sides takes the old answer off the side it was counted on
+    await store.set_side(code, p, side_tag(token, "hurt"), TTL)
+    await store.submit(code, "a1", p, "b", ["n", "v:2"], None, TTL, sides)
+    tally = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
+    assert tally == {"n": 1, "v:2": 1, "t:hurt|n": 1, "t:hurt|v:2": 1}
+    # without the token and ballot secret the store cannot say who, or which answer, is on a side
+    assert await store.member(code, p) not in TRACKS
 
 
 async def test_who_and_what_are_stored_apart(store: RoomStore) -> None:

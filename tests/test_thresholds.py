@@ -23,10 +23,12 @@ from hypothesis import strategies as st
 from server import hub as hub_module
 from server import protocol as p
 from server.activities import TRACKS
+from server.codes import digest
 from server.hub import Hub
 from server.rooms import CommandError
 from server.service import Service
 from server.settings import Settings
+from server.store.base import side_tag
 from server.store.memory import MemoryStore
 from server.summary import Trend, build_summary, trends
 
@@ -182,7 +184,7 @@ async def run(scenario: dict[str, Any]) -> None:
         for conn in (display, facilitator, *phones):
             assert await hub.attach(code, conn) is not None
         for person in who:
-            assert await store.join(code, person, 300, 600) == "ok"
+            assert await store.join(code, digest(person), 300, 600) == "ok"
         await service.command(
             code,
             p.Configure(type="configure", id=1, tracks=scenario["tracks"], split=scenario["split"]),
@@ -190,7 +192,7 @@ async def run(scenario: dict[str, Any]) -> None:
         if scenario["tracks"]:
             for person, side in zip(who, scenario["sides"], strict=True):
                 if side is not None:
-                    await store.set_track(code, person, side, 600)
+                    await store.set_side(code, digest(person), side_tag(person, side), 600)
         public = [display, *phones]
         split = scenario["split"]
         for number, round_ in enumerate(scenario["rounds"]):

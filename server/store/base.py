@@ -7,8 +7,9 @@ room's keys sit on one node) and gets an expiry in the same atomic step that wri
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Handler = Callable[[bytes], None]
@@ -47,6 +48,37 @@ def item_id(ballot: str) -> str:
     return hashlib.sha256(("item:" + ballot).encode()).hexdigest()[:12]
 
 
+def side_tag(secret: str, side: str) -> str:
+    """A side as the store keeps it: readable only by whoever holds `secret` (a phone's token,
+    or an answer's ballot secret), so a dump cannot tell who, or which answer, is on which side."""
+    return hmac.new(secret.encode(), b"side:" + side.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def side_of(tag: str, secret: str, sides: Iterable[str]) -> str:
+    """The side behind a tag made with `secret`; "" for none or a tag of another secret."""
+    return next((s for s in sides if tag and hmac.compare_digest(side_tag(secret, s), tag)), "")
+
+
+@dataclass(frozen=True)
+class Sides:
+    """What submit needs to count an answer per side without the store learning sides: the
+    person's tags (tag -> side, made with their token) and the ballot's (side -> tag)."""
+
+    person: dict[str, str] = field(default_factory=dict)
+    ballot: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, token: str, ballot_secret: str, sides: Iterable[str]) -> Sides:
+        names = tuple(sides)
+        return cls(
+            person={side_tag(token, s): s for s in names},
+            ballot={s: side_tag(ballot_secret, s) for s in names},
+        )
+
+
+NO_SIDES = Sides()
+
+
 @dataclass(frozen=True)
 class Submitted:
     status: SubmitStatus
@@ -79,9 +111,9 @@ class RoomStore(Protocol):
 
     async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus: ...
     async def member(self, code: str, who: str) -> str | None:
-        """The participant's track ("" for none), or None if the room does not know them."""
+        """The participant's side tag ("" for none), or None if the room does not know them."""
 
-    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool: ...
+    async def set_side(self, code: str, who: str, tag: str, ttl: int) -> bool: ...
     async def leave(self, code: str, who: str) -> None: ...
 
     async def submit(
@@ -93,10 +125,12 @@ class RoomStore(Protocol):
         cells: list[str],
         text: str | None,
         ttl: int,
+        sides: Sides = NO_SIDES,
     ) -> Submitted:
         """Store one answer atomically, if `activity` is accepting answers. A new ballot from
         a participant who has not answered adds them to "who"; the same ballot again replaces
-        its answer; any other combination is a conflict."""
+        its answer; any other combination is a conflict. With a side (found through `sides`)
+        the tally also counts the answer's cells for that side."""
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool: ...
     async def answered(self, code: str, activity: str) -> int: ...

@@ -4,14 +4,82 @@ publications as the Redis store, so bugs show without Redis and one contract sui
 from __future__ import annotations
 
 import asyncio
+import bisect
 import fnmatch
 import secrets
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
-from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, item_id, key, prefix
+from .base import (
+    NO_SIDES,
+    Erased,
+    Handler,
+    JoinStatus,
+    Sides,
+    Submitted,
+    answer_keys,
+    channel,
+    item_id,
+    key,
+    prefix,
+)
+
+
+class SortedMap:
+    """A map that keeps, and iterates, its entries in the order of their keys, never in the
+    order they were written: the people of a room and the ballots of an activity are keyed by
+    digests, so nothing in memory pairs who arrived when with what they answered."""
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+        self._values: list[Any] = []
+
+    def _find(self, name: str) -> int:
+        at = bisect.bisect_left(self._keys, name)
+        return at if at < len(self._keys) and self._keys[at] == name else -1
+
+    def get(self, name: str, default: Any = None) -> Any:
+        at = self._find(name)
+        return self._values[at] if at >= 0 else default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._find(name) >= 0
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        at = bisect.bisect_left(self._keys, name)
+        if at < len(self._keys) and self._keys[at] == name:
+            self._values[at] = value
+        else:
+            self._keys.insert(at, name)
+            self._values.insert(at, value)
+
+    def __getitem__(self, name: str) -> Any:
+        at = self._find(name)
+        if at < 0:
+            raise KeyError(name)
+        return self._values[at]
+
+    def pop(self, name: str, default: Any = None) -> Any:
+        at = self._find(name)
+        if at < 0:
+            return default
+        del self._keys[at]
+        return self._values.pop(at)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._keys))
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(zip(self._keys, self._values, strict=True))
+
+    def values(self) -> list[Any]:
+        return list(self._values)
 
 
 class _Keyspace:
@@ -131,7 +199,7 @@ class MemoryStore:
         if self.keys.get(key(code, "state")) is None:
             return "gone"
         people_key = key(code, "people")
-        people = self.keys.ensure(people_key, dict)
+        people = self.keys.ensure(people_key, SortedMap)
         if who not in people:
             if len(people) >= cap:
                 return "full"
@@ -140,20 +208,24 @@ class MemoryStore:
         self._index(code, people_key, ttl=ttl)
         return "ok"
 
-    async def member(self, code: str, who: str) -> str | None:
-        people: dict[str, str] = self.keys.get(key(code, "people"), {})
-        return people.get(who)
+    def _people(self, code: str) -> SortedMap:
+        people: SortedMap = self.keys.get(key(code, "people"), SortedMap())
+        return people
 
-    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool:
-        people: dict[str, str] = self.keys.get(key(code, "people"), {})
+    async def member(self, code: str, who: str) -> str | None:
+        tag: str | None = self._people(code).get(who)
+        return tag
+
+    async def set_side(self, code: str, who: str, tag: str, ttl: int) -> bool:
+        people = self._people(code)
         if who not in people:
             return False
-        people[who] = track
+        people[who] = tag
         self.keys.expire(key(code, "people"), ttl)
         return True
 
     async def leave(self, code: str, who: str) -> None:
-        self.keys.get(key(code, "people"), {}).pop(who, None)
+        self._people(code).pop(who, None)
         self.keys.get(key(code, "pause"), {}).pop(who, None)
 
     # -- answers -----------------------------------------------------------------------------
@@ -167,52 +239,62 @@ class MemoryStore:
         cells: list[str],
         text: str | None,
         ttl: int,
+        sides: Sides = NO_SIDES,
     ) -> Submitted:
         if self.keys.get(key(code, "accepting")) != activity:
             return Submitted("closed")
-        track = self.keys.get(key(code, "people"), {}).get(who)
-        if track is None:
+        person_tag = self._people(code).get(who)
+        if person_tag is None:
             return Submitted("unknown")
-        cells = list(cells)
-        if track:
-            cells += [f"t:{track}|{c}" for c in cells if c != "pass"]
+        side = sides.person.get(person_tag, "")
         who_key, ballots_key, tally_key = answer_keys(code, activity)
-        answered: dict[str, int] = self.keys.ensure(who_key, dict)
-        ballots: dict[str, bytes] = self.keys.ensure(ballots_key, dict)
-        tally: dict[str, int] = self.keys.ensure(tally_key, dict)
+        answered: SortedMap = self.keys.ensure(who_key, SortedMap)
+        ballots: SortedMap = self.keys.ensure(ballots_key, SortedMap)
+        tally: SortedMap = self.keys.ensure(tally_key, SortedMap)
+
+        def count(cells: list[str], side: str, by: int) -> None:
+            for cell in cells:
+                tally[cell] = tally.get(cell, 0) + by
+                if side and cell != "pass":
+                    split = f"t:{side}|{cell}"
+                    tally[split] = tally.get(split, 0) + by
+
         previous = ballots.get(ballot)
         if who in answered:
             if previous is None:
                 return Submitted("conflict", len(answered))
-            for cell in orjson.loads(previous)["c"]:
-                tally[cell] -= 1
+            old = orjson.loads(previous)
+            old_side = {tag: s for s, tag in sides.ballot.items()}.get(old.get("s", ""), "")
+            count(old["c"], old_side, -1)
         else:
             if previous is not None:
                 return Submitted("conflict", len(answered))
             answered[who] = secrets.randbits(52)
-        value: dict[str, Any] = {"c": cells}
+        value: dict[str, Any] = {"c": list(cells)}
         if text is not None:
             value["t"] = text
+        if side:
+            value["s"] = sides.ballot[side]
         ballots[ballot] = orjson.dumps(value)
-        for cell in cells:
-            tally[cell] = tally.get(cell, 0) + 1
+        count(list(cells), side, 1)
         for name in (who_key, ballots_key, tally_key):
             self.keys.expire(name, ttl)
         self._index(code, who_key, ballots_key, tally_key, ttl=ttl)
         return Submitted("stored", len(answered))
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:
-        return who in self.keys.get(answer_keys(code, activity)[0], {})
+        return who in self.keys.get(answer_keys(code, activity)[0], SortedMap())
 
     async def answered(self, code: str, activity: str) -> int:
-        return len(self.keys.get(answer_keys(code, activity)[0], {}))
+        return len(self.keys.get(answer_keys(code, activity)[0], SortedMap()))
 
     async def tally(self, code: str, activity: str) -> dict[str, int]:
-        return dict(self.keys.get(answer_keys(code, activity)[2], {}))
+        return dict(self.keys.get(answer_keys(code, activity)[2], SortedMap()).items())
 
     async def texts(self, code: str, activity: str) -> list[tuple[str, str]]:
+        """Written answers in the order of their ballot digests, which is not arrival order."""
         out = []
-        for ballot, value in self.keys.get(answer_keys(code, activity)[1], {}).items():
+        for ballot, value in self.keys.get(answer_keys(code, activity)[1], SortedMap()).items():
             text = orjson.loads(value).get("t")
             if text:
                 out.append((item_id(ballot), text))

@@ -8,7 +8,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -18,35 +18,21 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import NoScriptError, RedisError
 
 from . import scripts
-from .base import Erased, Handler, JoinStatus, Submitted, answer_keys, channel, item_id, key, prefix
+from .base import (
+    NO_SIDES,
+    Erased,
+    Handler,
+    JoinStatus,
+    Sides,
+    Submitted,
+    answer_keys,
+    channel,
+    item_id,
+    key,
+    prefix,
+)
 
 log = logging.getLogger("hearth.store")
-
-# KEYS: state, presence, index. ARGV: process, count, "count:at", ttl. Only while the room exists:
-# a socket closing just after another process ended the room must not bring its keys back.
-PRESENCE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-else
-  redis.call('HDEL', KEYS[2], ARGV[1])
-end
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('SADD', KEYS[3], KEYS[2])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-return 1
-"""
-
-# KEYS: state, pause, index. ARGV: who, at, ttl.
-PAUSE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('SADD', KEYS[3], KEYS[2])
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-return 1
-"""
-
 
 Call = tuple[Any, list[Any], list[Any], "asyncio.Future[Any]"]
 
@@ -131,11 +117,13 @@ class RedisStore:
         self._create = self.redis.register_script(scripts.CREATE)
         self._commit = self.redis.register_script(scripts.COMMIT)
         self._join = self.redis.register_script(scripts.JOIN)
-        self._set_track = self.redis.register_script(scripts.SET_TRACK)
+        self._member = self.redis.register_script(scripts.MEMBER)
+        self._set_side = self.redis.register_script(scripts.SET_SIDE)
+        self._leave = self.redis.register_script(scripts.LEAVE)
         self._submit = self.redis.register_script(scripts.SUBMIT)
-        self._presence = self.redis.register_script(PRESENCE)
+        self._presence = self.redis.register_script(scripts.PRESENCE)
         self._batch = Batch(self.redis)
-        self._pause = self.redis.register_script(PAUSE)
+        self._pause = self.redis.register_script(scripts.PAUSE)
         self._handlers: dict[str, Handler] = {}
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -207,17 +195,14 @@ class RedisStore:
         return _text(status)  # type: ignore[return-value]
 
     async def member(self, code: str, who: str) -> str | None:
-        track = await self.redis.hget(key(code, "people"), who)
-        return None if track is None else _text(track)
+        tag = await self._member(keys=[key(code, "people")], args=[who])
+        return None if tag is None else _text(tag)
 
-    async def set_track(self, code: str, who: str, track: str, ttl: int) -> bool:
-        return bool(await self._set_track(keys=[key(code, "people")], args=[who, track, ttl]))
+    async def set_side(self, code: str, who: str, tag: str, ttl: int) -> bool:
+        return bool(await self._set_side(keys=[key(code, "people")], args=[who, tag, ttl]))
 
     async def leave(self, code: str, who: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(key(code, "people"), who)
-            pipe.zrem(key(code, "pause"), who)
-            await pipe.execute()
+        await self._leave(keys=[key(code, "people"), key(code, "pause")], args=[who])
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -230,6 +215,7 @@ class RedisStore:
         cells: list[str],
         text: str | None,
         ttl: int,
+        sides: Sides = NO_SIDES,
     ) -> Submitted:
         who_key, ballots_key, tally_key = answer_keys(code, activity)
         status, answered = await self._batch.call(
@@ -251,6 +237,8 @@ class RedisStore:
                 ttl,
                 secrets.randbits(52),
                 "1" if text is not None else "0",
+                orjson.dumps(sides.person),
+                orjson.dumps(sides.ballot),
             ],
         )
         return Submitted(_text(status), int(answered))  # type: ignore[arg-type]
@@ -263,16 +251,18 @@ class RedisStore:
         return int(await self.redis.zcard(answer_keys(code, activity)[0]))
 
     async def tally(self, code: str, activity: str) -> dict[str, int]:
-        raw = await self.redis.hgetall(answer_keys(code, activity)[2])
-        return {_text(k): int(v) for k, v in raw.items()}
+        raw = await self.redis.zrange(answer_keys(code, activity)[2], 0, -1, withscores=True)
+        return {_text(cell): int(count) for cell, count in cast(list[tuple[bytes, float]], raw)}
 
     async def texts(self, code: str, activity: str) -> list[tuple[str, str]]:
-        raw = await self.redis.hgetall(answer_keys(code, activity)[1])
+        """Written answers in the order of their ballot digests, which is not arrival order."""
         out = []
-        for ballot, value in raw.items():
+        members = await self.redis.zrange(answer_keys(code, activity)[1], 0, -1)
+        for member in cast(list[bytes], members):
+            ballot, _, value = _text(member).partition("|")
             text = orjson.loads(value).get("t")
             if text:
-                out.append((item_id(_text(ballot)), text))
+                out.append((item_id(ballot), text))
         return out
 
     # -- signals -----------------------------------------------------------------------------

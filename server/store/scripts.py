@@ -2,8 +2,17 @@
 
 Keys outside KEYS (refreshing the room's indexed keys) share the room's hash tag, so they live on
 the same cluster slot.
+
+Nothing in the store may pair who answered with what was answered, not even by position: small
+Redis hashes and sets iterate in insertion order, so the people of a room, the ballots of an
+activity and its tally are sorted sets whose order is not arrival. `people` and `ballots` hold
+every member at score 0, so they iterate in the order of their members, which start with a
+digest (random with respect to arrival); a member is found by its prefix with ZRANGEBYLEX. The
+tally is ordered by count. A person's side is kept only as a tag made with their own token, and a
+ballot's side only as a tag made with the ballot's secret: the store alone cannot read either.
 """
 
+# KEYS: state, index. ARGV: version, doc, ttl.
 CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2])
@@ -33,54 +42,103 @@ redis.call('PUBLISH', ARGV[5], 'S' .. ARGV[2])
 return 1
 """
 
+# The member of a lex-ordered set (all scores 0) that starts with `id|`, or false.
+_FIND = """
+local function find(k, id)
+  local found = redis.call('ZRANGEBYLEX', k, '[' .. id .. '|', '(' .. id .. '}', 'LIMIT', 0, 1)
+  return found[1] or false
+end
+"""
+
 # KEYS: state, people, index. ARGV: who, cap, ttl.
-JOIN = """
+JOIN = (
+    _FIND
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
-  if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 'full' end
-  redis.call('HSET', KEYS[2], ARGV[1], '')
+if not find(KEYS[2], ARGV[1]) then
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 'full' end
+  redis.call('ZADD', KEYS[2], 0, ARGV[1] .. '|')
 end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('SADD', KEYS[3], KEYS[2])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 'ok'
 """
+)
 
-# KEYS: people. ARGV: who, track, ttl.
-SET_TRACK = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+# KEYS: people. ARGV: who. The person's side tag ('' for none), or false.
+MEMBER = (
+    _FIND
+    + """
+local member = find(KEYS[1], ARGV[1])
+if not member then return false end
+return string.sub(member, #ARGV[1] + 2)
+"""
+)
+
+# KEYS: people. ARGV: who, side tag, ttl.
+SET_SIDE = (
+    _FIND
+    + """
+local member = find(KEYS[1], ARGV[1])
+if not member then return 0 end
+redis.call('ZREM', KEYS[1], member)
+redis.call('ZADD', KEYS[1], 0, ARGV[1] .. '|' .. ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 """
+)
+
+# KEYS: people, pause. ARGV: who.
+LEAVE = (
+    _FIND
+    + """
+local member = find(KEYS[1], ARGV[1])
+if member then redis.call('ZREM', KEYS[1], member) end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+)
 
 # KEYS: accepting, people, who, ballots, tally, index.
-# ARGV: activity, who, ballot, cells (JSON array), text, ttl, random score, has text ('1'/'0').
-# "who" is a sorted set scored at random, so not even its order follows arrival.
-SUBMIT = """
+# ARGV: activity, who, ballot, cells (JSON array), text, ttl, random score, has text ('1'/'0'),
+#       the person's side tags (JSON {tag: side}), this ballot's side tags (JSON {side: tag}).
+# "who" is a sorted set scored at random, so not even its order follows arrival. A ballot keeps
+# its cells, its text and its side tag; the per-side cells ("t:<side>|<cell>") live only in the
+# tally, as counts.
+SUBMIT = (
+    _FIND
+    + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'closed', 0} end
-local track = redis.call('HGET', KEYS[2], ARGV[2])
-if not track then return {'unknown', 0} end
-local cells = cjson.decode(ARGV[4])
-if track ~= '' then
-  local n = #cells
-  for i = 1, n do
-    if cells[i] ~= 'pass' then cells[#cells + 1] = 't:' .. track .. '|' .. cells[i] end
+local member = find(KEYS[2], ARGV[2])
+if not member then return {'unknown', 0} end
+local side = cjson.decode(ARGV[9])[string.sub(member, #ARGV[2] + 2)] or ''
+local tags = cjson.decode(ARGV[10])
+local sides = {}
+for s, tag in pairs(tags) do sides[tag] = s end
+local function count(cells, s, by)
+  for _, c in ipairs(cells) do
+    redis.call('ZINCRBY', KEYS[5], by, c)
+    if s ~= '' and c ~= 'pass' then redis.call('ZINCRBY', KEYS[5], by, 't:' .. s .. '|' .. c) end
   end
 end
-local prev = redis.call('HGET', KEYS[4], ARGV[3])
+local prev = find(KEYS[4], ARGV[3])
 local seen = redis.call('ZSCORE', KEYS[3], ARGV[2])
 if seen then
   if not prev then return {'conflict', 0} end
-  for _, c in ipairs(cjson.decode(prev).c) do redis.call('HINCRBY', KEYS[5], c, -1) end
+  local old = cjson.decode(string.sub(prev, #ARGV[3] + 2))
+  count(old.c, old.s and sides[old.s] or '', -1)
+  redis.call('ZREM', KEYS[4], prev)
 else
   if prev then return {'conflict', 0} end
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
 end
+local cells = cjson.decode(ARGV[4])
 local value = {c = cells}
 if ARGV[8] == '1' then value.t = ARGV[5] end
-redis.call('HSET', KEYS[4], ARGV[3], cjson.encode(value))
-for _, c in ipairs(cells) do redis.call('HINCRBY', KEYS[5], c, 1) end
+if side ~= '' then value.s = tags[side] end
+redis.call('ZADD', KEYS[4], 0, ARGV[3] .. '|' .. cjson.encode(value))
+count(cells, side, 1)
 for i = 3, 5 do
   redis.call('EXPIRE', KEYS[i], ARGV[6])
   redis.call('SADD', KEYS[6], KEYS[i])
@@ -88,11 +146,29 @@ end
 redis.call('EXPIRE', KEYS[6], ARGV[6])
 return {'stored', redis.call('ZCARD', KEYS[3])}
 """
+)
 
-# KEYS: a key, index. ARGV: ttl. For small keyed writes that must join the index with a TTL.
-INDEXED = """
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], KEYS[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
+# KEYS: state, presence, index. ARGV: process, count, "count:at", ttl. Only while the room
+# exists: a socket closing just after another process ended the room must not bring keys back.
+PRESENCE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+else
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], KEYS[2])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 1
+"""
+
+# KEYS: state, pause, index. ARGV: who, at, ttl.
+PAUSE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], KEYS[2])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 """

@@ -1,0 +1,181 @@
+"""Promise 2 against someone who can read the whole store (an operator, a backup, a replica).
+
+Phones join one after another and answer in the same order, with sides on and one person alone
+on a side. Then the test dumps every key of the room the way an outsider would (Redis: SCAN, TYPE
+and each key's contents in its own iteration order; the embedded store: its keyspace in memory)
+and tries every way of pairing who with what: by position between any list of people and any list
+of answers (the moderation queue in the state document included), and through a side. Each
+pairing must do no better than chance.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from server.activities import TRACKS
+from server.codes import digest
+from server.store.base import prefix
+
+from .support import Client, LiveServer
+
+PHONES = 20
+# With 20 distinct answers, pairing two shuffled lists by position gets about one right
+# (a Poisson(1) count); 6 or more happens by chance less than once in a thousand runs.
+BY_CHANCE = 5
+
+
+async def dump(live: LiveServer, code: str) -> list[tuple[str, list[str]]]:
+    """Every key of the room with its contents, each in the order the store iterates it."""
+    store = live.service.store
+    if store.kind == "redis":
+        redis = Redis.from_url(live.settings.redis_url)
+        try:
+            out = []
+            async for name in redis.scan_iter(match=prefix(code) + "*"):
+                kind = (await redis.type(name)).decode()
+                if kind == "hash":
+                    raw = await redis.hgetall(name)
+                    items = [f"{k.decode()}={v.decode()}" for k, v in raw.items()]
+                elif kind == "zset":
+                    scored = await redis.zrange(name, 0, -1, withscores=True)
+                    items = [f"{m.decode()}@{s}" for m, s in scored]
+                elif kind == "set":
+                    items = [m.decode() for m in await redis.smembers(name)]
+                else:
+                    items = [(await redis.get(name) or b"").decode(errors="replace")]
+                out.append((name.decode(), items))
+            return out
+        finally:
+            await redis.aclose()
+
+    def flatten(value: Any) -> list[str]:
+        if hasattr(value, "items"):
+            return [f"{k}={v!r}" for k, v in value.items()]
+        if isinstance(value, (set, list, tuple)):
+            return [repr(v) for v in value]
+        return [repr(value)]
+
+    async def read() -> list[tuple[str, list[str]]]:
+        keys = store.keys
+        return [
+            (name, flatten(keys.get(name)))
+            for name in keys.names(prefix(code) + "*")
+        ]
+
+    return await live.acall(read())
+
+
+def sequences(entries: list[tuple[str, list[str]]]) -> list[list[str]]:
+    """Every ordered list an outsider can read: each key's items, and every list inside the
+    JSON of each item (the state document holds the moderation queue)."""
+    found: list[list[str]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            found.append([orjson.dumps(v).decode() for v in value])
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    for _, items in entries:
+        found.append(items)
+        for item in items:
+            for start in (i for i, ch in enumerate(item) if ch in "{["):
+                try:
+                    walk(orjson.loads(item[start:].rsplit("@", 1)[0]))
+                except orjson.JSONDecodeError:
+                    continue
+                break
+    return found
+
+
+def position_pairings(
+    seqs: list[list[str]], digests: list[str], texts: list[str]
+) -> int:
+    """The best an outsider does by pairing, position by position, any list that names people
+    with any list that holds answers."""
+    truth = dict(zip(digests, texts, strict=True))
+
+    def who_in(item: str) -> str | None:
+        return next((d for d in digests if d in item), None)
+
+    def what_in(item: str) -> str | None:
+        return next((t for t in texts if t in item), None)
+
+    people = [[w for i in s if (w := who_in(i))] for s in seqs]
+    answers = [[a for i in s if (a := what_in(i))] for s in seqs]
+    people = [p for p in people if len(p) > 1]
+    answers = [a for a in answers if len(a) > 1]
+    assert people and answers, "the dump should hold both who answered and what"
+    best = 0
+    for who in people:
+        for what in answers:
+            right = sum(truth[w] == a for w, a in zip(who, what, strict=False))
+            best = max(best, right)
+    return best
+
+
+async def test_a_store_dump_pairs_no_one_with_their_answer(live: LiveServer) -> None:
+    room = await live.create_room(k=3)
+    code = room["code"]
+    facilitator = await Client.join(live, room, "facilitator")
+    await facilitator.command({"type": "configure", "tracks": True})
+    phones = []
+    for _ in range(PHONES):  # joined one by one, in an order the room can see
+        phones.append(await Client.join(live, room, "participant"))
+    sides = ["caused"] + ["hurt"] * (PHONES - 1)  # one person alone on a side
+    for phone, side in zip(phones, sides, strict=True):
+        await phone.send({"type": "track", "track": side})
+        await phone.send({"type": "sync"})
+        assert (await phone.expect("snapshot"))["you"]["track"] == side
+    await facilitator.command(
+        {"type": "open", "activity": {"kind": "prompt", "text": "One word?", "open_text": True}}
+    )
+    view = await phones[-1].until_view(lambda v: v["activity"] is not None)
+    aid = view["activity"]["id"]
+    texts = [f"note-{secrets.token_hex(4)}" for _ in phones]
+    for phone, text in zip(phones, texts, strict=True):  # answered in join order
+        ack = await phone.command(
+            {
+                "type": "answer",
+                "activity": aid,
+                "ballot": secrets.token_urlsafe(16),
+                "value": {"kind": "text", "text": text},
+            }
+        )
+        assert ack["type"] == "ack"
+    assert (await facilitator.command({"type": "close"}))["type"] == "ack"  # fills the queue
+
+    entries = await dump(live, code)
+    flat = "\n".join(item for _, items in entries for item in items)
+    digests = [digest(phone.token) for phone in phones]
+    assert all(d in flat for d in digests) and all(t in flat for t in texts)
+
+    best = position_pairings(sequences(entries), digests, texts)
+    assert best <= BY_CHANCE, f"{best} of {PHONES} paired by position"
+
+    # Sides: nothing that names a person or holds an answer also says which side it is on,
+    # so the person alone on a side is not singled out.
+    for item in flat.splitlines():
+        if any(d in item for d in digests) or any(t in item for t in texts):
+            assert not any(side in item for side in TRACKS), item
+    for phone in phones:
+        await phone.close()
+    await facilitator.close()
+
+
+def test_pairing_by_position_is_caught() -> None:
+    """The checker itself: lists in the same order are caught, a derangement is not."""
+    digests = [secrets.token_hex(8) for _ in range(PHONES)]
+    texts = [f"note-{i:02}" for i in range(PHONES)]
+    people = [f"{d}|" for d in digests]
+    in_order = [people, [f'b|{{"t":"{t}"}}' for t in texts]]
+    assert position_pairings(in_order, digests, texts) == PHONES
+    rotated = [f'b|{{"t":"{t}"}}' for t in texts[1:] + texts[:1]]
+    assert position_pairings([people, rotated], digests, texts) == 0
