@@ -130,7 +130,7 @@ async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
     ttl = settings.start_link_ttl_seconds
     if store is not None:
         return await tickets.mint(store, grant, ttl)
-    redis_store = open_store(settings.redis_url)
+    redis_store = open_store(settings.redis_url, settings.redis_timeout_seconds)
     try:
         return await tickets.mint(redis_store, grant, ttl)
     finally:

@@ -20,6 +20,9 @@ class Settings:
     redis_url: str = _setting(
         "", "Redis URL (redis://...). Empty: the embedded in-memory store, one process only."
     )
+    redis_timeout_seconds: float = _setting(
+        1.0, "Deadline for each call to Redis; past it Redis counts as not answering."
+    )
     host_secret: str = _setting(
         "", "Secret that lets a facilitator create rooms. Empty: a new one is generated at start."
     )

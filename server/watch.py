@@ -51,6 +51,10 @@ class StoreWatch:
                 log.warning("the session store answers again")
             else:
                 log.error("the session store is not answering; /healthz reports 503, retrying")
+        if not ok:  # every screen hears of it now; no call waits on a store that is not there
+            for room in list(hub.rooms.values()):
+                self.unavailable(room)
+            return
         for room in list(hub.rooms.values()):
             try:
                 await self._beat(room)

@@ -14,6 +14,9 @@ class Proxy:
         self.port = 0
         self.hold = False  # True: accept nothing (close at once), like a host that is away
         self.mute = False  # True: swallow what the server sends (acks lost on the way back)
+        self.delay = 0.0  # seconds added to every chunk, both ways (a slow link or a slow Redis)
+        self._flowing = asyncio.Event()  # cleared: hold every byte, keep every socket open
+        self._flowing.set()
         self._server: asyncio.Server | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -27,6 +30,14 @@ class Proxy:
     @property
     def ws_url(self) -> str:
         return f"ws://{self.host}:{self.port}/ws"
+
+    def stall(self) -> None:
+        """Stop forwarding without closing anything: a peer that stops answering (a frozen
+        process, or a network that drops packets). What was held flows on `flow()`."""
+        self._flowing.clear()
+
+    def flow(self) -> None:
+        self._flowing.set()
 
     def switch(self, upstream_port: int) -> None:
         """New connections go to another upstream; open ones stay where they are."""
@@ -79,6 +90,11 @@ class Proxy:
             while data := await source.read(65536):
                 if down and self.mute:
                     continue
+                await self._flowing.wait()
+                if self.delay:  # a delay line: each chunk leaves `delay` after it came, in order
+                    loop = asyncio.get_running_loop()
+                    loop.call_at(loop.time() + self.delay, _write, sink, data)
+                    continue
                 sink.write(data)
                 await sink.drain()
         except (OSError, asyncio.CancelledError):
@@ -89,3 +105,8 @@ class Proxy:
             for writer in pair:
                 with contextlib.suppress(Exception):
                     writer.transport.abort()
+
+
+def _write(sink: asyncio.StreamWriter, data: bytes) -> None:
+    if not sink.transport.is_closing():
+        sink.write(data)

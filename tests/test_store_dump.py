@@ -61,10 +61,7 @@ async def dump(live: LiveServer, code: str) -> list[tuple[str, list[str]]]:
 
     async def read() -> list[tuple[str, list[str]]]:
         keys = store.keys
-        return [
-            (name, flatten(keys.get(name)))
-            for name in keys.names(prefix(code) + "*")
-        ]
+        return [(name, flatten(keys.get(name))) for name in keys.names(prefix(code) + "*")]
 
     return await live.acall(read())
 
@@ -95,9 +92,7 @@ def sequences(entries: list[tuple[str, list[str]]]) -> list[list[str]]:
     return found
 
 
-def position_pairings(
-    seqs: list[list[str]], digests: list[str], texts: list[str]
-) -> int:
+def position_pairings(seqs: list[list[str]], digests: list[str], texts: list[str]) -> int:
     """The best an outsider does by pairing, position by position, any list that names people
     with any list that holds answers."""
     truth = dict(zip(digests, texts, strict=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import RoomStore
 
 
-def open_store(url: str) -> RoomStore:
+def open_store(url: str, timeout: float = 1.0) -> RoomStore:
     if not url or url.startswith("memory:"):
         from .memory import MemoryStore
 
@@ -13,7 +13,7 @@ def open_store(url: str) -> RoomStore:
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
 
-        return RedisStore(url)
+        return RedisStore(url, timeout=timeout)
     raise ValueError("store URL must be empty, memory://, redis://, rediss:// or unix://")
 
 

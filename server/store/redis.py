@@ -15,7 +15,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import ConnectionError, NoScriptError, RedisError
 
 from . import scripts
 from .base import (
@@ -33,6 +33,8 @@ from .base import (
 )
 
 log = logging.getLogger("hearth.store")
+
+COMMAND_TIMEOUT = 1.0  # seconds: past this a call fails and Redis counts as not answering
 
 Call = tuple[Any, list[Any], list[Any], "asyncio.Future[Any]"]
 
@@ -100,18 +102,26 @@ def _bytes(value: bytes | str) -> bytes:
 class RedisStore:
     kind = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = COMMAND_TIMEOUT) -> None:
         self.url = url
-        # A burst (a room of 300 joining at once) waits for a free connection instead of
-        # failing at redis-py's default cap of 100. A blip is retried; an outage fails within
-        # about a second, so screens hear of it (error frames, /healthz 503).
+        self.timeout = timeout
+        # Every call has a deadline: a Redis that stops answering without closing its sockets
+        # (frozen, or a network that drops packets) fails each call within `timeout`, and the
+        # connection is dropped, so screens hear of the outage (error frames, /healthz 503) and
+        # nothing waits on it. A refused or reset connection is retried briefly; a timeout is
+        # not (the command may have run: a retry could apply it twice, and it would only wait
+        # longer). A burst (a room of 300 joining at once) waits a little for a free connection
+        # instead of failing at redis-py's default cap.
         pool = BlockingConnectionPool.from_url(
             url,
             max_connections=64,
-            timeout=5,
-            socket_connect_timeout=3,
+            timeout=2 * timeout,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
             health_check_interval=15,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.5), 3),
+            retry=Retry(
+                ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3, (ConnectionError,)
+            ),
         )
         self.redis: Redis = Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._create = self.redis.register_script(scripts.CREATE)
@@ -158,8 +168,8 @@ class RedisStore:
 
     async def ping(self) -> bool:
         try:
-            return bool(await self.redis.ping())
-        except (RedisError, OSError):
+            return bool(await asyncio.wait_for(self.redis.ping(), self.timeout))
+        except (RedisError, OSError, asyncio.TimeoutError):
             return False
 
     # -- state -------------------------------------------------------------------------------
