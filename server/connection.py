@@ -29,19 +29,27 @@ CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
 class SocketConnection:
     """One client socket: a bounded queue drained by one long-lived writer task."""
 
-    def __init__(self, websocket: WebSocket, role: str, limit: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, role: str, limit: int, write_deadline: float
+    ) -> None:
         self.websocket = websocket
         self.role = role
         self.limit = limit
+        self.write_deadline = write_deadline
         self.queue: deque[str] = deque()
         self.ready = asyncio.Event()
         self.closing: tuple[int, str] | None = None
+        self.sending_since: float | None = None  # a send the transport has not taken yet
         self.writer = asyncio.create_task(self._write_loop())
+
+    def stalled(self) -> bool:
+        since = self.sending_since
+        return since is not None and time.monotonic() - since > self.write_deadline
 
     def offer(self, text: str) -> bool:
         if self.closing is not None:
             return False
-        if len(self.queue) >= self.limit:
+        if len(self.queue) >= self.limit or self.stalled():
             self.close(CLOSE_TOO_SLOW, "fell behind")
             return False
         self.queue.append(text)
@@ -56,6 +64,8 @@ class SocketConnection:
         if self.closing is None:
             self.closing = (code, reason)
             self.ready.set()
+            if self.stalled():  # the writer is stuck behind a peer that does not read
+                self.writer.cancel()
 
     async def _write_loop(self) -> None:
         ws = self.websocket
@@ -64,7 +74,9 @@ class SocketConnection:
                 await self.ready.wait()
                 self.ready.clear()
                 while self.queue:
+                    self.sending_since = time.monotonic()
                     await ws.send_text(self.queue.popleft())
+                    self.sending_since = None
                 if self.closing is not None:
                     await ws.close(*self.closing)
                     return

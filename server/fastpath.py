@@ -10,7 +10,10 @@ all) without a task, with backpressure from the transport's write buffer. Withou
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import struct
+import time
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -20,6 +23,11 @@ from .protocol import Message
 
 EXTENSION = "hearth.fastpath"
 BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
+# The kernel's send buffer per socket (Linux doubles it). Left to autotuning it grows to MBs for
+# a phone that stopped reading, all absorbed before our own limit could see it; fixed, a stalled
+# phone holds at most this in the kernel and the limit below (and the write deadline) act.
+SEND_BUFFER_BYTES = 64 * 1024
+ABORT_AFTER_SECONDS = 5.0  # a dropped phone that still does not read loses its socket
 
 _last: tuple[str, bytes] = ("", b"")
 
@@ -53,6 +61,13 @@ def frame_for(text: str) -> bytes:
 class FastPathProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol, plus direct frame writes for the hub."""
 
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
     async def run_asgi(self) -> None:
         self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
         await super().run_asgi()
@@ -68,6 +83,11 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
 
     def buffered(self) -> int:
         return int(self.transport.get_write_buffer_size())
+
+    def abort_later(self, seconds: float) -> None:
+        """Drop the connection if it is still there: a close frame waits behind data that the
+        peer never reads, and the transport would otherwise keep it until the keepalive."""
+        self.loop.call_later(seconds, self.transport.abort)
 
     def write_frame(self, frame: bytes) -> None:
         self.transport.write(frame)
@@ -95,22 +115,43 @@ def extension(scope: Any) -> FastPathProtocol | None:
 class FastConnection:
     """The hub's Connection for a socket with the fast path: no queue, no writer task.
 
-    The transport's buffer is the queue; past `limit_bytes` the socket is closed with 4409.
+    The transport's buffer is the queue; past `limit_bytes`, or when nothing in it has moved
+    for `write_deadline` seconds, the socket is closed with 4409.
     """
 
-    def __init__(self, socket: FastPathProtocol, role: str, limit_bytes: int) -> None:
+    def __init__(
+        self, socket: FastPathProtocol, role: str, limit_bytes: int, write_deadline: float
+    ) -> None:
         self.socket = socket
         self.role = role
         self.limit_bytes = limit_bytes
+        self.write_deadline = write_deadline
         self.closing: tuple[int, str] | None = None
+        self._written = 0  # bytes handed to the transport
+        self._moved = 0  # of those, bytes the kernel took when last seen
+        self._stuck_since: float | None = None
+
+    def stalled(self) -> bool:
+        """Bytes are waiting and none has left for longer than the write deadline."""
+        buffered = self.socket.buffered()
+        if buffered == 0:
+            self._stuck_since = None
+            return False
+        moved, now = self._written - buffered, time.monotonic()
+        if self._stuck_since is None or moved != self._moved:
+            self._moved, self._stuck_since = moved, now
+            return False
+        return now - self._stuck_since > self.write_deadline
 
     def offer(self, text: str) -> bool:
         if self.closing is not None or not self.socket.open:
             return False
-        if self.socket.buffered() > self.limit_bytes:
+        if self.socket.buffered() > self.limit_bytes or self.stalled():
             self.close(CLOSE_TOO_SLOW, "fell behind")
             return False
-        self.socket.write_frame(frame_for(text))
+        frame = frame_for(text)
+        self.socket.write_frame(frame)
+        self._written += len(frame)
         return True
 
     def send_now(self, message: Message) -> None:
@@ -121,6 +162,8 @@ class FastConnection:
         if self.closing is None:
             self.closing = (code, reason)
             self.socket.close_now(code, reason)
+            if code == CLOSE_TOO_SLOW:
+                self.socket.abort_later(ABORT_AFTER_SECONDS)
 
     async def finish(self) -> None:
         """Nothing to drain: frames are in the transport already."""

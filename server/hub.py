@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from . import view_models as vm
+from .connection import CLOSE_TOO_SLOW
 from .results import compute
 from .rooms import RoomState
 from .store import RoomStore
@@ -38,6 +39,9 @@ class Connection(Protocol):
         """Queue a frame without waiting; False if the socket was dropped for falling behind."""
 
     def close(self, code: int, reason: str) -> None: ...
+
+    def stalled(self) -> bool:
+        """Messages wait and none has moved for longer than the write deadline."""
 
 
 def now_ms() -> int:
@@ -222,6 +226,18 @@ class Hub:
         live_id = state.live.id if state.live else None
         if live_id != previous_live or broadcast:
             self.progress_changed(room, publish=False)
+
+    def drop_stalled(self) -> int:
+        """Close (4409) every local socket whose peer stopped reading, even if nothing more is
+        offered to it; returns how many."""
+        dropped = 0
+        for room in list(self.rooms.values()):
+            for sockets in room.sockets.values():
+                for conn in list(sockets):
+                    if conn.stalled():
+                        conn.close(CLOSE_TOO_SLOW, "fell behind")
+                        dropped += 1
+        return dropped
 
     @staticmethod
     def fan_out(sockets: set[Connection], text: str) -> None:

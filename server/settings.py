@@ -38,6 +38,9 @@ class Settings:
     send_queue_messages: int = _setting(
         64, "Messages queued per socket before a slow client is dropped."
     )
+    write_deadline_seconds: float = _setting(
+        10.0, "A socket whose unsent messages have not moved for this long is dropped (4409)."
+    )
     rate_per_second: float = _setting(20.0, "Sustained messages per second allowed per socket.")
     rate_burst: int = _setting(40, "Burst of messages allowed per socket before throttling.")
     allowed_origins: str = _setting(

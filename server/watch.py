@@ -44,6 +44,7 @@ class StoreWatch:
     async def beat_all(self) -> None:
         """Check the store and every local room against it: lost rooms end, outages are shown."""
         hub = self.hub
+        hub.drop_stalled()
         ok = await hub.store.ping()
         if ok != hub.store_ok:
             hub.store_ok = ok

@@ -209,12 +209,12 @@ class Session:
             )
             return False
         self.code, self.role = code, hello.role
-        queue = self.settings.send_queue_messages
+        queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
         fast = extension(self.websocket.scope)  # frames straight to the transport when we can
         self.conn = (
-            FastConnection(fast, hello.role, queue * BYTES_PER_QUEUED_MESSAGE)
+            FastConnection(fast, hello.role, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None
-            else SocketConnection(self.websocket, hello.role, queue)
+            else SocketConnection(self.websocket, hello.role, queue, deadline)
         )
         room = await service.hub.attach(code, self.conn)
         if room is None:

@@ -51,11 +51,12 @@ def masked_text(payload: bytes) -> bytes:
 
 
 async def stalled_phone(
-    live: LiveServer, code: str
+    live: LiveServer, code: str, small_window: bool = True
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Join as a participant over a raw socket, then never read again."""
     sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    if small_window:  # before connect; otherwise the kernel's defaults, as on a real phone
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", live.settings.port))
     reader, writer = await asyncio.open_connection(sock=sock, limit=1024)  # pauses at ~2 kB

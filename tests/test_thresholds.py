@@ -56,6 +56,9 @@ class Recorder:
     def close(self, code: int, reason: str) -> None:
         pass
 
+    def stalled(self) -> bool:
+        return False
+
 
 def results_in(value: Any, fields: set[str]) -> list[dict[str, Any]]:
     """Every object with these fields anywhere in a message."""

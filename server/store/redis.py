@@ -169,7 +169,7 @@ class RedisStore:
     async def ping(self) -> bool:
         try:
             return bool(await asyncio.wait_for(self.redis.ping(), self.timeout))
-        except (RedisError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, RedisError, OSError):
             return False
 
     # -- state -------------------------------------------------------------------------------
