@@ -8,7 +8,7 @@ X-Hearth-Room header (never in the URL: URLs get logged).
 
 from __future__ import annotations
 
-import hmac
+import contextlib
 from typing import Any
 
 import orjson
@@ -17,41 +17,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import library
+from . import auth, library
 from .codes import matches, normalise_code
 from .plans import MAX_PLAN_BYTES, Format, PlanError, load_plan, normalised
+from .results import MAX_K, MIN_K
 from .service import RoomGone, Service
 from .summary import MAX_SUMMARY_BYTES, Summary, trends
 
 ROOM_HEADER = "x-hearth-room"
-NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _reply(body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def _bearer(request: Request) -> str:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
+_reply = auth.reply
 
 
 async def authorised(request: Request) -> bool:
-    service: Service = request.app.state.service
-    token = _bearer(request)
-    if not token:
-        return False
-    secret = service.settings.host_secret
-    if secret and hmac.compare_digest(token.encode(), secret.encode()):
+    """The host secret, or a live room's facilitator credential; a wrong one counts against
+    the caller's address like a wrong join code."""
+    if auth.host_secret_ok(request):
         return True
-    code = normalise_code(request.headers.get(ROOM_HEADER, ""))
-    if code is None:
-        return False
-    try:
-        state = await service.load(code)
-    except RoomGone:
-        return False
-    return matches(token, state.facilitator_digest)
+    service: Service = request.app.state.service
+    token, code = auth.bearer(request), normalise_code(request.headers.get(ROOM_HEADER, ""))
+    state = None
+    if token and code is not None:
+        with contextlib.suppress(RoomGone):
+            state = await service.load(code)
+    if state is not None and matches(token, state.facilitator_digest):
+        return True
+    auth.failed(request)
+    return False
 
 
 UNAUTHORISED = {
@@ -107,6 +100,11 @@ def _problem(path: str, message: str) -> dict[str, Any]:
 async def summary_trends(request: Request) -> Response:
     if not await authorised(request):
         return _reply(UNAUTHORISED, 401)
+    raw_k = request.query_params.get("k", str(MIN_K))
+    k = int(raw_k) if raw_k.isdigit() and len(raw_k) <= 2 else 0
+    if not MIN_K <= k <= MAX_K:
+        message = f"k is a whole number from {MIN_K} to {MAX_K}."
+        return _reply({"ok": False, "errors": [_problem("k", message)]}, 422)
     raw = await _body(request, MAX_SUMMARY_BYTES * 8)
     if raw is None:
         return _reply({"error": "too_large", "message": "Too many or too large summaries."}, 413)
@@ -127,8 +125,6 @@ async def summary_trends(request: Request) -> Response:
                 errors.append(_problem(f"summaries[{index}]{where}", e["msg"]))
     if errors:
         return _reply({"ok": False, "errors": errors}, 422)
-    raw_k = request.query_params.get("k", "")
-    k = min(50, int(raw_k)) if raw_k.isdigit() and len(raw_k) < 4 else 3
     series = trends(summaries, k)
     return _reply({"ok": True, "trends": [t.model_dump(mode="json") for t in series]})
 
@@ -136,6 +132,6 @@ async def summary_trends(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/api/library", get_library, methods=["GET"]),
-        Route("/api/plans/check", check_plan, methods=["POST"]),
-        Route("/api/summaries/trends", summary_trends, methods=["POST"]),
+        Route("/api/plans/check", auth.guarded(check_plan), methods=["POST"]),
+        Route("/api/summaries/trends", auth.guarded(summary_trends), methods=["POST"]),
     ]

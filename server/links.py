@@ -9,52 +9,26 @@ POST /api/forget            Clear-Site-Data for this origin (the phone's Leave a
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from . import tickets
+from . import auth, tickets
 from .codes import matches, normalise_code
-from .security import AttemptLimiter, client_address, origin_allowed
 from .service import RoomGone, Service
 
 PAGES = {"host": "/host", "facilitator": "/host", "display": "/display"}
 NO_TICKET = {"error": "no_ticket", "message": "This link has been used or has expired."}
-SLOW_DOWN = {"error": "slow_down", "message": "Too many tries; wait a minute."}
 
 
 def _service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def limiter(request: Request) -> AttemptLimiter:
-    return request.app.state.attempts  # type: ignore[no-any-return]
-
-
-def bearer(request: Request) -> str:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
-
-
-def host_secret_ok(request: Request) -> bool:
-    secret = _service(request).settings.host_secret
-    return bool(secret) and hmac.compare_digest(bearer(request).encode(), secret.encode())
-
-
-def cross_site(request: Request) -> bool:
-    """A browser on another site posting here (a page may not act for someone else's tab).
-    Non-browser clients send no Origin and are judged by their credentials alone."""
-    if "origin" not in request.headers:
-        return False
-    return not origin_allowed(request, _service(request).settings.origin_allowlist)
-
-
-def answer(body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+answer = auth.reply
 
 
 async def _json(request: Request) -> dict[str, Any] | None:
@@ -74,19 +48,7 @@ def link(request: Request, kind: str, ticket: str) -> str:
     return f"{request.app.state.base_url}{PAGES[kind]}#ticket={ticket}"
 
 
-def _refused(request: Request) -> Response | None:
-    """Cross-site posts and addresses over their failed-attempt limit are refused up front."""
-    if cross_site(request):
-        return answer({"error": "forbidden", "message": "Cross-site request refused."}, 403)
-    if limiter(request).blocked(client_address(request)):
-        return answer(SLOW_DOWN, 429)
-    return None
-
-
 async def create_ticket(request: Request) -> Response:
-    if (refusal := _refused(request)) is not None:
-        return refusal
-    attempts, address = limiter(request), client_address(request)
     body = await _json(request)
     if body is None:
         return answer({"error": "invalid", "message": "Send a JSON object."}, 400)
@@ -94,8 +56,8 @@ async def create_ticket(request: Request) -> Response:
     ttl = service.settings.ticket_ttl_seconds
     role = body.get("role")
     if role == "host":
-        if not host_secret_ok(request):
-            attempts.failed(address)
+        if not auth.host_secret_ok(request):
+            auth.failed(request)
             return answer({"error": "unauthorised", "message": "The host secret is wrong."}, 401)
         grant = tickets.Grant("host", None, service.settings.host_secret)
         ttl = service.settings.start_link_ttl_seconds
@@ -112,7 +74,7 @@ async def create_ticket(request: Request) -> Response:
         if state is not None:
             expected = state.facilitator_digest if role == "facilitator" else state.display_digest
         if code is None or expected is None or not matches(str(credential), expected):
-            attempts.failed(address)
+            auth.failed(request)
             return answer(
                 {"error": "unauthorised", "message": "That credential is not valid here."}, 401
             )
@@ -124,21 +86,20 @@ async def create_ticket(request: Request) -> Response:
 
 
 async def exchange_ticket(request: Request) -> Response:
-    if (refusal := _refused(request)) is not None:
-        return refusal
-    attempts, address = limiter(request), client_address(request)
     body = await _json(request)
     raw = body.get("ticket") if body else None
     grant = await tickets.redeem(_service(request).store, raw) if isinstance(raw, str) else None
     if grant is None:
-        attempts.failed(address)
+        auth.failed(request)
         return answer(NO_TICKET, 404)
     return answer({"kind": grant.kind, "code": grant.code, "credential": grant.credential})
 
 
 async def forget(request: Request) -> Response:
-    if cross_site(request):  # another site may not wipe a phone's session mid-way
-        return answer({"error": "forbidden", "message": "Cross-site request refused."}, 403)
+    """Takes no secret, so no address is slowed down here; but another site may not wipe a
+    phone's session mid-way."""
+    if auth.cross_site(request):
+        return answer(auth.FORBIDDEN, 403)
     # Browsers honour this only on secure origins (HTTPS or localhost); the page also clears
     # its own storage, so on plain HTTP nothing is lost but this extra sweep of caches.
     return Response(
@@ -149,7 +110,7 @@ async def forget(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/tickets", create_ticket, methods=["POST"]),
-        Route("/api/tickets/exchange", exchange_ticket, methods=["POST"]),
+        Route("/api/tickets", auth.guarded(create_ticket), methods=["POST"]),
+        Route("/api/tickets/exchange", auth.guarded(exchange_ticket), methods=["POST"]),
         Route("/api/forget", forget, methods=["POST"]),
     ]

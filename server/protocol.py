@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .activities import Activity, AnswerValue, Track
-from .results import Results
+from .results import MAX_K, MIN_K, Results
 from .summary import Summary, Trend
 from .view_models import (
     View,
@@ -142,7 +142,7 @@ class Configure(Message):
 
     type: Literal["configure"]
     id: RequestId
-    k: int | None = Field(default=None, ge=3, le=50)
+    k: int | None = Field(default=None, ge=MIN_K, le=MAX_K)
     locked: bool | None = None
     cap: int | None = Field(default=None, ge=1, le=10000)
     tracks: bool | None = None

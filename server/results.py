@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from .activities import TRACKS, CheckIn, Poll, Scale, WordCloud
 
 MIN_K = 3
+MAX_K = 50  # a room needs at least k answers before any result: above this it could never show
 
 
 class Cell(BaseModel):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .activities import ActivityKind
-from .results import Cell, Result, Results, clamp_k
+from .results import MAX_K, MIN_K, Cell, Result, Results, clamp_k
 
 if TYPE_CHECKING:
     from .rooms import RoomState
@@ -50,7 +50,7 @@ class Summary(Strict):
     version: int = Field(default=1, ge=1, le=1)
     date: dt.date = Field(description="The day of the session; no finer time is kept.")
     title: Annotated[str, Field(max_length=120)] = ""
-    k: int = Field(ge=3, le=50)
+    k: int = Field(ge=MIN_K, le=MAX_K)
     entries: list[SummaryEntry] = Field(default_factory=list, max_length=200)
 
 
@@ -76,7 +76,9 @@ class Trend(Strict):
     track: Literal["hurt", "caused", "unsaid"] | None = Field(
         default=None, description="A per-track series when results were split."
     )
-    k: int = Field(default=3, ge=3, le=50, description="The threshold the counts were held to.")
+    k: int = Field(
+        default=MIN_K, ge=MIN_K, le=MAX_K, description="The threshold the counts were held to."
+    )
     labels: list[Label] = Field(min_length=2, max_length=12)
     points: list[TrendPoint] = Field(min_length=1, max_length=MAX_POINTS)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import io
 import logging
 import socket
@@ -11,15 +10,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import segno
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import links, tickets
+from . import auth, links, tickets
 from .content_api import routes as content_routes
-from .security import client_address
+from .results import MAX_K, MIN_K
 from .service import Service
 
 ROOT = Path(__file__).resolve().parent
@@ -86,39 +86,34 @@ async def livez(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
+def describe_validation(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"
+
+
+class NewRoom(BaseModel):
+    """The body of POST /api/rooms (optional): numbers of the wrong type or out of range are
+    refused, never converted."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    k: int | None = Field(default=None, ge=MIN_K, le=MAX_K)
 
 
 async def create_room(request: Request) -> Response:
     service = _service(request)
-    secret = service.settings.host_secret
-    attempts, address = links.limiter(request), client_address(request)
-    if links.cross_site(request):
-        return JSONResponse({"error": "forbidden", "message": "Cross-site request refused."}, 403)
-    if attempts.blocked(address):
-        return JSONResponse(links.SLOW_DOWN, status_code=429)
-    if not secret or not hmac.compare_digest(_bearer(request).encode(), secret.encode()):
-        attempts.failed(address)
-        return JSONResponse(
+    if not auth.host_secret_ok(request):
+        auth.failed(request)
+        return auth.reply(
             {"error": "unauthorised", "message": "The host secret is missing or wrong."},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
+            401,
+            **{"WWW-Authenticate": "Bearer"},
         )
-    k = None
-    if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.body()
-        if body:
-            try:
-                payload = await request.json()
-                raw_k = payload.get("k") if isinstance(payload, dict) else None
-                k = int(raw_k) if raw_k is not None else None
-            except (ValueError, TypeError):
-                return JSONResponse({"error": "invalid", "message": "Body must be JSON."}, 400)
-    if k is not None and k < 3:
-        return JSONResponse({"error": "invalid", "message": "k is 3 at the least."}, 400)
+    body = await request.body()
+    try:
+        k = NewRoom.model_validate_json(body or b"{}").k
+    except ValidationError as exc:
+        return auth.reply({"error": "invalid", "message": describe_validation(exc)}, 400)
     room = await service.create_room(k=k)
     base = request.app.state.base_url
     # Links that open a screen carry one-time tickets, never the credentials (server/tickets.py).
@@ -173,7 +168,7 @@ def routes() -> list[Route | Mount]:
     return [
         Route("/healthz", healthz),
         Route("/livez", livez),
-        Route("/api/rooms", _store_errors(create_room), methods=["POST"]),
+        Route("/api/rooms", auth.guarded(_store_errors(create_room)), methods=["POST"]),
         *content_routes(),
         *links.routes(),
         Route("/", _page("join.html", "Join")),

@@ -32,7 +32,7 @@ from .connection import (
 )
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
-from .security import client_address
+from .security import client_address, origin_allowed
 from .service import RoomGone, Service
 from .store.base import side_of, side_tag
 from .summary import build_summary, filename
@@ -40,19 +40,6 @@ from .summary import build_summary, filename
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
-
-def origin_allowed(websocket: WebSocket, extra: frozenset[str]) -> bool:
-    origin = websocket.headers.get("origin")
-    if not origin:
-        return False
-    host = websocket.headers.get("host", "")
-    scheme = "https" if websocket.url.scheme == "wss" else "http"
-    forwarded = websocket.headers.get("x-forwarded-proto")
-    same = {f"{scheme}://{host}"}
-    if forwarded in ("http", "https"):
-        same.add(f"{forwarded}://{host}")
-    return origin.rstrip("/") in same or origin.rstrip("/") in extra
-
 
 def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
     return p.ErrorFrame(code=code, message=message, id=request_id)

@@ -15,7 +15,7 @@ from tests.support import Client, LiveServer
 from tests.test_resilience_slow import PAYLOAD, read_frames, stalled_phone
 
 # Left to autotuning the kernel held about 2.2 MB per stalled phone.
-KERNEL_BOUND = 256 * 1024  # two of SO_SNDBUF (Linux doubles it) with room to spare
+KERNEL_BOUND = 4 * SEND_BUFFER_BYTES  # Linux doubles SO_SNDBUF; twice that again to spare
 
 
 def send_queue(port: int, peer_port: int) -> int | None:

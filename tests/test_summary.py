@@ -86,8 +86,12 @@ async def test_trends_endpoint(server: LiveServer) -> None:
         week(12, [0, 6, 3]).model_dump(mode="json"),
     ]
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        reply = await http.post(
+        too_big = await http.post(
             "/api/summaries/trends", json=files, headers=host, params={"k": "999"}
+        )
+        assert too_big.status_code == 422  # refused with a reason, not quietly lowered
+        reply = await http.post(
+            "/api/summaries/trends", json=files, headers=host, params={"k": "50"}
         )
         assert reply.status_code == 200
         [hope] = reply.json()["trends"]
