@@ -17,7 +17,8 @@ LongText = Annotated[str, Field(max_length=2000)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: wrong JSON types are refused, not converted; no infinite or NaN numbers.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ActivityBase(Strict):

@@ -27,7 +27,9 @@ Secret = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a value of the wrong JSON type is refused, never converted ("1" for 1, true for
+    # 1, "yes" for true), and no number may be infinite or NaN.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # -- client to server ------------------------------------------------------------------------
