@@ -28,7 +28,7 @@ log = logging.getLogger("hearth.hub")
 EndReason = Literal["ended", "expired", "lost"]
 ROLES = ("facilitator", "display", "participant")
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
-PRESENCE_STALE_MS = 30_000
+PRESENCE_STALE_MS = 3_000  # three missed rewrites (server/watch.py PRESENCE_SECONDS)
 PAUSE_WINDOW_MS = 5 * 60_000
 
 

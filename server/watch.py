@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("hearth.hub")
 
 HEARTBEAT_SECONDS = 5.0
+# Each process rewrites its phone count this often; a count not rewritten for PRESENCE_STALE_MS
+# (server/hub.py) no longer counts, so a process that dies stops counting within seconds.
+PRESENCE_SECONDS = 1.0
 
 
 class StoreWatch:
@@ -25,21 +28,50 @@ class StoreWatch:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.heartbeat: asyncio.Task[None] | None = None
+        self.presence: asyncio.Task[None] | None = None
         self.recheck: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self.heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
+        self.presence = asyncio.create_task(self._presence_loop(), name="hearth-presence")
         listen = getattr(self.hub.store, "on_reconnect", None)
         if listen is not None:  # Redis came back: check every room now, not at the next beat
             listen(self._store_reconnected)
 
     def tasks(self) -> list[asyncio.Task[None]]:
-        return [t for t in (self.heartbeat, self.recheck) if t is not None]
+        return [t for t in (self.heartbeat, self.presence, self.recheck) if t is not None]
 
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             await self.beat_all()
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_SECONDS)
+            await self.refresh_presence()
+
+    async def refresh_presence(self) -> None:
+        """Rewrite this process's phone count in every local room, and recount for the local
+        facilitators: another process's count that stopped being rewritten drops out."""
+        hub = self.hub
+        rooms = [r for r in hub.rooms.values() if not (r.ended or r.unavailable)]
+        if not rooms or not hub.store_ok:
+            return
+        now = int(time.time() * 1000)
+        writes = [
+            hub.store.set_presence(
+                r.code, hub.process_id, r.count("participant"), now, hub.room_ttl
+            )
+            for r in rooms
+            if r.count("participant")
+        ]
+        for failure in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(failure, Exception):
+                log.warning("presence write failed: %s", type(failure).__name__)
+        for room in rooms:
+            if room.sockets["facilitator"]:
+                hub.progress_changed(room, publish=False)
 
     async def beat_all(self) -> None:
         """Check the store and every local room against it: lost rooms end, outages are shown."""
@@ -100,12 +132,4 @@ class StoreWatch:
                     conn.offer(text)
                     conn.close(1012, "store back")
             return
-        if room.count("participant"):
-            await hub.store.set_presence(
-                room.code,
-                hub.process_id,
-                room.count("participant"),
-                int(time.time() * 1000),
-                hub.room_ttl,
-            )
         hub.progress_changed(room, publish=False)

@@ -294,11 +294,11 @@ class Session:
                 if isinstance(message, p.End):
                     receipt = await self.service.end(self.code)
                     detail = f"erased {receipt.deleted} keys, {receipt.remaining} left"
-                    self._send(p.Ack(id=request_id, detail=detail))  # before the socket closes
+                    self._send(p.Ack(id=message.id, detail=detail))  # before the socket closes
                     await self.service.announce_end(self.code, receipt)
                     return
                 detail = await self.service.command(self.code, message)
-                self._send(p.Ack(id=request_id, detail=detail))
+                self._send(p.Ack(id=message.id, detail=detail))  # every command carries an id
             elif kind in p.PARTICIPANT_TYPES:
                 if self.role != "participant" or self.who is None:
                     self._send(error("forbidden", "Only participants can do that.", request_id))

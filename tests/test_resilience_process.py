@@ -170,3 +170,46 @@ async def test_sigterm_says_reconnect_finishes_acks_and_exits_cleanly(
         output = first.stop()
         second.stop()
     assert "Traceback" not in output, output
+
+
+async def test_a_killed_process_stops_counting_within_seconds(
+    redis: tuple[RedisServer, Redis],
+) -> None:
+    """The console's "here" count: the phones of a process killed with -9 come back on the
+    other process, and the dead process's count stops counting within about five seconds."""
+    redis_server, _ = redis
+    first, second = await start_two(redis_server.url)
+    try:
+        room = await first.create_room(k=5)
+        facilitator, _ = await open_poll(second, room)
+        urls = [first.ws_url, second.ws_url]
+        phones = [Phone(urls, room["code"], first=i % 2) for i in range(20)]
+        await asyncio.gather(*(p.connect() for p in phones))
+        await facilitator.expect_where(lambda m: m["type"] == "progress" and m["connected"] == 20)
+        assert first.process is not None
+        first.process.kill()
+        killed_at = time.monotonic()
+        orphans = [p for p in phones if p.url == first.ws_url]
+        for phone in orphans:  # as the phone page does: the next address, same token
+            phone.index += 1
+        await asyncio.gather(*(p.connect() for p in orphans))
+        assert all(p.url == second.ws_url for p in phones)
+        facilitator.inbox.clear()
+        right_at = None
+        while True:  # progress comes at least once a second; judge the first after 6 s
+            message = await facilitator.expect("progress", 5)
+            now = time.monotonic() - killed_at
+            if message["connected"] == 20 and right_at is None:
+                right_at = now
+            elif message["connected"] != 20:
+                right_at = None
+            if now >= 6.0:
+                break
+        assert message["connected"] == 20, message  # not 30: the dead process's 10 are gone
+        assert right_at is not None
+        print(f"\nkill -9: the console counted 20 here again {right_at:.1f} s after the kill")
+        await facilitator.close()
+        await asyncio.gather(*(p.close() for p in phones))
+    finally:
+        first.stop()
+        second.stop()
