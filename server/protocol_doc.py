@@ -74,7 +74,10 @@ CLOSE_CODES = {
     4401: "The credential is not valid for this room and role.",
     4404: "No session with that code is running (wrong, ended and expired codes look alike).",
     4408: "No `hello` within 10 seconds.",
-    4409: "The client fell behind (its send queue filled): reconnect for a fresh snapshot.",
+    4409: (
+        "The client fell behind (its queue filled, or nothing sent to it moved for the write "
+        "deadline): reconnect for a fresh snapshot."
+    ),
     4429: "Refused: the room is locked or full, or too many screens are connected.",
 }
 
