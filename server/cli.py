@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
 import os
 import secrets
 import signal
 import sys
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from .fastpath import FastPathProtocol
@@ -53,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     link = sub.add_parser("link", help="Print a new one-time facilitator link (server running).")
     link.add_argument("--url", default=None, help="The server, default http://127.0.0.1:PORT.")
     link.add_argument("--port", type=int, default=None, help="Port of a local server.")
+    link.add_argument(
+        "--room",
+        default=None,
+        help="Get back into this running room (its code); a console open elsewhere is closed.",
+    )
     return parser
 
 
@@ -63,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"HEARTH_{f.name.upper():28} {f.metadata['help']} (default: {f.default!r})")
         return 0
     if args.command == "link":
-        return print_link(args.url, args.port)
+        return print_link(args.url, args.port, args.room)
     overrides = {f.name: getattr(args, f.name) for f in fields(Settings)}
     settings = Settings.from_env(**overrides)
     if settings.workers > 1 and not settings.redis_url:
@@ -73,8 +81,30 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if not settings.host_secret:
+        # Made here, kept for `hearth link` in a file only this user can read, gone at exit.
         settings = settings.replace(host_secret=secrets.token_urlsafe(24))
+        keep_secret(settings.port, settings.host_secret)
     return serve(settings)
+
+
+def secret_file(port: int) -> Path:
+    """Where `hearth serve` keeps the host secret it made, for `hearth link` on this machine."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("XDG_STATE_HOME")
+    folder = Path(base) if base else Path.home() / ".local" / "state"
+    return folder / "hearth" / f"host-secret-{port}"
+
+
+def keep_secret(port: int, secret: str) -> None:
+    path = secret_file(port)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secret)
+    except OSError as exc:
+        print(f"  (could not keep the host secret for `hearth link`: {exc.strerror})")
+        return
+    atexit.register(lambda: path.unlink(missing_ok=True))
 
 
 def _exit_cleanly(sig: int, frame: object) -> None:
@@ -112,6 +142,7 @@ def serve(settings: Settings) -> int:
     print(f"  Phones join: {base}/join", flush=True)
     if ticket is not None:
         print("  The link works once; `hearth link` prints another.", flush=True)
+        print("  Console closed mid-session? `hearth link --room CODE` brings it back.", flush=True)
     options = uvicorn_options(settings)
     # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -137,32 +168,52 @@ async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
         await redis_store.stop()
 
 
-def print_link(url: str | None, port: int | None) -> int:
-    """Ask a running server for a new one-time facilitator link (needs HEARTH_HOST_SECRET)."""
+def print_link(url: str | None, port: int | None, room: str | None = None) -> int:
+    """Ask a running server for a new one-time facilitator link: a new room, or back into a
+    running one. The host secret comes from HEARTH_HOST_SECRET or the file `hearth serve` keeps
+    on this machine."""
     import json
     import urllib.error
     import urllib.request
 
     settings = Settings.from_env()
-    if not settings.host_secret:
-        print("hearth: set HEARTH_HOST_SECRET to the server's host secret.", file=sys.stderr)
+    port = port or settings.port
+    secret = settings.host_secret
+    if not secret:
+        with contextlib.suppress(OSError):
+            secret = secret_file(port).read_text().strip()
+    if not secret:
+        print(
+            f"hearth: no server started by you is running on port {port} here; "
+            "elsewhere, set HEARTH_HOST_SECRET to the server's host secret.",
+            file=sys.stderr,
+        )
         return 2
-    base = (url or f"http://127.0.0.1:{port or settings.port}").rstrip("/")
+    body: dict[str, str] = {"role": "host"}
+    if room is not None:
+        body = {"role": "facilitator", "code": room.strip().upper()}
+    base = (url or f"http://127.0.0.1:{port}").rstrip("/")
     request = urllib.request.Request(
         base + "/api/tickets",
-        data=json.dumps({"role": "host"}).encode(),
+        data=json.dumps(body).encode(),
         headers={
             "Content-Type": "application/json",
-            "Authorization": f"Bearer {settings.host_secret}",
+            "Authorization": f"Bearer {secret}",
         },
         method="POST",
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             print(json.loads(response.read())["url"])
+    except urllib.error.HTTPError as exc:
+        message = json.loads(exc.read() or b"{}").get("message", exc.reason)
+        print(f"hearth: {message}", file=sys.stderr)
+        return 1
     except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
         print(f"hearth: could not get a link from {base}: {exc}", file=sys.stderr)
         return 1
+    if room is not None:
+        print("Open it once: the console comes back to the room; any other console is closed.")
     return 0
 
 

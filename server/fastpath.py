@@ -127,6 +127,8 @@ class FastConnection:
         self.limit_bytes = limit_bytes
         self.write_deadline = write_deadline
         self.closing: tuple[int, str] | None = None
+        self.seat = "lead"  # facilitator consoles: "lead" or "co"
+        self.grant: str | None = None  # the digest of the credential it joined with
         self._written = 0  # bytes handed to the transport
         self._moved = 0  # of those, bytes the kernel took when last seen
         self._stuck_since: float | None = None

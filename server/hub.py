@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from . import view_models as vm
-from .connection import CLOSE_TOO_SLOW
+from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
 from .results import compute
 from .rooms import RoomState
 from .store import RoomStore
@@ -25,7 +25,7 @@ __all__ = ["HEARTBEAT_SECONDS", "Connection", "Hub", "RoomChannel"]
 
 log = logging.getLogger("hearth.hub")
 
-EndReason = Literal["ended", "expired", "lost"]
+EndReason = Literal["ended", "expired", "lost", "abandoned"]
 ROLES = ("facilitator", "display", "participant")
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
 PRESENCE_STALE_MS = 3_000  # three missed rewrites (server/watch.py PRESENCE_SECONDS)
@@ -62,11 +62,18 @@ class RoomChannel:
     presence_pending: bool = False
     ended: bool = False  # ended or lost: write nothing more for it (keys must stay gone)
     unavailable: bool = False  # the store stopped answering; its screens have been told
+    unattended_since_ms: int | None = None  # first seen with no facilitator console anywhere
 
     def count(self, role: str | None = None) -> int:
         if role:
             return len(self.sockets[role])
         return sum(len(s) for s in self.sockets.values())
+
+    def presence(self) -> dict[str, int]:
+        """Local sockets by presence role: p phones, f facilitator consoles, c co-facilitators."""
+        consoles = self.sockets["facilitator"]
+        co = sum(1 for c in consoles if getattr(c, "seat", "lead") == "co")
+        return {"p": len(self.sockets["participant"]), "f": len(consoles) - co, "c": co}
 
 
 class Hub:
@@ -147,7 +154,7 @@ class Hub:
                     return None
                 self.set_state(room, RoomState.model_validate_json(doc), broadcast=False)
             room.sockets[conn.role].add(conn)
-        if conn.role == "participant":
+        if conn.role in ("participant", "facilitator"):
             self._presence_changed(room)
         return room
 
@@ -156,7 +163,7 @@ class Hub:
         if room is None:
             return
         room.sockets[conn.role].discard(conn)
-        if conn.role == "participant":
+        if conn.role in ("participant", "facilitator"):
             self._presence_changed(room)
         if room.count() == 0:
             lock = self._locks.setdefault(code, asyncio.Lock())
@@ -194,8 +201,8 @@ class Hub:
             if body.decode() != self.process_id:
                 self.progress_changed(room, publish=False)
         elif tag == ENDED:
-            receipt = p.Receipt.model_validate_json(body) if body else None
-            self.end_locally(code, "ended", receipt)
+            ended = p.Ended.model_validate_json(body)
+            self.end_locally(code, ended.reason, ended.receipt)
 
     def set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
         if room.ended:
@@ -209,6 +216,7 @@ class Hub:
             return  # our own echo, or an older publication overtaken by a snapshot
         previous_live = room.state.live.id if room.state and room.state.live else None
         room.state = state
+        self._shut_out_old_consoles(room, state)
         join_url, qr = self.join_url(state.code), self.qr_svg(state.code)
         now = now_ms()
         for role in ROLES:
@@ -238,6 +246,21 @@ class Hub:
                         conn.close(CLOSE_TOO_SLOW, "fell behind")
                         dropped += 1
         return dropped
+
+    @staticmethod
+    def _shut_out_old_consoles(room: RoomChannel, state: RoomState) -> None:
+        """After a console's credential was replaced (re-entry, a new co-facilitator link),
+        a console still holding the old one is closed (4401) and cannot come back with it."""
+        current = {"lead": state.facilitator_digest, "co": state.cofacilitator_digest}
+        for conn in list(room.sockets["facilitator"]):
+            seat, grant = getattr(conn, "seat", "lead"), getattr(conn, "grant", None)
+            if grant is not None and grant != current.get(seat):
+                conn.offer(
+                    p.ErrorFrame(
+                        code="unauthorised", message="This console was opened somewhere else."
+                    ).model_dump_json()
+                )
+                conn.close(CLOSE_UNAUTHORISED, "console opened elsewhere")
 
     @staticmethod
     def fan_out(sockets: set[Connection], text: str) -> None:
@@ -271,9 +294,20 @@ class Hub:
         room.presence_pending = False
         if room.ended:
             return
-        count = room.count("participant")
-        await self.store.set_presence(room.code, self.process_id, count, now_ms(), self.room_ttl)
+        await self.write_presence(room)
         self.progress_changed(room, publish=True)
+
+    async def write_presence(self, room: RoomChannel) -> None:
+        """This process's counts of the room's sockets, one field per role (0 removes it)."""
+        now = now_ms()
+        await asyncio.gather(
+            *(
+                self.store.set_presence(
+                    room.code, f"{role}:{self.process_id}", count, now, self.room_ttl
+                )
+                for role, count in room.presence().items()
+            )
+        )
 
     def progress_changed(self, room: RoomChannel, publish: bool) -> None:
         if publish and not room.publish_progress_pending:
@@ -300,10 +334,13 @@ class Hub:
             if live.status != "revealed" and answered >= state.k:
                 tally = await self.store.tally(room.code, live.id)
                 preview = compute(live.activity, tally, state.k, split=state.split and state.tracks)
+        since = now - PRESENCE_STALE_MS
         return p.Progress(
-            connected=await self.store.connected(room.code, now - PRESENCE_STALE_MS),
+            connected=await self.store.connected(room.code, since, "p"),
             answered=answered,
             pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
+            words=await self.store.words(room.code),
+            cofacilitators=await self.store.connected(room.code, since, "c"),
             preview=preview,
         )
 

@@ -2,7 +2,11 @@
 
 POST /api/tickets           {"role": "facilitator"|"display", "code", "credential"} -> a ticket for
                             a page of that room (whoever holds a credential may pass it on once);
-                            {"role": "host"} with the host secret as Bearer -> a start link.
+                            {"role": "cofacilitator", "code", "credential": the facilitator's}
+                            -> a new co-facilitator credential, as a ticket;
+                            {"role": "host"} with the host secret as Bearer -> a start link;
+                            {"role": "facilitator", "code"} with the host secret as Bearer ->
+                            re-entry: the room's facilitator credential is replaced.
 POST /api/tickets/exchange  {"ticket"} -> {"kind", "code", "credential"}; the ticket is spent.
 POST /api/forget            Clear-Site-Data for this origin (the phone's Leave and end).
 """
@@ -20,7 +24,7 @@ from . import auth, tickets
 from .codes import matches, normalise_code
 from .service import RoomGone, Service
 
-PAGES = {"host": "/host", "facilitator": "/host", "display": "/display"}
+PAGES = {"host": "/host", "facilitator": "/host", "cofacilitator": "/host", "display": "/display"}
 NO_TICKET = {"error": "no_ticket", "message": "This link has been used or has expired."}
 
 
@@ -61,7 +65,23 @@ async def create_ticket(request: Request) -> Response:
             return answer({"error": "unauthorised", "message": "The host secret is wrong."}, 401)
         grant = tickets.Grant("host", None, service.settings.host_secret)
         ttl = service.settings.start_link_ttl_seconds
-    elif role in ("facilitator", "display"):
+    elif role == "facilitator" and "credential" not in body and auth.bearer(request):
+        # Re-entry with the host secret (`hearth link --room CODE`): the room's facilitator
+        # credential is replaced, so a console left open elsewhere is shut out.
+        code = normalise_code(str(body.get("code", "")))
+        if not auth.host_secret_ok(request):
+            auth.failed(request)
+            return answer({"error": "unauthorised", "message": "The host secret is wrong."}, 401)
+        try:
+            if code is None:
+                raise RoomGone("")
+            fresh = await service.rekey_facilitator(code)
+        except RoomGone:
+            return answer(
+                {"error": "no_room", "message": "No session with that code is running."}, 404
+            )
+        grant = tickets.Grant("facilitator", code, fresh)
+    elif role in ("facilitator", "display", "cofacilitator"):
         code = normalise_code(str(body.get("code", "")))
         credential = body.get("credential")
         state = None
@@ -71,16 +91,20 @@ async def create_ticket(request: Request) -> Response:
             except RoomGone:
                 state = None
         expected = None
-        if state is not None:
-            expected = state.facilitator_digest if role == "facilitator" else state.display_digest
+        if state is not None:  # a co-facilitator link is made with the facilitator's credential
+            expected = state.display_digest if role == "display" else state.facilitator_digest
         if code is None or expected is None or not matches(str(credential), expected):
             auth.failed(request)
             return answer(
                 {"error": "unauthorised", "message": "That credential is not valid here."}, 401
             )
-        grant = tickets.Grant(role, code, str(credential))
+        if role == "cofacilitator":
+            grant = tickets.Grant(role, code, await service.new_cofacilitator(code))
+        else:
+            grant = tickets.Grant(role, code, str(credential))
     else:
-        return answer({"error": "invalid", "message": "role: host, facilitator or display"}, 400)
+        message = "role: host, facilitator, cofacilitator or display"
+        return answer({"error": "invalid", "message": message}, 400)
     ticket = await tickets.mint(service.store, grant, ttl)
     return answer({"ticket": ticket, "url": link(request, grant.kind, ticket), "ttl": ttl}, 201)
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .activities import Activity, AnswerValue, Track
+from .plans import Plan
 from .results import MAX_K, MIN_K, Results
 from .summary import Summary, Trend
 from .view_models import (
@@ -19,7 +20,7 @@ from .view_models import (
     You,
 )
 
-Role = Literal["facilitator", "display", "participant"]
+Role = Literal["facilitator", "cofacilitator", "display", "participant"]
 RequestId = Annotated[
     int, Field(ge=0, le=2**31, description="Chosen by the client; echoed in the ack or error.")
 ]
@@ -79,6 +80,13 @@ class PauseSignal(Message):
     on: bool = Field(description="True to signal, false to withdraw.")
 
 
+class WordSignal(Message):
+    """'I'd like a word afterwards', anonymous and withdrawable; facilitators see a count."""
+
+    type: Literal["word"]
+    on: bool = Field(description="True to ask, false to take it back.")
+
+
 class ChooseTrack(Message):
     """Optionally say which side of the betrayal one is on."""
 
@@ -98,6 +106,42 @@ class Open(Message):
     type: Literal["open"]
     id: RequestId
     activity: Activity
+    interrupt: bool = Field(
+        default=False,
+        description="Set the live activity aside, answers and timer intact, until `resume`.",
+    )
+
+
+class Resume(Message):
+    """Bring back the activity an interruption set aside."""
+
+    type: Literal["resume"]
+    id: RequestId
+
+
+class GroundingNow(Message):
+    """Interrupt whatever is live with the room's grounding (the co-facilitator may too)."""
+
+    type: Literal["grounding_now"]
+    id: RequestId
+
+
+class SupportCard(Message):
+    """The support card phones can open at any moment and see at the end (never logged)."""
+
+    type: Literal["support"]
+    id: RequestId
+    text: Annotated[str, Field(max_length=2000)]
+
+
+class RunSheet(Message):
+    """The plan being run and the current step, kept with the room so a console that comes
+    back (or a co-facilitator) finds it. Facilitators only; never sent to phones or display."""
+
+    type: Literal["runsheet"]
+    id: RequestId
+    plan: Plan | None
+    index: int = Field(default=-1, ge=-1, le=200)
 
 
 class Close(Message):
@@ -197,6 +241,10 @@ class End(Message):
 
 FACILITATOR_COMMANDS = (
     Open,
+    Resume,
+    GroundingNow,
+    SupportCard,
+    RunSheet,
     Close,
     Reveal,
     Clear,
@@ -210,6 +258,10 @@ FACILITATOR_COMMANDS = (
 )
 FacilitatorCommand = (
     Open
+    | Resume
+    | GroundingNow
+    | SupportCard
+    | RunSheet
     | Close
     | Reveal
     | Clear
@@ -227,6 +279,7 @@ ClientMessage = Annotated[
     | Ping
     | Answer
     | PauseSignal
+    | WordSignal
     | ChooseTrack
     | Leave
     | FacilitatorCommand  # a union: flattened into this one
@@ -240,7 +293,12 @@ FACILITATOR_TYPES = (
     frozenset(get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS)
     | FACILITATOR_REQUESTS
 )
-PARTICIPANT_TYPES = frozenset({"answer", "pause", "track", "leave"})
+PARTICIPANT_TYPES = frozenset({"answer", "pause", "word", "track", "leave"})
+# What a co-facilitator may do: see everything the facilitator sees, push grounding, bring the
+# set-aside activity back, work the queue and the timer. Not: end, change k or the room.
+COFACILITATOR_TYPES = frozenset(
+    {"grounding_now", "resume", "moderate", "release", "timer", "runsheet", "summary"}
+)
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
 
 
@@ -274,12 +332,14 @@ class Update(Message):
 
 
 class Progress(Message):
-    """Facilitator only, at most ten a second: counts, never who."""
+    """Facilitators only, at most ten a second: counts, never who."""
 
     type: Literal["progress"] = "progress"
     connected: int
     answered: int
     pauses: int = Field(description="Pause signals in the last few minutes.")
+    words: int = Field(default=0, description="'A word afterwards' signals not taken back.")
+    cofacilitators: int = Field(default=0, description="Co-facilitator consoles connected.")
     preview: Results | None = Field(description="Thresholded results before reveal.")
 
 
@@ -310,7 +370,9 @@ class Receipt(Message):
 
 class Ended(Message):
     type: Literal["ended"] = "ended"
-    reason: Literal["ended", "expired", "lost"]
+    reason: Literal["ended", "expired", "lost", "abandoned"] = Field(
+        description="abandoned: no facilitator came back within facilitator_grace_seconds."
+    )
     receipt: Receipt | None = Field(default=None, description="Facilitator only.")
 
 

@@ -42,7 +42,8 @@ refused with an `error` frame that names the problem, and the socket stays open.
    phones never receive a count of answers before the facilitator reveals results, and then only
    counts of at least *k* (or zero); smaller ones arrive as `null`, meaning "fewer than k".
 6. When the room ends every socket gets `ended` (the facilitator's carries the erasure receipt) and
-   is closed. `reconnect` asks a client to reconnect, e.g. when a server process restarts.
+   is closed. A room whose facilitator consoles are all gone shows `room.facilitator_away` after
+   a few seconds and ends by itself (reason `abandoned`) after `facilitator_grace_seconds`. `reconnect` asks a client to reconnect, e.g. when a server process restarts.
 7. While the store (Redis) is unreachable, requests get an `error` with code `unavailable` (no `id`
    when the server reports the outage itself) and the socket stays open. If the room's data was
    lost meanwhile, or a `hello` carries the `epoch` of a room that is gone or was replaced, the
@@ -54,6 +55,7 @@ refused with an `error` frame that names the problem, and the socket stays open.
 | --- | --- |
 | any | {any} |
 | facilitator | {facilitator} |
+| cofacilitator | {cofacilitator} (it receives what the facilitator does, `progress` included) |
 | participant | {participant} |
 | display | nothing but the messages any role may send: it only reads |
 
@@ -71,7 +73,10 @@ CLOSE_CODES = {
     1012: "The server is restarting, or the store came back after an outage: reconnect.",
     1013: "The store is not answering: retry with backoff.",
     4400: "The first message was not a valid `hello`.",
-    4401: "The credential is not valid for this room and role.",
+    4401: (
+        "The credential is not valid for this room and role (or was replaced: the console "
+        "was opened elsewhere)."
+    ),
     4404: "No session with that code is running (wrong, ended and expired codes look alike).",
     4408: "No `hello` within 10 seconds.",
     4409: (
@@ -179,6 +184,7 @@ def render() -> str:
     head = (
         INTRO.replace("{any}", names(p.ANY_ROLE_TYPES | {"hello"}))
         .replace("{facilitator}", names(p.FACILITATOR_TYPES))
+        .replace("{cofacilitator}", names(p.COFACILITATOR_TYPES))
         .replace("{participant}", names(p.PARTICIPANT_TYPES))
         .replace("{close_codes}", close)
     )

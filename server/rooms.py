@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
+from .plans import Plan
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
 
@@ -57,6 +59,31 @@ class LiveActivity(State):
     released: list[str] = []
 
 
+class SetAside(State):
+    """An activity an interruption (a check-in, grounding) set aside, with its timer paused."""
+
+    live: LiveActivity
+    timer: TimerState | None = None
+    timer_was_running: bool = False
+
+
+class RunSheetState(State):
+    plan: Plan
+    index: int = -1
+
+
+# Pushed by "Grounding now": no breath needed to follow it, and it promises nothing.
+GROUNDING_NOW = Grounding(
+    title="Grounding",
+    text=(
+        "Let's pause together. Feel your feet on the floor and the seat holding you. If it "
+        "helps, breathe with the circle; or instead name to yourself three things you can see "
+        "and two you can hear. Nothing needs to be said."
+    ),
+    seconds=90,
+)
+
+
 class RoomState(State):
     code: str
     epoch: str
@@ -70,8 +97,15 @@ class RoomState(State):
     blank: bool = False
     facilitator_digest: str
     display_digest: str
+    cofacilitator_digest: str | None = None
+    facilitator_away_since_ms: int | None = Field(
+        default=None, description="Set while no facilitator console is connected anywhere."
+    )
+    support_card: str = ""
+    runsheet: RunSheetState | None = None
     next_seq: int = 1
     live: LiveActivity | None = None
+    set_aside: SetAside | None = None
     timer: TimerState | None = None
     history: list[dict[str, object]] = []
     trend: Trend | None = None
@@ -99,6 +133,23 @@ def new_room(
     )
 
 
+def _open(s: RoomState, activity: Activity, interrupt: bool, now_ms: int) -> None:
+    """Put an activity live. An interruption sets the live one aside (its answers stay in the
+    store under its id, its timer paused) unless something is set aside already; any other
+    open forgets what was set aside."""
+    if interrupt and s.live is not None and s.set_aside is None:
+        timer, running = s.timer, bool(s.timer and s.timer.running)
+        if timer is not None and running:
+            timer = _apply_timer(timer, "pause", None, now_ms)
+        s.set_aside = SetAside(live=s.live, timer=timer, timer_was_running=running)
+    elif not interrupt:
+        s.set_aside = None
+    s.live = LiveActivity(id=f"a{s.next_seq}", activity=activity)
+    s.next_seq += 1
+    s.timer = _timer_for(activity)
+    s.trend = None
+
+
 def _timer_for(activity: Activity) -> TimerState | None:
     if isinstance(activity, (Reflection, Grounding)):
         ms = activity.seconds * 1000
@@ -112,9 +163,16 @@ def _require_live(state: RoomState) -> LiveActivity:
     return state.live
 
 
+@dataclass(frozen=True)
+class Attendance:
+    """Not a client message: the server marks a room whose facilitator is away, or back."""
+
+    away_since_ms: int | None
+
+
 def apply(
     state: RoomState,
-    command: p.FacilitatorCommand,
+    command: p.FacilitatorCommand | Attendance,
     now_ms: int,
     tally: Mapping[str, int] | None = None,
     texts: Sequence[tuple[str, str]] = (),
@@ -123,11 +181,25 @@ def apply(
     (item id, text) for close of an open-text activity."""
     s = state.model_copy(deep=True)
     match command:
-        case p.Open(activity=activity):
-            s.live = LiveActivity(id=f"a{s.next_seq}", activity=activity)
-            s.next_seq += 1
-            s.timer = _timer_for(activity)
-            s.trend = None
+        case p.Open(activity=activity, interrupt=interrupt):
+            _open(s, activity, interrupt, now_ms)
+        case p.GroundingNow():
+            _open(s, GROUNDING_NOW, True, now_ms)
+            if s.timer is not None:  # the pacer runs at once: no extra tap in a hard moment
+                s.timer = _apply_timer(s.timer, "start", None, now_ms)
+        case p.Resume():
+            if s.set_aside is None:
+                raise CommandError("nothing_set_aside", "No activity is waiting to come back.")
+            back = s.set_aside
+            s.live, s.timer, s.set_aside = back.live, back.timer, None
+            if s.timer is not None and back.timer_was_running:
+                s.timer = _apply_timer(s.timer, "resume", None, now_ms)
+        case Attendance(away_since_ms=since):
+            s.facilitator_away_since_ms = since
+        case p.SupportCard(text=text):
+            s.support_card = text.strip()
+        case p.RunSheet(plan=plan, index=index):
+            s.runsheet = RunSheetState(plan=plan, index=index) if plan is not None else None
         case p.Close():
             live = _require_live(s)
             if live.status != "open":

@@ -7,12 +7,13 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from . import protocol as p
 from .activities import TRACKS, AnswerError, answer_cells
 from .codes import digest, new_credential, new_join_code
-from .hub import Hub
-from .rooms import CommandError, RoomState, apply, new_room
+from .hub import PRESENCE_STALE_MS, Hub, RoomChannel
+from .rooms import Attendance, CommandError, RoomState, apply, new_room
 from .settings import Settings
 from .store import RoomStore
 from .store.base import ENDED, Sides
@@ -20,6 +21,7 @@ from .store.base import ENDED, Sides
 log = logging.getLogger("hearth.service")
 
 COMMIT_ATTEMPTS = 8
+AWAY_AFTER_MS = 5_000  # no console for this long: screens say the facilitator is reconnecting
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Service:
         self.hub = hub
         self.settings = settings
         self.ttl = settings.room_ttl_seconds
+        hub.watch.attendance = self.attendance
 
     async def create_room(self, k: int | None = None) -> CreatedRoom:
         facilitator, display = new_credential(), new_credential()
@@ -83,7 +86,7 @@ class Service:
         await self._run(code, command)
         return ""
 
-    async def _run(self, code: str, command: p.FacilitatorCommand) -> RoomState:
+    async def _run(self, code: str, command: p.FacilitatorCommand | Attendance) -> RoomState:
         state = await self.load(code)
         for _ in range(COMMIT_ATTEMPTS):
             tally, texts = None, []
@@ -107,9 +110,12 @@ class Service:
         erased = await self.store.erase(code)
         return p.Receipt(deleted=erased.deleted, remaining=erased.remaining, scanned_at=now_ms())
 
-    async def announce_end(self, code: str, receipt: p.Receipt) -> None:
-        """Tell every process, hence every socket of the room, that it ended."""
-        await self.store.publish(code, ENDED + receipt.model_dump_json().encode())
+    async def announce_end(
+        self, code: str, receipt: p.Receipt, reason: Literal["ended", "abandoned"] = "ended"
+    ) -> None:
+        """Tell every process, hence every socket of the room, that it ended (and why)."""
+        ended = p.Ended(reason=reason, receipt=receipt)
+        await self.store.publish(code, ENDED + ended.model_dump_json().encode())
 
     # -- participants ------------------------------------------------------------------------
 
@@ -140,3 +146,58 @@ class Service:
     async def pause(self, code: str, who: str, on: bool) -> None:
         await self.store.set_pause(code, who, on, now_ms(), self.ttl)
         self.hub.answers_changed(code)
+
+    async def word(self, code: str, who: str, on: bool) -> None:
+        await self.store.set_word(code, who, on, self.ttl)
+        self.hub.answers_changed(code)
+
+    # -- consoles ----------------------------------------------------------------------------
+
+    async def rekey_facilitator(self, code: str) -> str:
+        """A new facilitator credential for a running room (re-entry from `hearth link`): the
+        old one stops working, so a console left open elsewhere is shut out."""
+        credential = new_credential()
+        await self._rekey(code, facilitator_digest=digest(credential))
+        return credential
+
+    async def new_cofacilitator(self, code: str) -> str:
+        """A co-facilitator credential (a new one replaces the last)."""
+        credential = new_credential()
+        await self._rekey(code, cofacilitator_digest=digest(credential))
+        return credential
+
+    async def _rekey(self, code: str, **digests: str) -> None:
+        state = await self._fresh(code)
+        for _ in range(COMMIT_ATTEMPTS):
+            new = state.model_copy(update={**digests, "version": state.version + 1})
+            doc = new.model_dump_json().encode()
+            if await self.store.commit(code, state.version, doc, new.accepting, self.ttl):
+                self.hub.local_commit(new)
+                return
+            state = await self._fresh(code)
+        raise CommandError("busy", "The room is busy; try again.")
+
+    async def attendance(self, room: RoomChannel) -> None:
+        """Called each second per local room: mark a room whose facilitator consoles are all
+        gone as away (screens say so), back when one returns, and end it, erased, once it has
+        been away for facilitator_grace_seconds."""
+        state, now = room.state, now_ms()
+        if state is None:
+            return
+        here = await self.store.connected(room.code, now - PRESENCE_STALE_MS, "fc")
+        away_since = state.facilitator_away_since_ms
+        if here:
+            room.unattended_since_ms = None
+            if away_since is not None:
+                await self._run(room.code, Attendance(None))
+            return
+        if room.unattended_since_ms is None:
+            room.unattended_since_ms = now
+        if away_since is None:
+            if now - room.unattended_since_ms >= AWAY_AFTER_MS:  # not for a reload
+                await self._run(room.code, Attendance(room.unattended_since_ms))
+            return
+        if now - away_since >= self.settings.facilitator_grace_seconds * 1000:
+            log.info("a room ended by itself: no facilitator came back in time")
+            receipt = await self.end(room.code)
+            await self.announce_end(room.code, receipt, "abandoned")

@@ -31,6 +31,9 @@ class Settings:
         "", "Base URL phones should open, e.g. https://hearth.example.org. Empty: the LAN address."
     )
     room_ttl_seconds: int = _setting(4 * 3600, "A room idle this long expires with all its keys.")
+    facilitator_grace_seconds: float = _setting(
+        1200.0, "A room with no facilitator console connected this long ends and is erased."
+    )
     default_k: int = _setting(5, "Default minimum number of answers before any result is shown.")
     max_participants: int = _setting(300, "Default cap on participants per room.")
     max_sockets_per_room: int = _setting(2000, "Cap on open sockets per room in one process.")

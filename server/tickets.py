@@ -23,8 +23,8 @@ from .codes import normalise_code
 from .store import RoomStore
 from .store.base import key
 
-Kind = Literal["host", "facilitator", "display"]
-KINDS: tuple[Kind, ...] = ("host", "facilitator", "display")
+Kind = Literal["host", "facilitator", "cofacilitator", "display"]
+KINDS: tuple[Kind, ...] = ("host", "facilitator", "cofacilitator", "display")
 HOST_PREFIX = "h"
 SECRET_BYTES = 24
 

@@ -26,6 +26,12 @@ class RoomView(Section):
     join_url: str
     qr_svg: str | None = Field(default=None, description="Display and facilitator only.")
     cap: int | None = Field(default=None, description="Facilitator only.")
+    facilitator_away: bool = Field(
+        default=False, description="No facilitator console is connected: screens say so."
+    )
+    cofacilitator: bool = Field(
+        default=False, description="Facilitator only: a co-facilitator link was made."
+    )
 
 
 class ActivityView(Section):
@@ -53,6 +59,12 @@ class ScreenView(Section):
     blank: bool
 
 
+class SetAsideView(Section):
+    id: str
+    kind: str
+    title: str
+
+
 class View(Section):
     """The state a role renders. Updates carry only the top-level sections that changed."""
 
@@ -69,6 +81,15 @@ class View(Section):
     trend: Trend | None = Field(
         default=None,
         description="Display and facilitator: a series from past summaries, thresholded by k.",
+    )
+    support_card: str | None = Field(
+        default=None, description="Phones and facilitators: local help, shown on request."
+    )
+    set_aside: SetAsideView | None = Field(
+        default=None, description="Facilitator only: the activity an interruption set aside."
+    )
+    runsheet: dict[str, Any] | None = Field(
+        default=None, description="Facilitator only: the plan being run and its current step."
     )
 
 

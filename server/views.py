@@ -50,6 +50,8 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
             join_url=join_url,
             qr_svg=qr_svg if role != "participant" else None,
             cap=state.cap if facilitator else None,
+            facilitator_away=state.facilitator_away_since_ms is not None,
+            cofacilitator=facilitator and state.cofacilitator_digest is not None,
         ),
         activity=activity,
         timer=timer,
@@ -63,8 +65,18 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         ),
         history=list(state.history) if facilitator else None,
         trend=state.trend if role != "participant" else None,
+        support_card=state.support_card if role != "display" else None,
+        set_aside=_set_aside(state) if facilitator else None,
+        runsheet=state.runsheet.model_dump(mode="json") if facilitator and state.runsheet else None,
     )
     return view
+
+
+def _set_aside(state: RoomState) -> vm.SetAsideView | None:
+    if state.set_aside is None:
+        return None
+    live = state.set_aside.live
+    return vm.SetAsideView(id=live.id, kind=live.activity.kind, title=live.activity.title)
 
 
 def changed_sections(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

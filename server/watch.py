@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from . import protocol as p
@@ -30,6 +30,8 @@ class StoreWatch:
         self.heartbeat: asyncio.Task[None] | None = None
         self.presence: asyncio.Task[None] | None = None
         self.recheck: asyncio.Task[None] | None = None
+        # Set by the service: called every PRESENCE_SECONDS for each local room.
+        self.attendance: Callable[[RoomChannel], Awaitable[None]] | None = None
 
     def start(self) -> None:
         self.heartbeat = asyncio.create_task(self._heartbeat_loop(), name="hearth-heartbeat")
@@ -52,26 +54,28 @@ class StoreWatch:
             await self.refresh_presence()
 
     async def refresh_presence(self) -> None:
-        """Rewrite this process's phone count in every local room, and recount for the local
-        facilitators: another process's count that stopped being rewritten drops out."""
+        """Rewrite this process's counts in every local room and recount for the local
+        facilitators: another process's count that stopped being rewritten drops out. Then
+        tell the service who is attending each room (a room without a facilitator ends)."""
         hub = self.hub
         rooms = [r for r in hub.rooms.values() if not (r.ended or r.unavailable)]
         if not rooms or not hub.store_ok:
             return
-        now = int(time.time() * 1000)
-        writes = [
-            hub.store.set_presence(
-                r.code, hub.process_id, r.count("participant"), now, hub.room_ttl
-            )
-            for r in rooms
-            if r.count("participant")
-        ]
-        for failure in await asyncio.gather(*writes, return_exceptions=True):
+        results = await asyncio.gather(
+            *(hub.write_presence(r) for r in rooms), return_exceptions=True
+        )
+        for failure in results:
             if isinstance(failure, Exception):
                 log.warning("presence write failed: %s", type(failure).__name__)
         for room in rooms:
             if room.sockets["facilitator"]:
                 hub.progress_changed(room, publish=False)
+        if self.attendance is not None:
+            for room in rooms:
+                try:
+                    await self.attendance(room)
+                except Exception as exc:
+                    log.warning("attendance check failed: %s", type(exc).__name__)
 
     async def beat_all(self) -> None:
         """Check the store and every local room against it: lost rooms end, outages are shown."""

@@ -183,6 +183,12 @@ class Session:
             ok = hello.credential is not None and matches(
                 hello.credential, state.facilitator_digest
             )
+        elif hello.role == "cofacilitator":
+            ok = (
+                hello.credential is not None
+                and state.cofacilitator_digest is not None
+                and matches(hello.credential, state.cofacilitator_digest)
+            )
         elif hello.role == "display":
             ok = hello.credential is not None and matches(hello.credential, state.display_digest)
         else:
@@ -197,12 +203,17 @@ class Session:
             return False
         self.code, self.role = code, hello.role
         queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
+        # A co-facilitator's console sees what the facilitator's sees: it joins that audience.
+        audience = "facilitator" if hello.role == "cofacilitator" else hello.role
         fast = extension(self.websocket.scope)  # frames straight to the transport when we can
         self.conn = (
-            FastConnection(fast, hello.role, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
+            FastConnection(fast, audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None
-            else SocketConnection(self.websocket, hello.role, queue, deadline)
+            else SocketConnection(self.websocket, audience, queue, deadline)
         )
+        if audience == "facilitator":  # which seat, and the credential it came with
+            self.conn.seat = "co" if hello.role == "cofacilitator" else "lead"
+            self.conn.grant = digest(hello.credential or "")
         room = await service.hub.attach(code, self.conn)
         if room is None:
             self.conn.close(CLOSE_NO_ROOM, "no room")
@@ -261,7 +272,8 @@ class Session:
                 tag = await store.member(self.code, self.who)
                 track = side_of(tag or "", self.token, TRACKS)
             you = vm.You(answered=answered, track=track or None)
-        text = self.service.hub.snapshot(self.code, self.role, you)
+        audience = self.conn.role if self.conn is not None else self.role
+        text = self.service.hub.snapshot(self.code, audience, you)
         if text is not None and self.conn is not None:
             self.conn.offer(text)
 
@@ -281,7 +293,10 @@ class Session:
             elif kind == "hello":
                 self._send(error("already_joined", "This socket has already said hello."))
             elif kind in p.FACILITATOR_TYPES:
-                if self.role != "facilitator":
+                allowed = self.role == "facilitator" or (
+                    self.role == "cofacilitator" and kind in p.COFACILITATOR_TYPES
+                )
+                if not allowed:
                     self._send(error("forbidden", "Only the facilitator can do that.", request_id))
                     return
                 if isinstance(message, p.SummaryRequest):
@@ -319,6 +334,8 @@ class Session:
             self._send(p.Ack(id=message.id, detail="stored"))
         elif isinstance(message, p.PauseSignal):
             await self.service.pause(self.code, self.who, message.on)
+        elif isinstance(message, p.WordSignal):
+            await self.service.word(self.code, self.who, message.on)
         elif isinstance(message, p.ChooseTrack):
             state = await self.service.load(self.code)
             if not state.tracks:

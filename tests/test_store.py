@@ -150,11 +150,11 @@ async def test_pauses_and_presence(store: RoomStore) -> None:
     assert await store.pauses(code, 2_000) == 1
     await store.set_pause(code, b, False, 6_000, TTL)
     assert await store.pauses(code, 0) == 1
-    await store.set_presence(code, "p1", 3, 10_000, TTL)
-    await store.set_presence(code, "p2", 4, 20_000, TTL)
+    await store.set_presence(code, "p:1", 3, 10_000, TTL)
+    await store.set_presence(code, "p:2", 4, 20_000, TTL)
     assert await store.connected(code, 0) == 7
     assert await store.connected(code, 15_000) == 4  # a silent process stops counting
-    await store.set_presence(code, "p2", 0, 21_000, TTL)
+    await store.set_presence(code, "p:2", 0, 21_000, TTL)
     assert await store.connected(code, 0) == 3
 
 
@@ -165,7 +165,7 @@ async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> No
     await open_activity(store, code)
     await store.submit(code, "a1", p, "b", ["n", "o:1"], "x", TTL)
     await store.set_pause(code, p, True, 1, TTL)
-    await store.set_presence(code, "proc", 1, 1, TTL)
+    await store.set_presence(code, "p:proc", 1, 1, TTL)
     ttls = await store.key_ttls(code)
     assert {key(code, n) for n in ("state", "people", "accepting", "pause", "presence")} <= set(
         ttls

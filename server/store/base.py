@@ -139,10 +139,18 @@ class RoomStore(Protocol):
 
     async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None: ...
     async def pauses(self, code: str, since_ms: int) -> int: ...
+    async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
+        """'A word afterwards': kept until taken back, Leave or the end."""
+
+    async def words(self, code: str) -> int: ...
     async def set_presence(
-        self, code: str, process: str, count: int, now_ms: int, ttl: int
-    ) -> None: ...
-    async def connected(self, code: str, since_ms: int) -> int: ...
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
+    ) -> None:
+        """How many sockets of one kind one process holds: field is "<role>:<process>"
+        (p: phones, f: facilitator consoles, c: co-facilitator consoles)."""
+
+    async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
+        """The sum of the counts of these roles (letters, e.g. "fc") written since since_ms."""
 
     async def erase(self, code: str) -> Erased:
         """Unlink every key of the room, then scan to prove none is left."""

@@ -227,6 +227,7 @@ class MemoryStore:
     async def leave(self, code: str, who: str) -> None:
         self._people(code).pop(who, None)
         self.keys.get(key(code, "pause"), {}).pop(who, None)
+        self.keys.get(key(code, "word"), SortedMap()).pop(who, None)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -314,21 +315,41 @@ class MemoryStore:
     async def pauses(self, code: str, since_ms: int) -> int:
         return sum(1 for at in self.keys.get(key(code, "pause"), {}).values() if at >= since_ms)
 
+    async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
+        word_key = key(code, "word")
+        if on:
+            if self.keys.get(key(code, "state")) is None:
+                return  # only while the room exists, like pause
+            self.keys.ensure(word_key, SortedMap)[who] = 0
+            self.keys.expire(word_key, ttl)
+            self._index(code, word_key, ttl=ttl)
+        else:
+            self.keys.get(word_key, SortedMap()).pop(who, None)
+
+    async def words(self, code: str) -> int:
+        return len(self.keys.get(key(code, "word"), SortedMap()))
+
     async def set_presence(
-        self, code: str, process: str, count: int, now_ms: int, ttl: int
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
     ) -> None:
         presence_key = key(code, "presence")
+        if self.keys.get(key(code, "state")) is None:
+            return  # only while the room exists: a late write must not bring keys back
         presence = self.keys.ensure(presence_key, dict)
         if count:
-            presence[process] = (count, now_ms)
+            presence[field] = (count, now_ms)
         else:
-            presence.pop(process, None)
+            presence.pop(field, None)
         self.keys.expire(presence_key, ttl)
         self._index(code, presence_key, ttl=ttl)
 
-    async def connected(self, code: str, since_ms: int) -> int:
+    async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
         presence = self.keys.get(key(code, "presence"), {})
-        return sum(count for count, at in presence.values() if at >= since_ms)
+        return sum(
+            count
+            for field, (count, at) in presence.items()
+            if field.partition(":")[0] in role and at >= since_ms
+        )
 
     # -- erasure -----------------------------------------------------------------------------
 

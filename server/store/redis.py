@@ -212,7 +212,9 @@ class RedisStore:
         return bool(await self._set_side(keys=[key(code, "people")], args=[who, tag, ttl]))
 
     async def leave(self, code: str, who: str) -> None:
-        await self._leave(keys=[key(code, "people"), key(code, "pause")], args=[who])
+        await self._leave(
+            keys=[key(code, "people"), key(code, "pause"), key(code, "word")], args=[who]
+        )
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -287,17 +289,29 @@ class RedisStore:
     async def pauses(self, code: str, since_ms: int) -> int:
         return int(await self.redis.zcount(key(code, "pause"), since_ms, "+inf"))
 
+    async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
+        word, index = key(code, "word"), key(code, "index")
+        if on:  # only while the room exists, like pause
+            await self._pause(keys=[key(code, "state"), word, index], args=[who, 0, ttl])
+        else:
+            await self.redis.zrem(word, who)
+
+    async def words(self, code: str) -> int:
+        return int(await self.redis.zcard(key(code, "word")))
+
     async def set_presence(
-        self, code: str, process: str, count: int, now_ms: int, ttl: int
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
     ) -> None:
         await self._presence(
             keys=[key(code, "state"), key(code, "presence"), key(code, "index")],
-            args=[process, count, f"{count}:{now_ms}", ttl],
+            args=[field, count, f"{count}:{now_ms}", ttl],
         )
 
-    async def connected(self, code: str, since_ms: int) -> int:
+    async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
         total = 0
-        for value in (await self.redis.hgetall(key(code, "presence"))).values():
+        for field, value in (await self.redis.hgetall(key(code, "presence"))).items():
+            if _text(field).partition(":")[0] not in role:
+                continue
             count, _, at = _text(value).partition(":")
             if int(at) >= since_ms:
                 total += int(count)

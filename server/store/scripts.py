@@ -89,13 +89,14 @@ return 1
 """
 )
 
-# KEYS: people, pause. ARGV: who.
+# KEYS: people, pause, word. ARGV: who.
 LEAVE = (
     _FIND
     + """
 local member = find(KEYS[1], ARGV[1])
 if member then redis.call('ZREM', KEYS[1], member) end
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 """
 )
@@ -163,7 +164,7 @@ redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 1
 """
 
-# KEYS: state, pause, index. ARGV: who, at, ttl.
+# KEYS: state, pause (or word), index. ARGV: who, at (0 for word: ordered by digest), ttl.
 PAUSE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
