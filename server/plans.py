@@ -56,6 +56,11 @@ class Plan(Strict):
     notes: Annotated[str, Field(max_length=4000)] = Field(
         default="", description="Preparation notes for the facilitator."
     )
+    support_card: Annotated[str, Field(max_length=2000)] = Field(
+        default="",
+        description="Local help (helplines, stepping out) phones can open at any time and see "
+        "at the end; loaded into the room when the plan is used.",
+    )
     items: list[PlanItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @property

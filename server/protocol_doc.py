@@ -43,7 +43,8 @@ refused with an `error` frame that names the problem, and the socket stays open.
    counts of at least *k* (or zero); smaller ones arrive as `null`, meaning "fewer than k".
 6. When the room ends every socket gets `ended` (the facilitator's carries the erasure receipt) and
    is closed. A room whose facilitator consoles are all gone shows `room.facilitator_away` after
-   a few seconds and ends by itself (reason `abandoned`) after `facilitator_grace_seconds`. `reconnect` asks a client to reconnect, e.g. when a server process restarts.
+   a few seconds and ends by itself (reason `abandoned`) after `facilitator_grace_seconds`.
+   `reconnect` asks a client to reconnect, e.g. when a server process restarts.
 7. While the store (Redis) is unreachable, requests get an `error` with code `unavailable` (no `id`
    when the server reports the outage itself) and the socket stays open. If the room's data was
    lost meanwhile, or a `hello` carries the `epoch` of a room that is gone or was replaced, the

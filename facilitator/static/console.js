@@ -15,8 +15,8 @@ const net = $("#net");
 
 let conn = null;
 let view = null;
-let progress = { connected: 0, answered: 0, pauses: 0, preview: null };
-let room = null; // {code, key, display}
+let progress = { connected: 0, answered: 0, pauses: 0, words: 0, cofacilitators: 0, preview: null };
+let room = null; // {code, key, displayKey, seat: "lead" | "co"}
 const parts = {};
 let liveKey = "";
 let plan = null;
@@ -107,12 +107,26 @@ function dashboard() {
   parts.live = h("section", { class: "card live-card", "aria-labelledby": "live-heading" });
   parts.history = h("section", { class: "card history", "aria-labelledby": "history-heading" });
   parts.end = h("div", { class: "end-zone" });
+  parts.support = h("section", { class: "card support", "aria-labelledby": "support-heading" });
   const open = (definition) => command({ type: "open", activity: definition });
-  const checkIn = () => open({ kind: "checkin", title: "Check-in", text: "How are you right now?" }).catch(() => {});
+  // A quick check-in sets the live activity aside; "Back to" brings it back with its answers.
+  const checkIn = () => command({ type: "open", interrupt: true, activity: { kind: "checkin", title: "Check-in", text: "How are you right now?" } }).catch(() => {});
   const auth = () => ({ Authorization: `Bearer ${room.key}`, "X-Hearth-Room": room.code });
   const form = activityForm(open, (definition) => plan.add(definition));
-  plan = new PlanPanel({ open, auth, edit: (def, index, onSave) => form.load(def, index, onSave) });
+  plan = new PlanPanel({
+    open,
+    auth,
+    edit: (def, index, onSave) => form.load(def, index, onSave),
+    // Kept with the room too, so a console that comes back (or a co-facilitator) finds it.
+    changed: (kept) => {
+      const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};
+      conn?.request({ type: "runsheet", plan: kept.plan ? planOnly : null, index: kept.index }).catch(() => {});
+    },
+    useCard: (text) => command({ type: "support", text }).catch(() => {}),
+  });
   weeks = new WeeksPanel({ request: (m) => conn.request(m), command, auth, k: () => view?.room.k ?? 5 });
+  const lead = room.seat !== "co";
+  parts.setAside = h("span", { class: "set-aside" });
   const toolbar = h(
     "div",
     { class: "toolbar" },
@@ -120,10 +134,12 @@ function dashboard() {
     h(
       "div",
       { class: "row" },
-      room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
+      lead && room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
       parts.blank,
       button("Quick check-in", checkIn, "secondary"),
-      parts.end,
+      button("Grounding now", () => command({ type: "grounding_now" }).catch(() => {}), "grounding-now"),
+      parts.setAside,
+      lead ? parts.end : null,
     ),
   );
   replace(
@@ -135,7 +151,7 @@ function dashboard() {
       "div",
       { class: "grid" },
       h("div", { class: "col-main" }, parts.live, plan.el, h("section", { class: "card" }, form), parts.history),
-      h("div", { class: "col-side" }, parts.join, linksCard(), parts.settings, weeks.el),
+      h("div", { class: "col-side" }, parts.join, lead ? linksCard() : coBanner(), lead ? parts.settings : null, parts.support, lead ? weeks.el : null),
     ),
   );
   endButton();
@@ -193,8 +209,11 @@ function renderCounts() {
     item("Connected", progress.connected, "count-connected"),
     item("Answered", progress.answered, "count-answered"),
     item("Pause signals", progress.pauses, "count-pauses"),
+    item("A word afterwards", progress.words ?? 0, "count-words"),
+    room.seat !== "co" ? item("Co-facilitator", progress.cofacilitators ? "here" : "—", "count-co") : null,
   );
   parts.counts.querySelector("#count-pauses").classList.toggle("alert", progress.pauses > 0);
+  parts.counts.querySelector("#count-words").classList.toggle("alert", (progress.words ?? 0) > 0);
   if (parts.preview) renderPreview();
 }
 
@@ -206,7 +225,34 @@ function renderJoin() {
     h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
     r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
+    h("p", { class: "hint", id: "reentry-hint" }, "If this tab closes, the room carries on: on the computer running Hearth, run ", h("code", { text: `hearth link --room ${r.code}` }), " and open the link it prints."),
   );
+}
+
+function coBanner() {
+  return h("section", { class: "card", "aria-labelledby": "co-heading" },
+    h("h2", { id: "co-heading", text: "Co-facilitator console" }),
+    h("p", { class: "hint", text: "You see the signals, the queue and the run-sheet, and can push grounding. Ending the session and room settings stay with the facilitator." }));
+}
+
+function renderSupport() {
+  const text = h("textarea", { id: "support-text", rows: "4", maxlength: "2000", "aria-describedby": "support-hint" });
+  text.value = view.support_card ?? "";
+  replace(
+    parts.support,
+    h("h2", { id: "support-heading", text: "Support card" }),
+    h("p", { id: "support-hint", class: "hint", text: "Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged." }),
+    room.seat !== "co"
+      ? h("form", { onsubmit: (e) => { e.preventDefault(); command({ type: "support", text: text.value }).catch(() => {}); } },
+          h("label", { for: "support-text", class: "visually-hidden", text: "Support card" }), text,
+          h("button", { type: "submit", class: "secondary", text: "Save the support card" }))
+      : h("p", { text: view.support_card || "No support card yet." }),
+  );
+}
+
+function renderSetAside() {
+  const back = view.set_aside;
+  replace(parts.setAside, back ? button(`Back to: ${back.title || KIND_NAMES[back.kind]}`, () => command({ type: "resume" }).catch(() => {})) : "");
 }
 
 async function mintLink(role, credential) {
@@ -247,6 +293,7 @@ function linksCard() {
       "div",
       { class: "row" },
       button("Console link", make("facilitator", room.key, "Console link (works once)"), "secondary"),
+      button("Co-facilitator link", make("cofacilitator", room.key, "Co-facilitator link (works once; a new one replaces the last)"), "secondary"),
       room.displayKey ? button("Display link", make("display", room.displayKey, "Display link (works once)"), "secondary") : null,
     ),
     out,
@@ -441,7 +488,11 @@ function receipt(ended) {
       h("h1", { id: "receipt-heading", tabindex: "-1", text: "The session has ended" }),
       r
         ? h("p", { id: "receipt", text: `Erasure receipt: ${r.deleted} keys deleted; a fresh scan found ${r.remaining} left. Checked at ${new Date(r.scanned_at).toLocaleTimeString()}.` })
-        : h("p", { text: ended.reason === "lost" ? "The server lost this room (its store was reset or could not be reached), so it could not go on." : "The room had been idle too long and expired; its keys expired with it." }),
+        : h("p", { text: {
+            lost: "The server lost this room (its store was reset or could not be reached), so it could not go on.",
+            abandoned: "No facilitator console came back in time, so the room ended by itself and was erased.",
+            ended: "The facilitator ended the session; every answer and key of the room was deleted.",
+          }[ended.reason] ?? "The room had been idle too long and expired; its keys expired with it." }),
       r ? h("p", { text: r.remaining === 0 ? "Phones and the display were told. Answers are deleted; nothing of this room remains on the server." : "Some keys were still found: tell whoever runs this server." }) : null,
       sessionStorage.getItem(HOST_KEY) ? button("Start another session", () => startScreen()) : null,
     ),
@@ -452,7 +503,7 @@ function receipt(ended) {
 function connect() {
   dashboard();
   conn = new Connection({
-    role: "facilitator",
+    role: room.seat === "co" ? "cofacilitator" : "facilitator",
     code: room.code,
     credential: room.key,
     handlers: {
@@ -470,6 +521,9 @@ function connect() {
           parts.blank.textContent = view.screen?.blank ? "Display is blank: show it" : "Blank the display";
         }
         if (!changes || "history" in changes) renderHistory();
+        if (!changes || "support_card" in changes) renderSupport();
+        if (!changes || "set_aside" in changes) renderSetAside();
+        if (!changes && view.runsheet && !plan.plan) plan.restore(view.runsheet);
         weeks.update(view.trend ?? null);
         renderLive();
         renderCounts();
@@ -491,10 +545,10 @@ function connect() {
   conn.start();
 }
 
-function keepRoom(code, key) {
+function keepRoom(code, key, seat = "lead") {
   const previous = load(ROOM_KEY);
   const displayKey = previous?.code === code ? previous.displayKey : null;
-  sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, displayKey }));
+  sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, displayKey, seat }));
 }
 
 async function start() {
@@ -504,6 +558,7 @@ async function start() {
       const grant = await redeemTicket(params.get("ticket"));
       if (grant.kind === "host") sessionStorage.setItem(HOST_KEY, grant.credential);
       else if (grant.kind === "facilitator") keepRoom(grant.code, grant.credential);
+      else if (grant.kind === "cofacilitator") keepRoom(grant.code, grant.credential, "co");
     } catch (failure) {
       if (!sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
         replace(app, h("h1", { text: "This link has been used" }), h("p", { text: `${failure.message} Ask for a new link with “hearth link”.` }));

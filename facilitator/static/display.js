@@ -83,13 +83,14 @@ function render() {
   const room = view.room;
   replace(corner, h("span", { class: "corner-label", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", text: spaced(room.code) }));
   updateBlank();
-  const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, view.trend, room.code, room.join_url]);
+  const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, view.trend, room.code, room.join_url, room.facilitator_away]);
   if (key === renderedKey) return;
   renderedKey = key;
   timerEl = null;
   pacerWidget = null;
   const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room);
-  replace(stage, view.activity ? activity(view) : idle);
+  const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: "The facilitator is reconnecting…" }) : null;
+  replace(stage, away, view.activity ? activity(view) : idle);
   document.body.classList.toggle("has-activity", !!view.activity);
   tick();
 }
@@ -146,7 +147,7 @@ async function start() {
       },
       ended(ended) {
         sessionStorage.removeItem(KEY);
-        const why = ended.reason === "lost" ? "The server lost it. " : "";
+        const why = { lost: "The server lost it. ", abandoned: "The facilitator could not come back in time. " }[ended.reason] ?? "";
         message("The session has ended", `${why}Thank you. Answers are deleted now that the session has ended.`);
       },
       rejected() {

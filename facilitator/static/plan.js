@@ -1,5 +1,6 @@
 // The session plan: a run-sheet loaded from the library or a file, edited here, stepped
-// through with next/previous/jump, and saved back to a file. The server keeps no plan.
+// through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
+// consoles only) so a console that comes back finds its place.
 import { h, replace } from "/static/participant/dom.js";
 import { KIND_NAMES } from "/static/participant/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -7,8 +8,10 @@ import { filePicker, problemList, saveFile } from "./files.js";
 const KEY = "hearth.plan";
 
 export class PlanPanel {
-  constructor({ open, auth, edit }) {
+  constructor({ open, auth, edit, changed = () => {}, useCard = () => {} }) {
     this.open = open; // (definition) => Promise
+    this.changed = changed; // ({plan, index}) => void: tell the room
+    this.useCard = useCard; // (text) => void: a plan's support card
     this.edit = edit; // (definition, index, onSave) => void: load a step into the form
     this.auth = auth; // () => headers for /api/plans/check
     this.el = h("section", { class: "card plan", "aria-labelledby": "plan-heading" });
@@ -23,11 +26,21 @@ export class PlanPanel {
 
   keep() {
     sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index }));
+    this.changed({ plan: this.plan, index: this.index });
+  }
+
+  // The room's copy, for a console that came back without its own.
+  restore({ plan, index }) {
+    this.plan = plan;
+    this.index = index;
+    sessionStorage.setItem(KEY, JSON.stringify({ plan, index }));
+    this.render();
   }
 
   use(plan) {
     this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
     delete this.plan.id;
+    if (this.plan.support_card) this.useCard(this.plan.support_card);
     this.index = -1;
     this.errors = null;
     this.libraryOpen = false;

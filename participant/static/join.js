@@ -1,8 +1,11 @@
 // The phone page: welcome, join, the live activity, answers with confirmation, pause, leave.
-// Everything it keeps is in sessionStorage and is cleared on leave and when the session ends.
+// Everything it keeps is in sessionStorage (and one rejoin cookie, rejoin.js) and is cleared on
+// leave and when the session ends.
 import { Connection, forgetSite } from "./connection.js";
 import { $, formatClock, h, randomId, replace, takeFragment } from "./dom.js";
+import { PhoneMenu } from "./menu.js";
 import { pacer } from "./pacer.js";
+import { forgetRejoin, keepRejoin, readRejoin } from "./rejoin.js";
 import { renderResults, renderTexts } from "./results.js";
 import { answerWidget, KIND_NAMES, takesAnswers } from "./widgets.js";
 
@@ -26,7 +29,6 @@ const app = $("#app");
 const net = $("#net");
 const actions = $("#actions");
 const pauseButton = $("#pause");
-const leaveButton = $("#leave");
 const announce = $("#announce");
 
 let conn = null;
@@ -37,7 +39,15 @@ let lastAid = null;
 let timerEl = null;
 let pacerWidget = null;
 let statusEl = null;
-const drafts = {}; // private notes live in memory only
+// Private notes survive a reload (sessionStorage), never the end of the session.
+const drafts = new Proxy(saved.get("drafts", {}), {
+  set(target, key, value) {
+    target[key] = value;
+    saved.set("drafts", target);
+    return true;
+  },
+});
+const shown = {}; // answers the person tapped to see again; otherwise none is left highlighted
 const inflight = {};
 const errors = {};
 let answeredBySnapshot = {};
@@ -63,6 +73,7 @@ function persist() {
 
 function forgetEverything() {
   sessionStorage.clear();
+  forgetRejoin();
   forgetSite();
   ballots = {};
   pending = {};
@@ -71,6 +82,16 @@ function forgetEverything() {
   pausing = false;
   track = null;
   for (const key of Object.keys(drafts)) delete drafts[key];
+  sessionStorage.clear(); // (deleting drafts wrote them back)
+}
+
+// The cookie that lets this phone rejoin as itself after its tab was closed.
+function remember(aid = saved.get("lastStored")) {
+  const token = saved.get("token");
+  const code = saved.get("code");
+  if (!token || !code) return;
+  const value = aid && ballots[aid] && stored[aid] ? { aid, ballot: ballots[aid], value: stored[aid] } : null;
+  keepRejoin({ code, token, answer: value });
 }
 
 // -- screens ---------------------------------------------------------------------------------
@@ -127,10 +148,16 @@ function welcome(linkCode, message = "") {
   if (!linkCode) input.focus();
 }
 
-function farewell(title, text) {
+function farewell(title, text, withSupport = false) {
   actions.hidden = true;
   net.textContent = "";
-  replace(app, h("h1", { text: title }), h("p", { text }), h("p", {}, h("a", { href: "/join", class: "button secondary", text: "Join a session" })));
+  replace(
+    app,
+    h("h1", { text: title }),
+    h("p", { text }),
+    withSupport ? menu.supportSection() : null,
+    h("p", {}, h("a", { href: "/join", class: "button secondary", text: "Join a session" })),
+  );
   app.focus();
 }
 
@@ -147,7 +174,11 @@ function join(code, token) {
         if (message.token) {
           saved.set("token", message.token);
           saved.set("code", code);
+        } else if (token) {
+          saved.set("token", token);
+          saved.set("code", code);
         }
+        remember();
       },
       status(status) {
         net.textContent = status === "reconnecting" ? "Reconnecting…" : "";
@@ -155,11 +186,13 @@ function join(code, token) {
         if (status === "live") {
           everLive = true;
           if (pausing) conn.send({ type: "pause", on: true });
+          menu.resend();
           flush();
         }
       },
       view(next, changes, you) {
         view = next;
+        menu.setCard(next.support_card);
         if (you) {
           answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
           if (you.track) track = you.track;
@@ -172,8 +205,9 @@ function join(code, token) {
         const why = {
           expired: "It had been idle for a long time, so it closed by itself. ",
           lost: "The server lost it, so it could not go on. ",
+          abandoned: "The facilitator could not come back in time, so it ended by itself. ",
         }[message.reason] ?? "";
-        farewell("The session has ended", `${why}Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.`);
+        farewell("The session has ended", `${why}Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.`, true);
       },
       rejected(_code, error) {
         forgetEverything();
@@ -226,7 +260,10 @@ function flush() {
         settle();
         stored[aid] = value;
         if (pending[aid] === value) delete pending[aid];
+        if (value.kind === "text") delete drafts[aid]; // not left on screen for a neighbour
         persist();
+        saved.set("lastStored", aid);
+        remember(aid);
         updateStatus();
         render(false);
         flush();
@@ -250,7 +287,7 @@ function statusText(aid, status) {
   const known = value || answeredBySnapshot[aid];
   if (status === "open") {
     if (value?.kind === "pass") return { text: "✓ You passed. You can still answer until it closes.", cls: "stored" };
-    if (known) return { text: "✓ Your answer is stored. You can change it until it closes.", cls: "stored" };
+    if (known) return { text: "✓ Your answer is stored. It is hidden here; you can change it until it closes.", cls: "stored" };
     return { text: "", cls: "" };
   }
   if (known) return { text: "✓ Your answer was stored. Answers are closed now.", cls: "stored" };
@@ -259,9 +296,21 @@ function statusText(aid, status) {
 
 function updateStatus() {
   if (!statusEl || !view?.activity) return;
-  const { text, cls } = statusText(view.activity.id, view.activity.status);
-  statusEl.textContent = text;
+  const aid = view.activity.id;
+  const { text, cls } = statusText(aid, view.activity.status);
+  const canShow = stored[aid] && stored[aid].kind !== "pass" && !pending[aid] && !shown[aid];
+  statusEl.replaceChildren(
+    text,
+    canShow
+      ? h("button", { type: "button", class: "quiet small", text: "Show my answer", onclick: () => { shown[aid] = true; render(true); } })
+      : "",
+  );
   statusEl.className = `answer-status ${cls}`;
+}
+
+function awayNotice() {
+  if (!view?.room.facilitator_away) return null;
+  return h("p", { class: "away-notice", role: "status", text: "The facilitator is reconnecting. Your answers are safe; stay as long as you like." });
 }
 
 // -- rendering -------------------------------------------------------------------------------
@@ -314,7 +363,7 @@ function contentNote(aid, def, accepting) {
 function render(force) {
   if (!view) return;
   const a = view.activity;
-  const key = JSON.stringify([a?.id, a?.status, view.results, view.texts, view.room.tracks, !!view.timer, track, a && notes[a.id], a && stored[a.id], a && pending[a.id]]);
+  const key = JSON.stringify([a?.id, a?.status, view.results, view.texts, view.room.tracks, view.room.facilitator_away, !!view.timer, track, a && notes[a.id], a && stored[a.id], a && pending[a.id], a && shown[a.id]]);
   if (!force && key === renderedKey) {
     updateStatus();
     return;
@@ -328,6 +377,7 @@ function render(force) {
   if (!a) {
     replace(
       app,
+      awayNotice(),
       h("h1", { text: "You're in" }),
       h("p", { class: "waiting", text: "Waiting for the next activity. It will appear here by itself." }),
       trackChooser(),
@@ -336,7 +386,7 @@ function render(force) {
   }
   const def = a.definition;
   const accepting = a.status === "open" && takesAnswers(def);
-  const parts = [h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? "Activity" })];
+  const parts = [awayNotice(), h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? "Activity" })];
   parts.push(h("h1", { id: "activity-title", text: def.title || KIND_NAMES[def.kind] || "Activity" }));
   parts.push(h("p", { class: "activity-text", text: def.text }));
   if (view.timer) {
@@ -350,11 +400,13 @@ function render(force) {
     parts.push(h("p", { class: "skipped", text: "You skipped this one. Take whatever care you need." }));
   } else {
     if (def.kind === "grounding") {
-      pacerWidget = pacer(def, () => conn.serverNow());
+      pacerWidget = pacer(def, () => conn.serverNow(), { cues: true });
       parts.push(pacerWidget.el);
     }
     if (accepting) {
-      const widget = answerWidget(def, { stored: pending[a.id] || stored[a.id], send: (value) => answer(a.id, value), drafts, aid: a.id });
+      // Once stored, an answer is not left highlighted for a neighbour to read; a tap shows it.
+      const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
+      const widget = answerWidget(def, { stored: mine, send: (value) => answer(a.id, value), drafts, aid: a.id });
       if (widget) parts.push(widget);
     } else if (def.kind === "reflection" && a.status === "open") {
       parts.push(answerWidget(def, { stored: null, send: () => {}, drafts, aid: a.id }));
@@ -400,13 +452,27 @@ function setPause(on) {
 }
 
 pauseButton.addEventListener("click", () => setPause(!pausing));
-leaveButton.addEventListener("click", leave);
+const menu = new PhoneMenu({ saved, announce, send: (message) => conn?.send(message), leave });
 setInterval(tick, 200);
 
 const { raw } = takeFragment();
 const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
-const savedCode = saved.get("code");
-const savedToken = saved.get("token");
+let savedCode = saved.get("code");
+let savedToken = saved.get("token");
+const cookie = readRejoin();
+if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
+  // The tab was closed and the join link opened again: the same participant, not a new one.
+  savedCode = cookie.code;
+  savedToken = cookie.token;
+  saved.set("code", savedCode);
+  saved.set("token", savedToken);
+  if (cookie.answer) {
+    ballots[cookie.answer.aid] = cookie.answer.ballot;
+    stored[cookie.answer.aid] = cookie.answer.value;
+    saved.set("lastStored", cookie.answer.aid);
+    persist();
+  }
+}
 if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
   if (pausing) {
     pauseButton.setAttribute("aria-pressed", "true");
@@ -414,6 +480,6 @@ if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
   }
   join(savedCode, savedToken);
 } else {
-  if (savedCode) forgetEverything();
+  if (savedCode || cookie) forgetEverything();
   welcome(linkCode);
 }

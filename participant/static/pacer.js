@@ -1,15 +1,41 @@
 // The grounding breathing pacer. Its phase comes from the server clock, so every phone and the
 // projector breathe together. With reduced motion the circle stays still and only words change.
+// For closed eyes, a gentle buzz (or, where phones cannot buzz, a soft tone) marks each change.
 import { h } from "./dom.js";
 
-export function pacer(definition, serverNow) {
+let cue = false; // chosen on this phone, for this page only
+
+function signal() {
+  if (navigator.vibrate?.(40)) return;
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const volume = audio.createGain();
+    tone.frequency.value = 220;
+    volume.gain.setValueAtTime(0.05, audio.currentTime);
+    volume.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.4);
+    tone.connect(volume).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+    tone.onended = () => audio.close();
+  } catch {
+    /* no sound here: the words still change */
+  }
+}
+
+export function pacer(definition, serverNow, { cues = false } = {}) {
   const inhale = (definition.inhale ?? 4) * 1000;
   const hold = (definition.hold ?? 0) * 1000;
   const exhale = (definition.exhale ?? 6) * 1000;
   const cycle = inhale + hold + exhale;
   const circle = h("div", { class: "pacer-circle", "aria-hidden": "true" });
   const label = h("p", { class: "pacer-label" });
-  const el = h("div", { class: "pacer" }, circle, label);
+  const toggle = !cues ? null : h("button", {
+    type: "button", class: "quiet small", "aria-pressed": String(cue),
+    text: "Buzz or tone at each change (for closed eyes)",
+    onclick: () => { cue = !cue; toggle.setAttribute("aria-pressed", String(cue)); },
+  });
+  const el = h("div", { class: "pacer" }, circle, label, toggle);
   let phase = "";
 
   function tick() {
@@ -27,6 +53,7 @@ export function pacer(definition, serverNow) {
     }
     circle.style.setProperty("--scale", scale.toFixed(3));
     if (next !== phase) {
+      if (phase && cue) signal();
       phase = next;
       label.textContent = next;
     }

@@ -116,6 +116,7 @@ def test_the_phone_keeps_nothing(harness: Harness, server: LiveServer, how: str)
     phone.evaluate(PLANT)
     assert traces(phone)["local"] == 1 and traces(phone)["caches"] == ["planted"]
     if how == "leave":
+        phone.get_by_role("button", name="More").click()
         phone.get_by_role("button", name="Leave").click()
         expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     else:

@@ -3,6 +3,8 @@ the blank key, and a client that refuses message types it does not know."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.browser.harness import LAPTOP, PHONE, PROJECTOR, Harness
@@ -22,7 +24,11 @@ def test_the_qr_link_joins_and_the_phone_keeps_only_session_storage(harness: Har
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
     expect(console.locator("#count-connected")).to_have_text("1")
     assert phone.evaluate("localStorage.length") == 0
-    assert phone.context.cookies() == []
+    # One cookie while joined, so a closed tab can rejoin as the same person: this site's only,
+    # never sent elsewhere, gone by itself within four hours (and at Leave and the end).
+    [cookie] = phone.context.cookies()
+    assert cookie["name"] == "hearth-rejoin" and cookie["sameSite"] == "Strict"
+    assert 0 < cookie["expires"] - time.time() <= 4 * 3600 + 60
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     harness.open_activity(
         console,

@@ -40,8 +40,11 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
         stored(phone)
     # Changing an answer before close replaces it.
     phones[2].get_by_role("button", name="Hope").click()
-    expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
     stored(phones[2])
+    # Once stored, the answer is not left highlighted for a neighbour to read; a tap shows it.
+    expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "false")
+    phones[2].get_by_role("button", name="Show my answer").click()
+    expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
     expect(console.locator("#count-answered")).to_have_text("3")
     # Nothing about answers reaches the display before reveal.
     expect(display.locator(".results")).to_have_count(0)
@@ -52,6 +55,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     phones[0].reload()
     expect(phones[0].get_by_text("Which feels closest today?")).to_be_visible()
     stored(phones[0])
+    phones[0].get_by_role("button", name="Show my answer").click()
     expect(phones[0].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
     assert phones[0].evaluate("sessionStorage.getItem('hearth.token')") == token
     phones[0].get_by_role("button", name="Hope").click()  # resent: same ballot, same count
@@ -160,6 +164,7 @@ def test_leave_forgets_everything(harness: Harness) -> None:
     expect(console.locator("#count-connected")).to_have_text("1")
     phone.get_by_role("button", name="I need a pause").click()
     expect(console.locator("#count-pauses")).to_have_text("1")
+    phone.get_by_role("button", name="More").click()
     phone.get_by_role("button", name="Leave").click()
     expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     assert phone.evaluate("sessionStorage.length") == 0

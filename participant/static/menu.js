@@ -1,0 +1,86 @@
+// The phone's "More" menu: "I'd like a word afterwards", the support card, text size, Leave.
+// The word signal and the text size live in sessionStorage like the rest of the session.
+import { $, h, replace } from "./dom.js";
+
+const SIZES = [1, 1.2, 1.4];
+const STEP_OUT = "You may step out at any time; a facilitator will follow when they can.";
+
+export class PhoneMenu {
+  constructor({ saved, announce, send, leave }) {
+    this.saved = saved;
+    this.announce = announce;
+    this.send = send; // (message) => void
+    this.card = "";
+    this.toggle = $("#menu");
+    this.panel = $("#menu-panel");
+    this.wordButton = $("#word");
+    this.dialog = $("#support-dialog");
+    this.word = saved.get("word", false);
+    this.size = saved.get("size", 0);
+    this.toggle.addEventListener("click", () => this.open(this.panel.hidden));
+    this.wordButton.addEventListener("click", () => this.setWord(!this.word));
+    $("#support").addEventListener("click", () => this.showSupport());
+    $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));
+    $("#leave").addEventListener("click", leave);
+    $("#support-close").addEventListener("click", () => this.dialog.close());
+    this.applySize();
+    this.renderWord();
+  }
+
+  open(on) {
+    this.panel.hidden = !on;
+    this.toggle.setAttribute("aria-expanded", String(on));
+  }
+
+  setCard(text) {
+    this.card = text || "";
+  }
+
+  supportBody() {
+    const lines = this.card ? this.card.split(/\n+/).map((line) => h("p", { text: line })) : [];
+    return [...lines, h("p", { class: "hint", text: STEP_OUT })];
+  }
+
+  showSupport() {
+    replace($("#support-body"), ...this.supportBody());
+    this.open(false);
+    this.dialog.showModal();
+  }
+
+  // For the end screen: the card as a section of the page.
+  supportSection() {
+    return h("section", { class: "support-card", "aria-labelledby": "support-end" }, h("h2", { id: "support-end", text: "Support" }), ...this.supportBody());
+  }
+
+  setWord(on, quiet = false) {
+    this.word = on;
+    this.saved.set("word", on);
+    this.renderWord();
+    this.send({ type: "word", on });
+    if (!quiet) {
+      this.announce.textContent = on
+        ? "The facilitator sees that someone would like a word afterwards, never who."
+        : "Taken back.";
+    }
+  }
+
+  renderWord() {
+    this.wordButton.setAttribute("aria-pressed", String(this.word));
+    this.wordButton.textContent = this.word ? "Word afterwards asked · tap to take back" : "I'd like a word afterwards";
+  }
+
+  resend() {
+    if (this.word) this.send({ type: "word", on: true });
+  }
+
+  setSize(index) {
+    this.size = index;
+    this.saved.set("size", index);
+    this.applySize();
+  }
+
+  applySize() {
+    document.documentElement.style.fontSize = `${SIZES[this.size] * 100}%`;
+    $("#text-size").textContent = this.size === SIZES.length - 1 ? "Smaller text" : "Larger text";
+  }
+}
