@@ -124,6 +124,22 @@ async def run_session(
     await facilitator.command({"type": "reveal"})
     await display.until_view(lambda v: v["results"] is not None)
     await phones[2].send({"type": "pause", "on": True})
+    await phones[2].send({"type": "word", "on": True})
+    # The support card is never logged, nor is a co-facilitator's credential.
+    card = keep.canary("SupportCard")
+    assert (await facilitator.command({"type": "support", "text": card}))["type"] == "ack"
+    await phones[3].until_view(lambda v: v.get("support_card") == card)
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        made = await http.post(
+            "/api/tickets",
+            json={"role": "cofacilitator", "code": room["code"], "credential": room["facilitator_credential"]},
+        )
+        ticket = made.json()["ticket"]
+        keep.add(ticket)
+        co = (await http.post("/api/tickets/exchange", json={"ticket": ticket})).json()
+        keep.add(co["credential"])
+    await facilitator.command({"type": "grounding_now"})
+    await facilitator.command({"type": "resume"})
 
     # Abuse that makes servers log: every kind carries a canary the server must not repeat.
     with pytest.raises(InvalidStatus):

@@ -1,0 +1,90 @@
+"""`hearth link` on the machine that runs `hearth serve`, with no extra step: the server keeps
+the host secret it made in a file only its user can read, `hearth link` prints a start link,
+and `hearth link --room CODE` gets the facilitator back into a running room (the old console's
+credential stops working). The file is gone when the server stops."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import Client, ServeProcess
+
+
+def hearth_link(port: int, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "link", "--port", str(port), *flags],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+async def test_hearth_link_after_serve_opens_the_running_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.delenv("HEARTH_HOST_SECRET", raising=False)
+    server = ServeProcess(host_secret="").start()  # as ./deploy/dev serve: a secret it makes
+    try:
+        kept = tmp_path / "hearth" / f"host-secret-{server.port}"
+        assert kept.exists() and stat.S_IMODE(kept.stat().st_mode) == 0o600
+        assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+
+        # a start link, as after a lost first link
+        start = hearth_link(server.port)
+        assert start.returncode == 0, start.stderr
+        ticket = start.stdout.strip().splitlines()[0].partition("#ticket=")[2]
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            host = (await http.post("/api/tickets/exchange", json={"ticket": ticket})).json()
+            assert host["kind"] == "host"
+            made = await http.post(
+                "/api/rooms",
+                headers={"Authorization": f"Bearer {host['credential']}"},
+                json={"k": 3},
+            )
+            room = made.json()
+        console = await Client.join(server, room, "facilitator")  # type: ignore[arg-type]
+        await console.command({"type": "open", "activity": {"kind": "prompt", "text": "Hello"}})
+
+        # the console tab closes; the facilitator runs `hearth link --room CODE`
+        await console.close()
+        back = hearth_link(server.port, "--room", room["code"].lower())
+        assert back.returncode == 0, back.stderr
+        ticket = back.stdout.strip().splitlines()[0].partition("#ticket=")[2]
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            grant = (await http.post("/api/tickets/exchange", json={"ticket": ticket})).json()
+        assert grant["kind"] == "facilitator" and grant["code"] == room["code"]
+        again = await Client.join(  # type: ignore[arg-type]
+            server, {**room, "facilitator_credential": grant["credential"]}, "facilitator"
+        )
+        assert again.view["activity"]["definition"]["text"] == "Hello"
+        old = await Client.connect(
+            server.ws_url,
+            role="facilitator",
+            code=room["code"],
+            credential=room["facilitator_credential"],
+        )
+        assert (await old.expect("error"))["code"] == "unauthorised"
+
+        missing = hearth_link(server.port, "--room", "ACDEFG")
+        assert missing.returncode == 1 and "No session with that code" in missing.stderr
+    finally:
+        output = server.stop()
+    assert not kept.exists(), "the secret file is removed when the server stops"
+    assert json.dumps(room["facilitator_credential"]) not in output
+
+
+def test_hearth_link_without_a_server_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.delenv("HEARTH_HOST_SECRET", raising=False)
+    result = hearth_link(1)
+    assert result.returncode == 2 and "HEARTH_HOST_SECRET" in result.stderr
