@@ -1,0 +1,139 @@
+"""Nobody loses their place, in real Chromium: a phone that closes its tab and opens the join link
+again is the same person (answers once, sees its answer); the console tab closed mid-activity
+comes back through `hearth link --room`; a co-facilitator's console has no End; Grounding now
+and Back to; the support card in the phone's menu and on its end screen; the word signal."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import LAPTOP, PHONE, Harness
+
+
+def stored(phone: Page) -> None:
+    expect(phone.locator(".answer-status")).to_have_text(re.compile("stored"))
+
+
+def test_a_phone_that_closes_its_tab_and_rejoins_answers_once(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    context = phone.context
+    harness.open_activity(
+        console, "poll", "Which feels closest?", **{"Options, one per line": "Hope\nFear"}
+    )
+    phone.get_by_role("button", name="Hope").click()
+    stored(phone)
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+    phone.close()  # the tab is gone, and its sessionStorage with it
+    again = context.new_page()
+    harness._watch(again)
+    again.goto(f"/join#{code}")  # the QR code or the link, opened again
+    expect(again.get_by_text("Which feels closest?")).to_be_visible()
+    stored(again)  # the room knows this phone answered
+    again.get_by_role("button", name="Show my answer").click()
+    expect(again.get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
+    again.get_by_role("button", name="Fear").click()  # a change of mind, not a second answer
+    stored(again)
+    expect(console.locator("#count-connected")).to_have_text("1")
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+    # the end: the cookie goes with everything else
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="End and erase").click()
+    expect(again.get_by_role("heading", name="The session has ended")).to_be_visible()
+    again.wait_for_function("() => document.cookie === ''", polling=100)
+    assert context.cookies() == []
+
+
+def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    expect(console.locator("#reentry-hint")).to_contain_text(f"hearth link --room {code}")
+    console.get_by_role("textbox", name="Support card").fill("Helpline: 0800 123 456")
+    console.get_by_role("button", name="Save the support card").click()
+    harness.open_activity(console, "poll", "What helps?", **{"Options, one per line": "Rest\nTalk"})
+    phone.get_by_role("button", name="Rest").click()
+    stored(phone)
+
+    # A co-facilitator, from a one-time link the console makes
+    console.get_by_role("button", name="Co-facilitator link").click()
+    link = console.locator("#made-link").input_value()
+    co = harness.page(**LAPTOP)
+    co.goto(link.removeprefix(harness.live.base_url))
+    expect(co.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
+    expect(co.get_by_role("button", name="End session…")).to_have_count(0)
+    expect(console.locator("#count-co")).to_have_text("here")
+
+    # The phone asks for a word afterwards: both consoles see the count
+    phone.get_by_role("button", name="More").click()
+    phone.get_by_role("button", name="I'd like a word afterwards").click()
+    for screen in (console, co):
+        expect(screen.locator("#count-words")).to_have_text("1")
+    # and opens the support card
+    phone.get_by_role("button", name="Support").click()
+    expect(phone.get_by_role("dialog")).to_contain_text("Helpline: 0800 123 456")
+    phone.get_by_role("button", name="Close").click()
+
+    # Grounding now, from the co-facilitator; then back to the poll with its answer
+    co.get_by_role("button", name="Grounding now").click()
+    expect(phone.locator(".pacer")).to_be_visible()
+    console.get_by_role("button", name=re.compile("^Back to")).click()
+    expect(phone.get_by_text("What helps?")).to_be_visible()
+    stored(phone)
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+    # The console tab closes mid-activity; `hearth link --room CODE` brings it back
+    console.close()
+    path = harness.link(
+        {"role": "facilitator", "code": code}, bearer=harness.live.settings.host_secret
+    )
+    back = harness.page(**LAPTOP)
+    back.goto(path)
+    expect(back.locator(".live-text")).to_have_text("What helps?")
+    expect(back.locator("#count-answered")).to_have_text("1")
+    back.get_by_role("button", name="Reveal results").click()
+    expect(phone.locator(".results")).to_be_visible()
+
+    back.get_by_role("button", name="End session…").click()
+    back.get_by_role("button", name="End and erase").click()
+    expect(phone.get_by_role("heading", name="The session has ended")).to_be_visible()
+    expect(phone.locator(".support-card")).to_contain_text("Helpline: 0800 123 456")
+    harness.check()
+
+
+def test_the_phone_menu_fits_and_text_grows(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    phone.set_viewport_size(PHONE["viewport"])
+    phone.get_by_role("button", name="More").click()
+    before = phone.evaluate("getComputedStyle(document.documentElement).fontSize")
+    phone.get_by_role("button", name="Larger text").click()
+    after = phone.evaluate("getComputedStyle(document.documentElement).fontSize")
+    assert float(after.removesuffix("px")) > float(before.removesuffix("px"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+
+def test_a_private_note_survives_a_reload_and_the_pacer_can_buzz(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    harness.open_activity(console, "reflection", "Write to yourself.")
+    note = phone.get_by_label("Your note")
+    note.fill("only for me")
+    phone.reload()
+    expect(phone.get_by_label("Your note")).to_have_value("only for me")
+
+    # a buzz at each change of the breath, for closed eyes (recorded instead of felt here)
+    phone.context.add_init_script(
+        "navigator.vibrate = (ms) => { (window.buzzes ||= []).push(ms); return true; };"
+    )
+    phone.reload()
+    console.get_by_role("button", name="Grounding now").click()
+    toggle = phone.get_by_role("button", name=re.compile("Buzz or tone"))
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    phone.wait_for_function("() => (window.buzzes || []).length > 0", timeout=15_000)
