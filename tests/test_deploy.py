@@ -34,8 +34,10 @@ STARTUP_SECONDS = 60  # a loaded 2-core CI box can take a while to import and fo
 
 
 async def processes_serving(redis: Redis, code: str) -> int:
-    """How many Hearth processes hold participant sockets of this room (one presence field each)."""
-    return len(await redis.hgetall(key(code, "presence")))  # type: ignore[misc]
+    """How many Hearth processes hold participant sockets of this room (a "p:<process>"
+    presence field each)."""
+    fields = await redis.hgetall(key(code, "presence"))  # type: ignore[misc]
+    return sum(1 for field in fields if field.startswith(b"p:"))
 
 
 async def until_processes(redis: Redis, code: str, want: int, seconds: float = 10) -> None:
