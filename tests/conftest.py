@@ -35,3 +35,18 @@ def live(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     server = LiveServer.start(redis_url=redis_url)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which it may restart or freeze: never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
+    server = LiveServer.start(redis_url=own_redis.url)
+    yield server
+    server.stop()

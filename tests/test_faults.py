@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,20 +96,6 @@ async def rejoin(room: Room) -> Room:
     for old in room.screens:
         await old.close()
     return Room(live, code, room.aid, facilitator, display, phones)
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()  # frozen by the tests: never the shared one
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
-    server = LiveServer.start(redis_url=own_redis.url)
-    yield server
-    server.stop()
 
 
 async def test_a_frozen_redis_is_an_outage_within_a_second_then_recovers(

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -23,20 +23,6 @@ from tests.support import Client, LiveServer, RedisServer, ServeProcess
 
 POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
 ONE_BEAT = HEARTBEAT_SECONDS + 1.0  # "within one heartbeat", with a second for the machine
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()  # restarted by the tests: never the shared one
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
-    server = LiveServer.start(redis_url=own_redis.url)
-    yield server
-    server.stop()
 
 
 def restart(redis: RedisServer) -> None:
