@@ -7,10 +7,15 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+import uvicorn
+
+from . import launch
 from .fastpath import FastPathProtocol
 from .security import log_config
 from .settings import Settings
@@ -48,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     for f in fields(Settings):
         flag = "--" + f.name.replace("_", "-")
         kind = type(f.default)
+        if f.name == "open":  # a choice with two flags: --open, --no-open
+            opening = serve.add_mutually_exclusive_group()
+            opening.add_argument(
+                "--open", dest="open", action="store_const", const="always", default=None,
+                help="Open the console in this computer's browser at start (default: when run"
+                " from a terminal on a desktop; HEARTH_OPEN=auto|always|never).",
+            )
+            opening.add_argument(
+                "--no-open", dest="open", action="store_const", const="never",
+                help="Do not open a browser.",
+            )
+            continue
         serve.add_argument(flag, dest=f.name, type=kind, default=None, help=f.metadata["help"])
     sub.add_parser("settings", help="List every setting with its environment variable.")
     link = sub.add_parser("link", help="Print a new one-time facilitator link (server running).")
@@ -72,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.open not in launch.OPEN_CHOICES:
+        print("hearth: HEARTH_OPEN is auto, always or never.", file=sys.stderr)
+        return 2
     if not settings.host_secret:
         settings = settings.replace(host_secret=secrets.token_urlsafe(24))
     return serve(settings)
@@ -82,15 +102,13 @@ def _exit_cleanly(sig: int, frame: object) -> None:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from .app import base_url, create_app
 
     # Workers are separate processes: they read the same settings from the environment.
     for f in fields(Settings):
         os.environ[f"HEARTH_{f.name.upper()}"] = str(getattr(settings, f.name))
     base = base_url(settings)
-    local = f"http://127.0.0.1:{settings.port}"
+    local = launch.local_console(settings.host, settings.port)
     store = (
         "Redis (shared by every process)"
         if settings.redis_url
@@ -110,16 +128,41 @@ def serve(settings: Settings) -> int:
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
+    launch.print_addresses(settings.host, settings.port, f"{base}/join")
     if ticket is not None:
         print("  The link works once; `hearth link` prints another.", flush=True)
+    opening = ticket is not None and launch.should_open(
+        settings.open, launch.interactive(), os.environ
+    )
     options = uvicorn_options(settings)
     # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
+        if opening:
+            print("  Open the facilitator link above in your browser.", flush=True)
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
-    else:
-        uvicorn.run(create_app(settings, embedded), **options)
+        return 0
+    config = uvicorn.Config(create_app(settings, embedded), **options)
+    console = f"{local}/host#ticket={ticket}"
+    if opening:
+        print("  Opening the console in your browser…", flush=True)
+    ready = (lambda: launch.open_in_browser(console)) if opening else None
+    ReadyServer(config, on_ready=ready).run()
     return 0
+
+
+class ReadyServer(uvicorn.Server):
+    """uvicorn's server, calling on_ready once it listens (not before: a browser opened early
+    would find nothing there)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
 
 
 async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
