@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import links, source, tickets
+from . import export, links, source, tickets
 from .content_api import routes as content_routes
 from .security import client_address
 from .service import Service
@@ -185,6 +185,7 @@ def routes() -> list[Route | Mount]:
         *content_routes(),
         *links.routes(),
         *source.routes(),
+        *export.routes(),
         Route("/", _page("join.html", "Join")),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),

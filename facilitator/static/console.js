@@ -5,6 +5,7 @@ import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/parti
 import { renderResults, renderTexts } from "/static/participant/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
 import { activityForm } from "./activity-form.js";
+import { connectHelp, screenWarning } from "./help.js";
 import { PlanPanel } from "./plan.js";
 import { WeeksPanel } from "./weeks.js";
 
@@ -130,6 +131,7 @@ function dashboard() {
     app,
     h("h1", { class: "visually-hidden", text: "Session console" }),
     toolbar,
+    screenWarning(),
     parts.feedback,
     h(
       "div",
@@ -206,6 +208,7 @@ function renderJoin() {
     h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
     r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
+    connectHelp(r.join_url),
   );
 }
 

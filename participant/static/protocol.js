@@ -1,7 +1,7 @@
 // Message type names, kept in step with server/protocol.py by tests/browser/test_protocol_names.py.
 export const CLIENT_TYPES = Object.freeze([
   "answer", "clear", "close", "configure", "end", "hello", "leave", "moderate", "open",
-  "pause", "ping", "release", "reveal", "screen", "summary", "sync", "timer", "track", "trend",
+  "paper", "pause", "ping", "release", "reveal", "screen", "summary", "sync", "timer", "track", "trend",
 ]);
 
 export const SERVER_TYPES = Object.freeze([
