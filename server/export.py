@@ -140,8 +140,18 @@ async def _summary(request: Request) -> Summary | str:
         return "That is not a Hearth summary file."
 
 
+def _cross_site(request: Request) -> bool:
+    """The console posts a form from a no-referrer page, so its Origin reads "null"; the
+    browser's Sec-Fetch-Site still says where the post came from. Without it (not a browser,
+    or an old one) the Origin check decides."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    return links.cross_site(request)
+
+
 def _refused(request: Request) -> Response | None:
-    if links.cross_site(request):
+    if _cross_site(request):
         return PlainTextResponse("Cross-site request refused.", status_code=403)
     return None
 

@@ -56,6 +56,13 @@ class Plan(Strict):
     notes: Annotated[str, Field(max_length=4000)] = Field(
         default="", description="Preparation notes for the facilitator."
     )
+    practice: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="For participants: a practice for the week, on the handout."
+    )
+    support: Annotated[str, Field(max_length=1000)] = Field(
+        default="",
+        description="For participants: where to find help between sessions (the support card).",
+    )
     items: list[PlanItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @property

@@ -96,6 +96,11 @@ def test_the_page_and_the_csv_over_http(server: LiveServer) -> None:
     foreign = httpx.post(server.base_url + "/summary", data={"summary": body},
                          headers={"Origin": "https://elsewhere.example"})
     assert foreign.status_code == 403
+    # A browser's form post from a no-referrer page: Origin "null", Sec-Fetch-Site says whose.
+    for site, status in (("same-origin", 200), ("cross-site", 403), ("same-site", 403)):
+        posted = httpx.post(server.base_url + "/summary.csv", data={"summary": body},
+                            headers={"Origin": "null", "Sec-Fetch-Site": site})
+        assert posted.status_code == status, site
     assert "summary-file" in httpx.get(server.base_url + "/summary").text
 
 

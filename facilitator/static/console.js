@@ -6,6 +6,7 @@ import { renderResults, renderTexts } from "/static/participant/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
 import { activityForm } from "./activity-form.js";
 import { connectHelp, screenWarning } from "./help.js";
+import { paperForm } from "./paper.js";
 import { PlanPanel } from "./plan.js";
 import { WeeksPanel } from "./weeks.js";
 
@@ -399,6 +400,7 @@ function renderLive() {
     ),
     timerControls(),
     parts.preview,
+    answers ? paperForm(a, view.room, command) : null,
     a.status === "revealed" && view.results ? h("section", { class: "results", "aria-label": "Results" }, h("h3", { text: "Results" }), renderResults(view.results, def)) : null,
     renderQueue(),
     view.texts.length ? h("section", { "aria-label": "Released answers" }, h("h3", { text: "Released to the display" }), renderTexts(view.texts)) : null,

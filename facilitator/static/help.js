@@ -50,14 +50,13 @@ export function connectHelp(joinUrl) {
 export function screenWarning() {
   const el = h("p", { class: "screen-warning", id: "screen-warning", role: "status" });
   watchScreens(({ same, extended }) => {
-    if (same) {
-      replace(el, h("strong", { text: "The display window is on this screen. " }),
-        "Drag it onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you.");
-    } else if (extended === false) {
-      replace(el, h("strong", { text: "Only one screen is connected. " }), "If the projector mirrors this screen, the room sees this console: set the displays to extend.");
-    } else {
+    if (!same) {
       replace(el);
+      return;
     }
+    replace(el, h("strong", { text: "The display window is on this screen. " }),
+      extended === false ? "Only one screen is connected to this computer: connect the projector. " : "",
+      "Drag the display window onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you.");
   });
   return el;
 }

@@ -33,7 +33,9 @@ export function watchScreens(onChange) {
     if (event.data?.kind !== "display") return;
     const mine = screenRect();
     const theirs = event.data.screen || {};
-    const same = ["left", "top", "width", "height"].every((k) => theirs[k] === mine[k]);
+    // A screen's top-left corner in the desktop's coordinates tells screens apart (two screens
+    // of the same size side by side differ in left, stacked ones in top).
+    const same = theirs.left === mine.left && theirs.top === mine.top;
     const state = { display: theirs, same, extended: window.screen.isExtended };
     const key = JSON.stringify(state);
     if (key !== last) {
