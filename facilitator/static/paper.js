@@ -20,7 +20,7 @@ export function paperForm(activity, room, command) {
   const inputs = labels(def).map((label, i) => h("input", { id: `paper-${i}`, type: "number", min: "0", max: "1000", value: String(paper[cell(i)] || 0) }));
   const multiple = def.kind === "poll" && def.multiple;
   const sheets = multiple ? h("input", { id: "paper-sheets", type: "number", min: "0", max: "1000", value: String(paper.n || 0) }) : null;
-  const status = h("p", { class: "hint", role: "status", text: paper.n ? `${paper.n} paper answers added. Adding again replaces them.` : "" });
+  const status = h("p", { class: "hint", role: "status", text: paper.n ? `${paper.n} paper ${paper.n === 1 ? "answer" : "answers"} added. Adding again replaces them.` : "" });
   return h(
     "details",
     { class: "paper", open: !!paper.n },
