@@ -9,11 +9,16 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+
+from . import launch
 from .fastpath import FastPathProtocol
 from .security import log_config
 from .settings import Settings
@@ -51,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     for f in fields(Settings):
         flag = "--" + f.name.replace("_", "-")
         kind = type(f.default)
+        if f.name == "open":  # a choice with two flags: --open, --no-open
+            opening = serve.add_mutually_exclusive_group()
+            opening.add_argument(
+                "--open", dest="open", action="store_const", const="always", default=None,
+                help="Open the console in this computer's browser at start (default: when run"
+                " from a terminal on a desktop; HEARTH_OPEN=auto|always|never).",
+            )
+            opening.add_argument(
+                "--no-open", dest="open", action="store_const", const="never",
+                help="Do not open a browser.",
+            )
+            continue
         serve.add_argument(flag, dest=f.name, type=kind, default=None, help=f.metadata["help"])
     sub.add_parser("settings", help="List every setting with its environment variable.")
     link = sub.add_parser("link", help="Print a new one-time facilitator link (server running).")
@@ -79,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             "hearth: the embedded store lives in one process; --workers above 1 needs --redis-url.",
             file=sys.stderr,
         )
+        return 2
+    if settings.open not in launch.OPEN_CHOICES:
+        print("hearth: HEARTH_OPEN is auto, always or never.", file=sys.stderr)
         return 2
     if not settings.host_secret:
         # Made here, kept for `hearth link` in a file only this user can read, gone at exit.
@@ -112,15 +132,13 @@ def _exit_cleanly(sig: int, frame: object) -> None:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from .app import base_url, create_app
 
     # Workers are separate processes: they read the same settings from the environment.
     for f in fields(Settings):
         os.environ[f"HEARTH_{f.name.upper()}"] = str(getattr(settings, f.name))
     base = base_url(settings)
-    local = f"http://127.0.0.1:{settings.port}"
+    local = launch.local_console(settings.host, settings.port)
     store = (
         "Redis (shared by every process)"
         if settings.redis_url
@@ -140,17 +158,42 @@ def serve(settings: Settings) -> int:
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
+    launch.print_addresses(settings.host, settings.port, f"{base}/join")
     if ticket is not None:
         print("  The link works once; `hearth link` prints another.", flush=True)
         print("  Console closed mid-session? `hearth link --room CODE` brings it back.", flush=True)
+    opening = ticket is not None and launch.should_open(
+        settings.open, launch.interactive(), os.environ
+    )
     options = uvicorn_options(settings)
     # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
+        if opening:
+            print("  Open the facilitator link above in your browser.", flush=True)
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
-    else:
-        uvicorn.run(create_app(settings, embedded), **options)
+        return 0
+    config = uvicorn.Config(create_app(settings, embedded), **options)
+    console = f"{local}/host#ticket={ticket}"
+    if opening:
+        print("  Opening the console in your browser…", flush=True)
+    ready = (lambda: launch.open_in_browser(console)) if opening else None
+    ReadyServer(config, on_ready=ready).run()
     return 0
+
+
+class ReadyServer(uvicorn.Server):
+    """uvicorn's server, calling on_ready once it listens (not before: a browser opened early
+    would find nothing there)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
 
 
 async def start_ticket(settings: Settings, store: RoomStore | None) -> str:

@@ -14,8 +14,7 @@ from typing import Any, Literal, Protocol
 from . import protocol as p
 from . import view_models as vm
 from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
-from .results import compute
-from .rooms import RoomState
+from .rooms import RoomState, results_for
 from .store import RoomStore
 from .store.base import ENDED, PROGRESS, STATE
 from .views import build_view, changed_sections
@@ -331,9 +330,10 @@ class Hub:
         answered, preview = 0, None
         if state is not None and live is not None:
             answered = await self.store.answered(room.code, live.id)
-            if live.status != "revealed" and answered >= state.k:
+            on_paper = live.paper.get("n", 0)
+            if live.status != "revealed" and answered + on_paper >= state.k:
                 tally = await self.store.tally(room.code, live.id)
-                preview = compute(live.activity, tally, state.k, split=state.split and state.tracks)
+                preview = results_for(state, live, tally)
         since = now - PRESENCE_STALE_MS
         return p.Progress(
             connected=await self.store.connected(room.code, since, "p"),

@@ -56,10 +56,14 @@ class Plan(Strict):
     notes: Annotated[str, Field(max_length=4000)] = Field(
         default="", description="Preparation notes for the facilitator."
     )
-    support_card: Annotated[str, Field(max_length=2000)] = Field(
+    practice: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="For participants: a practice for the week, on the handout."
+    )
+    support: Annotated[str, Field(max_length=2000)] = Field(
         default="",
-        description="Local help (helplines, stepping out) phones can open at any time and see "
-        "at the end; loaded into the room when the plan is used.",
+        description="The support card: local help (helplines, stepping out). Loaded into the "
+        "room when the plan is used: phones can open it at any time and see it at the end; "
+        "printed on the handout.",
     )
     items: list[PlanItem] = Field(min_length=1, max_length=MAX_ITEMS)
 

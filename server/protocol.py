@@ -222,6 +222,25 @@ class ShowTrend(Message):
     )
 
 
+class PaperAnswers(Message):
+    """Answers tallied from paper, for people without a phone: replaces the live activity's
+    paper tally (polls, scales and check-ins, before reveal; not while results are split by
+    side). They count toward k and results say that some answers were added by hand."""
+
+    type: Literal["paper"]
+    id: RequestId
+    activity: Annotated[str, Field(max_length=16, description="The live activity's id.")]
+    counts: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
+        max_length=12, description="One count per option, or per scale value 1..points."
+    )
+    sheets: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Multiple-choice polls: how many paper answers; otherwise the counts' sum.",
+    )
+
+
 class SummaryRequest(Message):
     """Ask for this session's summary file (answered by `summary`, not `ack`)."""
 
@@ -254,6 +273,7 @@ FACILITATOR_COMMANDS = (
     Moderate,
     Release,
     ShowTrend,
+    PaperAnswers,
     End,
 )
 FacilitatorCommand = (
@@ -271,6 +291,7 @@ FacilitatorCommand = (
     | Moderate
     | Release
     | ShowTrend
+    | PaperAnswers
     | End
 )
 ClientMessage = Annotated[

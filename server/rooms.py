@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
+from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
@@ -57,6 +58,7 @@ class LiveActivity(State):
     results: Results | None = None
     queue: list[QueuedText] = []
     released: list[str] = []
+    paper: dict[str, int] = Field(default_factory=dict, description="Cells tallied from paper.")
 
 
 class SetAside(State):
@@ -215,7 +217,7 @@ def apply(
             if tally is None:
                 raise CommandError("no_tally", "No tally to reveal.")
             live.status = "revealed"
-            live.results = compute(live.activity, tally, s.k, split=s.split and s.tracks)
+            live.results = results_for(s, live, tally)
             _record(s, live, results=live.results.model_dump())
         case p.Clear():
             s.live = None
@@ -274,11 +276,35 @@ def apply(
                 q.released = True
             live.released = [*live.released, *texts_out]
             _record(s, live, texts=texts_out)
+        case p.PaperAnswers(activity=activity_id, counts=counts, sheets=sheets):
+            live = _require_live(s)
+            if live.id != activity_id:
+                raise CommandError("closed", "That activity is no longer live.")
+            if live.status == "revealed":
+                raise CommandError("revealed", "Add paper answers before revealing.")
+            if not takes_paper(live.activity):
+                raise CommandError("bad_paper", "Paper answers fit polls, scales and check-ins.")
+            if s.split and s.tracks:
+                raise CommandError(
+                    "split", "Paper answers have no side: add them when results are not split."
+                )
+            try:
+                live.paper = paper_cells(live.activity, counts, sheets)
+            except PaperError as exc:
+                raise CommandError("bad_paper", str(exc)) from None
         case p.ShowTrend(trend=trend):
             s.trend = rethreshold_trend(trend, s.k) if trend is not None else None
         case p.End():
             raise CommandError("end", "Ending is done by the service, not the domain.")
     return s
+
+
+def results_for(state: RoomState, live: LiveActivity, tally: Mapping[str, int]) -> Results:
+    """The thresholded results of the live activity: phones' and paper answers together. The
+    preview (server/hub.py) and the reveal both come through here."""
+    return compute(
+        live.activity, counted(tally, live.paper), state.k, split=state.split and state.tracks
+    )
 
 
 def _record(
@@ -298,10 +324,12 @@ def _record(
             "labels": _labels(activity),
             "results": None,
             "texts": [],
+            "by_hand": False,
         }
         state.history.append(entry)
     if results is not None:
         entry["results"] = results
+        entry["by_hand"] = bool(live.paper)
     if texts:
         entry["texts"] = [*entry["texts"], *texts]  # type: ignore[misc]
 

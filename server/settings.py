@@ -64,6 +64,16 @@ class Settings:
         "Proxies trusted for X-Forwarded-For/-Proto: comma-separated addresses or networks, * any.",
     )
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+    open: str = _setting(
+        "auto",
+        "Open the console in this computer's browser at start: auto (when run from a terminal"
+        " on a desktop), always (--open) or never (--no-open).",
+    )
+    source_url: str = _setting(
+        "",
+        "Where the running version's source can be had (the 'Source code' link on every page)."
+        " Empty: /source, served by this server.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -43,6 +43,9 @@ class SummaryEntry(Strict):
     texts: list[Annotated[str, Field(max_length=1000)]] = Field(
         default_factory=list, max_length=500, description="Released open text only, shuffled."
     )
+    by_hand: bool = Field(
+        default=False, description="Some answers were tallied from paper by the facilitator."
+    )
 
 
 class Summary(Strict):
@@ -193,6 +196,7 @@ def build_summary(state: RoomState, title: str = "") -> Summary:
                     else None
                 ),
                 texts=list(raw.get("texts", [])),
+                by_hand=bool(raw.get("by_hand", False)),
             )
         )
     return Summary(

@@ -40,6 +40,9 @@ class ActivityView(Section):
     definition: dict[str, Any] = Field(
         description="The activity as defined; facilitator_notes only for the facilitator."
     )
+    paper: dict[str, int] | None = Field(
+        default=None, description="Facilitator only: the cells tallied from paper answers."
+    )
 
 
 class TimerView(Section):

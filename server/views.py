@@ -26,7 +26,12 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         if not facilitator:
             for hidden in PUBLIC_FIELDS_HIDDEN:
                 definition.pop(hidden, None)
-        activity = vm.ActivityView(id=live.id, status=live.status, definition=definition)
+        activity = vm.ActivityView(
+            id=live.id,
+            status=live.status,
+            definition=definition,
+            paper=dict(live.paper) if facilitator else None,
+        )
         if live.status == "revealed":
             results = live.results
         texts = list(live.released)

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import auth, links, tickets
+from . import auth, export, links, source, tickets
 from .content_api import routes as content_routes
 from .results import MAX_K, MIN_K
 from .service import Service
@@ -33,7 +33,15 @@ def _assets(name: str) -> Path:
 
 
 ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
-templates = Jinja2Templates(directory=[d / "templates" for d in ASSET_DIRS.values()])
+
+
+def _every_page(request: Request) -> dict[str, str]:
+    return {"source_url": request.app.state.settings.source_url or "/source"}
+
+
+templates = Jinja2Templates(
+    directory=[d / "templates" for d in ASSET_DIRS.values()], context_processors=[_every_page]
+)
 
 
 def lan_address() -> str:
@@ -171,10 +179,13 @@ def routes() -> list[Route | Mount]:
         Route("/api/rooms", auth.guarded(_store_errors(create_room)), methods=["POST"]),
         *content_routes(),
         *links.routes(),
+        *source.routes(),
+        *export.routes(),
         Route("/", _page("join.html", "Join")),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),
         Route("/display", _page("display.html", "Display")),
+        Route("/privacy", _page("privacy.html", "Your privacy in this session")),
         Mount("/static/facilitator", StaticFiles(directory=ASSET_DIRS["facilitator"] / "static")),
         Mount("/static/participant", StaticFiles(directory=ASSET_DIRS["participant"] / "static")),
     ]

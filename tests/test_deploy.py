@@ -572,3 +572,28 @@ def test_systemd_accepts_the_unit_and_rates_it_safe(tmp_path: Path) -> None:
         timeout=60,
     )
     assert security.returncode == 0, security.stdout[-2000:] + security.stderr
+
+
+def test_the_image_builds_the_wheel_from_what_it_copies() -> None:
+    """The image's build stage copies every file the wheel is built from (pyproject.toml's
+    packages and force-include), and the .dockerignore lets them through; the speed-ups go in,
+    and a container never tries to open a browser."""
+    import tomllib
+
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    project = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    needed = {*wheel["packages"], *wheel["force-include"], project["project"]["readme"]}
+    copied = {
+        source.rstrip("/").removeprefix("./")
+        for line in re.findall(r"^COPY (?!--from)(.+)$", dockerfile, re.M)
+        for source in line.split()[:-1]
+    }
+    assert needed <= copied, needed - copied
+    for path in needed:
+        assert f"!{path}" in ignore or f"!{path}/" in ignore, path
+        assert (DEPLOY.parent / path).exists(), path
+    assert re.search(r'pip wheel .*"\.\[fast\]"', dockerfile)
+    assert re.search(r'pip install --no-index --find-links /wheels "hearth\[fast\]"', dockerfile)
+    assert re.search(r"^\s+HEARTH_OPEN=never", dockerfile, re.M)

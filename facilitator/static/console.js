@@ -5,6 +5,8 @@ import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/parti
 import { renderResults, renderTexts } from "/static/participant/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
 import { activityForm } from "./activity-form.js";
+import { connectHelp, screenWarning } from "./help.js";
+import { paperForm } from "./paper.js";
 import { PlanPanel } from "./plan.js";
 import { WeeksPanel } from "./weeks.js";
 
@@ -146,6 +148,7 @@ function dashboard() {
     app,
     h("h1", { class: "visually-hidden", text: "Session console" }),
     toolbar,
+    screenWarning(),
     parts.feedback,
     h(
       "div",
@@ -226,6 +229,7 @@ function renderJoin() {
     r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
     h("p", { class: "hint", id: "reentry-hint" }, "If this tab closes, the room carries on: on the computer running Hearth, run ", h("code", { text: `hearth link --room ${r.code}` }), " and open the link it prints."),
+    connectHelp(r.join_url),
   );
 }
 
@@ -443,6 +447,7 @@ function renderLive() {
     ),
     timerControls(),
     parts.preview,
+    answers ? paperForm(a, view.room, command) : null,
     a.status === "revealed" && view.results ? h("section", { class: "results", "aria-label": "Results" }, h("h3", { text: "Results" }), renderResults(view.results, def)) : null,
     renderQueue(),
     view.texts.length ? h("section", { "aria-label": "Released answers" }, h("h3", { text: "Released to the display" }), renderTexts(view.texts)) : null,

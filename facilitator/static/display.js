@@ -4,6 +4,7 @@ import { Connection, redeemTicket } from "/static/participant/connection.js";
 import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/participant/dom.js";
 import { pacer } from "/static/participant/pacer.js";
 import { renderResults, renderTexts, renderTrend } from "/static/participant/results.js";
+import { reportScreen } from "./screens.js";
 
 const KEY = "hearth.display";
 const stage = $("#stage");
@@ -171,3 +172,4 @@ document.addEventListener("keydown", (event) => {
 });
 
 start();
+reportScreen();

@@ -4,6 +4,7 @@
 import { h, replace } from "/static/participant/dom.js";
 import { KIND_NAMES } from "/static/participant/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
+import { printHandout, printRunSheet } from "./printing.js";
 
 const KEY = "hearth.plan";
 
@@ -40,7 +41,7 @@ export class PlanPanel {
   use(plan) {
     this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
     delete this.plan.id;
-    if (this.plan.support_card) this.useCard(this.plan.support_card);
+    if (this.plan.support) this.useCard(this.plan.support);
     this.index = -1;
     this.errors = null;
     this.libraryOpen = false;
@@ -189,6 +190,8 @@ export class PlanPanel {
       })));
       parts.push(h("div", { class: "row" },
         h("button", { type: "button", class: "secondary", text: "Save plan file", onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
+        h("button", { type: "button", class: "secondary", text: "Print run-sheet", onclick: () => printRunSheet(plan) }),
+        h("button", { type: "button", class: "secondary", text: "Print handout", onclick: () => printHandout(plan) }),
         h("button", { type: "button", class: "quiet", text: "Close plan", onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
       ));
     }

@@ -29,6 +29,22 @@ export class WeeksPanel {
     }
   }
 
+  // The summary as a printable page (a new tab) or a CSV file: posted to the server, which
+  // renders it and keeps nothing.
+  async postSummary(action, target) {
+    try {
+      const answer = await this.request({ type: "summary", title: this.label.value.trim() });
+      const field = h("textarea", { name: "summary" });
+      field.value = JSON.stringify(answer.summary);
+      const form = h("form", { method: "post", action, target, class: "visually-hidden" }, field);
+      document.body.append(form);
+      form.submit();
+      form.remove();
+    } catch (error) {
+      this.status.textContent = error.message || "Could not make the summary.";
+    }
+  }
+
   async load(texts) {
     const summaries = [];
     for (const text of texts) {
@@ -63,7 +79,11 @@ export class WeeksPanel {
       h("h2", { id: "weeks-heading", text: "Across weeks" }),
       h("p", { class: "hint", text: "The server remembers nothing after the end. Save a summary (revealed results and released text only) to keep on this device." }),
       h("p", { class: "field" }, h("label", { for: "summary-title", text: "Label for the summary" }), this.label),
-      h("button", { type: "button", class: "secondary", text: "Save summary file", onclick: () => this.saveSummary() }),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "secondary", text: "Save summary file", onclick: () => this.saveSummary() }),
+        h("button", { type: "button", class: "secondary", text: "Printable summary", onclick: () => this.postSummary("/summary", "_blank") }),
+        h("button", { type: "button", class: "secondary", text: "Save as spreadsheet (CSV)", onclick: () => this.postSummary("/summary.csv", "_self") }),
+      ),
       this.status,
       filePicker({ id: "summary-files", label: "Load past summaries", accept: ".json,application/json", multiple: true, onFiles: (texts) => texts.length && this.load(texts) }),
     ];

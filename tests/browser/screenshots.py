@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser.harness import PHONE, Harness, launch
+from tests.browser.harness import LAPTOP, PHONE, Harness, launch
 from tests.support import LiveServer
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -24,6 +24,21 @@ def shot(page: Page, name: str, full_page: bool = False) -> None:
     print(f"wrote docs/screenshots/{name}.png")
 
 
+def shot_of(page: Page, selector: str, name: str) -> None:
+    page.wait_for_timeout(300)
+    page.locator(selector).screenshot(path=str(OUT / f"{name}.png"))
+    print(f"wrote docs/screenshots/{name}.png")
+
+
+def printed(page: Page, button: str, name: str) -> None:
+    """What the printer gets: the print dialog stubbed, print media emulated."""
+    page.evaluate("() => { window.print = () => {}; }")
+    page.get_by_role("button", name=button).click()
+    page.emulate_media(media="print")
+    shot(page, name, full_page=True)
+    page.emulate_media(media="screen")
+
+
 def run() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     live = LiveServer.start()
@@ -32,7 +47,18 @@ def run() -> None:
             browser = launch(playwright)
             harness = Harness(browser, live)
             welcome = harness.page(**PHONE)
+            start = harness.page(**LAPTOP)
+            start.goto(harness.link({"role": "host"}, bearer=live.settings.host_secret))
+            expect(start.get_by_role("heading", name="Start a session")).to_be_visible()
+            shot(start, "console-start")
+            start.context.close()
+            privacy = harness.page(**LAPTOP)
+            privacy.goto("/privacy")
+            privacy.emulate_media(media="print")
+            shot(privacy, "privacy-sheet", full_page=True)
+            privacy.context.close()
             console = harness.facilitator(k=3)
+            shot_of(console, ".join-card", "console-join-help")
             code = harness.code(console)
             welcome.goto(f"/join#{code}")
             expect(welcome.get_by_role("heading", name="Welcome")).to_be_visible()
@@ -55,6 +81,11 @@ def run() -> None:
             expect(console.locator("#count-answered")).to_have_text("4")
             shot(phones[0], "phone-poll-answered")
             shot(console, "console-live-poll", full_page=True)
+            console.get_by_text("Add answers from paper").click()
+            console.get_by_label("On paper: Hope").fill("1")
+            console.get_by_role("button", name="Add paper answers").click()
+            expect(console.get_by_text("1 paper answer added")).to_be_visible()
+            shot_of(console, ".paper", "console-paper")
             console.get_by_role("button", name="Reveal results").click()
             expect(display.locator(".bar")).to_have_count(4)
             shot(display, "display-results")
@@ -122,6 +153,15 @@ def run() -> None:
             console.get_by_role("button", name=re.compile("^Open next:")).click()
             expect(console.locator(".step.current")).to_have_count(1)
             shot(console, "console-plan", full_page=True)
+            printed(console, "Print run-sheet", "print-run-sheet")
+            printed(console, "Print handout", "print-handout")
+            console.get_by_label("Label for the summary").fill("Week 3")
+            with console.context.expect_page() as opened:
+                console.get_by_role("button", name="Printable summary").click()
+            summary = opened.value
+            expect(summary.get_by_role("heading", name="Week 3")).to_be_visible()
+            summary.set_viewport_size(LAPTOP["viewport"])
+            shot(summary, "summary-page", full_page=True)
             harness.check()
             harness.close()
             browser.close()

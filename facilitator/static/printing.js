@@ -1,0 +1,83 @@
+// Paper from the console: the run-sheet (with facilitator notes, for the facilitator) and the
+// participant handout (the week's prompts, practice and support card, never a facilitator note).
+// Each is laid out in a sheet of its own that only print media shows; then the browser prints.
+import { h, replace } from "/static/participant/dom.js";
+import { KIND_NAMES } from "/static/participant/widgets.js";
+
+const WRITTEN = new Set(["prompt", "reflection"]);
+
+function sheet() {
+  let el = document.querySelector("#print-sheet");
+  if (!el) {
+    el = h("section", { id: "print-sheet", class: "print-sheet" });
+    document.body.append(el);
+  }
+  return el;
+}
+
+function print(kind, ...content) {
+  const el = sheet();
+  el.dataset.kind = kind;
+  replace(el, ...content.flat(Infinity));
+  document.body.classList.add("printing");
+  window.addEventListener("afterprint", () => document.body.classList.remove("printing"), { once: true });
+  window.print();
+}
+
+function today() {
+  return new Date().toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
+}
+
+function paragraphs(text, cls = "") {
+  return String(text || "").split(/\n\s*\n/).filter(Boolean).map((part) => h("p", { class: cls, text: part.trim() }));
+}
+
+function answersOf(activity) {
+  if (activity.options) return h("ul", { class: "options" }, activity.options.map((o) => h("li", { text: o })));
+  if (activity.kind === "scale") {
+    const ends = [activity.low_label, activity.high_label].filter(Boolean).join(" … ");
+    return h("p", { class: "options", text: `Scale 1–${activity.points || 5}${ends ? `: ${ends}` : ""}` });
+  }
+  return null;
+}
+
+export function printRunSheet(plan) {
+  let clock = 0;
+  const steps = plan.items.map((item, i) => {
+    const a = item.activity;
+    const start = clock;
+    clock += item.minutes || 0;
+    return h(
+      "li",
+      { class: "run-step" },
+      h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: ` · ${KIND_NAMES[a.kind]}${item.minutes ? ` · ${item.minutes} min (from ${start} min)` : ""}` })),
+      paragraphs(a.text),
+      answersOf(a),
+      a.content_note ? h("p", { class: "note", text: `Content note on phones: ${a.content_note}` }) : null,
+      a.facilitator_notes ? h("div", { class: "facilitator-notes" }, h("strong", { text: "Notes: " }), a.facilitator_notes) : null,
+    );
+  });
+  print(
+    "run-sheet",
+    h("h1", { text: `Run-sheet: ${plan.title}` }),
+    h("p", { class: "meta", text: `${today()} · ${plan.items.length} steps${clock ? ` · about ${clock} minutes` : ""}` }),
+    plan.content_note ? h("p", { class: "note", text: `Content: ${plan.content_note}` }) : null,
+    plan.notes ? [h("h2", { text: "Preparation" }), paragraphs(plan.notes)] : null,
+    h("ol", { class: "run-steps" }, steps),
+    plan.practice ? [h("h2", { text: "Practice for the week (on the handout)" }), paragraphs(plan.practice)] : null,
+    plan.support ? [h("h2", { text: "Support card (on the handout)" }), paragraphs(plan.support)] : null,
+  );
+}
+
+export function printHandout(plan) {
+  const written = plan.items.map((item) => item.activity).filter((a) => WRITTEN.has(a.kind));
+  print(
+    "handout",
+    h("h1", { text: plan.title }),
+    h("p", { class: "meta", text: today() }),
+    written.length ? [h("h2", { text: "To think about this week" }), written.map((a) => h("section", { class: "handout-item" }, a.title ? h("h3", { text: a.title }) : null, paragraphs(a.text)))] : null,
+    plan.practice ? [h("h2", { text: "Practice for the week" }), paragraphs(plan.practice)] : null,
+    plan.support ? h("section", { class: "support-card" }, h("h2", { text: "If you need support between sessions" }), paragraphs(plan.support)) : null,
+    h("p", { class: "meta", text: "We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered." }),
+  );
+}

@@ -1,0 +1,17 @@
+// Open a saved summary file from this device: read it here, post it to be shown or turned
+// into CSV (nothing is kept on the server).
+const file = document.querySelector("#summary-file");
+const text = document.querySelector("#summary-text");
+const problem = document.querySelector("#summary-problem");
+const form = document.querySelector("#summary-form");
+
+file.addEventListener("change", async () => {
+  text.value = file.files[0] ? await file.files[0].text() : "";
+  problem.textContent = "";
+});
+form.addEventListener("submit", (event) => {
+  if (!text.value) {
+    event.preventDefault();
+    problem.textContent = "Pick a summary file first.";
+  }
+});

@@ -1,0 +1,203 @@
+"""Paper and export in the browser: the run-sheet with facilitator notes and the handout without
+them, printed from the console (print media emulated; nothing cut); the one-page privacy sheet;
+answers added from paper; the summary as a page and as CSV with no hidden cell."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from playwright.sync_api import Page, expect
+
+from server.library import load_library
+from tests.browser.harness import Harness
+
+PLAN = {
+    "format": "hearth-plan",
+    "title": "Week five",
+    "notes": "PREP-NOTE: arrive early.",
+    "practice": "Once a day, notice one small moment of honesty and say thank you for it.",
+    "support": "Between sessions, call the group line or your own counsellor.",
+    "items": [
+        {"minutes": 5, "activity": {"kind": "prompt", "title": "Welcome", "text": "Welcome back.",
+                                    "facilitator_notes": "FAC-NOTE-1: read the agreements."}},
+        {"minutes": 10, "activity": {"kind": "reflection", "title": "Underneath",
+                                     "text": "What did you notice underneath?",
+                                     "facilitator_notes": "FAC-NOTE-2: start the timer."}},
+        {"activity": {"kind": "poll", "text": "Which is true?", "options": ["One", "Two"],
+                      "facilitator_notes": "FAC-NOTE-3: reveal at k."}},
+    ],
+}
+
+
+def no_print_dialog(page: Page) -> None:
+    """The print dialog is the operating system's: count calls instead of opening it."""
+    page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
+
+
+def nothing_cut(page: Page, selector: str) -> None:
+    """Under print media: the sheet shows, fits the page width, and no element inside it is
+    wider than its box or clipped."""
+    problems = page.evaluate(
+        """(selector) => {
+          const sheet = document.querySelector(selector);
+          const out = [];
+          if (!sheet || sheet.getBoundingClientRect().height === 0) return ["the sheet is not shown"];
+          const width = document.documentElement.clientWidth;
+          for (const el of [sheet, ...sheet.querySelectorAll("*")]) {
+            if (!el.checkVisibility()) continue;
+            const box = el.getBoundingClientRect();
+            const style = getComputedStyle(el);
+            if (box.right > width + 1) out.push(`${el.tagName} runs off the page`);
+            if (el.scrollWidth > el.clientWidth + 1 && style.overflowX !== "visible") out.push(`${el.tagName} is clipped`);
+            if (box.height === 0 && el.textContent.trim()) out.push(`${el.tagName} has no height`);
+          }
+          return out;
+        }""",
+        selector,
+    )
+    assert problems == [], problems
+
+
+def load_plan_file(console: Page, plan: dict[str, object]) -> None:
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(
+        files=[{"name": "week5.json", "mimeType": "application/json",
+                "buffer": json.dumps(plan).encode()}]
+    )
+    expect(console.get_by_role("heading", name=f"Plan: {plan['title']}")).to_be_visible()
+
+
+def test_the_run_sheet_prints_with_notes_and_the_handout_without(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    load_plan_file(console, PLAN)
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print run-sheet").click()
+    assert console.evaluate("window.printed") == 1
+    console.emulate_media(media="print")
+    expect(console.locator("#app")).to_be_hidden()
+    expect(console.locator(".topbar")).to_be_hidden()
+    sheet = console.locator("#print-sheet")
+    expect(sheet).to_be_visible()
+    text = sheet.inner_text()
+    for part in ("Run-sheet: Week five", "PREP-NOTE", "FAC-NOTE-1", "FAC-NOTE-2", "FAC-NOTE-3",
+                 "Which is true?", "Two", "10 min (from 5 min)", PLAN["practice"]):
+        assert part in text, part
+    nothing_cut(console, "#print-sheet")
+
+    console.emulate_media(media="screen")
+    expect(sheet).to_be_hidden()
+    expect(console.locator("#app")).to_be_visible()
+    console.get_by_role("button", name="Print handout").click()
+    console.emulate_media(media="print")
+    text = sheet.inner_text()
+    for part in ("Week five", "Welcome back.", "What did you notice underneath?",
+                 PLAN["practice"], PLAN["support"], "we never ask your name"):
+        assert part.lower() in text.lower(), part
+    for secret in ("FAC-NOTE", "PREP-NOTE", "Notes:", "Which is true?"):
+        assert secret not in text, secret
+    assert "FAC-NOTE" not in sheet.inner_html()
+    nothing_cut(console, "#print-sheet")
+
+
+def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None:
+    entry = load_library().plans[0]
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=f"Use the plan {entry.plan.title}").click()
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print handout").click()
+    console.emulate_media(media="print")
+    html = console.locator("#print-sheet").inner_html()
+    notes = [i.activity.facilitator_notes for i in entry.plan.items if i.activity.facilitator_notes]
+    assert notes and not any(note[:40] in html for note in notes)
+    assert entry.plan.notes[:40] not in html
+    nothing_cut(console, "#print-sheet")
+
+
+def test_the_privacy_sheet_is_one_printed_page(harness: Harness) -> None:
+    page = harness.page()
+    page.goto("/privacy")
+    expect(page.get_by_role("heading", name="Your privacy in this session")).to_be_visible()
+    text = page.locator("main").inner_text()
+    for words in ("We never ask your name", "Answers are deleted when the session ends",
+                  "results may still hint at who answered"):
+        assert words.lower() in text.lower(), words
+    for banned in ("completely anonymous", "untraceable", "securely erased", "HIPAA"):
+        assert banned.lower() not in text.lower(), banned
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Print this page")).to_be_hidden()
+    expect(page.locator(".source-link")).to_be_hidden()
+    nothing_cut(page, "main")
+    pdf = page.pdf(format="A4", print_background=False)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "the privacy sheet must fit one page"
+
+
+def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phone = harness.phone(harness.code(console))
+    console.get_by_label("Kind").select_option("poll")
+    console.get_by_label("Question or text").fill("What helps?")
+    console.get_by_label("Options, one per line").fill("Honesty\nPatience\nTime")
+    console.get_by_role("button", name="Open on phones").click()
+    phone.get_by_role("button", name="Honesty").click()
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+    console.get_by_text("Add answers from paper").click()
+    console.get_by_label("On paper: Honesty").fill("2")
+    console.get_by_label("On paper: Time").fill("1")
+    console.get_by_role("button", name="Add paper answers").click()
+    expect(console.get_by_text("3 paper answers added")).to_be_visible()
+    console.get_by_role("button", name="Reveal results").click()
+    # 1 phone + 2 on paper = 3 for Honesty; Time's 1 is fewer than k and stays hidden
+    expect(display.locator(".results")).to_contain_text("3")
+    expect(display.locator(".results")).to_contain_text("fewer than 3")
+    assert "paper" not in display.content().lower()
+
+    console.get_by_label("Label for the summary").fill("Week 5")
+    with console.context.expect_page() as opened:
+        console.get_by_role("button", name="Printable summary").click()
+    summary = opened.value
+    expect(summary.get_by_role("heading", name="Week 5")).to_be_visible()
+    expect(summary.locator("main")).to_contain_text("added by hand")
+    summary.emulate_media(media="print")
+    expect(summary.get_by_role("button", name="Print")).to_be_hidden()
+    nothing_cut(summary, "main")
+
+    with console.expect_download() as downloading:
+        console.get_by_role("button", name="Save as spreadsheet (CSV)").click()
+    download = downloading.value
+    assert download.suggested_filename.endswith(".csv")
+    path = download.path()
+    assert path is not None
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert [(r["answer"], r["count"]) for r in rows] == [
+        ("Honesty", "3"), ("Patience", "0"), ("Time", ""), ("Answered", "")]
+    assert all("added by hand" in r["note"] for r in rows)
+    expect(console.locator("#app")).to_be_visible()  # the console stayed where it was
+
+
+def test_connect_help_and_the_screen_warning(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    # This test server's join address is 127.0.0.1: Hearth says phones cannot open it.
+    help_box = console.locator("#connect-help")
+    expect(help_box).to_have_attribute("open", "")
+    expect(help_box).to_contain_text("points at this computer itself")
+    for tip in ("Same network", "Guest Wi-Fi", "Phone hotspot", "Firewall"):
+        expect(help_box).to_contain_text(tip)
+    lan = console.evaluate(
+        "import('/static/facilitator/help.js').then(m => m.detectedProblems('http://192.168.1.20:8000/join'))"
+    )
+    assert lan == []
+    warning = console.locator("#screen-warning")
+    expect(warning).to_be_hidden()
+    display = harness.display(console)
+    expect(warning).to_contain_text("The display window is on this screen")
+    display.close()
+    console.evaluate(  # what a display on a second screen, to the right, would say
+        """() => new BroadcastChannel("hearth-screens").postMessage({kind: "display",
+             screen: {left: screen.width, top: 0, width: 1920, height: 1080}})"""
+    )
+    expect(warning).to_be_hidden()
+    assert re.search(r"extend, not mirror", console.content()) is None
