@@ -38,7 +38,7 @@ def pinned_leaks(bounds: Sequence[Bounds], n: int, k: int, multiple: bool) -> bo
 
 # -- every answer pattern at one size ---------------------------------------------------------
 
-ENUMERATION_LIMIT = 6000  # answer patterns checked per size; above it a style is not used
+ENUMERATION_LIMIT = 50_000  # answer patterns checked per size; above it a style is not used
 
 
 def patterns(n: int, options: int, multiple: bool) -> list[tuple[int, ...]]:

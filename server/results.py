@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import styles
 from .activities import TRACKS, CheckIn, Poll, Scale, WordCloud
+from .disclosure import ENUMERATION_LIMIT, pattern_count
 
 MIN_K = 3
 Style = Literal["counts", "words", "leaning", "bands"]
@@ -47,8 +48,9 @@ class Result(BaseModel):
     shown: bool  # False: fewer than k answered at all, nothing else is given
     answered: int | None = Field(default=None, description="Answers, passes not counted.")
     cells: list[Cell] = []
-    order: Literal["full", "none"] | None = Field(
-        default=None, description="leaning: options ranked, or no order could be given."
+    order: Literal["full", "top", "none"] | None = Field(
+        default=None,
+        description="leaning: every option ranked; only the most chosen (rank 1); or none.",
     )
     lean: Lean | None = Field(default=None, description="leaning, scales: where the room leans.")
     bands: list[Band] = Field(default=[], description="bands, scales: merged values.")
@@ -74,9 +76,10 @@ def resolve_style(activity: object, n: int, k: int) -> Style:
     if chosen != "auto":
         return chosen  # type: ignore[no-any-return]
     if isinstance(activity, Scale):
-        return "bands" if n >= 3 * k else "leaning"
+        return "bands" if n >= 4 * k else "leaning"
     options = len(getattr(activity, "options", ()))
-    return "counts" if n >= 2 * k * options else "leaning"
+    multiple = isinstance(activity, Poll) and activity.multiple
+    return "leaning" if pattern_count(n, options, multiple) <= ENUMERATION_LIMIT else "counts"
 
 
 def _choice_values(activity: object, cells: Mapping[str, int], prefix: str) -> list[int]:

@@ -81,12 +81,34 @@ def _ranks(values: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(distinct.index(c) + 1 for c in values)
 
 
+def _top(values: tuple[int, ...]) -> tuple[int, ...]:
+    most = max(values)
+    return tuple(1 if c == most else 2 for c in values)
+
+
 @lru_cache(maxsize=512)
 def _allowed(style: str, n: int, k: int, options: int, multiple: bool) -> frozenset[Hashable]:
+    """The descriptions a style may give at this size (server/disclosure.py)."""
+
     def describe(values: tuple[int, ...]) -> Hashable:
-        return _words(values, n, k, multiple) if style == "words" else _ranks(values)
+        if style == "words":
+            return _words(values, n, k, multiple)
+        return _order(values, n, k, multiple)
 
     return allowed_descriptions(describe, n, k, options, multiple) or frozenset()
+
+
+@lru_cache(maxsize=512)
+def _ordered(n: int, k: int, options: int, multiple: bool) -> frozenset[Hashable]:
+    return allowed_descriptions(_ranks, n, k, options, multiple) or frozenset()
+
+
+def _order(values: tuple[int, ...], n: int, k: int, multiple: bool) -> tuple[str, tuple[int, ...]]:
+    """The full order where it may be given at this size, else only the most chosen."""
+    ranks = _ranks(values)
+    if ranks in _ordered(n, k, len(values), multiple):
+        return ("full", ranks)
+    return ("top", _top(values))
 
 
 def words(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
@@ -103,12 +125,14 @@ def words(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
 
 
 def leaning(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
-    """Options from most to least chosen, equal counts as ties, no numbers. An order that would
-    let a reader pin a count (say 4, 3, 2, 1, 0 of 10) is not given."""
-    ranks = _ranks(tuple(values))
-    if ranks not in _allowed("leaning", n, k, len(values), multiple):
+    """Options from most to least chosen, equal counts as ties, no numbers. Where the full
+    order could let a reader pin a count (4, 3, 2, 1, 0 of 10 can only be that), only the most
+    chosen option or options are named; where even that could, no order is given."""
+    described = _order(tuple(values), n, k, multiple)
+    if described not in _allowed("leaning", n, k, len(values), multiple):
         return Shown(cells=[Drawn() for _ in values], order="none")
-    return Shown(cells=[Drawn(rank=r) for r in ranks], order="full")
+    order, ranks = described
+    return Shown(cells=[Drawn(rank=r) for r in ranks], order=order)
 
 
 def scale_thirds(points: int) -> list[str]:
