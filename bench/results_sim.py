@@ -49,7 +49,13 @@ def tally(answers: list[int], cell: str) -> dict[str, int]:
 
 
 def share(
-    make: Callable[[str], object], cell: str, first: int, size: int, k: int, runs: int, rng: random.Random
+    make: Callable[[str], object],
+    cell: str,
+    first: int,
+    size: int,
+    k: int,
+    runs: int,
+    rng: random.Random,
 ) -> dict[str, float]:
     styles = SCALE_STYLES if cell.startswith("v") else CHOICE_STYLES
     said = dict.fromkeys(styles, 0)
@@ -67,8 +73,14 @@ def share(
 
 def table(k: int, runs: int, seed: int) -> dict[str, dict[int, dict[str, float]]]:
     rng = random.Random(seed)
-    check_in = lambda s: CheckIn(text="x", options=[f"o{i}" for i in range(OPTIONS)], result_style=s)  # noqa: E731
-    scale = lambda s: Scale(text="x", points=OPTIONS, result_style=s)  # noqa: E731
+
+    def check_in(style: str) -> object:
+        options = [f"o{i}" for i in range(OPTIONS)]
+        return CheckIn(text="x", options=options, result_style=style)
+
+    def scale(style: str) -> object:
+        return Scale(text="x", points=OPTIONS, result_style=style)
+
     return {
         "check-in": {n: share(check_in, "o:{}", 0, n, k, runs, rng) for n in SIZES},
         "scale": {n: share(scale, "v:{}", 1, n, k, runs, rng) for n in SIZES},

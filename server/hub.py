@@ -13,7 +13,8 @@ from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from . import view_models as vm
-from .results import compute
+from .activities import accepts_answers
+from .results import preview_of
 from .rooms import RoomState
 from .store import RoomStore
 from .store.base import ENDED, PROGRESS, STATE
@@ -278,15 +279,20 @@ class Hub:
     async def progress(self, room: RoomChannel) -> p.Progress:
         state, now = room.state, now_ms()
         live = state.live if state else None
-        answered, preview = 0, None
+        answered, passed, preview = 0, None, None
         if state is not None and live is not None:
             answered = await self.store.answered(room.code, live.id)
-            if live.status != "revealed" and answered >= state.k:
+            if live.status == "closed" and accepts_answers(live.activity):
+                # Closed: no answer can change what is seen from here on, so one look is all
+                # anyone gets. While open, a preview per answer would let one subtract.
+                split = state.split and state.tracks
                 tally = await self.store.tally(room.code, live.id)
-                preview = compute(live.activity, tally, state.k, split=state.split and state.tracks)
+                preview = preview_of(live.activity, tally, state.k, split)
+                passed = None if split else tally.get("pass", 0)
         return p.Progress(
             connected=await self.store.connected(room.code, now - PRESENCE_STALE_MS),
             answered=answered,
+            passed=passed,
             pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
             preview=preview,
         )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import styles
 from .activities import TRACKS, CheckIn, Poll, Scale, WordCloud
-from .disclosure import ENUMERATION_LIMIT, pattern_count
+from .disclosure import ENUMERATION_LIMIT, pattern_count, small
 
 MIN_K = 3
 Style = Literal["counts", "words", "leaning", "bands"]
@@ -70,11 +70,12 @@ def clamp_k(k: int) -> int:
 
 def resolve_style(activity: object, n: int, k: int) -> Style:
     """The activity's style; "auto" picks the one that says most at n answers (docs/results.md)."""
-    chosen = getattr(activity, "result_style", "counts")
+    chosen = str(getattr(activity, "result_style", "counts"))
     if isinstance(activity, WordCloud):
         return "counts"
-    if chosen != "auto":
-        return chosen  # type: ignore[no-any-return]
+    for style in ("counts", "words", "leaning", "bands"):
+        if chosen == style:
+            return style
     if isinstance(activity, Scale):
         return "bands" if n >= 4 * k else "leaning"
     options = len(getattr(activity, "options", ()))
@@ -101,13 +102,11 @@ def _cloud(cells: Mapping[str, int], n: int, k: int, prefix: str) -> Result:
     hidden = False
     for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
         if count >= k:
-            exact = not styles.small(n - count, k)  # else n minus it tells who did not
+            exact = not small(n - count, k)  # else n minus it tells who did not
             out.append(Cell(label=word, count=count if exact else None, withheld=not exact))
         elif count > 0:
             hidden = True
-    return Result(
-        kind="words", k=k, shown=True, answered=n, cells=out, hidden_words=hidden
-    )
+    return Result(kind="words", k=k, shown=True, answered=n, cells=out, hidden_words=hidden)
 
 
 def _result(activity: object, cells: Mapping[str, int], k: int, prefix: str = "") -> Result:
@@ -145,8 +144,8 @@ def _result(activity: object, cells: Mapping[str, int], k: int, prefix: str = ""
         shown=True,
         answered=n,
         cells=out,
-        order=drawn.order,  # type: ignore[arg-type]
-        lean=drawn.lean,  # type: ignore[arg-type]
+        order=drawn.order,
+        lean=drawn.lean,
         bands=[Band(low=a, high=b, count=c) for a, b, c in drawn.bands],
         mean=mean,
     )
@@ -158,3 +157,19 @@ def compute(activity: object, cells: Mapping[str, int], k: int, split: bool = Fa
         tracks = {t: _result(activity, cells, k, prefix=f"t:{t}|") for t in TRACKS}
         return Results(overall=None, by_track=tracks)
     return Results(overall=_result(activity, cells, k))
+
+
+_previews: dict[tuple[str, tuple[tuple[str, int], ...], int, bool], Results] = {}
+
+
+def preview_of(activity: object, cells: Mapping[str, int], k: int, split: bool) -> Results:
+    """compute(), remembered for the last few tallies: a closed activity's preview is sent
+    many times over and its tally no longer changes."""
+    key = (repr(activity), tuple(sorted(cells.items())), k, split)
+    found = _previews.get(key)
+    if found is None:
+        found = compute(activity, cells, k, split)
+        if len(_previews) >= 64:
+            _previews.clear()
+        _previews[key] = found
+    return found

@@ -40,6 +40,7 @@ log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
 
+
 def origin_allowed(websocket: WebSocket, extra: frozenset[str]) -> bool:
     origin = websocket.headers.get("origin")
     if not origin:
