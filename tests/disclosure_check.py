@@ -45,14 +45,10 @@ def what_is_seen(activity: Any, kind: str, values: tuple[int, ...], n: int, k: i
     return json.dumps(result.model_dump(), sort_keys=True)
 
 
-def leaks(
-    kind: str, options: int, style: str, n: int, k: int, multiple: bool = False
-) -> list[str]:
+def leaks(kind: str, options: int, style: str, n: int, k: int, multiple: bool = False) -> list[str]:
     """Every way a reader of any screen at n answers could work out a forbidden count."""
     activity = activity_for(kind, options, style, multiple)
-    tallies = (
-        product(range(n + 1), repeat=options) if multiple else compositions(n, options)
-    )
+    tallies = product(range(n + 1), repeat=options) if multiple else compositions(n, options)
     seen: dict[str, list[tuple[int, ...]]] = {}
     for values in tallies:
         seen.setdefault(what_is_seen(activity, kind, values, n, k), []).append(values)
