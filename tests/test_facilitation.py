@@ -342,7 +342,7 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     # an edited series is thresholded again by the room's k on the way in
     edited = json.loads(json.dumps(hope_series))
     edited["k"] = 3
-    edited["points"][1].update(counts=[0, 2, 3], answered=5)
+    edited["points"][1].update(shown=True, counts=[0, 2, 3], answered=5)
     await facilitator.command({"type": "trend", "trend": edited})
     shown = (await display.until_view(lambda v: v["trend"]["k"] == 3))["trend"]
     # all or none: a 0 and a 3 beside the withheld 2 would tell it
