@@ -291,6 +291,7 @@ class Hub:
                 passed = None if split else tally.get("pass", 0)
         return p.Progress(
             connected=await self.store.connected(room.code, now - PRESENCE_STALE_MS),
+            activity=live.id if live is not None else None,
             answered=answered,
             passed=passed,
             pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),

@@ -276,6 +276,7 @@ class Progress(Message):
 
     type: Literal["progress"] = "progress"
     connected: int
+    activity: str | None = Field(default=None, description="The live activity counted here.")
     answered: int = Field(description="Phones that answered or passed the live activity.")
     passed: int | None = Field(
         default=None,

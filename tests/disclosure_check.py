@@ -70,3 +70,44 @@ def leaks(kind: str, options: int, style: str, n: int, k: int, multiple: bool = 
                 if len(totals) == 1 and 0 < min(totals) < k:
                     found.append(f"options {group} total {min(totals)} on {screen}")
     return found
+
+
+def observed_leaks(definition: dict[str, Any], shown: dict[str, Any], k: int) -> list[str]:
+    """What a reader of this one result could work out: every tally at its n is described, and
+    those described exactly as `shown` are what the reader is left with."""
+    kind = definition["kind"]
+    if kind not in ("poll", "checkin", "scale") or not shown["shown"]:
+        return []
+    n = shown["answered"]
+    options = len(shown["cells"])
+    multiple = bool(definition.get("multiple"))
+    activity = activity_for(kind, options, definition.get("result_style", "auto"), multiple)
+    if kind == "checkin":
+        activity = activity.model_copy(update={"options": [c["label"] for c in shown["cells"]]})
+    elif kind == "poll":
+        activity = activity.model_copy(update={"options": [c["label"] for c in shown["cells"]]})
+    target = json.dumps(shown, sort_keys=True)
+    tallies = product(range(n + 1), repeat=options) if multiple else compositions(n, options)
+    consistent = []
+    for values in tallies:
+        result = compute(activity, tally_of(kind, values, n), k).overall
+        assert result is not None
+        if json.dumps(result.model_dump(), sort_keys=True) == target:
+            consistent.append(values)
+    if not consistent:
+        return [f"no tally at n={n} is drawn as {target}"]
+    found = []
+    possible = [{v[i] for v in consistent} for i in range(options)]
+    everything = all(len(p) == 1 for p in possible)
+    for i, values in enumerate(possible):
+        if len(values) == 1:
+            (v,) = values
+            if 0 < v < k or (v == 0 and not everything) or (multiple and 0 < n - v < k):
+                found.append(f"option {i} is {v}")
+    if not multiple:
+        for size in range(2, options):
+            for group in combinations(range(options), size):
+                totals = {sum(v[i] for i in group) for v in consistent}
+                if len(totals) == 1 and 0 < min(totals) < k:
+                    found.append(f"options {group} total {min(totals)}")
+    return found
