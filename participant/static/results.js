@@ -185,7 +185,7 @@ export function renderResult(result, definition = {}) {
     }
   }
   if (result.answered !== null && result.answered !== undefined) {
-    parts.push(h("p", { class: "answered", text: `${result.answered} answered (passes not counted)` }));
+    parts.push(h("p", { class: "answered", text: `${result.answered} answered`, title: "Passes are not counted." }));
   }
   return h("div", { class: `result style-${result.style ?? "counts"}` }, parts);
 }

@@ -26,6 +26,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
         console,
         "poll",
         "Which feels closest today?",
+        style="counts",
         **{"Options, one per line": "Hope\nFatigue\nBoth"},
     )
     for phone in phones:
