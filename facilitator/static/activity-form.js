@@ -210,6 +210,7 @@ export function activityForm(onOpen, onAdd) {
       await onOpen(def);
       // A content note or text must not ride along to the next activity by accident.
       for (const el of [title, text, note]) el.value = "";
+      style.value = "auto";
       showFields();
     } catch (failure) {
       error.textContent = failure.message || "Could not open that activity.";
