@@ -20,7 +20,7 @@ POLL_TEXT = "What helps most this week? " * 4
 
 def poll(n: int, options: int = 3) -> dict[str, Any]:
     labels = [f"Option {i} for round {n}" for i in range(options)]
-    return {"kind": "poll", "text": POLL_TEXT, "options": labels}
+    return {"kind": "poll", "text": POLL_TEXT, "options": labels, "result_style": "counts"}
 
 
 def percentiles(values: list[float], scale: float = 1000.0) -> dict[str, float | int]:

@@ -39,10 +39,16 @@ class Prompt(ActivityBase):
     max_chars: int = Field(default=280, ge=20, le=1000)
 
 
+ChoiceStyle = Literal["auto", "counts", "words", "leaning"]
+ScaleStyle = Literal["auto", "counts", "words", "leaning", "bands"]
+STYLE_HELP = "How results are drawn (docs/results.md); auto: the style that says most at n."
+
+
 class Poll(ActivityBase):
     kind: Literal["poll"] = "poll"
     options: list[Label] = Field(min_length=2, max_length=12)
     multiple: bool = Field(default=False, description="Multiple choice instead of single choice.")
+    result_style: ChoiceStyle = Field(default="auto", description=STYLE_HELP)
 
 
 class Scale(ActivityBase):
@@ -50,6 +56,7 @@ class Scale(ActivityBase):
     points: int = Field(default=5, ge=2, le=10, description="Answers are 1..points.")
     low_label: Annotated[str, Field(max_length=60)] = ""
     high_label: Annotated[str, Field(max_length=60)] = ""
+    result_style: ScaleStyle = Field(default="auto", description=STYLE_HELP)
 
 
 class Reflection(ActivityBase):
@@ -71,6 +78,7 @@ class CheckIn(ActivityBase):
         min_length=2,
         max_length=6,
     )
+    result_style: ChoiceStyle = Field(default="auto", description=STYLE_HELP)
 
 
 class Grounding(ActivityBase):

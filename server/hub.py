@@ -13,8 +13,11 @@ from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from . import view_models as vm
+from .activities import accepts_answers
 from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
-from .rooms import RoomState, results_for
+from .paper import counted
+from .results import preview_of
+from .rooms import RoomState
 from .store import RoomStore
 from .store.base import ENDED, PROGRESS, STATE
 from .views import build_view, changed_sections
@@ -327,17 +330,23 @@ class Hub:
     async def progress(self, room: RoomChannel) -> p.Progress:
         state, now = room.state, now_ms()
         live = state.live if state else None
-        answered, preview = 0, None
+        answered, passed, preview = 0, None, None
         if state is not None and live is not None:
             answered = await self.store.answered(room.code, live.id)
-            on_paper = live.paper.get("n", 0)
-            if live.status != "revealed" and answered + on_paper >= state.k:
-                tally = await self.store.tally(room.code, live.id)
-                preview = results_for(state, live, tally)
+            if live.status == "closed" and accepts_answers(live.activity):
+                # Closed: no answer can change what is seen from here on, so one look is all
+                # anyone gets. While open, a preview per answer would let one subtract. Paper
+                # answers count as in the reveal (server/rooms.py results_for).
+                split = state.split and state.tracks
+                cells = counted(await self.store.tally(room.code, live.id), live.paper)
+                preview = preview_of(live.activity, cells, state.k, split)
+                passed = None if split else cells.get("pass", 0)
         since = now - PRESENCE_STALE_MS
         return p.Progress(
             connected=await self.store.connected(room.code, since, "p"),
+            activity=live.id if live is not None else None,
             answered=answered,
+            passed=passed,
             pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
             words=await self.store.words(room.code),
             cofacilitators=await self.store.connected(room.code, since, "c"),

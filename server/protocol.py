@@ -357,11 +357,20 @@ class Progress(Message):
 
     type: Literal["progress"] = "progress"
     connected: int
-    answered: int
+    activity: str | None = Field(default=None, description="The live activity counted here.")
+    answered: int = Field(description="Phones that answered or passed the live activity.")
+    passed: int | None = Field(
+        default=None,
+        description="Once the activity is closed, and results are not split by side: how many "
+        "passed (answered minus passed is the number of answers).",
+    )
     pauses: int = Field(description="Pause signals in the last few minutes.")
     words: int = Field(default=0, description="'A word afterwards' signals not taken back.")
     cofacilitators: int = Field(default=0, description="Co-facilitator consoles connected.")
-    preview: Results | None = Field(description="Thresholded results before reveal.")
+    preview: Results | None = Field(
+        description="Once the activity is closed: the results a reveal will show, drawn by the "
+        "same rule as every screen. Nothing while answers are still coming in."
+    )
 
 
 class Ack(Message):

@@ -237,6 +237,14 @@ def apply(
             split_after = (s.split if split is None else split) and (
                 s.tracks if tracks is None else tracks
             )
+            if (
+                k is not None
+                and clamp_k(k) != s.k
+                and current is not None
+                and current.status == "closed"
+            ):
+                # The console previews a closed activity: a second k would be a second look.
+                raise CommandError("k_fixed", "Change k after revealing or clearing, not between.")
             if collecting and split_after != split_before:
                 # Seeing the same answers both whole and split would let one subtract the other.
                 raise CommandError(

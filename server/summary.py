@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .activities import ActivityKind
-from .results import MAX_K, MIN_K, Cell, Result, Results, clamp_k
+from .disclosure import small
+from .results import MAX_K, MIN_K, Band, Cell, Result, Results, clamp_k
 
 if TYPE_CHECKING:
     from .rooms import RoomState
@@ -68,6 +69,9 @@ class TrendPoint(Strict):
         default_factory=list, max_length=12, description="null: fewer than k; [] when not shown."
     )
     mean: float | None = Field(default=None, description="Scales, only when nothing is withheld.")
+    style: Literal["counts", "words", "leaning", "bands"] = Field(
+        default="counts", description="How it was shown that week; only counts carry numbers."
+    )
 
 
 class Trend(Strict):
@@ -97,30 +101,50 @@ class Trend(Strict):
 
 
 def rethreshold(result: Result, k: int) -> Result:
-    """The same result under max(its k, k): any count between 0 and k becomes "fewer than k"."""
+    """The same result under max(its k, k), by the rules of its style (docs/results.md): exact
+    counts stay only while none is 1..k-1; bands merge until each holds k; words and orders,
+    which were chosen for the smaller k, are withheld; a scale's lean does not depend on k."""
     k = max(clamp_k(k), clamp_k(result.k))
-    if not result.shown or (result.answered is not None and result.answered < k):
+    answered = result.answered
+    if not result.shown or answered is None or answered < k:
         return Result(kind=result.kind, k=k, shown=False)
-    cells: list[Cell] = []
-    hidden_words = result.hidden_words
-    for cell in result.cells:
-        count = cell.count
-        if count is not None and 0 < count < k:
-            if result.kind == "words":
-                hidden_words = True
+    update: dict[str, Any] = {"k": k}
+    if result.kind == "words":
+        cells = []
+        hidden = result.hidden_words
+        for cell in result.cells:
+            if cell.count is not None and cell.count < k:
+                hidden = True
                 continue
-            count = None
-        cells.append(Cell(label=cell.label, count=count))
-    withheld = hidden_words or any(c.count is None for c in cells)
-    return Result(
-        kind=result.kind,
-        k=k,
-        shown=True,
-        answered=None if withheld else result.answered,
-        cells=cells,
-        mean=None if withheld else result.mean,
-        hidden_words=hidden_words,
-    )
+            exact = cell.count is not None and not small(answered - cell.count, k)
+            cells.append(
+                Cell(label=cell.label, count=cell.count if exact else None, withheld=not exact)
+            )
+        update.update(cells=cells, hidden_words=hidden)
+    elif result.style == "counts":
+        counts = [c.count for c in result.cells]
+        if any(c is None or small(c, k) or small(answered - c, k) for c in counts):
+            update.update(
+                cells=[Cell(label=c.label, withheld=True) for c in result.cells], mean=None
+            )
+    elif result.style == "bands":
+        merged: list[Band] = []
+        for band in result.bands:
+            if merged and merged[-1].count < k:
+                last = merged.pop()
+                band = Band(low=last.low, high=band.high, count=last.count + band.count)
+            merged.append(band)
+        if len(merged) > 1 and merged[-1].count < k:
+            last = merged.pop()
+            merged[-1] = Band(
+                low=merged[-1].low, high=last.high, count=merged[-1].count + last.count
+            )
+        update["bands"] = merged
+    elif result.k < k and result.style == "words":
+        update["cells"] = [Cell(label=c.label, withheld=True) for c in result.cells]
+    elif result.k < k and result.lean is None:
+        update.update(cells=[Cell(label=c.label) for c in result.cells], order="none")
+    return result.model_copy(update=update)
 
 
 def rethreshold_results(results: Results, k: int) -> Results:
@@ -137,15 +161,18 @@ def rethreshold_results(results: Results, k: int) -> Results:
 def _point_threshold(point: TrendPoint, k: int) -> TrendPoint:
     if not point.shown or (point.answered is not None and point.answered < k):
         return TrendPoint(date=point.date, label=point.label, shown=False)
-    counts = [None if c is None or 0 < c < k else c for c in point.counts]
+    counts: list[int | None] = [None if c is None or 0 < c < k else c for c in point.counts]
+    if any(c is None for c in counts):
+        counts = [None] * len(counts)  # all or none, as on the night (docs/results.md)
     withheld = any(c is None for c in counts)
     return TrendPoint(
         date=point.date,
         label=point.label,
         shown=True,
-        answered=None if withheld else point.answered,
+        answered=point.answered,
         counts=counts,
         mean=None if withheld else point.mean,
+        style=point.style,
     )
 
 
@@ -159,7 +186,9 @@ def rethreshold_trend(trend: Trend, k: int) -> Trend:
 def _point(date: dt.date, label: str, result: Result, labels: list[str]) -> TrendPoint:
     if not result.shown:
         return TrendPoint(date=date, label=label, shown=False)
-    if [c.label for c in result.cells] == labels:
+    if result.style != "counts":
+        counts: list[int | None] = [None] * len(labels)  # words, orders, bands: no numbers
+    elif [c.label for c in result.cells] == labels:
         counts = [c.count for c in result.cells]
     else:  # cells that do not match the labels: line up by name; unknown reads "fewer than k"
         by_label = {c.label: c.count for c in result.cells}
@@ -171,6 +200,7 @@ def _point(date: dt.date, label: str, result: Result, labels: list[str]) -> Tren
         answered=result.answered,
         counts=counts,
         mean=result.mean,
+        style=result.style,
     )
 
 

@@ -15,7 +15,12 @@ import websockets
 
 from tests.support import Client, LiveServer
 
-POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
+POLL = {
+    "kind": "poll",
+    "text": "What helps most this week?",
+    "options": ["Rest", "Talk", "Walk"],
+    "result_style": "counts",
+}
 
 
 def answer(aid: str, option: int = 0, ballot: str | None = None) -> dict[str, Any]:

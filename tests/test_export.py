@@ -27,16 +27,16 @@ def poll(counts: list[int | None], answered: int | None, k: int = 5) -> Result:
 
 def summary() -> Summary:
     entries = [
-        # As revealed: B was fewer than k, so the total was withheld too.
+        # As revealed: every option chosen by none or by at least k, so counts show.
         SummaryEntry(kind="poll", title="Helps", text="What helps?", labels=["A", "B", "C"],
-                     results=Results(overall=poll([7, None, 0], None))),
+                     results=Results(overall=poll([7, 0, 5], 12))),
         # An edited file claiming a small count and a total: held to k = 5 again.
         SummaryEntry(kind="poll", title="Edited", text="Which?", labels=["A", "B", "C"],
                      results=Results(overall=poll([9, 2, 0], 11))),
         SummaryEntry(kind="scale", title="Hope", text="Hope?", labels=["1", "2"],
                      results=Results(overall=Result(kind="scale", k=5, shown=False))),
         SummaryEntry(kind="words", title="Words", text="One word", results=Results(
-            overall=Result(kind="words", k=5, shown=True, cells=[
+            overall=Result(kind="words", k=5, shown=True, answered=7, cells=[
                 Cell(label="=HYPERLINK(1)", count=6), Cell(label="rare", count=1)]))),
         SummaryEntry(kind="poll", title="Split", text="Split?", labels=["A", "B"], results=Results(
             overall=None, by_track={"hurt": poll([5, 0], 5), "caused": poll([3, 1], 4)})),
@@ -52,14 +52,15 @@ def rows(text: str) -> list[dict[str, str]]:
 def test_the_csv_holds_only_released_aggregates() -> None:
     table = rows(summary_csv(summary()))
     counts = {r["count"] for r in table if r["count"]}
-    assert counts == {"7", "0", "9", "6", "5"}, counts  # never 1, 2, 3, 4, 11 or a hidden total
+    # never a count from 1 to 4 (k = 5); totals of people answering are shown (docs/results.md)
+    assert not counts & {"1", "2", "3", "4"}, counts
     helps = [r for r in table if r["activity"] == "Helps"]
-    assert [(r["answer"], r["count"], r["note"]) for r in helps] == [
-        ("A", "7", ""), ("B", "", "fewer than 5"), ("C", "0", ""),
-        ("Answered", "", "withheld, as a count is hidden"),
+    assert [(r["answer"], r["count"]) for r in helps] == [
+        ("A", "7"), ("B", "0"), ("C", "5"), ("Answered", "12"),
     ]
+    # the edited file's 2 is held to k again: counts are all or none, so every one is withheld
     edited = [r for r in table if r["activity"] == "Edited"]
-    assert [r["count"] for r in edited] == ["9", "", "0", ""]
+    assert [r["count"] for r in edited] == ["", "", "", "11"]
     [hope] = [r for r in table if r["activity"] == "Hope"]
     assert hope["count"] == "" and "not shown" in hope["note"]
     words = [r["answer"] for r in table if r["activity"] == "Words"]
@@ -85,7 +86,7 @@ def test_the_page_and_the_csv_over_http(server: LiveServer) -> None:
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = re.sub(r"\s+", " ", page.text)
     assert "Week 4" in text and "RELEASED-TEXT" in text and "fewer than 5" in text
-    assert ">11<" not in text and ">2<" not in text and "rare" not in text
+    assert ">2<" not in text and "rare" not in text  # the edited small count, the rare word
     spreadsheet = httpx.post(server.base_url + "/summary.csv", content=body,
                              headers={"Content-Type": "application/json"})
     assert spreadsheet.status_code == 200
@@ -110,7 +111,8 @@ async def test_a_real_session_exports_no_hidden_cell(server: LiveServer) -> None
     phones = [await Client.join(server, room, "participant") for _ in range(4)]
     try:
         await facilitator.command({"type": "open", "activity": {
-            "kind": "poll", "text": "Which?", "options": ["Most", "Few"]}})
+            "kind": "poll", "text": "Which?", "options": ["Most", "Few"],
+            "result_style": "counts"}})
         view = await phones[0].until_view(lambda v: v["activity"] is not None)
         for i, phone in enumerate(phones):  # 3 and 1: "Few" is a hidden cell
             await phone.command({"type": "answer", "activity": view["activity"]["id"],
@@ -126,5 +128,6 @@ async def test_a_real_session_exports_no_hidden_cell(server: LiveServer) -> None
         response = await http.post("/summary.csv", data={"summary": Summary.model_validate(
             made).model_dump_json()})
     table = rows(response.text)
-    assert [(r["answer"], r["count"]) for r in table] == [("Most", "3"), ("Few", ""),
-                                                          ("Answered", "")]
+    # one person chose Few (k = 3): counts are all or none, so neither count is exported
+    assert [(r["answer"], r["count"]) for r in table] == [("Most", ""), ("Few", ""),
+                                                          ("Answered", "4")]

@@ -56,7 +56,11 @@ async def test_check_in_pushed_mid_activity_with_one_tap(live: LiveServer) -> No
         assert (await choose(phone, aid, {"kind": "choice", "option": option}))["type"] == "ack"
     await facilitator.command({"type": "reveal"})
     view = await display.until_view(lambda v: v["results"] is not None)
-    assert [c["count"] for c in view["results"]["overall"]["cells"]] == [0, 3, 0, None]
+    # at four answers the default style is leaning: the most chosen, and no numbers
+    overall = view["results"]["overall"]
+    assert overall["style"] == "leaning" and overall["answered"] == 4
+    assert [c["rank"] for c in overall["cells"]] == [2, 1, 2, 2] and overall["order"] == "top"
+    assert all(c["count"] is None for c in overall["cells"])
 
 
 @pytest.mark.parametrize("live", ["memory"], indirect=True)  # no store-specific path here
@@ -109,6 +113,7 @@ async def test_content_note_and_passes_are_never_shown(live: LiveServer) -> None
         "text": "Which is hardest?",
         "options": ["Shame", "Fear", "Anger"],
         "content_note": "Asks about hard feelings.",
+        "result_style": "counts",
     }
     await facilitator.command({"type": "open", "activity": poll})
     aid = await live_id(phones[0], "poll")
@@ -165,7 +170,10 @@ async def test_tracks_and_split_results(live: LiveServer) -> None:
     assert (await again.expect("snapshot"))["you"]["track"] == "hurt"
     await again.close()
     await facilitator.command(
-        {"type": "open", "activity": {"kind": "scale", "text": "Hope?", "points": 3}}
+        {
+            "type": "open",
+            "activity": {"kind": "scale", "text": "Hope?", "points": 3, "result_style": "counts"},
+        }
     )
     aid = await live_id(phones[0], "scale")
     for phone in phones:
@@ -238,7 +246,13 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     facilitator = await Client.join(live, room, "facilitator")
     display = await Client.join(live, room, "display")
     phones = [await Client.join(live, room, "participant") for _ in range(4)]
-    scale = {"kind": "scale", "text": "How much hope?", "title": "Hope", "points": 3}
+    scale = {
+        "kind": "scale",
+        "text": "How much hope?",
+        "title": "Hope",
+        "points": 3,
+        "result_style": "counts",
+    }
     await facilitator.command({"type": "open", "activity": scale})
     aid = await live_id(phones[0], "scale")
     for phone, value in zip(phones, [2, 2, 2, 3], strict=True):
@@ -269,8 +283,9 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     assert reply["filename"] == f"hearth-summary-{today}.json"
     assert summary["date"] == today and summary["title"] == "Week 1" and summary["k"] == 3
     hope, prompt = summary["entries"]
-    assert [c["count"] for c in hope["results"]["overall"]["cells"]] == [0, 3, None]
-    assert hope["results"]["overall"]["answered"] is None and hope["texts"] == []
+    # all or none: a 0 and a 3 beside a withheld count would tell it
+    assert [c["count"] for c in hope["results"]["overall"]["cells"]] == [None, None, None]
+    assert hope["results"]["overall"]["answered"] == 4 and hope["texts"] == []
     assert hope["labels"] == ["1", "2", "3"] and prompt["labels"] == []
     assert sorted(prompt["texts"]) == sorted(words[:3])
     text = json.dumps(summary)
@@ -289,7 +304,10 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     # next week: the console sends past summaries back and gets trend series (nothing kept)
     week0 = json.loads(json.dumps(summary))
     week0["date"], week0["title"] = "2026-01-05", "Week 0"
-    week0["entries"][0]["results"]["overall"]["cells"][2]["count"] = 4
+    week0_result = week0["entries"][0]["results"]["overall"]
+    week0_result["answered"] = 10
+    for cell, count in zip(week0_result["cells"], [0, 5, 5], strict=True):
+        cell.update(count=count, withheld=False)
     headers = {
         "Authorization": f"Bearer {room['facilitator_credential']}",
         "X-Hearth-Room": room["code"],
@@ -315,7 +333,7 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     [hope_series] = [s for s in series if s["title"] == "Hope"]
     assert [p["date"] for p in hope_series["points"]] == ["2026-01-05", today]
     assert hope_series["labels"] == ["1", "2", "3"] and hope_series["k"] == 5
-    assert [p["counts"] for p in hope_series["points"]] == [[0, None, None], [0, None, None]]
+    assert [p["counts"] for p in hope_series["points"]] == [[0, 5, 5], []]  # 4 < k=5
     await facilitator.command({"type": "trend", "trend": hope_series})
     shown = (await display.until_view(lambda v: v["trend"] is not None))["trend"]
     assert shown["title"] == "Hope" and len(shown["points"]) == 2
@@ -324,10 +342,12 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     # an edited series is thresholded again by the room's k on the way in
     edited = json.loads(json.dumps(hope_series))
     edited["k"] = 3
-    edited["points"][1].update(counts=[0, 2, 3], answered=5)
+    edited["points"][1].update(shown=True, counts=[0, 2, 3], answered=5)
     await facilitator.command({"type": "trend", "trend": edited})
     shown = (await display.until_view(lambda v: v["trend"]["k"] == 3))["trend"]
-    assert shown["points"][1]["counts"] == [0, None, 3] and shown["points"][1]["answered"] is None
+    # all or none: a 0 and a 3 beside the withheld 2 would tell it
+    assert shown["points"][1]["counts"] == [None, None, None]
+    assert shown["points"][1]["answered"] == 5
     mismatched = {**edited, "points": [{**edited["points"][1], "counts": [1]}]}
     assert (await facilitator.command({"type": "trend", "trend": mismatched}))["code"] == "invalid"
     bad = await facilitator.command(
@@ -362,5 +382,8 @@ async def test_word_cloud_is_normalised_and_thresholded(live: LiveServer) -> Non
     assert too_many["code"] == "bad_answer"
     await facilitator.command({"type": "reveal"})
     result = (await display.until_view(lambda v: v["results"] is not None))["results"]["overall"]
-    assert result["cells"] == [{"label": "hope", "count": 3}]  # "rest" and "tired": fewer than k
-    assert result["hidden_words"] is True and result["answered"] is None
+    # "rest" and "tired": fewer than k; hope's 3 is not given, since 4 - 3 would tell the 1
+    assert [(c["label"], c["count"], c["withheld"]) for c in result["cells"]] == [
+        ("hope", None, True)
+    ]
+    assert result["hidden_words"] is True and result["answered"] == 4

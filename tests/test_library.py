@@ -133,3 +133,79 @@ async def test_library_api(server: LiveServer) -> None:
 
         bad = await http.get("/api/library", params={"theme": "nope"})
         assert bad.status_code == 400
+
+
+# -- honest content (docs/results.md, docs/facilitator-guide.md) --------------------------------
+
+# A facilitator note must not rely on a count the threshold hides from the facilitator too.
+NEEDS_A_COUNT = re.compile(
+    r"\b(if|when|where)\b[^.;:]{0,50}\b(many|most|few|several|large|small|majority|half|lots|"
+    r"nobody|no one|anyone|someone|one person|high|low)\b|"
+    r"\bhow many\b|\bnumber of (people|answers)\b|\bcounts? (is|are|of|show)\b|fewer than k",
+    re.IGNORECASE,
+)
+# An item that asks people to recall a painful moment, or touches shame, carries a content note.
+NEEDS_A_NOTE = re.compile(
+    r"\bshame|ashamed|painful|hardest|worst|discover|betray|when you (felt|were) (hurt|unsafe)|"
+    r"a (time|moment) when|remember a|recall|lied|secret",
+    re.IGNORECASE,
+)
+# Every grounding offers a way that does not use the breath.
+WITHOUT_BREATH = re.compile(
+    r"\b(feet|floor|chair|hands?|palms?|look around|name (three|five)|sounds?|colou?rs?|"
+    r"something you can (see|touch|hear)|things you can (see|hear|touch)|eyes open)\b",
+    re.IGNORECASE,
+)
+# Careless or unkind wording the library must not use.
+CARELESS = re.compile(
+    r"not in this room|question(ing)? (your |the )?certaint|loosen(ing)? certaint|"
+    r"safe (have you felt )?at home|felt at home|who did (most|more)|did most of the|"
+    r"keeping score",
+    re.IGNORECASE,
+)
+CHOICE = ("poll", "checkin", "scale")
+
+
+def test_notes_need_no_hidden_counts_and_point_to_explicit_signals() -> None:
+    for source, activity, _ in all_items():
+        a: object = activity
+        notes = a.facilitator_notes  # type: ignore[attr-defined]
+        assert not NEEDS_A_COUNT.search(notes), (source, a.title, notes)  # type: ignore[attr-defined]
+        if a.kind == "checkin":  # type: ignore[attr-defined]
+            assert "pause" in notes.lower(), (source, a.title)  # type: ignore[attr-defined]
+
+
+def test_painful_items_carry_a_content_note() -> None:
+    for source, activity, _ in all_items():
+        a: object = activity
+        text = f"{a.title} {a.text}"  # type: ignore[attr-defined]
+        if NEEDS_A_NOTE.search(text) and a.kind != "grounding":  # type: ignore[attr-defined]
+            assert a.content_note, (source, a.title)  # type: ignore[attr-defined]
+
+
+def test_every_grounding_offers_a_way_without_the_breath() -> None:
+    for source, activity, _ in all_items():
+        if activity.kind == "grounding":  # type: ignore[attr-defined]
+            assert WITHOUT_BREATH.search(activity.text), (source, activity.title)  # type: ignore[attr-defined]
+
+
+def test_no_careless_wording_and_no_domestic_safety_screening() -> None:
+    for path in HERE.glob("*/*.yaml"):
+        text = path.read_text("utf-8")
+        assert not CARELESS.search(text), (path.name, CARELESS.search(text))
+        assert "how safe" not in text.lower(), path.name
+
+
+def test_the_word_lists_catch_what_they_are_for() -> None:
+    assert NEEDS_A_COUNT.search("If many answer 'Rarely safe', slow down.")
+    assert NEEDS_A_COUNT.search("If 'Overwhelmed' is large, pause.")
+    assert not NEEDS_A_COUNT.search("Read the order aloud; invite the pause button.")
+    assert NEEDS_A_NOTE.search("Think of a moment when shame took over.")
+    assert WITHOUT_BREATH.search("Or press your feet into the floor.")
+    assert CARELESS.search("The old danger is not in this room.")
+
+
+def test_the_new_plans_are_there() -> None:
+    titles = {entry.id: entry.plan.title.lower() for entry in load_library().plans}
+    assert any("first" in t for t in titles.values()), titles
+    assert any("straight line" in t for t in titles.values()), titles

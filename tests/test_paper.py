@@ -15,7 +15,12 @@ from server.rooms import CommandError, RoomState, apply, new_room
 from server.summary import build_summary
 from tests.support import Client, LiveServer
 
-POLL = {"kind": "poll", "text": "What helps?", "options": ["Honesty", "Patience", "Time"]}
+POLL = {
+    "kind": "poll",
+    "text": "What helps?",
+    "options": ["Honesty", "Patience", "Time"],
+    "result_style": "counts",
+}
 
 
 def command(**fields: Any) -> Any:
@@ -32,14 +37,14 @@ def test_paper_answers_count_toward_k_and_are_marked_by_hand() -> None:
     alone = apply(opened(), command(type="reveal"), 0, tally=phones)
     assert alone.live and alone.live.results and alone.live.results.overall
     assert alone.live.results.overall.shown is False  # three phones: fewer than k = 5
-    state = apply(opened(), command(type="paper", activity="a1", counts=[2, 0, 0]), 0)
-    state = apply(state, command(type="paper", activity="a1", counts=[2, 1, 0]), 0)  # replaces
-    assert state.live and state.live.paper == {"n": 3, "o:0": 2, "o:1": 1}
+    state = apply(opened(), command(type="paper", activity="a1", counts=[2, 1, 0]), 0)
+    state = apply(state, command(type="paper", activity="a1", counts=[2, 0, 0]), 0)  # replaces
+    assert state.live and state.live.paper == {"n": 2, "o:0": 2}
     revealed = apply(state, command(type="reveal"), 0, tally=phones)
     assert revealed.live and revealed.live.results and revealed.live.results.overall
     overall = revealed.live.results.overall
-    assert overall.shown and [c.count for c in overall.cells] == [5, None, 0]
-    assert overall.answered is None  # a cell is hidden, so the total is too
+    assert overall.shown and [c.count for c in overall.cells] == [5, 0, 0]
+    assert overall.answered == 5
     summary = build_summary(revealed)
     assert summary.entries[0].by_hand is True
     text = summary_csv(summary)
@@ -100,6 +105,7 @@ async def test_the_preview_and_reveal_include_paper_but_only_the_console_sees_th
                                        "ballot": secrets.token_urlsafe(16),
                                        "value": {"kind": "choice", "option": 1}})
             assert ack["type"] == "ack"
+        await facilitator.command({"type": "close"})  # the preview comes once answers are closed
         ack = await facilitator.command({"type": "paper", "activity": aid, "counts": [0, 2, 0]})
         assert ack["type"] == "ack", ack
         mine = await facilitator.until_view(lambda v: v["activity"]["paper"] == {"n": 2, "o:1": 2})

@@ -16,7 +16,12 @@ from tests.phones import Phone
 from tests.proxy import Proxy
 from tests.support import Client, LiveServer
 
-POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
+POLL = {
+    "kind": "poll",
+    "text": "What helps most this week?",
+    "options": ["Rest", "Talk", "Walk"],
+    "result_style": "counts",
+}
 
 
 @pytest.fixture

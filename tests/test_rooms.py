@@ -51,7 +51,8 @@ def test_timer_start_pause_extend_resume() -> None:
 
 
 def test_reveal_needs_a_closed_activity_and_freezes_results() -> None:
-    s = apply(room(), p.Open(type="open", id=1, activity=Poll(text="?", options=["a", "b"])), 0)
+    poll = Poll(text="?", options=["a", "b"], result_style="counts")
+    s = apply(room(), p.Open(type="open", id=1, activity=poll), 0)
     with pytest.raises(CommandError):
         apply(s, p.Reveal(type="reveal", id=2), 0, tally={})
     s = apply(s, p.Close(type="close", id=3), 0)
@@ -59,13 +60,14 @@ def test_reveal_needs_a_closed_activity_and_freezes_results() -> None:
     s = apply(s, p.Reveal(type="reveal", id=4), 0, tally={"n": 5, "o:0": 4, "o:1": 1})
     assert s.live is not None and s.live.results is not None
     overall = s.live.results.overall
-    assert overall is not None and [c.count for c in overall.cells] == [4, None]
-    assert overall.answered is None  # 5 - 4 would tell the hidden 1
+    assert overall is not None and [c.count for c in overall.cells] == [None, None]
+    assert all(c.withheld for c in overall.cells)  # 5 - 4 would tell the hidden 1
+    assert overall.answered == 5
     assert s.history and s.history[0]["id"] == "a1"
 
 
 def test_results_threshold() -> None:
-    poll = Poll(text="?", options=["a", "b", "c"])
+    poll = Poll(text="?", options=["a", "b", "c"], result_style="counts")
     assert not compute(poll, {"n": 2, "o:0": 2}, k=3).overall.shown  # type: ignore[union-attr]
     shown = compute(poll, {"n": 6, "o:0": 3, "o:1": 3}, k=3).overall
     assert shown is not None and shown.answered == 6 and [c.count for c in shown.cells] == [3, 3, 0]

@@ -12,6 +12,14 @@ const KINDS = [
   ["grounding", "Grounding (breathing)"],
 ];
 const CHECKIN_OPTIONS = "Steady\nTender\nHeavy\nOverwhelmed";
+// How results are drawn (docs/results.md). "bands" only for scales.
+const STYLES = [
+  ["auto", "Automatic: what says most at this size"],
+  ["leaning", "Leaning: most chosen first, no numbers"],
+  ["words", "Words: “some of us”, “most of us”"],
+  ["counts", "Counts: exact, only when all are 0 or at least k"],
+  ["bands", "Bands: neighbouring values joined (scales)"],
+];
 
 function field(id, label, control, kinds = null) {
   const wrap = h("p", { class: "field", "data-kinds": kinds ? kinds.join(" ") : "all" }, h("label", { for: id, text: label }), control);
@@ -43,6 +51,7 @@ export function activityForm(onOpen, onAdd) {
   const high = h("input", { id: "new-high", type: "text", maxlength: "60" });
   const seconds = h("input", { id: "new-seconds", type: "number", min: "10", max: "3600", value: "180" });
   const maxWords = h("input", { id: "new-max-words", type: "number", min: "1", max: "5", value: "3" });
+  const style = h("select", { id: "new-style" }, STYLES.map(([value, label]) => h("option", { value, text: label })));
   const note = h("input", { id: "new-note", type: "text", maxlength: "300", "aria-describedby": "new-note-hint" });
   const error = h("p", { class: "error", role: "alert" });
   const heading = h("h2", { id: "new-heading", text: "New activity" });
@@ -77,6 +86,7 @@ export function activityForm(onOpen, onAdd) {
     check("new-share", "Offer to share the note anonymously", ["reflection"]),
     check("new-open-text", "Collect anonymous written answers", ["prompt"]),
     field("new-max-words", "Words per person", maxWords, ["words"]),
+    field("new-style", "How results are shown", style, ["poll", "checkin", "scale"]),
     h(
       "div",
       { class: "field", "data-kinds": "all" },
@@ -101,6 +111,9 @@ export function activityForm(onOpen, onAdd) {
       el.hidden = kinds !== "all" && !kinds.split(" ").includes(kind.value);
     }
     if (kind.value === "checkin" && !options.value.trim()) options.value = CHECKIN_OPTIONS;
+    const bands = style.querySelector('option[value="bands"]');
+    bands.hidden = bands.disabled = kind.value !== "scale";
+    if (bands.disabled && style.value === "bands") style.value = "auto";
     if (kind.value === "grounding" && seconds.value === "180") seconds.value = "120";
     if (kind.value === "grounding" && !text.value.trim()) text.value = "Breathe with the circle. Nothing to answer.";
   }
@@ -111,6 +124,7 @@ export function activityForm(onOpen, onAdd) {
     const def = { kind: kind.value, title: title.value.trim(), text: text.value.trim() };
     if (note.value.trim()) def.content_note = note.value.trim();
     const lines = options.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    if (["poll", "checkin", "scale"].includes(kind.value) && style.value !== "auto") def.result_style = style.value;
     switch (kind.value) {
       case "poll":
         def.options = lines;
@@ -175,6 +189,7 @@ export function activityForm(onOpen, onAdd) {
     high.value = def.high_label || "";
     seconds.value = String(def.seconds ?? 180);
     maxWords.value = String(def.max_words ?? 3);
+    style.value = def.result_style || "auto";
     form.querySelector("#new-multiple").checked = !!def.multiple;
     form.querySelector("#new-share").checked = !!def.share;
     form.querySelector("#new-open-text").checked = !!def.open_text;
@@ -195,6 +210,7 @@ export function activityForm(onOpen, onAdd) {
       await onOpen(def);
       // A content note or text must not ride along to the next activity by accident.
       for (const el of [title, text, note]) el.value = "";
+      style.value = "auto";
       showFields();
     } catch (failure) {
       error.textContent = failure.message || "Could not open that activity.";

@@ -17,7 +17,7 @@ const net = $("#net");
 
 let conn = null;
 let view = null;
-let progress = { connected: 0, answered: 0, pauses: 0, words: 0, cofacilitators: 0, preview: null };
+let progress = { connected: 0, activity: null, answered: 0, passed: null, pauses: 0, words: 0, cofacilitators: 0, preview: null };
 let room = null; // {code, key, displayKey, seat: "lead" | "co"}
 const parts = {};
 let liveKey = "";
@@ -209,11 +209,23 @@ function renderCounts() {
   replace(
     parts.counts,
     item("Code", view ? view.room.code : room.code, "count-code"),
-    item("Connected", progress.connected, "count-connected"),
-    item("Answered", progress.answered, "count-answered"),
+    item("Here", progress.connected, "count-connected"),
+    // live: who has tapped (an answer or a pass); once closed, answers and passes apart
+    progress.passed === null || progress.passed === undefined
+      ? item("Responded", progress.answered, "count-answered")
+      : [
+          ...item("Answered", progress.answered - progress.passed, "count-answers"),
+          ...item("Passed", progress.passed, "count-passed"),
+        ],
     item("Pause signals", progress.pauses, "count-pauses"),
     item("A word afterwards", progress.words ?? 0, "count-words"),
     room.seat !== "co" ? item("Co-facilitator", progress.cofacilitators ? "here" : "—", "count-co") : null,
+  );
+  parts.counts.setAttribute(
+    "aria-label",
+    progress.passed === null || progress.passed === undefined
+      ? `${progress.connected} here · ${progress.answered} responded`
+      : `${progress.connected} here · ${progress.answered - progress.passed} answered · ${progress.passed} passed`,
   );
   parts.counts.querySelector("#count-pauses").classList.toggle("alert", progress.pauses > 0);
   parts.counts.querySelector("#count-words").classList.toggle("alert", (progress.words ?? 0) > 0);
@@ -368,11 +380,16 @@ function timerControls() {
 function renderPreview() {
   if (!parts.preview) return;
   const a = view?.activity;
-  if (!a || a.status === "revealed" || !progress.preview) {
+  if (!a || a.status === "revealed" || !progress.preview || progress.activity !== a.id) {
     replace(parts.preview);
     return;
   }
-  replace(parts.preview, h("h3", { text: "Preview (only you see this)" }), renderResults(progress.preview, a.definition));
+  replace(
+    parts.preview,
+    h("h3", { text: "Preview: what a reveal will show" }),
+    h("p", { class: "hint", text: "Drawn by the same rule as every screen; nothing is previewed while answers come in." }),
+    renderResults(progress.preview, a.definition),
+  );
 }
 
 function renderQueue() {

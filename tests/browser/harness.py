@@ -128,11 +128,15 @@ class Harness:
         return page
 
     @staticmethod
-    def open_activity(console: Page, kind: str, text: str, **fields: str) -> None:
+    def open_activity(
+        console: Page, kind: str, text: str, style: str | None = None, **fields: str
+    ) -> None:
         console.get_by_label("Kind").select_option(kind)
         console.get_by_label("Question or text").fill(text)
         for label, value in fields.items():
             console.get_by_label(label, exact=True).fill(value)
+        if style is not None:
+            console.get_by_label("How results are shown").select_option(style)
         console.get_by_role("button", name="Open on phones").click()
         expect(console.locator(".live-text")).to_have_text(text)
 

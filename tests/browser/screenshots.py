@@ -87,9 +87,33 @@ def run() -> None:
             expect(console.get_by_text("1 paper answer added")).to_be_visible()
             shot_of(console, ".paper", "console-paper")
             console.get_by_role("button", name="Reveal results").click()
-            expect(display.locator(".bar")).to_have_count(4)
+            expect(display.locator(".results .lean")).to_have_text("Chosen most: Hope")
             shot(display, "display-results")
             shot(phones[1], "phone-results", full_page=True)
+
+            # the same four people, two more styles (docs/results.md)
+            harness.open_activity(
+                console,
+                "checkin",
+                "How are you arriving?",
+                style="counts",
+                **{"Options, one per line": "Steady\nTender\nHeavy\nOverwhelmed"},
+            )
+            for phone, choice in zip(phones, ["Tender", "Tender", "Tender", "Heavy"], strict=True):
+                phone.get_by_role("button", name=choice, exact=True).click()
+                expect(phone.locator(".answer-status")).to_contain_text("stored")
+            console.get_by_role("button", name="Reveal results").click()
+            expect(display.locator(".bar-count")).to_have_text(["not shown"] * 4)
+            shot(display, "display-result-withheld")
+            harness.open_activity(
+                console, "scale", "How much hope do you feel tonight?", style="leaning"
+            )
+            for phone, value in zip(phones, ["4", "5", "3", "4"], strict=True):
+                phone.get_by_role("button", name=value, exact=True).click()
+                expect(phone.locator(".answer-status")).to_contain_text("stored")
+            console.get_by_role("button", name="Reveal results").click()
+            expect(display.locator(".lean")).to_have_text("The room leans high.")
+            shot(display, "display-result-lean")
 
             harness.open_activity(
                 console,

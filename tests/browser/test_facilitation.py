@@ -76,6 +76,7 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
         console,
         "poll",
         "Have you felt rushed this week?",
+        style="counts",
         **{"Options, one per line": "Yes\nNo", "Content note (optional)": "About pressure."},
     )
     expect(console.get_by_label("Show results per side")).to_be_disabled()

@@ -26,6 +26,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
         console,
         "poll",
         "Which feels closest today?",
+        style="counts",
         **{"Options, one per line": "Hope\nFatigue\nBoth"},
     )
     for phone in phones:
@@ -74,9 +75,9 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     expect(phones[1].locator(".results .bar").nth(0).locator(".bar-count")).to_have_text("3")
     expect(console.locator(".results .answered")).to_have_text("3 answered")
 
-    # Small counts read "fewer than k", and then no total is given.
+    # Counts are all or none: a 1 among them hides every count, zeros included.
     harness.open_activity(
-        console, "scale", "How steady do you feel?", **{"Points on the scale": "4"}
+        console, "scale", "How steady do you feel?", style="counts", **{"Points on the scale": "4"}
     )
     for phone, value in zip(phones, ["1", "4", "4"], strict=True):
         phone.get_by_role("button", name=value, exact=True).click()
@@ -84,9 +85,10 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     console.get_by_role("button", name="Reveal results").click()
     columns = display.locator(".column")
     expect(columns).to_have_count(4)
-    expect(columns.nth(0).locator(".column-count")).to_have_text("fewer than 3")
-    expect(columns.nth(3).locator(".column-count")).to_have_text("fewer than 3")
-    expect(display.locator(".answered")).to_have_count(0)  # a total would let a reader subtract
+    expect(display.locator(".column-count")).to_have_text(["not shown"] * 4)
+    expect(display.locator(".column-fill.bar-withheld")).to_have_count(4)
+    expect(display.locator(".answered")).to_have_text("3 answered")
+    expect(display.locator(".mean")).to_have_count(0)
 
 
 def read_clocks(pages: list[Page]) -> list[int]:

@@ -181,7 +181,7 @@ def test_payloads_show_literally_and_never_run(
         expect(page.get_by_text(PAYLOADS[7], exact=True)).to_be_visible()
         check(page, PAYLOADS)  # released answers
 
-    # Poll options as payloads, revealed as result bars on every screen.
+    # Poll options as payloads, revealed (as an order of options) on every screen.
     options = [p[:120] for p in PAYLOADS[:5]]
     facilitator.command(
         {"type": "open", "activity": {"kind": "poll", "text": "Which?", "options": options}}
@@ -198,7 +198,7 @@ def test_payloads_show_literally_and_never_run(
         )
     facilitator.command({"type": "reveal"})
     for page in (console, display, phone):
-        expect(page.locator(".bar").first).to_be_visible()
+        expect(page.locator(".results .answered").first).to_be_visible()
         check(page, options)
     facilitator.command({"type": "end"})
     for screen in (facilitator, *others):
