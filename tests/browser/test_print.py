@@ -141,18 +141,17 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     console.get_by_label("Kind").select_option("poll")
     console.get_by_label("Question or text").fill("What helps?")
     console.get_by_label("Options, one per line").fill("Honesty\nPatience\nTime")
+    console.get_by_label("How results are shown").select_option("counts")
     console.get_by_role("button", name="Open on phones").click()
     phone.get_by_role("button", name="Honesty").click()
     expect(phone.locator(".answer-status")).to_contain_text("stored")
     console.get_by_text("Add answers from paper").click()
     console.get_by_label("On paper: Honesty").fill("2")
-    console.get_by_label("On paper: Time").fill("1")
     console.get_by_role("button", name="Add paper answers").click()
-    expect(console.get_by_text("3 paper answers added")).to_be_visible()
+    expect(console.get_by_text("2 paper answers added")).to_be_visible()
     console.get_by_role("button", name="Reveal results").click()
-    # 1 phone + 2 on paper = 3 for Honesty; Time's 1 is fewer than k and stays hidden
-    expect(display.locator(".results")).to_contain_text("3")
-    expect(display.locator(".results")).to_contain_text("fewer than 3")
+    # 1 phone + 2 on paper = 3 for Honesty (k = 3): paper answers count toward k
+    expect(display.locator(".results")).to_contain_text("3 answered")
     assert "paper" not in display.content().lower()
 
     console.get_by_label("Label for the summary").fill("Week 5")
@@ -173,7 +172,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     assert path is not None
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert [(r["answer"], r["count"]) for r in rows] == [
-        ("Honesty", "3"), ("Patience", "0"), ("Time", ""), ("Answered", "")]
+        ("Honesty", "3"), ("Patience", "0"), ("Time", "0"), ("Answered", "3")]
     assert all("added by hand" in r["note"] for r in rows)
     expect(console.locator("#app")).to_be_visible()  # the console stayed where it was
 
