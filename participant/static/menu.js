@@ -30,6 +30,7 @@ export class PhoneMenu {
   open(on) {
     this.panel.hidden = !on;
     this.toggle.setAttribute("aria-expanded", String(on));
+    this.toggle.textContent = on ? "Close" : "More";
   }
 
   setCard(text) {
