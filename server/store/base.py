@@ -144,6 +144,13 @@ class RoomStore(Protocol):
     ) -> None: ...
     async def connected(self, code: str, since_ms: int) -> int: ...
 
+    async def put_ticket(self, name: str, value: bytes, ttl: int) -> None:
+        """Keep a one-time ticket (server/tickets.py) under `name` for `ttl` seconds."""
+
+    async def take_ticket(self, name: str) -> bytes | None:
+        """Read and delete a ticket in one step: two pages racing for one ticket cannot both
+        win. None if it is unknown, spent or expired."""
+
     async def erase(self, code: str) -> Erased:
         """Unlink every key of the room, then scan to prove none is left."""
 
