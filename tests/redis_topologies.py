@@ -113,8 +113,19 @@ class Node:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(5)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the node stops answering (and acknowledging replication) but keeps its
+        connections open."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a frozen node cannot handle SIGTERM
             self.process.terminate()
             try:
                 self.process.wait(5)
@@ -180,12 +191,19 @@ class RedisClusterSetup:
 
         def ok() -> bool:
             live = [n for n in self.nodes if n.alive]
-            return all(
-                info_field(n.port, "cluster", "cluster_state") == "ok" for n in live
-            ) and all(
-                info_field(n.port, "replication", "master_link_status") == "up"
-                for n in live
-                if info_field(n.port, "replication", "role") == "slave"
+            roles = {n.port: info_field(n.port, "replication", "role") for n in live}
+            return (
+                all(info_field(n.port, "cluster", "cluster_state") == "ok" for n in live)
+                and all(
+                    info_field(n.port, "replication", "master_link_status") == "up"
+                    for n in live
+                    if roles[n.port] == "slave"
+                )
+                and all(  # and each primary counts its replica as online (WAIT can succeed)
+                    "state=online" in info_field(n.port, "replication", "slave0")
+                    for n in live
+                    if roles[n.port] == "master"
+                )
             )
 
         wait_until(ok, seconds, "cluster_state:ok")
@@ -196,12 +214,17 @@ class RedisClusterSetup:
     def primary_of(self, key: str) -> Node:
         """The node serving the slot of `key` now (asked of a live node)."""
         for node in self.nodes:
+            if node.alive:
+                reply = _ask(node.port, "CLUSTER", "KEYSLOT", key)
+                if reply.startswith(":"):
+                    return self.primary_of_slot(int(reply[1:].strip()))
+        raise RuntimeError("no live node")
+
+    def primary_of_slot(self, slot: int) -> Node:
+        """The live primary that serves `slot` now (a failed one does not count)."""
+        for node in self.nodes:
             if not node.alive:
                 continue
-            reply = _ask(node.port, "CLUSTER", "KEYSLOT", key)
-            if not reply.startswith(":"):
-                continue
-            slot = int(reply[1:].strip())
             for line in _ask(node.port, "CLUSTER", "NODES").splitlines():
                 parts = line.split()
                 if len(parts) < 9 or "master" not in parts[2] or "fail" in parts[2]:
@@ -210,7 +233,14 @@ class RedisClusterSetup:
                     low, _, high = span.partition("-")
                     if low.isdigit() and int(low) <= slot <= int(high or low):
                         return self.node_for_port(int(parts[1].split(":")[1].split("@")[0]))
-        raise RuntimeError(f"no live primary serves {key}")
+        raise RuntimeError(f"no live primary serves slot {slot}")
+
+    def served_by_other_than(self, key: str, node: Node) -> bool:
+        """A live primary other than `node` serves `key` (a failover is done)."""
+        try:
+            return self.primary_of(key) is not node
+        except RuntimeError:  # no primary for the slot yet, mid-failover
+            return False
 
     def primaries(self) -> list[Node]:
         return [
@@ -296,6 +326,19 @@ class SentinelSetup:
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
         return f"redis+sentinel://{hosts}/{self.NAME}"
+
+    def restart_old_primary(self) -> None:
+        """The killed primary comes back on its port, empty; the sentinels turn it into a replica
+        of the new primary, which it then syncs from over the socket."""
+        assert self.primary is not None and self.replica is not None
+        old = self.primary
+        self.primary, self.replica = self.replica, self._data("a", old.port).start()
+        replica = self.replica
+        wait_until(
+            lambda: info_field(replica.port, "replication", "master_link_status") == "up",
+            30,
+            "the old primary to become a replica",
+        )
 
     def current_primary(self) -> int:
         reply = _ask(self.sentinels[0].port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.NAME)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from redis._parsers.commands import AsyncCommandsParser
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ConnectionError
 
 Kind = Literal["single", "cluster", "sentinel"]
 SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "redis+sentinel://")
@@ -64,6 +65,19 @@ def parse(url: str) -> Topology:
     )
 
 
+class _CommandTable(AsyncCommandsParser):
+    """redis-py reads the command table (COMMAND) from its default node on every refresh of the
+    slot map, and its default node is the primary of slot 0 in CLUSTER SLOTS, which still names
+    a primary that died until its replica is promoted. Reading the table from a dead node fails
+    the refresh, and with it every call to the rest of the cluster until the failover ends. The
+    table does not change while a cluster runs: read it once."""
+
+    async def initialize(self, node: ClusterNode | None = None) -> None:
+        if self.commands:
+            return
+        await super().initialize(node)
+
+
 def _retry() -> Retry:
     # A refused or reset connection is retried briefly; a timeout is not (the command may have
     # run: a retry could apply it twice, and it would only wait longer).
@@ -86,16 +100,21 @@ def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
         return Redis.from_pool(pool)  # owns the pool: aclose() closes it
     auth: dict[str, Any] = {"username": topology.username, "password": topology.password}
     if topology.kind == "cluster":
-        return RedisCluster(
+        cluster = RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in topology.hosts],
             require_full_coverage=False,  # rooms on the other primaries carry on
             max_connections=64,  # per node
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.25), 2),
-            retry_on_error=[ConnectionError, TimeoutError],
+            # No retries at the cluster level: redis-py retries a failed pipeline by closing the
+            # whole client, which would fail the calls in flight to every other primary too. A
+            # call to a primary that is down fails at once; the slot map is refreshed on the
+            # next call, and the heartbeat and the phones' resends do the retrying.
+            retry=Retry(NoBackoff(), 0),
             ssl=topology.tls,
             **auth,
             **common,
         )
+        cluster.commands_parser = _CommandTable()
+        return cluster
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
         list(topology.hosts),
         sentinel_kwargs={
