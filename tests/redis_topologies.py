@@ -86,17 +86,24 @@ def wait_until(predicate: object, seconds: float, what: str) -> None:
 class Node:
     """One redis-server process that keeps nothing on disk; `extra` adds its mode's flags."""
 
-    def __init__(self, workdir: Path, extra: list[str], port: int | None = None) -> None:
+    def __init__(
+        self, workdir: Path, extra: list[str], port: int | None = None, config: Path | None = None
+    ) -> None:
         self.binary = require_tool("redis-server", "apt-get install redis-server")
         self.port = port or free_port()
         self.workdir = workdir
         self.extra = extra
+        self.config = config  # a shipped file: then nothing about the disk is overridden
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Node:
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        args += ["--daemonize", "no", "--logfile", "", *self.extra]
+        if self.config is not None:
+            args = [self.binary, str(self.config), "--port", str(self.port)]
+            args += ["--dir", str(self.workdir), *self.extra]
+        else:
+            args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+            args += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+            args += ["--daemonize", "no", "--logfile", "", *self.extra]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self._up, 10, f"redis-server on {self.port}")
         return self
