@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from redis.exceptions import RedisError
 
 from server.store.batch import NotReplicated
 from server.store.redis import RedisStore
@@ -310,3 +311,58 @@ async def test_without_replicas_to_wait_for_nothing_waits(redis_sentinel: Sentin
         await store.erase(code)
     finally:
         await store.stop()
+
+
+async def reads_back(store: RedisStore, code: str) -> bool:
+    """What the heartbeat does for each room: a read that may fail while the map is stale."""
+    try:
+        return await store.load(code) is not None
+    except RedisError:
+        return False
+
+
+async def test_shard_channel_follows_the_room_to_the_promoted_replica(
+    own_cluster: RedisClusterSetup,
+) -> None:
+    """Two processes' stores: one subscribed to a room on the primary that dies. After the
+    promotion its subscription moves to the new primary by itself (redis-py reconciles; our
+    reader follows) and it is told to re-read its rooms; the other's commits reach it again."""
+    listener = RedisStore(own_cluster.url, wait_replicas=1)
+    writer = RedisStore(own_cluster.url, wait_replicas=1)
+    await listener.start()
+    await writer.start()
+    reread = asyncio.Event()
+    listener.on_reconnect(reread.set)
+    try:
+        owner = own_cluster.primary_of_slot(0)
+        code, _ = await make_room(writer)
+        while own_cluster.primary_of(f"hearth:{{{code}}}:state") is not owner:
+            code, _ = await make_room(writer)
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+        await listener.subscribe(code, got.put_nowait)
+        await open_activity(writer, code)
+        assert (await asyncio.wait_for(got.get(), 5))[:1] == b"S"
+        owner.kill()
+        state_key = f"hearth:{{{code}}}:state"
+        await asyncio.to_thread(
+            wait_until, lambda: own_cluster.served_by_other_than(state_key, owner), 30, "promotion"
+        )
+        await asyncio.to_thread(own_cluster.restart, owner)
+        # The listener's heartbeat would read the room here; a read is what refreshes its map.
+        for _ in range(100):  # polled, with a deadline: no event says the map is fresh
+            if await reads_back(listener, code):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.wait_for(reread.wait(), 10)  # told: publications may have been missed
+        for attempt in range(5):  # the first calls can meet a map a moment old (see resend())
+            try:
+                await open_activity(writer, code, f"a{attempt + 2}")
+                break
+            except RedisError:  # refused, never half-done: NotReplicated or a stale connection
+                await asyncio.sleep(0.2)
+        payload = await asyncio.wait_for(got.get(), 10)
+        assert payload[:1] == b"S" and b'"version"' in payload
+        assert listener.fanout.connections() <= 3  # type: ignore[union-attr]
+    finally:
+        await listener.stop()
+        await writer.stop()
