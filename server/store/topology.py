@@ -138,10 +138,3 @@ async def close(client: Redis | RedisCluster) -> None:
     sentinel = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
     if isinstance(sentinel, Sentinel):
         await sentinel.aclose()
-
-
-def describe(url: str) -> str:
-    """The kind of store a URL names, for /healthz and logs (never the URL: it holds secrets)."""
-    return {"single": "redis", "cluster": "redis-cluster", "sentinel": "redis-sentinel"}[
-        parse(url).kind
-    ]
