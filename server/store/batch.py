@@ -56,6 +56,13 @@ class Batch:
         self.pending.append((script, keys, args, future))
         return future
 
+    async def drain(self) -> None:
+        """Let the pipelines in flight finish (before the client closes under them)."""
+        if self.pending:
+            self._flush()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def _flush(self) -> None:
         batch, self.pending = self.pending, []
         task = asyncio.create_task(self._send(batch))

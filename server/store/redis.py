@@ -88,8 +88,12 @@ class RedisStore:
         self.fanout.start()
 
     async def stop(self) -> None:
+        await self._batch.drain()
         await self.fanout.stop()
         await topology.close(self.redis)
+        # Closed sockets finish closing on the next loop turn: give it one, so a loop that
+        # ends right after the store stops leaves no half-closed transport behind.
+        await asyncio.sleep(0)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """Call back after a pub/sub connection came back or a room's channel moved to another
