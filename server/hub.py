@@ -62,6 +62,7 @@ class RoomChannel:
     presence_pending: bool = False
     ended: bool = False  # ended or lost: write nothing more for it (keys must stay gone)
     unavailable: bool = False  # the store stopped answering; its screens have been told
+    ending: bool = False  # being erased here: its state is gone on purpose, not "lost"
 
     def count(self, role: str | None = None) -> int:
         if role:
@@ -322,6 +323,8 @@ class Hub:
 
     async def _same_room(self, room: RoomChannel) -> bool:
         """The store still holds this room (same epoch); otherwise end it locally as lost."""
+        if room.ending:
+            return False  # erased on purpose; announce_end tells the screens
         doc = await self.store.load(room.code)
         if doc is not None and room.state is not None:
             if RoomState.model_validate_json(doc).epoch == room.state.epoch:

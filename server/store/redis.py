@@ -278,12 +278,16 @@ class RedisStore:
 
     async def erase(self, code: str) -> Erased:
         node = self._room_node(code)
+        # The state and the open activity first: every script that creates a key checks one of
+        # them, so once they are gone nothing of the room is written again, and a key written
+        # just before is there for the scan (a key created while SCAN runs may be missed).
+        deleted = await self._unlink([key(code, "state"), key(code, "accepting")], node)
         found = await self._scan(prefix(code) + "*", node)
-        deleted = await self._unlink(found, node) if found else 0
+        deleted += await self._unlink(found, node) if found else 0
         remaining = len(await self._scan(prefix(code) + "*", node))
         return Erased(deleted=deleted, remaining=remaining)
 
-    async def _unlink(self, found: list[bytes], node: ClusterNode | None) -> int:
+    async def _unlink(self, found: list[bytes] | list[str], node: ClusterNode | None) -> int:
         """UNLINK, then (with replicas to wait for) WAIT on the same connection: a replica
         promoted later must not bring back a room that was reported erased."""
         async with self.redis.pipeline(transaction=False) as pipe:
