@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--targets",
         default="baseline,memory",
-        help="comma-separated: baseline, memory, redis, redis2 (two processes on one Redis)",
+        help="comma-separated: baseline, memory, redis, redis2 (two processes on one Redis), "
+        "cluster, cluster2, cluster2w (one or two processes on a 3+3 Redis Cluster; w: WAIT 1)",
     )
     ap.add_argument("--workers", type=int, default=4, help="load-generator processes")
     ap.add_argument(
@@ -74,13 +75,22 @@ def headline(scenario: str, figures: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+# Pairs reported next to each other besides "over the baseline": more processes on one Redis,
+# and the same number of processes on a cluster instead of one Redis.
+SIDE_BY_SIDE = [
+    ("redis2", "redis"),
+    ("cluster", "redis"),
+    ("cluster2", "redis2"),
+    ("cluster2w", "cluster2"),
+]
+
+
 def paired_ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
     """The median over repeats of (target's run i) / (baseline's run i): runs next to each other
     in time met the same background load, so each pair is a fair comparison."""
     out: dict[str, float] = {}
     pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
-    if "redis2" in results and "redis" in results:
-        pairs.append(("redis2", "redis"))
+    pairs += [(a, b) for a, b in SIDE_BY_SIDE if a in results and b in results]
     for kind, base in pairs:
         mine, theirs = results[kind].get("repeats"), results.get(base, {}).get("repeats")
         if not mine or not theirs:
@@ -95,8 +105,7 @@ def ratios(scenario: str, results: dict[str, dict[str, Any]]) -> dict[str, float
     """Each target's headline figure over the baseline's (and redis2 over redis)."""
     out: dict[str, float] = {}
     pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
-    if "redis2" in results and "redis" in results:
-        pairs.append(("redis2", "redis"))
+    pairs += [(a, b) for a, b in SIDE_BY_SIDE if a in results and b in results]
     for kind, base in pairs:
         a, b = headline(scenario, results[kind]), headline(scenario, results.get(base, {}))
         if a is not None and b:

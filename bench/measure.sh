@@ -1,6 +1,6 @@
 #!/bin/sh
 # The commands behind docs/performance.md. Each writes one JSON object to bench/results/.
-# Run from the repository root as root (for --nice): ./bench/measure.sh  (about 10 minutes)
+# Run from the repository root as root (for --nice): ./bench/measure.sh  (about 12 minutes)
 set -eu
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-bench/results}
@@ -17,3 +17,7 @@ run rooms       rooms --rooms 50 -n 20 --rounds 10 --repeat 3 --targets baseline
 run ingest      ingest -n 1000 --answers 20 --repeat 3 --targets baseline,memory,redis
 run storm       storm -n 5000 --seconds 5 --repeat 3 --targets baseline,memory,redis
 run idle        idle -n 10000 --hold 5 --targets baseline,memory,redis
+# Past one Redis (docs/operations.md, "Redis Cluster"): the same process counts on one Redis and on
+# a 3+3 Redis Cluster, in one run, repeats interleaved.
+run cluster-fanout fanout -n 1000 --rounds 10 --repeat 3 --targets redis,redis2,cluster,cluster2
+run cluster-ingest ingest -n 1000 --answers 10 --repeat 3 --targets redis,redis2,cluster,cluster2,cluster2w

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from typing import Any
 
 HOST = "127.0.0.1"
 SECRET = "bench-host-secret-0123456789"
@@ -106,7 +107,9 @@ def wait_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: f
 
 @dataclass
 class Target:
-    """A server under test: `kind` is baseline, memory, redis or redis2 (two processes)."""
+    """A server under test: `kind` is baseline, memory, redis or redis2 (two processes), or on
+    a Redis Cluster of 3 primaries + 3 replicas: cluster (one process), cluster2 (two), cluster2w
+    (two, each write confirmed by a replica: --redis-wait-replicas 1)."""
 
     kind: str
     cpus: str
@@ -117,6 +120,7 @@ class Target:
     process: subprocess.Popen[bytes] | None = None
     redis: subprocess.Popen[bytes] | None = None
     redis_url: str = ""
+    cluster: Any = None
 
     def start(self) -> Target:
         if self.kind == "attached":
@@ -134,13 +138,25 @@ class Target:
             if self.kind.startswith("redis"):
                 self.redis_url = self._start_redis()
                 argv += ["--redis-url", self.redis_url]
-            if self.kind == "redis2":
+            if self.kind.startswith("cluster"):
+                from tests.redis_topologies import RedisClusterSetup
+
+                self.cluster = RedisClusterSetup().start()
+                self.redis_url = self.cluster.url
+                argv += ["--redis-url", self.redis_url]
+                if self.kind == "cluster2w":
+                    argv += ["--redis-wait-replicas", "1"]
+            if self.kind in ("redis2", "cluster2", "cluster2w"):
                 argv += ["--workers", "2"]
         self.process = subprocess.Popen(
             pinned(self.cpus, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         wait_port(self.port, self.process, self.kind)
-        if self.kind == "redis2":  # both workers up before anyone connects
+        if self.kind in (
+            "redis2",
+            "cluster2",
+            "cluster2w",
+        ):  # both workers up before anyone connects
             deadline = time.monotonic() + 20
             while len(children(self.process.pid)) < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -192,6 +208,8 @@ class Target:
                     process.wait()
         if self.process is not None and self.process.stderr is not None:
             self.process.stderr.close()
+        if self.cluster is not None:
+            self.cluster.stop()
 
 
 def _is_python(pid: int) -> bool:

@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
     settings = settings or Settings.from_env()
     if not settings.host_secret:
         settings = settings.replace(host_secret=secrets.token_urlsafe(24))
-    room_store = store or open_store(settings.redis_url, settings.redis_timeout_seconds)
+    room_store = store or open_store(
+        settings.redis_url, settings.redis_timeout_seconds, settings.redis_wait_replicas
+    )
     base = base_url(settings)
     hub = Hub(
         room_store,

@@ -65,6 +65,7 @@ class RoomChannel:
     ended: bool = False  # ended or lost: write nothing more for it (keys must stay gone)
     unavailable: bool = False  # the store stopped answering; its screens have been told
     unattended_since_ms: int | None = None  # first seen with no facilitator console anywhere
+    ending: bool = False  # being erased here: its state is gone on purpose, not "lost"
 
     def count(self, role: str | None = None) -> int:
         if role:
@@ -368,6 +369,8 @@ class Hub:
 
     async def _same_room(self, room: RoomChannel) -> bool:
         """The store still holds this room (same epoch); otherwise end it locally as lost."""
+        if room.ending:
+            return False  # erased on purpose; announce_end tells the screens
         doc = await self.store.load(room.code)
         if doc is not None and room.state is not None:
             if RoomState.model_validate_json(doc).epoch == room.state.epoch:

@@ -107,7 +107,15 @@ class Service:
     async def end(self, code: str) -> p.Receipt:
         """Erase every key of the room. Call announce_end afterwards (after acking the command)."""
         await self.load(code)  # raises RoomGone for a room that is not there
-        erased = await self.store.erase(code)
+        room = self.hub.rooms.get(code)
+        if room is not None:  # the heartbeat must not take the erasure for a lost room
+            room.ending = True
+        try:
+            erased = await self.store.erase(code)
+        except Exception:
+            if room is not None:
+                room.ending = False  # not erased: the heartbeat watches it again
+            raise
         return p.Receipt(deleted=erased.deleted, remaining=erased.remaining, scanned_at=now_ms())
 
     async def announce_end(

@@ -18,7 +18,15 @@ class Settings:
     host: str = _setting("0.0.0.0", "Interface to listen on.")
     port: int = _setting(8000, "TCP port to listen on.")
     redis_url: str = _setting(
-        "", "Redis URL (redis://...). Empty: the embedded in-memory store, one process only."
+        "",
+        "Redis URL: redis://, rediss:// or unix:// (one Redis), redis+cluster://host:port,... "
+        "(a Redis Cluster), redis+sentinel://host:port,.../name (Sentinel). Empty: the embedded "
+        "in-memory store, one process only.",
+    )
+    redis_wait_replicas: int = _setting(
+        0,
+        "Replicas that must hold each write before it is acknowledged (WAIT). 0 for one Redis; "
+        "1 for a cluster or Sentinel with replicas, so a failover loses no acknowledged answer.",
     )
     redis_timeout_seconds: float = _setting(
         1.0, "Deadline for each call to Redis; past it Redis counts as not answering."

@@ -62,42 +62,11 @@ def _open(secret: str, sealed: bytes) -> tuple[str, str] | None:
     return (kind, credential) if sep and kind in KINDS else None
 
 
-async def _put(store: RoomStore, name: str, value: bytes, ttl: int) -> None:
-    from .store.memory import MemoryStore
-    from .store.redis import RedisStore
-
-    if isinstance(store, RedisStore):
-        await store.redis.set(name, value, ex=ttl)
-    elif isinstance(store, MemoryStore):
-        store.keys.put(name, value, ttl)
-    else:  # pragma: no cover - a new backend must say how it keeps tickets
-        raise TypeError(f"tickets are not supported by the {store.kind} store")
-
-
-async def _take(store: RoomStore, name: str) -> bytes | None:
-    """Read and delete in one step: two pages racing for one ticket cannot both win."""
-    from .store.memory import MemoryStore
-    from .store.redis import RedisStore
-
-    if isinstance(store, RedisStore):
-        # GET and DEL in one MULTI (not GETDEL: the deploy ACL allows only plain commands).
-        async with store.redis.pipeline(transaction=True) as pipe:
-            pipe.get(name)
-            pipe.delete(name)
-            value, _ = await pipe.execute()
-        return None if value is None else value.encode() if isinstance(value, str) else value
-    if isinstance(store, MemoryStore):
-        found = store.keys.get(name)
-        store.keys.delete(name)
-        return None if found is None else bytes(found)
-    raise TypeError(f"tickets are not supported by the {store.kind} store")  # pragma: no cover
-
-
 async def mint(store: RoomStore, grant: Grant, ttl: int) -> str:
     """Store a sealed grant and return the ticket: '<CODE or h>.<secret>'."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    await _put(
-        store, _store_key(grant.code, secret), _seal(secret, grant.kind, grant.credential), ttl
+    await store.put_ticket(
+        _store_key(grant.code, secret), _seal(secret, grant.kind, grant.credential), ttl
     )
     return f"{grant.code or HOST_PREFIX}.{secret}"
 
@@ -110,7 +79,7 @@ async def redeem(store: RoomStore, ticket: str) -> Grant | None:
     code = None if where == HOST_PREFIX else normalise_code(where)
     if where != HOST_PREFIX and code is None:
         return None
-    sealed = await _take(store, _store_key(code, secret))
+    sealed = await store.take_ticket(_store_key(code, secret))
     opened = _open(secret, sealed) if sealed is not None else None
     if opened is None:
         return None

@@ -117,6 +117,8 @@ class StoreWatch:
 
     async def _beat(self, room: RoomChannel) -> None:
         hub = self.hub
+        if room.ending:
+            return  # being erased by this process: "ended" follows, not "lost"
         doc = await hub.store.load(room.code)
         if doc is None:
             hub.end_locally(room.code, "lost", None)

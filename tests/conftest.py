@@ -7,7 +7,14 @@ import pytest
 from server.store import RoomStore
 from server.store.memory import MemoryStore
 from server.store.redis import RedisStore
+from tests.redis_topologies import RedisClusterSetup, SentinelSetup
 from tests.support import LiveServer, RedisServer
+
+# Every backend the contract suite, the socket tests and the erasure test run on. The cluster
+# (3 primaries + 3 replicas) and Sentinel (1 primary, 1 replica, 3 sentinels) are started once per
+# session, on loopback, and only when a test asks for them.
+BACKENDS = ["memory", "redis", "cluster", "sentinel"]
+REDIS_BACKENDS = ["redis", "cluster", "sentinel"]
 
 
 @pytest.fixture(scope="session")
@@ -17,22 +24,52 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterSetup]:
+    cluster = RedisClusterSetup().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel() -> Iterator[SentinelSetup]:
+    setup = SentinelSetup().start()
+    yield setup
+    setup.stop()
+
+
+def redis_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """The URL of a session-wide Redis of that kind ('' for the embedded store)."""
+    fixture = {"redis": "redis_server", "cluster": "redis_cluster", "sentinel": "redis_sentinel"}
+    if backend == "memory":
+        return ""
+    url: str = request.getfixturevalue(fixture[backend]).url
+    return url
+
+
+def wait_replicas(backend: str) -> int:
+    """What docs/operations.md recommends: each write on a replica before its ack, where there
+    are replicas."""
+    return 1 if backend in ("cluster", "sentinel") else 0
+
+
+@pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[RoomStore]:
     backend: RoomStore
     if request.param == "memory":
         backend = MemoryStore()
     else:
-        backend = RedisStore(request.getfixturevalue("redis_server").url)
+        url = redis_url(request, request.param)
+        backend = RedisStore(url, wait_replicas=wait_replicas(request.param))
     await backend.start()
     yield backend
     await backend.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis"])  # a test may ask for "cluster" or "sentinel" too
 def live(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    redis_url = request.getfixturevalue("redis_server").url if request.param == "redis" else ""
-    server = LiveServer.start(redis_url=redis_url)
+    url = redis_url(request, request.param)
+    server = LiveServer.start(redis_url=url, redis_wait_replicas=wait_replicas(request.param))
     yield server
     server.stop()
 

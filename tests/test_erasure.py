@@ -7,24 +7,27 @@ import secrets
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
+from server.store.topology import close
+from tests.conftest import BACKENDS
+from tests.redis_topologies import independent_client, scan_everywhere
 from tests.support import Client, LiveServer
 
 
 async def key_ttls(live: LiveServer, code: str) -> dict[str, int]:
     if live.settings.redis_url:
-        redis = Redis.from_url(live.settings.redis_url)
+        # A client of our own (not the server's store), scanning every node of the topology.
+        redis = await independent_client(live.settings.redis_url)
         try:
-            found = [k async for k in redis.scan_iter(match=f"hearth:{{{code}}}:*")]
+            found = [k async for k in scan_everywhere(redis, f"hearth:{{{code}}}:*")]
             return {k.decode(): int(await redis.ttl(k)) for k in found}
         finally:
-            await redis.aclose()
+            await close(redis)
     result: dict[str, int] = await live.acall(live.service.store.key_ttls(code))
     return result
 
 
-@pytest.mark.parametrize("live", ["memory", "redis"], indirect=True)
+@pytest.mark.parametrize("live", BACKENDS, indirect=True)
 async def test_no_key_without_ttl_and_nothing_left_after_end(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     code = room["code"]

@@ -6,12 +6,13 @@ import asyncio
 import secrets
 
 import orjson
+from redis.crc import key_slot
 
 from server.activities import TRACKS
 from server.codes import digest, new_join_code
 from server.rooms import new_room
 from server.store import RoomStore
-from server.store.base import Sides, answer_keys, key, side_tag
+from server.store.base import Sides, answer_keys, channel, key, prefix, side_tag
 
 TTL = 600
 
@@ -189,3 +190,31 @@ async def test_commit_refreshes_every_key_of_the_room(store: RoomStore) -> None:
     assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL)
     ttls = await store.key_ttls(code)
     assert all(t > 5 for t in ttls.values()), ttls
+
+
+async def test_a_ticket_is_taken_once(store: RoomStore) -> None:
+    code, _ = await make_room(store)
+    for name in (key(code, "ticket:abc"), "hearth:ticket:abc"):  # a room's, and a host's
+        await store.put_ticket(name, b"sealed", 60)
+        assert await store.take_ticket(name) == b"sealed"
+        assert await store.take_ticket(name) is None  # spent
+    assert await store.take_ticket("hearth:ticket:never") is None
+
+
+async def test_every_key_and_the_channel_of_a_room_share_one_cluster_slot(
+    store: RoomStore,
+) -> None:
+    """What lets a room live on one cluster primary and its scripts touch one slot only: every
+    key a session writes, and the room's channel, hash to the room's slot."""
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, TTL)
+    await store.set_side(code, p, "tag", TTL)
+    await open_activity(store, code)
+    await store.submit(code, "a1", p, "b", ["n"], "x", TTL)
+    await store.set_pause(code, p, True, 1, TTL)
+    await store.set_presence(code, "proc", 1, 1, TTL)
+    await store.put_ticket(key(code, "ticket:t"), b"x", TTL)
+    names = [*await store.key_ttls(code), channel(code)]
+    assert len(names) >= 9
+    assert {key_slot(n.encode()) for n in names} == {key_slot(prefix(code).encode())}

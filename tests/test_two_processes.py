@@ -1,5 +1,6 @@
-"""Two `hearth serve` processes on one Redis serve one room: facilitator on the first, participants
-split over both, everyone sees the same state."""
+"""Two `hearth serve` processes on one Redis (a single server, a Redis Cluster, or a primary found
+through Sentinel) serve one room: facilitator on the first, participants split over both,
+everyone sees the same state."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import Client, RedisServer, ServeProcess
+from tests.conftest import REDIS_BACKENDS, redis_url, wait_replicas
+from tests.support import Client, ServeProcess
 
 
-@pytest.fixture
-def two_processes(redis_server: RedisServer) -> Iterator[tuple[ServeProcess, ServeProcess]]:
-    first = ServeProcess(redis_server.url).start(wait=False)
-    second = ServeProcess(redis_server.url).start(wait=False)
+@pytest.fixture(params=REDIS_BACKENDS)
+def two_processes(request: pytest.FixtureRequest) -> Iterator[tuple[ServeProcess, ServeProcess]]:
+    url = redis_url(request, request.param)
+    flags = ["--redis-wait-replicas", str(wait_replicas(request.param))]
+    first = ServeProcess(url, *flags).start(wait=False)
+    second = ServeProcess(url, *flags).start(wait=False)
     first.wait_ready()
     second.wait_ready()
     yield first, second

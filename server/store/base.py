@@ -152,6 +152,13 @@ class RoomStore(Protocol):
     async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
         """The sum of the counts of these roles (letters, e.g. "fc") written since since_ms."""
 
+    async def put_ticket(self, name: str, value: bytes, ttl: int) -> None:
+        """Keep a one-time ticket (server/tickets.py) under `name` for `ttl` seconds."""
+
+    async def take_ticket(self, name: str) -> bytes | None:
+        """Read and delete a ticket in one step: two pages racing for one ticket cannot both
+        win. None if it is unknown, spent or expired."""
+
     async def erase(self, code: str) -> Erased:
         """Unlink every key of the room, then scan to prove none is left."""
 

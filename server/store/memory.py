@@ -351,6 +351,16 @@ class MemoryStore:
             if field.partition(":")[0] in role and at >= since_ms
         )
 
+    # -- one-time tickets ----------------------------------------------------------------------
+
+    async def put_ticket(self, name: str, value: bytes, ttl: int) -> None:
+        self.keys.put(name, bytes(value), ttl)
+
+    async def take_ticket(self, name: str) -> bytes | None:
+        found = self.keys.get(name)
+        self.keys.delete(name)
+        return None if found is None else bytes(found)
+
     # -- erasure -----------------------------------------------------------------------------
 
     async def erase(self, code: str) -> Erased:

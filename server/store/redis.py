@@ -1,9 +1,10 @@
-"""The production store: Redis, shared by every process. One pub/sub connection per process."""
+"""The production store: Redis, shared by every process. One Redis, a Redis Cluster or a primary
+found through Sentinel (server/store/topology.py); fan-out in server/store/pubsub.py, every Lua
+script call through server/store/batch.py."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -11,13 +12,11 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.client import PubSub
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError, NoScriptError, RedisError
+from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisError
 
-from . import scripts
+from . import scripts, topology
 from .base import (
     NO_SIDES,
     Erased,
@@ -31,64 +30,22 @@ from .base import (
     key,
     prefix,
 )
+from .batch import Batch, NotReplicated, Script
+from .pubsub import PlainFanout, ShardedFanout
 
 log = logging.getLogger("hearth.store")
 
 COMMAND_TIMEOUT = 1.0  # seconds: past this a call fails and Redis counts as not answering
 
-Call = tuple[Any, list[Any], list[Any], "asyncio.Future[Any]"]
-
-
-class Batch:
-    """Script calls made in the same loop turn go to Redis as one pipeline: one round trip on
-    one pooled connection for a burst of answers or joins, instead of one each."""
-
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self.pending: list[Call] = []
-        self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
-        self.loaded: set[Any] = set()
-
-    def call(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        if not self.pending:
-            loop.call_soon(self._flush)
-        self.pending.append((script, keys, args, future))
-        return future
-
-    def _flush(self) -> None:
-        batch, self.pending = self.pending, []
-        task = asyncio.create_task(self._send(batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _send(self, batch: list[Call]) -> None:
-        try:
-            for script in {call[0] for call in batch} - self.loaded:
-                await self.redis.script_load(script.script)  # once, not a NOSCRIPT per call
-                self.loaded.add(script)
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for script, keys, args, _ in batch:
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                results = await pipe.execute(raise_on_error=False)
-        except Exception as exc:
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (script, keys, args, future), result in zip(batch, results, strict=True):
-            if isinstance(result, NoScriptError):  # Redis lost its scripts (restarted): reload
-                try:
-                    result = await script(keys=keys, args=args)
-                except Exception as exc:
-                    result = exc
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+CREATE = Script(scripts.CREATE)
+COMMIT = Script(scripts.COMMIT)
+JOIN = Script(scripts.JOIN)
+MEMBER = Script(scripts.MEMBER, writes=False)
+SET_SIDE = Script(scripts.SET_SIDE)
+LEAVE = Script(scripts.LEAVE)
+SUBMIT = Script(scripts.SUBMIT)
+PRESENCE = Script(scripts.PRESENCE)
+PAUSE = Script(scripts.PAUSE)
 
 
 def _text(value: bytes | str) -> str:
@@ -102,82 +59,75 @@ def _bytes(value: bytes | str) -> bytes:
 class RedisStore:
     kind = "redis"
 
-    def __init__(self, url: str, timeout: float = COMMAND_TIMEOUT) -> None:
+    def __init__(self, url: str, timeout: float = COMMAND_TIMEOUT, wait_replicas: int = 0) -> None:
         self.url = url
         self.timeout = timeout
+        self.topology = topology.parse(url)
         # Every call has a deadline: a Redis that stops answering without closing its sockets
         # (frozen, or a network that drops packets) fails each call within `timeout`, and the
         # connection is dropped, so screens hear of the outage (error frames, /healthz 503) and
-        # nothing waits on it. A refused or reset connection is retried briefly; a timeout is
-        # not (the command may have run: a retry could apply it twice, and it would only wait
-        # longer). A burst (a room of 300 joining at once) waits a little for a free connection
-        # instead of failing at redis-py's default cap.
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=64,
-            timeout=2 * timeout,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            health_check_interval=15,
-            retry=Retry(
-                ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3, (ConnectionError,)
-            ),
+        # nothing waits on it.
+        self.redis: Redis | RedisCluster = topology.connect(self.topology, timeout)
+        self.cluster = self.redis if isinstance(self.redis, RedisCluster) else None
+        self.wait_replicas = wait_replicas
+        # WAIT must answer before the call's own deadline.
+        self._batch = Batch(self.redis, wait_replicas, max(1, int(timeout * 500)))
+        self.fanout: PlainFanout | ShardedFanout = (
+            ShardedFanout(self.cluster) if self.cluster else PlainFanout(cast(Redis, self.redis))
         )
-        self.redis: Redis = Redis.from_pool(pool)  # owns the pool: aclose() closes it
-        self._create = self.redis.register_script(scripts.CREATE)
-        self._commit = self.redis.register_script(scripts.COMMIT)
-        self._join = self.redis.register_script(scripts.JOIN)
-        self._member = self.redis.register_script(scripts.MEMBER)
-        self._set_side = self.redis.register_script(scripts.SET_SIDE)
-        self._leave = self.redis.register_script(scripts.LEAVE)
-        self._submit = self.redis.register_script(scripts.SUBMIT)
-        self._presence = self.redis.register_script(scripts.PRESENCE)
-        self._batch = Batch(self.redis)
-        self._pause = self.redis.register_script(scripts.PAUSE)
-        self._handlers: dict[str, Handler] = {}
-        self._pubsub: PubSub | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._has_channels = asyncio.Event()
-        self._reconnected: Callable[[], None] | None = None
-        self._watching: object | None = None  # the pub/sub connection we watch for reconnects
+        self._publish_tag = "S" if self.cluster else "P"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        self._reader = asyncio.create_task(self._read_loop(), name="hearth-redis-pubsub")
+        if self.cluster is not None:
+            try:  # the slot map now, so the first batch can be routed; else on first use
+                await self.cluster.initialize()
+            except RedisError as exc:
+                log.error("redis cluster not reachable at start (%s)", type(exc).__name__)
+        self.fanout.start()
 
     async def stop(self) -> None:
-        if self._reader:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError):
-                await self._reader
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        await self.redis.aclose()
+        await self._batch.drain()
+        await self.fanout.stop()
+        await topology.close(self.redis)
+        # Closed sockets finish closing on the next loop turn: give it one, so a loop that
+        # ends right after the store stops leaves no half-closed transport behind.
+        await asyncio.sleep(0)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
-        """Call back after the pub/sub connection came back (its channels re-subscribed)."""
-        self._reconnected = callback
-
-    def _pubsub_connected(self, connection: object) -> None:
-        # redis-py calls this after its own on_connect, which re-subscribed every channel.
-        if self._reconnected is not None:
-            asyncio.get_running_loop().call_soon(self._reconnected)
+        """Call back after a pub/sub connection came back or a room's channel moved to another
+        node: publications may have been missed, so the rooms are read again."""
+        self.fanout.reconnected = callback
 
     async def ping(self) -> bool:
+        """One Redis answers. On a cluster: any primary answers (the rooms on a primary that is
+        down are found by their own reads, room by room, not by this)."""
         try:
-            return bool(await asyncio.wait_for(self.redis.ping(), self.timeout))
+            if self.cluster is None:
+                return bool(await asyncio.wait_for(self.redis.ping(), self.timeout))
+            return await asyncio.wait_for(self._ping_cluster(self.cluster), 2 * self.timeout)
         except (TimeoutError, RedisError, OSError):
             return False
+
+    async def _ping_cluster(self, cluster: RedisCluster) -> bool:
+        if not cluster.get_primaries():
+            await cluster.initialize()
+        primaries = cluster.get_primaries()
+        answers = await asyncio.gather(
+            *(cluster.execute_command("PING", target_nodes=node) for node in primaries),
+            return_exceptions=True,
+        )
+        if not all(a is True for a in answers):
+            cluster._initialize = True  # refresh the slot map on the next call
+        return any(a is True for a in answers)
 
     # -- state -------------------------------------------------------------------------------
 
     async def create(self, code: str, doc: bytes, ttl: int) -> bool:
         version = orjson.loads(doc)["version"]
-        created = await self._create(
-            keys=[key(code, "state"), key(code, "index")], args=[version, doc, ttl]
+        created = await self._batch.call(
+            CREATE, [key(code, "state"), key(code, "index")], [version, doc, ttl]
         )
         return bool(created)
 
@@ -188,9 +138,10 @@ class RedisStore:
     async def commit(
         self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
     ) -> bool:
-        result = await self._commit(
-            keys=[key(code, "state"), key(code, "accepting"), key(code, "index")],
-            args=[expected_version, doc, accepting or "", ttl, channel(code)],
+        result = await self._batch.call(
+            COMMIT,
+            [key(code, "state"), key(code, "accepting"), key(code, "index")],
+            [expected_version, doc, accepting or "", ttl, channel(code), self._publish_tag],
         )
         return int(result) == 1
 
@@ -198,22 +149,20 @@ class RedisStore:
 
     async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus:
         status = await self._batch.call(
-            self._join,
-            [key(code, "state"), key(code, "people"), key(code, "index")],
-            [who, cap, ttl],
+            JOIN, [key(code, "state"), key(code, "people"), key(code, "index")], [who, cap, ttl]
         )
         return _text(status)  # type: ignore[return-value]
 
     async def member(self, code: str, who: str) -> str | None:
-        tag = await self._member(keys=[key(code, "people")], args=[who])
+        tag = await self._batch.call(MEMBER, [key(code, "people")], [who])
         return None if tag is None else _text(tag)
 
     async def set_side(self, code: str, who: str, tag: str, ttl: int) -> bool:
-        return bool(await self._set_side(keys=[key(code, "people")], args=[who, tag, ttl]))
+        return bool(await self._batch.call(SET_SIDE, [key(code, "people")], [who, tag, ttl]))
 
     async def leave(self, code: str, who: str) -> None:
-        await self._leave(
-            keys=[key(code, "people"), key(code, "pause"), key(code, "word")], args=[who]
+        await self._batch.call(
+            LEAVE, [key(code, "people"), key(code, "pause"), key(code, "word")], [who]
         )
 
     # -- answers -----------------------------------------------------------------------------
@@ -231,7 +180,7 @@ class RedisStore:
     ) -> Submitted:
         who_key, ballots_key, tally_key = answer_keys(code, activity)
         status, answered = await self._batch.call(
-            self._submit,
+            SUBMIT,
             [
                 key(code, "accepting"),
                 key(code, "people"),
@@ -282,7 +231,7 @@ class RedisStore:
     async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
         pause, index = key(code, "pause"), key(code, "index")
         if on:  # only while the room exists, like presence
-            await self._pause(keys=[key(code, "state"), pause, index], args=[who, now_ms, ttl])
+            await self._batch.call(PAUSE, [key(code, "state"), pause, index], [who, now_ms, ttl])
         else:
             await self.redis.zrem(pause, who)
 
@@ -292,7 +241,7 @@ class RedisStore:
     async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
         word, index = key(code, "word"), key(code, "index")
         if on:  # only while the room exists, like pause
-            await self._pause(keys=[key(code, "state"), word, index], args=[who, 0, ttl])
+            await self._batch.call(PAUSE, [key(code, "state"), word, index], [who, 0, ttl])
         else:
             await self.redis.zrem(word, who)
 
@@ -302,9 +251,10 @@ class RedisStore:
     async def set_presence(
         self, code: str, field: str, count: int, now_ms: int, ttl: int
     ) -> None:
-        await self._presence(
-            keys=[key(code, "state"), key(code, "presence"), key(code, "index")],
-            args=[field, count, f"{count}:{now_ms}", ttl],
+        await self._batch.call(
+            PRESENCE,
+            [key(code, "state"), key(code, "presence"), key(code, "index")],
+            [field, count, f"{count}:{now_ms}", ttl],
         )
 
     async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
@@ -317,19 +267,55 @@ class RedisStore:
                 total += int(count)
         return total
 
+    # -- one-time tickets ----------------------------------------------------------------------
+
+    async def put_ticket(self, name: str, value: bytes, ttl: int) -> None:
+        await self.redis.set(name, value, ex=ttl)
+
+    async def take_ticket(self, name: str) -> bytes | None:
+        value = await self.redis.getdel(name)  # read and delete in one step: single use
+        return None if value is None else _bytes(value)
+
     # -- erasure -----------------------------------------------------------------------------
 
-    async def _scan(self, match: str) -> list[bytes]:
-        return [k async for k in self.redis.scan_iter(match=match, count=500)]
+    def _room_node(self, code: str) -> ClusterNode | None:
+        """On a cluster, the primary that holds the room's slot (every key of a room is there)."""
+        return None if self.cluster is None else self.cluster.get_node_from_key(prefix(code))
+
+    async def _scan(self, match: str, node: ClusterNode | None = None) -> list[bytes]:
+        if self.cluster is None:
+            return [k async for k in self.redis.scan_iter(match=match, count=500)]
+        target: Any = node if node is not None else RedisCluster.PRIMARIES
+        scan = self.cluster.scan_iter(match=match, count=500, target_nodes=target)
+        return [k async for k in scan]
 
     async def erase(self, code: str) -> Erased:
-        found = await self._scan(prefix(code) + "*")
-        deleted = int(await self.redis.unlink(*found)) if found else 0
-        remaining = len(await self._scan(prefix(code) + "*"))
+        node = self._room_node(code)
+        # The state and the open activity first: every script that creates a key checks one of
+        # them, so once they are gone nothing of the room is written again, and a key written
+        # just before is there for the scan (a key created while SCAN runs may be missed).
+        deleted = await self._unlink([key(code, "state"), key(code, "accepting")], node)
+        found = await self._scan(prefix(code) + "*", node)
+        deleted += await self._unlink(found, node) if found else 0
+        remaining = len(await self._scan(prefix(code) + "*", node))
         return Erased(deleted=deleted, remaining=remaining)
 
+    async def _unlink(self, found: list[bytes] | list[str], node: ClusterNode | None) -> int:
+        """UNLINK, then (with replicas to wait for) WAIT on the same connection: a replica
+        promoted later must not bring back a room that was reported erased."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            extra: dict[str, Any] = {"target_nodes": node} if node is not None else {}
+            pipe.execute_command("UNLINK", *found, **extra)
+            if self.wait_replicas:
+                pipe.execute_command("WAIT", self.wait_replicas, self._batch.wait_ms, **extra)
+            results = await pipe.execute()
+        if self.wait_replicas and int(results[-1]) < self.wait_replicas:
+            raise NotReplicated("replicas did not confirm the erasure")
+        return int(results[0])
+
     async def key_ttls(self, code: str | None = None) -> dict[str, int]:
-        found = await self._scan((prefix(code) if code else "hearth:") + "*")
+        node = self._room_node(code) if code else None
+        found = await self._scan((prefix(code) if code else "hearth:") + "*", node)
         if not found:
             return {}
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -341,46 +327,18 @@ class RedisStore:
     # -- pub/sub -----------------------------------------------------------------------------
 
     async def publish(self, code: str, payload: bytes) -> None:
-        await self.redis.publish(channel(code), payload)
+        if self.cluster is None:
+            await self.redis.publish(channel(code), payload)
+        else:
+            await self.cluster.execute_command(
+                "SPUBLISH", channel(code), payload, target_nodes=self._room_node(code)
+            )
 
     async def subscribe(self, code: str, handler: Handler) -> None:
-        assert self._pubsub is not None, "start() the store first"
-        self._handlers[channel(code)] = handler
-        await self._pubsub.subscribe(channel(code))
-        connection = self._pubsub.connection
-        if connection is not None and connection is not self._watching:
-            connection.register_connect_callback(self._pubsub_connected)
-            self._watching = connection
-        self._has_channels.set()
+        await self.fanout.subscribe(channel(code), handler)
 
     async def unsubscribe(self, code: str) -> None:
-        self._handlers.pop(channel(code), None)
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError):
-                await self._pubsub.unsubscribe(channel(code))
-
-    async def _read_loop(self) -> None:
-        assert self._pubsub is not None
-        delay = 0.1
-        while True:
-            await self._has_channels.wait()
-            try:
-                message = await self._pubsub.get_message(timeout=1.0)
-                delay = 0.1
-            except (RedisError, OSError) as exc:
-                log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(delay * (0.5 + secrets.randbelow(1000) / 1000))
-                delay = min(delay * 2, 5.0)
-                continue
-            if message is None or message.get("type") != "message":
-                continue
-            handler = self._handlers.get(_text(message["channel"]))
-            if handler is not None:
-                try:
-                    handler(message["data"])
-                except Exception as exc:  # a bad handler must not stop every room's updates
-                    # The type only: a traceback or message could quote room state (answers).
-                    log.warning("pub/sub handler failed: %s", type(exc).__name__)
+        await self.fanout.unsubscribe(channel(code))
 
     @staticmethod
     def now_ms() -> int:

@@ -1,7 +1,8 @@
 """Lua scripts for the Redis store. Each is one atomic step that writes and sets expiry together.
 
-Keys outside KEYS (refreshing the room's indexed keys) share the room's hash tag, so they live on
-the same cluster slot.
+Every key a script touches, in KEYS or through the room's index set (COMMIT refreshes the keys the
+index lists), and the channel COMMIT publishes on, start with hearth:{CODE}: and so share the
+room's hash tag: one cluster slot per room (tests/test_store_cluster.py checks every call).
 
 Nothing in the store may pair who answered with what was answered, not even by position: small
 Redis hashes and sets iterate in insertion order, so the people of a room, the ballots of an
@@ -22,7 +23,9 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 1
 """
 
-# KEYS: state, accepting, index. ARGV: expected version, doc, accepting id or '', ttl, channel.
+# KEYS: state, accepting, index. ARGV: expected version, doc, accepting id or '', ttl, channel,
+# 'S' to publish on the room's shard channel (a cluster: SPUBLISH stays on the room's primary and
+# its replicas) or 'P' for plain PUBLISH (one Redis, Sentinel).
 COMMIT = """
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v then return -1 end
@@ -38,7 +41,11 @@ for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   redis.call('EXPIRE', k, ARGV[4])
 end
 redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('PUBLISH', ARGV[5], 'S' .. ARGV[2])
+if ARGV[6] == 'S' then
+  redis.call('SPUBLISH', ARGV[5], 'S' .. ARGV[2])
+else
+  redis.call('PUBLISH', ARGV[5], 'S' .. ARGV[2])
+end
 return 1
 """
 

@@ -1,0 +1,138 @@
+"""Every Lua script call goes through a Batch: calls made in the same loop turn go to Redis as one
+pipeline per node, one round trip on one pooled connection for a burst of answers or joins.
+
+With `wait_replicas` above 0, each pipeline that wrote ends with WAIT on the same connection: a
+call succeeds only once that many replicas hold what it wrote, so a replica promoted after the
+primary died has every acknowledged answer. A call whose writes were not confirmed in time fails
+(the phone resends the same ballot, which is counted once).
+
+On a cluster the calls are grouped by the primary that holds their room's slot (redis-py's slot
+map), and each group is its own pipeline: a primary that is down fails only its own rooms' calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import NoScriptError, RedisError
+
+
+class NotReplicated(RedisError):
+    """A write reached the primary but not the replicas it had to reach in time."""
+
+
+@dataclass(frozen=True)
+class Script:
+    source: str
+    writes: bool = True
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(self.source.encode()).hexdigest()
+
+
+Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]"]
+
+
+class Batch:
+    def __init__(self, redis: Redis | RedisCluster, wait_replicas: int, wait_ms: int) -> None:
+        self.redis = redis
+        self.wait_replicas = wait_replicas
+        self.wait_ms = wait_ms
+        self.pending: list[Call] = []
+        self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
+
+    def call(self, script: Script, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self.pending:
+            loop.call_soon(self._flush)
+        self.pending.append((script, keys, args, future))
+        return future
+
+    async def drain(self) -> None:
+        """Let the pipelines in flight finish (before the client closes under them)."""
+        if self.pending:
+            self._flush()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        task = asyncio.create_task(self._send(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, batch: list[Call]) -> None:
+        if isinstance(self.redis, RedisCluster):
+            groups: dict[str, list[Call]] = defaultdict(list)
+            nodes: dict[str, ClusterNode | None] = {}
+            for call in batch:
+                try:
+                    node = self.redis.get_node_from_key(call[1][0])
+                except RedisError:
+                    node = None  # no slot map yet (cluster unreachable at start): let it fail
+                name = node.name if node is not None else ""
+                groups[name].append(call)
+                nodes[name] = node
+            await asyncio.gather(*(self._send_group(c, nodes[n]) for n, c in groups.items()))
+        else:
+            await self._send_group(batch, None)
+
+    async def _send_group(self, calls: list[Call], node: ClusterNode | None) -> None:
+        try:
+            results = await self._pipeline(calls, node, evalsha=True)
+            retry = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+            if retry:  # a new or restarted primary without our scripts: EVAL caches them there
+                again = await self._pipeline([calls[i] for i in retry], node, evalsha=False)
+                for i, result in zip(retry, again, strict=True):
+                    results[i] = result
+        except Exception as exc:
+            results = [exc] * len(calls)
+        for (*_, future), result in zip(calls, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _pipeline(
+        self, calls: list[Call], node: ClusterNode | None, evalsha: bool
+    ) -> list[Any]:
+        wait = self.wait_replicas > 0 and any(call[0].writes for call in calls)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for script, keys, args, _ in calls:
+                head = ("EVALSHA", script.sha) if evalsha else ("EVAL", script.source)
+                pipe.execute_command(*head, len(keys), *keys, *args)
+            if wait:  # on the connection that carried the writes: WAIT counts only its own
+                extra = {"target_nodes": node} if node is not None else {}
+                pipe.execute_command("WAIT", self.wait_replicas, self.wait_ms, **extra)
+            results: list[Any] = await pipe.execute(raise_on_error=False)
+        if wait:
+            acked = results.pop()
+            failure = None
+            if isinstance(acked, Exception) or int(acked) < self.wait_replicas:
+                failure = NotReplicated("replicas did not confirm the write in time")
+            elif node is not None and self._moved(calls, node):
+                # A call redirected to another node (MOVED) ran on another connection, which
+                # this WAIT does not cover: not confirmed.
+                failure = NotReplicated("the slot moved during the write")
+            if failure is not None:
+                pairs = zip(calls, results, strict=True)
+                results = [failure if call[0].writes else r for call, r in pairs]
+        return results
+
+    def _moved(self, calls: list[Call], node: ClusterNode) -> bool:
+        assert isinstance(self.redis, RedisCluster)
+        try:
+            owners = {self.redis.get_node_from_key(c[1][0]) for c in calls}
+        except RedisError:
+            return True
+        return any(owner is None or owner.name != node.name for owner in owners)

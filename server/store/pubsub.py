@@ -1,0 +1,196 @@
+"""Fan-out between processes: one subscription per active room per process.
+
+On one Redis (or a Sentinel-managed primary) a single pub/sub connection carries every room's
+channel (SUBSCRIBE/PUBLISH). On a Redis Cluster each room's channel is a shard channel
+(SSUBSCRIBE/SPUBLISH) served by the primary that holds the room's slot, so a publication never
+crosses the cluster bus; redis-py's ClusterPubSub keeps one connection per primary that has a
+subscribed room, and moves a channel to its new owner after a failover or a slot migration.
+Here one reader task per such connection delivers messages to the rooms' handlers, and every
+reconnect or move is reported so the heartbeat re-reads the rooms (a publication sent while a
+connection was down is lost; the state in the store is not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub, RedisCluster
+from redis.exceptions import RedisError
+
+from .base import Handler
+
+log = logging.getLogger("hearth.store")
+
+POLL_SECONDS = 1.0  # a reader's wait for a message; also how often a moved channel is noticed
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class _Fanout:
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.reconnected: Callable[[], None] | None = None
+
+    def notify_reconnect(self) -> None:
+        if self.reconnected is not None:
+            asyncio.get_running_loop().call_soon(self.reconnected)
+
+    def dispatch(self, message: dict[str, Any] | None) -> None:
+        if message is None or message.get("type") not in ("message", "smessage"):
+            return
+        handler = self.handlers.get(_text(message["channel"]))
+        if handler is None:
+            return
+        try:
+            handler(message["data"])
+        except Exception as exc:  # a bad handler must not stop every room's updates
+            # The type only: a traceback or message could quote room state (answers).
+            log.warning("pub/sub handler failed: %s", type(exc).__name__)
+
+
+async def _backoff(delay: float) -> float:
+    await asyncio.sleep(delay * (0.5 + secrets.randbelow(1000) / 1000))
+    return min(delay * 2, 5.0)
+
+
+class PlainFanout(_Fanout):
+    """SUBSCRIBE on one connection; redis-py re-subscribes every channel when it reconnects."""
+
+    def __init__(self, redis: Redis) -> None:
+        super().__init__()
+        self.pubsub: PubSub = redis.pubsub(ignore_subscribe_messages=True)
+        self._reader: asyncio.Task[None] | None = None
+        self._has_channels = asyncio.Event()
+        self._watching: object | None = None  # the connection we watch for reconnects
+
+    def start(self) -> None:
+        self._reader = asyncio.create_task(self._read_loop(), name="hearth-redis-pubsub")
+
+    async def stop(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await self._reader
+        with contextlib.suppress(RedisError):
+            await self.pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _connected(self, connection: object) -> None:
+        # redis-py calls this after its own on_connect, which re-subscribed every channel.
+        self.notify_reconnect()
+
+    async def subscribe(self, channel: str, handler: Handler) -> None:
+        self.handlers[channel] = handler
+        await self.pubsub.subscribe(channel)
+        connection = self.pubsub.connection
+        if connection is not None and connection is not self._watching:
+            connection.register_connect_callback(self._connected)
+            self._watching = connection
+        self._has_channels.set()
+
+    async def unsubscribe(self, channel: str) -> None:
+        self.handlers.pop(channel, None)
+        with contextlib.suppress(RedisError):
+            await self.pubsub.unsubscribe(channel)
+
+    async def _read_loop(self) -> None:
+        delay = 0.1
+        while True:
+            await self._has_channels.wait()
+            try:
+                message = await self.pubsub.get_message(timeout=POLL_SECONDS)
+                delay = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
+                delay = await _backoff(delay)
+                continue
+            self.dispatch(message)
+
+
+class ShardedFanout(_Fanout):
+    """SSUBSCRIBE through redis-py's ClusterPubSub: one connection, and one reader, per primary
+    that holds a subscribed room."""
+
+    def __init__(self, cluster: RedisCluster) -> None:
+        super().__init__()
+        self.cluster = cluster
+        self.pubsub: ClusterPubSub = cluster.pubsub()
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._supervisor: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    def start(self) -> None:
+        self._supervisor = asyncio.create_task(self._supervise(), name="hearth-redis-spubsub")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._supervisor, *self._readers.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(RedisError):
+            await self.pubsub.aclose()
+
+    async def subscribe(self, channel: str, handler: Handler) -> None:
+        self.handlers[channel] = handler
+        await self.pubsub.ssubscribe(channel)
+        self._ensure_readers(moved=False)
+
+    async def unsubscribe(self, channel: str) -> None:
+        self.handlers.pop(channel, None)
+        with contextlib.suppress(RedisError):
+            await self.pubsub.sunsubscribe(channel)
+
+    def connections(self) -> int:
+        """Pub/sub connections held now: one per primary with a subscribed room."""
+        return len(self.pubsub.node_pubsub_mapping)
+
+    def _ensure_readers(self, moved: bool) -> None:
+        names = set(self.pubsub.node_pubsub_mapping)
+        for name, task in list(self._readers.items()):
+            if name not in names or task.done():
+                task.cancel()
+                del self._readers[name]
+        for name in names - set(self._readers):
+            self._readers[name] = asyncio.create_task(self._read(name), name="hearth-spubsub")
+            if moved:  # a channel moved to another primary: what was sent meanwhile is lost
+                self.notify_reconnect()
+
+    async def _supervise(self) -> None:
+        # redis-py moves channels in the background after it refreshed its slot map; no event
+        # reaches us, so look at its per-node connections every POLL_SECONDS.
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            self._ensure_readers(moved=True)
+
+    async def _read(self, name: str) -> None:
+        delay, failed = 0.1, False
+        while True:
+            pubsub = self.pubsub.node_pubsub_mapping.get(name)
+            if pubsub is None:
+                return  # its channels moved elsewhere; that node's reader takes over
+            try:
+                node = self.cluster.get_node(node_name=name)
+                if node is not None:
+                    message = await self.pubsub.get_sharded_message(
+                        ignore_subscribe_messages=True, timeout=POLL_SECONDS, target_node=node
+                    )
+                else:  # the node left the slot map; read until its channels are moved
+                    message = await pubsub.get_message(True, timeout=POLL_SECONDS)
+            except (RedisError, OSError, RuntimeError) as exc:
+                if not failed:
+                    log.warning("redis shard pub/sub lost (%s); retrying", type(exc).__name__)
+                failed = True
+                delay = await _backoff(delay)
+                continue
+            if failed:  # reconnected (and re-subscribed): re-read the rooms
+                failed, delay = False, 0.1
+                self.notify_reconnect()
+            self.dispatch(message)

@@ -1,0 +1,140 @@
+"""Which Redis, from the URL: one server (redis://, rediss://, unix://), a Redis Cluster
+(redis+cluster://host:port,host:port/) or a primary found through Sentinel
+(redis+sentinel://host:port,host:port/service-name). The clients are redis-py's own: the cluster
+client routes every command by its key's slot, the Sentinel pool asks the sentinels where the
+primary is on every new connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from redis._parsers.commands import AsyncCommandsParser
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ConnectionError
+
+Kind = Literal["single", "cluster", "sentinel"]
+SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "redis+sentinel://")
+
+
+@dataclass(frozen=True)
+class Topology:
+    kind: Kind
+    url: str  # for a single server: the URL itself, handed to redis-py
+    hosts: tuple[tuple[str, int], ...] = ()
+    service: str = ""  # Sentinel: the name the sentinels monitor
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def parse(url: str) -> Topology:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return Topology("single", url)
+    if not url.startswith(("redis+cluster://", "redis+sentinel://")):
+        raise ValueError("a Redis URL starts with " + ", ".join(SCHEMES))
+    parts = urlsplit(url)
+    userinfo, _, hostlist = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    hosts = []
+    for item in hostlist.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("every host in a cluster or Sentinel URL needs host:port")
+        hosts.append((host.strip("[]"), int(port)))
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    kind: Kind = "cluster" if parts.scheme == "redis+cluster" else "sentinel"
+    service = unquote(parts.path.strip("/"))
+    if kind == "sentinel" and not service:
+        raise ValueError("a Sentinel URL names the monitored primary: redis+sentinel://.../NAME")
+    return Topology(
+        kind,
+        url,
+        tuple(hosts),
+        service,
+        unquote(username) or None,
+        unquote(password) if userinfo else None,
+        options.pop("tls", "") in ("1", "true", "yes"),
+        options,
+    )
+
+
+class _CommandTable(AsyncCommandsParser):
+    """redis-py reads the command table (COMMAND) from its default node on every refresh of the
+    slot map, and its default node is the primary of slot 0 in CLUSTER SLOTS, which still names
+    a primary that died until its replica is promoted. Reading the table from a dead node fails
+    the refresh, and with it every call to the rest of the cluster until the failover ends. The
+    table does not change while a cluster runs: read it once."""
+
+    async def initialize(self, node: ClusterNode | None = None) -> None:
+        if self.commands:
+            return
+        await super().initialize(node)
+
+
+def _retry() -> Retry:
+    # A refused or reset connection is retried briefly; a timeout is not (the command may have
+    # run: a retry could apply it twice, and it would only wait longer).
+    return Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3, (ConnectionError,))
+
+
+def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
+    """A client for the topology; every call on it has a deadline of `timeout` seconds."""
+    common: dict[str, Any] = {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "health_check_interval": 15,
+    }
+    if topology.kind == "single":
+        # A burst (a room of 300 joining at once) waits a little for a free connection instead
+        # of failing at redis-py's default cap.
+        pool = BlockingConnectionPool.from_url(
+            topology.url, max_connections=64, timeout=2 * timeout, retry=_retry(), **common
+        )
+        return Redis.from_pool(pool)  # owns the pool: aclose() closes it
+    auth: dict[str, Any] = {"username": topology.username, "password": topology.password}
+    if topology.kind == "cluster":
+        cluster = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in topology.hosts],
+            require_full_coverage=False,  # rooms on the other primaries carry on
+            max_connections=64,  # per node
+            # No retries at the cluster level: redis-py retries a failed pipeline by closing the
+            # whole client, which would fail the calls in flight to every other primary too. A
+            # call to a primary that is down fails at once; the slot map is refreshed on the
+            # next call, and the heartbeat and the phones' resends do the retrying.
+            retry=Retry(NoBackoff(), 0),
+            ssl=topology.tls,
+            **auth,
+            **common,
+        )
+        cluster.commands_parser = _CommandTable()
+        return cluster
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(topology.hosts),
+        sentinel_kwargs={
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "username": topology.options.get("sentinel_username"),
+            "password": topology.options.get("sentinel_password"),
+        },
+        ssl=topology.tls,
+        retry=_retry(),
+        **auth,
+        **common,
+    )
+    primary: Redis = sentinel.master_for(topology.service, redis_class=Redis)
+    return primary
+
+
+async def close(client: Redis | RedisCluster) -> None:
+    """Close the client and, for Sentinel, its connections to the sentinels."""
+    await client.aclose()
+    sentinel = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
+    if isinstance(sentinel, Sentinel):
+        await sentinel.aclose()
