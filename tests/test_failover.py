@@ -88,7 +88,7 @@ async def open_room(live: LiveServer, info: dict[str, Any]) -> Room:
     phones = [await Client.join(live, info, "participant") for _ in range(PHONES)]
     room = Room(live, info, facilitator, display, phones)
     room.ballots = [secrets.token_urlsafe(16) for _ in phones]
-    poll = {"kind": "poll", "text": "Which feels closer today?", "options": ["A", "B"]}
+    poll = {"kind": "poll", "text": "Which feels closer today?", "options": ["A", "B"], "result_style": "counts"}
     assert (await facilitator.command({"type": "open", "activity": poll}))["type"] == "ack"
     view = await phones[0].until_view(lambda v: v["activity"] is not None)
     room.activity = view["activity"]["id"]

@@ -271,6 +271,13 @@ function flush() {
       (error) => {
         settle();
         if (["offline", "disconnected", "stopped"].includes(error.code)) return; // resent on reconnect
+        if (error.code === "unavailable") {
+          // The server cannot reach its store for now: keep the answer and send it again (same
+          // ballot, counted once), now and whenever the connection comes back.
+          setTimeout(flush, 2000);
+          updateStatus();
+          return;
+        }
         if (pending[aid] === value) delete pending[aid];
         errors[aid] = error.message;
         persist();
