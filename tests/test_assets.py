@@ -1,5 +1,5 @@
 """Pages load nothing from anyone else's servers: no URL of another host in any template, module
-or stylesheet (PRODUCT.md promise 6). The browser suite checks the requests a real run makes."""
+or stylesheet (promise 6 in docs/promises.md). The browser suite checks the requests a real run makes."""
 
 from __future__ import annotations
 

@@ -33,3 +33,11 @@ def test_docs_name_files_that_exist() -> None:
         if ref not in INSTALLED_ONLY and not (ROOT / ref.rstrip("/")).exists()
     ]
     assert not missing, missing
+
+
+def test_the_project_cites_nothing_outside_it() -> None:
+    """What the project relies on is in docs/ (promises.md, design.md), not in notes elsewhere."""
+    outside = re.compile(r"PRODUCT\.md|ARCHITECTURE\.md|\.\./shared")
+    sources = [*DOCS, *ROOT.glob("tests/**/*.py"), *ROOT.glob("server/**/*.py")]
+    cited = [str(path.relative_to(ROOT)) for path in sources if outside.search(path.read_text())]
+    assert not cited, cited

@@ -1,4 +1,4 @@
-"""PRODUCT.md promise 1: we never ask for a name. A participant is a random token, kept by the
+"""Promise 1 (docs/promises.md): we never ask for a name. A participant is a random token, kept by the
 room only as a digest; nothing in the protocol can carry a name."""
 
 from __future__ import annotations
