@@ -300,8 +300,9 @@ class Hub:
         await self.write_presence(room)
         self.progress_changed(room, publish=True)
 
-    async def write_presence(self, room: RoomChannel) -> None:
-        """This process's counts of the room's sockets, one field per role (0 removes it)."""
+    async def write_presence(self, room: RoomChannel, refresh: bool = False) -> None:
+        """This process's counts of the room's sockets, one field per role (0 removes it). A
+        refresh rewrites only the counts there are: a 0 was written when it changed."""
         now = now_ms()
         await asyncio.gather(
             *(
@@ -309,6 +310,7 @@ class Hub:
                     room.code, f"{role}:{self.process_id}", count, now, self.room_ttl
                 )
                 for role, count in room.presence().items()
+                if count or not refresh
             )
         )
 

@@ -62,7 +62,7 @@ class StoreWatch:
         if not rooms or not hub.store_ok:
             return
         results = await asyncio.gather(
-            *(hub.write_presence(r) for r in rooms), return_exceptions=True
+            *(hub.write_presence(r, refresh=True) for r in rooms), return_exceptions=True
         )
         for failure in results:
             if isinstance(failure, Exception):
