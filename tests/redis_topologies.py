@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel
 
-from tests.support import free_port, require_tool
+from tests.support import Freezable, free_port, require_tool
 
 NODE_TIMEOUT_MS = 1000  # a primary that stops answering is failed over within a few seconds
 
@@ -83,7 +83,7 @@ def wait_until(predicate: object, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
-class Node:
+class Node(Freezable):
     """One redis-server process that keeps nothing on disk; `extra` adds its mode's flags."""
 
     def __init__(
@@ -119,16 +119,6 @@ class Node:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(5)
-
-    def freeze(self) -> None:
-        """SIGSTOP: the node stops answering (and acknowledging replication) but keeps its
-        connections open."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -45,7 +45,22 @@ async def create_room(base_url: str, host_secret: str, **body: Any) -> dict[str,
     return response.json()  # type: ignore[no-any-return]
 
 
-class RedisServer:
+class Freezable:
+    """A server process the tests can freeze: it stops answering but keeps its connections."""
+
+    process: subprocess.Popen[bytes] | None
+
+    def freeze(self) -> None:
+        """SIGSTOP: no answer, no close, no acknowledged replication, until thawed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+class RedisServer(Freezable):
     """A private redis-server on a free port that keeps nothing on disk."""
 
     def __init__(self, config: str | None = None, extra: list[str] | None = None) -> None:
@@ -87,15 +102,6 @@ class RedisServer:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
-
-    def freeze(self) -> None:
-        """SIGSTOP: Redis stops answering but keeps every connection open."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is None:
