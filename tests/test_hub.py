@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import pytest
@@ -27,7 +29,13 @@ async def test_one_subscription_per_room_not_per_socket(live: LiveServer) -> Non
         # the last socket leaving unsubscribes the process
         hub = live.service.hub
         await eventually(lambda: room["code"] not in hub.rooms)
-        [(_, subscribers)] = await redis.pubsub_numsub(channel(room["code"]))
+        # the room leaves the hub first, then its UNSUBSCRIBE reaches Redis: wait for that
+        deadline = asyncio.get_running_loop().time() + 5
+        while True:
+            [(_, subscribers)] = await redis.pubsub_numsub(channel(room["code"]))
+            if subscribers == 0 or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.05)
         assert subscribers == 0
     finally:
         await redis.aclose()
