@@ -34,6 +34,9 @@ from tests.support import Client, LiveServer
 from tests.test_store import make_room, open_activity, who
 
 PHONES = 8
+# Healthy replicas on a loaded CI machine can take longer than the default 1 s deadline (WAIT
+# gets half of it) to confirm; the drills are about failover, not about that deadline.
+REPLICATED_DEADLINE = 3.0
 
 
 @dataclass
@@ -88,7 +91,12 @@ async def open_room(live: LiveServer, info: dict[str, Any]) -> Room:
     phones = [await Client.join(live, info, "participant") for _ in range(PHONES)]
     room = Room(live, info, facilitator, display, phones)
     room.ballots = [secrets.token_urlsafe(16) for _ in phones]
-    poll = {"kind": "poll", "text": "Which feels closer today?", "options": ["A", "B"], "result_style": "counts"}
+    poll = {
+        "kind": "poll",
+        "text": "Which feels closer today?",
+        "options": ["A", "B"],
+        "result_style": "counts",
+    }
     assert (await facilitator.command({"type": "open", "activity": poll}))["type"] == "ack"
     view = await phones[0].until_view(lambda v: v["activity"] is not None)
     room.activity = view["activity"]["id"]
@@ -187,7 +195,9 @@ def own_cluster() -> Iterator[RedisClusterSetup]:
 
 
 async def test_cluster_primary_killed_mid_vote(own_cluster: RedisClusterSetup) -> None:
-    live = LiveServer.start(redis_url=own_cluster.url, redis_wait_replicas=1)
+    live = LiveServer.start(
+        redis_url=own_cluster.url, redis_wait_replicas=1, redis_timeout_seconds=REPLICATED_DEADLINE
+    )
     try:
         # Two rooms on two different primaries. The one that fails is on the primary of slot 0:
         # redis-py's default node, the hardest case for a client refreshing its slot map.
@@ -231,7 +241,9 @@ def own_sentinel() -> Iterator[SentinelSetup]:
 
 
 async def test_sentinel_primary_killed_mid_vote(own_sentinel: SentinelSetup) -> None:
-    live = LiveServer.start(redis_url=own_sentinel.url, redis_wait_replicas=1)
+    live = LiveServer.start(
+        redis_url=own_sentinel.url, redis_wait_replicas=1, redis_timeout_seconds=REPLICATED_DEADLINE
+    )
     try:
         room = await open_room(live, await live.create_room(k=3))
         old = own_sentinel.primary
@@ -255,7 +267,7 @@ async def test_an_answer_is_acknowledged_only_once_a_replica_holds_it(
 ) -> None:
     """Freeze the replica: the write reaches the primary, the ack does not come; the phone's
     resend of the same ballot after the replica is back is counted once."""
-    store = RedisStore(redis_sentinel.url, timeout=1.0, wait_replicas=1)
+    store = RedisStore(redis_sentinel.url, timeout=REPLICATED_DEADLINE, wait_replicas=1)
     await store.start()
     replica = redis_sentinel.replica
     assert replica is not None
@@ -327,8 +339,8 @@ async def test_shard_channel_follows_the_room_to_the_promoted_replica(
     """Two processes' stores: one subscribed to a room on the primary that dies. After the
     promotion its subscription moves to the new primary by itself (redis-py reconciles; our
     reader follows) and it is told to re-read its rooms; the other's commits reach it again."""
-    listener = RedisStore(own_cluster.url, wait_replicas=1)
-    writer = RedisStore(own_cluster.url, wait_replicas=1)
+    listener = RedisStore(own_cluster.url, timeout=REPLICATED_DEADLINE, wait_replicas=1)
+    writer = RedisStore(own_cluster.url, timeout=REPLICATED_DEADLINE, wait_replicas=1)
     await listener.start()
     await writer.start()
     reread = asyncio.Event()

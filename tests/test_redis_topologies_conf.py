@@ -138,7 +138,9 @@ async def test_a_cluster_from_the_shipped_files_serves_a_session_and_keeps_nothi
     password = keys.passwords["REDIS"]
     hosts = ",".join(f"127.0.0.1:{n.port}" for n in nodes[:3])
     live = LiveServer.start(
-        redis_url=f"redis+cluster://hearth:{password}@{hosts}/", redis_wait_replicas=1
+        redis_url=f"redis+cluster://hearth:{password}@{hosts}/",
+        redis_wait_replicas=1,
+        redis_timeout_seconds=3.0,
     )
     try:
         rooms = [await live.create_room(k=3) for _ in range(3)]
@@ -208,7 +210,9 @@ async def test_sentinel_from_the_shipped_files_serves_a_session_and_keeps_nothin
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in sentinels)
         password = keys.passwords["REDIS"]
         live = LiveServer.start(
-            redis_url=f"redis+sentinel://hearth:{password}@{hosts}/hearth", redis_wait_replicas=1
+            redis_url=f"redis+sentinel://hearth:{password}@{hosts}/hearth",
+            redis_wait_replicas=1,
+            redis_timeout_seconds=3.0,
         )
         try:
             room = await live.create_room(k=3)
