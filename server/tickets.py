@@ -6,18 +6,20 @@ ticket to /api/tickets/exchange at once and receives the credential in the respo
 ticket is deleted in the same step (single use) and expires unused after a TTL.
 
 What the store keeps is useless without the ticket: the key is a hash of the ticket's secret half,
-and the credential is sealed with a key stream derived from that secret half, which the store
-never sees. Room tickets live under the room's prefix (erased with the room); host tickets under
-hearth:ticket:.
+and the credential is sealed with AES-GCM under a key derived from that secret half, which the
+store never sees (authenticated: an altered or transplanted value does not open). Room tickets
+live under the room's prefix (erased with the room); host tickets under hearth:ticket:.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .codes import normalise_code
 from .store import RoomStore
@@ -27,6 +29,7 @@ Kind = Literal["host", "facilitator", "cofacilitator", "display"]
 KINDS: tuple[Kind, ...] = ("host", "facilitator", "cofacilitator", "display")
 HOST_PREFIX = "h"
 SECRET_BYTES = 24
+NONCE_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -41,23 +44,25 @@ def _store_key(code: str | None, secret: str) -> str:
     return key(code, name) if code else "hearth:" + name
 
 
-def _keystream(secret: str, length: int) -> bytes:
-    out = b""
-    counter = 0
-    while len(out) < length:
-        block = hmac.new(secret.encode(), b"seal:%d" % counter, hashlib.sha256).digest()
-        out += block
-        counter += 1
-    return out[:length]
+def _aead(secret: str) -> AESGCM:
+    # The ticket's secret half is 24 random bytes; a hash of it is a sound 256-bit AES key.
+    return AESGCM(hashlib.sha256(("seal:" + secret).encode()).digest())
 
 
-def _seal(secret: str, kind: Kind, credential: str) -> bytes:
+def _seal(secret: str, name: str, kind: Kind, credential: str) -> bytes:
+    """AES-GCM with a fresh nonce; the store key is the associated data, so a sealed grant
+    moved under another ticket's key does not open."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
     plain = f"{kind}:{credential}".encode()
-    return bytes(a ^ b for a, b in zip(plain, _keystream(secret, len(plain)), strict=True))
+    return nonce + _aead(secret).encrypt(nonce, plain, name.encode())
 
 
-def _open(secret: str, sealed: bytes) -> tuple[str, str] | None:
-    plain = bytes(a ^ b for a, b in zip(sealed, _keystream(secret, len(sealed)), strict=True))
+def _open(secret: str, name: str, sealed: bytes) -> tuple[str, str] | None:
+    nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+    try:
+        plain = _aead(secret).decrypt(nonce, body, name.encode())
+    except (InvalidTag, ValueError):  # altered, truncated or sealed for another key
+        return None
     kind, sep, credential = plain.decode("utf-8", "replace").partition(":")
     return (kind, credential) if sep and kind in KINDS else None
 
@@ -65,9 +70,8 @@ def _open(secret: str, sealed: bytes) -> tuple[str, str] | None:
 async def mint(store: RoomStore, grant: Grant, ttl: int) -> str:
     """Store a sealed grant and return the ticket: '<CODE or h>.<secret>'."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    await store.put_ticket(
-        _store_key(grant.code, secret), _seal(secret, grant.kind, grant.credential), ttl
-    )
+    name = _store_key(grant.code, secret)
+    await store.put_ticket(name, _seal(secret, name, grant.kind, grant.credential), ttl)
     return f"{grant.code or HOST_PREFIX}.{secret}"
 
 
@@ -79,8 +83,9 @@ async def redeem(store: RoomStore, ticket: str) -> Grant | None:
     code = None if where == HOST_PREFIX else normalise_code(where)
     if where != HOST_PREFIX and code is None:
         return None
-    sealed = await store.take_ticket(_store_key(code, secret))
-    opened = _open(secret, sealed) if sealed is not None else None
+    name = _store_key(code, secret)
+    sealed = await store.take_ticket(name)
+    opened = _open(secret, name, sealed) if sealed is not None else None
     if opened is None:
         return None
     kind, credential = opened

@@ -172,3 +172,32 @@ async def test_redeem_is_single_use_under_a_race(kind: str) -> None:
     assert await tickets.redeem(store, "ACDEFH." + ticket.partition(".")[2]) is None
     assert await tickets.redeem(store, "h." + ticket.partition(".")[2]) is None
     assert await tickets.redeem(store, ticket) is not None
+
+
+async def test_a_sealed_grant_that_was_altered_or_moved_does_not_open() -> None:
+    """Someone who can write to the store (not read the link) flips a byte of a sealed grant, or
+    copies one grant's value under another ticket's key: neither redeems (AES-GCM's tag covers
+    the value and the key it is stored under)."""
+    store = MemoryStore()
+    grant = tickets.Grant("facilitator", "ACDEFG", "c" * 32)
+    first, second = [await tickets.mint(store, grant, 60) for _ in range(2)]
+    names = {
+        t: next(k for k in store.keys.values if k.endswith(ticket_key_suffix(t)))
+        for t in (first, second)
+    }
+    # moved: the first grant's sealed value under the second ticket's key
+    store.keys.values[names[second]] = store.keys.values[names[first]]
+    assert await tickets.redeem(store, second) is None
+    # altered: one bit of the (otherwise genuine) first grant flipped
+    sealed = bytearray(store.keys.values[names[first]])
+    sealed[-1] ^= 1
+    store.keys.values[names[first]] = bytes(sealed)
+    assert await tickets.redeem(store, first) is None
+    # and a genuine one still opens, to the credential it sealed
+    third = await tickets.mint(store, grant, 60)
+    assert await tickets.redeem(store, third) == grant
+
+
+def ticket_key_suffix(ticket: str) -> str:
+    secret_half = ticket.partition(".")[2]
+    return ":ticket:" + hashlib.sha256(("ticket:" + secret_half).encode()).hexdigest()
