@@ -9,16 +9,13 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from .models import Strict
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Label = Annotated[str, Field(min_length=1, max_length=120)]
 LongText = Annotated[str, Field(max_length=2000)]
-
-
-class Strict(BaseModel):
-    # Strict: wrong JSON types are refused, not converted; no infinite or NaN numbers.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ActivityBase(Strict):

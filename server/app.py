@@ -16,8 +16,10 @@ from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from . import web
+from .auth import AttemptLimiter
+from .headers import SecurityHeaders
 from .hub import Hub
-from .security import AttemptLimiter, SecurityHeaders, install_log_redaction
+from .log_redaction import install_log_redaction
 from .service import Service
 from .settings import Settings
 from .store import RoomStore, open_store

@@ -1,18 +1,22 @@
-"""One rule for every HTTP route that takes a secret (the host secret, a facilitator credential,
-a one-time ticket): a browser on another site is refused, an address that keeps failing is slowed
-down, and secrets are compared in constant time. The WebSocket endpoint checks origins with the
-same function (server/security.py)."""
+"""Authentication, once for HTTP and the socket: which origins may act (with what a trusted proxy
+says of TLS), the bearer header, the host secret compared in constant time, and the per-address
+limiter that slows down anyone who keeps failing. Every HTTP route that takes a secret (the host
+secret, a facilitator credential, a one-time ticket) goes through `guarded`; the WebSocket
+endpoint uses the same origin check and limiter."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-from collections.abc import Awaitable, Callable
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
-
-from .security import AttemptLimiter, client_address, origin_allowed
+from starlette.types import Scope
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -73,3 +77,91 @@ def guarded(handler: Handler) -> Handler:
     guard.__name__ = handler.__name__
     guard.__doc__ = handler.__doc__
     return guard
+
+
+# -- origins ----------------------------------------------------------------------------------
+
+
+def is_tls(scope: Scope) -> bool:
+    """Served over TLS, directly or behind a proxy that says so. uvicorn rewrites the scheme from
+    a trusted proxy's X-Forwarded-Proto; the raw header is honoured too, because all it changes is
+    what the requester itself is told (HSTS, a wss: connect-src), and browsers cannot forge it."""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    proto = Headers(scope=scope).get("x-forwarded-proto", "")
+    return proto.split(",")[0].strip().lower() == "https"
+
+
+def origin_allowed(conn: HTTPConnection, extra: Iterable[str]) -> bool:
+    """The request's Origin is this server (as the browser reached it) or an allowed one."""
+    origin = conn.headers.get("origin")
+    if not origin:
+        return False
+    host = conn.headers.get("host", "")
+    schemes = ("http", "https") if is_tls(conn.scope) else ("http",)
+    same = {f"{scheme}://{host}" for scheme in schemes} if host else set()
+    return origin.rstrip("/") in same | set(extra)
+
+
+# -- join-attempt limiter -----------------------------------------------------------------------
+
+
+class AttemptLimiter:
+    """Failed attempts (wrong codes, credentials, tickets) per client address, in this process's
+    memory only. Addresses are kept as keyed hashes (the key is random per process and never
+    leaves it); an entry is forgotten `window` seconds after its first failure."""
+
+    def __init__(
+        self,
+        per_window: int,
+        window: float = 60.0,
+        max_entries: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_window = per_window
+        self.window = window
+        self.max_entries = max_entries
+        self.clock = clock
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, tuple[int, float]] = {}
+        self._swept = clock()
+
+    def _id(self, address: str) -> bytes:
+        return hmac.new(self._key, address.encode(), hashlib.sha256).digest()[:16]
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept < self.window / 4 and len(self._entries) < self.max_entries:
+            return
+        self._swept = now
+        stale = [k for k, (_, first) in self._entries.items() if now - first >= self.window]
+        for k in stale:
+            del self._entries[k]
+        while len(self._entries) >= self.max_entries:  # a flood of addresses: drop the oldest
+            del self._entries[next(iter(self._entries))]
+
+    def blocked(self, address: str) -> bool:
+        now = self.clock()
+        self._sweep(now)
+        ident = self._id(address)
+        entry = self._entries.get(ident)
+        if entry is not None and now - entry[1] >= self.window:
+            del self._entries[ident]
+            return False
+        return entry is not None and entry[0] >= self.per_window
+
+    def failed(self, address: str) -> None:
+        now = self.clock()
+        self._sweep(now)
+        ident = self._id(address)
+        count, first = self._entries.get(ident, (0, now))
+        if now - first >= self.window:
+            count, first = 0, now
+        self._entries[ident] = (count + 1, first)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The peer as uvicorn sees it (after trusted proxy headers); used only as a limiter key."""
+    return conn.client.host if conn.client else ""

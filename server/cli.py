@@ -20,7 +20,7 @@ import uvicorn
 
 from . import launch
 from .fastpath import FastPathProtocol
-from .security import log_config
+from .log_redaction import log_config
 from .settings import Settings
 from .store import RoomStore, open_store
 
@@ -34,7 +34,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws": FastPathProtocol,  # uvicorn's sans-I/O protocol + encode-once frame writes
         "ws_max_size": settings.max_message_bytes,
         "ws_per_message_deflate": False,
-        "log_config": log_config(settings.log_level),  # every handler redacts (server/security.py)
+        # every handler redacts (server/log_redaction.py)
+        "log_config": log_config(settings.log_level),
         "ws_ping_interval": settings.ping_interval_seconds,
         "ws_ping_timeout": settings.ping_interval_seconds,
         "access_log": False,

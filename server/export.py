@@ -25,6 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import auth
+from .pages import templates
 from .results import Result
 from .summary import MAX_SUMMARY_BYTES, Summary, SummaryEntry, rethreshold_results
 
@@ -157,8 +158,6 @@ def _refused(request: Request) -> Response | None:
 
 
 async def summary_page(request: Request) -> Response:
-    from .web import templates
-
     if request.method == "GET":
         return templates.TemplateResponse(request, "summary-open.html", {"title": "Summary"})
     if (refusal := _refused(request)) is not None:

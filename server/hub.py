@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -14,6 +13,7 @@ from typing import Any, Literal, Protocol
 from . import protocol as p
 from . import view_models as vm
 from .activities import accepts_answers
+from .clock import now_ms
 from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
 from .paper import counted
 from .results import preview_of
@@ -44,10 +44,6 @@ class Connection(Protocol):
 
     def stalled(self) -> bool:
         """Messages wait and none has moved for longer than the write deadline."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass

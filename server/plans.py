@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from .activities import Activity
+from .models import Document
 
 MAX_PLAN_BYTES = 256 * 1024
 MAX_DEPTH = 16
@@ -25,11 +26,7 @@ MAX_ITEMS = 80
 Format = Literal["json", "yaml"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlanItem(Strict):
+class PlanItem(Document):
     """One step of the run-sheet. Facilitator notes live in activity.facilitator_notes."""
 
     activity: Activity
@@ -38,7 +35,7 @@ class PlanItem(Strict):
     )
 
 
-class Plan(Strict):
+class Plan(Document):
     format: Literal["hearth-plan"] = "hearth-plan"
     version: int = Field(default=1, ge=1, le=1, description="The schema version: 1.")
     kind: Literal["session", "collection"] = Field(

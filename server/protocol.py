@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from .activities import Activity, AnswerValue, Track
+from .models import Strict
 from .plans import Plan
 from .results import MAX_K, MIN_K, Results
 from .summary import Summary, Trend
@@ -27,10 +28,9 @@ RequestId = Annotated[
 Secret = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
-class Message(BaseModel):
-    # Strict: a value of the wrong JSON type is refused, never converted ("1" for 1, true for
-    # 1, "yes" for true), and no number may be infinite or NaN.
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+class Message(Strict):
+    # The strict rules of server/models.py; messages are built field by field as they go out.
+    model_config = ConfigDict(frozen=False)
 
 
 # -- client to server ------------------------------------------------------------------------

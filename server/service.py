@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 from typing import Literal
 
 from . import protocol as p
 from .activities import TRACKS, AnswerError, answer_cells
+from .clock import now_ms
 from .codes import digest, new_credential, new_join_code
 from .hub import PRESENCE_STALE_MS, Hub, RoomChannel
 from .rooms import Attendance, CommandError, RoomState, apply, new_room
@@ -29,10 +29,6 @@ class CreatedRoom:
     code: str
     facilitator_credential: str
     display_credential: str
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class RoomGone(Exception):

@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .pages import templates
+
 PACKAGE = Path(__file__).resolve().parent
 ASSETS = PACKAGE / "assets"
 ROOT_FILES = ("pyproject.toml", "README.md", "LICENSE")
@@ -94,8 +96,6 @@ def licence_text() -> str:
 
 
 async def source_page(request: Request) -> Response:
-    from .web import templates
-
     context = {"title": "Source", "archive": f"/source/{archive_name()}.zip", "version": version()}
     return templates.TemplateResponse(request, "source.html", context)
 

@@ -11,16 +11,14 @@ neither an edited file nor a later, larger k lets a small number through.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .activities import ActivityKind
 from .disclosure import small
+from .models import Document
 from .results import MAX_K, MIN_K, Band, Cell, Result, Results, clamp_k
-
-if TYPE_CHECKING:
-    from .rooms import RoomState
 
 MAX_SUMMARY_BYTES = 512 * 1024
 MAX_POINTS = 26  # half a year of weekly sessions; keeps a trend command well under 16 KiB
@@ -28,11 +26,7 @@ COUNTED = frozenset({"poll", "scale", "checkin"})  # fixed labels, so weeks line
 Label = Annotated[str, Field(max_length=120)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SummaryEntry(Strict):
+class SummaryEntry(Document):
     kind: ActivityKind
     title: Annotated[str, Field(max_length=120)] = ""
     text: Annotated[str, Field(max_length=2000)] = ""
@@ -49,7 +43,7 @@ class SummaryEntry(Strict):
     )
 
 
-class Summary(Strict):
+class Summary(Document):
     format: Literal["hearth-summary"] = "hearth-summary"
     version: int = Field(default=1, ge=1, le=1)
     date: dt.date = Field(description="The day of the session; no finer time is kept.")
@@ -58,7 +52,7 @@ class Summary(Strict):
     entries: list[SummaryEntry] = Field(default_factory=list, max_length=200)
 
 
-class TrendPoint(Strict):
+class TrendPoint(Document):
     """One session's result, compact: counts in the order of the series' labels."""
 
     date: dt.date
@@ -74,7 +68,7 @@ class TrendPoint(Strict):
     )
 
 
-class Trend(Strict):
+class Trend(Document):
     """One activity's results over several sessions, for the display."""
 
     title: Annotated[str, Field(max_length=120)] = ""
@@ -207,7 +201,19 @@ def _point(date: dt.date, label: str, result: Result, labels: list[str]) -> Tren
 # -- building ---------------------------------------------------------------------------------
 
 
-def build_summary(state: RoomState, title: str = "") -> Summary:
+class Summarised(Protocol):
+    """What a summary is made from: a room's record of what it showed (server/rooms.py's
+    RoomState), named here so this module does not depend on the room domain."""
+
+    @property
+    def history(self) -> list[dict[str, object]]: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def created_on(self) -> str: ...
+
+
+def build_summary(state: Summarised, title: str = "") -> Summary:
     """The summary of a live room: what was revealed or released, nothing else."""
     entries = []
     for item in state.history:

@@ -7,41 +7,22 @@ import io
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import segno
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from . import auth, export, links, source, tickets
 from .content_api import routes as content_routes
+from .models import Strict
+from .pages import ASSET_DIRS, templates
 from .results import MAX_K, MIN_K
 from .service import Service
 
-ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("hearth.web")
-
-
-def _assets(name: str) -> Path:
-    """Front-end folders: in the package when installed from a wheel, beside it in a checkout."""
-    packaged = ROOT / "assets" / name
-    return packaged if packaged.is_dir() else ROOT.parent / name
-
-
-ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
-
-
-def _every_page(request: Request) -> dict[str, str]:
-    return {"source_url": request.app.state.settings.source_url or "/source"}
-
-
-templates = Jinja2Templates(
-    directory=[d / "templates" for d in ASSET_DIRS.values()], context_processors=[_every_page]
-)
 
 
 def lan_address() -> str:
@@ -100,11 +81,10 @@ def describe_validation(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-class NewRoom(BaseModel):
+class NewRoom(Strict):
     """The body of POST /api/rooms (optional): numbers of the wrong type or out of range are
     refused, never converted."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
     k: int | None = Field(default=None, ge=MIN_K, le=MAX_K)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any, get_args
 
 from pydantic import ValidationError
@@ -17,6 +16,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import protocol as p
 from . import view_models as vm
 from .activities import TRACKS, ActivityKind
+from .auth import client_address, origin_allowed
+from .clock import now_ms
 from .codes import digest, matches, new_credential, normalise_code
 from .connection import (
     CLOSE_BAD_HELLO,
@@ -32,7 +33,6 @@ from .connection import (
 )
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
 from .rooms import CommandError
-from .security import client_address, origin_allowed
 from .service import RoomGone, Service
 from .store.base import side_of, side_tag
 from .summary import build_summary, filename
@@ -40,6 +40,7 @@ from .summary import build_summary, filename
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
+
 
 def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
     return p.ErrorFrame(code=code, message=message, id=request_id)
@@ -155,7 +156,7 @@ class Session:
 
     async def _authenticate(self, hello: p.Hello) -> bool:
         service = self.service
-        # Failed joins per address, in memory only (server/security.py): guessing codes is slow.
+        # Failed joins per address, in memory only (server/auth.py): guessing codes is slow.
         attempts, address = self.websocket.app.state.attempts, client_address(self.websocket)
         if attempts.blocked(address):
             await self._reject(CLOSE_REFUSED, error("slow_down", "Too many tries; wait a minute."))
@@ -289,7 +290,7 @@ class Session:
             if kind == "sync":
                 await self._send_snapshot()
             elif kind == "ping":
-                self._send(p.Pong(t=message.t, now=int(time.time() * 1000)))
+                self._send(p.Pong(t=message.t, now=now_ms()))
             elif kind == "hello":
                 self._send(error("already_joined", "This socket has already said hello."))
             elif kind in p.FACILITATOR_TYPES:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from server.security import content_security_policy
+from server.headers import content_security_policy
 from server.web import ASSET_DIRS
 from tests.support import LiveServer
 

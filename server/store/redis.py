@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -248,9 +247,7 @@ class RedisStore:
     async def words(self, code: str) -> int:
         return int(await self.redis.zcard(key(code, "word")))
 
-    async def set_presence(
-        self, code: str, field: str, count: int, now_ms: int, ttl: int
-    ) -> None:
+    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         await self._batch.call(
             PRESENCE,
             [key(code, "state"), key(code, "presence"), key(code, "index")],
@@ -339,7 +336,3 @@ class RedisStore:
 
     async def unsubscribe(self, code: str) -> None:
         await self.fanout.unsubscribe(channel(code))
-
-    @staticmethod
-    def now_ms() -> int:
-        return int(time.time() * 1000)
