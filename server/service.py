@@ -21,7 +21,6 @@ from .store.base import ENDED, Sides
 log = logging.getLogger("hearth.service")
 
 COMMIT_ATTEMPTS = 8
-AWAY_AFTER_MS = 5_000  # no console for this long: screens say the facilitator is reconnecting
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ class Service:
         if room.unattended_since_ms is None:
             room.unattended_since_ms = now
         if away_since is None:
-            if now - room.unattended_since_ms >= AWAY_AFTER_MS:  # not for a reload
+            if now - room.unattended_since_ms >= self.settings.facilitator_away_seconds * 1000:
                 await self._run(room.code, Attendance(room.unattended_since_ms))
             return
         if now - away_since >= self.settings.facilitator_grace_seconds * 1000:

@@ -39,6 +39,9 @@ class Settings:
         "", "Base URL phones should open, e.g. https://hearth.example.org. Empty: the LAN address."
     )
     room_ttl_seconds: int = _setting(4 * 3600, "A room idle this long expires with all its keys.")
+    facilitator_away_seconds: float = _setting(
+        5.0, "No facilitator console this long (longer than a reload): screens say it is away."
+    )
     facilitator_grace_seconds: float = _setting(
         1200.0, "A room with no facilitator console connected this long ends and is erased."
     )

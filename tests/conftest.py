@@ -17,6 +17,34 @@ BACKENDS = ["memory", "redis", "cluster", "sentinel"]
 REDIS_BACKENDS = ["redis", "cluster", "sentinel"]
 
 
+# The inner loop: `./deploy/dev test -m fast` runs the unit, protocol and embedded-store tests
+# (no Redis, no browser, no subprocess drills); `./deploy/dev test` runs everything.
+SLOW_MODULES = {
+    "test_bench", "test_deploy", "test_failover", "test_faults", "test_fuzz", "test_launch",
+    "test_multihost", "test_redis_conf", "test_redis_topologies_conf", "test_resilience_process",
+    "test_resilience_redis", "test_resilience_slow", "test_slow_readers", "test_two_processes",
+    "test_wheel", "test_cli_link", "test_logs", "test_source",
+}  # fmt: skip
+REDIS_FIXTURES = {"redis_server", "redis_cluster", "redis_sentinel", "own_cluster", "own_sentinel"}
+
+
+def is_fast(item: pytest.Item) -> bool:
+    if "tests/browser/" in item.nodeid or item.module is None:  # type: ignore[attr-defined]
+        return False
+    if item.module.__name__.rpartition(".")[2] in SLOW_MODULES:  # type: ignore[attr-defined]
+        return False
+    if REDIS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return False
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return not any(value in REDIS_BACKENDS for value in params.values())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_fast(item):
+            item.add_marker(pytest.mark.fast)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()

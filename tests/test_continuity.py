@@ -120,7 +120,9 @@ async def test_re_entry_needs_the_host_secret(live: LiveServer) -> None:
 @pytest.fixture(params=["memory", "redis"])
 def live_grace(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     redis_url = request.getfixturevalue("redis_server").url if request.param == "redis" else ""
-    server = LiveServer.start(redis_url=redis_url, facilitator_grace_seconds=2.0)
+    server = LiveServer.start(
+        redis_url=redis_url, facilitator_away_seconds=1.0, facilitator_grace_seconds=2.0
+    )
     yield server
     server.stop()
 
