@@ -100,6 +100,9 @@ class Leave(Message):
     type: Literal["leave"]
 
 
+ParticipantMessage = Answer | PauseSignal | WordSignal | ChooseTrack | Leave
+
+
 class Open(Message):
     """Put an activity live for phones and the display (closes the one before)."""
 
@@ -314,13 +317,20 @@ FACILITATOR_TYPES = (
     frozenset(get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS)
     | FACILITATOR_REQUESTS
 )
-PARTICIPANT_TYPES = frozenset({"answer", "pause", "word", "track", "leave"})
+PARTICIPANT_TYPES = frozenset(
+    get_args(m.model_fields["type"].annotation)[0] for m in get_args(ParticipantMessage)
+)
 # What a co-facilitator may do: see everything the facilitator sees, push grounding, bring the
 # set-aside activity back, work the queue and the timer. Not: end, change k or the room.
 COFACILITATOR_TYPES = frozenset(
     {"grounding_now", "resume", "moderate", "release", "timer", "runsheet", "summary"}
 )
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
+
+
+def may_send(role: str, kind: str) -> bool:
+    """Whether a screen in `role` may send a facilitator message of type `kind`."""
+    return role == "facilitator" or (role == "cofacilitator" and kind in COFACILITATOR_TYPES)
 
 
 # -- server to client ------------------------------------------------------------------------

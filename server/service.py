@@ -1,5 +1,8 @@
-"""The command pipeline: read what a command needs, apply it (pure), write it in one atomic step,
-publish only after the write succeeded. Shared by WebSocket handlers and the HTTP API."""
+"""Every room operation, for the socket endpoint and the HTTP API alike: creating, admitting a
+screen, snapshots, answers and signals, sides, leaving, facilitator commands, summaries, ending.
+
+Commands run one pipeline: read what a command needs, apply it (pure, server/rooms.py), write it
+in one atomic step, publish only after the write succeeded."""
 
 from __future__ import annotations
 
@@ -9,14 +12,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import protocol as p
+from . import view_models as vm
 from .activities import TRACKS, AnswerError, answer_cells
 from .clock import now_ms
-from .codes import digest, new_credential, new_join_code
+from .codes import digest, new_credential, new_join_code, normalise_code
 from .hub import PRESENCE_STALE_MS, Hub, RoomChannel
+from .membership import Refused, Seat, console_admitted, seat_participant
 from .rooms import Attendance, CommandError, RoomState, apply, new_room
 from .settings import Settings
 from .store import RoomStore
-from .store.base import ENDED, Sides
+from .store.base import ENDED, Sides, side_of, side_tag
+from .summary import build_summary, filename
 
 log = logging.getLogger("hearth.service")
 
@@ -120,7 +126,79 @@ class Service:
         ended = p.Ended(reason=reason, receipt=receipt)
         await self.store.publish(code, ENDED + ended.model_dump_json().encode())
 
+    # -- screens -----------------------------------------------------------------------------
+
+    async def admit(self, hello: p.Hello) -> Seat:
+        """The seat a first message earns, or Refused. A wrong code and an ended room are
+        refused alike."""
+        code = normalise_code(hello.code)
+        state = None
+        if code is not None:
+            try:
+                state = await self.load(code)
+            except RoomGone:
+                state = None
+        if hello.epoch is not None and (state is None or state.epoch != hello.epoch):
+            # The room this screen knew is gone (or its code was reused after Redis lost
+            # everything): never join it to a stranger's room.
+            raise Refused("lost")
+        if code is None or state is None:
+            raise Refused("no_room")
+        if hello.role == "participant":
+            return await seat_participant(self.store, state, hello, self.ttl)
+        if not console_admitted(hello, state):
+            raise Refused("unauthorised")
+        return Seat(code, hello.role, credential_digest=digest(hello.credential or ""))
+
+    async def snapshot(self, seat: Seat, on_join: bool = False) -> str | None:
+        """The encoded snapshot for one screen; a participant's carries its own facts."""
+        return self.hub.snapshot(seat.code, seat.audience, await self._you(seat, on_join))
+
+    async def _you(self, seat: Seat, on_join: bool) -> vm.You | None:
+        if seat.role != "participant" or seat.who is None:
+            return None
+        state = self.hub.state(seat.code)
+        live = state.live if state else None
+        answered = False
+        if live is not None and not (on_join and seat.newcomer):
+            answered = await self.store.has_answered(seat.code, live.id, seat.who)
+        track = seat.track  # on join it was read a moment ago; on sync it may have changed
+        if not on_join and seat.token is not None:
+            tag = await self.store.member(seat.code, seat.who)
+            track = side_of(tag or "", seat.token, TRACKS)
+        return vm.You(answered=answered, track=track or None)
+
+    async def summary_file(self, code: str, request: p.SummaryRequest) -> p.SummaryFile:
+        summary = build_summary(await self.load(code), request.title)
+        return p.SummaryFile(id=request.id, filename=filename(summary), summary=summary)
+
     # -- participants ------------------------------------------------------------------------
+
+    async def participant(self, seat: Seat, message: p.ParticipantMessage) -> p.Ack | None:
+        """A participant's answer or signal; the ack to send, if any. Raises CommandError."""
+        assert seat.who is not None and seat.token is not None
+        match message:
+            case p.Answer():
+                return p.Ack(
+                    id=message.id, detail=await self.answer(seat.code, seat.token, message)
+                )
+            case p.PauseSignal(on=on):
+                await self.pause(seat.code, seat.who, on)
+            case p.WordSignal(on=on):
+                await self.word(seat.code, seat.who, on)
+            case p.ChooseTrack(track=track):
+                await self.choose_side(seat, track)
+            case p.Leave():
+                await self.store.leave(seat.code, seat.who)
+                self.hub.answers_changed(seat.code)
+        return None
+
+    async def choose_side(self, seat: Seat, track: str) -> None:
+        assert seat.who is not None and seat.token is not None
+        if not (await self.load(seat.code)).tracks:
+            raise CommandError("no_tracks", "This session does not use tracks.")
+        await self.store.set_side(seat.code, seat.who, side_tag(seat.token, track), self.ttl)
+        seat.track = track
 
     async def answer(self, code: str, token: str, message: p.Answer) -> str:
         """Store a participant's answer. Returns "stored" or raises CommandError."""

@@ -1,7 +1,8 @@
-"""The WebSocket endpoint: origin check -> first-message credentials -> snapshot -> message pump.
+"""The WebSocket endpoint: transport, authentication and dispatch, nothing more.
 
-Credentials travel in the first message, never in the URL (servers and proxies log URLs).
-"""
+Origin check -> the first message (credentials travel there, never in the URL, which servers and
+proxies log) admitted by the service -> snapshot -> message pump handing each message to the
+service. Every room operation is the service's (server/service.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ import contextlib
 import logging
 from typing import Any, get_args
 
+import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol as p
-from . import view_models as vm
-from .activities import TRACKS, ActivityKind
+from .activities import ActivityKind, AnswerValue
 from .auth import client_address, origin_allowed
 from .clock import now_ms
-from .codes import digest, matches, new_credential, normalise_code
 from .connection import (
     CLOSE_BAD_HELLO,
     CLOSE_HELLO_TIMEOUT,
@@ -32,21 +32,42 @@ from .connection import (
     SocketConnection,
 )
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
+from .membership import RefusalReason, Refused, Seat
 from .rooms import CommandError
 from .service import RoomGone, Service
-from .store.base import side_of, side_tag
-from .summary import build_summary, filename
 
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
+NO_ROOM = "No session with that code is running."
+
+# What each refusal closes with, what the screen is told, and whether it counts as a failed
+# attempt against the address (guessing codes and credentials is slowed down; see auth.py).
+REFUSALS: dict[RefusalReason, tuple[int, p.Message, bool]] = {
+    "lost": (CLOSE_NO_ROOM, p.Ended(reason="lost"), False),
+    "no_room": (CLOSE_NO_ROOM, p.ErrorFrame(code="no_room", message=NO_ROOM), True),
+    "gone": (CLOSE_NO_ROOM, p.ErrorFrame(code="no_room", message=NO_ROOM), False),
+    "unauthorised": (
+        CLOSE_UNAUTHORISED,
+        p.ErrorFrame(code="unauthorised", message="That credential is not valid here."),
+        True,
+    ),
+    "locked": (
+        CLOSE_REFUSED,
+        p.ErrorFrame(code="locked", message="This session is not taking new people."),
+        False,
+    ),
+    "full": (CLOSE_REFUSED, p.ErrorFrame(code="full", message="This session is full."), False),
+}
 
 
 def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
     return p.ErrorFrame(code=code, message=message, id=request_id)
 
 
-ANSWER_KINDS = frozenset({"choice", "choices", "scale", "text", "words", "pass"})
+ANSWER_KINDS = frozenset(
+    kind.model_fields["kind"].default for kind in get_args(get_args(AnswerValue)[0])
+)
 UNION_TAGS = frozenset(get_args(ActivityKind)) | ANSWER_KINDS
 
 
@@ -67,8 +88,7 @@ def describe(exc: ValidationError) -> str:
 
 async def endpoint(websocket: WebSocket) -> None:
     service: Service = websocket.app.state.service
-    settings = service.settings
-    if not origin_allowed(websocket, settings.origin_allowlist):
+    if not origin_allowed(websocket, service.settings.origin_allowlist):
         await websocket.close(code=CLOSE_POLICY)  # before accept: the handshake gets a 403
         return
     await websocket.accept()
@@ -85,17 +105,14 @@ async def endpoint(websocket: WebSocket) -> None:
 
 
 class Session:
+    """One socket: its connection, its seat once admitted, its rate limit."""
+
     def __init__(self, websocket: WebSocket, service: Service) -> None:
         self.websocket = websocket
         self.service = service
         self.settings = service.settings
         self.conn: SocketConnection | FastConnection | None = None
-        self.code = ""
-        self.role = ""
-        self.who: str | None = None
-        self.token: str | None = None  # in this process's memory only: it reads the side tag
-        self.track: str | None = None  # as read from the store when the participant joined
-        self.newcomer = False
+        self.seat: Seat | None = None
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
 
     async def _receive_text(self) -> str | None:
@@ -104,8 +121,8 @@ class Session:
             raise WebSocketDisconnect(message.get("code", 1000))
         return message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
 
-    async def _reject(self, code: int, err: p.ErrorFrame) -> None:
-        await self.websocket.send_text(err.model_dump_json())
+    async def _reject(self, code: int, message: p.Message) -> None:
+        await self.websocket.send_text(message.model_dump_json())
         await self.websocket.close(code)
 
     async def unavailable(self) -> None:
@@ -155,67 +172,30 @@ class Session:
             self.conn.send_now(message)
 
     async def _authenticate(self, hello: p.Hello) -> bool:
-        service = self.service
-        # Failed joins per address, in memory only (server/auth.py): guessing codes is slow.
+        # Failed attempts per address, in memory only (server/auth.py): guessing codes is slow.
         attempts, address = self.websocket.app.state.attempts, client_address(self.websocket)
         if attempts.blocked(address):
             await self._reject(CLOSE_REFUSED, error("slow_down", "Too many tries; wait a minute."))
             return False
-        code = normalise_code(hello.code)
-        state = None
-        if code is not None:
-            with contextlib.suppress(RoomGone):
-                state = await service.load(code)
-        if hello.epoch is not None and (state is None or state.epoch != hello.epoch):
-            # The room this screen knew is gone (or its code was reused after Redis lost
-            # everything): never join it to a stranger's room. Alike for every code.
-            await self.websocket.send_text(p.Ended(reason="lost").model_dump_json())
-            await self.websocket.close(CLOSE_NO_ROOM)
+        try:
+            seat = await self.service.admit(hello)
+        except Refused as refusal:
+            close_code, message, counts = REFUSALS[refusal.reason]
+            if counts:
+                attempts.failed(address)
+            await self._reject(close_code, message)
             return False
-        if code is None or state is None:
-            # A wrong code and an ended room answer exactly alike.
-            attempts.failed(address)
-            await self._reject(
-                CLOSE_NO_ROOM, error("no_room", "No session with that code is running.")
-            )
-            return False
-        token = None
-        if hello.role == "facilitator":
-            ok = hello.credential is not None and matches(
-                hello.credential, state.facilitator_digest
-            )
-        elif hello.role == "cofacilitator":
-            ok = (
-                hello.credential is not None
-                and state.cofacilitator_digest is not None
-                and matches(hello.credential, state.cofacilitator_digest)
-            )
-        elif hello.role == "display":
-            ok = hello.credential is not None and matches(hello.credential, state.display_digest)
-        else:
-            ok, token = await self._join(code, hello, state.locked, state.cap)
-            if not ok:
-                return False
-        if not ok:
-            attempts.failed(address)
-            await self._reject(
-                CLOSE_UNAUTHORISED, error("unauthorised", "That credential is not valid here.")
-            )
-            return False
-        self.code, self.role = code, hello.role
+        self.seat = seat
         queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
-        # A co-facilitator's console sees what the facilitator's sees: it joins that audience.
-        audience = "facilitator" if hello.role == "cofacilitator" else hello.role
         fast = extension(self.websocket.scope)  # frames straight to the transport when we can
         self.conn = (
-            FastConnection(fast, audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
+            FastConnection(fast, seat.audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None
-            else SocketConnection(self.websocket, audience, queue, deadline)
+            else SocketConnection(self.websocket, seat.audience, queue, deadline)
         )
-        if audience == "facilitator":  # which seat, and the credential it came with
-            self.conn.seat = "co" if hello.role == "cofacilitator" else "lead"
-            self.conn.grant = digest(hello.credential or "")
-        room = await service.hub.attach(code, self.conn)
+        if seat.audience == "facilitator":  # which console, and the credential it came with
+            self.conn.seat, self.conn.grant = seat.console, seat.credential_digest
+        room = await self.service.hub.attach(seat.code, self.conn)
         if room is None:
             self.conn.close(CLOSE_NO_ROOM, "no room")
             return False
@@ -223,62 +203,19 @@ class Session:
             self._send(error("room_full", "Too many screens are connected to this session."))
             self.conn.close(CLOSE_REFUSED, "too many sockets")
             return False
-        self._send(p.Welcome(role=hello.role, token=token))
+        self._send(p.Welcome(role=hello.role, token=seat.issued_token))
         await self._send_snapshot(on_join=True)
         return True
 
-    async def _join(
-        self, code: str, hello: p.Hello, locked: bool, cap: int
-    ) -> tuple[bool, str | None]:
-        store, ttl = self.service.store, self.service.ttl
-        if hello.credential is not None:
-            who = digest(hello.credential)
-            tag = await store.member(code, who)
-            if tag is not None:
-                self.who, self.token = who, hello.credential
-                self.track = side_of(tag, hello.credential, TRACKS)
-                return True, None
-        if locked:
-            await self._reject(
-                CLOSE_REFUSED, error("locked", "This session is not taking new people.")
-            )
-            return False, None
-        token = new_credential()
-        who = digest(token)
-        status = await store.join(code, who, cap, ttl)
-        if status != "ok":
-            err = (
-                error("full", "This session is full.")
-                if status == "full"
-                else error("no_room", "No session with that code is running.")
-            )
-            await self._reject(CLOSE_REFUSED if status == "full" else CLOSE_NO_ROOM, err)
-            return False, None
-        self.who, self.token, self.track = who, token, ""
-        self.newcomer = True  # nothing answered, no track: its snapshot needs no store reads
-        return True, token
-
     async def _send_snapshot(self, on_join: bool = False) -> None:
-        you = None
-        if self.role == "participant" and self.who is not None:
-            state = self.service.hub.state(self.code)
-            live = state.live if state else None
-            store = self.service.store
-            answered = False
-            if live is not None and not (on_join and self.newcomer):
-                answered = await store.has_answered(self.code, live.id, self.who)
-            # On join the track was read a moment ago; on sync it may have changed since.
-            track = self.track
-            if not on_join and self.token is not None:
-                tag = await store.member(self.code, self.who)
-                track = side_of(tag or "", self.token, TRACKS)
-            you = vm.You(answered=answered, track=track or None)
-        audience = self.conn.role if self.conn is not None else self.role
-        text = self.service.hub.snapshot(self.code, audience, you)
+        assert self.seat is not None
+        text = await self.service.snapshot(self.seat, on_join)
         if text is not None and self.conn is not None:
             self.conn.offer(text)
 
     async def _handle(self, raw: str) -> None:
+        assert self.seat is not None
+        seat = self.seat
         try:
             message: Any = p.client_adapter.validate_json(raw)
         except ValidationError as exc:
@@ -294,32 +231,27 @@ class Session:
             elif kind == "hello":
                 self._send(error("already_joined", "This socket has already said hello."))
             elif kind in p.FACILITATOR_TYPES:
-                allowed = self.role == "facilitator" or (
-                    self.role == "cofacilitator" and kind in p.COFACILITATOR_TYPES
-                )
-                if not allowed:
+                if not p.may_send(seat.role, kind):
                     self._send(error("forbidden", "Only the facilitator can do that.", request_id))
-                    return
-                if isinstance(message, p.SummaryRequest):
-                    state = await self.service.load(self.code)
-                    summary = build_summary(state, message.title)
-                    self._send(
-                        p.SummaryFile(id=message.id, filename=filename(summary), summary=summary)
-                    )
-                    return
-                if isinstance(message, p.End):
-                    receipt = await self.service.end(self.code)
+                elif isinstance(message, p.SummaryRequest):
+                    self._send(await self.service.summary_file(seat.code, message))
+                elif isinstance(message, p.End):
+                    receipt = await self.service.end(seat.code)
                     detail = f"erased {receipt.deleted} keys, {receipt.remaining} left"
                     self._send(p.Ack(id=message.id, detail=detail))  # before the socket closes
-                    await self.service.announce_end(self.code, receipt)
-                    return
-                detail = await self.service.command(self.code, message)
-                self._send(p.Ack(id=message.id, detail=detail))  # every command carries an id
+                    await self.service.announce_end(seat.code, receipt)
+                else:
+                    detail = await self.service.command(seat.code, message)
+                    self._send(p.Ack(id=message.id, detail=detail))  # every command has an id
             elif kind in p.PARTICIPANT_TYPES:
-                if self.role != "participant" or self.who is None:
+                if seat.role != "participant" or seat.who is None:
                     self._send(error("forbidden", "Only participants can do that.", request_id))
                     return
-                await self._participant(message)
+                ack = await self.service.participant(seat, message)
+                if ack is not None:
+                    self._send(ack)
+                if isinstance(message, p.Leave) and self.conn is not None:
+                    self.conn.close(CLOSE_NORMAL, "left")
         except CommandError as exc:
             self._send(error(exc.code, exc.message, request_id))
         except RoomGone:
@@ -328,31 +260,9 @@ class Session:
             log.warning("request failed (%s); sent an error frame", type(exc).__name__)
             self._send(error("unavailable", "The server could not do that just now.", request_id))
 
-    async def _participant(self, message: Any) -> None:
-        assert self.who is not None and self.token is not None
-        if isinstance(message, p.Answer):
-            await self.service.answer(self.code, self.token, message)
-            self._send(p.Ack(id=message.id, detail="stored"))
-        elif isinstance(message, p.PauseSignal):
-            await self.service.pause(self.code, self.who, message.on)
-        elif isinstance(message, p.WordSignal):
-            await self.service.word(self.code, self.who, message.on)
-        elif isinstance(message, p.ChooseTrack):
-            state = await self.service.load(self.code)
-            if not state.tracks:
-                raise CommandError("no_tracks", "This session does not use tracks.")
-            tag = side_tag(self.token, message.track)
-            await self.service.store.set_side(self.code, self.who, tag, self.service.ttl)
-            self.track = message.track
-        elif isinstance(message, p.Leave):
-            await self.service.store.leave(self.code, self.who)
-            self.service.hub.answers_changed(self.code)
-            assert self.conn is not None
-            self.conn.close(CLOSE_NORMAL, "left")
-
     async def cleanup(self) -> None:
-        if self.conn is not None:
-            await self.service.hub.detach(self.code, self.conn)
+        if self.conn is not None and self.seat is not None:
+            await self.service.hub.detach(self.seat.code, self.conn)
             writer = getattr(self.conn, "writer", None)  # the ASGI path drains its queue first
             if self.conn.closing is not None and writer is not None and not writer.done():
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
@@ -362,8 +272,6 @@ class Session:
 
 def _request_id(raw: str) -> int | None:
     """Echo a request id back on a validation error when one can be read."""
-    import orjson
-
     with contextlib.suppress(Exception):
         value = orjson.loads(raw).get("id")
         if isinstance(value, int):
