@@ -82,20 +82,18 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
     )
     base = base_url(settings)
     hub = Hub(
-        room_store,
         process_id=secrets.token_hex(6),
         join_url=lambda code: web.join_url(base, code),
         qr_svg=lambda code: web.qr_svg(web.join_url(base, code)),
-        room_ttl=settings.room_ttl_seconds,
     )
     service = Service(room_store, hub, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await room_store.start()
-        await hub.start()
+        service.watch.start()
         if not await room_store.ping():  # serve anyway: /healthz says 503, commands retry
-            hub.store_ok = False
+            service.watch.store_ok = False
             log.error("the session store is not reachable; /healthz reports 503 until it is")
         restore = drain_on_sigterm(hub)
         try:
@@ -103,7 +101,7 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
         finally:
             restore()
             hub.shutdown()
-            await hub.stop()
+            await service.watch.stop()
             await room_store.stop()
 
     install_log_redaction()  # no code, credential or address in any log line (docs/security.md)

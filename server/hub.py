@@ -1,6 +1,6 @@
-"""Per-process fan-out. One store subscription per active room, never per socket; each update is
-encoded once per role per process and offered to every local socket without awaiting any of them.
-"""
+"""Per-process fan-out: each update is encoded once per role per process and offered to every
+local socket without awaiting any of them. One store subscription per active room, never per
+socket, is server/watch.py's."""
 
 from __future__ import annotations
 
@@ -12,26 +12,15 @@ from typing import Any, Literal, Protocol
 
 from . import protocol as p
 from . import view_models as vm
-from .activities import accepts_answers
 from .clock import now_ms
 from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
-from .paper import counted
-from .results import preview_of
 from .rooms import RoomState
-from .store import RoomStore
-from .store.base import ENDED, PROGRESS, STATE
 from .views import build_view, changed_sections
-from .watch import HEARTBEAT_SECONDS, StoreWatch
-
-__all__ = ["HEARTBEAT_SECONDS", "Connection", "Hub", "RoomChannel"]
 
 log = logging.getLogger("hearth.hub")
 
 EndReason = Literal["ended", "expired", "lost", "abandoned"]
 ROLES = ("facilitator", "display", "participant")
-PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
-PRESENCE_STALE_MS = 3_000  # three missed rewrites (server/watch.py PRESENCE_SECONDS)
-PAUSE_WINDOW_MS = 5 * 60_000
 
 
 class Connection(Protocol):
@@ -76,106 +65,20 @@ class RoomChannel:
 
 
 class Hub:
+    """The sockets of this process's rooms, their views and the fan-out. It never reads or
+    writes the store: server/watch.py links each room to it, and tells the hub what changed."""
+
     def __init__(
-        self,
-        store: RoomStore,
-        process_id: str,
-        join_url: Callable[[str], str],
-        qr_svg: Callable[[str], str],
-        room_ttl: int,
+        self, process_id: str, join_url: Callable[[str], str], qr_svg: Callable[[str], str]
     ) -> None:
-        self.store = store
         self.process_id = process_id
         self.join_url = join_url
         self.qr_svg = qr_svg
-        self.room_ttl = room_ttl
         self.rooms: dict[str, RoomChannel] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self.watch = StoreWatch(self)
-        self._background: set[asyncio.Task[Any]] = set()
-        self._timers: set[asyncio.TimerHandle] = set()
-        self.store_ok = True
+        # Called when a room's facilitator counts may have changed (set by server/watch.py).
+        self.on_progress: Callable[[RoomChannel], None] = lambda room: None
         self.in_flight = 0  # requests being handled (counted by server/ws.py)
         self.draining = False
-
-    async def start(self) -> None:
-        self.watch.start()
-
-    async def beat_all(self) -> None:
-        await self.watch.beat_all()
-
-    async def stop(self) -> None:
-        for timer in self._timers:
-            timer.cancel()
-        tasks = self.watch.tasks()
-        tasks += [room.progress_task for room in self.rooms.values() if room.progress_task]
-        tasks += list(self._background)
-        for task in tasks:
-            task.cancel()
-        # Wait for them, so no store call is left pending when the event loop closes.
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _spawn(self, coro: Any) -> None:
-        """Run a background store write, kept until done so stop() can cancel it."""
-        task = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        task.add_done_callback(_log_failure)
-
-    def _later(self, callback: Callable[[RoomChannel], None], room: RoomChannel) -> None:
-        def fire() -> None:
-            self._timers.discard(handle)
-            callback(room)
-
-        handle = asyncio.get_running_loop().call_later(PROGRESS_INTERVAL, fire)
-        self._timers.add(handle)
-
-    # -- membership --------------------------------------------------------------------------
-
-    async def attach(self, code: str, conn: Connection) -> RoomChannel | None:
-        """Add a socket to its room, subscribing and loading the room on first use."""
-        lock = self._locks.setdefault(code, asyncio.Lock())
-        async with lock:
-            room = self.rooms.get(code)
-            if room is None:
-                room = RoomChannel(code)
-                self.rooms[code] = room
-                try:
-                    await self.store.subscribe(
-                        code, lambda payload: self._on_publication(code, payload)
-                    )
-                    doc = await self.store.load(code)
-                except Exception:
-                    await self._forget(room)  # no half-attached room without a state
-                    raise
-                if doc is None:
-                    await self._forget(room)
-                    return None
-                self.set_state(room, RoomState.model_validate_json(doc), broadcast=False)
-            room.sockets[conn.role].add(conn)
-        if conn.role in ("participant", "facilitator"):
-            self._presence_changed(room)
-        return room
-
-    async def detach(self, code: str, conn: Connection) -> None:
-        room = self.rooms.get(code)
-        if room is None:
-            return
-        room.sockets[conn.role].discard(conn)
-        if conn.role in ("participant", "facilitator"):
-            self._presence_changed(room)
-        if room.count() == 0:
-            lock = self._locks.setdefault(code, asyncio.Lock())
-            async with lock:
-                if room.count() == 0 and self.rooms.get(code) is room:
-                    await self._forget(room)
-
-    async def _forget(self, room: RoomChannel) -> None:
-        self.rooms.pop(room.code, None)
-        self._locks.pop(room.code, None)
-        if room.progress_task:
-            room.progress_task.cancel()
-        await self.store.unsubscribe(room.code)
 
     # -- state and views ---------------------------------------------------------------------
 
@@ -188,20 +91,6 @@ class Hub:
         room = self.rooms.get(state.code)
         if room is not None:
             self.set_state(room, state, broadcast=True)
-
-    def _on_publication(self, code: str, payload: bytes) -> None:
-        room = self.rooms.get(code)
-        if room is None:
-            return
-        tag, body = payload[:1], payload[1:]
-        if tag == STATE:
-            self.set_state(room, RoomState.model_validate_json(body), broadcast=True)
-        elif tag == PROGRESS:
-            if body.decode() != self.process_id:
-                self.progress_changed(room, publish=False)
-        elif tag == ENDED:
-            ended = p.Ended.model_validate_json(body)
-            self.end_locally(code, ended.reason, ended.receipt)
 
     def set_state(self, room: RoomChannel, state: RoomState, broadcast: bool) -> None:
         if room.ended:
@@ -232,7 +121,7 @@ class Hub:
                 self.fan_out(room.sockets[role], update.model_dump_json())
         live_id = state.live.id if state.live else None
         if live_id != previous_live or broadcast:
-            self.progress_changed(room, publish=False)
+            self.on_progress(room)
 
     def drop_stalled(self) -> int:
         """Close (4409) every local socket whose peer stopped reading, even if nothing more is
@@ -261,6 +150,25 @@ class Hub:
                 )
                 conn.close(CLOSE_UNAUTHORISED, "console opened elsewhere")
 
+    def tell_unavailable(self, room: RoomChannel) -> None:
+        """Tell the room's screens once per outage; they keep their socket and wait."""
+        if room.unavailable or room.ended:
+            return
+        room.unavailable = True
+        text = p.ErrorFrame(
+            code="unavailable", message="The server cannot reach its session store; retrying."
+        ).model_dump_json()
+        for sockets in room.sockets.values():
+            self.fan_out(sockets, text)
+
+    def reconnect_all(self, room: RoomChannel) -> None:
+        """Every screen of the room reconnects for a fresh snapshot (and resends answers)."""
+        text = p.Reconnect(after_ms=0).model_dump_json()
+        for sockets in room.sockets.values():
+            for conn in list(sockets):
+                conn.offer(text)
+                conn.close(1012, "store back")
+
     @staticmethod
     def fan_out(sockets: set[Connection], text: str) -> None:
         for conn in list(sockets):
@@ -273,108 +181,6 @@ class Hub:
         view = room.view_models[role]  # built once per change, not once per joining socket
         message = p.Snapshot(version=room.role_version[role], now=now_ms(), view=view, you=you)
         return message.model_dump_json()
-
-    # -- progress: facilitator-only counts -------------------------------------------------
-
-    def answers_changed(self, code: str) -> None:
-        room = self.rooms.get(code)
-        if room is not None:
-            self.progress_changed(room, publish=True)
-
-    def _presence_changed(self, room: RoomChannel) -> None:
-        if not room.presence_pending:
-            room.presence_pending = True
-            self._later(self._spawn_presence, room)
-
-    def _spawn_presence(self, room: RoomChannel) -> None:
-        self._spawn(self._write_presence(room))
-
-    async def _write_presence(self, room: RoomChannel) -> None:
-        room.presence_pending = False
-        if room.ended:
-            return
-        await self.write_presence(room)
-        self.progress_changed(room, publish=True)
-
-    async def write_presence(self, room: RoomChannel, refresh: bool = False) -> None:
-        """This process's counts of the room's sockets, one field per role (0 removes it). A
-        refresh rewrites only the counts there are: a 0 was written when it changed."""
-        now = now_ms()
-        await asyncio.gather(
-            *(
-                self.store.set_presence(
-                    room.code, f"{role}:{self.process_id}", count, now, self.room_ttl
-                )
-                for role, count in room.presence().items()
-                if count or not refresh
-            )
-        )
-
-    def progress_changed(self, room: RoomChannel, publish: bool) -> None:
-        if publish and not room.publish_progress_pending:
-            room.publish_progress_pending = True
-            self._later(self._spawn_publish, room)
-        room.progress_dirty = True
-        if room.sockets["facilitator"] and (
-            room.progress_task is None or room.progress_task.done()
-        ):
-            room.progress_task = asyncio.create_task(self._send_progress(room))
-
-    def _spawn_publish(self, room: RoomChannel) -> None:
-        room.publish_progress_pending = False
-        if room.ended:
-            return
-        self._spawn(self.store.publish(room.code, PROGRESS + self.process_id.encode()))
-
-    async def progress(self, room: RoomChannel) -> p.Progress:
-        state, now = room.state, now_ms()
-        live = state.live if state else None
-        answered, passed, preview = 0, None, None
-        if state is not None and live is not None:
-            answered = await self.store.answered(room.code, live.id)
-            if live.status == "closed" and accepts_answers(live.activity):
-                # Closed: no answer can change what is seen from here on, so one look is all
-                # anyone gets. While open, a preview per answer would let one subtract. Paper
-                # answers count as in the reveal (server/rooms.py results_for).
-                split = state.split and state.tracks
-                cells = counted(await self.store.tally(room.code, live.id), live.paper)
-                preview = preview_of(live.activity, cells, state.k, split)
-                passed = None if split else cells.get("pass", 0)
-        since = now - PRESENCE_STALE_MS
-        return p.Progress(
-            connected=await self.store.connected(room.code, since, "p"),
-            activity=live.id if live is not None else None,
-            answered=answered,
-            passed=passed,
-            pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
-            words=await self.store.words(room.code),
-            cofacilitators=await self.store.connected(room.code, since, "c"),
-            preview=preview,
-        )
-
-    async def _send_progress(self, room: RoomChannel) -> None:
-        try:
-            while room.progress_dirty and room.sockets["facilitator"]:
-                room.progress_dirty = False
-                message = await self.progress(room)
-                if not await self._same_room(room):
-                    return  # counts read from a Redis that lost the room are not real
-                self.fan_out(room.sockets["facilitator"], message.model_dump_json())
-                await asyncio.sleep(PROGRESS_INTERVAL)
-        except Exception as exc:
-            log.warning("progress update failed: %s", type(exc).__name__)
-            self.watch.unavailable(room)
-
-    async def _same_room(self, room: RoomChannel) -> bool:
-        """The store still holds this room (same epoch); otherwise end it locally as lost."""
-        if room.ending:
-            return False  # erased on purpose; announce_end tells the screens
-        doc = await self.store.load(room.code)
-        if doc is not None and room.state is not None:
-            if RoomState.model_validate_json(doc).epoch == room.state.epoch:
-                return True
-        self.end_locally(room.code, "lost", None)
-        return False
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -418,8 +224,3 @@ class Hub:
             if not any(room.count() for room in self.rooms.values()):
                 break
             await asyncio.sleep(0.01)
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("background store write failed: %s", type(task.exception()).__name__)

@@ -16,13 +16,14 @@ from . import view_models as vm
 from .activities import TRACKS, AnswerError, answer_cells
 from .clock import now_ms
 from .codes import digest, new_credential, new_join_code, normalise_code
-from .hub import PRESENCE_STALE_MS, Hub, RoomChannel
+from .hub import Connection, Hub, RoomChannel
 from .membership import Refused, Seat, console_admitted, seat_participant
 from .rooms import Attendance, CommandError, RoomState, apply, new_room
 from .settings import Settings
 from .store import RoomStore
 from .store.base import ENDED, Sides, side_of, side_tag
 from .summary import build_summary, filename
+from .watch import PRESENCE_STALE_MS, StoreWatch
 
 log = logging.getLogger("hearth.service")
 
@@ -46,7 +47,8 @@ class Service:
         self.hub = hub
         self.settings = settings
         self.ttl = settings.room_ttl_seconds
-        hub.watch.attendance = self.attendance
+        self.watch = StoreWatch(hub, store, self.ttl)
+        self.watch.attendance = self.attendance
 
     async def create_room(self, k: int | None = None) -> CreatedRoom:
         facilitator, display = new_credential(), new_credential()
@@ -150,6 +152,13 @@ class Service:
             raise Refused("unauthorised")
         return Seat(code, hello.role, credential_digest=digest(hello.credential or ""))
 
+    async def attach(self, seat: Seat, conn: Connection) -> RoomChannel | None:
+        """Put an admitted screen's socket in its room (None: the room is gone)."""
+        return await self.watch.attach(seat.code, conn)
+
+    async def detach(self, seat: Seat, conn: Connection) -> None:
+        await self.watch.detach(seat.code, conn)
+
     async def snapshot(self, seat: Seat, on_join: bool = False) -> str | None:
         """The encoded snapshot for one screen; a participant's carries its own facts."""
         return self.hub.snapshot(seat.code, seat.audience, await self._you(seat, on_join))
@@ -190,7 +199,7 @@ class Service:
                 await self.choose_side(seat, track)
             case p.Leave():
                 await self.store.leave(seat.code, seat.who)
-                self.hub.answers_changed(seat.code)
+                self.watch.answers_changed(seat.code)
         return None
 
     async def choose_side(self, seat: Seat, track: str) -> None:
@@ -221,16 +230,16 @@ class Service:
             raise CommandError("unknown", "The room does not know this phone; rejoin.")
         if result.status == "conflict":
             raise CommandError("conflict", "An answer from this phone is already stored.")
-        self.hub.answers_changed(code)
+        self.watch.answers_changed(code)
         return "stored"
 
     async def pause(self, code: str, who: str, on: bool) -> None:
         await self.store.set_pause(code, who, on, now_ms(), self.ttl)
-        self.hub.answers_changed(code)
+        self.watch.answers_changed(code)
 
     async def word(self, code: str, who: str, on: bool) -> None:
         await self.store.set_word(code, who, on, self.ttl)
-        self.hub.answers_changed(code)
+        self.watch.answers_changed(code)
 
     # -- consoles ----------------------------------------------------------------------------
 

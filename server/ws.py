@@ -195,7 +195,7 @@ class Session:
         )
         if seat.audience == "facilitator":  # which console, and the credential it came with
             self.conn.seat, self.conn.grant = seat.console, seat.credential_digest
-        room = await self.service.hub.attach(seat.code, self.conn)
+        room = await self.service.attach(seat, self.conn)
         if room is None:
             self.conn.close(CLOSE_NO_ROOM, "no room")
             return False
@@ -262,7 +262,7 @@ class Session:
 
     async def cleanup(self) -> None:
         if self.conn is not None and self.seat is not None:
-            await self.service.hub.detach(self.seat.code, self.conn)
+            await self.service.detach(self.seat, self.conn)
             writer = getattr(self.conn, "writer", None)  # the ASGI path drains its queue first
             if self.conn.closing is not None and writer is not None and not writer.done():
                 with contextlib.suppress(asyncio.TimeoutError, Exception):

@@ -15,9 +15,9 @@ import pytest
 import websockets
 
 from server.codes import digest
-from server.hub import HEARTBEAT_SECONDS
 from server.rooms import new_room
 from server.store.redis import RedisStore
+from server.watch import HEARTBEAT_SECONDS
 from tests.proxy import Proxy
 from tests.support import Client, LiveServer, RedisServer, ServeProcess
 

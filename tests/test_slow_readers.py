@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.fastpath import SEND_BUFFER_BYTES
-from server.hub import HEARTBEAT_SECONDS
+from server.watch import HEARTBEAT_SECONDS
 from tests import support
 from tests.support import Client, LiveServer
 from tests.test_resilience_slow import PAYLOAD, read_frames, stalled_phone

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import hub as hub_module
 from server import protocol as p
+from server import watch as watch_module
 from server.activities import TRACKS
 from server.codes import digest
 from server.hub import Hub
@@ -211,13 +211,7 @@ async def run(scenario: dict[str, Any], redis_url: str = "") -> None:
     k = scenario["k"]
     store: RoomStore = RedisStore(redis_url) if redis_url else MemoryStore()
     await store.start()
-    hub = Hub(
-        store,
-        "test",
-        join_url=lambda c: f"http://x/join#{c}",
-        qr_svg=lambda c: "<svg/>",
-        room_ttl=600,
-    )
+    hub = Hub("test", join_url=lambda c: f"http://x/join#{c}", qr_svg=lambda c: "<svg/>")
     service = Service(store, hub, Settings(default_k=k))
     try:
         room = await service.create_room(k=k)
@@ -226,7 +220,7 @@ async def run(scenario: dict[str, Any], redis_url: str = "") -> None:
         phones = [Recorder("participant") for _ in range(scenario["size"])]
         who = [secrets.token_hex(8) for _ in phones]
         for conn in (display, facilitator, *phones):
-            assert await hub.attach(code, conn) is not None
+            assert await service.watch.attach(code, conn) is not None
         for person in who:
             assert await store.join(code, digest(person), 300, 600) == "ok"
         await service.command(
@@ -337,7 +331,7 @@ async def run(scenario: dict[str, Any], redis_url: str = "") -> None:
             assert_one_look(frames, revealed, k)
     finally:
         await settle(hub)
-        await hub.stop()
+        await service.watch.stop()
         await store.stop()
 
 
@@ -435,7 +429,7 @@ def test_no_small_count_can_be_read_or_worked_out(
     )
     @given(scenario=scenarios())
     def check(scenario: dict[str, Any]) -> None:
-        with mock.patch.object(hub_module, "PROGRESS_INTERVAL", 0):
+        with mock.patch.object(watch_module, "PROGRESS_INTERVAL", 0):
             asyncio.run(run(scenario, redis_url))
 
     check()
