@@ -1,0 +1,134 @@
+"""The shape of the code (docs/design.md): no import circle in server/, each rule written once,
+and modules small enough to read in one sitting."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from server.codes import CODE_ALPHABET
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = ROOT / "server"
+PAGES = [ROOT / "facilitator", ROOT / "participant"]
+MAX_PYTHON_LINES = 400
+MAX_JS_LINES = 300
+
+
+def python_modules() -> Iterator[Path]:
+    yield from sorted(p for p in SERVER.rglob("*.py") if "assets" not in p.parts)
+
+
+def js_modules() -> Iterator[Path]:
+    for folder in PAGES:
+        yield from sorted(p for p in folder.rglob("*.js") if "vendor" not in p.parts)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """Modules of server/ that `path` imports, TYPE_CHECKING imports included."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            stem = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            if node.module:  # "from . import x" imports x, not the package's face
+                found.add(stem)
+            found |= {f"{stem}.{alias.name}" for alias in node.names}
+    return {name for name in found if name in known}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in python_modules()}
+    known = set(paths)
+    return {name: imports_of(path, known) - {name} for name, path in paths.items()}
+
+
+def test_no_import_circle_in_server() -> None:
+    graph = import_graph()
+    assert graph["server.watch"] >= {"server.hub"}  # the checker sees imports at all
+    assert cycles(graph) == []
+
+
+def test_the_checker_finds_a_circle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def occurrences(pattern: str, paths: Iterator[Path]) -> set[str]:
+    regex = re.compile(pattern)
+    return {
+        str(p.relative_to(ROOT))
+        for p in paths
+        if regex.search(p.read_text(encoding="utf-8"))
+    }
+
+
+def test_each_rule_lives_in_one_place() -> None:
+    # One wall clock.
+    assert occurrences(r"time\.time\(\)", python_modules()) == {"server/clock.py"}
+    # One strict base model.
+    assert occurrences(r"ConfigDict\([^)]*strict=True", python_modules()) == {"server/models.py"}
+    assert occurrences(r"(?m)^class Strict\b", python_modules()) == {"server/models.py"}
+    # One module for authentication: origins, forwarded TLS, bearer, the host secret.
+    assert occurrences(r"x-forwarded-proto", python_modules()) == {"server/auth.py"}
+    assert occurrences(r"[\"']origin[\"']", python_modules()) == {"server/auth.py"}
+    assert occurrences(r"[\"']authorization[\"']", python_modules()) == {"server/auth.py"}
+    assert occurrences(r"\.host_secret\b(?!\s*=)", python_modules()) <= {
+        "server/auth.py", "server/app.py", "server/cli.py", "server/links.py", "server/settings.py"
+    }  # fmt: skip
+    assert occurrences(r"compare_digest", python_modules()) == {
+        "server/auth.py",  # secrets given as they are (the host secret)
+        "server/codes.py",  # credentials against the digests the store keeps
+        "server/store/base.py",  # side tags
+    }
+    # The join-code alphabet: written once, in Python; the redaction pattern and the pages
+    # take it from there.
+    assert occurrences(re.escape(CODE_ALPHABET), python_modules()) == {"server/codes.py"}
