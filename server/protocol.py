@@ -277,7 +277,6 @@ FACILITATOR_COMMANDS = (
     Release,
     ShowTrend,
     PaperAnswers,
-    End,
 )
 FacilitatorCommand = (
     Open
@@ -295,7 +294,6 @@ FacilitatorCommand = (
     | Release
     | ShowTrend
     | PaperAnswers
-    | End
 )
 ClientMessage = Annotated[
     Hello
@@ -307,12 +305,13 @@ ClientMessage = Annotated[
     | ChooseTrack
     | Leave
     | FacilitatorCommand  # a union: flattened into this one
-    | SummaryRequest,
+    | SummaryRequest
+    | End,
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
-FACILITATOR_REQUESTS = frozenset({"summary"})  # answered with data, not through the domain
+FACILITATOR_REQUESTS = frozenset({"summary", "end"})  # the service's, not the domain's
 FACILITATOR_TYPES = (
     frozenset(get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS)
     | FACILITATOR_REQUESTS

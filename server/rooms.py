@@ -172,6 +172,16 @@ class Attendance:
     away_since_ms: int | None
 
 
+def steps(state: RoomState, command: p.FacilitatorCommand) -> list[p.FacilitatorCommand]:
+    """The commits a command takes. Revealing an open activity closes it first, in a commit of
+    its own: answers stop being taken before the tally is read, so every answer acknowledged
+    is in what is revealed."""
+    live = state.live
+    if isinstance(command, p.Reveal) and live is not None and live.status == "open":
+        return [p.Close(type="close", id=command.id), command]
+    return [command]
+
+
 def apply(
     state: RoomState,
     command: p.FacilitatorCommand | Attendance,
@@ -206,8 +216,7 @@ def apply(
             live = _require_live(s)
             if live.status != "open":
                 raise CommandError("not_open", "The activity is already closed.")
-            live.status = "closed"
-            live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
+            _close(live, texts)
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":
@@ -302,9 +311,12 @@ def apply(
                 raise CommandError("bad_paper", str(exc)) from None
         case p.ShowTrend(trend=trend):
             s.trend = rethreshold_trend(trend, s.k) if trend is not None else None
-        case p.End():
-            raise CommandError("end", "Ending is done by the service, not the domain.")
     return s
+
+
+def _close(live: LiveActivity, texts: Sequence[tuple[str, str]]) -> None:
+    live.status = "closed"
+    live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
 
 
 def results_for(state: RoomState, live: LiveActivity, tally: Mapping[str, int]) -> Results:

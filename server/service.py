@@ -18,7 +18,7 @@ from .clock import now_ms
 from .codes import digest, new_credential, new_join_code, normalise_code
 from .hub import Connection, Hub, RoomChannel
 from .membership import Refused, Seat, console_admitted, seat_participant
-from .rooms import Attendance, CommandError, RoomState, apply, new_room
+from .rooms import Attendance, CommandError, RoomState, apply, new_room, steps
 from .settings import Settings
 from .store import RoomStore
 from .store.base import ENDED, Sides, side_of, side_tag
@@ -82,11 +82,8 @@ class Service:
 
     async def command(self, code: str, command: p.FacilitatorCommand) -> str:
         """Run a facilitator command; returns a short detail for the ack. Raises CommandError."""
-        if isinstance(command, p.Reveal):
-            state = await self.load(code)
-            if state.live is not None and state.live.status == "open":
-                await self._run(code, p.Close(type="close", id=command.id))
-        await self._run(code, command)
+        for step in steps(await self.load(code), command):
+            await self._run(code, step)
         return ""
 
     async def _run(self, code: str, command: p.FacilitatorCommand | Attendance) -> RoomState:

@@ -427,7 +427,19 @@ def lifecycle(live: LiveServer) -> type[RuleBasedStateMachine]:
     return Lifecycle
 
 
-def test_room_lifecycle_state_machine(live: LiveServer) -> None:
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_room_lifecycle_state_machine(backend: str, request: pytest.FixtureRequest) -> None:
+    # A redis-server of its own: the invariants scan the keyspace after every step, and the
+    # session's shared one holds every other test's rooms.
+    url = request.getfixturevalue("own_redis").url if backend == "redis" else ""
+    live = LiveServer.start(redis_url=url)
+    try:
+        run_lifecycle(live)
+    finally:
+        live.stop()
+
+
+def run_lifecycle(live: LiveServer) -> None:
     machine = lifecycle(live)
     run_state_machine_as_test(
         machine,
