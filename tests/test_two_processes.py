@@ -9,14 +9,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import REDIS_BACKENDS, redis_url, wait_replicas
+from tests.conftest import REDIS_BACKENDS, deadline, redis_url, wait_replicas
 from tests.support import Client, ServeProcess
 
 
 @pytest.fixture(params=REDIS_BACKENDS)
 def two_processes(request: pytest.FixtureRequest) -> Iterator[tuple[ServeProcess, ServeProcess]]:
     url = redis_url(request, request.param)
-    flags = ["--redis-wait-replicas", str(wait_replicas(request.param))]
+    flags = [
+        *("--redis-wait-replicas", str(wait_replicas(request.param))),
+        *("--redis-timeout-seconds", str(deadline(request.param))),
+    ]
     first = ServeProcess(url, *flags).start(wait=False)
     second = ServeProcess(url, *flags).start(wait=False)
     first.wait_ready()
