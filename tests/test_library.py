@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import server as server_package
 from server.library import HERE, THEMES, load_library
 from server.plans import load_plan
 from tests.support import LiveServer
@@ -92,7 +93,8 @@ def test_grounding_items_describe_a_pacer() -> None:
 
 def test_library_is_packaged_with_the_server() -> None:
     # hatch ships everything under server/ (pyproject: packages = ["server"]).
-    assert HERE.parent.name == "server" and Path(HERE, "__init__.py").exists()
+    package = Path(server_package.__file__).resolve().parent
+    assert package in HERE.parents and Path(HERE, "__init__.py").exists()
 
 
 @pytest.fixture(scope="module")

@@ -45,9 +45,10 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
             stem = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            if node.module:  # "from . import x" imports x, not the package's face
+            submodules = {f"{stem}.{alias.name}" for alias in node.names} & known
+            if not submodules:  # "from pkg import module" imports the module, not pkg's face
                 found.add(stem)
-            found |= {f"{stem}.{alias.name}" for alias in node.names}
+            found |= submodules
     return {name for name in found if name in known}
 
 
