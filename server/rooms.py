@@ -18,6 +18,7 @@ from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
 from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
+from .projection import Projection, project
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
 
@@ -59,6 +60,7 @@ class LiveActivity(State):
     queue: list[QueuedText] = []
     released: list[str] = []
     paper: dict[str, int] = Field(default_factory=dict, description="Cells tallied from paper.")
+    projection: Projection = Field(default_factory=Projection)
 
 
 class SetAside(State):
@@ -207,7 +209,9 @@ def apply(
             if live.status != "open":
                 raise CommandError("not_open", "The activity is already closed.")
             live.status = "closed"
+            # Shuffled once, here: the queue's order says nothing of who wrote first.
             live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
+            _shuffler.shuffle(live.queue)
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":
@@ -226,6 +230,9 @@ def apply(
             s.timer = _apply_timer(s.timer, action, seconds, now_ms)
         case p.Screen(blank=blank):
             s.blank = blank
+        case p.ShowText() | p.Pages():
+            live = _require_live(s)
+            live.projection = project(live.projection, command, now_ms)
         case p.Configure(k=k, locked=locked, cap=cap, tracks=tracks, split=split):
             current = s.live
             collecting = (
