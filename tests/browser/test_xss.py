@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from websockets.sync.client import ClientConnection, connect
 
+from tests.browser.drive import Screen
 from tests.browser.harness import LAPTOP, PHONE, Harness
 from tests.support import LiveServer
 
@@ -38,36 +37,6 @@ CHECK = (
     + ")].map((e) => e.outerHTML.slice(0, 80)), missing: payloads.filter("
     + "(p) => !document.body.textContent.includes(p)) })"
 )
-
-
-class Screen:
-    """A synchronous WebSocket screen for driving the room while browsers render it."""
-
-    def __init__(self, live: LiveServer, hello: dict[str, Any]) -> None:
-        self.ws: ClientConnection = connect(
-            live.ws_url, origin=live.base_url, compression=None, legacy=True
-        )
-        self.ws.send(json.dumps({"type": "hello", **hello}))
-        self.ids = 0
-        self.view: dict[str, Any] = {}
-
-    def until(self, predicate: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + 10
-        while True:
-            message = json.loads(self.ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-            if message["type"] == "snapshot":
-                self.view = message["view"]
-            elif message["type"] == "update":
-                self.view.update(message["changes"])
-            if predicate(message):
-                return message
-
-    def command(self, message: dict[str, Any]) -> dict[str, Any]:
-        self.ids += 1
-        self.ws.send(json.dumps({**message, "id": self.ids}))
-        reply = self.until(lambda m, i=self.ids: m.get("id") == i)
-        assert reply["type"] == "ack", reply
-        return reply
 
 
 def check(page: Page, shown: list[str]) -> None:
