@@ -93,11 +93,11 @@ export class WeeksPanel {
         const name = `${trend.title || trend.text.slice(0, 50)} (${KIND_NAMES[trend.kind]}, ${trend.points.length} sessions)`;
         return h("li", {}, h("span", { text: name }), h("button", {
           type: "button", class: "secondary small", text: "Show on display", "aria-label": `Show on display: ${trend.title || `trend ${i + 1}`}`,
-          onclick: () => this.command({ type: "trend", trend }).catch(() => {}),
+          onclick: (e) => this.command({ type: "trend", trend }, e.target),
         }));
       })));
     }
-    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: "Hide the trend", onclick: () => this.command({ type: "trend", trend: null }).catch(() => {}) }));
+    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: "Hide the trend", onclick: (e) => this.command({ type: "trend", trend: null }, e.target) }));
     replace(this.el, parts);
   }
 }

@@ -100,6 +100,7 @@ def test_one_time_links_open_the_display_and_console_elsewhere(harness: Harness)
     harness.allow_console.append(r"status of 404")  # the spent ticket, tried a second time
     console = harness.facilitator(k=3)
     code = harness.code(console)
+    harness.panel(console, "Another device")
     console.get_by_role("button", name="Display link").click()
     link = console.get_by_label("Display link (works once)").input_value()
     display_key = console.evaluate(
