@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from . import auth, export, links, source, tickets
+from .codes import CODE_ALPHABET, CODE_LENGTH
 from .content_api import routes as content_routes
 from .results import MAX_K, MIN_K
 from .service import Service
@@ -36,7 +37,12 @@ ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
 
 
 def _every_page(request: Request) -> dict[str, str]:
-    return {"source_url": request.app.state.settings.source_url or "/source"}
+    # The join-code alphabet is defined once (server/codes.py); the phone page reads it from here.
+    return {
+        "source_url": request.app.state.settings.source_url or "/source",
+        "code_alphabet": CODE_ALPHABET,
+        "code_length": str(CODE_LENGTH),
+    }
 
 
 templates = Jinja2Templates(

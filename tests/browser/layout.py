@@ -42,10 +42,11 @@ PAGE_SCROLL = """() => {
 
 # Each control and line of text, scrolled into view the way focus or a tap would, must not end
 # up under a fixed or sticky bar.
-UNDER_FIXED = """() => {
+UNDER_FIXED = """(named) => {
   const bars = [...document.querySelectorAll('body *')].filter((el) => {
     const p = getComputedStyle(el).position;
-    return (p === 'fixed' || p === 'sticky') && el.checkVisibility() && el.getBoundingClientRect().height > 0;
+    return (p === 'fixed' || p === 'sticky' || named.some((s) => el.matches(s)))
+      && el.checkVisibility() && el.getBoundingClientRect().height > 0;
   });
   const bad = [];
   const targets = document.querySelectorAll('main button, main input, main textarea, main a, main p, main h1, main h2, main li, main label');
@@ -53,7 +54,15 @@ UNDER_FIXED = """() => {
     if (bars.some((b) => b.contains(el)) || !el.checkVisibility()) continue;
     if (el.closest('.visually-hidden')) continue;
     el.scrollIntoView({ block: 'nearest' });
-    const r = el.getBoundingClientRect();
+    // what can be seen of it: its box, less what a scrolling container clips
+    const box = el.getBoundingClientRect();
+    const r = { top: box.top, bottom: box.bottom, left: box.left, right: box.right, height: box.height };
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).overflowY === 'visible') continue;
+      const c = up.getBoundingClientRect();
+      r.top = Math.max(r.top, c.top);
+      r.bottom = Math.min(r.bottom, c.bottom);
+    }
     if (r.height === 0) continue;
     if (r.top < -1 || r.bottom > innerHeight + 1) bad.push(`${el.tagName} ${JSON.stringify(el.textContent.slice(0, 30))} cannot be scrolled into view`);
     for (const b of bars) {
@@ -77,6 +86,7 @@ def page_scroll(page: Page) -> dict[str, int]:
     return sizes
 
 
-def under_fixed(page: Page) -> list[str]:
-    problems: list[str] = page.evaluate(UNDER_FIXED)
+def under_fixed(page: Page, bars: tuple[str, ...] = ()) -> list[str]:
+    """`bars`: selectors of bars to count as fixed besides position: fixed or sticky."""
+    problems: list[str] = page.evaluate(UNDER_FIXED, list(bars))
     return problems
