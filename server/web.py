@@ -33,7 +33,8 @@ def _assets(name: str) -> Path:
     return packaged if packaged.is_dir() else ROOT.parent / name
 
 
-ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
+# facilitator/ and participant/ hold each side's pages; shared/ the modules all three screens use.
+ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant", "shared")}
 
 
 def _every_page(request: Request) -> dict[str, str]:
@@ -46,7 +47,8 @@ def _every_page(request: Request) -> dict[str, str]:
 
 
 templates = Jinja2Templates(
-    directory=[d / "templates" for d in ASSET_DIRS.values()], context_processors=[_every_page]
+    directory=[d / "templates" for d in ASSET_DIRS.values() if (d / "templates").is_dir()],
+    context_processors=[_every_page],
 )
 
 
@@ -194,4 +196,5 @@ def routes() -> list[Route | Mount]:
         Route("/privacy", _page("privacy.html", "Your privacy in this session")),
         Mount("/static/facilitator", StaticFiles(directory=ASSET_DIRS["facilitator"] / "static")),
         Mount("/static/participant", StaticFiles(directory=ASSET_DIRS["participant"] / "static")),
+        Mount("/static/shared", StaticFiles(directory=ASSET_DIRS["shared"] / "static")),
     ]

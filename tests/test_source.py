@@ -77,6 +77,7 @@ def test_the_server_hands_out_the_source_it_runs(server: LiveServer) -> None:
         "server/source.py",
         "facilitator/templates/console.html",
         "participant/static/join.js",
+        "shared/static/connection.js",
         "server/library/plans/01-stopping-is-not-changing.yaml",
     ):
         assert needed in inside, needed

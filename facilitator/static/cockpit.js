@@ -2,8 +2,8 @@
 // is here and has answered, the signals, the timer and End; the run-sheet on the left; the live
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, commandButton, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
 import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";

@@ -1,6 +1,6 @@
 // What the console's modules share: the connection, the room, the latest view and counts, and
 // commands whose errors appear beside the control that sent them (not at the top of the page).
-import { h } from "/static/participant/dom.js";
+import { h } from "/static/shared/dom.js";
 
 export const ROOM_KEY = "hearth.console";
 export const HOST_KEY = "hearth.host";

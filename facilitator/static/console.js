@@ -1,7 +1,7 @@
 // The facilitator console, start-up: create a room (or take one a link hands over), connect,
 // and build the cockpit (cockpit.js); the end of a session shows its erasure receipt.
-import { Connection, redeemTicket } from "/static/participant/connection.js";
-import { $, h, replace, takeFragment } from "/static/participant/dom.js";
+import { Connection, redeemTicket } from "/static/shared/connection.js";
+import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
 import { act, button, HOST_KEY, load, ROOM_KEY, state } from "./console-state.js";

@@ -1,8 +1,8 @@
 // The projector display: read-only. Join code and QR while nothing is live, the code in a corner
 // always, the activity and a big timer, results only once revealed (stage.js draws them). B
 // blanks this screen on its own; F toggles full screen.
-import { Connection, redeemTicket } from "/static/participant/connection.js";
-import { $, h, replace, takeFragment } from "/static/participant/dom.js";
+import { Connection, redeemTicket } from "/static/shared/connection.js";
+import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { fit, fitOnResize } from "./fit.js";
 import { reportScreen } from "./screens.js";
 import { joinAddress, spaced, Stage } from "./stage.js";

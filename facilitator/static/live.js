@@ -2,10 +2,10 @@
 // behind a content note, clear), a timer only where one belongs, the preview of what a reveal
 // will show, paper answers, results, and the pages of released answers on the display. The
 // moderation queue goes in the side column.
-import { formatClock, h, replace } from "/static/participant/dom.js";
-import { pageNow, paginate } from "/static/participant/pages.js";
-import { renderResults, renderTexts } from "/static/participant/results.js";
-import { KIND_NAMES, takesAnswers } from "/static/participant/widgets.js";
+import { formatClock, h, replace } from "/static/shared/dom.js";
+import { pageNow, paginate } from "/static/shared/pages.js";
+import { renderResults, renderTexts } from "/static/shared/results.js";
+import { KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
 import { act, commandButton, state } from "./console-state.js";
 import { paperForm } from "./paper.js";
 

@@ -1,8 +1,8 @@
 // The console's panels that open on demand beside the live activity: how to join, one-time
 // links, room settings, the support card, summaries across weeks, what was revealed so far.
-import { h, replace, svgFrom } from "/static/participant/dom.js";
-import { renderResults } from "/static/participant/results.js";
-import { takesAnswers } from "/static/participant/widgets.js";
+import { h, replace, svgFrom } from "/static/shared/dom.js";
+import { renderResults } from "/static/shared/results.js";
+import { takesAnswers } from "/static/shared/widgets.js";
 import { act, button, showError, state } from "./console-state.js";
 import { connectHelp } from "./help.js";
 

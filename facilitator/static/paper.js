@@ -1,6 +1,6 @@
 // Answers on paper, for people without a phone: the facilitator types the tally of paper slips
 // before revealing. Adding again replaces the paper tally; it counts toward k like any answer.
-import { h } from "/static/participant/dom.js";
+import { h } from "/static/shared/dom.js";
 
 const COUNTED = new Set(["poll", "scale", "checkin"]);
 

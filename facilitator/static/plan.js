@@ -1,8 +1,8 @@
 // The session plan: a run-sheet loaded from the library or a file, edited here, stepped
 // through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
 // consoles only) so a console that comes back finds its place.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 import { showError } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { printHandout, printRunSheet } from "./printing.js";

@@ -2,11 +2,11 @@
 // content note, until the facilitator shows the text), results once revealed, released answers
 // a page at a time, the timer, the grounding pacer, a trend. After each change the stage is
 // fitted to the screen (fit.js), so nothing is ever cut off.
-import { formatClock, h, replace, svgFrom } from "/static/participant/dom.js";
-import { pacer } from "/static/participant/pacer.js";
-import { pageNow, paginate } from "/static/participant/pages.js";
-import { renderResults, renderTexts, renderTrend } from "/static/participant/results.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
+import { pacer } from "/static/shared/pacer.js";
+import { pageNow, paginate } from "/static/shared/pages.js";
+import { renderResults, renderTexts, renderTrend } from "/static/shared/results.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
 export function joinAddress(url) {

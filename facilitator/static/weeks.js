@@ -1,7 +1,7 @@
 // Progress across weeks with no server memory: save this session's summary to a file, load
 // past summaries, and show a trend on the display.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 
 export class WeeksPanel {

@@ -1,7 +1,7 @@
 // The phone page, start-up: welcome and join, the connection, answers sent until acknowledged,
 // pause and leave. What it keeps is in phone-state.js; what it shows, in phone-render.js.
-import { Connection } from "./connection.js";
-import { $, h, randomId, replace, takeFragment } from "./dom.js";
+import { Connection } from "/static/shared/connection.js";
+import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { PhoneMenu } from "./menu.js";
 import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import { forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode } from "./phone-state.js";

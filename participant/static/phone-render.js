@@ -1,10 +1,10 @@
 // The phone's screens while joined: waiting, the live activity (its content note first, the
 // question only after "Continue"), answer status, results and shared answers.
-import { formatClock, h, replace } from "./dom.js";
-import { pacer } from "./pacer.js";
+import { formatClock, h, replace } from "/static/shared/dom.js";
+import { pacer } from "/static/shared/pacer.js";
 import { persist, phone, saved } from "./phone-state.js";
-import { renderResults, renderTexts } from "./results.js";
-import { answerWidget, KIND_NAMES, takesAnswers } from "./widgets.js";
+import { renderResults, renderTexts } from "/static/shared/results.js";
+import { answerWidget, KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
 
 let renderedKey = "";
 let lastAid = null;

@@ -1,8 +1,8 @@
 // What the phone keeps, and only in sessionStorage (plus one rejoin cookie, rejoin.js), all of it
 // cleared on Leave and at the end: ballots, answers not yet acknowledged, answers stored, content
 // notes seen, drafts. Also the join code's rules, which the server's page states once.
-import { forgetSite } from "./connection.js";
-import { $ } from "./dom.js";
+import { forgetSite } from "/static/shared/connection.js";
+import { $ } from "/static/shared/dom.js";
 import { forgetRejoin, keepRejoin } from "./rejoin.js";
 
 export const saved = {

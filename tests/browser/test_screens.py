@@ -87,7 +87,7 @@ def test_the_client_throws_on_unknown_message_types(harness: Harness) -> None:
     page.goto("/join")
     outcome = page.evaluate(
         """async () => {
-            const m = await import('/static/participant/protocol.js');
+            const m = await import('/static/shared/protocol.js');
             const refused = (f) => { try { f(); return false; } catch { return true; } };
             return [refused(() => m.checkIncoming('snapshot')), refused(() => m.checkIncoming('bogus')),
                     refused(() => m.checkOutgoing('answer')), refused(() => m.checkOutgoing('bogus'))];
