@@ -104,8 +104,13 @@ export class Stage {
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
     if (a.status === "revealed" && view.results) {
       parts.push(h("section", { class: "results", "aria-label": "Results" }, renderResults(view.results, def)));
-    } else if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
-      parts.push(h("p", { class: "hint", text: "Answer on your phone. You can always pass." }));
+    } else {
+      // The choices, so the room can read them from the back while it answers.
+      if (def.options) parts.push(h("ol", { class: "options" }, def.options.map((option) => h("li", { text: option }))));
+      if (def.kind === "scale" && def.low_label && def.high_label) parts.push(h("p", { class: "scale-ends", text: `1 = ${def.low_label} · ${def.points} = ${def.high_label}` }));
+      if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
+        parts.push(h("p", { class: "hint", text: "Answer on your phone. You can always pass." }));
+      }
     }
     const pages = paginate(view.texts);
     if (pages.length) {
