@@ -66,7 +66,8 @@ function noteControls(def) {
     "div",
     { class: "note-control" },
     h("p", { class: "hint", text: guarded ? `Content note on the display: “${def.content_note}”. The text is not shown there yet.` : "The display shows the text (its content note came first)." }),
-    h("div", { class: "row" }, commandButton(guarded ? "Show the text on the display" : "Put the note back on the display", { type: "show_text", shown: guarded }, guarded ? "" : "secondary")),
+    // the facilitator's call alone: a co-facilitator's console only says where it stands
+    state.room.seat === "co" ? null : h("div", { class: "row" }, commandButton(guarded ? "Show the text on the display" : "Put the note back on the display", { type: "show_text", shown: guarded }, guarded ? "" : "secondary")),
   );
 }
 
