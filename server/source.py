@@ -45,10 +45,8 @@ def installed() -> bool:
 
 def _walk(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix not in SKIP_SUFFIXES
-            and not (SKIP_PARTS & set(path.relative_to(folder).parts))
+        if path.is_file() and path.suffix not in SKIP_SUFFIXES and not (
+            SKIP_PARTS & set(path.relative_to(folder).parts)
         ):
             yield path
 

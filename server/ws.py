@@ -41,7 +41,6 @@ log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
 
-
 def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
     return p.ErrorFrame(code=code, message=message, id=request_id)
 

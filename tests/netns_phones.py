@@ -80,12 +80,8 @@ async def main() -> None:
     display = await join(hosts[-1], room, "display")
     where = [i % len(hosts) for i in range(args.phones)]
     phones = [await join(hosts[w], room, "participant") for w in where]
-    poll = {
-        "kind": "poll",
-        "text": "Which helps more this week?",
-        "options": ["A", "B"],
-        "result_style": "counts",
-    }
+    poll = {"kind": "poll", "text": "Which helps more this week?", "options": ["A", "B"],
+            "result_style": "counts"}
     assert (await facilitator.command({"type": "open", "activity": poll}))["type"] == "ack"
     activity = (await phones[0].until_view(lambda v: v["activity"] is not None, 10))["activity"]
     ballots = [secrets.token_urlsafe(16) for _ in phones]

@@ -33,25 +33,11 @@ def test_the_guide_names_no_api_or_field_path() -> None:
 
 def test_the_guide_keeps_to_honest_words() -> None:
     text = GUIDE.read_text().lower()
-    for words in (
-        "we never ask your name",
-        "answers are deleted when the",
-        "session ends",
-        "in a small group, results may still hint at who answered",
-    ):
+    for words in ("we never ask your name", "answers are deleted when the", "session ends",
+                  "in a small group, results may still hint at who answered"):
         assert words in text.replace("\n", " "), words
     for banned in ("completely anonymous", "untraceable", "securely erased", "hipaa"):
         assert banned not in text, banned
-    for topic in (
-        "extend",
-        "mirror",
-        "pop-up",
-        "hotspot",
-        "guest wi-fi",
-        "firewall",
-        "distress",
-        "paper",
-        "print",
-        "k for a group of 6 to 12",
-    ):
+    for topic in ("extend", "mirror", "pop-up", "hotspot", "guest wi-fi", "firewall", "distress",
+                  "paper", "print", "k for a group of 6 to 12"):
         assert topic in text, topic

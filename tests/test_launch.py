@@ -54,14 +54,10 @@ def opened_url(listener: socket.socket) -> str:
 
 
 def environment(browser_command: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HEARTH_") and k not in ("DISPLAY", "WAYLAND_DISPLAY")
-    }
-    env.update(
-        HEARTH_HOST_SECRET=SECRET, BROWSER=browser_command, TERM="xterm", PYTHONUNBUFFERED="1"
-    )
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("HEARTH_") and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(HEARTH_HOST_SECRET=SECRET, BROWSER=browser_command, TERM="xterm",
+               PYTHONUNBUFFERED="1")
     return env
 
 
@@ -84,21 +80,9 @@ def test_serve_open_opens_the_console_in_the_browser(
     listener, command = browser
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "serve",
-            "--open",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=environment(command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "server.cli", "serve", "--open", "--host", "127.0.0.1",
+         "--port", str(port)],
+        cwd=ROOT, env=environment(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
         url = opened_url(listener)  # the fake browser was started, and told where to go
@@ -142,11 +126,7 @@ def test_in_a_terminal_it_prints_every_address_and_the_qr_code(
     terminal, child = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],  # open: auto
-        cwd=ROOT,
-        env=environment(command),
-        stdin=subprocess.DEVNULL,
-        stdout=child,
-        stderr=child,
+        cwd=ROOT, env=environment(command), stdin=subprocess.DEVNULL, stdout=child, stderr=child,
     )
     os.close(child)
     try:
@@ -195,20 +175,13 @@ def test_no_open_and_a_bad_choice() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     bad = subprocess.run(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(free_port())],
-        cwd=ROOT,
-        env={**env, "HEARTH_OPEN": "sometimes"},
-        capture_output=True,
-        text=True,
+        cwd=ROOT, env={**env, "HEARTH_OPEN": "sometimes"}, capture_output=True, text=True,
         timeout=60,
     )
     assert bad.returncode == 2 and "auto, always or never" in bad.stderr
     both = subprocess.run(
         [sys.executable, "-m", "server.cli", "serve", "--open", "--no-open"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 

@@ -132,11 +132,7 @@ async def run_session(
     async with httpx.AsyncClient(base_url=base_url) as http:
         made = await http.post(
             "/api/tickets",
-            json={
-                "role": "cofacilitator",
-                "code": room["code"],
-                "credential": room["facilitator_credential"],
-            },
+            json={"role": "cofacilitator", "code": room["code"], "credential": room["facilitator_credential"]},
         )
         ticket = made.json()["ticket"]
         keep.add(ticket)

@@ -28,9 +28,7 @@ def command(**fields: Any) -> Any:
 
 
 def opened(k: int = 5, activity: dict[str, Any] = POLL) -> RoomState:
-    state = apply(
-        new_room("ACDEFG", "f", "d", k=k, cap=30), command(type="open", activity=activity), 0
-    )
+    state = apply(new_room("ACDEFG", "f", "d", k=k, cap=30), command(type="open", activity=activity), 0)
     return apply(state, command(type="close"), 0)
 
 
@@ -58,9 +56,8 @@ def test_a_scale_and_a_multiple_choice_poll() -> None:
     state = apply(opened(3, scale), command(type="paper", activity="a1", counts=[0, 1, 2, 0]), 0)
     assert state.live and state.live.paper == {"n": 3, "v:2": 1, "v:3": 2}
     multiple = {**POLL, "multiple": True}
-    state = apply(
-        opened(3, multiple), command(type="paper", activity="a1", counts=[2, 2, 1], sheets=3), 0
-    )
+    state = apply(opened(3, multiple), command(type="paper", activity="a1", counts=[2, 2, 1],
+                                               sheets=3), 0)
     assert state.live and state.live.paper["n"] == 3
 
 
@@ -104,14 +101,9 @@ async def test_the_preview_and_reveal_include_paper_but_only_the_console_sees_th
         view = await phones[0].until_view(lambda v: v["activity"] is not None)
         aid = view["activity"]["id"]
         for phone in phones:
-            ack = await phone.command(
-                {
-                    "type": "answer",
-                    "activity": aid,
-                    "ballot": secrets.token_urlsafe(16),
-                    "value": {"kind": "choice", "option": 1},
-                }
-            )
+            ack = await phone.command({"type": "answer", "activity": aid,
+                                       "ballot": secrets.token_urlsafe(16),
+                                       "value": {"kind": "choice", "option": 1}})
             assert ack["type"] == "ack"
         await facilitator.command({"type": "close"})  # the preview comes once answers are closed
         ack = await facilitator.command({"type": "paper", "activity": aid, "counts": [0, 2, 0]})

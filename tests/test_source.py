@@ -28,12 +28,8 @@ def server() -> Iterator[LiveServer]:
 def test_the_licence_is_the_full_agpl_and_the_readme_names_it() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.lstrip().startswith("GNU AFFERO GENERAL PUBLIC LICENSE")
-    for part in (
-        "Version 3, 19 November 2007",
-        "13. Remote Network Interaction;",
-        "END OF TERMS AND CONDITIONS",
-        "How to Apply These Terms to Your New Programs",
-    ):
+    for part in ("Version 3, 19 November 2007", "13. Remote Network Interaction;",
+                 "END OF TERMS AND CONDITIONS", "How to Apply These Terms to Your New Programs"):
         assert part in text, part
     assert len(text.splitlines()) > 600  # the whole text, not a notice
     assert 'license = { text = "AGPL-3.0-or-later" }' in (ROOT / "pyproject.toml").read_text()
@@ -68,18 +64,11 @@ def test_the_server_hands_out_the_source_it_runs(server: LiveServer) -> None:
     names = zipped.namelist()
     prefix = names[0].split("/")[0] + "/"
     assert all(n.startswith(prefix) for n in names)
-    inside = {n[len(prefix) :] for n in names}
-    for needed in (
-        "pyproject.toml",
-        "README.md",
-        "LICENSE",
-        "server/app.py",
-        "server/source.py",
-        "facilitator/templates/console.html",
-        "participant/static/join.js",
-        "shared/static/connection.js",
-        "server/library/plans/01-stopping-is-not-changing.yaml",
-    ):
+    inside = {n[len(prefix):] for n in names}
+    for needed in ("pyproject.toml", "README.md", "LICENSE", "server/app.py", "server/source.py",
+                   "facilitator/templates/console.html", "participant/static/join.js",
+                   "shared/static/connection.js",
+                   "server/library/plans/01-stopping-is-not-changing.yaml"):
         assert needed in inside, needed
     assert not any(n.endswith(".pyc") or "__pycache__" in n for n in inside)
     # The very files that run, byte for byte.

@@ -40,11 +40,7 @@ LEFT_OUT = re.compile(
 
 def run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        **kwargs,  # type: ignore[call-overload]
+        [str(a) for a in args], capture_output=True, text=True, timeout=180, **kwargs  # type: ignore[call-overload]
     )
     assert done.returncode == 0, f"{args}\n{done.stdout}\n{done.stderr}"
     return done  # type: ignore[no-any-return]
@@ -53,19 +49,8 @@ def run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "--no-index",
-        "-q",
-        "-w",
-        out,
-        ROOT,
-    )
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+        "-q", "-w", out, ROOT)
     [built] = out.glob("hearth-*.whl")
     return built
 
@@ -76,29 +61,16 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     fresh = base / "fresh"
     run(sys.executable, "-m", "venv", "--without-pip", fresh)
     python = fresh / "bin" / "python"
-    site = Path(
-        run(
-            python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-        ).stdout.strip()
-    )
+    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+                .stdout.strip())
     deps = base / "deps"  # this virtualenv's packages, less hearth and the speed-ups
     deps.mkdir()
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
         if not LEFT_OUT.match(entry.name) and entry.suffix != ".pth":
             (deps / entry.name).symlink_to(entry)
     (site / "test-deps.pth").write_text(f"{deps}\n")
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "--python",
-        python,
-        "install",
-        "--no-deps",
-        "--no-index",
-        "-q",
-        wheel,
-    )
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
+        "-q", wheel)
     checked = run(sys.executable, "-m", "pip", "--python", python, "check")
     assert "No broken requirements found" in checked.stdout
     return fresh
@@ -106,16 +78,12 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_the_pages_the_licence_and_the_source(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in (
-        "server/app.py",
-        "server/library/plans/01-stopping-is-not-changing.yaml",
-        "server/assets/facilitator/templates/console.html",
-        "server/assets/participant/static/join.js",
+    for needed in ("server/app.py", "server/library/plans/01-stopping-is-not-changing.yaml",
+                   "server/assets/facilitator/templates/console.html",
+                   "server/assets/participant/static/join.js",
         "server/assets/shared/static/connection.js",
-        "server/assets/participant/templates/privacy.html",
-        "server/assets/source/pyproject.toml",
-        "server/assets/source/LICENSE",
-    ):
+                   "server/assets/participant/templates/privacy.html",
+                   "server/assets/source/pyproject.toml", "server/assets/source/LICENSE"):
         assert needed in names, needed
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     assert not any(n.endswith(".pyc") or n.startswith("tests/") for n in names)
@@ -132,7 +100,8 @@ def served(venv: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[s
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTH_", "PYTHON"))}
     env.update(HEARTH_HOST_SECRET=SECRET, BROWSER="false")
     process = subprocess.Popen(
-        [venv / "bin" / "hearth", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
+        [venv / "bin" / "hearth", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--no-open"],
         cwd=tmp_path,  # not the checkout: nothing can be imported from it
         env=env,
         stdout=subprocess.PIPE,
@@ -160,8 +129,7 @@ def served(venv: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[s
 def test_the_installed_package_runs_without_the_checkout_or_speed_ups(venv: Path) -> None:
     python = venv / "bin" / "python"
     probe = run(
-        python,
-        "-c",
+        python, "-c",
         "import importlib.util as u, server.web as w, server.source as s\n"
         "print(all(u.find_spec(m) is None for m in ('uvloop', 'httptools', 'hiredis')))\n"
         "print(*w.ASSET_DIRS.values(), s.installed())",
@@ -177,17 +145,14 @@ async def test_a_session_runs_against_hearth_serve_from_the_wheel(
 ) -> None:
     base, process = served
     async with httpx.AsyncClient(base_url=base) as http:
-        for page, asset in (
-            ("/host", "/static/facilitator/console.js"),
-            ("/join", "/static/participant/join.js"),
-            ("/display", "/static/facilitator/display.js"),
-        ):
+        for page, asset in (("/host", "/static/facilitator/console.js"),
+                            ("/join", "/static/participant/join.js"),
+                            ("/display", "/static/facilitator/display.js")):
             html = (await http.get(page)).text
             assert asset in html, page
             assert (await http.get(asset)).status_code == 200, asset
-        created = await http.post(
-            "/api/rooms", headers={"Authorization": f"Bearer {SECRET}"}, json={"k": 3}
-        )
+        created = await http.post("/api/rooms", headers={"Authorization": f"Bearer {SECRET}"},
+                                  json={"k": 3})
         assert created.status_code == 201, created.text
         room = created.json()
         source = await http.get("/source")
@@ -195,12 +160,8 @@ async def test_a_session_runs_against_hearth_serve_from_the_wheel(
         assert archive, source.text
         zipped = zipfile.ZipFile(io.BytesIO((await http.get(archive.group(1))).content))
         inside = {n.split("/", 1)[1] for n in zipped.namelist()}
-        assert {
-            "pyproject.toml",
-            "LICENSE",
-            "server/app.py",
-            "facilitator/templates/console.html",
-        } <= inside
+        assert {"pyproject.toml", "LICENSE", "server/app.py",
+                "facilitator/templates/console.html"} <= inside
     ws = base.replace("http://", "ws://") + "/ws"
     receipt = await whole_session(lambda role, _: connect(ws, room, role), phones=4)
     assert receipt["deleted"] > 0 and receipt["remaining"] == 0

@@ -143,7 +143,9 @@ class RoomStore(Protocol):
         """'A word afterwards': kept until taken back, Leave or the end."""
 
     async def words(self, code: str) -> int: ...
-    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
+    async def set_presence(
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
+    ) -> None:
         """How many sockets of one kind one process holds: field is "<role>:<process>"
         (p: phones, f: facilitator consoles, c: co-facilitator consoles)."""
 

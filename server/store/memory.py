@@ -329,7 +329,9 @@ class MemoryStore:
     async def words(self, code: str) -> int:
         return len(self.keys.get(key(code, "word"), SortedMap()))
 
-    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
+    async def set_presence(
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
+    ) -> None:
         presence_key = key(code, "presence")
         if self.keys.get(key(code, "state")) is None:
             return  # only while the room exists: a late write must not bring keys back

@@ -248,7 +248,9 @@ class RedisStore:
     async def words(self, code: str) -> int:
         return int(await self.redis.zcard(key(code, "word")))
 
-    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
+    async def set_presence(
+        self, code: str, field: str, count: int, now_ms: int, ttl: int
+    ) -> None:
         await self._batch.call(
             PRESENCE,
             [key(code, "state"), key(code, "presence"), key(code, "index")],

@@ -21,32 +21,13 @@ PLAN = {
     "practice": "Once a day, notice one small moment of honesty and say thank you for it.",
     "support": "Between sessions, call the group line or your own counsellor.",
     "items": [
-        {
-            "minutes": 5,
-            "activity": {
-                "kind": "prompt",
-                "title": "Welcome",
-                "text": "Welcome back.",
-                "facilitator_notes": "FAC-NOTE-1: read the agreements.",
-            },
-        },
-        {
-            "minutes": 10,
-            "activity": {
-                "kind": "reflection",
-                "title": "Underneath",
-                "text": "What did you notice underneath?",
-                "facilitator_notes": "FAC-NOTE-2: start the timer.",
-            },
-        },
-        {
-            "activity": {
-                "kind": "poll",
-                "text": "Which is true?",
-                "options": ["One", "Two"],
-                "facilitator_notes": "FAC-NOTE-3: reveal at k.",
-            }
-        },
+        {"minutes": 5, "activity": {"kind": "prompt", "title": "Welcome", "text": "Welcome back.",
+                                    "facilitator_notes": "FAC-NOTE-1: read the agreements."}},
+        {"minutes": 10, "activity": {"kind": "reflection", "title": "Underneath",
+                                     "text": "What did you notice underneath?",
+                                     "facilitator_notes": "FAC-NOTE-2: start the timer."}},
+        {"activity": {"kind": "poll", "text": "Which is true?", "options": ["One", "Two"],
+                      "facilitator_notes": "FAC-NOTE-3: reveal at k."}},
     ],
 }
 
@@ -82,13 +63,8 @@ def nothing_cut(page: Page, selector: str) -> None:
 
 def load_plan_file(console: Page, plan: dict[str, object]) -> None:
     console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(
-        files=[
-            {
-                "name": "week5.json",
-                "mimeType": "application/json",
-                "buffer": json.dumps(plan).encode(),
-            }
-        ]
+        files=[{"name": "week5.json", "mimeType": "application/json",
+                "buffer": json.dumps(plan).encode()}]
     )
     expect(console.get_by_role("heading", name=f"Plan: {plan['title']}")).to_be_visible()
 
@@ -105,17 +81,8 @@ def test_the_run_sheet_prints_with_notes_and_the_handout_without(harness: Harnes
     sheet = console.locator("#print-sheet")
     expect(sheet).to_be_visible()
     text = sheet.inner_text()
-    for part in (
-        "Run-sheet: Week five",
-        "PREP-NOTE",
-        "FAC-NOTE-1",
-        "FAC-NOTE-2",
-        "FAC-NOTE-3",
-        "Which is true?",
-        "Two",
-        "10 min (from 5 min)",
-        PLAN["practice"],
-    ):
+    for part in ("Run-sheet: Week five", "PREP-NOTE", "FAC-NOTE-1", "FAC-NOTE-2", "FAC-NOTE-3",
+                 "Which is true?", "Two", "10 min (from 5 min)", PLAN["practice"]):
         assert part in text, part
     nothing_cut(console, "#print-sheet")
 
@@ -125,14 +92,8 @@ def test_the_run_sheet_prints_with_notes_and_the_handout_without(harness: Harnes
     console.get_by_role("button", name="Print handout").click()
     console.emulate_media(media="print")
     text = sheet.inner_text()
-    for part in (
-        "Week five",
-        "Welcome back.",
-        "What did you notice underneath?",
-        PLAN["practice"],
-        PLAN["support"],
-        "we never ask your name",
-    ):
+    for part in ("Week five", "Welcome back.", "What did you notice underneath?",
+                 PLAN["practice"], PLAN["support"], "we never ask your name"):
         assert part.lower() in text.lower(), part
     for secret in ("FAC-NOTE", "PREP-NOTE", "Notes:", "Which is true?"):
         assert secret not in text, secret
@@ -160,11 +121,8 @@ def test_the_privacy_sheet_is_one_printed_page(harness: Harness) -> None:
     page.goto("/privacy")
     expect(page.get_by_role("heading", name="Your privacy in this session")).to_be_visible()
     text = page.locator("main").inner_text()
-    for words in (
-        "We never ask your name",
-        "Answers are deleted when the session ends",
-        "results may still hint at who answered",
-    ):
+    for words in ("We never ask your name", "Answers are deleted when the session ends",
+                  "results may still hint at who answered"):
         assert words.lower() in text.lower(), words
     for banned in ("completely anonymous", "untraceable", "securely erased", "HIPAA"):
         assert banned.lower() not in text.lower(), banned
@@ -216,11 +174,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     assert path is not None
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert [(r["answer"], r["count"]) for r in rows] == [
-        ("Honesty", "3"),
-        ("Patience", "0"),
-        ("Time", "0"),
-        ("Answered", "3"),
-    ]
+        ("Honesty", "3"), ("Patience", "0"), ("Time", "0"), ("Answered", "3")]
     assert all("added by hand" in r["note"] for r in rows)
     expect(console.locator("#app")).to_be_visible()  # the console stayed where it was
 
