@@ -60,12 +60,19 @@ def _parser() -> argparse.ArgumentParser:
         if f.name == "open":  # a choice with two flags: --open, --no-open
             opening = serve.add_mutually_exclusive_group()
             opening.add_argument(
-                "--open", dest="open", action="store_const", const="always", default=None,
+                "--open",
+                dest="open",
+                action="store_const",
+                const="always",
+                default=None,
                 help="Open the console in this computer's browser at start (default: when run"
                 " from a terminal on a desktop; HEARTH_OPEN=auto|always|never).",
             )
             opening.add_argument(
-                "--no-open", dest="open", action="store_const", const="never",
+                "--no-open",
+                dest="open",
+                action="store_const",
+                const="never",
                 help="Do not open a browser.",
             )
             continue

@@ -29,9 +29,7 @@ CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
 class SocketConnection:
     """One client socket: a bounded queue drained by one long-lived writer task."""
 
-    def __init__(
-        self, websocket: WebSocket, role: str, limit: int, write_deadline: float
-    ) -> None:
+    def __init__(self, websocket: WebSocket, role: str, limit: int, write_deadline: float) -> None:
         self.websocket = websocket
         self.role = role
         self.limit = limit

@@ -30,11 +30,18 @@ from .results import Result
 from .summary import MAX_SUMMARY_BYTES, Summary, SummaryEntry, rethreshold_results
 
 KINDS = {
-    "poll": "Poll", "scale": "Scale", "checkin": "Check-in", "words": "Word cloud",
-    "prompt": "Prompt", "reflection": "Reflection", "grounding": "Grounding",
+    "poll": "Poll",
+    "scale": "Scale",
+    "checkin": "Check-in",
+    "words": "Word cloud",
+    "prompt": "Prompt",
+    "reflection": "Reflection",
+    "grounding": "Grounding",
 }
 GROUPS = {
-    None: "Everyone", "hurt": "Partners who were hurt", "caused": "Partners who caused the hurt",
+    None: "Everyone",
+    "hurt": "Partners who were hurt",
+    "caused": "Partners who caused the hurt",
     "unsaid": "Side not said",
 }
 BY_HAND = "includes answers added by hand from paper"
@@ -112,16 +119,29 @@ def _cell(value: object) -> str:
 def summary_csv(summary: Summary) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["date", "session", "activity", "kind", "question", "group", "answer",
-                     "count", "note"])
+    writer.writerow(
+        ["date", "session", "activity", "kind", "question", "group", "answer", "count", "note"]
+    )
     for item in readable(summary):
         for block in item.blocks:
             for line in block.lines:
                 note = "; ".join(n for n in (line.note, BY_HAND if item.by_hand else "") if n)
-                writer.writerow([_cell(v) for v in (
-                    summary.date.isoformat(), summary.title, item.title, item.kind,
-                    item.question, block.group, line.answer, line.count, note,
-                )])
+                writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            summary.date.isoformat(),
+                            summary.title,
+                            item.title,
+                            item.kind,
+                            item.question,
+                            block.group,
+                            line.answer,
+                            line.count,
+                            note,
+                        )
+                    ]
+                )
     return out.getvalue()
 
 
@@ -165,8 +185,12 @@ async def summary_page(request: Request) -> Response:
     summary = await _summary(request)
     if isinstance(summary, str):
         return PlainTextResponse(summary, status_code=422)
-    context = {"title": "Summary", "summary": summary, "items": readable(summary),
-               "by_hand": BY_HAND}
+    context = {
+        "title": "Summary",
+        "summary": summary,
+        "items": readable(summary),
+        "by_hand": BY_HAND,
+    }
     return templates.TemplateResponse(
         request, "summary.html", context, headers={"Cache-Control": "no-store"}
     )
@@ -182,8 +206,10 @@ async def summary_spreadsheet(request: Request) -> Response:
     return Response(
         summary_csv(summary),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

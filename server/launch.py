@@ -100,8 +100,11 @@ def print_addresses(host: str, port: int, join_url: str, out: TextIO = sys.stdou
         return
     addresses = phone_addresses(host, port)
     if not addresses:
-        print("  This computer has no network address phones could use: join a Wi-Fi network"
-              " or turn on your phone's hotspot, then start Hearth again.", file=out)
+        print(
+            "  This computer has no network address phones could use: join a Wi-Fi network"
+            " or turn on your phone's hotspot, then start Hearth again.",
+            file=out,
+        )
     elif len(addresses) > 1:
         print("  Phones on the same network can open any of:", file=out)
         for name, url in addresses:

@@ -9,6 +9,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from .codes import CODE_ALPHABET, CODE_LENGTH
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -18,13 +20,20 @@ def _assets(name: str) -> Path:
     return packaged if packaged.is_dir() else ROOT.parent / name
 
 
-ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant")}
+# facilitator/ and participant/ hold each side's pages; shared/ the modules all three screens use.
+ASSET_DIRS = {name: _assets(name) for name in ("facilitator", "participant", "shared")}
 
 
 def _every_page(request: Request) -> dict[str, str]:
-    return {"source_url": request.app.state.settings.source_url or "/source"}
+    # The join-code alphabet is defined once (server/codes.py); the phone page reads it from here.
+    return {
+        "source_url": request.app.state.settings.source_url or "/source",
+        "code_alphabet": CODE_ALPHABET,
+        "code_length": str(CODE_LENGTH),
+    }
 
 
 templates = Jinja2Templates(
-    directory=[d / "templates" for d in ASSET_DIRS.values()], context_processors=[_every_page]
+    directory=[d / "templates" for d in ASSET_DIRS.values() if (d / "templates").is_dir()],
+    context_processors=[_every_page],
 )

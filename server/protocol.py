@@ -186,6 +186,25 @@ class Screen(Message):
     blank: bool
 
 
+class ShowText(Message):
+    """Show on the display the text behind a content note (the display shows only the note
+    until then), or put the note back in front of it."""
+
+    type: Literal["show_text"]
+    id: RequestId
+    shown: bool
+
+
+class Pages(Message):
+    """Which page of released answers the display shows; with turn_seconds, pages turn by
+    themselves from that page at that pace."""
+
+    type: Literal["pages"]
+    id: RequestId
+    page: int = Field(ge=0, le=500)
+    turn_seconds: int | None = Field(default=None, ge=5, le=120)
+
+
 class Configure(Message):
     """Room settings the facilitator may change live."""
 
@@ -272,6 +291,8 @@ FACILITATOR_COMMANDS = (
     Clear,
     TimerCommand,
     Screen,
+    ShowText,
+    Pages,
     Configure,
     Moderate,
     Release,
@@ -289,6 +310,8 @@ FacilitatorCommand = (
     | Clear
     | TimerCommand
     | Screen
+    | ShowText
+    | Pages
     | Configure
     | Moderate
     | Release
@@ -322,7 +345,7 @@ PARTICIPANT_TYPES = frozenset(
 # What a co-facilitator may do: see everything the facilitator sees, push grounding, bring the
 # set-aside activity back, work the queue and the timer. Not: end, change k or the room.
 COFACILITATOR_TYPES = frozenset(
-    {"grounding_now", "resume", "moderate", "release", "timer", "runsheet", "summary"}
+    {"grounding_now", "resume", "moderate", "release", "pages", "timer", "runsheet", "summary"}
 )
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
 

@@ -18,6 +18,7 @@ from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
 from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
+from .projection import Projection, project
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
 
@@ -59,6 +60,7 @@ class LiveActivity(State):
     queue: list[QueuedText] = []
     released: list[str] = []
     paper: dict[str, int] = Field(default_factory=dict, description="Cells tallied from paper.")
+    projection: Projection = Field(default_factory=Projection)
 
 
 class SetAside(State):
@@ -235,6 +237,9 @@ def apply(
             s.timer = _apply_timer(s.timer, action, seconds, now_ms)
         case p.Screen(blank=blank):
             s.blank = blank
+        case p.ShowText() | p.Pages():
+            live = _require_live(s)
+            live.projection = project(live.projection, command, now_ms)
         case p.Configure(k=k, locked=locked, cap=cap, tracks=tracks, split=split):
             current = s.live
             collecting = (
@@ -316,7 +321,9 @@ def apply(
 
 def _close(live: LiveActivity, texts: Sequence[tuple[str, str]]) -> None:
     live.status = "closed"
+    # Shuffled once, here: the queue's order says nothing of who wrote first.
     live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
+    _shuffler.shuffle(live.queue)
 
 
 def results_for(state: RoomState, live: LiveActivity, tally: Mapping[str, int]) -> Results:

@@ -28,7 +28,7 @@ from .pages import templates
 PACKAGE = Path(__file__).resolve().parent
 ASSETS = PACKAGE / "assets"
 ROOT_FILES = ("pyproject.toml", "README.md", "LICENSE")
-PAGES = ("facilitator", "participant")
+PAGES = ("facilitator", "participant", "shared")
 SKIP_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # the zip is the same bytes for the same files

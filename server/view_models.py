@@ -59,7 +59,17 @@ class QueueItem(Section):
 
 
 class ScreenView(Section):
-    blank: bool
+    blank: bool = Field(description="Blank: the display is sent no content at all.")
+    note_guard: bool = Field(
+        default=False, description="A content note stands in front of the text on the display."
+    )
+    page: int = Field(default=0, description="The page of released answers on the display.")
+    turn_seconds: int | None = Field(
+        default=None, description="Pages turn by themselves every so many seconds."
+    )
+    turn_from_ms: int | None = Field(
+        default=None, description="Server time the turning started from (at `page`)."
+    )
 
 
 class SetAsideView(Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import view_models as vm
+from .projection import guarded, note_only, screen_view
 from .rooms import RoomState
 
 Role = str
@@ -17,26 +18,32 @@ PUBLIC_FIELDS_HIDDEN = frozenset({"facilitator_notes"})
 
 def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) -> vm.View:
     facilitator = role == "facilitator"
-    live = state.live
+    # Blank is the display sent nothing to show, not a cover over what it was sent.
+    blank_display = role == "display" and state.blank
+    live = state.live if not blank_display else None
     activity = None
     results = None
     texts: list[str] = []
+    note_guard = False
     if live is not None:
         definition = live.activity.model_dump()
+        note_guard = guarded(definition, live.projection)
         if not facilitator:
             for hidden in PUBLIC_FIELDS_HIDDEN:
                 definition.pop(hidden, None)
+        if role == "display" and note_guard:
+            definition = note_only(definition)  # the note first; the text when shown
         activity = vm.ActivityView(
             id=live.id,
             status=live.status,
             definition=definition,
             paper=dict(live.paper) if facilitator else None,
         )
-        if live.status == "revealed":
+        if live.status == "revealed" and not (role == "display" and note_guard):
             results = live.results
-        texts = list(live.released)
+        texts = list(live.released) if not (role == "display" and note_guard) else []
     timer = None
-    if state.timer is not None:
+    if state.timer is not None and not blank_display:
         t = state.timer
         timer = vm.TimerView(
             running=t.running,
@@ -62,14 +69,18 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         timer=timer,
         results=results,
         texts=texts,
-        screen=vm.ScreenView(blank=state.blank) if role != "participant" else None,
+        screen=(
+            screen_view(state.blank, live.projection if live else None, note_guard)
+            if role != "participant"
+            else None
+        ),
         queue=(
             [vm.QueueItem(id=q.id, text=q.text, state=q.state) for q in live.queue]
             if facilitator and live is not None
             else ([] if facilitator else None)
         ),
         history=list(state.history) if facilitator else None,
-        trend=state.trend if role != "participant" else None,
+        trend=state.trend if role != "participant" and not blank_display else None,
         support_card=state.support_card if role != "display" else None,
         set_aside=_set_aside(state) if facilitator else None,
         runsheet=state.runsheet.model_dump(mode="json") if facilitator and state.runsheet else None,

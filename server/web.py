@@ -168,4 +168,5 @@ def routes() -> list[Route | Mount]:
         Route("/privacy", _page("privacy.html", "Your privacy in this session")),
         Mount("/static/facilitator", StaticFiles(directory=ASSET_DIRS["facilitator"] / "static")),
         Mount("/static/participant", StaticFiles(directory=ASSET_DIRS["participant"] / "static")),
+        Mount("/static/shared", StaticFiles(directory=ASSET_DIRS["shared"] / "static")),
     ]

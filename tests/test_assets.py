@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = [
     path
-    for folder in ("facilitator", "participant")
+    for folder in ("facilitator", "participant", "shared")
     for path in sorted((ROOT / folder).rglob("*"))
     if path.suffix in {".html", ".js", ".css", ".svg"}
 ]

@@ -124,6 +124,9 @@ async def test_content_note_and_passes_are_never_shown(live: LiveServer) -> None
         assert (await choose(phone, aid, {"kind": "choice", "option": 0}))["type"] == "ack"
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 6)
     await facilitator.command({"type": "reveal"})
+    await phones[0].until_view(lambda v: v["results"] is not None)
+    assert display.view["results"] is None  # behind the note until the facilitator shows it
+    assert (await facilitator.command({"type": "show_text", "shown": True}))["type"] == "ack"
     for client in (display, phones[0], facilitator):
         result = (await client.until_view(lambda v: v["results"] is not None))["results"]["overall"]
         assert result["answered"] == 3  # passes are not answers
@@ -140,6 +143,7 @@ async def test_content_note_and_passes_are_never_shown(live: LiveServer) -> None
     for phone in phones:
         assert (await choose(phone, aid, {"kind": "pass"}))["type"] == "ack"
     await facilitator.command({"type": "reveal"})
+    await facilitator.command({"type": "show_text", "shown": True})
     view = await display.until_view(
         lambda v: v["activity"]["id"] == aid and v["results"] is not None
     )
@@ -190,8 +194,8 @@ async def test_tracks_and_split_results(live: LiveServer) -> None:
     assert (await facilitator.command({"type": "configure", "split": False}))["type"] == "ack"
     await display.until_view(lambda v: not v["room"]["split"])
     assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
-    await facilitator.command({"type": "screen", "blank": True})  # a marker after the reveal
-    await display.until_view(lambda v: v["screen"]["blank"])
+    await facilitator.command({"type": "configure", "locked": True})  # a marker after the reveal
+    await display.until_view(lambda v: v["room"]["locked"])
     assert display.view["results"] == results
     assert results["overall"] is None  # the whole minus a part would tell
     assert results["by_track"]["hurt"]["cells"][1]["count"] == 3

@@ -206,3 +206,39 @@ def test_the_chi_square_check_would_catch_a_biased_release() -> None:
     expected = sum(counts.values()) / 4
     chi2 = sum((counts[i] - expected) ** 2 / expected for i in range(4))
     assert chi2 > chi2_critical_df3(CHI2_LIMIT_P / 2)
+
+
+def queued_order(items: int) -> list[int]:
+    """Close one open-text activity through the real domain, answers handed in store order."""
+    live = LiveActivity(id="a1", activity=Prompt(text="?", open_text=True))
+    state = RoomState(
+        code="ACDEFG",
+        epoch="e",
+        created_on="2026-01-01",
+        k=3,
+        facilitator_digest="f",
+        display_digest="d",
+        live=live,
+    )
+    texts = [(f"q{i}", f"t{i}") for i in range(items)]
+    after = apply(state, p.Close(type="close", id=1), now_ms=0, texts=texts)
+    assert after.live is not None
+    return [int(item.text[1:]) for item in after.live.queue]
+
+
+def test_the_moderation_queue_is_shuffled_once_per_activity() -> None:
+    """The facilitator's queue never follows the order answers reached the store: the first
+    and last places of a 4-answer queue are uniform over 4000 closes (the chi-square above)."""
+    items, trials = 4, 4000
+    critical = chi2_critical_df3(CHI2_LIMIT_P / 2)
+    first: Counter[int] = Counter()
+    last: Counter[int] = Counter()
+    for _ in range(trials):
+        order = queued_order(items)
+        assert sorted(order) == list(range(items))
+        first[order[0]] += 1
+        last[order[-1]] += 1
+    expected = trials / items
+    for counts in (first, last):
+        chi2 = sum((counts[i] - expected) ** 2 / expected for i in range(items))
+        assert chi2 < critical, (chi2, counts)

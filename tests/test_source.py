@@ -67,6 +67,7 @@ def test_the_server_hands_out_the_source_it_runs(server: LiveServer) -> None:
     inside = {n[len(prefix):] for n in names}
     for needed in ("pyproject.toml", "README.md", "LICENSE", "server/app.py", "server/source.py",
                    "facilitator/templates/console.html", "participant/static/join.js",
+                   "shared/static/connection.js",
                    "server/library/plans/01-stopping-is-not-changing.yaml"):
         assert needed in inside, needed
     assert not any(n.endswith(".pyc") or "__pycache__" in n for n in inside)

@@ -81,6 +81,7 @@ def test_the_wheel_carries_the_pages_the_licence_and_the_source(wheel: Path) -> 
     for needed in ("server/app.py", "server/library/plans/01-stopping-is-not-changing.yaml",
                    "server/assets/facilitator/templates/console.html",
                    "server/assets/participant/static/join.js",
+        "server/assets/shared/static/connection.js",
                    "server/assets/participant/templates/privacy.html",
                    "server/assets/source/pyproject.toml", "server/assets/source/LICENSE"):
         assert needed in names, needed
@@ -135,8 +136,8 @@ def test_the_installed_package_runs_without_the_checkout_or_speed_ups(venv: Path
         cwd=venv,
     ).stdout.split()
     assert probe[0] == "True", "a speed-up leaked into the fresh virtualenv"
-    assert all(str(venv) in path and "site-packages" in path for path in probe[1:3]), probe
-    assert probe[3] == "True"
+    assert all(str(venv) in path and "site-packages" in path for path in probe[1:4]), probe
+    assert probe[4] == "True"
 
 
 async def test_a_session_runs_against_hearth_serve_from_the_wheel(

@@ -1,6 +1,6 @@
 // The console's "new activity" form: one form, fields shown per kind, producing a definition
 // that server/activities.py accepts.
-import { h } from "/static/participant/dom.js";
+import { h } from "/static/shared/dom.js";
 
 const KINDS = [
   ["poll", "Poll"],

@@ -1,13 +1,14 @@
 // The projector display: read-only. Join code and QR while nothing is live, the code in a corner
-// always, the activity and a big timer, results only once revealed. B blanks the screen here.
-import { Connection, redeemTicket } from "/static/participant/connection.js";
-import { $, formatClock, h, replace, svgFrom, takeFragment } from "/static/participant/dom.js";
-import { pacer } from "/static/participant/pacer.js";
-import { renderResults, renderTexts, renderTrend } from "/static/participant/results.js";
+// always, the activity and a big timer, results only once revealed (stage.js draws them). B
+// blanks this screen on its own; F toggles full screen.
+import { Connection, redeemTicket } from "/static/shared/connection.js";
+import { $, h, replace, takeFragment } from "/static/shared/dom.js";
+import { fit, fitOnResize } from "./fit.js";
 import { reportScreen } from "./screens.js";
+import { joinAddress, spaced, Stage } from "./stage.js";
 
 const KEY = "hearth.display";
-const stage = $("#stage");
+const stageEl = $("#stage");
 const corner = $("#corner");
 const net = $("#net");
 const blank = $("#blank");
@@ -15,100 +16,30 @@ const blank = $("#blank");
 let conn = null;
 let view = null;
 let localBlank = false;
-let timerEl = null;
-let pacerWidget = null;
-let renderedKey = "";
+const stage = new Stage(stageEl, () => (conn ? conn.serverNow() : Date.now()));
 
-function joinAddress(url) {
-  try {
-    const u = new URL(url);
-    return `${u.host}${u.pathname}`;
-  } catch {
-    return url;
-  }
-}
-
-function spaced(code) {
-  return `${code.slice(0, 3)} ${code.slice(3)}`;
-}
-
-function updateBlank() {
-  blank.hidden = !(localBlank || view?.screen?.blank);
-}
-
-function lobby(room) {
-  return h(
-    "section",
-    { class: "lobby" },
-    h(
-      "div",
-      { class: "lobby-text" },
-      h("h1", { text: "Join on your phone" }),
-      h("p", { class: "lobby-step", text: `Open ${joinAddress(room.join_url)}` }),
-      h("p", { class: "lobby-step", text: "and enter the code" }),
-      h("p", { class: "big-code", "aria-label": `Code ${room.code.split("").join(" ")}`, text: spaced(room.code) }),
-      h("p", { class: "lobby-hint", text: "We never ask your name. Answers are deleted when the session ends." }),
-    ),
-    room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, "QR code to join the session")) : null,
-  );
-}
-
-function activity(view) {
-  const a = view.activity;
-  const def = a.definition;
-  const parts = [];
-  if (def.title) parts.push(h("h1", { class: "title", text: def.title }));
-  parts.push(h("p", { class: "text", text: def.text }));
-  if (view.timer) {
-    timerEl = h("p", { class: "timer", role: "timer", "aria-label": "Time left" });
-    parts.push(timerEl);
-  }
-  if (def.kind === "grounding") {
-    pacerWidget = pacer(def, () => conn.serverNow());
-    parts.push(pacerWidget.el);
-  }
-  if (a.status === "revealed" && view.results) {
-    parts.push(h("section", { class: "results", "aria-label": "Results" }, renderResults(view.results, def)));
-  } else if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
-    parts.push(h("p", { class: "hint", text: "Answer on your phone. You can always pass." }));
-  } else if (a.status === "closed") {
-    parts.push(h("p", { class: "hint", text: "Answers are closed." }));
-  }
-  const cards = renderTexts(view.texts);
-  if (cards) parts.push(h("section", { class: "texts", "aria-label": "Shared answers" }, cards));
-  return h("section", { class: `live kind-${def.kind}` }, parts);
-}
-
+// Blank (from the console, or B here) leaves nothing on the page: no content under a cover.
 function render() {
   if (!view) return;
+  const dark = localBlank || !!view.screen?.blank;
+  blank.hidden = !dark;
+  if (dark) {
+    corner.replaceChildren();
+    stageEl.replaceChildren();
+    stage.key = "";
+    return;
+  }
   const room = view.room;
   replace(corner, h("span", { class: "corner-label", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", text: spaced(room.code) }));
-  updateBlank();
-  const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, view.trend, room.code, room.join_url, room.facilitator_away]);
-  if (key === renderedKey) return;
-  renderedKey = key;
-  timerEl = null;
-  pacerWidget = null;
-  const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room);
-  const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: "The facilitator is reconnecting…" }) : null;
-  replace(stage, away, view.activity ? activity(view) : idle);
-  document.body.classList.toggle("has-activity", !!view.activity);
-  tick();
-}
-
-function tick() {
-  if (timerEl && view?.timer) {
-    timerEl.textContent = formatClock(conn.remainingMs(view.timer));
-    timerEl.classList.toggle("paused", !view.timer.running);
-  }
-  if (pacerWidget) pacerWidget.tick();
+  stage.render(view);
 }
 
 function message(title, text) {
   corner.replaceChildren();
   blank.hidden = true;
   net.textContent = "";
-  replace(stage, h("section", { class: "notice" }, h("h1", { text: title }), h("p", { text })));
+  replace(stageEl, h("section", { class: "notice" }, h("h1", { text: title }), h("p", { text })));
+  fit(stageEl);
 }
 
 async function start() {
@@ -158,18 +89,20 @@ async function start() {
     },
   });
   conn.start();
-  setInterval(tick, 200);
+  setInterval(() => stage.tick(), 200);
 }
 
 document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "b" || event.key === "B" || event.key === ".") {
     localBlank = !localBlank;
-    updateBlank();
+    render();
   } else if (event.key === "f" || event.key === "F") {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen?.().catch(() => {});
   }
 });
 
+fitOnResize(stageEl);
 start();
 reportScreen();

@@ -1,5 +1,5 @@
 // Files on the facilitator's own device: read what they pick, save what they ask for.
-import { h } from "/static/participant/dom.js";
+import { h } from "/static/shared/dom.js";
 
 export function saveFile(filename, text, type = "application/json") {
   const url = URL.createObjectURL(new Blob([text], { type }));

@@ -1,6 +1,6 @@
 // Help for the room's two usual snags: phones that cannot reach the laptop, and a display window
 // that is not on the projector. What Hearth can tell by itself comes first.
-import { h, replace } from "/static/participant/dom.js";
+import { h, replace } from "/static/shared/dom.js";
 import { watchScreens } from "./screens.js";
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;

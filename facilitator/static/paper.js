@@ -1,6 +1,6 @@
 // Answers on paper, for people without a phone: the facilitator types the tally of paper slips
 // before revealing. Adding again replaces the paper tally; it counts toward k like any answer.
-import { h } from "/static/participant/dom.js";
+import { h } from "/static/shared/dom.js";
 
 const COUNTED = new Set(["poll", "scale", "checkin"]);
 
@@ -34,7 +34,7 @@ export function paperForm(activity, room, command) {
           event.preventDefault();
           const message = { type: "paper", activity: activity.id, counts: inputs.map((i) => Number(i.value) || 0) };
           if (sheets) message.sheets = Number(sheets.value) || 0;
-          command(message).catch(() => {});
+          Promise.resolve(command(message, event.target)).catch(() => {});
         },
       },
       labels(def).map((label, i) => h("p", { class: "paper-field" }, h("label", { for: `paper-${i}`, text: `On paper: ${label}` }), inputs[i])),

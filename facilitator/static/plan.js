@@ -1,8 +1,9 @@
 // The session plan: a run-sheet loaded from the library or a file, edited here, stepped
 // through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
 // consoles only) so a console that comes back finds its place.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
+import { showError } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
@@ -56,10 +57,15 @@ export class PlanPanel {
     this.render();
   }
 
-  async step(index) {
+  async step(index, origin = null) {
     const item = this.plan.items[index];
     if (!item) return;
-    await this.open(item.activity);
+    try {
+      await this.open(item.activity);
+    } catch (error) {
+      showError(origin, error.message || "Could not open that step.");
+      return;
+    }
     this.index = index;
     this.keep();
     this.render();
@@ -142,7 +148,7 @@ export class PlanPanel {
           h("p", { class: "library-title", text: `${KIND_NAMES[entry.activity.kind]}: ${entry.activity.title || entry.activity.text.slice(0, 60)}` }),
           h("p", { class: "hint", text: entry.activity.text.slice(0, 160) }),
           h("div", { class: "row" },
-            h("button", { type: "button", class: "secondary", text: "Open now", "aria-label": `Open now: ${entry.activity.title || entry.id}`, onclick: () => this.open(entry.activity) }),
+            h("button", { type: "button", class: "secondary", text: "Open now", "aria-label": `Open now: ${entry.activity.title || entry.id}`, onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message)) }),
             h("button", { type: "button", class: "quiet", text: "Add to plan", "aria-label": `Add to plan: ${entry.activity.title || entry.id}`, onclick: () => this.add(entry.activity, entry.minutes) }),
           ),
         ))),
@@ -173,15 +179,15 @@ export class PlanPanel {
       }
       const next = plan.items[this.index + 1];
       parts.push(h("div", { class: "row" },
-        this.index > 0 ? h("button", { type: "button", class: "secondary", text: "Previous step", onclick: () => this.step(this.index - 1) }) : null,
-        next ? h("button", { type: "button", text: `Open next: ${next.activity.title || KIND_NAMES[next.activity.kind]}`, onclick: () => this.step(this.index + 1) }) : h("p", { class: "hint", text: "That was the last step." }),
+        this.index > 0 ? h("button", { type: "button", class: "secondary", text: "Previous step", onclick: (e) => this.step(this.index - 1, e.target) }) : null,
+        next ? h("button", { type: "button", "data-key": "n", text: `Open next: ${next.activity.title || KIND_NAMES[next.activity.kind]}`, onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: "That was the last step." }),
       ));
       parts.push(h("ol", { class: "steps" }, plan.items.map((item, i) => {
         const name = item.activity.title || item.activity.text.slice(0, 50);
         return h("li", { class: i === this.index ? "step current" : "step", "aria-current": i === this.index ? "step" : null },
           h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? ` · ${item.minutes} min` : ""),
           h("span", { class: "step-actions" },
-            h("button", { type: "button", class: "quiet small", text: "Open", "aria-label": `Open step ${i + 1}: ${name}`, onclick: () => this.step(i) }),
+            h("button", { type: "button", class: "quiet small", text: "Open", "aria-label": `Open step ${i + 1}: ${name}`, onclick: (e) => this.step(i, e.target) }),
             this.edit ? h("button", { type: "button", class: "quiet small", text: "Edit", "aria-label": `Edit step ${i + 1}: ${name}`, onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
             h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": `Move step ${i + 1} up`, disabled: i === 0, onclick: () => this.move(i, -1) }),
             h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": `Move step ${i + 1} down`, disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
@@ -198,6 +204,7 @@ export class PlanPanel {
     parts.push(h("div", { class: "row" }, browse), picker);
     if (this.libraryOpen) parts.push(this.library);
     replace(this.el, parts);
+    this.el.querySelector(".step.current")?.scrollIntoView({ block: "nearest" }); // the run-sheet follows
   }
 }
 

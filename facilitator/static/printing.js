@@ -1,8 +1,8 @@
 // Paper from the console: the run-sheet (with facilitator notes, for the facilitator) and the
 // participant handout (the week's prompts, practice and support card, never a facilitator note).
 // Each is laid out in a sheet of its own that only print media shows; then the browser prints.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 
 const WRITTEN = new Set(["prompt", "reflection"]);
 

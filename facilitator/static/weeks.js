@@ -1,7 +1,7 @@
 // Progress across weeks with no server memory: save this session's summary to a file, load
 // past summaries, and show a trend on the display.
-import { h, replace } from "/static/participant/dom.js";
-import { KIND_NAMES } from "/static/participant/widgets.js";
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 
 export class WeeksPanel {
@@ -93,11 +93,11 @@ export class WeeksPanel {
         const name = `${trend.title || trend.text.slice(0, 50)} (${KIND_NAMES[trend.kind]}, ${trend.points.length} sessions)`;
         return h("li", {}, h("span", { text: name }), h("button", {
           type: "button", class: "secondary small", text: "Show on display", "aria-label": `Show on display: ${trend.title || `trend ${i + 1}`}`,
-          onclick: () => this.command({ type: "trend", trend }).catch(() => {}),
+          onclick: (e) => this.command({ type: "trend", trend }, e.target),
         }));
       })));
     }
-    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: "Hide the trend", onclick: () => this.command({ type: "trend", trend: null }).catch(() => {}) }));
+    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: "Hide the trend", onclick: (e) => this.command({ type: "trend", trend: null }, e.target) }));
     replace(this.el, parts);
   }
 }

@@ -1,107 +1,28 @@
-// The phone page: welcome, join, the live activity, answers with confirmation, pause, leave.
-// Everything it keeps is in sessionStorage (and one rejoin cookie, rejoin.js) and is cleared on
-// leave and when the session ends.
-import { Connection, forgetSite } from "./connection.js";
-import { $, formatClock, h, randomId, replace, takeFragment } from "./dom.js";
+// The phone page, start-up: welcome and join, the connection, answers sent until acknowledged,
+// pause and leave. What it keeps is in phone-state.js; what it shows, in phone-render.js.
+import { Connection } from "/static/shared/connection.js";
+import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { PhoneMenu } from "./menu.js";
-import { pacer } from "./pacer.js";
-import { forgetRejoin, keepRejoin, readRejoin } from "./rejoin.js";
-import { renderResults, renderTexts } from "./results.js";
-import { answerWidget, KIND_NAMES, takesAnswers } from "./widgets.js";
-
-const CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679";
-
-const saved = {
-  get(key, fallback = null) {
-    try {
-      const raw = sessionStorage.getItem(`hearth.${key}`);
-      return raw === null ? fallback : JSON.parse(raw);
-    } catch {
-      return fallback;
-    }
-  },
-  set(key, value) {
-    sessionStorage.setItem(`hearth.${key}`, JSON.stringify(value));
-  },
-};
+import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
+import { forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode } from "./phone-state.js";
+import { readRejoin } from "./rejoin.js";
 
 const app = $("#app");
 const net = $("#net");
 const actions = $("#actions");
 const pauseButton = $("#pause");
 const announce = $("#announce");
-
-let conn = null;
-let view = null;
 let everLive = false;
-let renderedKey = "";
-let lastAid = null;
-let timerEl = null;
-let pacerWidget = null;
-let statusEl = null;
-// Private notes survive a reload (sessionStorage), never the end of the session.
-const drafts = new Proxy(saved.get("drafts", {}), {
-  set(target, key, value) {
-    target[key] = value;
-    saved.set("drafts", target);
-    return true;
-  },
-});
-const shown = {}; // answers the person tapped to see again; otherwise none is left highlighted
-const inflight = {};
-const errors = {};
-let answeredBySnapshot = {};
-let ballots = saved.get("ballots", {});
-let pending = saved.get("pending", {});
-let stored = saved.get("stored", {});
-let notes = saved.get("notes", {}); // content notes seen: "go" or "skip"
-let pausing = saved.get("pause", false);
-let track = saved.get("track", null);
-
-export function normaliseCode(raw) {
-  const code = (raw || "").toUpperCase().replace(/[\s-]/g, "");
-  if (code.length !== 6 || [...code].some((ch) => !CODE_ALPHABET.includes(ch))) return null;
-  return code;
-}
-
-function persist() {
-  saved.set("ballots", ballots);
-  saved.set("pending", pending);
-  saved.set("stored", stored);
-  saved.set("notes", notes);
-}
-
-function forgetEverything() {
-  sessionStorage.clear();
-  forgetRejoin();
-  forgetSite();
-  ballots = {};
-  pending = {};
-  stored = {};
-  notes = {};
-  pausing = false;
-  track = null;
-  for (const key of Object.keys(drafts)) delete drafts[key];
-  sessionStorage.clear(); // (deleting drafts wrote them back)
-}
-
-// The cookie that lets this phone rejoin as itself after its tab was closed.
-function remember(aid = saved.get("lastStored")) {
-  const token = saved.get("token");
-  const code = saved.get("code");
-  if (!token || !code) return;
-  const value = aid && ballots[aid] && stored[aid] ? { aid, ballot: ballots[aid], value: stored[aid] } : null;
-  keepRejoin({ code, token, answer: value });
-}
 
 // -- screens ---------------------------------------------------------------------------------
 
+// The code first, so the field and Join sit above the fold on a small phone; then the rest.
 function welcome(linkCode, message = "") {
   actions.hidden = true;
   const error = h("p", { id: "join-error", class: "error", role: "alert", text: message });
   const input = h("input", {
     id: "code", name: "code", type: "text", autocomplete: "off", autocapitalize: "characters",
-    spellcheck: "false", maxlength: "9", inputmode: "text", "aria-describedby": "join-error",
+    spellcheck: "false", maxlength: "12", inputmode: "text", "aria-describedby": "join-error",
   });
   if (linkCode) input.value = linkCode;
   const form = h(
@@ -112,7 +33,7 @@ function welcome(linkCode, message = "") {
         event.preventDefault();
         const code = normaliseCode(input.value);
         if (!code) {
-          error.textContent = "That does not look like a session code. It has six letters and numbers.";
+          error.textContent = whyNotACode(input.value);
           input.focus();
           return;
         }
@@ -120,30 +41,23 @@ function welcome(linkCode, message = "") {
       },
     },
     h("label", { for: "code", text: "Session code" }),
-    input,
+    h("div", { class: "join-row" }, input, h("button", { type: "submit", class: "big", text: "Join" })),
     error,
-    h("button", { type: "submit", class: "big", text: "Join" }),
   );
   replace(
     app,
     h("h1", { text: "Welcome" }),
-    h("p", { text: "This page lets you answer the group's questions from your phone. You can pass on anything." }),
+    h("p", { class: "lead", text: "Answer the group's questions from your phone. You can pass on anything." }),
+    form,
     h("h2", { text: "Our agreements" }),
-    h(
-      "ul",
-      { class: "agreements" },
+    h("ul", { class: "agreements" },
       h("li", { text: "What is shared here stays here." }),
       h("li", { text: "Speak for yourself; listen without fixing." }),
-      h("li", { text: "Passing is always fine. So is asking for a pause." }),
-    ),
+      h("li", { text: "Passing is always fine. So is asking for a pause." })),
     h("h2", { text: "Your privacy" }),
-    h(
-      "p",
-      { class: "privacy" },
+    h("p", { class: "privacy" },
       "We never ask your name. Answers are deleted when the session ends, and this page keeps nothing once you leave. ",
-      "Results appear only when enough people answered; in a small group, results may still hint at who answered.",
-    ),
-    form,
+      "Results appear only when enough people answered; in a small group, results may still hint at who answered."),
   );
   if (!linkCode) input.focus();
 }
@@ -151,13 +65,8 @@ function welcome(linkCode, message = "") {
 function farewell(title, text, withSupport = false) {
   actions.hidden = true;
   net.textContent = "";
-  replace(
-    app,
-    h("h1", { text: title }),
-    h("p", { text }),
-    withSupport ? menu.supportSection() : null,
-    h("p", {}, h("a", { href: "/join", class: "button secondary", text: "Join a session" })),
-  );
+  replace(app, h("h1", { text: title }), h("p", { text }), withSupport ? menu.supportSection() : null,
+    h("p", {}, h("a", { href: "/join", class: "button secondary", text: "Join a session" })));
   app.focus();
 }
 
@@ -165,17 +74,14 @@ function farewell(title, text, withSupport = false) {
 
 function join(code, token) {
   replace(app, h("p", { class: "waiting", text: "Joining…" }));
-  conn = new Connection({
+  phone.conn = new Connection({
     role: "participant",
     code,
     credential: token,
     handlers: {
       welcome(message) {
-        if (message.token) {
-          saved.set("token", message.token);
-          saved.set("code", code);
-        } else if (token) {
-          saved.set("token", token);
+        if (message.token || token) {
+          saved.set("token", message.token || token);
           saved.set("code", code);
         }
         remember();
@@ -185,17 +91,17 @@ function join(code, token) {
         net.classList.toggle("away", status === "reconnecting");
         if (status === "live") {
           everLive = true;
-          if (pausing) conn.send({ type: "pause", on: true });
+          if (phone.pausing) phone.conn.send({ type: "pause", on: true });
           menu.resend();
           flush();
         }
       },
       view(next, changes, you) {
-        view = next;
+        phone.view = next;
         menu.setCard(next.support_card);
         if (you) {
-          answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
-          if (you.track) track = you.track;
+          phone.answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
+          if (you.track) phone.track = you.track;
         }
         actions.hidden = false;
         render(!changes);
@@ -211,25 +117,22 @@ function join(code, token) {
       },
       rejected(_code, error) {
         forgetEverything();
-        if (everLive) {
-          farewell("The session has ended", "This session is no longer running. This phone keeps nothing from it.");
-        } else {
-          welcome(code, error?.message || "Could not join that session.");
-        }
+        if (everLive) farewell("The session has ended", "This session is no longer running. This phone keeps nothing from it.");
+        else welcome(code, error?.code === "no_room" ? `No session with the code ${code} is running. Check the code on the screen, or ask the facilitator.` : error?.message || "Could not join that session.");
       },
       error(message) {
         announce.textContent = message.message;
       },
     },
   });
-  conn.start();
+  phone.conn.start();
 }
 
 function leave() {
-  if (conn) {
-    conn.send({ type: "leave" });
-    conn.stop();
-    conn = null;
+  if (phone.conn) {
+    phone.conn.send({ type: "leave" });
+    phone.conn.stop();
+    phone.conn = null;
   }
   forgetEverything();
   farewell("You have left", "Nothing from this session is kept on this phone. Take care of yourself.");
@@ -238,9 +141,9 @@ function leave() {
 // -- answers ---------------------------------------------------------------------------------
 
 function answer(aid, value) {
-  if (!ballots[aid]) ballots[aid] = randomId(18);
-  pending[aid] = value;
-  delete errors[aid];
+  if (!phone.ballots[aid]) phone.ballots[aid] = randomId(18);
+  phone.pending[aid] = value;
+  delete phone.errors[aid];
   persist();
   render(true);
   flush();
@@ -248,6 +151,7 @@ function answer(aid, value) {
 
 // Send every answer not yet acknowledged, with its ballot, so a resend is counted once.
 function flush() {
+  const { conn, pending, inflight, ballots, stored, errors, drafts } = phone;
   if (!conn || conn.status !== "live") return;
   for (const [aid, value] of Object.entries(pending)) {
     if (inflight[aid] === value) continue;
@@ -287,179 +191,24 @@ function flush() {
   }
 }
 
-function statusText(aid, status) {
-  if (errors[aid]) return { text: errors[aid], cls: "error" };
-  if (pending[aid]) return { text: "Sending…", cls: "sending" };
-  const value = stored[aid];
-  const known = value || answeredBySnapshot[aid];
-  if (status === "open") {
-    if (value?.kind === "pass") return { text: "✓ You passed. You can still answer until it closes.", cls: "stored" };
-    if (known) return { text: "✓ Your answer is stored. It is hidden here; you can change it until it closes.", cls: "stored" };
-    return { text: "", cls: "" };
-  }
-  if (known) return { text: "✓ Your answer was stored. Answers are closed now.", cls: "stored" };
-  return { text: "Answers are closed.", cls: "" };
-}
-
-function updateStatus() {
-  if (!statusEl || !view?.activity) return;
-  const aid = view.activity.id;
-  const { text, cls } = statusText(aid, view.activity.status);
-  const canShow = stored[aid] && stored[aid].kind !== "pass" && !pending[aid] && !shown[aid];
-  statusEl.replaceChildren(
-    text,
-    canShow
-      ? h("button", { type: "button", class: "quiet small", text: "Show my answer", onclick: () => { shown[aid] = true; render(true); } })
-      : "",
-  );
-  statusEl.className = `answer-status ${cls}`;
-}
-
-function awayNotice() {
-  if (!view?.room.facilitator_away) return null;
-  return h("p", { class: "away-notice", role: "status", text: "The facilitator is reconnecting. Your answers are safe; stay as long as you like." });
-}
-
-// -- rendering -------------------------------------------------------------------------------
-
-function trackChooser() {
-  if (!view.room.tracks) return null;
-  const choose = (value) => {
-    track = value;
-    saved.set("track", value);
-    conn.send({ type: "track", track: value });
-    render(true);
-  };
-  const options = [["hurt", "I was hurt"], ["caused", "I caused hurt"], ["unsaid", "I'd rather not say"]];
-  return h(
-    "section",
-    { class: "tracks", "aria-labelledby": "track-title" },
-    h("h2", { id: "track-title", text: "Optional: which side are you on?" }),
-    h("p", { class: "hint", text: "Results may be shown per side, each under the same threshold. You can skip this." }),
-    h(
-      "div",
-      { class: "choices", role: "group", "aria-labelledby": "track-title" },
-      options.map(([value, label]) =>
-        h("button", { type: "button", class: "choice", "aria-pressed": String(track === value), text: label, onclick: () => choose(value) }),
-      ),
-    ),
-  );
-}
-
-function contentNote(aid, def, accepting) {
-  const decide = (choice) => {
-    notes[aid] = choice;
-    persist();
-    if (choice === "skip" && accepting) answer(aid, { kind: "pass" });
-    else render(true);
-  };
-  return h(
-    "div",
-    { class: "content-note", role: "note" },
-    h("h2", { text: "Content note" }),
-    h("p", { text: def.content_note }),
-    h(
-      "div",
-      { class: "row" },
-      h("button", { type: "button", text: "Continue", onclick: () => decide("go") }),
-      h("button", { type: "button", class: "secondary", text: "Skip this one", onclick: () => decide("skip") }),
-    ),
-  );
-}
-
-function render(force) {
-  if (!view) return;
-  const a = view.activity;
-  const key = JSON.stringify([a?.id, a?.status, view.results, view.texts, view.room.tracks, view.room.facilitator_away, !!view.timer, track, a && notes[a.id], a && stored[a.id], a && pending[a.id], a && shown[a.id]]);
-  if (!force && key === renderedKey) {
-    updateStatus();
-    return;
-  }
-  const announceNew = a && a.id !== lastAid;
-  lastAid = a?.id ?? null;
-  renderedKey = key;
-  timerEl = null;
-  pacerWidget = null;
-  statusEl = null;
-  if (!a) {
-    replace(
-      app,
-      awayNotice(),
-      h("h1", { text: "You're in" }),
-      h("p", { class: "waiting", text: "Waiting for the next activity. It will appear here by itself." }),
-      trackChooser(),
-    );
-    return;
-  }
-  const def = a.definition;
-  const accepting = a.status === "open" && takesAnswers(def);
-  const parts = [awayNotice(), h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? "Activity" })];
-  parts.push(h("h1", { id: "activity-title", text: def.title || KIND_NAMES[def.kind] || "Activity" }));
-  parts.push(h("p", { class: "activity-text", text: def.text }));
-  if (view.timer) {
-    timerEl = h("p", { class: "timer", role: "timer", "aria-label": "Time left" });
-    parts.push(timerEl);
-  }
-  const note = def.content_note && a.status === "open" ? notes[a.id] : "go";
-  if (note === undefined) {
-    parts.push(contentNote(a.id, def, accepting));
-  } else if (note === "skip") {
-    parts.push(h("p", { class: "skipped", text: "You skipped this one. Take whatever care you need." }));
-  } else {
-    if (def.kind === "grounding") {
-      pacerWidget = pacer(def, () => conn.serverNow(), { cues: true });
-      parts.push(pacerWidget.el);
-    }
-    if (accepting) {
-      // Once stored, an answer is not left highlighted for a neighbour to read; a tap shows it.
-      const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
-      const widget = answerWidget(def, { stored: mine, send: (value) => answer(a.id, value), drafts, aid: a.id });
-      if (widget) parts.push(widget);
-    } else if (def.kind === "reflection" && a.status === "open") {
-      parts.push(answerWidget(def, { stored: null, send: () => {}, drafts, aid: a.id }));
-    }
-  }
-  if (takesAnswers(def)) {
-    statusEl = h("p", { class: "answer-status", role: "status", "aria-live": "polite" });
-    parts.push(statusEl);
-    if (accepting && note !== undefined) {
-      parts.push(h("button", { type: "button", class: "secondary pass", text: "Pass", onclick: () => answer(a.id, { kind: "pass" }) }));
-    }
-  }
-  if (a.status === "revealed" && view.results) {
-    parts.push(h("section", { class: "results", "aria-label": "Results" }, h("h2", { text: "What the group said" }), renderResults(view.results, def)));
-  }
-  const cards = renderTexts(view.texts);
-  if (cards) parts.push(h("section", { class: "texts", "aria-label": "Shared answers" }, h("h2", { text: "Shared answers" }), cards));
-  replace(app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts));
-  updateStatus();
-  tick();
-  if (announceNew) announce.textContent = `New: ${def.title || KIND_NAMES[def.kind]}`;
-}
-
-function tick() {
-  if (timerEl && view?.timer) {
-    const t = view.timer;
-    const state = t.running ? "" : t.remaining_ms < t.duration_ms ? "paused" : "not started";
-    timerEl.replaceChildren(formatClock(conn.remainingMs(t)), state ? h("span", { class: "timer-state", text: state }) : "");
-    timerEl.classList.toggle("paused", !t.running);
-  }
-  if (pacerWidget) pacerWidget.tick();
-}
-
 // -- start -----------------------------------------------------------------------------------
 
-function setPause(on) {
-  pausing = on;
-  saved.set("pause", on);
+function showPause(on) {
   pauseButton.setAttribute("aria-pressed", String(on));
   pauseButton.textContent = on ? "Pause asked · tap to take back" : "I need a pause";
-  conn?.send({ type: "pause", on });
+}
+
+function setPause(on) {
+  phone.pausing = on;
+  saved.set("pause", on);
+  showPause(on);
+  phone.conn?.send({ type: "pause", on });
   announce.textContent = on ? "The facilitator sees that someone asked for a pause, never who." : "Pause request taken back.";
 }
 
-pauseButton.addEventListener("click", () => setPause(!pausing));
-const menu = new PhoneMenu({ saved, announce, send: (message) => conn?.send(message), leave });
+pauseButton.addEventListener("click", () => setPause(!phone.pausing));
+const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.send(message), leave });
+renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);
 
 const { raw } = takeFragment();
@@ -474,17 +223,14 @@ if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
   saved.set("code", savedCode);
   saved.set("token", savedToken);
   if (cookie.answer) {
-    ballots[cookie.answer.aid] = cookie.answer.ballot;
-    stored[cookie.answer.aid] = cookie.answer.value;
+    phone.ballots[cookie.answer.aid] = cookie.answer.ballot;
+    phone.stored[cookie.answer.aid] = cookie.answer.value;
     saved.set("lastStored", cookie.answer.aid);
     persist();
   }
 }
 if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
-  if (pausing) {
-    pauseButton.setAttribute("aria-pressed", "true");
-    pauseButton.textContent = "Pause asked · tap to take back";
-  }
+  if (phone.pausing) showPause(true);
   join(savedCode, savedToken);
 } else {
   if (savedCode || cookie) forgetEverything();

@@ -1,6 +1,6 @@
 // The phone's "More" menu: "I'd like a word afterwards", the support card, text size, Leave.
 // The word signal and the text size live in sessionStorage like the rest of the session.
-import { $, h, replace } from "./dom.js";
+import { $, h, replace } from "/static/shared/dom.js";
 
 const SIZES = [1, 1.2, 1.4];
 const STEP_OUT = "You may step out at any time; a facilitator will follow when they can.";

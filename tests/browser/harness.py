@@ -106,7 +106,15 @@ class Harness:
 
     @staticmethod
     def code(console: Page) -> str:
-        return console.locator(".join-code").inner_text().strip()
+        return console.locator("#count-code").inner_text().strip()
+
+    @staticmethod
+    def panel(console: Page, name: str) -> None:
+        """Open one of the console's panels (New activity, Room settings, ...) if it is shut."""
+        toggle = console.get_by_role("button", name=name, exact=True)
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
 
     def display(self, console: Page) -> Page:
         context = console.context
@@ -131,6 +139,7 @@ class Harness:
     def open_activity(
         console: Page, kind: str, text: str, style: str | None = None, **fields: str
     ) -> None:
+        Harness.panel(console, "New activity")
         console.get_by_label("Kind").select_option(kind)
         console.get_by_label("Question or text").fill(text)
         for label, value in fields.items():

@@ -16,6 +16,9 @@ from tests.browser.harness import LAPTOP, PHONE, Harness, launch
 from tests.support import LiveServer
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PROJECTORS = [(1920, 1080), (1280, 720), (1024, 768)]
+CONSOLES = [(1280, 800), (1366, 768), (1920, 1080)]
+PHONES = [(320, 568), (360, 740)]
 
 
 def shot(page: Page, name: str, full_page: bool = False) -> None:
@@ -28,6 +31,20 @@ def shot_of(page: Page, selector: str, name: str) -> None:
     page.wait_for_timeout(300)
     page.locator(selector).screenshot(path=str(OUT / f"{name}.png"))
     print(f"wrote docs/screenshots/{name}.png")
+
+
+def sized(page: Page, name: str, sizes: list[tuple[int, int]], fitted: bool = False) -> None:
+    """The same moment at each size, as `name-WxH.png`; the page is put back at its own size."""
+    own = page.viewport_size
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        if fitted:  # the projector fits itself to the new size first
+            page.wait_for_function(
+                f"() => document.querySelector('#stage').dataset.fitFor === '{width}x{height}'"
+            )
+        shot(page, f"{name}-{width}x{height}")
+    if own:
+        page.set_viewport_size(own)
 
 
 def printed(page: Page, button: str, name: str) -> None:
@@ -58,13 +75,15 @@ def run() -> None:
             shot(privacy, "privacy-sheet", full_page=True)
             privacy.context.close()
             console = harness.facilitator(k=3)
-            shot_of(console, ".join-card", "console-join-help")
+            shot_of(console, ".side", "console-join-help")
             code = harness.code(console)
             welcome.goto(f"/join#{code}")
             expect(welcome.get_by_role("heading", name="Welcome")).to_be_visible()
             shot(welcome, "phone-welcome", full_page=True)
+            sized(welcome, "phone-welcome", PHONES)
             display = harness.display(console)
             shot(display, "display-lobby")
+            sized(display, "display-lobby", PROJECTORS, fitted=True)
             phones = [harness.phone(code) for _ in range(4)]
             expect(console.locator("#count-connected")).to_have_text("4")
 
@@ -80,7 +99,8 @@ def run() -> None:
                 expect(phone.locator(".answer-status")).to_contain_text("stored")
             expect(console.locator("#count-answered")).to_have_text("4")
             shot(phones[0], "phone-poll-answered")
-            shot(console, "console-live-poll", full_page=True)
+            shot(console, "console-live-poll")
+            sized(console, "console-live-poll", CONSOLES)
             console.get_by_text("Add answers from paper").click()
             console.get_by_label("On paper: Hope").fill("1")
             console.get_by_role("button", name="Add paper answers").click()
@@ -89,6 +109,7 @@ def run() -> None:
             console.get_by_role("button", name="Reveal results").click()
             expect(display.locator(".results .lean")).to_have_text("Chosen most: Hope")
             shot(display, "display-results")
+            sized(display, "display-results", PROJECTORS, fitted=True)
             shot(phones[1], "phone-results", full_page=True)
 
             # the same four people, two more styles (docs/results.md)
@@ -126,8 +147,9 @@ def run() -> None:
             phones[2].get_by_label("Your note").fill("I stayed in the kitchen when")
             shot(display, "display-reflection")
             shot(phones[2], "phone-reflection")
-            shot(console, "console-reflection", full_page=True)
+            shot(console, "console-reflection")
 
+            harness.panel(console, "New activity")
             console.get_by_label("Kind").select_option("prompt")
             console.get_by_label("Collect anonymous written answers").check()
             harness.open_activity(
@@ -141,6 +163,11 @@ def run() -> None:
             )
             expect(phones[0].get_by_role("note")).to_be_visible()
             shot(phones[0], "phone-content-note")
+            sized(phones[0], "phone-content-note", PHONES)
+            expect(display.locator(".note-first")).to_be_visible()
+            shot(display, "display-content-note")
+            console.get_by_role("button", name="Show the text on the display").click()
+            expect(display.locator(".text")).to_be_visible()
             answers = [
                 "Going for a walk before talking",
                 "Saying I need ten minutes",
@@ -159,26 +186,31 @@ def run() -> None:
                 expect(items.nth(i).get_by_role("button", name="Approve")).to_have_attribute(
                     "aria-pressed", "true"
                 )
-            shot(console, "console-queue", full_page=True)
+            shot(console, "console-queue")
+            sized(console, "console-queue", CONSOLES)
             console.get_by_role("button", name="Release approved (3)").click()
             expect(display.locator(".card")).to_have_count(3)
             shot(display, "display-released-text")
+            sized(display, "display-released-text", PROJECTORS, fitted=True)
 
             harness.open_activity(
                 console, "grounding", "Breathe with the circle. Nothing to answer."
             )
             expect(display.locator(".pacer")).to_be_visible()
             shot(display, "display-grounding")
+            sized(display, "display-grounding", PROJECTORS, fitted=True)
             shot(phones[3], "phone-grounding")
+            sized(phones[3], "phone-grounding", PHONES)
 
             console.get_by_role("button", name="Browse the library").click()
             console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
             console.get_by_role("button", name=re.compile("^Open next:")).click()
             console.get_by_role("button", name=re.compile("^Open next:")).click()
             expect(console.locator(".step.current")).to_have_count(1)
-            shot(console, "console-plan", full_page=True)
+            shot(console, "console-plan")
             printed(console, "Print run-sheet", "print-run-sheet")
             printed(console, "Print handout", "print-handout")
+            harness.panel(console, "Across weeks")
             console.get_by_label("Label for the summary").fill("Week 3")
             with console.context.expect_page() as opened:
                 console.get_by_role("button", name="Printable summary").click()

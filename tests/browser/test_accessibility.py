@@ -64,6 +64,35 @@ def test_every_screen_passes_axe(harness: Harness) -> None:
     assert_accessible(phones[2], "phone prompt")
     assert_accessible(console, "console after reveals")
 
+    # a content note: first on the phone and the projector; then written answers in the queue
+    harness.panel(console, "New activity")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(
+        console,
+        "prompt",
+        "What helped this week?",
+        **{"Content note (optional)": "About a hard week."},
+    )
+    expect(phones[0].get_by_role("note")).to_be_visible()
+    expect(display.locator(".note-first")).to_be_visible()
+    assert_accessible(phones[0], "phone content note")
+    assert_accessible(display, "display content note")
+    for phone in phones:
+        phone.get_by_role("button", name="Continue").click()
+        phone.get_by_label("Your answer").fill("Walking first")
+        phone.get_by_role("button", name="Send").click()
+        expect(phone.locator(".answer-status")).to_contain_text("stored")
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator(".queue-item")).to_have_count(3)
+    assert_accessible(console, "console with the moderation queue")
+    for name in ("Room settings", "Another device", "Support card", "Across weeks"):
+        harness.panel(console, name)
+        assert_accessible(console, f"console with {name} open")
+    console.get_by_role("button", name="Blank the display").click()
+    expect(display.locator("#blank")).to_be_visible()
+    assert_accessible(display, "display blank")
+    console.get_by_role("button", name="Display is blank: show it").click()
+
     console.get_by_role("button", name="Browse the library").click()
     expect(console.locator(".library-list li").first).to_be_visible()
     assert_accessible(console, "console with the library open")

@@ -54,6 +54,7 @@ def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> 
     code = harness.code(console)
     phone = harness.phone(code)
     expect(console.locator("#reentry-hint")).to_contain_text(f"hearth link --room {code}")
+    harness.panel(console, "Support card")
     console.get_by_role("textbox", name="Support card").fill("Helpline: 0800 123 456")
     console.get_by_role("button", name="Save the support card").click()
     harness.open_activity(console, "poll", "What helps?", **{"Options, one per line": "Rest\nTalk"})
@@ -61,6 +62,7 @@ def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> 
     stored(phone)
 
     # A co-facilitator, from a one-time link the console makes
+    harness.panel(console, "Another device")
     console.get_by_role("button", name="Co-facilitator link").click()
     link = console.locator("#made-link").input_value()
     co = harness.page(**LAPTOP)

@@ -23,6 +23,7 @@ def test_written_answers_reach_screens_only_when_approved_and_released(harness: 
     harness.open_activity(
         console, "prompt", "What did you notice this week?", **{"Title (optional)": "Noticing"}
     )
+    harness.panel(console, "New activity")
     console.get_by_label("Collect anonymous written answers").check()  # for the next open
     harness.open_activity(console, "prompt", "What helped you stay?")
     texts = ["A slow walk together", "Saying it out loud", "Not rushing her", "PRIVATE-DO-NOT-SHOW"]
@@ -55,6 +56,7 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
     display = harness.display(console)
     phones = [harness.phone(harness.code(console)) for _ in range(4)]
     phone = phones[0]
+    harness.panel(console, "Room settings")
     console.get_by_label("Let people say which side they are on").check()
     expect(phone.get_by_role("heading", name="Optional: which side are you on?")).to_be_visible()
     phone.get_by_role("button", name="I'd rather not say").click()
@@ -70,6 +72,7 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
         expect(other.get_by_role("button", name="I was hurt")).to_have_attribute(
             "aria-pressed", "true"
         )
+    harness.panel(console, "Room settings")
     console.get_by_label("Show results per side").check()
 
     harness.open_activity(
@@ -79,6 +82,7 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
         style="counts",
         **{"Options, one per line": "Yes\nNo", "Content note (optional)": "About pressure."},
     )
+    harness.panel(console, "Room settings")
     expect(console.get_by_label("Show results per side")).to_be_disabled()
     expect(phone.get_by_role("note")).to_contain_text("About pressure.")
     expect(phone.get_by_role("button", name="Yes", exact=True)).to_have_count(0)
@@ -92,6 +96,13 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
     expect(console.locator("#count-answered")).to_have_text("4")
 
     console.get_by_role("button", name="Reveal results").click()
+    # the display shows the content note, not the question or its results, until the
+    # facilitator chooses to show them
+    expect(display.locator(".note-first")).to_contain_text("About pressure.")
+    expect(display.get_by_text("Have you felt rushed this week?")).to_have_count(0)
+    expect(display.locator(".track-result")).to_have_count(0)
+    console.get_by_role("button", name="Show the text on the display").click()
+    expect(display.locator(".text")).to_have_text("Have you felt rushed this week?")
     sections = display.locator(".track-result")
     expect(sections).to_have_count(3)
     hurt = sections.filter(has_text="Partners who were hurt")
@@ -147,6 +158,7 @@ def test_locked_room_refuses_newcomers_and_a_quick_check_in_takes_one_tap(
     console = harness.facilitator(k=3)
     code = harness.code(console)
     phone = harness.phone(code)
+    harness.panel(console, "Room settings")
     console.get_by_label("Lock the room (no new people)").check()
     expect(console.get_by_label("Lock the room (no new people)")).to_be_checked()
     late = harness.page(**PHONE)

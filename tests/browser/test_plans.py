@@ -57,6 +57,7 @@ def test_a_built_in_plan_runs_to_the_end(harness: Harness, tmp_path: Path) -> No
     expect(console.get_by_text("That was the last step.")).to_be_visible()
 
     with console.expect_download() as saved:
+        harness.panel(console, "Across weeks")
         console.get_by_role("button", name="Save summary file").click()
     summary = json.loads(Path(saved.value.path()).read_text())
     assert summary["format"] == "hearth-summary" and summary["k"] == 3
@@ -68,6 +69,7 @@ def test_plan_files_round_trip_and_bad_files_name_the_line(
 ) -> None:
     harness.allow_console.append(r"status of 422")  # the check answers 422 for a bad file
     console = harness.facilitator(k=3)
+    harness.panel(console, "New activity")
     console.get_by_label("Kind").select_option("scale")
     console.get_by_label("Question or text").fill("How steady is your breathing?")
     console.get_by_role("button", name="Add to plan").click()
@@ -145,6 +147,7 @@ def test_a_trend_from_past_summaries_reaches_the_display(harness: Harness, tmp_p
         files.append(str(path))
     console = harness.facilitator(k=3)
     display = harness.display(console)
+    harness.panel(console, "Across weeks")
     console.get_by_label("Load past summaries").set_input_files(files)
     console.get_by_role("button", name="Show on display: Steadiness").click()
     expect(display.locator(".trend .bar")).to_have_count(3)

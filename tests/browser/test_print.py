@@ -138,6 +138,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     console = harness.facilitator(k=3)
     display = harness.display(console)
     phone = harness.phone(harness.code(console))
+    harness.panel(console, "New activity")
     console.get_by_label("Kind").select_option("poll")
     console.get_by_label("Question or text").fill("What helps?")
     console.get_by_label("Options, one per line").fill("Honesty\nPatience\nTime")
@@ -154,6 +155,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     expect(display.locator(".results")).to_contain_text("3 answered")
     assert "paper" not in display.content().lower()
 
+    harness.panel(console, "Across weeks")
     console.get_by_label("Label for the summary").fill("Week 5")
     with console.context.expect_page() as opened:
         console.get_by_role("button", name="Printable summary").click()

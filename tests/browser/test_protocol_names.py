@@ -7,7 +7,7 @@ from pathlib import Path
 
 from server.protocol import CLIENT_TYPES, SERVER_TYPES
 
-SOURCE = Path(__file__).resolve().parents[2] / "participant" / "static" / "protocol.js"
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "static" / "protocol.js"
 
 
 def names(constant: str) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ def others_answer(harness: Harness, code: str, values: list[dict[str, Any]]) -> 
 
 
 def open_with_style(console: Page, kind: str, text: str, style: str, options: str = "") -> None:
+    Harness.panel(console, "New activity")
     console.get_by_label("Kind").select_option(kind)
     console.get_by_label("Question or text").fill(text)
     if options:

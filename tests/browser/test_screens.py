@@ -87,7 +87,7 @@ def test_the_client_throws_on_unknown_message_types(harness: Harness) -> None:
     page.goto("/join")
     outcome = page.evaluate(
         """async () => {
-            const m = await import('/static/participant/protocol.js');
+            const m = await import('/static/shared/protocol.js');
             const refused = (f) => { try { f(); return false; } catch { return true; } };
             return [refused(() => m.checkIncoming('snapshot')), refused(() => m.checkIncoming('bogus')),
                     refused(() => m.checkOutgoing('answer')), refused(() => m.checkOutgoing('bogus'))];
@@ -100,6 +100,7 @@ def test_one_time_links_open_the_display_and_console_elsewhere(harness: Harness)
     harness.allow_console.append(r"status of 404")  # the spent ticket, tried a second time
     console = harness.facilitator(k=3)
     code = harness.code(console)
+    harness.panel(console, "Another device")
     console.get_by_role("button", name="Display link").click()
     link = console.get_by_label("Display link (works once)").input_value()
     display_key = console.evaluate(

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from websockets.sync.client import ClientConnection, connect
 
+from tests.browser.drive import Screen
 from tests.browser.harness import LAPTOP, PHONE, Harness
 from tests.support import LiveServer
 
@@ -38,36 +37,6 @@ CHECK = (
     + ")].map((e) => e.outerHTML.slice(0, 80)), missing: payloads.filter("
     + "(p) => !document.body.textContent.includes(p)) })"
 )
-
-
-class Screen:
-    """A synchronous WebSocket screen for driving the room while browsers render it."""
-
-    def __init__(self, live: LiveServer, hello: dict[str, Any]) -> None:
-        self.ws: ClientConnection = connect(
-            live.ws_url, origin=live.base_url, compression=None, legacy=True
-        )
-        self.ws.send(json.dumps({"type": "hello", **hello}))
-        self.ids = 0
-        self.view: dict[str, Any] = {}
-
-    def until(self, predicate: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + 10
-        while True:
-            message = json.loads(self.ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-            if message["type"] == "snapshot":
-                self.view = message["view"]
-            elif message["type"] == "update":
-                self.view.update(message["changes"])
-            if predicate(message):
-                return message
-
-    def command(self, message: dict[str, Any]) -> dict[str, Any]:
-        self.ids += 1
-        self.ws.send(json.dumps({**message, "id": self.ids}))
-        reply = self.until(lambda m, i=self.ids: m.get("id") == i)
-        assert reply["type"] == "ack", reply
-        return reply
 
 
 def check(page: Page, shown: list[str]) -> None:
@@ -177,9 +146,16 @@ def test_payloads_show_literally_and_never_run(
     for item in queue:
         facilitator.command({"type": "moderate", "item": item["id"], "action": "approve"})
     facilitator.command({"type": "release"})
-    for page in (display, phone):
-        expect(page.get_by_text(PAYLOADS[7], exact=True)).to_be_visible()
-        check(page, PAYLOADS)  # released answers
+    expect(phone.get_by_text(PAYLOADS[7], exact=True)).to_be_visible()
+    check(phone, PAYLOADS)  # released answers
+    on_display: set[str] = set()  # the display shows them a page at a time
+    for number in range(2):
+        facilitator.command({"type": "pages", "page": number})
+        expect(display.locator(".page-of")).to_have_text(f"{number + 1} / 2")
+        shown = display.locator(".cards li").all_text_contents()
+        check(display, shown)
+        on_display |= set(shown)
+    assert on_display == set(PAYLOADS)
 
     # Poll options as payloads, revealed (as an order of options) on every screen.
     options = [p[:120] for p in PAYLOADS[:5]]

@@ -1,0 +1,206 @@
+// The console as one screen that never scrolls while a session runs: a bar with the code, who
+// is here and has answered, the signals, the timer and End; the run-sheet on the left; the live
+// activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
+// the keyboard shortcuts, listed along the bottom.
+import { h, replace } from "/static/shared/dom.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
+import { act, button, commandButton, state } from "./console-state.js";
+import { screenWarning } from "./help.js";
+import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
+import { panelList } from "./panels.js";
+
+const KEYS = [["n", "next step"], ["r", "reveal"], ["b", "blank the display"], ["p", "pause or resume the timer"]];
+const parts = {};
+let openPanel = null;
+let joinByItself = false; // "How to join" opens at the start and closes when the first activity does
+let liveKey = "";
+let listening = false;
+
+function count(label, value, id, alert = false) {
+  return h("div", { class: alert ? "count alert" : "count" }, h("dt", { text: label }), h("dd", { id, class: alert ? "alert" : null, text: String(value) }));
+}
+
+// The counts change many times a second: rebuilt only when their set changes, else updated.
+let countsShape = "";
+
+export function renderCounts() {
+  if (!parts.counts) return;
+  const p = state.progress;
+  const split = p.passed !== null && p.passed !== undefined;
+  const items = [
+    ["Code", state.view ? state.view.room.code : state.room.code, "count-code"],
+    ["Here", p.connected, "count-connected"],
+    // live: who has tapped (an answer or a pass); once closed, answers and passes apart
+    ...(split ? [["Answered", p.answered - p.passed, "count-answers"], ["Passed", p.passed, "count-passed"]] : [["Responded", p.answered, "count-answered"]]),
+    ["Pause signals", p.pauses, "count-pauses", p.pauses > 0],
+    ["A word afterwards", p.words ?? 0, "count-words", (p.words ?? 0) > 0],
+    ...(state.room.seat !== "co" ? [["Co-facilitator", p.cofacilitators ? "here" : "—", "count-co"]] : []),
+  ];
+  const shape = items.map((item) => item[2]).join();
+  if (shape !== countsShape || !parts.counts.childElementCount) {
+    countsShape = shape;
+    replace(parts.counts, items.map(([label, value, id, alert]) => count(label, value, id, alert)));
+  } else {
+    for (const [, value, id, alert] of items) {
+      const dd = parts.counts.querySelector(`#${id}`);
+      if (dd.textContent !== String(value)) dd.textContent = String(value);
+      dd.classList.toggle("alert", !!alert);
+      dd.parentElement.classList.toggle("alert", !!alert);
+    }
+  }
+  parts.counts.setAttribute("aria-label", split ? `${p.connected} here · ${p.answered - p.passed} answered · ${p.passed} passed` : `${p.connected} here · ${p.answered} responded`);
+  if (parts.live && state.view) renderLiveIfChanged(); // the preview comes with the counts
+}
+
+function renderLiveIfChanged() {
+  const view = state.view;
+  const key = JSON.stringify([view.activity, !!view.trend, view.timer && [view.timer.running, view.timer.duration_ms, view.timer.remaining_ms], view.results, view.texts, view.screen, state.progress.preview]);
+  if (key === liveKey) return;
+  liveKey = key;
+  renderLive(parts.live);
+}
+
+function endButton() {
+  replace(parts.end, button("End session…", confirmEnd, "danger"));
+}
+
+function confirmEnd() {
+  const yes = button("End and erase", async () => {
+    yes.disabled = true;
+    if (!(await act(yes, { type: "end" }))) yes.disabled = false;
+  }, "danger");
+  replace(parts.end, h("div", { class: "confirm bar-group", role: "group", "aria-labelledby": "confirm-text" },
+    h("p", { id: "confirm-text", text: "End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one." }),
+    yes,
+    button("Cancel", () => { endButton(); parts.end.querySelector("button").focus(); }, "secondary")));
+  yes.focus();
+}
+
+function setPanel(name) {
+  openPanel = openPanel === name ? null : name;
+  for (const [key, toggle] of Object.entries(parts.toggles)) toggle.setAttribute("aria-expanded", String(key === openPanel));
+  drawSide();
+  if (openPanel) parts.side.querySelector("h2")?.focus();
+}
+
+export function closePanel(name) {
+  if (openPanel === name) setPanel(name);
+}
+
+// Redraw the side column; the control that had focus there keeps it (by its place).
+function renderSide() {
+  const controls = () => [...parts.side.querySelectorAll("button, input, select, textarea, a")];
+  const focused = controls().indexOf(document.activeElement);
+  drawSide();
+  if (focused >= 0) controls()[Math.min(focused, controls().length - 1)]?.focus();
+}
+
+function drawSide() {
+  if (!state.view) return;
+  const panel = parts.panels.find(([name]) => name === openPanel);
+  if (panel) {
+    const [name, , heading, body] = panel;
+    const el = body instanceof Element ? body : h("div", { class: "panel-body" });
+    if (!(body instanceof Element)) body(el);
+    replace(parts.side,
+      h("div", { class: "panel-head" },
+        body instanceof Element ? null : h("h2", { id: `panel-${name}`, tabindex: "-1", text: heading }),
+        button("Close panel", () => setPanel(name), "quiet small", { "aria-label": `Close ${heading}` })),
+      el);
+  } else if (!renderQueue(parts.side)) {
+    replace(parts.side);
+  }
+  parts.work.classList.toggle("with-side", parts.side.childElementCount > 0);
+}
+
+export function renderAll(changes = null) {
+  const view = state.view;
+  const changed = (name) => !changes || changes.includes(name);
+  if (changed("screen")) {
+    const blank = !!view.screen?.blank;
+    parts.blank.setAttribute("aria-pressed", String(blank));
+    parts.blank.textContent = blank ? "Display is blank: show it" : "Blank the display";
+  }
+  if (changed("set_aside")) {
+    const back = view.set_aside;
+    replace(parts.setAside, back ? commandButton(`Back to: ${back.title || KIND_NAMES[back.kind]}`, { type: "resume" }) : "");
+  }
+  if (changed("timer")) replace(parts.timer, timerControls());
+  if (joinByItself && view.activity) {
+    joinByItself = false;
+    if (openPanel === "join") setPanel("join");
+  }
+  renderLiveIfChanged();
+  // a panel being typed in is not redrawn under the cursor
+  const typing = document.activeElement?.matches?.("input:not([type=checkbox]), textarea, select") && parts.side.contains(document.activeElement);
+  const panel = parts.panels.find(([name]) => name === openPanel);
+  if ((panel ? panel[5] : ["queue"]).some(changed) && !typing) renderSide();
+  tickClock();
+}
+
+function shortcuts() {
+  if (listening) return;
+  listening = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
+    const key = event.key.toLowerCase();
+    if (!KEYS.some(([k]) => k === key)) return;
+    const target = document.querySelector(`[data-key="${key}"]:not([disabled])`);
+    event.preventDefault();
+    if (target) target.click();
+    else parts.keys.querySelector(".key-said").textContent = `Nothing to ${KEYS.find(([k]) => k === key)[1]} right now.`;
+  });
+}
+
+export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
+  const lead = state.room.seat !== "co";
+  parts.counts = h("dl", { class: "counts" });
+  parts.timer = h("div", { class: "bar-timer" });
+  parts.blank = commandButton("Blank the display", () => ({ type: "screen", blank: !state.view?.screen?.blank }), "secondary", { "aria-pressed": "false", "data-key": "b" });
+  parts.setAside = h("span", { class: "set-aside" });
+  parts.end = h("div", { class: "end-zone" });
+  parts.live = h("section", { class: "live-card", "aria-labelledby": "live-heading" });
+  parts.side = h("aside", { class: "side", "aria-label": "Queue and panels" });
+  parts.panels = panelList(form, weeks).filter(([, , , body, leadOnly]) => body && (lead || !leadOnly));
+  parts.toggles = Object.fromEntries(parts.panels.map(([name, label]) => [name, button(label, () => setPanel(name), "quiet small", { "aria-expanded": "false" })]));
+  parts.keys = h("footer", { class: "keys", "aria-label": "Keyboard shortcuts" },
+    h("span", { text: "Keys:" }), KEYS.map(([k, what]) => h("span", { class: "key" }, h("kbd", { text: k.toUpperCase() }), ` ${what}`)),
+    h("span", { class: "key-said", role: "status" }));
+  parts.work = h("div", { class: "work" },
+    h("aside", { class: "runsheet", "aria-label": "Run-sheet" }, plan.el),
+    h("div", { class: "centre" }, screenWarning(), parts.live),
+    parts.side);
+  replace(
+    app,
+    h("h1", { class: "visually-hidden", text: "Session console" }),
+    h("header", { class: "bar" },
+      parts.counts,
+      parts.timer,
+      h("div", { class: "bar-group bar-actions" },
+        lead && state.room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
+        parts.blank,
+        commandButton("Quick check-in", { type: "open", interrupt: true, activity: { kind: "checkin", title: "Check-in", text: "How are you right now?" } }, "secondary"),
+        commandButton("Grounding now", { type: "grounding_now" }, "grounding-now"),
+        parts.setAside,
+        lead ? parts.end : null)),
+    h("nav", { class: "tools", "aria-label": "Panels" },
+      Object.values(parts.toggles),
+      lead ? null : h("h2", { class: "co-note", text: "Co-facilitator console" }),
+      lead ? null : h("p", { class: "hint", text: "Ending the session and room settings stay with the facilitator." }),
+      h("p", { id: "feedback", class: "feedback error", role: "alert" })),
+    parts.work,
+    parts.keys,
+  );
+  endButton();
+  shortcuts();
+  joinByItself = true;
+  openPanel = "join";
+  parts.toggles.join.setAttribute("aria-expanded", "true");
+}
+
+export function resetCockpit() {
+  liveKey = "";
+  countsShape = "";
+  openPanel = null;
+}

@@ -1,0 +1,131 @@
+// The console's panels that open on demand beside the live activity: how to join, one-time
+// links, room settings, the support card, summaries across weeks, what was revealed so far.
+import { h, replace, svgFrom } from "/static/shared/dom.js";
+import { renderResults } from "/static/shared/results.js";
+import { takesAnswers } from "/static/shared/widgets.js";
+import { act, button, showError, state } from "./console-state.js";
+import { connectHelp } from "./help.js";
+
+export function joinPanel(el) {
+  const r = state.view.room;
+  replace(
+    el,
+    h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
+    r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
+    h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
+    h("p", { class: "hint", id: "reentry-hint" }, "If this tab closes, the room carries on: on the computer running Hearth, run ", h("code", { text: `hearth link --room ${r.code}` }), " and open the link it prints."),
+    connectHelp(r.join_url),
+  );
+}
+
+async function mintLink(role, credential) {
+  const response = await fetch("/api/tickets", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ role, code: state.room.code, credential }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.message || "Could not make a link.");
+  return body.url;
+}
+
+// One-time links for opening the console or the display on another device.
+export function linksPanel(el) {
+  const room = state.room;
+  const out = h("div", { class: "made-link" });
+  const make = (role, credential, label) => async (event) => {
+    try {
+      const url = await mintLink(role, credential);
+      const input = h("input", { id: "made-link", type: "text", readonly: true, value: url, "aria-describedby": "made-link-hint" });
+      replace(out, h("label", { for: "made-link", text: label }), input,
+        h("p", { id: "made-link-hint", class: "hint", text: "It works once, for a short while. Whoever holds it gets that screen, so keep it private." }));
+      input.select();
+    } catch (failure) {
+      showError(event.target, failure.message);
+    }
+  };
+  replace(
+    el,
+    h("p", { class: "hint", text: "One-time links to open this console or the projector display on another computer or tablet." }),
+    h("div", { class: "row" },
+      button("Console link", make("facilitator", room.key, "Console link (works once)"), "secondary"),
+      button("Co-facilitator link", make("cofacilitator", room.key, "Co-facilitator link (works once; a new one replaces the last)"), "secondary"),
+      room.displayKey ? button("Display link", make("display", room.displayKey, "Display link (works once)"), "secondary") : null),
+    out,
+  );
+}
+
+export function settingsPanel(el) {
+  const r = state.view.room;
+  const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
+  const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", value: String(r.cap ?? 300) });
+  // Mirrors the server: the split is fixed while an activity that takes answers is not revealed.
+  const a = state.view.activity;
+  const collecting = !!a && a.status !== "revealed" && takesAnswers(a.definition);
+  const toggle = (id, label, value, key, locked = false) => {
+    const input = h("input", { id, type: "checkbox", disabled: locked, "aria-describedby": locked ? "split-hint" : null });
+    input.checked = value;
+    input.addEventListener("change", async () => {
+      if (!(await act(input, { type: "configure", [key]: input.checked }))) input.checked = !input.checked;
+    });
+    return h("p", { class: "check-field row" }, input, h("label", { for: id, text: label }));
+  };
+  const number = (input, label, key, name) => h(
+    "form",
+    { class: "row k-form", onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "configure", [key]: Number(input.value) }); } },
+    h("label", { for: input.id, text: label }), input,
+    h("button", { type: "submit", class: "secondary", text: "Apply", "aria-label": name }),
+  );
+  replace(
+    el,
+    number(k, "k (minimum answers)", "k", "Apply k"),
+    number(cap, "Most people who may join", "cap", "Apply the cap"),
+    toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
+    toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks", collecting && r.split),
+    toggle("set-split", "Show results per side", r.split, "split", collecting),
+    collecting ? h("p", { id: "split-hint", class: "hint", text: "The split can change between activities, not while one collects answers." }) : null,
+  );
+}
+
+export function supportPanel(el) {
+  const view = state.view;
+  const text = h("textarea", { id: "support-text", rows: "6", maxlength: "2000", "aria-describedby": "support-hint" });
+  text.value = view.support_card ?? "";
+  replace(
+    el,
+    h("p", { id: "support-hint", class: "hint", text: "Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged." }),
+    state.room.seat !== "co"
+      ? h("form", { onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "support", text: text.value }); } },
+          h("label", { for: "support-text", class: "visually-hidden", text: "Support card" }), text,
+          h("div", { class: "row" }, h("button", { type: "submit", class: "secondary", text: "Save the support card" })))
+      : h("p", { text: view.support_card || "No support card yet." }),
+  );
+}
+
+export function historyPanel(el) {
+  const items = state.view.history || [];
+  replace(
+    el,
+    items.length
+      ? h("ol", { class: "history-list" }, items.map((item) => h("li", {},
+          h("p", { class: "history-title", text: item.title || item.text }),
+          item.results ? renderResults(item.results, {}) : null,
+          item.texts?.length ? h("p", { class: "hint", text: `${item.texts.length} written answers released` }) : null,
+        )))
+      : h("p", { class: "hint", text: "Results you reveal collect here until the session ends." }),
+  );
+}
+
+// name -> [button label, heading, render(el) or a fixed element, lead only, the view sections
+// it is drawn from (it is redrawn when one of them changes)]
+export function panelList(form, weeks) {
+  return [
+    ["activity", "New activity", "New activity", form, false, []],
+    ["join", "How to join", "How to join", joinPanel, false, ["room"]],
+    ["settings", "Room settings", "Room settings", settingsPanel, true, ["room", "activity"]],
+    ["links", "Another device", "Another device", linksPanel, true, []],
+    ["support", "Support card", "Support card", supportPanel, false, ["support_card"]],
+    ["weeks", "Across weeks", "Across weeks", weeks?.el ?? null, true, []],
+    ["history", "Revealed so far", "Revealed so far", historyPanel, false, ["history"]],
+  ];
+}

@@ -1,0 +1,88 @@
+"""Drive a room over its WebSocket from a browser test, while real browsers render it."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import httpx
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support import LiveServer
+
+
+class Screen:
+    """A synchronous WebSocket screen for driving the room while browsers render it."""
+
+    def __init__(self, live: LiveServer, hello: dict[str, Any]) -> None:
+        self.ws: ClientConnection = connect(
+            live.ws_url,
+            origin=live.base_url,
+            compression=None,
+            legacy=True,
+            max_queue=None,  # a phone that stops reading never holds up its own close
+            close_timeout=1,
+        )
+        self.ws.send(json.dumps({"type": "hello", **hello}))
+        self.ids = 0
+        self.view: dict[str, Any] = {}
+
+    def until(self, predicate: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + 10
+        while True:
+            message = json.loads(self.ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if message["type"] == "snapshot":
+                self.view = message["view"]
+            elif message["type"] == "update":
+                self.view.update(message["changes"])
+            if predicate(message):
+                return message
+
+    def command(self, message: dict[str, Any]) -> dict[str, Any]:
+        self.ids += 1
+        self.ws.send(json.dumps({**message, "id": self.ids}))
+        reply = self.until(lambda m, i=self.ids: m.get("id") == i)
+        assert reply["type"] == "ack", reply
+        return reply
+
+    def answer(self, activity: str, value: dict[str, Any]) -> None:
+        """As a participant: answer the live activity with a fresh ballot."""
+        ballot = secrets.token_urlsafe(16)
+        self.command({"type": "answer", "activity": activity, "ballot": ballot, "value": value})
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def new_room(live: LiveServer, k: int = 3) -> dict[str, Any]:
+    """A room made through the API, with one-time console and display links."""
+    response = httpx.post(
+        live.base_url + "/api/rooms",
+        headers={"Authorization": f"Bearer {live.settings.host_secret}"},
+        json={"k": k},
+    )
+    assert response.status_code == 201, response.text
+    room: dict[str, Any] = response.json()
+    return room
+
+
+def facilitator(live: LiveServer, room: dict[str, Any]) -> Screen:
+    hello = {
+        "role": "facilitator",
+        "code": room["code"],
+        "credential": room["facilitator_credential"],
+    }
+    screen = Screen(live, hello)
+    screen.until(lambda m: m["type"] == "snapshot")
+    return screen
+
+
+def phones(live: LiveServer, room: dict[str, Any], count: int) -> list[Screen]:
+    out = []
+    for _ in range(count):
+        phone = Screen(live, {"role": "participant", "code": room["code"]})
+        phone.until(lambda m: m["type"] == "snapshot")
+        out.append(phone)
+    return out

@@ -1,0 +1,92 @@
+"""Layout checks in the browser: what is cut off, what overflows its box, what sits under a
+fixed bar. Each returns a list of problems (empty when the screen is right), naming elements."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+# Every visible element inside the viewport; no element's content (or its own lines of text)
+# outside its box; and the page itself does not scroll.
+CUT_OFF = """() => {
+  const W = innerWidth, H = innerHeight, bad = [], slack = 2;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.visually-hidden, svg, [hidden]')) continue;
+    if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: false })) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left < -slack || r.top < -slack || r.right > W + slack || r.bottom > H + slack)
+      bad.push(`${name(el)} outside the screen: ${Math.round(r.left)},${Math.round(r.top)}-${Math.round(r.right)},${Math.round(r.bottom)}`);
+    if (getComputedStyle(el).display !== 'inline'
+        && (el.scrollWidth > el.clientWidth + slack || el.scrollHeight > el.clientHeight + slack))
+      bad.push(`${name(el)} overflows its box (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+    for (const node of el.childNodes) {
+      if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const t = range.getBoundingClientRect();
+      if (t.left < r.left - slack || t.right > r.right + slack || t.top < r.top - slack || t.bottom > r.bottom + slack)
+        bad.push(`text of ${name(el)} runs out of its box: ${JSON.stringify(node.textContent.slice(0, 30))}`);
+    }
+  }
+  const page = document.scrollingElement;
+  if (page.scrollHeight > H + 1 || page.scrollWidth > W + 1) bad.push(`the page scrolls: ${page.scrollWidth}x${page.scrollHeight}`);
+  return bad;
+}"""
+
+PAGE_SCROLL = """() => {
+  const page = document.scrollingElement;
+  return { height: page.scrollHeight, width: page.scrollWidth, H: innerHeight, W: innerWidth };
+}"""
+
+# Each control and line of text, scrolled into view the way focus or a tap would, must not end
+# up under a fixed or sticky bar.
+UNDER_FIXED = """(named) => {
+  const bars = [...document.querySelectorAll('body *')].filter((el) => {
+    const p = getComputedStyle(el).position;
+    return (p === 'fixed' || p === 'sticky' || named.some((s) => el.matches(s)))
+      && el.checkVisibility() && el.getBoundingClientRect().height > 0;
+  });
+  const bad = [];
+  const targets = document.querySelectorAll('main button, main input, main textarea, main a, main p, main h1, main h2, main li, main label');
+  for (const el of targets) {
+    if (bars.some((b) => b.contains(el)) || !el.checkVisibility()) continue;
+    if (el.closest('.visually-hidden')) continue;
+    el.scrollIntoView({ block: 'nearest' });
+    // what can be seen of it: its box, less what a scrolling container clips
+    const box = el.getBoundingClientRect();
+    const r = { top: box.top, bottom: box.bottom, left: box.left, right: box.right, height: box.height };
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).overflowY === 'visible') continue;
+      const c = up.getBoundingClientRect();
+      r.top = Math.max(r.top, c.top);
+      r.bottom = Math.min(r.bottom, c.bottom);
+    }
+    if (r.height === 0) continue;
+    if (r.top < -1 || r.bottom > innerHeight + 1) bad.push(`${el.tagName} ${JSON.stringify(el.textContent.slice(0, 30))} cannot be scrolled into view`);
+    for (const b of bars) {
+      const f = b.getBoundingClientRect();
+      const overlap = Math.min(r.bottom, f.bottom) - Math.max(r.top, f.top);
+      const across = Math.min(r.right, f.right) - Math.max(r.left, f.left);
+      if (overlap > 1 && across > 1) bad.push(`${el.tagName} ${JSON.stringify(el.textContent.slice(0, 30))} is under ${b.id || b.className}`);
+    }
+  }
+  return bad;
+}"""
+
+
+def cut_off(page: Page) -> list[str]:
+    problems: list[str] = page.evaluate(CUT_OFF)
+    return problems
+
+
+def page_scroll(page: Page) -> dict[str, int]:
+    sizes: dict[str, int] = page.evaluate(PAGE_SCROLL)
+    return sizes
+
+
+def under_fixed(page: Page, bars: tuple[str, ...] = ()) -> list[str]:
+    """`bars`: selectors of bars to count as fixed besides position: fixed or sticky."""
+    problems: list[str] = page.evaluate(UNDER_FIXED, list(bars))
+    return problems

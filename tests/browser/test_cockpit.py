@@ -1,0 +1,111 @@
+"""The console as a presenter's cockpit: no page scroll at 1280x800, 1366x768 and 1920x1080
+while an activity runs (a plan, the library, a queue), the bar's signals and End always in
+view, keyboard shortcuts listed and working, and errors shown beside the control pressed."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.drive import phones
+from tests.browser.harness import Harness
+from tests.browser.layout import page_scroll
+
+SIZES = [(1280, 800), (1366, 768), (1920, 1080)]
+
+
+def in_view(page: Page, selector: str) -> None:
+    box = page.locator(selector).first.bounding_box()
+    size = page.viewport_size
+    assert box and size, selector
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 1, (selector, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"] + 1, (selector, box)
+
+
+def no_page_scroll(console: Page, state: str) -> None:
+    for width, height in SIZES:
+        console.set_viewport_size({"width": width, "height": height})
+        sizes = page_scroll(console)
+        assert sizes["height"] <= height and sizes["width"] <= width, (state, width, sizes)
+        for selector in ("#count-pauses", "#count-code", "#live-heading", ".keys", ".end-zone"):
+            in_view(console, selector)
+
+
+def test_the_console_fits_and_answers_the_keyboard(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    code = harness.code(console)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+    console.get_by_role("button", name="Browse the library").click()  # the library, left open
+    expect(console.locator(".library-list li").first).to_be_visible()
+    keys = console.locator(".keys")
+    for said in ("N next step", "R reveal", "B blank the display", "P pause or resume the timer"):
+        expect(keys).to_contain_text(said)
+
+    # N opens the plan's next step; the run-sheet marks it
+    console.keyboard.press("n")
+    expect(console.locator(".step.current")).to_have_count(1)
+    expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
+    no_page_scroll(console, "a plan step live, the library open")
+    console.get_by_role("button", name="Browse the library").click()
+
+    # B blanks the display and brings it back
+    console.keyboard.press("b")
+    expect(display.locator("#blank")).to_be_visible()
+    console.keyboard.press("b")
+    expect(display.locator("#blank")).to_be_hidden()
+
+    # a reflection: P starts, pauses and resumes its timer; the clock is in the bar
+    harness.open_activity(
+        console, "reflection", "Write privately.", **{"Duration (seconds)": "300"}
+    )
+    console.keyboard.press("p")
+    expect(console.get_by_role("button", name="Pause")).to_be_visible()
+    console.keyboard.press("p")
+    expect(console.locator("#timer-clock")).to_contain_text("paused")
+    no_page_scroll(console, "a timed reflection")
+
+    # a poll has no timer box; R reveals it
+    harness.open_activity(console, "poll", "Which helps?", **{"Options, one per line": "A\nB"})
+    expect(console.locator("#timer-seconds")).to_have_count(0)
+    people = phones(harness.live, {"code": code}, 3)
+    aid = str(people[0].view["activity"]["id"])
+    for phone in people:
+        phone.answer(aid, {"kind": "choice", "option": 0})
+    expect(console.locator("#count-answered")).to_have_text("3")
+    console.keyboard.press("r")
+    expect(console.locator("#live-status")).to_have_text("Revealed on screens")
+    console.keyboard.press("r")
+    expect(console.locator(".key-said")).to_have_text("Nothing to reveal right now.")
+
+    # written answers: the queue beside the live activity, and an error beside its button
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(console, "prompt", "What helped?")
+    aid = str(
+        people[0].until(
+            lambda m: (
+                m["type"] == "update"
+                and "activity" in m["changes"]
+                and m["changes"]["activity"]["definition"]["kind"] == "prompt"
+            )
+        )["changes"]["activity"]["id"]
+    )
+    for phone, text in zip(people[:2], ["Walking first", "Saying I need time"], strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
+    console.get_by_role("button", name="Close answers").click()
+    items = console.locator(".queue-item")
+    expect(items).to_have_count(2)
+    items.nth(0).get_by_role("button", name="Approve").click()
+    release = console.get_by_role("button", name="Release approved (1)")
+    release.click()
+    error = console.locator(".queue .inline-error, .side .inline-error")
+    expect(error).to_contain_text("Fewer than 3 answers were written")
+    near, said = release.bounding_box(), error.bounding_box()
+    assert near and said and 0 <= said["y"] - near["y"] < 120, "the error sits by its button"
+    no_page_scroll(console, "the moderation queue beside the live activity")
+    for phone in people:
+        phone.close()

@@ -1,0 +1,193 @@
+"""The projector fits every state on one screen at 1920x1080, 1280x720 and 1024x768: every
+visible element inside the viewport, no text out of its box, no scrolling (tests/browser/
+layout.py). The states are the hard ones: a 3-line title, long texts, 12 options, 30 released
+answers, a word cloud, the grounding pacer, the timer, a content note, blank."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.drive import Screen, facilitator, new_room, phones
+from tests.browser.harness import Harness
+from tests.browser.layout import cut_off
+from tests.support import LiveServer
+
+SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
+TITLE = "What we carry into the room when trust has been broken and we are still trying to stay"
+LONG = (
+    "Think of a moment this week when you wanted to hurry past something uncomfortable: a "
+    "silence at dinner, a question you did not want to answer, a look that felt like blame. "
+    "What did you do with the urge to fix it quickly? What happened in your body? If you "
+    "stayed, even for a few breaths longer than usual, what did you notice about the other "
+    "person, and about yourself? There is no right answer here, and nothing needs to be "
+    "shared unless you choose to share it."
+)
+OPTIONS = [
+    "Relief that it is finally said out loud",
+    "Fear it will happen again",
+    "Hope",
+    "Numbness",
+    "Anger that comes and goes",
+    "Shame",
+    "Tiredness",
+    "Wanting to be understood",
+    "Wanting it to be over",
+    "Curiosity about what comes next",
+    "Tenderness",
+    "Not sure yet",
+]
+
+
+def fits_everywhere(display: Page, state: str) -> None:
+    for width, height in SIZES:
+        display.set_viewport_size({"width": width, "height": height})
+        display.wait_for_function(
+            f"() => document.querySelector('#stage').dataset.fitFor === '{width}x{height}'"
+        )
+        problems = cut_off(display)
+        assert not problems, f"{state} at {width}x{height}:\n" + "\n".join(problems[:12])
+
+
+def open_and_answer(
+    lead: Screen, people: list[Screen], activity: dict[str, Any], value: Any = None
+) -> str:
+    lead.command({"type": "open", "activity": activity})
+    aid = str(lead.view["activity"]["id"])
+    for i, phone in enumerate(people if value is not None else []):
+        phone.answer(aid, value(i) if callable(value) else value)
+    return aid
+
+
+@pytest.fixture
+def display(harness: Harness, server: LiveServer) -> Any:
+    room = new_room(server)
+    page = harness.page(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+    page.clock.install()  # runs as usual; a test may jump it forward instead of waiting
+    page.goto(room["display_url"].removeprefix(server.base_url))
+    expect(page.locator(".big-code")).to_be_visible()
+    lead = facilitator(server, room)
+    people = phones(server, room, 30)
+    yield page, lead, people
+    for screen in (lead, *people):
+        screen.close()
+
+
+def test_every_projector_state_fits_the_screen(display: Any) -> None:
+    page, lead, people = display
+    three = people[:3]
+    fits_everywhere(page, "the lobby")
+
+    poll = {"kind": "poll", "title": TITLE, "text": LONG, "options": OPTIONS}
+    open_and_answer(lead, three, {**poll, "result_style": "counts"}, lambda i: choice(i))
+    expect(page.locator(".text")).to_have_text(LONG)
+    fits_everywhere(page, "an open poll: 12 options, a 3-line title, a long text")
+    lead.command({"type": "reveal"})
+    expect(page.locator(".results .bar")).to_have_count(12)
+    fits_everywhere(page, "12 options revealed as counts")
+    open_and_answer(lead, people[:9], {**poll, "result_style": "leaning"}, lambda i: choice(i))
+    lead.command({"type": "reveal"})
+    expect(page.locator(".results")).to_be_visible()
+    fits_everywhere(page, "12 options revealed as an order")
+
+    scale = {"kind": "scale", "title": TITLE, "text": LONG, "points": 10, "result_style": "counts"}
+    scale |= {"low_label": "Not at all, not even a little", "high_label": "Completely, all the way"}
+    open_and_answer(lead, three, scale, {"kind": "scale", "value": 7})
+    lead.command({"type": "reveal"})
+    expect(page.locator(".results .column")).to_have_count(10)
+    fits_everywhere(page, "a 10-point scale revealed")
+
+    words = ["patience", "staying", "honesty", "listening", "x" * 40]
+    cloud = {"kind": "words", "text": "One word for what helps?", "max_words": 5}
+    open_and_answer(lead, three, cloud, {"kind": "words", "words": words})
+    lead.command({"type": "reveal"})
+    expect(page.locator(".cloud .word")).to_have_count(5)
+    fits_everywhere(page, "a word cloud with a 40-letter word")
+
+    checkin = {"kind": "checkin", "title": TITLE, "text": LONG, "options": OPTIONS[:6]}
+    open_and_answer(lead, [], checkin)
+    expect(page.locator(".text")).to_have_text(LONG)
+    fits_everywhere(page, "a check-in")
+
+    reflection = {"kind": "reflection", "title": TITLE, "text": LONG * 3, "seconds": 600}
+    open_and_answer(lead, [], reflection)
+    lead.command({"type": "timer", "action": "start"})
+    expect(page.locator(".timer")).to_have_text("10:00", timeout=3000)
+    fits_everywhere(page, "a timed reflection with a very long text")
+
+    grounding = {"kind": "grounding", "title": TITLE, "text": LONG, "seconds": 120}
+    open_and_answer(lead, [], grounding)
+    expect(page.locator(".pacer-label")).to_be_visible()
+    fits_everywhere(page, "grounding: the pacer and its label")
+
+    noted = {"kind": "poll", "text": LONG, "options": OPTIONS, "content_note": LONG[:300]}
+    open_and_answer(lead, [], noted)
+    expect(page.locator(".note-first")).to_be_visible()
+    expect(page.get_by_text(LONG, exact=True)).to_have_count(0)
+    fits_everywhere(page, "a content note before the text")
+    lead.command({"type": "show_text", "shown": True})
+    expect(page.locator(".text")).to_have_text(LONG)
+    fits_everywhere(page, "the text shown after its note")
+
+    lead.command({"type": "screen", "blank": True})
+    expect(page.locator("#blank")).to_be_visible()
+    expect(page.locator("#stage")).to_be_empty()
+    fits_everywhere(page, "blank")
+    lead.command({"type": "screen", "blank": False})
+
+
+def test_thirty_released_answers_page_and_fit(display: Any) -> None:
+    page, lead, people = display
+    prompt = {"kind": "prompt", "title": TITLE, "text": LONG[:200], "open_text": True}
+    texts = [(LONG * 2)[i * 7 : i * 7 + 40 + (i * 37) % 240] for i in range(30)]
+    aid = open_and_answer(lead, [], prompt)
+    for phone, text in zip(people, texts, strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
+    lead.command({"type": "close"})
+    for item in lead.view["queue"]:
+        lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
+    lead.command({"type": "release"})
+    pages = page.locator(".page-of")
+    expect(pages).to_have_text(re.compile(r"^1 / \d+$"))
+    count = int(pages.inner_text().split("/")[1])
+    assert count >= 5, "30 answers never crowd onto one or two pages"
+    fits_everywhere(page, "page 1 of 30 released answers")
+    lead.command({"type": "pages", "page": count - 1})
+    expect(pages).to_have_text(f"{count} / {count}")
+    fits_everywhere(page, "the last page of released answers")
+    seen = set()
+    for p in range(count):
+        lead.command({"type": "pages", "page": p})
+        expect(pages).to_have_text(f"{p + 1} / {count}")
+        seen |= set(page.locator(".cards li").all_inner_texts())
+    assert seen == {t.strip() for t in texts}, "every released answer is on some page"
+    # pages that turn by themselves: the server's clock, the facilitator's pace
+    lead.command({"type": "pages", "page": 0, "turn_seconds": 20})
+    expect(pages).to_have_text(f"1 / {count}")
+    page.clock.fast_forward("00:41")
+    expect(pages).to_have_text(f"3 / {count}")
+
+
+def test_the_check_sees_what_is_cut_off(harness: Harness) -> None:
+    """layout.cut_off would fail a screen with something off the edge or out of its box."""
+    page = harness.page(viewport={"width": 1024, "height": 768})
+    page.goto("/privacy")
+    page.evaluate(
+        """() => {
+            document.body.style.overflow = 'hidden';
+            const p = document.createElement('p');
+            p.style.cssText = 'position:fixed;left:900px;top:10px;width:80px;white-space:nowrap';
+            p.textContent = 'a line much too long for its box';
+            document.body.append(p);
+        }"""
+    )
+    problems = cut_off(page)
+    assert any("runs out of its box" in p for p in problems), problems
+    assert any("the page scrolls" in p for p in problems), problems
+
+
+def choice(i: int) -> dict[str, Any]:
+    return {"kind": "choice", "option": i % 3}
