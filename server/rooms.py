@@ -15,34 +15,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import protocol as p
-from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
+from .activities import Activity, CheckIn, Grounding, Poll, Scale, accepts_answers
+from .errors import CommandError as CommandError
 from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
 from .projection import Projection, project
 from .results import Results, clamp_k, compute
 from .summary import Trend, rethreshold_trend
+from .timer import TimerState, apply_timer, timer_for
 
 _shuffler = secrets.SystemRandom()
 ItemState = Literal["pending", "approved", "hidden"]
 MODERATION: dict[str, ItemState] = {"approve": "approved", "hide": "hidden", "pending": "pending"}
 
 
-class CommandError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class State(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class TimerState(State):
-    running: bool = False
-    duration_ms: int
-    deadline_ms: int | None = None
-    remaining_ms: int
 
 
 class QueuedText(State):
@@ -144,21 +132,14 @@ def _open(s: RoomState, activity: Activity, interrupt: bool, now_ms: int) -> Non
     if interrupt and s.live is not None and s.set_aside is None:
         timer, running = s.timer, bool(s.timer and s.timer.running)
         if timer is not None and running:
-            timer = _apply_timer(timer, "pause", None, now_ms)
+            timer = apply_timer(timer, "pause", None, now_ms)
         s.set_aside = SetAside(live=s.live, timer=timer, timer_was_running=running)
     elif not interrupt:
         s.set_aside = None
     s.live = LiveActivity(id=f"a{s.next_seq}", activity=activity)
     s.next_seq += 1
-    s.timer = _timer_for(activity)
+    s.timer = timer_for(activity)
     s.trend = None
-
-
-def _timer_for(activity: Activity) -> TimerState | None:
-    if isinstance(activity, (Reflection, Grounding)):
-        ms = activity.seconds * 1000
-        return TimerState(duration_ms=ms, remaining_ms=ms)
-    return None
 
 
 def _require_live(state: RoomState) -> LiveActivity:
@@ -200,14 +181,14 @@ def apply(
         case p.GroundingNow():
             _open(s, GROUNDING_NOW, True, now_ms)
             if s.timer is not None:  # the pacer runs at once: no extra tap in a hard moment
-                s.timer = _apply_timer(s.timer, "start", None, now_ms)
+                s.timer = apply_timer(s.timer, "start", None, now_ms)
         case p.Resume():
             if s.set_aside is None:
                 raise CommandError("nothing_set_aside", "No activity is waiting to come back.")
             back = s.set_aside
             s.live, s.timer, s.set_aside = back.live, back.timer, None
             if s.timer is not None and back.timer_was_running:
-                s.timer = _apply_timer(s.timer, "resume", None, now_ms)
+                s.timer = apply_timer(s.timer, "resume", None, now_ms)
         case Attendance(away_since_ms=since):
             s.facilitator_away_since_ms = since
         case p.SupportCard(text=text):
@@ -234,7 +215,7 @@ def apply(
             s.live = None
             s.timer = None
         case p.TimerCommand(action=action, seconds=seconds):
-            s.timer = _apply_timer(s.timer, action, seconds, now_ms)
+            s.timer = apply_timer(s.timer, action, seconds, now_ms)
         case p.Screen(blank=blank):
             s.blank = blank
         case p.ShowText() | p.Pages():
@@ -368,37 +349,3 @@ def _labels(activity: Activity) -> list[str]:
     if isinstance(activity, Scale):
         return [str(value) for value in range(1, activity.points + 1)]
     return []
-
-
-def _apply_timer(
-    timer: TimerState | None, action: str, seconds: int | None, now: int
-) -> TimerState | None:
-    if action == "start":
-        if seconds is None and timer is None:
-            raise CommandError("no_duration", "Say how many seconds the timer runs.")
-        duration = seconds * 1000 if seconds is not None else timer.duration_ms  # type: ignore[union-attr]
-        return TimerState(
-            running=True, duration_ms=duration, deadline_ms=now + duration, remaining_ms=duration
-        )
-    ms = (seconds or 60) * 1000
-    if timer is None:
-        raise CommandError("no_timer", "No timer is set.")
-    t = timer.model_copy()
-    if action == "stop":
-        return None
-    if action == "pause":
-        if not t.running or t.deadline_ms is None:
-            raise CommandError("not_running", "The timer is not running.")
-        t.remaining_ms = max(0, t.deadline_ms - now)
-        t.running, t.deadline_ms = False, None
-    elif action == "resume":
-        if t.running:
-            raise CommandError("running", "The timer is already running.")
-        t.running, t.deadline_ms = True, now + t.remaining_ms
-    elif action == "extend":
-        t.duration_ms += ms
-        if t.running and t.deadline_ms is not None:
-            t.deadline_ms += ms
-        else:
-            t.remaining_ms += ms
-    return t

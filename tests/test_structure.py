@@ -12,7 +12,7 @@ from server.codes import CODE_ALPHABET
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
-PAGES = [ROOT / "facilitator", ROOT / "participant"]
+PAGES = [ROOT / "facilitator", ROOT / "participant", ROOT / "shared"]
 MAX_PYTHON_LINES = 400
 MAX_JS_LINES = 300
 
@@ -103,6 +103,24 @@ def test_the_checker_finds_a_circle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def test_no_python_module_is_too_long() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in python_modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_PYTHON_LINES
+    }
+    assert long == {}
+
+
+def test_no_page_module_is_too_long() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in js_modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_JS_LINES
+    }
+    assert long == {}
+
+
 def occurrences(pattern: str, paths: Iterator[Path]) -> set[str]:
     regex = re.compile(pattern)
     return {
@@ -133,3 +151,4 @@ def test_each_rule_lives_in_one_place() -> None:
     # The join-code alphabet: written once, in Python; the redaction pattern and the pages
     # take it from there.
     assert occurrences(re.escape(CODE_ALPHABET), python_modules()) == {"server/codes.py"}
+    assert occurrences(re.escape(CODE_ALPHABET[:8]), js_modules()) == set()
