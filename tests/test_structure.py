@@ -152,3 +152,50 @@ def test_each_rule_lives_in_one_place() -> None:
     # take it from there.
     assert occurrences(re.escape(CODE_ALPHABET), python_modules()) == {"server/codes.py"}
     assert occurrences(re.escape(CODE_ALPHABET[:8]), js_modules()) == set()
+
+
+# -- docs/design.md's table of messages -----------------------------------------------------------
+
+
+def message_table() -> list[list[str]]:
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text.split("## Every message:", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def named(cell: str) -> list[tuple[Path, list[str]]]:
+    """`file` `name` `name`; `file` `name` -> each file with the names that follow it."""
+    found: list[tuple[Path, list[str]]] = []
+    for token in re.findall(r"`([^`]+)`", cell):
+        if token.endswith((".py", ".js")):
+            found.append((ROOT / token, []))
+        else:
+            assert found, f"{token} names no file: {cell}"
+            found[-1][1].append(token)
+    return found
+
+
+def test_the_design_table_names_every_message_where_it_lives() -> None:
+    from server import protocol as p
+    from server.store.base import RoomStore
+
+    rows = message_table()
+    types = {(row[0].strip("`"), row[1] == "server") for row in rows}
+    assert len(types) == len(rows)  # one row each
+    assert types == {(t, False) for t in p.CLIENT_TYPES} | {(t, True) for t in p.SERVER_TYPES}
+    for kind, sender, defined, applied, stored, pages in rows:
+        kind = kind.strip("`")
+        for path, names in named(defined) + named(applied):
+            source = path.read_text(encoding="utf-8")
+            for name in names:
+                assert re.search(rf"\b{re.escape(name)}\b", source), (kind, path.name, name)
+        [(path, [model])] = named(defined)
+        model_source = path.read_text(encoding="utf-8").split(f"class {model}(", 1)[1]
+        assert f'Literal["{kind}"]' in model_source.split("\nclass ", 1)[0], (kind, model)
+        for method in re.findall(r"`([^`]+)`", stored):
+            assert callable(getattr(RoomStore, method, None)), (kind, method)
+        sent_or_handled = rf'case "{kind}"' if sender == "server" else rf'type: "{kind}"'
+        modules = [path for path, _ in named(pages)]
+        assert all(path.is_file() for path in modules), (kind, modules)
+        assert re.search(sent_or_handled, modules[0].read_text(encoding="utf-8")), (kind, modules)
