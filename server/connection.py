@@ -29,9 +29,7 @@ CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
 class SocketConnection:
     """One client socket: a bounded queue drained by one long-lived writer task."""
 
-    def __init__(
-        self, websocket: WebSocket, role: str, limit: int, write_deadline: float
-    ) -> None:
+    def __init__(self, websocket: WebSocket, role: str, limit: int, write_deadline: float) -> None:
         self.websocket = websocket
         self.role = role
         self.limit = limit
@@ -41,6 +39,7 @@ class SocketConnection:
         self.closing: tuple[int, str] | None = None
         self.seat = "lead"  # facilitator consoles: "lead" or "co"
         self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
         self.sending_since: float | None = None  # a send the transport has not taken yet
         self.writer = asyncio.create_task(self._write_loop())
 

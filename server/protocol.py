@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import ConfigDict, Field, TypeAdapter
 
 from .activities import Activity, AnswerValue, Track
+from .i18n import Lang
 from .models import Strict
 from .plans import Plan
 from .results import MAX_K, MIN_K, Results
@@ -48,12 +49,18 @@ class Hello(Message):
     epoch: Annotated[str, Field(max_length=32)] | None = Field(
         default=None, description="The room epoch the client last saw, to notice a lost room."
     )
+    lang: Lang | None = Field(
+        default=None, description="The screen's language, for error frames; never stored."
+    )
 
 
 class Sync(Message):
     """Ask for a full snapshot (after a version gap)."""
 
     type: Literal["sync"]
+    lang: Lang | None = Field(
+        default=None, description="Change the language of this socket's error frames."
+    )
 
 
 class Ping(Message):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Reflection, Scale, accepts_answers
+from .i18n import _
 from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
 from .results import Results, clamp_k, compute
@@ -161,7 +162,7 @@ def _timer_for(activity: Activity) -> TimerState | None:
 
 def _require_live(state: RoomState) -> LiveActivity:
     if state.live is None:
-        raise CommandError("no_activity", "No activity is live.")
+        raise CommandError("no_activity", _("No activity is live."))
     return state.live
 
 
@@ -201,7 +202,7 @@ def apply(
                 s.timer = _apply_timer(s.timer, "start", None, now_ms)
         case p.Resume():
             if s.set_aside is None:
-                raise CommandError("nothing_set_aside", "No activity is waiting to come back.")
+                raise CommandError("nothing_set_aside", _("No activity is waiting to come back."))
             back = s.set_aside
             s.live, s.timer, s.set_aside = back.live, back.timer, None
             if s.timer is not None and back.timer_was_running:
@@ -215,16 +216,16 @@ def apply(
         case p.Close():
             live = _require_live(s)
             if live.status != "open":
-                raise CommandError("not_open", "The activity is already closed.")
+                raise CommandError("not_open", _("The activity is already closed."))
             _close(live, texts)
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":
-                raise CommandError("still_open", "Close the activity before revealing it.")
+                raise CommandError("still_open", _("Close the activity before revealing it."))
             if live.status == "revealed":
                 return s  # frozen: revealing again (after a change of k or split) shows no more
             if tally is None:
-                raise CommandError("no_tally", "No tally to reveal.")
+                raise CommandError("no_tally", _("No tally to reveal."))
             live.status = "revealed"
             live.results = results_for(s, live, tally)
             _record(s, live, results=live.results.model_dump())
@@ -253,11 +254,13 @@ def apply(
                 and current.status == "closed"
             ):
                 # The console previews a closed activity: a second k would be a second look.
-                raise CommandError("k_fixed", "Change k after revealing or clearing, not between.")
+                raise CommandError(
+                    "k_fixed", _("Change k after revealing or clearing, not between.")
+                )
             if collecting and split_after != split_before:
                 # Seeing the same answers both whole and split would let one subtract the other.
                 raise CommandError(
-                    "split_fixed", "Change the split between activities, not while one is live."
+                    "split_fixed", _("Change the split between activities, not while one is live.")
                 )
             if k is not None:
                 s.k = clamp_k(k)
@@ -273,19 +276,20 @@ def apply(
             live = _require_live(s)
             item = next((q for q in live.queue if q.id == item_id), None)
             if item is None:
-                raise CommandError("no_item", "No such answer in the queue.")
+                raise CommandError("no_item", _("No such answer in the queue."))
             if item.released:
-                raise CommandError("released", "That answer has already been released.")
+                raise CommandError("released", _("That answer has already been released."))
             item.state = MODERATION[action]
         case p.Release():
             live = _require_live(s)
             batch = [q for q in live.queue if q.state == "approved" and not q.released]
             if not batch:
-                raise CommandError("nothing_approved", "Approve answers before releasing them.")
+                raise CommandError("nothing_approved", _("Approve answers before releasing them."))
             if len(live.queue) < s.k:
                 # As with results: fewer than k writers, and a text may point to its author.
                 raise CommandError(
-                    "too_few", f"Fewer than {s.k} answers were written; nothing can be released."
+                    "too_few",
+                    _("Fewer than {k} answers were written; nothing can be released.", k=s.k),
                 )
             texts_out = [q.text for q in batch]
             _shuffler.shuffle(texts_out)
@@ -296,19 +300,19 @@ def apply(
         case p.PaperAnswers(activity=activity_id, counts=counts, sheets=sheets):
             live = _require_live(s)
             if live.id != activity_id:
-                raise CommandError("closed", "That activity is no longer live.")
+                raise CommandError("closed", _("That activity is no longer live."))
             if live.status == "revealed":
-                raise CommandError("revealed", "Add paper answers before revealing.")
+                raise CommandError("revealed", _("Add paper answers before revealing."))
             if not takes_paper(live.activity):
-                raise CommandError("bad_paper", "Paper answers fit polls, scales and check-ins.")
+                raise CommandError("bad_paper", _("Paper answers fit polls, scales and check-ins."))
             if s.split and s.tracks:
                 raise CommandError(
-                    "split", "Paper answers have no side: add them when results are not split."
+                    "split", _("Paper answers have no side: add them when results are not split.")
                 )
             try:
                 live.paper = paper_cells(live.activity, counts, sheets)
             except PaperError as exc:
-                raise CommandError("bad_paper", str(exc)) from None
+                raise CommandError("bad_paper", exc.args[0]) from None
         case p.ShowTrend(trend=trend):
             s.trend = rethreshold_trend(trend, s.k) if trend is not None else None
     return s
@@ -368,25 +372,25 @@ def _apply_timer(
 ) -> TimerState | None:
     if action == "start":
         if seconds is None and timer is None:
-            raise CommandError("no_duration", "Say how many seconds the timer runs.")
+            raise CommandError("no_duration", _("Say how many seconds the timer runs."))
         duration = seconds * 1000 if seconds is not None else timer.duration_ms  # type: ignore[union-attr]
         return TimerState(
             running=True, duration_ms=duration, deadline_ms=now + duration, remaining_ms=duration
         )
     ms = (seconds or 60) * 1000
     if timer is None:
-        raise CommandError("no_timer", "No timer is set.")
+        raise CommandError("no_timer", _("No timer is set."))
     t = timer.model_copy()
     if action == "stop":
         return None
     if action == "pause":
         if not t.running or t.deadline_ms is None:
-            raise CommandError("not_running", "The timer is not running.")
+            raise CommandError("not_running", _("The timer is not running."))
         t.remaining_ms = max(0, t.deadline_ms - now)
         t.running, t.deadline_ms = False, None
     elif action == "resume":
         if t.running:
-            raise CommandError("running", "The timer is already running.")
+            raise CommandError("running", _("The timer is already running."))
         t.running, t.deadline_ms = True, now + t.remaining_ms
     elif action == "extend":
         t.duration_ms += ms

@@ -26,6 +26,8 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         if not facilitator:
             for hidden in PUBLIC_FIELDS_HIDDEN:
                 definition.pop(hidden, None)
+                for words in definition.get("translations", {}).values():
+                    words.pop(hidden, None)
         activity = vm.ActivityView(
             id=live.id,
             status=live.status,
