@@ -317,6 +317,8 @@ def _locate(data: Any, loc: Loc) -> Loc:
     out: list[str | int] = []
     current = data
     for part in loc:
+        if part == "[key]":
+            continue  # pydantic's marker for a bad dict key: the key itself is the place
         if isinstance(current, dict) and part in current:
             current = current[part]
         elif isinstance(current, list) and isinstance(part, int) and part < len(current):
