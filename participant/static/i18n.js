@@ -33,8 +33,9 @@ export function remember(lang) {
 }
 
 // Fetch and switch to a catalogue; sets <html lang dir>. Falls back to English on failure.
-export async function load(lang = chosenLanguage(), root = document.documentElement) {
-  const tag = SHIPPED.includes(lang) ? lang : "en";
+export async function load(lang, root = document.documentElement) {
+  const wanted = lang || chosenLanguage();
+  const tag = SHIPPED.includes(wanted) ? wanted : "en";
   const response = await fetch(`/i18n/${tag}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`no catalogue for ${tag}`);
   current = await response.json();
