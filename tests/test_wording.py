@@ -5,6 +5,7 @@ checks, the plan check naming missing translations, and views that carry what ea
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -203,3 +204,12 @@ async def test_facilitator_notes_in_a_translation_reach_only_the_console(live: L
         assert definition["translations"]["es"]["text"] == "Bienvenida."
     console = (await facilitator.until_view(lambda v: v["activity"] is not None))["activity"]
     assert console["definition"]["translations"]["es"]["facilitator_notes"] == "Lee despacio."
+
+
+def test_the_example_in_the_plan_format_doc_loads_complete() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "plan-format.md").read_text()
+    section = doc.split("## Several languages, and each side's words", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    plan = load_plan(example)
+    assert plan.languages == ["en", "es"] and missing_translations(plan) == []
+    assert plan.items[0].activity.sides["hurt"].translations["es"].text
