@@ -21,7 +21,7 @@ from . import wording
 from .activities import Activity
 from .i18n import _
 from .models import Document
-from .wording import MAX_LANGUAGES, LangTag
+from .wording import MAX_LANGUAGES, LangTag, PlanWords
 
 MAX_PLAN_BYTES = 256 * 1024
 MAX_DEPTH = 16
@@ -71,6 +71,11 @@ class Plan(Document):
         description="The languages the plan is written in, its own first: each activity's "
         "fields are in the first, its translations in the others.",
     )
+    translations: dict[LangTag, PlanWords] = Field(
+        default_factory=dict,
+        max_length=MAX_LANGUAGES,
+        description="The plan's own fields in its other languages.",
+    )
     items: list[PlanItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @model_validator(mode="before")
@@ -91,6 +96,8 @@ class Plan(Document):
     def _languages_once(self) -> Plan:
         if len(set(self.languages)) != len(self.languages):
             raise ValueError("each language is listed once")
+        if self.languages and self.languages[0] in self.translations:
+            raise ValueError("the plan itself is in its first language: no translation into it")
         return self
 
     @property
@@ -374,7 +381,7 @@ def dump_plan(plan: Plan, fmt: Format = "yaml") -> str:
 
 def missing_translations(plan: Plan) -> list[dict[str, Any]]:
     """A warning for the plan check: words a phone would read in the plan's first language."""
-    return wording.missing_in(plan.items, plan.languages)
+    return wording.missing_in(plan, plan.languages)
 
 
 def normalised(plan: Plan) -> dict[str, Any]:

@@ -55,6 +55,18 @@ class SideWords(Words):
     translations: dict[LangTag, Words] = Field(default_factory=dict, max_length=MAX_LANGUAGES)
 
 
+class PlanWords(Strict):
+    """A plan's own fields in another language (the console, the handout, the support card)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    summary: Annotated[str, Field(max_length=1000)] | None = None
+    content_note: Annotated[str, Field(max_length=300)] | None = None
+    notes: Annotated[str, Field(max_length=4000)] | None = None
+    practice: Annotated[str, Field(max_length=2000)] | None = None
+    support: Annotated[str, Field(max_length=2000)] | None = None
+
+
+PLAN_FIELDS = ("title", "summary", "content_note", "notes", "practice", "support")
 PHONE_FIELDS = ("title", "text", "content_note", "options", "low_label", "high_label")
 
 
@@ -122,10 +134,23 @@ def with_lang(item: Any, lang: Any) -> Any:
     return item
 
 
-def missing_in(items: list[Any], languages: list[str]) -> list[dict[str, Any]]:
-    """Every word a phone in one of the plan's languages would read in another language."""
+def missing_in(plan: Any, languages: list[str]) -> list[dict[str, Any]]:
+    """Every word a screen in one of the plan's languages would read in another language."""
     out = []
-    for index, item in enumerate(items):
+    needed = [f for f in PLAN_FIELDS if getattr(plan, f)]
+    for lang in languages[1:]:
+        words = plan.translations.get(lang)
+        gaps = [f for f in needed if words is None or getattr(words, f) is None]
+        if gaps:
+            out.append(
+                {
+                    "path": f"translations.{lang}",
+                    "lang": lang,
+                    "fields": gaps,
+                    "message": missing_message(lang, gaps),
+                }
+            )
+    for index, item in enumerate(plan.items):
         for where, lang, fields in missing(item.activity, languages):
             out.append(
                 {

@@ -17,6 +17,9 @@ from tests.support import Client, LiveServer
 BILINGUAL = """\
 title: Week one
 languages: [en, es]
+translations:
+  es:
+    title: Semana uno
 items:
   - minutes: 5
     activity:
