@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.library import load_library, search
 from server.plans import PlanError, load_plan, missing_translations
 from tests.support import Client, LiveServer
 
@@ -216,3 +217,19 @@ def test_the_example_in_the_plan_format_doc_loads_complete() -> None:
     plan = load_plan(example)
     assert plan.languages == ["en", "es"] and missing_translations(plan) == []
     assert plan.items[0].activity.sides["hurt"].translations["es"].text
+
+
+def test_the_library_ships_in_english_and_spanish_complete() -> None:
+    library = load_library()
+    for entry in (*library.plans, *library.collections):
+        assert entry.plan.languages[:2] == ["en", "es"], entry.id
+        assert missing_translations(entry.plan) == [], entry.id
+    sided = [
+        item.activity
+        for entry in library.plans
+        for item in entry.plan.items
+        if set(item.activity.sides) == {"hurt", "caused"}
+    ]
+    assert sided and all(a.sides["hurt"].translations["es"].text for a in sided)
+    found = search(None, "esperanza")  # Spanish words find activities too
+    assert any(a["activity"]["title"] == "Hope" for a in found["activities"])
