@@ -4,6 +4,7 @@ checks, the plan check naming missing translations, and views that carry what ea
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,21 @@ def test_the_library_ships_in_english_and_spanish_complete() -> None:
     assert sided and all(a.sides["hurt"].translations["es"].text for a in sided)
     found = search(None, "esperanza")  # Spanish words find activities too
     assert any(a["activity"]["title"] == "Hope" for a in found["activities"])
+
+
+async def test_a_bilingual_library_plan_fits_in_a_runsheet(live: LiveServer) -> None:
+    """The console keeps the plan with the room (runsheet): both languages fit one message."""
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    for entry in load_library().plans:
+        plan = entry.plan.model_dump(mode="json")
+        assert len(json.dumps(plan, ensure_ascii=False).encode()) > 6000  # both languages
+        reply = await facilitator.command({"type": "runsheet", "plan": plan, "index": 0})
+        assert reply["type"] == "ack", (entry.id, reply)
+    view = await facilitator.until_view(
+        lambda v: (
+            v["runsheet"] is not None
+            and v["runsheet"]["plan"]["title"] == "Healing is not a straight line"
+        )
+    )
+    assert view["runsheet"]["plan"]["translations"]["es"]["title"] == "Sanar no es una línea recta"
