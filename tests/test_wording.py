@@ -252,3 +252,40 @@ async def test_a_bilingual_library_plan_fits_in_a_runsheet(live: LiveServer) -> 
         )
     )
     assert view["runsheet"]["plan"]["translations"]["es"]["title"] == "Sanar no es una línea recta"
+
+
+async def test_each_side_reads_its_words_and_stays_under_the_same_threshold(
+    live: LiveServer,
+) -> None:
+    poll = load_plan(BILINGUAL).items[1].activity.model_dump(mode="json")
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    await facilitator.command({"type": "configure", "tracks": True, "split": True})
+    sides = ["hurt", "hurt", "hurt", "caused", "caused"]
+    phones = []
+    for side, lang in zip(sides, ["es", "en", "ar", "es", "de"], strict=True):
+        phone = await Client.connect(live.ws_url, role="participant", code=room["code"], lang=lang)
+        await phone.expect("snapshot")
+        await phone.send({"type": "track", "track": side})
+        phones.append(phone)
+    await facilitator.command({"type": "open", "activity": poll})
+    aid = (await facilitator.until_view(lambda v: v["activity"] is not None))["activity"]["id"]
+    for phone in phones:  # every phone gets both sides' words; it shows its own
+        view = await phone.until_view(lambda v: v["activity"] is not None)
+        assert set(view["activity"]["definition"]["sides"]) == {"hurt", "caused"}
+        answer = {
+            "type": "answer",
+            "activity": aid,
+            "ballot": ballot(),
+            "value": {"kind": "choice", "option": 2},
+        }
+        assert (await phone.command(answer))["type"] == "ack"
+    await facilitator.command({"type": "close"})
+    await facilitator.command({"type": "reveal"})
+    results = (await facilitator.until_view(lambda v: v["results"] is not None))["results"]
+    assert results["overall"] is None
+    assert results["by_track"]["hurt"]["shown"] is True
+    assert results["by_track"]["hurt"]["answered"] == 3
+    assert results["by_track"]["caused"]["shown"] is False  # two: under the same k
+    for phone in phones:
+        await phone.close()
