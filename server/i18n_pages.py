@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import i18n
+from .i18n import _
 
 Entry = str | dict[str, str]
 SAMPLES = [*range(0, 300), 10**6, 2 * 10**6]
@@ -72,7 +73,8 @@ def languages() -> list[dict[str, str]]:
 async def catalogue_json(request: Request) -> Response:
     lang = request.path_params["lang"]
     if lang not in i18n.LANGUAGES:
-        return JSONResponse({"error": "no_language", "message": lang[:20]}, status_code=404)
+        message = _("There is no catalogue for that language.").in_language(i18n.request_lang.get())
+        return JSONResponse({"error": "no_language", "message": message}, status_code=404)
     return JSONResponse(page_catalogue(lang), headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -372,8 +372,11 @@ def dump_plan(plan: Plan, fmt: Format = "yaml") -> str:
     """The file form: only what differs from the defaults, in a stable order."""
     data = plan.model_dump(mode="json", exclude_defaults=True)
     data = {"format": plan.format, "version": plan.version, **data}
+    first = plan.languages[0] if plan.languages else None
     for item, raw in zip(plan.items, data["items"], strict=True):
         raw["activity"] = {"kind": item.activity.kind, **raw["activity"]}
+        if first is not None and raw["activity"].get("lang") == first:
+            del raw["activity"]["lang"]  # implied by the plan's first language
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)

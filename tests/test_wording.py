@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from server.library import load_library, search
-from server.plans import PlanError, load_plan, missing_translations
+from server.plans import PlanError, dump_plan, load_plan, missing_translations
 from tests.support import Client, LiveServer
 
 BILINGUAL = """\
@@ -289,3 +289,11 @@ async def test_each_side_reads_its_words_and_stays_under_the_same_threshold(
     assert results["by_track"]["caused"]["shown"] is False  # two: under the same k
     for phone in phones:
         await phone.close()
+
+
+def test_a_bilingual_plan_round_trips_without_repeating_its_language() -> None:
+    plan = load_plan(BILINGUAL)
+    for fmt in ("yaml", "json"):
+        text = dump_plan(plan, fmt)  # type: ignore[arg-type]
+        assert "lang" not in text.replace("languages", "")
+        assert load_plan(text) == plan
