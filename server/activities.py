@@ -9,9 +9,12 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from . import wording
+from .i18n import _, ngettext
 from .models import Strict
+from .wording import MAX_LANGUAGES, LangTag, Side, SideWords, Translation
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Label = Annotated[str, Field(min_length=1, max_length=120)]
@@ -28,6 +31,23 @@ class ActivityBase(Strict):
         default="", description="For the facilitator only: never sent to phones or the display."
     )
     theme: Annotated[str, Field(max_length=60)] = ""
+    lang: LangTag | None = Field(
+        default=None, description="The language of the fields above (a plan's first language)."
+    )
+    translations: dict[LangTag, Translation] = Field(
+        default_factory=dict,
+        max_length=MAX_LANGUAGES,
+        description="The same words in other languages; each phone shows its own (wording.py).",
+    )
+    sides: dict[Side, SideWords] = Field(
+        default_factory=dict,
+        description="With tracks on: the words each side reads instead (hurt, caused).",
+    )
+
+    @model_validator(mode="after")
+    def _wordings_fit(self) -> ActivityBase:
+        wording.check(self)
+        return self
 
 
 class Prompt(ActivityBase):
@@ -166,27 +186,29 @@ def answer_cells(activity: BaseModel, answer: BaseModel) -> tuple[list[str], str
             isinstance(activity, Poll) and activity.multiple
         ):
             if answer.option >= limit:
-                raise AnswerError("that option does not exist")
+                raise AnswerError(_("That option does not exist."))
             return ["n", f"o:{answer.option}"], None
         if isinstance(answer, ChoicesAnswer) and isinstance(activity, Poll) and activity.multiple:
             chosen = sorted(set(answer.options))
             if chosen[-1] >= limit:
-                raise AnswerError("that option does not exist")
+                raise AnswerError(_("That option does not exist."))
             return ["n", *(f"o:{i}" for i in chosen)], None
     elif isinstance(activity, Scale) and isinstance(answer, ScaleAnswer):
         if answer.value > activity.points:
-            raise AnswerError("that value is off the scale")
+            raise AnswerError(_("That value is off the scale."))
         return ["n", f"v:{answer.value}"], None
     elif isinstance(activity, WordCloud) and isinstance(answer, WordsAnswer):
         words = sorted({w for w in (normalise_word(x) for x in answer.words) if w})
         if not words or len(words) > activity.max_words:
-            raise AnswerError(f"give between 1 and {activity.max_words} words")
+            raise AnswerError(
+                ngettext("Give one word.", "Give between 1 and {n} words.", activity.max_words)
+            )
         return ["n", *(f"w:{w}" for w in words)], None
     elif isinstance(activity, (Prompt, Reflection)) and isinstance(answer, TextAnswer):
         text = answer.text.strip()
         if not text:
-            raise AnswerError("the answer is empty")
+            raise AnswerError(_("The answer is empty."))
         if len(text) > activity.max_chars:
-            raise AnswerError(f"answers are limited to {activity.max_chars} characters")
+            raise AnswerError(_("Answers are limited to {n} characters.", n=activity.max_chars))
         return ["n"], text
-    raise AnswerError(f"a {answer.kind} answer does not fit this {activity.kind}")  # type: ignore[attr-defined]
+    raise AnswerError(_("That kind of answer does not fit this activity."))

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
-from . import web
+from . import i18n, web
 from .auth import AttemptLimiter
 from .headers import SecurityHeaders
 from .hub import Hub
@@ -105,9 +105,10 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
             await room_store.stop()
 
     install_log_redaction()  # no code, credential or address in any log line (docs/security.md)
+    i18n.load()  # every message catalogue, read once: a broken one fails here, not mid-session
     app = Starlette(
         routes=[*web.routes(), WebSocketRoute("/ws", endpoint)],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(i18n.RequestLanguage)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -18,19 +18,23 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
+from .i18n import _, localise_body, request_lang
+
 Handler = Callable[[Request], Awaitable[Response]]
 
-FORBIDDEN = {"error": "forbidden", "message": "Cross-site request refused."}
-SLOW_DOWN = {"error": "slow_down", "message": "Too many tries; wait a minute."}
+FORBIDDEN = {"error": "forbidden", "message": _("Cross-site request refused.")}
+SLOW_DOWN = {"error": "slow_down", "message": _("Too many tries; wait a minute.")}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 def reply(body: dict[str, Any], status: int = 200, **headers: str) -> Response:
+    # Marked messages in the request's language (Accept-Language; server/i18n.py).
+    body = localise_body(body, request_lang.get())
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **headers})
 
 
 def bearer(conn: HTTPConnection) -> str:
-    scheme, _, value = conn.headers.get("authorization", "").partition(" ")
+    scheme, _sep, value = conn.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -133,7 +137,7 @@ class AttemptLimiter:
         if now - self._swept < self.window / 4 and len(self._entries) < self.max_entries:
             return
         self._swept = now
-        stale = [k for k, (_, first) in self._entries.items() if now - first >= self.window]
+        stale = [k for k, (_count, first) in self._entries.items() if now - first >= self.window]
         for k in stale:
             del self._entries[k]
         while len(self._entries) >= self.max_entries:  # a flood of addresses: drop the oldest

@@ -39,6 +39,7 @@ class SocketConnection:
         self.closing: tuple[int, str] | None = None
         self.seat = "lead"  # facilitator consoles: "lead" or "co"
         self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
         self.sending_since: float | None = None  # a send the transport has not taken yet
         self.writer = asyncio.create_task(self._write_loop())
 

@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from . import auth, library
 from .codes import matches, normalise_code
-from .plans import MAX_PLAN_BYTES, Format, PlanError, load_plan, normalised
+from .i18n import _
+from .plans import MAX_PLAN_BYTES, Format, PlanError, load_plan, missing_translations, normalised
 from .results import MAX_K, MIN_K
 from .service import RoomGone, Service
 from .summary import MAX_SUMMARY_BYTES, Summary, trends
@@ -49,7 +50,7 @@ async def authorised(request: Request) -> bool:
 
 UNAUTHORISED = {
     "error": "unauthorised",
-    "message": "Send the host secret, or the facilitator credential with X-Hearth-Room.",
+    "message": _("Send the host secret, or the facilitator credential with X-Hearth-Room."),
 }
 
 
@@ -67,7 +68,9 @@ async def _body(request: Request, limit: int) -> bytes | None:
 async def get_library(request: Request) -> Response:
     theme = request.query_params.get("theme") or None
     if theme is not None and theme not in library.THEMES:
-        return _reply({"error": "invalid", "message": f"No theme called {theme!r}."}, 400)
+        return _reply(
+            {"error": "invalid", "message": _("No theme called {theme}.", theme=repr(theme))}, 400
+        )
     query = (request.query_params.get("q") or "")[:200]
     return JSONResponse(library.search(theme, query))
 
@@ -77,7 +80,7 @@ async def check_plan(request: Request) -> Response:
         return _reply(UNAUTHORISED, 401)
     raw = await _body(request, MAX_PLAN_BYTES)
     if raw is None:
-        message = f"Plan files are limited to {MAX_PLAN_BYTES // 1024} KB."
+        message = _("Plan files are limited to {n} KB.", n=MAX_PLAN_BYTES // 1024)
         return _reply({"error": "too_large", "message": message}, 413)
     fmt: Format | None = None
     wanted = request.query_params.get("format")
@@ -87,10 +90,13 @@ async def check_plan(request: Request) -> Response:
         text = raw.decode("utf-8")
         plan = load_plan(text, fmt)
     except UnicodeDecodeError:
-        return _reply({"ok": False, "errors": [_problem("", "the file is not UTF-8 text")]}, 422)
+        return _reply(
+            {"ok": False, "errors": [_problem("", _("The file is not UTF-8 text."))]}, 422
+        )
     except PlanError as exc:
         return _reply({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, 422)
-    return _reply({"ok": True, "plan": normalised(plan)})
+    missing = missing_translations(plan)  # a warning: the plan runs, phones fall back
+    return _reply({"ok": True, "plan": normalised(plan), "missing": missing})
 
 
 def _problem(path: str, message: str) -> dict[str, Any]:
@@ -103,18 +109,21 @@ async def summary_trends(request: Request) -> Response:
     raw_k = request.query_params.get("k", str(MIN_K))
     k = int(raw_k) if raw_k.isdigit() and len(raw_k) <= 2 else 0
     if not MIN_K <= k <= MAX_K:
-        message = f"k is a whole number from {MIN_K} to {MAX_K}."
+        message = _("k is a whole number from {low} to {high}.", low=MIN_K, high=MAX_K)
         return _reply({"ok": False, "errors": [_problem("k", message)]}, 422)
     raw = await _body(request, MAX_SUMMARY_BYTES * 8)
     if raw is None:
-        return _reply({"error": "too_large", "message": "Too many or too large summaries."}, 413)
+        return _reply({"error": "too_large", "message": _("Too many or too large summaries.")}, 413)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return _reply({"ok": False, "errors": [_problem("", f"not valid JSON: {exc}")]}, 422)
+        return _reply(
+            {"ok": False, "errors": [_problem("", _("Not valid JSON: {detail}", detail=str(exc)))]},
+            422,
+        )
     items = data.get("summaries") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
-        return _reply({"ok": False, "errors": [_problem("summaries", "a list is needed")]}, 422)
+        return _reply({"ok": False, "errors": [_problem("summaries", _("A list is needed."))]}, 422)
     summaries, errors = [], []
     for index, item in enumerate(items[:60]):
         try:

@@ -129,6 +129,7 @@ class FastConnection:
         self.closing: tuple[int, str] | None = None
         self.seat = "lead"  # facilitator consoles: "lead" or "co"
         self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
         self._written = 0  # bytes handed to the transport
         self._moved = 0  # of those, bytes the kernel took when last seen
         self._stuck_since: float | None = None

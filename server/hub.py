@@ -14,6 +14,7 @@ from . import protocol as p
 from . import view_models as vm
 from .clock import now_ms
 from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
+from .i18n import LANGUAGES, SOURCE, _, say
 from .rooms import RoomState
 from .views import build_view, changed_sections
 
@@ -143,9 +144,10 @@ class Hub:
         for conn in list(room.sockets["facilitator"]):
             seat, grant = getattr(conn, "seat", "lead"), getattr(conn, "grant", None)
             if grant is not None and grant != current.get(seat):
+                message = _("This console was opened somewhere else.")
                 conn.offer(
                     p.ErrorFrame(
-                        code="unauthorised", message="This console was opened somewhere else."
+                        code="unauthorised", message=say(message, getattr(conn, "lang", None))
                     ).model_dump_json()
                 )
                 conn.close(CLOSE_UNAUTHORISED, "console opened elsewhere")
@@ -155,11 +157,17 @@ class Hub:
         if room.unavailable or room.ended:
             return
         room.unavailable = True
-        text = p.ErrorFrame(
-            code="unavailable", message="The server cannot reach its session store; retrying."
-        ).model_dump_json()
+        message = _("The server cannot reach its session store; retrying.")
+        frames = {  # encoded once per language, not once per socket
+            lang: p.ErrorFrame(code="unavailable", message=say(message, lang)).model_dump_json()
+            for lang in LANGUAGES
+        }
         for sockets in room.sockets.values():
-            self.fan_out(sockets, text)
+            by_lang: dict[str, set[Connection]] = {}
+            for conn in sockets:
+                by_lang.setdefault(getattr(conn, "lang", None) or SOURCE, set()).add(conn)
+            for lang, group in by_lang.items():
+                self.fan_out(group, frames[lang])
 
     def reconnect_all(self, room: RoomChannel) -> None:
         """Every screen of the room reconnects for a fresh snapshot (and resends answers)."""
@@ -215,12 +223,12 @@ class Hub:
                 self.fan_out(sockets, text)
         self.draining = True
         steps = int(grace / 0.01)
-        for _ in range(steps):  # polled: requests in flight have no event to wait on
+        for _step in range(steps):  # polled: requests in flight have no event to wait on
             if not self.in_flight:
                 break
             await asyncio.sleep(0.01)
         self.shutdown()
-        for _ in range(steps):  # until every close is written and answered
+        for _step in range(steps):  # until every close is written and answered
             if not any(room.count() for room in self.rooms.values()):
                 break
             await asyncio.sleep(0.01)

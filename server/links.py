@@ -22,10 +22,11 @@ from starlette.routing import Route
 
 from . import auth, tickets
 from .codes import matches, normalise_code
+from .i18n import _
 from .service import RoomGone, Service
 
 PAGES = {"host": "/host", "facilitator": "/host", "cofacilitator": "/host", "display": "/display"}
-NO_TICKET = {"error": "no_ticket", "message": "This link has been used or has expired."}
+NO_TICKET = {"error": "no_ticket", "message": _("This link has been used or has expired.")}
 
 
 def _service(request: Request) -> Service:
@@ -55,14 +56,14 @@ def link(request: Request, kind: str, ticket: str) -> str:
 async def create_ticket(request: Request) -> Response:
     body = await _json(request)
     if body is None:
-        return answer({"error": "invalid", "message": "Send a JSON object."}, 400)
+        return answer({"error": "invalid", "message": _("Send a JSON object.")}, 400)
     service = _service(request)
     ttl = service.settings.ticket_ttl_seconds
     role = body.get("role")
     if role == "host":
         if not auth.host_secret_ok(request):
             auth.failed(request)
-            return answer({"error": "unauthorised", "message": "The host secret is wrong."}, 401)
+            return answer({"error": "unauthorised", "message": _("The host secret is wrong.")}, 401)
         grant = tickets.Grant("host", None, service.settings.host_secret)
         ttl = service.settings.start_link_ttl_seconds
     elif role == "facilitator" and "credential" not in body and auth.bearer(request):
@@ -71,14 +72,14 @@ async def create_ticket(request: Request) -> Response:
         code = normalise_code(str(body.get("code", "")))
         if not auth.host_secret_ok(request):
             auth.failed(request)
-            return answer({"error": "unauthorised", "message": "The host secret is wrong."}, 401)
+            return answer({"error": "unauthorised", "message": _("The host secret is wrong.")}, 401)
         try:
             if code is None:
                 raise RoomGone("")
             fresh = await service.rekey_facilitator(code)
         except RoomGone:
             return answer(
-                {"error": "no_room", "message": "No session with that code is running."}, 404
+                {"error": "no_room", "message": _("No session with that code is running.")}, 404
             )
         grant = tickets.Grant("facilitator", code, fresh)
     elif role in ("facilitator", "display", "cofacilitator"):
@@ -96,7 +97,7 @@ async def create_ticket(request: Request) -> Response:
         if code is None or expected is None or not matches(str(credential), expected):
             auth.failed(request)
             return answer(
-                {"error": "unauthorised", "message": "That credential is not valid here."}, 401
+                {"error": "unauthorised", "message": _("That credential is not valid here.")}, 401
             )
         if role == "cofacilitator":
             grant = tickets.Grant(role, code, await service.new_cofacilitator(code))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from .activities import CheckIn, Poll, Scale
+from .i18n import _
 
 MAX_PER_CELL = 1000
 
@@ -30,18 +31,18 @@ def paper_cells(activity: BaseModel, counts: list[int], sheets: int | None) -> d
     elif isinstance(activity, Scale):
         size, prefix, first = activity.points, "v:", 1
     else:
-        raise PaperError("Paper answers can be added to polls, scales and check-ins only.")
+        raise PaperError(_("Paper answers can be added to polls, scales and check-ins only."))
     if len(counts) != size:
-        raise PaperError(f"Give one count for each of the {size} answers.")
+        raise PaperError(_("Give one count for each of the {n} answers.", n=size))
     if any(c < 0 or c > MAX_PER_CELL for c in counts):
-        raise PaperError(f"Each count is between 0 and {MAX_PER_CELL}.")
+        raise PaperError(_("Each count is between 0 and {n}.", n=MAX_PER_CELL))
     multiple = isinstance(activity, Poll) and activity.multiple
     people = sum(counts)
     if multiple:
         if sheets is None:
-            raise PaperError("Say how many paper answers there were (people can tick several).")
+            raise PaperError(_("Say how many paper answers there were (people can tick several)."))
         if sheets > people or (people and sheets < max(counts)) or (sheets == 0 and people):
-            raise PaperError("That many sheets cannot give those ticks.")
+            raise PaperError(_("That many sheets cannot give those ticks."))
         people = sheets
     cells = {f"{prefix}{first + i}": c for i, c in enumerate(counts) if c}
     if people:

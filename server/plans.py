@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
+from . import wording
 from .activities import Activity
+from .i18n import _
 from .models import Document
+from .wording import MAX_LANGUAGES, LangTag, PlanWords
 
 MAX_PLAN_BYTES = 256 * 1024
 MAX_DEPTH = 16
@@ -62,7 +65,40 @@ class Plan(Document):
         "room when the plan is used: phones can open it at any time and see it at the end; "
         "printed on the handout.",
     )
+    languages: list[LangTag] = Field(
+        default_factory=list,
+        max_length=MAX_LANGUAGES,
+        description="The languages the plan is written in, its own first: each activity's "
+        "fields are in the first, its translations in the others.",
+    )
+    translations: dict[LangTag, PlanWords] = Field(
+        default_factory=dict,
+        max_length=MAX_LANGUAGES,
+        description="The plan's own fields in its other languages.",
+    )
     items: list[PlanItem] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _activities_in_first_language(cls, data: Any) -> Any:
+        """An activity without `lang` is in the plan's first language."""
+        languages, items = (
+            (data.get(k) for k in ("languages", "items"))
+            if isinstance(data, dict)
+            else (None, None)
+        )
+        if not (isinstance(languages, list) and languages and isinstance(items, list)):
+            return data
+        first = languages[0]
+        return {**data, "items": [wording.with_lang(item, first) for item in items]}
+
+    @model_validator(mode="after")
+    def _languages_once(self) -> Plan:
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("each language is listed once")
+        if self.languages and self.languages[0] in self.translations:
+            raise ValueError("the plan itself is in its first language: no translation into it")
+        return self
 
     @property
     def minutes(self) -> int:
@@ -108,7 +144,9 @@ def detect_format(text: str) -> Format:
 
 def _check_size(text: str) -> None:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PLAN_BYTES:
-        raise PlanError([Problem("", f"the file is larger than {MAX_PLAN_BYTES // 1024} KB")])
+        raise PlanError(
+            [Problem("", _("The file is larger than {n} KB.", n=MAX_PLAN_BYTES // 1024))]
+        )
 
 
 _PLAIN_TAGS = {None, "!"}
@@ -143,16 +181,18 @@ def read_yaml(text: str) -> tuple[Any, Marks]:
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise _yaml_problem((), "only one YAML document is allowed", event.start_mark)
+                    raise _yaml_problem(
+                        (), _("Only one YAML document is allowed."), event.start_mark
+                    )
                 continue
             if isinstance(event, yaml.AliasEvent):
                 raise _yaml_problem(
                     stack[-1][1] if stack else (),
-                    "YAML aliases (*name) are not allowed",
+                    _("YAML aliases (*name) are not allowed."),
                     event.start_mark,
                 )
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                value, loc, _ = stack.pop()
+                value, loc, _pending = stack.pop()
                 root = _attach(stack, value, root)
                 continue
             if not isinstance(
@@ -161,10 +201,12 @@ def read_yaml(text: str) -> tuple[Any, Marks]:
                 continue
             loc = _child_loc(stack)
             if event.anchor is not None:
-                raise _yaml_problem(loc, "YAML anchors (&name) are not allowed", event.start_mark)
+                raise _yaml_problem(
+                    loc, _("YAML anchors (&name) are not allowed."), event.start_mark
+                )
             if event.tag not in _PLAIN_TAGS:
                 raise _yaml_problem(
-                    loc, f"YAML tags ({event.tag}) are not allowed", event.start_mark
+                    loc, _("YAML tags ({tag}) are not allowed.", tag=event.tag), event.start_mark
                 )
             if isinstance(event, yaml.ScalarEvent):
                 value = _scalar(event)
@@ -172,7 +214,7 @@ def read_yaml(text: str) -> tuple[Any, Marks]:
                     key = event.value
                     if key in stack[-1][0]:
                         raise _yaml_problem(
-                            (*stack[-1][1], key), "this key appears twice", event.start_mark
+                            (*stack[-1][1], key), _("This key appears twice."), event.start_mark
                         )
                     stack[-1][2].append(key)
                     continue
@@ -180,18 +222,22 @@ def read_yaml(text: str) -> tuple[Any, Marks]:
                 root = _attach(stack, value, root)
                 continue
             if stack and isinstance(stack[-1][0], dict) and not stack[-1][2]:
-                raise _yaml_problem(loc, "keys must be plain text", event.start_mark)
+                raise _yaml_problem(loc, _("Keys must be plain text."), event.start_mark)
             if len(stack) >= MAX_DEPTH:
-                raise _yaml_problem(loc, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                raise _yaml_problem(
+                    loc, _("Nested deeper than {n} levels.", n=MAX_DEPTH), event.start_mark
+                )
             marks[loc] = _position(event.start_mark)
             stack.append(({} if isinstance(event, yaml.MappingStartEvent) else [], loc, []))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "not valid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise PlanError([Problem("", f"not valid YAML: {message}", line, column)]) from None
+        raise PlanError(
+            [Problem("", _("Not valid YAML: {detail}", detail=message), line, column)]
+        ) from None
     except yaml.YAMLError as exc:
-        raise PlanError([Problem("", f"not valid YAML: {exc}")]) from None
+        raise PlanError([Problem("", _("Not valid YAML: {detail}", detail=str(exc)))]) from None
     return root, marks
 
 
@@ -207,7 +253,7 @@ def _child_loc(stack: list[tuple[Any, Loc, list[Any]]]) -> Loc:
 def _attach(stack: list[tuple[Any, Loc, list[Any]]], value: Any, root: Any) -> Any:
     if not stack:
         return value
-    container, _, pending = stack[-1]
+    container, _loc, pending = stack[-1]
     if isinstance(container, dict):
         container[pending.pop()] = value
     else:
@@ -223,7 +269,7 @@ def read_json(text: str) -> tuple[Any, Marks]:
         out: dict[str, Any] = {}
         for key, value in pairs:
             if key in out:
-                raise ValueError(f"the key {key!r} appears twice")
+                raise ValueError(_("The key {key} appears twice.", key=repr(key)))
             out[key] = value
         return out
 
@@ -231,21 +277,21 @@ def read_json(text: str) -> tuple[Any, Marks]:
         data = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise PlanError(
-            [Problem("", f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]
+            [Problem("", _("Not valid JSON: {detail}", detail=exc.msg), exc.lineno, exc.colno)]
         ) from None
     except ValueError as exc:
-        raise PlanError([Problem("", f"not valid JSON: {exc}")]) from None
+        raise PlanError([Problem("", _("Not valid JSON: {detail}", detail=exc.args[0]))]) from None
     except RecursionError:
         data = _TOO_DEEP
     if data is _TOO_DEEP or _depth(data) > MAX_DEPTH:
-        raise PlanError([Problem("", f"nested deeper than {MAX_DEPTH} levels")])
+        raise PlanError([Problem("", _("Nested deeper than {n} levels.", n=MAX_DEPTH))])
     # Valid JSON is (almost always) valid YAML: borrow the YAML walker's positions for field
     # errors. If it disagrees, errors still name the field path.
     marks: Marks = {}
     try:
         # A literal tab in JSON can only be whitespace (tabs in strings must be escaped), and
         # YAML refuses tabs as indentation: swap them one for one so positions stay the same.
-        _, marks = read_yaml(text.replace("\t", " "))
+        _data, marks = read_yaml(text.replace("\t", " "))
     except PlanError:
         pass
     return data, marks
@@ -278,6 +324,8 @@ def _locate(data: Any, loc: Loc) -> Loc:
     out: list[str | int] = []
     current = data
     for part in loc:
+        if part == "[key]":
+            continue  # pydantic's marker for a bad dict key: the key itself is the place
         if isinstance(current, dict) and part in current:
             current = current[part]
         elif isinstance(current, list) and isinstance(part, int) and part < len(current):
@@ -316,7 +364,7 @@ def load_plan(text: str, fmt: Format | None = None) -> Plan:
     fmt = fmt or detect_format(text)
     data, marks = read_json(text) if fmt == "json" else read_yaml(text)
     if data is None:
-        raise PlanError([Problem("", "the file is empty")])
+        raise PlanError([Problem("", _("The file is empty."))])
     return validate(data, marks)
 
 
@@ -324,11 +372,19 @@ def dump_plan(plan: Plan, fmt: Format = "yaml") -> str:
     """The file form: only what differs from the defaults, in a stable order."""
     data = plan.model_dump(mode="json", exclude_defaults=True)
     data = {"format": plan.format, "version": plan.version, **data}
+    first = plan.languages[0] if plan.languages else None
     for item, raw in zip(plan.items, data["items"], strict=True):
         raw["activity"] = {"kind": item.activity.kind, **raw["activity"]}
+        if first is not None and raw["activity"].get("lang") == first:
+            del raw["activity"]["lang"]  # implied by the plan's first language
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
+
+
+def missing_translations(plan: Plan) -> list[dict[str, Any]]:
+    """A warning for the plan check: words a phone would read in the plan's first language."""
+    return wording.missing_in(plan, plan.languages)
 
 
 def normalised(plan: Plan) -> dict[str, Any]:

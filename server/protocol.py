@@ -15,6 +15,7 @@ from pydantic import Field, TypeAdapter
 from .activities import AnswerValue, Track
 from .commands import *  # noqa: F403  (the facilitator's commands are part of the protocol)
 from .commands import FACILITATOR_COMMANDS, End, FacilitatorCommand, SummaryRequest
+from .i18n import Lang
 from .message import Message as Message
 from .message import RequestId as RequestId
 from .message import Role as Role
@@ -41,12 +42,18 @@ class Hello(Message):
     epoch: Annotated[str, Field(max_length=32)] | None = Field(
         default=None, description="The room epoch the client last saw, to notice a lost room."
     )
+    lang: Lang | None = Field(
+        default=None, description="The screen's language, for error frames; never stored."
+    )
 
 
 class Sync(Message):
     """Ask for a full snapshot (after a version gap)."""
 
     type: Literal["sync"]
+    lang: Lang | None = Field(
+        default=None, description="Change the language of this socket's error frames."
+    )
 
 
 class Ping(Message):

@@ -197,6 +197,12 @@ def render() -> str:
         "Activities (`definition`), answers (`value`) and results are defined in",
         "`server/activities.py` and `server/results.py`; a result cell's `count` is `null`",
         "when fewer than *k* people chose it.",
+        "",
+        "An activity may carry `lang`, `translations` and `sides` (`server/wording.py`,",
+        "docs/plan-format.md): views carry every language and both sides' words, and each",
+        "screen picks its own; answers name options by their place, whatever language they",
+        "were read in. Error frames come in the language of the socket's `hello` (or last",
+        "`sync`) `lang`, English by default (docs/languages.md).",
     ]
     return head + "\n" + "\n".join(body).rstrip() + "\n"
 

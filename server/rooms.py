@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import protocol as p
 from .activities import Activity, CheckIn, Grounding, Poll, Scale, accepts_answers
 from .errors import CommandError as CommandError
+from .i18n import _
 from .paper import PaperError, counted, paper_cells, takes_paper
 from .plans import Plan
 from .projection import Projection, project
@@ -144,7 +145,7 @@ def _open(s: RoomState, activity: Activity, interrupt: bool, now_ms: int) -> Non
 
 def _require_live(state: RoomState) -> LiveActivity:
     if state.live is None:
-        raise CommandError("no_activity", "No activity is live.")
+        raise CommandError("no_activity", _("No activity is live."))
     return state.live
 
 
@@ -184,7 +185,7 @@ def apply(
                 s.timer = apply_timer(s.timer, "start", None, now_ms)
         case p.Resume():
             if s.set_aside is None:
-                raise CommandError("nothing_set_aside", "No activity is waiting to come back.")
+                raise CommandError("nothing_set_aside", _("No activity is waiting to come back."))
             back = s.set_aside
             s.live, s.timer, s.set_aside = back.live, back.timer, None
             if s.timer is not None and back.timer_was_running:
@@ -198,16 +199,16 @@ def apply(
         case p.Close():
             live = _require_live(s)
             if live.status != "open":
-                raise CommandError("not_open", "The activity is already closed.")
+                raise CommandError("not_open", _("The activity is already closed."))
             _close(live, texts)
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":
-                raise CommandError("still_open", "Close the activity before revealing it.")
+                raise CommandError("still_open", _("Close the activity before revealing it."))
             if live.status == "revealed":
                 return s  # frozen: revealing again (after a change of k or split) shows no more
             if tally is None:
-                raise CommandError("no_tally", "No tally to reveal.")
+                raise CommandError("no_tally", _("No tally to reveal."))
             live.status = "revealed"
             live.results = results_for(s, live, tally)
             _record(s, live, results=live.results.model_dump())
@@ -239,11 +240,13 @@ def apply(
                 and current.status == "closed"
             ):
                 # The console previews a closed activity: a second k would be a second look.
-                raise CommandError("k_fixed", "Change k after revealing or clearing, not between.")
+                raise CommandError(
+                    "k_fixed", _("Change k after revealing or clearing, not between.")
+                )
             if collecting and split_after != split_before:
                 # Seeing the same answers both whole and split would let one subtract the other.
                 raise CommandError(
-                    "split_fixed", "Change the split between activities, not while one is live."
+                    "split_fixed", _("Change the split between activities, not while one is live.")
                 )
             if k is not None:
                 s.k = clamp_k(k)
@@ -259,19 +262,20 @@ def apply(
             live = _require_live(s)
             item = next((q for q in live.queue if q.id == item_id), None)
             if item is None:
-                raise CommandError("no_item", "No such answer in the queue.")
+                raise CommandError("no_item", _("No such answer in the queue."))
             if item.released:
-                raise CommandError("released", "That answer has already been released.")
+                raise CommandError("released", _("That answer has already been released."))
             item.state = MODERATION[action]
         case p.Release():
             live = _require_live(s)
             batch = [q for q in live.queue if q.state == "approved" and not q.released]
             if not batch:
-                raise CommandError("nothing_approved", "Approve answers before releasing them.")
+                raise CommandError("nothing_approved", _("Approve answers before releasing them."))
             if len(live.queue) < s.k:
                 # As with results: fewer than k writers, and a text may point to its author.
                 raise CommandError(
-                    "too_few", f"Fewer than {s.k} answers were written; nothing can be released."
+                    "too_few",
+                    _("Fewer than {k} answers were written; nothing can be released.", k=s.k),
                 )
             texts_out = [q.text for q in batch]
             _shuffler.shuffle(texts_out)
@@ -282,19 +286,19 @@ def apply(
         case p.PaperAnswers(activity=activity_id, counts=counts, sheets=sheets):
             live = _require_live(s)
             if live.id != activity_id:
-                raise CommandError("closed", "That activity is no longer live.")
+                raise CommandError("closed", _("That activity is no longer live."))
             if live.status == "revealed":
-                raise CommandError("revealed", "Add paper answers before revealing.")
+                raise CommandError("revealed", _("Add paper answers before revealing."))
             if not takes_paper(live.activity):
-                raise CommandError("bad_paper", "Paper answers fit polls, scales and check-ins.")
+                raise CommandError("bad_paper", _("Paper answers fit polls, scales and check-ins."))
             if s.split and s.tracks:
                 raise CommandError(
-                    "split", "Paper answers have no side: add them when results are not split."
+                    "split", _("Paper answers have no side: add them when results are not split.")
                 )
             try:
                 live.paper = paper_cells(live.activity, counts, sheets)
             except PaperError as exc:
-                raise CommandError("bad_paper", str(exc)) from None
+                raise CommandError("bad_paper", exc.args[0]) from None
         case p.ShowTrend(trend=trend):
             s.trend = rethreshold_trend(trend, s.k) if trend is not None else None
     return s

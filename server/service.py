@@ -17,6 +17,7 @@ from .activities import TRACKS, AnswerError, answer_cells
 from .clock import now_ms
 from .codes import digest, new_credential, new_join_code, normalise_code
 from .hub import Connection, Hub, RoomChannel
+from .i18n import _
 from .membership import Refused, Seat, console_admitted, seat_participant
 from .rooms import Attendance, CommandError, RoomState, apply, new_room, steps
 from .settings import Settings
@@ -52,7 +53,7 @@ class Service:
 
     async def create_room(self, k: int | None = None) -> CreatedRoom:
         facilitator, display = new_credential(), new_credential()
-        for _ in range(20):
+        for _attempt in range(20):
             code = new_join_code()
             state = new_room(
                 code,
@@ -88,7 +89,7 @@ class Service:
 
     async def _run(self, code: str, command: p.FacilitatorCommand | Attendance) -> RoomState:
         state = await self.load(code)
-        for _ in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             tally, texts = None, []
             live = state.live
             if isinstance(command, p.Reveal) and live is not None:
@@ -102,7 +103,7 @@ class Service:
                 self.hub.local_commit(new)
                 return new
             state = await self._fresh(code)  # someone else wrote first: re-apply on theirs
-        raise CommandError("busy", "The room is busy; try again.")
+        raise CommandError("busy", _("The room is busy; try again."))
 
     async def end(self, code: str) -> p.Receipt:
         """Erase every key of the room. Call announce_end afterwards (after acking the command)."""
@@ -202,7 +203,7 @@ class Service:
     async def choose_side(self, seat: Seat, track: str) -> None:
         assert seat.who is not None and seat.token is not None
         if not (await self.load(seat.code)).tracks:
-            raise CommandError("no_tracks", "This session does not use tracks.")
+            raise CommandError("no_tracks", _("This session does not use tracks."))
         await self.store.set_side(seat.code, seat.who, side_tag(seat.token, track), self.ttl)
         seat.track = track
 
@@ -211,22 +212,22 @@ class Service:
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
-            raise CommandError("closed", "This activity is not taking answers any more.")
+            raise CommandError("closed", _("This activity is not taking answers any more."))
         try:
             cells, text = answer_cells(live.activity, message.value)
         except AnswerError as exc:
-            raise CommandError("bad_answer", str(exc)) from None
+            raise CommandError("bad_answer", exc.args[0]) from None
         ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
         sides = Sides.of(token, message.ballot, TRACKS)  # also when tracks were just turned off
         result = await self.store.submit(
             code, live.id, digest(token), ballot, cells, text, self.ttl, sides
         )
         if result.status == "closed":
-            raise CommandError("closed", "This activity is not taking answers any more.")
+            raise CommandError("closed", _("This activity is not taking answers any more."))
         if result.status == "unknown":
-            raise CommandError("unknown", "The room does not know this phone; rejoin.")
+            raise CommandError("unknown", _("The room does not know this phone; rejoin."))
         if result.status == "conflict":
-            raise CommandError("conflict", "An answer from this phone is already stored.")
+            raise CommandError("conflict", _("An answer from this phone is already stored."))
         self.watch.answers_changed(code)
         return "stored"
 
@@ -255,14 +256,14 @@ class Service:
 
     async def _rekey(self, code: str, **digests: str) -> None:
         state = await self._fresh(code)
-        for _ in range(COMMIT_ATTEMPTS):
+        for _attempt in range(COMMIT_ATTEMPTS):
             new = state.model_copy(update={**digests, "version": state.version + 1})
             doc = new.model_dump_json().encode()
             if await self.store.commit(code, state.version, doc, new.accepting, self.ttl):
                 self.hub.local_commit(new)
                 return
             state = await self._fresh(code)
-        raise CommandError("busy", "The room is busy; try again.")
+        raise CommandError("busy", _("The room is busy; try again."))
 
     async def attendance(self, room: RoomChannel) -> None:
         """Called each second per local room: mark a room whose facilitator consoles are all

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .activities import Activity, Grounding, Reflection
 from .errors import CommandError
+from .i18n import _
 
 
 class TimerState(BaseModel):
@@ -29,25 +30,25 @@ def apply_timer(
 ) -> TimerState | None:
     if action == "start":
         if seconds is None and timer is None:
-            raise CommandError("no_duration", "Say how many seconds the timer runs.")
+            raise CommandError("no_duration", _("Say how many seconds the timer runs."))
         duration = seconds * 1000 if seconds is not None else timer.duration_ms  # type: ignore[union-attr]
         return TimerState(
             running=True, duration_ms=duration, deadline_ms=now + duration, remaining_ms=duration
         )
     ms = (seconds or 60) * 1000
     if timer is None:
-        raise CommandError("no_timer", "No timer is set.")
+        raise CommandError("no_timer", _("No timer is set."))
     t = timer.model_copy()
     if action == "stop":
         return None
     if action == "pause":
         if not t.running or t.deadline_ms is None:
-            raise CommandError("not_running", "The timer is not running.")
+            raise CommandError("not_running", _("The timer is not running."))
         t.remaining_ms = max(0, t.deadline_ms - now)
         t.running, t.deadline_ms = False, None
     elif action == "resume":
         if t.running:
-            raise CommandError("running", "The timer is already running.")
+            raise CommandError("running", _("The timer is already running."))
         t.running, t.deadline_ms = True, now + t.remaining_ms
     elif action == "extend":
         t.duration_ms += ms

@@ -31,6 +31,8 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         if not facilitator:
             for hidden in PUBLIC_FIELDS_HIDDEN:
                 definition.pop(hidden, None)
+                for words in definition.get("translations", {}).values():
+                    words.pop(hidden, None)
         if role == "display" and note_guard:
             definition = note_only(definition)  # the note first; the text when shown
         activity = vm.ActivityView(

@@ -15,8 +15,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import auth, export, links, source, tickets
+from . import auth, export, i18n_pages, links, source, tickets
 from .content_api import routes as content_routes
+from .i18n import _
 from .models import Strict
 from .pages import ASSET_DIRS, templates
 from .results import MAX_K, MIN_K
@@ -93,7 +94,7 @@ async def create_room(request: Request) -> Response:
     if not auth.host_secret_ok(request):
         auth.failed(request)
         return auth.reply(
-            {"error": "unauthorised", "message": "The host secret is missing or wrong."},
+            {"error": "unauthorised", "message": _("The host secret is missing or wrong.")},
             401,
             **{"WWW-Authenticate": "Bearer"},
         )
@@ -143,10 +144,10 @@ def _store_errors(
             return await handler(request)
         except Exception as exc:
             log.warning("request failed (%s); answered 503", type(exc).__name__)
-            return JSONResponse(
-                {"error": "unavailable", "message": "The session store is not answering."},
-                status_code=503,
-                headers={"Retry-After": "2"},
+            return auth.reply(
+                {"error": "unavailable", "message": _("The session store is not answering.")},
+                503,
+                **{"Retry-After": "2"},
             )
 
     return guarded
@@ -159,6 +160,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/rooms", auth.guarded(_store_errors(create_room)), methods=["POST"]),
         *content_routes(),
         *links.routes(),
+        *i18n_pages.routes(),
         *source.routes(),
         *export.routes(),
         Route("/", _page("join.html", "Join")),

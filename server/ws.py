@@ -32,6 +32,7 @@ from .connection import (
     SocketConnection,
 )
 from .fastpath import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
+from .i18n import _, say
 from .membership import RefusalReason, Refused, Seat
 from .rooms import CommandError
 from .service import RoomGone, Service
@@ -39,25 +40,22 @@ from .service import RoomGone, Service
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
-NO_ROOM = "No session with that code is running."
+NO_ROOM = _("No session with that code is running.")
 
 # What each refusal closes with, what the screen is told, and whether it counts as a failed
 # attempt against the address (guessing codes and credentials is slowed down; see auth.py).
-REFUSALS: dict[RefusalReason, tuple[int, p.Message, bool]] = {
-    "lost": (CLOSE_NO_ROOM, p.Ended(reason="lost"), False),
-    "no_room": (CLOSE_NO_ROOM, p.ErrorFrame(code="no_room", message=NO_ROOM), True),
-    "gone": (CLOSE_NO_ROOM, p.ErrorFrame(code="no_room", message=NO_ROOM), False),
+REFUSALS: dict[RefusalReason, tuple[int, str, str, bool]] = {
+    "lost": (CLOSE_NO_ROOM, "", "", False),  # an `ended` frame, not an error
+    "no_room": (CLOSE_NO_ROOM, "no_room", NO_ROOM, True),
+    "gone": (CLOSE_NO_ROOM, "no_room", NO_ROOM, False),
     "unauthorised": (
         CLOSE_UNAUTHORISED,
-        p.ErrorFrame(code="unauthorised", message="That credential is not valid here."),
+        "unauthorised",
+        _("That credential is not valid here."),
         True,
     ),
-    "locked": (
-        CLOSE_REFUSED,
-        p.ErrorFrame(code="locked", message="This session is not taking new people."),
-        False,
-    ),
-    "full": (CLOSE_REFUSED, p.ErrorFrame(code="full", message="This session is full."), False),
+    "locked": (CLOSE_REFUSED, "locked", _("This session is not taking new people."), False),
+    "full": (CLOSE_REFUSED, "full", _("This session is full."), False),
 }
 
 
@@ -114,6 +112,10 @@ class Session:
         self.conn: SocketConnection | FastConnection | None = None
         self.seat: Seat | None = None
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
+        self.lang: str | None = None  # for error frames: from hello (or sync); never stored
+
+    def _error(self, code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
+        return error(code, say(message, self.lang), request_id)
 
     async def _receive_text(self) -> str | None:
         message = await self.websocket.receive()
@@ -126,7 +128,7 @@ class Session:
         await self.websocket.close(code)
 
     async def unavailable(self) -> None:
-        err = error("unavailable", "The server cannot reach its session store; retrying.")
+        err = self._error("unavailable", _("The server cannot reach its session store; retrying."))
         if self.conn is not None:
             self.conn.send_now(err)
             self.conn.close(CLOSE_TRY_LATER, "store unavailable")
@@ -138,16 +140,19 @@ class Session:
         try:
             raw = await asyncio.wait_for(self._receive_text(), HELLO_TIMEOUT)
         except TimeoutError:
-            await self._reject(CLOSE_HELLO_TIMEOUT, error("timeout", "Say hello first."))
+            await self._reject(CLOSE_HELLO_TIMEOUT, self._error("timeout", _("Say hello first.")))
             return
         try:
             hello = p.client_adapter.validate_json(raw or "")
         except ValidationError as exc:
-            await self._reject(CLOSE_BAD_HELLO, error("invalid", describe(exc)))
+            await self._reject(CLOSE_BAD_HELLO, self._error("invalid", describe(exc)))
             return
         if not isinstance(hello, p.Hello):
-            await self._reject(CLOSE_BAD_HELLO, error("hello_first", "The first message is hello."))
+            await self._reject(
+                CLOSE_BAD_HELLO, self._error("hello_first", _("The first message is hello."))
+            )
             return
+        self.lang = hello.lang
         if not await self._authenticate(hello):
             return
         while True:
@@ -158,7 +163,7 @@ class Session:
                 self.conn.close(CLOSE_POLICY, "too many messages")
                 return
             if tokens < 0:
-                self._send(error("slow_down", "Too many messages; this one was dropped."))
+                self._send(self._error("slow_down", _("Too many messages; this one was dropped.")))
                 continue
             hub = self.service.hub
             hub.in_flight += 1  # a drain before exit waits for these acks
@@ -175,14 +180,17 @@ class Session:
         # Failed attempts per address, in memory only (server/auth.py): guessing codes is slow.
         attempts, address = self.websocket.app.state.attempts, client_address(self.websocket)
         if attempts.blocked(address):
-            await self._reject(CLOSE_REFUSED, error("slow_down", "Too many tries; wait a minute."))
+            await self._reject(
+                CLOSE_REFUSED, self._error("slow_down", _("Too many tries; wait a minute."))
+            )
             return False
         try:
             seat = await self.service.admit(hello)
         except Refused as refusal:
-            close_code, message, counts = REFUSALS[refusal.reason]
+            close_code, code, text, counts = REFUSALS[refusal.reason]
             if counts:
                 attempts.failed(address)
+            message = self._error(code, text) if code else p.Ended(reason="lost")
             await self._reject(close_code, message)
             return False
         self.seat = seat
@@ -193,6 +201,7 @@ class Session:
             if fast is not None
             else SocketConnection(self.websocket, seat.audience, queue, deadline)
         )
+        self.conn.lang = self.lang  # the hub's own error frames
         if seat.audience == "facilitator":  # which console, and the credential it came with
             self.conn.seat, self.conn.grant = seat.console, seat.credential_digest
         room = await self.service.attach(seat, self.conn)
@@ -200,7 +209,9 @@ class Session:
             self.conn.close(CLOSE_NO_ROOM, "no room")
             return False
         if room.count() > self.settings.max_sockets_per_room:
-            self._send(error("room_full", "Too many screens are connected to this session."))
+            self._send(
+                self._error("room_full", _("Too many screens are connected to this session."))
+            )
             self.conn.close(CLOSE_REFUSED, "too many sockets")
             return False
         self._send(p.Welcome(role=hello.role, token=seat.issued_token))
@@ -219,25 +230,32 @@ class Session:
         try:
             message: Any = p.client_adapter.validate_json(raw)
         except ValidationError as exc:
-            self._send(error("invalid", describe(exc), _request_id(raw)))
+            self._send(self._error("invalid", describe(exc), _request_id(raw)))
             return
         kind = message.type
         request_id = getattr(message, "id", None)
         try:
             if kind == "sync":
+                self.lang = message.lang or self.lang  # the screen changed its language
+                if self.conn is not None:
+                    self.conn.lang = self.lang
                 await self._send_snapshot()
             elif kind == "ping":
                 self._send(p.Pong(t=message.t, now=now_ms()))
             elif kind == "hello":
-                self._send(error("already_joined", "This socket has already said hello."))
+                self._send(self._error("already_joined", _("This socket has already said hello.")))
             elif kind in p.FACILITATOR_TYPES:
                 if not p.may_send(seat.role, kind):
-                    self._send(error("forbidden", "Only the facilitator can do that.", request_id))
+                    self._send(
+                        self._error("forbidden", _("Only the facilitator can do that."), request_id)
+                    )
                 elif isinstance(message, p.SummaryRequest):
                     self._send(await self.service.summary_file(seat.code, message))
                 elif isinstance(message, p.End):
                     receipt = await self.service.end(seat.code)
-                    detail = f"erased {receipt.deleted} keys, {receipt.remaining} left"
+                    detail = (
+                        f"erased {receipt.deleted} keys, {receipt.remaining} left"  # for tooling
+                    )
                     self._send(p.Ack(id=message.id, detail=detail))  # before the socket closes
                     await self.service.announce_end(seat.code, receipt)
                 else:
@@ -245,7 +263,9 @@ class Session:
                     self._send(p.Ack(id=message.id, detail=detail))  # every command has an id
             elif kind in p.PARTICIPANT_TYPES:
                 if seat.role != "participant" or seat.who is None:
-                    self._send(error("forbidden", "Only participants can do that.", request_id))
+                    self._send(
+                        self._error("forbidden", _("Only participants can do that."), request_id)
+                    )
                     return
                 ack = await self.service.participant(seat, message)
                 if ack is not None:
@@ -253,12 +273,14 @@ class Session:
                 if isinstance(message, p.Leave) and self.conn is not None:
                     self.conn.close(CLOSE_NORMAL, "left")
         except CommandError as exc:
-            self._send(error(exc.code, exc.message, request_id))
+            self._send(self._error(exc.code, exc.message, request_id))
         except RoomGone:
-            self._send(error("no_room", "This session has ended."))
+            self._send(self._error("no_room", _("This session has ended.")))
         except Exception as exc:  # e.g. Redis unreachable: an error frame, the socket stays
             log.warning("request failed (%s); sent an error frame", type(exc).__name__)
-            self._send(error("unavailable", "The server could not do that just now.", request_id))
+            self._send(
+                self._error("unavailable", _("The server could not do that just now."), request_id)
+            )
 
     async def cleanup(self) -> None:
         if self.conn is not None and self.seat is not None:

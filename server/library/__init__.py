@@ -64,7 +64,11 @@ def _matches(texts: list[str], themes: set[str], theme: str | None, words: list[
 
 
 def _activity_texts(activity: Any) -> list[str]:
-    return [activity.title, activity.text, activity.theme, activity.kind]
+    """Searched in every language the activity is written in (q=esperanza finds Hope)."""
+    texts = [activity.title, activity.text, activity.theme, activity.kind]
+    for words in activity.translations.values():
+        texts += [words.title or "", words.text or ""]
+    return texts
 
 
 def search(theme: str | None = None, query: str | None = None) -> dict[str, Any]:
@@ -76,6 +80,7 @@ def search(theme: str | None = None, query: str | None = None) -> dict[str, Any]
         plan = entry.plan
         themes = set(plan.themes) | {i.activity.theme for i in plan.items}
         texts = [plan.title, plan.summary, *plan.themes]
+        texts += [w.title or "" for w in plan.translations.values()]
         for item in plan.items:
             texts += _activity_texts(item.activity)
         if _matches(texts, themes, theme, words):

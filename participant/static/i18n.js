@@ -1,0 +1,109 @@
+// The pages' languages: the catalogue the server serves (/i18n/<lang>.json, from the same .po
+// files as the server's), t() and plural() over it, <html lang dir>, and the phone's choice of
+// content words (its language, its side). Nothing here is sent to the server but `lang` itself
+// in hello; the choice lives in this tab's sessionStorage and goes with it.
+
+const KEY = "hearth.lang";
+export const SHIPPED = Object.freeze(["en", "es", "pt-BR", "fr", "de", "ar"]);
+let current = { lang: "en", dir: "ltr", languages: [], messages: {} };
+let rules = new Intl.PluralRules("en");
+
+// The shipped language this browser prefers most: exact tag, then its base ("pt-PT" -> pt-BR).
+export function pickLanguage(preferred = navigator.languages || [navigator.language]) {
+  const lower = new Map(SHIPPED.map((tag) => [tag.toLowerCase(), tag]));
+  for (const raw of preferred) {
+    const tag = String(raw || "").toLowerCase();
+    if (lower.has(tag)) return lower.get(tag);
+    const base = tag.split("-")[0];
+    if (base === "pt") return "pt-BR";
+    if (lower.has(base)) return lower.get(base);
+  }
+  return "en";
+}
+
+// The person's own choice, if they made one in this tab; otherwise the browser's.
+export function chosenLanguage() {
+  let saved = null;
+  try { saved = sessionStorage.getItem(KEY); } catch { /* storage off: the browser's */ }
+  return SHIPPED.includes(saved) ? saved : pickLanguage();
+}
+
+export function remember(lang) {
+  try { sessionStorage.setItem(KEY, lang); } catch { /* nothing kept, nothing lost */ }
+}
+
+// Fetch and switch to a catalogue; sets <html lang dir>. Falls back to English on failure.
+export async function load(lang, root = document.documentElement) {
+  const wanted = lang || chosenLanguage();
+  const tag = SHIPPED.includes(wanted) ? wanted : "en";
+  const response = await fetch(`/i18n/${tag}.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`no catalogue for ${tag}`);
+  current = await response.json();
+  rules = new Intl.PluralRules(current.lang);
+  if (root) {
+    root.lang = current.lang;
+    root.dir = current.dir;
+  }
+  return current;
+}
+
+export const language = () => current.lang;
+export const direction = () => current.dir;
+export const languages = () => current.languages;
+
+function fill(text, values) {
+  if (!values) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// A message in the current language; the English msgid when it has no translation.
+export function t(msgid, values) {
+  const entry = current.messages[msgid];
+  return fill(typeof entry === "string" && entry ? entry : msgid, values);
+}
+
+// A plural message: the catalogue holds one text per CLDR category (one, few, other...).
+export function plural(singular, pluralText, n, values = {}) {
+  const entry = current.messages[singular];
+  const all = { n: new Intl.NumberFormat(current.lang).format(n), ...values };
+  if (entry && typeof entry === "object") {
+    return fill(entry[rules.select(n)] ?? entry.other, all);
+  }
+  return fill(n === 1 ? singular : pluralText, all);
+}
+
+const PHONE_FIELDS = ["title", "text", "content_note", "options", "low_label", "high_label"];
+
+// What a phone shows of an activity definition (from a view): for each field, its side's words
+// in its language, then the activity's words in its language, then its side's words in the
+// activity's own language, then the activity's own. `lang` says which language the words are in.
+export function words(definition, lang = current.lang, side = null) {
+  const own = definition || {};
+  const sides = own.sides || {};
+  const mine = side && sides[side] ? sides[side] : null;
+  const base = (tag) => (tag || "").split("-")[0];
+  const find = (group) => {
+    if (!group) return null;
+    if (group[lang]) return group[lang];
+    const match = Object.keys(group).find((tag) => base(tag) === base(lang));
+    return match ? group[match] : null;
+  };
+  const layers = [
+    [mine && find(mine.translations), lang],
+    [find(own.translations), lang],
+    [mine, own.lang],
+    [own, own.lang],
+  ];
+  const out = { lang: own.lang || null };
+  for (const field of PHONE_FIELDS) {
+    for (const [layer, tag] of layers) {
+      const value = layer ? layer[field] : undefined;
+      if (value !== undefined && value !== null && value !== "") {
+        out[field] = value;
+        if (field === "text") out.lang = tag || own.lang || null;
+        break;
+      }
+    }
+  }
+  return out;
+}
