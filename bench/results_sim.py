@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.results_sim [--k 5] [--runs 2000] [--seed 12]
 
 Each run draws one answer per person for a 5-option check-in and a 5-point scale from one of
-three spreads, computes the result exactly as the server does (server.results.compute), and
+three spreads, computes the result exactly as the server does (server.domain.results.compute), and
 counts it as saying something when it tells anything beyond how many answered: a count, a word
 that sets some options apart, an order that is not one big tie, a lean, or two bands or more.
 The table in docs/results.md is this command's output.
@@ -15,8 +15,8 @@ import argparse
 import random
 from collections.abc import Callable
 
-from server.activities import CheckIn, Scale
-from server.results import Result, compute
+from server.domain.activities import CheckIn, Scale
+from server.domain.results import Result, compute
 
 SIZES = (4, 6, 8, 10, 12, 20, 30)
 OPTIONS = 5

@@ -15,15 +15,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
-from . import i18n, web
-from .auth import AttemptLimiter
-from .headers import SecurityHeaders
-from .hub import Hub
-from .log_redaction import install_log_redaction
-from .service import Service
-from .settings import Settings
-from .store import RoomStore, open_store
-from .ws import endpoint
+from server import i18n
+from server.http import routes as web
+from server.http.auth import AttemptLimiter
+from server.http.headers import SecurityHeaders
+from server.log_redaction import install_log_redaction
+from server.service.rooms import Service
+from server.settings import Settings
+from server.store import RoomStore, open_store
+from server.transport.endpoint import endpoint
+from server.transport.hub import Hub
 
 log = logging.getLogger("hearth")
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import uvicorn
 
-from . import launch
-from .fastpath import FastPathProtocol
-from .log_redaction import log_config
-from .settings import Settings
-from .store import RoomStore, open_store
+from server import launch
+from server.log_redaction import log_config
+from server.settings import Settings
+from server.store import RoomStore, open_store
+from server.transport.fast import FastPathProtocol
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def _exit_cleanly(sig: int, frame: object) -> None:
 
 
 def serve(settings: Settings) -> int:
-    from .app import base_url, create_app
+    from server.app import base_url, create_app
 
     # Workers are separate processes: they read the same settings from the environment.
     for f in fields(Settings):
@@ -206,7 +206,7 @@ class ReadyServer(uvicorn.Server):
 
 async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
     """Mint the start link's ticket: in the embedded store the server will use, or in Redis."""
-    from . import tickets
+    from server.service import tickets
 
     grant = tickets.Grant("host", None, settings.host_secret)
     ttl = settings.start_link_ttl_seconds

@@ -7,7 +7,7 @@ more) and translated where they leave the server: an error frame in the socket's
 gettext .po files under server/locale/<lang>/LC_MESSAGES/, read with Babel when first used (the
 app loads them at start-up): nothing is compiled or committed as .mo. English is the source
 language and has no catalogue. The pages' strings are the "pages" domain, served as JSON
-(server/i18n_pages.py). Nothing here stores or logs a language.
+(server/http/catalogue_routes.py). Nothing here stores or logs a language.
 """
 
 from __future__ import annotations

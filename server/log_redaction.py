@@ -9,7 +9,7 @@ import re
 
 import websockets
 
-from .codes import CODE_ALPHABET, CODE_LENGTH
+from server.domain.codes import CODE_ALPHABET, CODE_LENGTH
 
 REDACTED = "[redacted]"
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])")

@@ -1,6 +1,6 @@
 """An independent check of promise 3 for the result styles: enumerate every tally a reader's
 screen is consistent with, and see what they could work out. Slow and simple on purpose: it
-shares no code with server/disclosure.py."""
+shares no code with server/domain/disclosure.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from itertools import combinations, product
 from typing import Any
 
-from server.activities import CheckIn, Poll, Scale
-from server.results import compute
+from server.domain.activities import CheckIn, Poll, Scale
+from server.domain.results import compute
 
 
 def compositions(n: int, parts: int) -> Iterator[tuple[int, ...]]:

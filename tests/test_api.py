@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from server.codes import CODE_ALPHABET
+from server.domain.codes import CODE_ALPHABET
 from tests.support import LiveServer
 
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from server.export import summary_csv
-from server.results import Cell, Result, Results
-from server.summary import Summary, SummaryEntry
+from server.domain.results import Cell, Result, Results
+from server.domain.summary import Summary, SummaryEntry
+from server.http.summary_export import summary_csv
 from tests.support import Client, LiveServer
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from redis.exceptions import RedisError
 
+from server.service.watch import HEARTBEAT_SECONDS
 from server.store.batch import NotReplicated
 from server.store.redis import RedisStore
 from server.store.topology import close
-from server.watch import HEARTBEAT_SECONDS
 from tests.redis_topologies import (
     RedisClusterSetup,
     SentinelSetup,

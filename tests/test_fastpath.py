@@ -17,9 +17,9 @@ import websockets
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 
-from server import fastpath
-from server.connection import SocketConnection
-from server.fastpath import FastConnection, frame_for, text_frame
+from server.transport import fast as fastpath
+from server.transport.asgi import SocketConnection
+from server.transport.fast import FastConnection, frame_for, text_frame
 from tests import support
 from tests.support import Client, LiveServer, eventually
 

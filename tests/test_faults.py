@@ -17,7 +17,7 @@ import pytest
 import websockets
 from redis.asyncio import Redis
 
-from server.watch import HEARTBEAT_SECONDS
+from server.service.watch import HEARTBEAT_SECONDS
 from tests.proxy import Proxy
 from tests.support import Client, LiveServer, RedisServer
 

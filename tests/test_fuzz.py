@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from server import protocol as p
+from server.wire import protocol as p
 from tests.support import LiveServer
 
 # -- a small synchronous client (hypothesis drives plain functions) -------------------------

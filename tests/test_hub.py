@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from server import protocol as p
 from server.store.base import channel
+from server.wire import protocol as p
 from tests.support import Client, LiveServer, eventually
 
 

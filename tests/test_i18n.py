@@ -13,7 +13,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from server import i18n
-from server.i18n_pages import categories, page_catalogue
+from server.http.catalogue_routes import categories, page_catalogue
 from tests.support import Client, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 import server as server_package
-from server.library import HERE, THEMES, load_library
-from server.plans import load_plan
+from server.domain.library import HERE, THEMES, load_library
+from server.domain.plans import load_plan
 from tests.support import LiveServer
 
 # Words the library must not use: clinical labels, and promises we cannot keep.

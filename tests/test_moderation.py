@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from server import protocol as p
-from server.activities import Prompt
-from server.rooms import LiveActivity, QueuedText, RoomState, apply
+from server.domain.activities import Prompt
+from server.domain.rooms import LiveActivity, QueuedText, RoomState, apply
+from server.wire import protocol as p
 from tests.support import Client, LiveServer
 
 

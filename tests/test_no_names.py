@@ -7,9 +7,9 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from server import protocol as p
-from server.codes import digest
+from server.domain.codes import digest
 from server.store.base import key
+from server.wire import protocol as p
 from tests.support import Client, LiveServer
 
 IDENTIFYING = {"name", "nickname", "email", "phone", "display_name", "username", "initials"}

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from server import protocol as p
-from server.export import BY_HAND, summary_csv
-from server.rooms import CommandError, RoomState, apply, new_room
-from server.summary import build_summary
+from server.domain.rooms import CommandError, RoomState, apply, new_room
+from server.domain.summary import build_summary
+from server.http.summary_export import BY_HAND, summary_csv
+from server.wire import protocol as p
 from tests.support import Client, LiveServer
 
 POLL = {

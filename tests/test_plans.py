@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.library import load_library
-from server.plans import MAX_PLAN_BYTES, Plan, PlanError, dump_plan, load_plan, normalised
+from server.domain.library import load_library
+from server.domain.plans import MAX_PLAN_BYTES, Plan, PlanError, dump_plan, load_plan, normalised
 from tests.support import Client, LiveServer
 
 GOOD_YAML = """\

@@ -85,10 +85,10 @@ async def test_whole_session_loop(live: LiveServer) -> None:
         }
     )
     assert err["code"] == "conflict"
-    progress = await facilitator.expect_where(
-        lambda m: m["type"] == "progress" and m["answered"] == 4
+    # Presence is written a moment after a socket joins (batched): the counts settle at 4 and 4.
+    await facilitator.expect_where(
+        lambda m: m["type"] == "progress" and m["answered"] == 4 and m["connected"] == 4
     )
-    assert progress["connected"] == 4
     assert display.view["results"] is None  # nothing before reveal
 
     await facilitator.command({"type": "reveal"})

@@ -1,14 +1,14 @@
-"""docs/protocol.md is generated from server/protocol.py; the JS and the docs read the same names."""
+"""docs/protocol.md is generated from server/wire/protocol.py; the JS and the docs read the same names."""
 
 from __future__ import annotations
 
-from server import protocol as p
-from server.protocol_doc import DOC_PATH, render
+from server.wire import protocol as p
+from server.wire.protocol_doc import DOC_PATH, render
 
 
 def test_protocol_doc_matches_the_models() -> None:
     assert DOC_PATH.read_text() == render(), (
-        "docs/protocol.md is out of date: run `python -m server.protocol_doc`"
+        "docs/protocol.md is out of date: run `python -m server.wire.protocol_doc`"
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
-from server import tickets
+from server.service import tickets
 from server.store.redis import RedisStore
 from tests.deploy_support import ACL_TEMPLATE, REPO, HardenedRedis, connect, whole_session
 from tests.support import LiveServer

@@ -14,10 +14,10 @@ import httpx
 import pytest
 import websockets
 
-from server.codes import digest
-from server.rooms import new_room
+from server.domain.codes import digest
+from server.domain.rooms import new_room
+from server.service.watch import HEARTBEAT_SECONDS
 from server.store.redis import RedisStore
-from server.watch import HEARTBEAT_SECONDS
 from tests.proxy import Proxy
 from tests.support import Client, LiveServer, RedisServer, ServeProcess
 

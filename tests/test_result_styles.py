@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bench import results_sim
-from server import styles
-from server.activities import CheckIn, Poll, Scale
-from server.results import compute
+from server.domain import styles
+from server.domain.activities import CheckIn, Poll, Scale
+from server.domain.results import compute
 from tests.disclosure_check import leaks
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from server import protocol as p
-from server.activities import Poll, Reflection
-from server.codes import CODE_ALPHABET, CODE_LENGTH, new_credential, new_join_code, normalise_code
-from server.results import compute
-from server.rooms import CommandError, RoomState, apply, new_room
+from server.domain.activities import Poll, Reflection
+from server.domain.codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    new_credential,
+    new_join_code,
+    normalise_code,
+)
+from server.domain.results import compute
+from server.domain.rooms import CommandError, RoomState, apply, new_room
+from server.wire import protocol as p
 
 
 def room() -> RoomState:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from server.headers import content_security_policy
-from server.web import ASSET_DIRS
+from server.http.headers import content_security_policy
+from server.http.routes import ASSET_DIRS
 from tests.support import LiveServer
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from websockets.exceptions import ConnectionClosed
 
-from server.auth import AttemptLimiter
-from server.codes import CODE_ALPHABET
+from server.domain.codes import CODE_ALPHABET
+from server.http.auth import AttemptLimiter
 from tests.support import Client, LiveServer
 
 

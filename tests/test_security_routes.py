@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from server.results import MAX_K, MIN_K
+from server.domain.results import MAX_K, MIN_K
 from tests.support import LiveServer
 
 LIMIT = 5  # failed attempts per address per minute on this server

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from server import tickets
+from server.service import tickets
 from server.store.memory import MemoryStore
 from tests.support import Client, LiveServer
 

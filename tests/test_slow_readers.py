@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.fastpath import SEND_BUFFER_BYTES
-from server.watch import HEARTBEAT_SECONDS
+from server.service.watch import HEARTBEAT_SECONDS
+from server.transport.fast import SEND_BUFFER_BYTES
 from tests import support
 from tests.support import Client, LiveServer
 from tests.test_resilience_slow import PAYLOAD, read_frames, stalled_phone

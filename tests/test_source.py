@@ -65,14 +65,14 @@ def test_the_server_hands_out_the_source_it_runs(server: LiveServer) -> None:
     prefix = names[0].split("/")[0] + "/"
     assert all(n.startswith(prefix) for n in names)
     inside = {n[len(prefix):] for n in names}
-    for needed in ("pyproject.toml", "README.md", "LICENSE", "server/app.py", "server/source.py",
+    for needed in ("pyproject.toml", "README.md", "LICENSE", "server/app.py", "server/http/source_routes.py",
                    "facilitator/templates/console.html", "participant/static/join.js",
                    "shared/static/connection.js",
-                   "server/library/plans/01-stopping-is-not-changing.yaml"):
+                   "server/domain/library/plans/01-stopping-is-not-changing.yaml"):
         assert needed in inside, needed
     assert not any(n.endswith(".pyc") or "__pycache__" in n for n in inside)
     # The very files that run, byte for byte.
-    for name in ("server/web.py", "participant/templates/base.html", "LICENSE"):
+    for name in ("server/http/routes.py", "participant/templates/base.html", "LICENSE"):
         assert zipped.read(prefix + name) == (ROOT / name).read_bytes(), name
     licence = httpx.get(server.base_url + "/source/LICENSE")
     assert licence.text == (ROOT / "LICENSE").read_text()

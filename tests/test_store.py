@@ -8,9 +8,9 @@ import secrets
 import orjson
 from redis.crc import key_slot
 
-from server.activities import TRACKS
-from server.codes import digest, new_join_code
-from server.rooms import new_room
+from server.domain.activities import TRACKS
+from server.domain.codes import digest, new_join_code
+from server.domain.rooms import new_room
 from server.store import RoomStore
 from server.store.base import Sides, answer_keys, channel, key, prefix, side_tag
 

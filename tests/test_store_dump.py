@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from server.activities import TRACKS
-from server.codes import digest
+from server.domain.activities import TRACKS
+from server.domain.codes import digest
 from server.store.base import prefix
 
 from .support import Client, LiveServer

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from server.codes import CODE_ALPHABET
+from server.domain.codes import CODE_ALPHABET
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
@@ -95,7 +95,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def test_no_import_circle_in_server() -> None:
     graph = import_graph()
-    assert graph["server.watch"] >= {"server.hub"}  # the checker sees imports at all
+    assert graph["server.service.watch"] >= {"server.transport.hub"}  # the checker sees imports at all
     assert cycles(graph) == []
 
 
@@ -134,23 +134,23 @@ def test_each_rule_lives_in_one_place() -> None:
     # One wall clock.
     assert occurrences(r"time\.time\(\)", python_modules()) == {"server/clock.py"}
     # One strict base model.
-    assert occurrences(r"ConfigDict\([^)]*strict=True", python_modules()) == {"server/models.py"}
-    assert occurrences(r"(?m)^class Strict\b", python_modules()) == {"server/models.py"}
+    assert occurrences(r"ConfigDict\([^)]*strict=True", python_modules()) == {"server/domain/models.py"}
+    assert occurrences(r"(?m)^class Strict\b", python_modules()) == {"server/domain/models.py"}
     # One module for authentication: origins, forwarded TLS, bearer, the host secret.
-    assert occurrences(r"x-forwarded-proto", python_modules()) == {"server/auth.py"}
-    assert occurrences(r"[\"']origin[\"']", python_modules()) == {"server/auth.py"}
-    assert occurrences(r"[\"']authorization[\"']", python_modules()) == {"server/auth.py"}
+    assert occurrences(r"x-forwarded-proto", python_modules()) == {"server/http/auth.py"}
+    assert occurrences(r"[\"']origin[\"']", python_modules()) == {"server/http/auth.py"}
+    assert occurrences(r"[\"']authorization[\"']", python_modules()) == {"server/http/auth.py"}
     assert occurrences(r"\.host_secret\b(?!\s*=)", python_modules()) <= {
-        "server/auth.py", "server/app.py", "server/cli.py", "server/links.py", "server/settings.py"
+        "server/http/auth.py", "server/app.py", "server/cli.py", "server/http/ticket_routes.py", "server/settings.py"
     }  # fmt: skip
     assert occurrences(r"compare_digest", python_modules()) == {
-        "server/auth.py",  # secrets given as they are (the host secret)
-        "server/codes.py",  # credentials against the digests the store keeps
+        "server/http/auth.py",  # secrets given as they are (the host secret)
+        "server/domain/codes.py",  # credentials against the digests the store keeps
         "server/store/base.py",  # side tags
     }
     # The join-code alphabet: written once, in Python; the redaction pattern and the pages
     # take it from there.
-    assert occurrences(re.escape(CODE_ALPHABET), python_modules()) == {"server/codes.py"}
+    assert occurrences(re.escape(CODE_ALPHABET), python_modules()) == {"server/domain/codes.py"}
     assert occurrences(re.escape(CODE_ALPHABET[:8]), js_modules()) == set()
 
 
@@ -177,8 +177,8 @@ def named(cell: str) -> list[tuple[Path, list[str]]]:
 
 
 def test_the_design_table_names_every_message_where_it_lives() -> None:
-    from server import protocol as p
     from server.store.base import RoomStore
+    from server.wire import protocol as p
 
     rows = message_table()
     types = {(row[0].strip("`"), row[1] == "server") for row in rows}

@@ -9,8 +9,15 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from server.results import Band, Cell, Result, Results
-from server.summary import Summary, SummaryEntry, Trend, rethreshold, rethreshold_trend, trends
+from server.domain.results import Band, Cell, Result, Results
+from server.domain.summary import (
+    Summary,
+    SummaryEntry,
+    Trend,
+    rethreshold,
+    rethreshold_trend,
+    trends,
+)
 from tests.support import LiveServer
 
 

@@ -26,19 +26,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import protocol as p
-from server import watch as watch_module
-from server.activities import TRACKS
-from server.codes import digest
-from server.hub import Hub
-from server.rooms import CommandError
-from server.service import Service
+from server.domain.activities import TRACKS
+from server.domain.codes import digest
+from server.domain.rooms import CommandError
+from server.domain.summary import Trend, build_summary, trends
+from server.service import watch as watch_module
+from server.service.rooms import Service
 from server.settings import Settings
 from server.store import RoomStore
 from server.store.base import side_tag
 from server.store.memory import MemoryStore
 from server.store.redis import RedisStore
-from server.summary import Trend, build_summary, trends
+from server.transport.hub import Hub
+from server.wire import protocol as p
 from tests.disclosure_check import observed_leaks
 
 WORDS = ["calm", "tired", "hope", "Hope!"]  # "Hope!" normalises to "hope"

@@ -78,7 +78,7 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_the_pages_the_licence_and_the_source(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("server/app.py", "server/library/plans/01-stopping-is-not-changing.yaml",
+    for needed in ("server/app.py", "server/domain/library/plans/01-stopping-is-not-changing.yaml",
                    "server/assets/facilitator/templates/console.html",
                    "server/assets/participant/static/join.js",
         "server/assets/shared/static/connection.js",
@@ -130,7 +130,7 @@ def test_the_installed_package_runs_without_the_checkout_or_speed_ups(venv: Path
     python = venv / "bin" / "python"
     probe = run(
         python, "-c",
-        "import importlib.util as u, server.web as w, server.source as s\n"
+        "import importlib.util as u, server.http.routes as w, server.http.source_routes as s\n"
         "print(all(u.find_spec(m) is None for m in ('uvloop', 'httptools', 'hiredis')))\n"
         "print(*w.ASSET_DIRS.values(), s.installed())",
         cwd=venv,

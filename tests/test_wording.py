@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server.library import load_library, search
-from server.plans import PlanError, dump_plan, load_plan, missing_translations
+from server.domain.library import load_library, search
+from server.domain.plans import PlanError, dump_plan, load_plan, missing_translations
 from tests.support import Client, LiveServer
 
 BILINGUAL = """\

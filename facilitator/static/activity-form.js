@@ -1,5 +1,5 @@
 // The console's "new activity" form: one form, fields shown per kind, producing a definition
-// that server/activities.py accepts.
+// that server/domain/activities.py accepts.
 import { h } from "/static/shared/dom.js";
 
 const KINDS = [

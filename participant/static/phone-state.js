@@ -70,7 +70,7 @@ export function remember(aid = saved.get("lastStored")) {
   keepRejoin({ code, token, answer: value });
 }
 
-// -- join codes (the alphabet and length come from server/codes.py, through the page) ---------
+// -- join codes (the alphabet and length come from server/domain/codes.py, through the page) ---------
 
 const rules = $("#app")?.dataset ?? {};
 const ALPHABET = rules.codeAlphabet || "";

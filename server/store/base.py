@@ -153,7 +153,7 @@ class RoomStore(Protocol):
         """The sum of the counts of these roles (letters, e.g. "fc") written since since_ms."""
 
     async def put_ticket(self, name: str, value: bytes, ttl: int) -> None:
-        """Keep a one-time ticket (server/tickets.py) under `name` for `ttl` seconds."""
+        """Keep a one-time ticket (server/service/tickets.py) under `name` for `ttl` seconds."""
 
     async def take_ticket(self, name: str) -> bytes | None:
         """Read and delete a ticket in one step: two pages racing for one ticket cannot both

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .base import (
+from server.store.base import (
     NO_SIDES,
     Erased,
     Handler,

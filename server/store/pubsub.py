@@ -24,7 +24,7 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.exceptions import RedisError
 
-from .base import Handler
+from server.store.base import Handler
 
 log = logging.getLogger("hearth.store")
 

@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisError
 
-from . import scripts, topology
-from .base import (
+from server.store import scripts, topology
+from server.store.base import (
     NO_SIDES,
     Erased,
     Handler,
@@ -29,8 +29,8 @@ from .base import (
     key,
     prefix,
 )
-from .batch import Batch, NotReplicated, Script
-from .pubsub import PlainFanout, ShardedFanout
+from server.store.batch import Batch, NotReplicated, Script
+from server.store.pubsub import PlainFanout, ShardedFanout
 
 log = logging.getLogger("hearth.store")
 

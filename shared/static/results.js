@@ -8,7 +8,7 @@ export const TRACK_NAMES = {
   unsaid: "Side not said",
 };
 
-// Every number, word and order here was computed by the server (server/results.py, by the
+// Every number, word and order here was computed by the server (server/domain/results.py, by the
 // rules in docs/results.md); this file only draws it. A withheld option is a short hatched stub
 // marked "not shown", never a tall bar and never beside an exact 0.
 const WITHHELD = "not shown";
@@ -208,7 +208,7 @@ export function renderTexts(texts) {
   return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", text })));
 }
 
-// A series from past sessions' summaries (server/summary.py Trend): one row per session, counts
+// A series from past sessions' summaries (server/domain/summary.py Trend): one row per session, counts
 // in the order of trend.labels. Scales show their average; polls and check-ins small bars.
 export function renderTrend(trend) {
   if (!trend) return null;

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from server.library import load_library
-from server.plans import load_plan
+from server.domain.library import load_library
+from server.domain.plans import load_plan
 from tests.browser.harness import Harness
 
 

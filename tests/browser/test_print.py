@@ -11,7 +11,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from server.library import load_library
+from server.domain.library import load_library
 from tests.browser.harness import Harness
 
 PLAN = {

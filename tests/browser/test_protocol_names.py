@@ -1,11 +1,11 @@
-"""The JavaScript client's message type names are the server's (server/protocol.py)."""
+"""The JavaScript client's message type names are the server's (server/wire/protocol.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from server.protocol import CLIENT_TYPES, SERVER_TYPES
+from server.wire.protocol import CLIENT_TYPES, SERVER_TYPES
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "static" / "protocol.js"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from server import protocol as p
-from server.codes import digest
+from server.domain.codes import digest
+from server.wire import protocol as p
 from tests.browser.harness import Harness
 
 CHECKIN = "Steady\nTender\nHeavy\nRaw"

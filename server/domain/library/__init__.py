@@ -1,0 +1,106 @@
+"""The built-in library: session plans and loose activities, written for betrayal-recovery groups.
+
+Every file here is a plan file (see docs/plan-format.md) and is loaded through the same schema
+as a facilitator's own plans. plans/ holds sessions (kind: session), activities/ holds
+collections (kind: collection). Served read-only as JSON at GET /api/library.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server.domain.plans import Plan, load_plan, normalised
+
+HERE = Path(__file__).resolve().parent
+
+THEMES: dict[str, str] = {
+    "arrival": "Arrival and check-in",
+    "stopping-is-not-changing": "Stopping is not changing",
+    "safety": "Safety is a presence",
+    "impatience": "Impatience and pace",
+    "old-patterns": "Old survival patterns",
+    "insight-and-practice": "Insight is not practice",
+    "upstream-swim": "The upstream swim",
+    "each-partner": "Different work for each partner",
+    "small-progress": "Noticing small progress",
+    "grounding": "Grounding",
+    "closing": "Closing",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str  # the file's stem, e.g. "01-stopping-is-not-changing" or "checkins"
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class Library:
+    plans: tuple[Entry, ...]
+    collections: tuple[Entry, ...]
+
+    def activity_count(self) -> int:
+        return sum(len(e.plan.items) for e in (*self.plans, *self.collections))
+
+
+def _load(folder: str) -> tuple[Entry, ...]:
+    files = sorted((HERE / folder).glob("*.yaml"))
+    return tuple(Entry(f.stem, load_plan(f.read_text("utf-8"), "yaml")) for f in files)
+
+
+@functools.cache
+def load_library() -> Library:
+    return Library(plans=_load("plans"), collections=_load("activities"))
+
+
+def _matches(texts: list[str], themes: set[str], theme: str | None, words: list[str]) -> bool:
+    if theme and theme not in themes:
+        return False
+    haystack = " ".join(texts).lower()
+    return all(word in haystack for word in words)
+
+
+def _activity_texts(activity: Any) -> list[str]:
+    """Searched in every language the activity is written in (q=esperanza finds Hope)."""
+    texts = [activity.title, activity.text, activity.theme, activity.kind]
+    for words in activity.translations.values():
+        texts += [words.title or "", words.text or ""]
+    return texts
+
+
+def search(theme: str | None = None, query: str | None = None) -> dict[str, Any]:
+    """Plans and activities, optionally filtered by theme id and by words (all must appear)."""
+    library = load_library()
+    words = (query or "").lower().split()
+    plans = []
+    for entry in library.plans:
+        plan = entry.plan
+        themes = set(plan.themes) | {i.activity.theme for i in plan.items}
+        texts = [plan.title, plan.summary, *plan.themes]
+        texts += [w.title or "" for w in plan.translations.values()]
+        for item in plan.items:
+            texts += _activity_texts(item.activity)
+        if _matches(texts, themes, theme, words):
+            plans.append({"id": entry.id, **normalised(plan)})
+    activities = []
+    for entry in (*library.plans, *library.collections):
+        for index, item in enumerate(entry.plan.items):
+            activity = item.activity
+            if _matches(_activity_texts(activity), {activity.theme}, theme, words):
+                activities.append(
+                    {
+                        "id": f"{entry.id}/{index + 1}",
+                        "source": entry.plan.title,
+                        "in_plan": entry.plan.kind == "session",
+                        "minutes": item.minutes,
+                        "activity": activity.model_dump(mode="json"),
+                    }
+                )
+    return {
+        "themes": [{"id": key, "label": label} for key, label in THEMES.items()],
+        "plans": plans,
+        "activities": activities,
+    }

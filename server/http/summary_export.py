@@ -1,0 +1,220 @@
+"""A summary file as people read it: a printable page and a CSV for a spreadsheet.
+
+Both are made from the summary alone, held to its k once more on the way out (the same
+rethreshold as every screen), so only what the room was shown appears: a count below k never
+does, not even as a total to subtract from. Written answers stay out of the CSV (counts only);
+the page lists the ones that were released.
+
+POST /summary       the summary (JSON, or a form field "summary") -> a readable, printable page
+POST /summary.csv   the same -> CSV rows, one per answer of each revealed result
+GET  /summary       a page to open a saved summary file from this device
+Nothing sent here is kept or logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+import orjson
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from server.domain.results import Result
+from server.domain.summary import MAX_SUMMARY_BYTES, Summary, SummaryEntry, rethreshold_results
+from server.http import auth
+from server.http.pages import templates
+
+KINDS = {
+    "poll": "Poll",
+    "scale": "Scale",
+    "checkin": "Check-in",
+    "words": "Word cloud",
+    "prompt": "Prompt",
+    "reflection": "Reflection",
+    "grounding": "Grounding",
+}
+GROUPS = {
+    None: "Everyone",
+    "hurt": "Partners who were hurt",
+    "caused": "Partners who caused the hurt",
+    "unsaid": "Side not said",
+}
+BY_HAND = "includes answers added by hand from paper"
+
+
+@dataclass
+class Line:
+    answer: str
+    count: int | float | None  # None: not shown
+    note: str = ""
+
+
+@dataclass
+class Block:
+    group: str
+    shown: bool
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    title: str
+    question: str
+    kind: str
+    by_hand: bool
+    blocks: list[Block]
+    texts: list[str]
+
+
+def _block(group: str, result: Result) -> Block:
+    k = result.k
+    if not result.shown:
+        return Block(group, False, [Line("", None, f"fewer than {k} answered: not shown")])
+    lines = [
+        Line(c.label, c.count, "" if c.count is not None else f"fewer than {k}")
+        for c in result.cells
+    ]
+    if result.hidden_words:
+        lines.append(Line("", None, f"words given by fewer than {k} people are not shown"))
+    withheld = "withheld, as a count is hidden" if result.answered is None else ""
+    lines.append(Line("Answered", result.answered, withheld))
+    if result.kind == "scale" and result.mean is not None:
+        lines.append(Line("Average", result.mean))
+    return Block(group, True, lines)
+
+
+def _item(entry: SummaryEntry, k: int) -> Item:
+    blocks: list[Block] = []
+    if entry.results is not None:
+        results = rethreshold_results(entry.results, k)
+        if results.overall is not None:
+            blocks.append(_block(GROUPS[None], results.overall))
+        for track, result in (results.by_track or {}).items():
+            blocks.append(_block(GROUPS.get(track, track), result))
+    return Item(
+        title=entry.title,
+        question=entry.text,
+        kind=KINDS.get(entry.kind, entry.kind),
+        by_hand=entry.by_hand,
+        blocks=blocks,
+        texts=list(entry.texts),
+    )
+
+
+def readable(summary: Summary) -> list[Item]:
+    return [_item(entry, summary.k) for entry in summary.entries]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet runs a cell that starts like a formula; words come from participants.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def summary_csv(summary: Summary) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["date", "session", "activity", "kind", "question", "group", "answer", "count", "note"]
+    )
+    for item in readable(summary):
+        for block in item.blocks:
+            for line in block.lines:
+                note = "; ".join(n for n in (line.note, BY_HAND if item.by_hand else "") if n)
+                writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            summary.date.isoformat(),
+                            summary.title,
+                            item.title,
+                            item.kind,
+                            item.question,
+                            block.group,
+                            line.answer,
+                            line.count,
+                            note,
+                        )
+                    ]
+                )
+    return out.getvalue()
+
+
+async def _summary(request: Request) -> Summary | str:
+    """The posted summary, or what is wrong with it."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 2 * MAX_SUMMARY_BYTES:
+            return "That summary is too large."
+    raw: bytes | str = body
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raw = (parse_qs(body.decode("utf-8", "replace")).get("summary") or [""])[0]
+    try:
+        return Summary.model_validate(orjson.loads(raw))
+    except (orjson.JSONDecodeError, ValidationError):
+        return "That is not a Hearth summary file."
+
+
+def _cross_site(request: Request) -> bool:
+    """The console posts a form from a no-referrer page, so its Origin reads "null"; the
+    browser's Sec-Fetch-Site still says where the post came from. Without it (not a browser,
+    or an old one) the Origin check decides."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    return auth.cross_site(request)
+
+
+def _refused(request: Request) -> Response | None:
+    if _cross_site(request):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    return None
+
+
+async def summary_page(request: Request) -> Response:
+    if request.method == "GET":
+        return templates.TemplateResponse(request, "summary-open.html", {"title": "Summary"})
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    summary = await _summary(request)
+    if isinstance(summary, str):
+        return PlainTextResponse(summary, status_code=422)
+    context = {
+        "title": "Summary",
+        "summary": summary,
+        "items": readable(summary),
+        "by_hand": BY_HAND,
+    }
+    return templates.TemplateResponse(
+        request, "summary.html", context, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def summary_spreadsheet(request: Request) -> Response:
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    summary = await _summary(request)
+    if isinstance(summary, str):
+        return PlainTextResponse(summary, status_code=422)
+    name = f"hearth-summary-{summary.date.isoformat()}.csv"
+    return Response(
+        summary_csv(summary),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/summary", summary_page, methods=["GET", "POST"]),
+        Route("/summary.csv", summary_spreadsheet, methods=["POST"]),
+    ]

@@ -1,0 +1,106 @@
+"""Per-socket plumbing for the ASGI path: a bounded send queue drained by one writer task, the
+close codes, and the per-socket rate limit. (server/transport/fast.py writes frames directly
+instead.)"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+
+from starlette.websockets import WebSocket
+
+from server.wire import protocol as p
+
+# Close codes (see docs/protocol.md).
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008  # flooding
+CLOSE_TOO_BIG = 1009
+CLOSE_GOING_AWAY = 1001
+CLOSE_BAD_HELLO = 4400
+CLOSE_UNAUTHORISED = 4401
+CLOSE_NO_ROOM = 4404
+CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
+CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
+CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
+
+
+class SocketConnection:
+    """One client socket: a bounded queue drained by one long-lived writer task."""
+
+    def __init__(self, websocket: WebSocket, role: str, limit: int, write_deadline: float) -> None:
+        self.websocket = websocket
+        self.role = role
+        self.limit = limit
+        self.write_deadline = write_deadline
+        self.queue: deque[str] = deque()
+        self.ready = asyncio.Event()
+        self.closing: tuple[int, str] | None = None
+        self.seat = "lead"  # facilitator consoles: "lead" or "co"
+        self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
+        self.sending_since: float | None = None  # a send the transport has not taken yet
+        self.writer = asyncio.create_task(self._write_loop())
+
+    def stalled(self) -> bool:
+        since = self.sending_since
+        return since is not None and time.monotonic() - since > self.write_deadline
+
+    def offer(self, text: str) -> bool:
+        if self.closing is not None:
+            return False
+        if len(self.queue) >= self.limit or self.stalled():
+            self.close(CLOSE_TOO_SLOW, "fell behind")
+            return False
+        self.queue.append(text)
+        self.ready.set()
+        return True
+
+    def send_now(self, message: p.Message) -> None:
+        """Queue a message for this socket alone (acks, errors, snapshots)."""
+        self.offer(message.model_dump_json())
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.ready.set()
+            if self.stalled():  # the writer is stuck behind a peer that does not read
+                self.writer.cancel()
+
+    async def _write_loop(self) -> None:
+        ws = self.websocket
+        try:
+            while True:
+                await self.ready.wait()
+                self.ready.clear()
+                while self.queue:
+                    self.sending_since = time.monotonic()
+                    await ws.send_text(self.queue.popleft())
+                    self.sending_since = None
+                if self.closing is not None:
+                    await ws.close(*self.closing)
+                    return
+        except Exception:  # the peer went away; the reader notices and cleans up
+            self.closing = self.closing or (CLOSE_GOING_AWAY, "gone")
+
+    async def finish(self) -> None:
+        self.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.writer
+
+
+class RateLimit:
+    """A token bucket per socket: bursts pass, a sustained flood is throttled then closed."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        self.tokens -= 1
+        return self.tokens  # below 0: throttled; below -burst: flooding

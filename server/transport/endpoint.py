@@ -1,0 +1,301 @@
+"""The WebSocket endpoint: transport, authentication and dispatch, nothing more.
+
+Origin check -> the first message (credentials travel there, never in the URL, which servers and
+proxies log) admitted by the service -> snapshot -> message pump handing each message to the
+service. Every room operation is the service's (server/service/rooms.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, get_args
+
+import orjson
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from server.clock import now_ms
+from server.domain.activities import ActivityKind, AnswerValue
+from server.domain.rooms import CommandError
+from server.http.auth import client_address, origin_allowed
+from server.i18n import _, say
+from server.service.membership import RefusalReason, Refused, Seat
+from server.service.rooms import RoomGone, Service
+from server.transport.asgi import (
+    CLOSE_BAD_HELLO,
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_NO_ROOM,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_REFUSED,
+    CLOSE_TRY_LATER,
+    CLOSE_UNAUTHORISED,
+    RateLimit,
+    SocketConnection,
+)
+from server.transport.fast import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
+from server.wire import protocol as p
+
+log = logging.getLogger("hearth.ws")
+
+HELLO_TIMEOUT = 10.0
+NO_ROOM = _("No session with that code is running.")
+
+# What each refusal closes with, what the screen is told, and whether it counts as a failed
+# attempt against the address (guessing codes and credentials is slowed down; see auth.py).
+REFUSALS: dict[RefusalReason, tuple[int, str, str, bool]] = {
+    "lost": (CLOSE_NO_ROOM, "", "", False),  # an `ended` frame, not an error
+    "no_room": (CLOSE_NO_ROOM, "no_room", NO_ROOM, True),
+    "gone": (CLOSE_NO_ROOM, "no_room", NO_ROOM, False),
+    "unauthorised": (
+        CLOSE_UNAUTHORISED,
+        "unauthorised",
+        _("That credential is not valid here."),
+        True,
+    ),
+    "locked": (CLOSE_REFUSED, "locked", _("This session is not taking new people."), False),
+    "full": (CLOSE_REFUSED, "full", _("This session is full."), False),
+}
+
+
+def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
+    return p.ErrorFrame(code=code, message=message, id=request_id)
+
+
+ANSWER_KINDS = frozenset(
+    kind.model_fields["kind"].default for kind in get_args(get_args(AnswerValue)[0])
+)
+UNION_TAGS = frozenset(get_args(ActivityKind)) | ANSWER_KINDS
+
+
+def describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = list(first.get("loc", ()))
+    # Drop pydantic's union tags ("answer.value.text.text" -> "value.text"): name the field.
+    if loc and loc[0] in p.CLIENT_TYPES:
+        loc = loc[1:]
+    parts = [
+        part
+        for i, part in enumerate(loc)
+        if not (i and loc[i - 1] in ("value", "activity") and part in UNION_TAGS)
+    ]
+    where = ".".join(str(part) for part in parts) or "message"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    service: Service = websocket.app.state.service
+    if not origin_allowed(websocket, service.settings.origin_allowlist):
+        await websocket.close(code=CLOSE_POLICY)  # before accept: the handshake gets a 403
+        return
+    await websocket.accept()
+    session = Session(websocket, service)
+    try:
+        await session.run()
+    except WebSocketDisconnect:
+        pass
+    except Exception as exc:  # the store failed before the pump ran: tell the screen, not a 1011
+        log.warning("socket setup failed (%s); told the client to retry", type(exc).__name__)
+        await session.unavailable()
+    finally:
+        await session.cleanup()
+
+
+class Session:
+    """One socket: its connection, its seat once admitted, its rate limit."""
+
+    def __init__(self, websocket: WebSocket, service: Service) -> None:
+        self.websocket = websocket
+        self.service = service
+        self.settings = service.settings
+        self.conn: SocketConnection | FastConnection | None = None
+        self.seat: Seat | None = None
+        self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
+        self.lang: str | None = None  # for error frames: from hello (or sync); never stored
+
+    def _error(self, code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
+        return error(code, say(message, self.lang), request_id)
+
+    async def _receive_text(self) -> str | None:
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        return message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+
+    async def _reject(self, code: int, message: p.Message) -> None:
+        await self.websocket.send_text(message.model_dump_json())
+        await self.websocket.close(code)
+
+    async def unavailable(self) -> None:
+        err = self._error("unavailable", _("The server cannot reach its session store; retrying."))
+        if self.conn is not None:
+            self.conn.send_now(err)
+            self.conn.close(CLOSE_TRY_LATER, "store unavailable")
+            return
+        with contextlib.suppress(Exception):
+            await self._reject(CLOSE_TRY_LATER, err)
+
+    async def run(self) -> None:
+        try:
+            raw = await asyncio.wait_for(self._receive_text(), HELLO_TIMEOUT)
+        except TimeoutError:
+            await self._reject(CLOSE_HELLO_TIMEOUT, self._error("timeout", _("Say hello first.")))
+            return
+        try:
+            hello = p.client_adapter.validate_json(raw or "")
+        except ValidationError as exc:
+            await self._reject(CLOSE_BAD_HELLO, self._error("invalid", describe(exc)))
+            return
+        if not isinstance(hello, p.Hello):
+            await self._reject(
+                CLOSE_BAD_HELLO, self._error("hello_first", _("The first message is hello."))
+            )
+            return
+        self.lang = hello.lang
+        if not await self._authenticate(hello):
+            return
+        while True:
+            raw = await self._receive_text()
+            tokens = self.limit.take()
+            if tokens < -self.settings.rate_burst:
+                assert self.conn is not None
+                self.conn.close(CLOSE_POLICY, "too many messages")
+                return
+            if tokens < 0:
+                self._send(self._error("slow_down", _("Too many messages; this one was dropped.")))
+                continue
+            hub = self.service.hub
+            hub.in_flight += 1  # a drain before exit waits for these acks
+            try:
+                await self._handle(raw or "")
+            finally:
+                hub.in_flight -= 1
+
+    def _send(self, message: p.Message) -> None:
+        if self.conn is not None:
+            self.conn.send_now(message)
+
+    async def _authenticate(self, hello: p.Hello) -> bool:
+        # Failed attempts per address, in memory only (server/http/auth.py): guessing codes is slow.
+        attempts, address = self.websocket.app.state.attempts, client_address(self.websocket)
+        if attempts.blocked(address):
+            await self._reject(
+                CLOSE_REFUSED, self._error("slow_down", _("Too many tries; wait a minute."))
+            )
+            return False
+        try:
+            seat = await self.service.admit(hello)
+        except Refused as refusal:
+            close_code, code, text, counts = REFUSALS[refusal.reason]
+            if counts:
+                attempts.failed(address)
+            message = self._error(code, text) if code else p.Ended(reason="lost")
+            await self._reject(close_code, message)
+            return False
+        self.seat = seat
+        queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
+        fast = extension(self.websocket.scope)  # frames straight to the transport when we can
+        self.conn = (
+            FastConnection(fast, seat.audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
+            if fast is not None
+            else SocketConnection(self.websocket, seat.audience, queue, deadline)
+        )
+        self.conn.lang = self.lang  # the hub's own error frames
+        if seat.audience == "facilitator":  # which console, and the credential it came with
+            self.conn.seat, self.conn.grant = seat.console, seat.credential_digest
+        room = await self.service.attach(seat, self.conn)
+        if room is None:
+            self.conn.close(CLOSE_NO_ROOM, "no room")
+            return False
+        if room.count() > self.settings.max_sockets_per_room:
+            self._send(
+                self._error("room_full", _("Too many screens are connected to this session."))
+            )
+            self.conn.close(CLOSE_REFUSED, "too many sockets")
+            return False
+        self._send(p.Welcome(role=hello.role, token=seat.issued_token))
+        await self._send_snapshot(on_join=True)
+        return True
+
+    async def _send_snapshot(self, on_join: bool = False) -> None:
+        assert self.seat is not None
+        text = await self.service.snapshot(self.seat, on_join)
+        if text is not None and self.conn is not None:
+            self.conn.offer(text)
+
+    async def _handle(self, raw: str) -> None:
+        assert self.seat is not None
+        seat = self.seat
+        try:
+            message: Any = p.client_adapter.validate_json(raw)
+        except ValidationError as exc:
+            self._send(self._error("invalid", describe(exc), _request_id(raw)))
+            return
+        kind = message.type
+        request_id = getattr(message, "id", None)
+        try:
+            if kind == "sync":
+                self.lang = message.lang or self.lang  # the screen changed its language
+                if self.conn is not None:
+                    self.conn.lang = self.lang
+                await self._send_snapshot()
+            elif kind == "ping":
+                self._send(p.Pong(t=message.t, now=now_ms()))
+            elif kind == "hello":
+                self._send(self._error("already_joined", _("This socket has already said hello.")))
+            elif kind in p.FACILITATOR_TYPES:
+                if not p.may_send(seat.role, kind):
+                    self._send(
+                        self._error("forbidden", _("Only the facilitator can do that."), request_id)
+                    )
+                elif isinstance(message, p.SummaryRequest):
+                    self._send(await self.service.summary_file(seat.code, message))
+                elif isinstance(message, p.End):
+                    receipt = await self.service.end(seat.code)
+                    detail = (
+                        f"erased {receipt.deleted} keys, {receipt.remaining} left"  # for tooling
+                    )
+                    self._send(p.Ack(id=message.id, detail=detail))  # before the socket closes
+                    await self.service.announce_end(seat.code, receipt)
+                else:
+                    detail = await self.service.command(seat.code, message)
+                    self._send(p.Ack(id=message.id, detail=detail))  # every command has an id
+            elif kind in p.PARTICIPANT_TYPES:
+                if seat.role != "participant" or seat.who is None:
+                    self._send(
+                        self._error("forbidden", _("Only participants can do that."), request_id)
+                    )
+                    return
+                ack = await self.service.participant(seat, message)
+                if ack is not None:
+                    self._send(ack)
+                if isinstance(message, p.Leave) and self.conn is not None:
+                    self.conn.close(CLOSE_NORMAL, "left")
+        except CommandError as exc:
+            self._send(self._error(exc.code, exc.message, request_id))
+        except RoomGone:
+            self._send(self._error("no_room", _("This session has ended.")))
+        except Exception as exc:  # e.g. Redis unreachable: an error frame, the socket stays
+            log.warning("request failed (%s); sent an error frame", type(exc).__name__)
+            self._send(
+                self._error("unavailable", _("The server could not do that just now."), request_id)
+            )
+
+    async def cleanup(self) -> None:
+        if self.conn is not None and self.seat is not None:
+            await self.service.detach(self.seat, self.conn)
+            writer = getattr(self.conn, "writer", None)  # the ASGI path drains its queue first
+            if self.conn.closing is not None and writer is not None and not writer.done():
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), 2.0)
+            await self.conn.finish()
+
+
+def _request_id(raw: str) -> int | None:
+    """Echo a request id back on a validation error when one can be read."""
+    with contextlib.suppress(Exception):
+        value = orjson.loads(raw).get("id")
+        if isinstance(value, int):
+            return value
+    return None

@@ -1,0 +1,173 @@
+"""Encode-once fan-out: pre-built WebSocket frames written straight to each socket's transport.
+
+Sending through ASGI costs an awaited `websocket.send` (and a writer task) per socket per message.
+uvicorn accepts a custom protocol class, so `FastPathProtocol` exposes itself to the app in
+`scope["extensions"]`; a socket that has it gets a `FastConnection`, which writes the same bytes
+for every socket (server frames are unmasked and per-message-deflate is off, so one frame fits
+all) without a task, with backpressure from the transport's write buffer. Without the extension
+(another server, another protocol class) `server.transport.asgi.SocketConnection` takes the
+ASGI path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import time
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from server.transport.asgi import CLOSE_TOO_SLOW
+from server.wire.protocol import Message
+
+EXTENSION = "hearth.fastpath"
+BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
+# The kernel's send buffer per socket (Linux doubles it). Left to autotuning it grows to MBs for
+# a phone that stopped reading, all absorbed before our own limit could see it; fixed, a stalled
+# phone holds at most this in the kernel and the limit below (and the write deadline) act.
+SEND_BUFFER_BYTES = 64 * 1024
+ABORT_AFTER_SECONDS = 5.0  # a dropped phone that still does not read loses its socket
+
+_last: tuple[str, bytes] = ("", b"")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 section 5.2)."""
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
+def frame_for(text: str) -> bytes:
+    """The frame for `text`, built once while the hub offers the same str to every socket.
+
+    One entry, looked up by identity, swapped as one tuple (safe across threads under the GIL).
+    """
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    frame = text_frame(text.encode())
+    _last = (text, frame)
+    return frame
+
+
+class FastPathProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, plus direct frame writes for the hub."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
+        await super().run_asgi()
+
+    @property
+    def open(self) -> bool:
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and not self.transport.is_closing()
+        )
+
+    def buffered(self) -> int:
+        return int(self.transport.get_write_buffer_size())
+
+    def abort_later(self, seconds: float) -> None:
+        """Drop the connection if it is still there: a close frame waits behind data that the
+        peer never reads, and the transport would otherwise keep it until the keepalive."""
+        self.loop.call_later(seconds, self.transport.abort)
+
+    def write_frame(self, frame: bytes) -> None:
+        self.transport.write(frame)
+
+    def close_now(self, code: int, reason: str) -> None:
+        """What the ASGI `websocket.close` does, without awaiting: send the close frame, tell the
+        app the socket is done, and drop the transport if the peer never answers."""
+        if not self.open:
+            return
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.conn.send_close(code, reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
+
+def extension(scope: Any) -> FastPathProtocol | None:
+    found = scope.get("extensions", {}).get(EXTENSION) if isinstance(scope, dict) else None
+    return found if isinstance(found, FastPathProtocol) else None
+
+
+class FastConnection:
+    """The hub's Connection for a socket with the fast path: no queue, no writer task.
+
+    The transport's buffer is the queue; past `limit_bytes`, or when nothing in it has moved
+    for `write_deadline` seconds, the socket is closed with 4409.
+    """
+
+    def __init__(
+        self, socket: FastPathProtocol, role: str, limit_bytes: int, write_deadline: float
+    ) -> None:
+        self.socket = socket
+        self.role = role
+        self.limit_bytes = limit_bytes
+        self.write_deadline = write_deadline
+        self.closing: tuple[int, str] | None = None
+        self.seat = "lead"  # facilitator consoles: "lead" or "co"
+        self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
+        self._written = 0  # bytes handed to the transport
+        self._moved = 0  # of those, bytes the kernel took when last seen
+        self._stuck_since: float | None = None
+
+    def stalled(self) -> bool:
+        """Bytes are waiting and none has left for longer than the write deadline."""
+        buffered = self.socket.buffered()
+        if buffered == 0:
+            self._stuck_since = None
+            return False
+        moved, now = self._written - buffered, time.monotonic()
+        if self._stuck_since is None or moved != self._moved:
+            self._moved, self._stuck_since = moved, now
+            return False
+        return now - self._stuck_since > self.write_deadline
+
+    def offer(self, text: str) -> bool:
+        if self.closing is not None or not self.socket.open:
+            return False
+        if self.socket.buffered() > self.limit_bytes or self.stalled():
+            self.close(CLOSE_TOO_SLOW, "fell behind")
+            return False
+        frame = frame_for(text)
+        self.socket.write_frame(frame)
+        self._written += len(frame)
+        return True
+
+    def send_now(self, message: Message) -> None:
+        """A message for this socket alone (acks, errors, snapshots)."""
+        self.offer(message.model_dump_json())
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.socket.close_now(code, reason)
+            if code == CLOSE_TOO_SLOW:
+                self.socket.abort_later(ABORT_AFTER_SECONDS)
+
+    async def finish(self) -> None:
+        """Nothing to drain: frames are in the transport already."""

@@ -1,0 +1,232 @@
+"""What a facilitator's console may ask of a room: the commands the domain applies
+(server/domain/rooms.py), each acknowledged by id. Part of the wire protocol
+(server/wire/protocol.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from server.domain.activities import Activity
+from server.domain.plans import Plan
+from server.domain.results import MAX_K, MIN_K
+from server.domain.summary import Trend
+from server.wire.message import Message, RequestId
+
+
+class Open(Message):
+    """Put an activity live for phones and the display (closes the one before)."""
+
+    type: Literal["open"]
+    id: RequestId
+    activity: Activity
+    interrupt: bool = Field(
+        default=False,
+        description="Set the live activity aside, answers and timer intact, until `resume`.",
+    )
+
+
+class Resume(Message):
+    """Bring back the activity an interruption set aside."""
+
+    type: Literal["resume"]
+    id: RequestId
+
+
+class GroundingNow(Message):
+    """Interrupt whatever is live with the room's grounding (the co-facilitator may too)."""
+
+    type: Literal["grounding_now"]
+    id: RequestId
+
+
+class SupportCard(Message):
+    """The support card phones can open at any moment and see at the end (never logged)."""
+
+    type: Literal["support"]
+    id: RequestId
+    text: Annotated[str, Field(max_length=2000)]
+
+
+class RunSheet(Message):
+    """The plan being run and the current step, kept with the room so a console that comes
+    back (or a co-facilitator) finds it. Facilitators only; never sent to phones or display."""
+
+    type: Literal["runsheet"]
+    id: RequestId
+    plan: Plan | None
+    index: int = Field(default=-1, ge=-1, le=200)
+
+
+class Close(Message):
+    type: Literal["close"]
+    id: RequestId
+
+
+class Reveal(Message):
+    """Close the live activity (if open) and show its thresholded results."""
+
+    type: Literal["reveal"]
+    id: RequestId
+
+
+class Clear(Message):
+    """Take the live activity away; screens return to waiting."""
+
+    type: Literal["clear"]
+    id: RequestId
+
+
+class TimerCommand(Message):
+    type: Literal["timer"]
+    id: RequestId
+    action: Literal["start", "pause", "resume", "extend", "stop"]
+    seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=3600,
+        description="start: duration (default: the activity's); extend: added (default 60).",
+    )
+
+
+class Screen(Message):
+    """Blank the projector, or bring it back."""
+
+    type: Literal["screen"]
+    id: RequestId
+    blank: bool
+
+
+class ShowText(Message):
+    """Show on the display the text behind a content note (the display shows only the note
+    until then), or put the note back in front of it."""
+
+    type: Literal["show_text"]
+    id: RequestId
+    shown: bool
+
+
+class Pages(Message):
+    """Which page of released answers the display shows; with turn_seconds, pages turn by
+    themselves from that page at that pace."""
+
+    type: Literal["pages"]
+    id: RequestId
+    page: int = Field(ge=0, le=500)
+    turn_seconds: int | None = Field(default=None, ge=5, le=120)
+
+
+class Configure(Message):
+    """Room settings the facilitator may change live."""
+
+    type: Literal["configure"]
+    id: RequestId
+    k: int | None = Field(default=None, ge=MIN_K, le=MAX_K)
+    locked: bool | None = None
+    cap: int | None = Field(default=None, ge=1, le=10000)
+    tracks: bool | None = None
+    split: bool | None = None
+
+
+class Moderate(Message):
+    """Approve or hide one open-text answer in the facilitator's queue."""
+
+    type: Literal["moderate"]
+    id: RequestId
+    item: Annotated[str, Field(max_length=40)]
+    action: Literal["approve", "hide", "pending"]
+
+
+class Release(Message):
+    """Release the approved open-text answers as one shuffled batch."""
+
+    type: Literal["release"]
+    id: RequestId
+
+
+class ShowTrend(Message):
+    """Show a series from past summaries on the display (null hides it). Counts are thresholded
+    again with the room's k; opening an activity hides the trend."""
+
+    type: Literal["trend"]
+    id: RequestId
+    trend: Trend | None = Field(
+        description="A series from POST /api/summaries/trends (docs/plan-format.md); null hides."
+    )
+
+
+class PaperAnswers(Message):
+    """Answers tallied from paper, for people without a phone: replaces the live activity's
+    paper tally (polls, scales and check-ins, before reveal; not while results are split by
+    side). They count toward k and results say that some answers were added by hand."""
+
+    type: Literal["paper"]
+    id: RequestId
+    activity: Annotated[str, Field(max_length=16, description="The live activity's id.")]
+    counts: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
+        max_length=12, description="One count per option, or per scale value 1..points."
+    )
+    sheets: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Multiple-choice polls: how many paper answers; otherwise the counts' sum.",
+    )
+
+
+class SummaryRequest(Message):
+    """Ask for this session's summary file (answered by `summary`, not `ack`)."""
+
+    type: Literal["summary"]
+    id: RequestId
+    title: Annotated[str, Field(max_length=120)] = Field(
+        default="", description="A label kept in the file, e.g. 'Week 3'."
+    )
+
+
+class End(Message):
+    """End the session: every key of the room is deleted and every socket told."""
+
+    type: Literal["end"]
+    id: RequestId
+
+
+FACILITATOR_COMMANDS = (
+    Open,
+    Resume,
+    GroundingNow,
+    SupportCard,
+    RunSheet,
+    Close,
+    Reveal,
+    Clear,
+    TimerCommand,
+    Screen,
+    ShowText,
+    Pages,
+    Configure,
+    Moderate,
+    Release,
+    ShowTrend,
+    PaperAnswers,
+)
+FacilitatorCommand = (
+    Open
+    | Resume
+    | GroundingNow
+    | SupportCard
+    | RunSheet
+    | Close
+    | Reveal
+    | Clear
+    | TimerCommand
+    | Screen
+    | ShowText
+    | Pages
+    | Configure
+    | Moderate
+    | Release
+    | ShowTrend
+    | PaperAnswers
+)
