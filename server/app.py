@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from server import i18n
-from server.http import routes as web
+from server.http import routes
 from server.http.auth import AttemptLimiter
 from server.http.headers import SecurityHeaders
 from server.log_redaction import install_log_redaction
@@ -34,7 +34,7 @@ def base_url(settings: Settings) -> str:
         return settings.public_url.rstrip("/")
     host = settings.host
     if host in ("0.0.0.0", "::", ""):
-        host = web.lan_address()
+        host = routes.lan_address()
     return f"http://{host}:{settings.port}"
 
 
@@ -84,8 +84,8 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
     base = base_url(settings)
     hub = Hub(
         process_id=secrets.token_hex(6),
-        join_url=lambda code: web.join_url(base, code),
-        qr_svg=lambda code: web.qr_svg(web.join_url(base, code)),
+        join_url=lambda code: routes.join_url(base, code),
+        qr_svg=lambda code: routes.qr_svg(routes.join_url(base, code)),
     )
     service = Service(room_store, hub, settings)
 
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
     install_log_redaction()  # no code, credential or address in any log line (docs/security.md)
     i18n.load()  # every message catalogue, read once: a broken one fails here, not mid-session
     app = Starlette(
-        routes=[*web.routes(), WebSocketRoute("/ws", endpoint)],
+        routes=[*routes.routes(), WebSocketRoute("/ws", endpoint)],
         middleware=[Middleware(SecurityHeaders), Middleware(i18n.RequestLanguage)],
         lifespan=lifespan,
     )

@@ -17,11 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from server.domain.models import Strict
 from server.domain.results import MAX_K, MIN_K
-from server.http import auth
-from server.http import catalogue_routes as i18n_pages
-from server.http import source_routes as source
-from server.http import summary_export as export
-from server.http import ticket_routes as links
+from server.http import auth, catalogue_routes, source_routes, summary_export, ticket_routes
 from server.http.content_routes import routes as content_routes
 from server.http.pages import ASSET_DIRS, templates
 from server.i18n import _
@@ -165,10 +161,10 @@ def routes() -> list[Route | Mount]:
         Route("/livez", livez),
         Route("/api/rooms", auth.guarded(_store_errors(create_room)), methods=["POST"]),
         *content_routes(),
-        *links.routes(),
-        *i18n_pages.routes(),
-        *source.routes(),
-        *export.routes(),
+        *ticket_routes.routes(),
+        *catalogue_routes.routes(),
+        *source_routes.routes(),
+        *summary_export.routes(),
         Route("/", _page("join.html", "Join")),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),
