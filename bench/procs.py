@@ -117,7 +117,8 @@ def wait_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: f
 
 @dataclass
 class Target:
-    """A server under test: `kind` is baseline, memory, redis or redis2 (two processes), or on
+    """A server under test: `kind` is baseline, nchan, memory, plain (the memory store without
+    the fast path: bench/plain.py), redis or redis2 (two processes), or on
     a Redis Cluster of 3 primaries + 3 replicas: cluster (one process), cluster2 (two), cluster2w
     (two, each write confirmed by a replica: --redis-wait-replicas 1)."""
 
@@ -146,8 +147,9 @@ class Target:
         if self.kind == "baseline":
             argv = [sys.executable, "-m", "bench.baseline", "--port", str(self.port)]
         else:
+            module = "bench.plain" if self.kind == "plain" else "server.cli"
             argv = [
-                sys.executable, "-m", "server.cli", "serve",
+                sys.executable, "-m", module, "serve",
                 "--host", HOST, "--port", str(self.port), "--host-secret", SECRET,
                 "--public-url", f"http://{HOST}:{self.port}",
                 "--max-participants", "20000", "--max-sockets-per-room", "20000",

@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ORDER = ["baseline", "nchan", "memory", "redis", "redis2", "cluster", "cluster2", "cluster2w"]
+ORDER = ["baseline", "nchan", "memory", "plain", "redis", "redis2"]
+ORDER += ["cluster", "cluster2", "cluster2w"]
 NAMES = {
     "baseline": "bare websockets",
     "nchan": "nginx + nchan",
     "memory": "Hearth, memory store",
+    "plain": "Hearth, memory store, without the fast path",
     "redis": "Hearth, Redis",
     "redis2": "Hearth, 2 processes, Redis",
     "cluster": "Hearth, Redis Cluster",

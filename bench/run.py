@@ -14,7 +14,7 @@ import orjson
 
 from . import client as wsclient
 from .nchan import Publisher
-from .procs import Target, cpu_seconds, schedstat
+from .procs import Target, cpu_seconds, pinned, schedstat
 
 POLL_TEXT = "What helps most this week? " * 4
 
@@ -51,8 +51,10 @@ class Pool:
 
     async def __aenter__(self) -> Pool:
         for _ in range(self.size):
+            # Pinned here when the orchestrator itself is not on the generator's CPUs.
+            argv = pinned(os.environ.get("BENCH_WORKER_CPUS", ""), [sys.executable])
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.worker",
+                *argv, "-m", "bench.worker",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28,
             )  # fmt: skip
             self.procs.append(proc)

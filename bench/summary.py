@@ -19,6 +19,7 @@ BASES = ("baseline", "nchan")  # the Python floor and the C ceiling
 # Pairs reported next to each other besides "over a base": more processes on one Redis,
 # and the same number of processes on a cluster instead of one Redis.
 SIDE_BY_SIDE = [
+    ("memory", "plain"),  # what the fast path (server/fastpath.py) is worth
     ("redis2", "redis"),
     ("cluster", "redis"),
     ("cluster2", "redis2"),

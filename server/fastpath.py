@@ -72,6 +72,13 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
         self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
         await super().run_asgi()
 
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # The parsed handshake (request and response, headers twice over) is only read
+            # while accepting; kept, it is about 2 KiB of every idle phone's memory.
+            self.request = self.response = None  # type: ignore[assignment]
+
     @property
     def open(self) -> bool:
         return (
