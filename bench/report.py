@@ -102,7 +102,10 @@ def main(folder: str = "bench/results") -> int:
     )
     print("|---|---|---|---|---|---|---|")
     for path in sorted(Path(folder).glob("*.json")):
-        report = json.loads(path.read_text())
+        try:
+            report = json.loads(path.read_text())
+        except ValueError:
+            continue  # still being written
         if "spread" not in report:
             continue  # written by an older bench (best-of-N): not comparable
         for row in rows(path.stem, report):

@@ -9,12 +9,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from . import protocol as p
 from . import view_models as vm
 from .activities import accepts_answers
-from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
+from .connection import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED, Connection
 from .paper import counted
 from .results import preview_of
 from .rooms import RoomState
@@ -29,21 +29,11 @@ log = logging.getLogger("hearth.hub")
 
 EndReason = Literal["ended", "expired", "lost", "abandoned"]
 ROLES = ("facilitator", "display", "participant")
+# Phones first: the first phone's update does not wait for the console's and projector's views.
+FAN_OUT_ORDER = ("participant", "display", "facilitator")
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
 PRESENCE_STALE_MS = 3_000  # three missed rewrites (server/watch.py PRESENCE_SECONDS)
 PAUSE_WINDOW_MS = 5 * 60_000
-
-
-class Connection(Protocol):
-    role: str
-
-    def offer(self, text: str) -> bool:
-        """Queue a frame without waiting; False if the socket was dropped for falling behind."""
-
-    def close(self, code: int, reason: str) -> None: ...
-
-    def stalled(self) -> bool:
-        """Messages wait and none has moved for longer than the write deadline."""
 
 
 def now_ms() -> int:
@@ -222,7 +212,7 @@ class Hub:
         self._shut_out_old_consoles(room, state)
         join_url, qr = self.join_url(state.code), self.qr_svg(state.code)
         now = now_ms()
-        for role in ROLES:
+        for role in FAN_OUT_ORDER:
             model = build_view(state, role, join_url, qr)
             view = model.model_dump(mode="json")
             changes = changed_sections(room.views.get(role), view)

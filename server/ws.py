@@ -27,6 +27,7 @@ from .connection import (
     CLOSE_REFUSED,
     CLOSE_TRY_LATER,
     CLOSE_UNAUTHORISED,
+    Connection,
     RateLimit,
     SocketConnection,
 )
@@ -88,7 +89,7 @@ class Session:
         self.websocket = websocket
         self.service = service
         self.settings = service.settings
-        self.conn: SocketConnection | FastConnection | None = None
+        self.conn: Connection | None = None  # FastConnection or SocketConnection
         self.code = ""
         self.role = ""
         self.who: str | None = None
@@ -206,11 +207,12 @@ class Session:
         # A co-facilitator's console sees what the facilitator's sees: it joins that audience.
         audience = "facilitator" if hello.role == "cofacilitator" else hello.role
         fast = extension(self.websocket.scope)  # frames straight to the transport when we can
-        self.conn = (
+        conn: Connection = (
             FastConnection(fast, audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None
             else SocketConnection(self.websocket, audience, queue, deadline)
         )
+        self.conn = conn
         if audience == "facilitator":  # which seat, and the credential it came with
             self.conn.seat = "co" if hello.role == "cofacilitator" else "lead"
             self.conn.grant = digest(hello.credential or "")
