@@ -82,6 +82,9 @@ class Client(asyncio.Protocol):
         for future in waiting:
             if not future.done():
                 future.set_exception(ConnectionError(f"closed {self.close_code}"))
+        for future in (self.opened, self.joined):  # whoever waited has seen it; nobody else will
+            if future.done() and not future.cancelled():
+                future.exception()
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
