@@ -15,9 +15,6 @@ import websockets
 
 from tests.support import Client, LiveServer
 
-# The socket suite runs on the fast path and on the ASGI path (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("both_paths")
-
 POLL = {
     "kind": "poll",
     "text": "What helps most this week?",
