@@ -17,6 +17,7 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol
 
 from .connection import CLOSE_TOO_SLOW
 from .protocol import Message
@@ -70,8 +71,16 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # The parsed handshake (request and response, headers twice over) is only read
-            # while accepting; kept, it is about 2 KiB of every idle phone's memory.
+            # while accepting; kept, it is about 4 KiB of every idle phone's memory.
             self.request = self.response = None  # type: ignore[assignment]
+            conn = self.conn
+            if not conn.reader.buffer:
+                # websockets' handshake parser keeps the request in its generator's frame for
+                # the socket's life; a fresh frame parser (as websockets itself swaps in
+                # `discard()` on close) lets it go. Only at a frame boundary: nothing buffered,
+                # and a client sends no frame before it has the 101.
+                conn.parser = Protocol.parse(conn)
+                next(conn.parser)
 
     @property
     def open(self) -> bool:
