@@ -73,14 +73,18 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
             # The parsed handshake (request and response, headers twice over) is only read
             # while accepting; kept, it is about 4 KiB of every idle phone's memory.
             self.request = self.response = None  # type: ignore[assignment]
-            conn = self.conn
-            if not conn.reader.buffer:
-                # websockets' handshake parser keeps the request in its generator's frame for
-                # the socket's life; a fresh frame parser (as websockets itself swaps in
-                # `discard()` on close) lets it go. Only at a frame boundary: nothing buffered,
-                # and a client sends no frame before it has the 101.
-                conn.parser = Protocol.parse(conn)
-                next(conn.parser)
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        conn = self.conn
+        if not self.transport.is_closing() and not conn.reader.buffer:
+            # websockets' handshake parser keeps the request in its generator's frame for the
+            # socket's life; a fresh frame parser (as websockets itself swaps in `discard()` on
+            # close) lets it go. Swapped now, before the 101 is even sent, the old one is at a
+            # frame boundary: a client sends no frame before it has the 101, and nothing is
+            # buffered.
+            conn.parser = Protocol.parse(conn)
+            next(conn.parser)
 
     @property
     def open(self) -> bool:
