@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,15 +20,8 @@ from . import procs
 from .procs import Target, raise_nofile
 from .run import Pool
 from .scenarios import SCENARIOS
+from .summary import summarise
 
-# The figure compared with the baseline in each scenario, and whether lower is better.
-HEADLINE = {
-    "fanout": (("latency_ms", "p99"), True),
-    "rooms": (("latency_ms", "p99"), True),
-    "ingest": (("acks_per_second",), False),
-    "storm": (("join_ms", "p99"), True),
-    "idle": (("kib_per_connection",), True),
-}
 DEFAULTS = {"fanout": 1000, "rooms": 20, "ingest": 1000, "storm": 2000, "idle": 2000}
 
 
@@ -40,17 +32,31 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--rooms", type=int, default=50, help="rooms (scenario `rooms`)")
     ap.add_argument("--rounds", type=int, default=20, help="activities pushed (fanout, rooms)")
     ap.add_argument("--answers", type=int, default=10, help="answers per participant (ingest)")
+    ap.add_argument(
+        "--first",
+        action="store_true",
+        help="ingest: first answers (--answers polls in turn, each answered once by everyone) "
+        "instead of changes of mind on one poll",
+    )
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="fanout: open loop, this many pushes a second regardless of acks and deliveries "
+        "(0: closed loop, each push once every phone has the last)",
+    )
     ap.add_argument("--seconds", type=float, default=3.0, help="join window (storm)")
     ap.add_argument("--hold", type=float, default=3.0, help="seconds held open (idle)")
     ap.add_argument(
         "--targets",
         default="baseline,memory",
-        help="comma-separated: baseline, memory, redis, redis2 (two processes on one Redis), "
+        help="comma-separated: baseline (bare websockets), nchan (nginx + nchan, fanout, storm "
+        "and idle only), memory, redis, redis2 (two processes on one Redis), "
         "cluster, cluster2, cluster2w (one or two processes on a 3+3 Redis Cluster; w: WAIT 1)",
     )
     ap.add_argument("--workers", type=int, default=4, help="load-generator processes")
     ap.add_argument(
-        "--repeat", type=int, default=1, help="runs per target, interleaved; the best is kept"
+        "--repeat", type=int, default=1, help="runs per target, interleaved; all are reported"
     )
     ap.add_argument("--server-cpus", default="0", help="taskset list for servers and Redis")
     ap.add_argument("--gen-cpus", default="1", help="CPUs for the load generator")
@@ -67,55 +73,8 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def headline(scenario: str, figures: dict[str, Any]) -> float | None:
-    path, _ = HEADLINE[scenario]
-    value: Any = figures
-    for part in path:
-        value = value.get(part) if isinstance(value, dict) else None
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-# Pairs reported next to each other besides "over the baseline": more processes on one Redis,
-# and the same number of processes on a cluster instead of one Redis.
-SIDE_BY_SIDE = [
-    ("redis2", "redis"),
-    ("cluster", "redis"),
-    ("cluster2", "redis2"),
-    ("cluster2w", "cluster2"),
-]
-
-
-def paired_ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """The median over repeats of (target's run i) / (baseline's run i): runs next to each other
-    in time met the same background load, so each pair is a fair comparison."""
-    out: dict[str, float] = {}
-    pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
-    pairs += [(a, b) for a, b in SIDE_BY_SIDE if a in results and b in results]
-    for kind, base in pairs:
-        mine, theirs = results[kind].get("repeats"), results.get(base, {}).get("repeats")
-        if not mine or not theirs:
-            continue
-        each = [a / b for a, b in zip(mine, theirs, strict=False) if a is not None and b]
-        if each:
-            out[f"{kind}/{base}"] = round(statistics.median(each), 3)
-    return out
-
-
-def ratios(scenario: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Each target's headline figure over the baseline's (and redis2 over redis)."""
-    out: dict[str, float] = {}
-    pairs = [(kind, "baseline") for kind in results if kind != "baseline"]
-    pairs += [(a, b) for a, b in SIDE_BY_SIDE if a in results and b in results]
-    for kind, base in pairs:
-        a, b = headline(scenario, results[kind]), headline(scenario, results.get(base, {}))
-        if a is not None and b:
-            out[f"{kind}/{base}"] = round(a / b, 3)
-    return out
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     scenario = SCENARIOS[args.scenario]
-    results: dict[str, dict[str, Any]] = {}
     kinds = ["attached"] if args.attach else [k.strip() for k in args.targets.split(",") if k]
     runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     for _ in range(args.repeat):  # targets interleaved, so background load hits each alike
@@ -131,17 +90,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     runs[kind].append(await scenario(target, pool, args))
             finally:
                 target.stop()
-    lower_is_better = HEADLINE[args.scenario][1]
-    medians: dict[str, dict[str, Any]] = {}
-    for kind, done in runs.items():
-        ranked = sorted(
-            done, key=lambda r: (headline(args.scenario, r) or 0.0) * (1 if lower_is_better else -1)
-        )
-        # The best run: on a shared machine other work only ever makes a run worse.
-        results[kind] = ranked[0]
-        medians[kind] = ranked[len(ranked) // 2]
-        if len(done) > 1:
-            results[kind]["repeats"] = [headline(args.scenario, r) for r in done]
     return {
         "scenario": args.scenario,
         "params": {
@@ -155,6 +103,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "hold",
                 "workers",
                 "repeat",
+                "rate",
+                "first",
             )
         },
         "machine": {
@@ -165,11 +115,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "nice": args.nice,
         },
-        "targets": results,
-        "pick": "best of repeats",
-        "ratios": ratios(args.scenario, results),
-        "median_ratios": ratios(args.scenario, medians),
-        "paired_ratios": paired_ratios(results),
+        **summarise(args.scenario, runs),
     }
 
 

@@ -38,8 +38,8 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
 class Client(asyncio.Protocol):
     """One participant (or facilitator) socket."""
 
-    def __init__(self, host: str, port: int, keep: bool = False) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, keep: bool = False, path: str = "/ws") -> None:
+        self.host, self.port, self.path = host, port, path
         self.code = ""
         self.keep = keep  # keep the last update's body (facilitators check results)
         self.fast = not keep  # updates are only timed, never parsed
@@ -68,7 +68,7 @@ class Client(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         origin = f"http://{self.host}:{self.port}"
         request = (
-            f"GET /ws HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
             f"Origin: {origin}\r\n\r\n"
         )
@@ -82,6 +82,9 @@ class Client(asyncio.Protocol):
         for future in waiting:
             if not future.done():
                 future.set_exception(ConnectionError(f"closed {self.close_code}"))
+        for future in (self.opened, self.joined):  # whoever waited has seen it; nobody else will
+            if future.done() and not future.cancelled():
+                future.exception()
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
@@ -193,14 +196,24 @@ class Client(asyncio.Protocol):
 
 
 async def join(
-    host: str, port: int, code: str, role: str, credential: str | None, keep: bool = False
+    host: str,
+    port: int,
+    code: str,
+    role: str,
+    credential: str | None,
+    keep: bool = False,
+    nchan: bool = False,
 ) -> tuple[Client, float]:
-    """Connect, say hello, wait for the snapshot. Returns the client and its join time (s)."""
+    """Connect, say hello, wait for the snapshot. Returns the client and its join time (s).
+    With nchan there is no hello and no snapshot: the subscription starts at the upgrade."""
     loop = asyncio.get_running_loop()
     started = time.monotonic()
-    _, client = await loop.create_connection(lambda: Client(host, port, keep), host, port)
+    path = f"/sub/{code}" if nchan else "/ws"
+    _, client = await loop.create_connection(lambda: Client(host, port, keep, path), host, port)
     await client.opened
     client.code = code
+    if nchan:
+        return client, time.monotonic() - started
     client.send({"type": "hello", "role": role, "code": code, "credential": credential})
     arrived = await client.joined
     return client, arrived - started

@@ -24,9 +24,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+WANTED_FILES = 65536  # 20,000 phones on one process, with room to spare
+
+
 def raise_nofile() -> int:
-    """Lift the soft open-files limit to the hard one (10,000 sockets need 10,000 fds)."""
+    """Lift the soft open-files limit to the hard one (10,000 sockets need 10,000 fds); as root,
+    lift the hard one too, to WANTED_FILES."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < WANTED_FILES:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (WANTED_FILES, WANTED_FILES))
+            return WANTED_FILES
+        except (ValueError, OSError):
+            pass
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
@@ -107,7 +117,8 @@ def wait_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: f
 
 @dataclass
 class Target:
-    """A server under test: `kind` is baseline, memory, redis or redis2 (two processes), or on
+    """A server under test: `kind` is baseline, nchan, memory, plain (the memory store without
+    the fast path: bench/plain.py), redis or redis2 (two processes), or on
     a Redis Cluster of 3 primaries + 3 replicas: cluster (one process), cluster2 (two), cluster2w
     (two, each write confirmed by a replica: --redis-wait-replicas 1)."""
 
@@ -121,15 +132,24 @@ class Target:
     redis: subprocess.Popen[bytes] | None = None
     redis_url: str = ""
     cluster: Any = None
+    nchan: Any = None
 
     def start(self) -> Target:
         if self.kind == "attached":
             return self
+        if self.kind == "nchan":
+            from .nchan import NchanServer
+
+            self.nchan = NchanServer(self.host, self.port, pinned(self.cpus, []))
+            self.process = self.nchan.start()
+            wait_port(self.port, self.process, "nginx with nchan")
+            return self
         if self.kind == "baseline":
             argv = [sys.executable, "-m", "bench.baseline", "--port", str(self.port)]
         else:
+            module = "bench.plain" if self.kind == "plain" else "server.cli"
             argv = [
-                sys.executable, "-m", "server.cli", "serve",
+                sys.executable, "-m", module, "serve",
                 "--host", HOST, "--port", str(self.port), "--host-secret", SECRET,
                 "--public-url", f"http://{HOST}:{self.port}",
                 "--max-participants", "20000", "--max-sockets-per-room", "20000",
@@ -178,11 +198,11 @@ class Target:
         """The processes doing the serving (uvicorn's workers when there are several)."""
         if self.process is None:
             return self.attached_pids
-        kids = [p for p in children(self.process.pid) if _is_python(p)]
+        kids = [p for p in children(self.process.pid) if _is_python(p) or self.kind == "nchan"]
         return [self.process.pid, *kids]
 
     def create_room(self, k: int = 5) -> dict[str, str]:
-        if self.kind == "baseline":
+        if self.kind in ("baseline", "nchan"):
             code = os.urandom(4).hex().upper()
             return {"code": code, "facilitator_credential": "x" * 24}
         request = urllib.request.Request(
@@ -198,6 +218,9 @@ class Target:
             return room
 
     def stop(self) -> None:
+        if self.nchan is not None:
+            self.nchan.stop()
+            return
         for process in (self.process, self.redis):
             if process is not None and process.poll() is None:
                 process.terminate()

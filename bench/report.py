@@ -1,22 +1,31 @@
 """Turn bench/results/*.json into the Markdown table in docs/performance.md.
 
 python -m bench.report [bench/results]
+
+Each row is one target of one run of `python -m bench`: its median run's figures, the headline
+figure as median (min-max of all runs), the paired ratios to the bare-websockets floor and to
+nchan (median and min-max of run i over run i), and the missing deliveries of every run.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-ORDER = ["baseline", "memory", "redis", "redis2"]
+ORDER = ["baseline", "nchan", "memory", "plain", "redis", "redis2"]
+ORDER += ["cluster", "cluster2", "cluster2w"]
 NAMES = {
     "baseline": "bare websockets",
+    "nchan": "nginx + nchan",
     "memory": "Hearth, memory store",
+    "plain": "Hearth, memory store, without the fast path",
     "redis": "Hearth, Redis",
     "redis2": "Hearth, 2 processes, Redis",
+    "cluster": "Hearth, Redis Cluster",
+    "cluster2": "Hearth, 2 processes, Redis Cluster",
+    "cluster2w": "Hearth, 2 processes, Cluster, WAIT 1",
 }
 
 
@@ -25,25 +34,21 @@ def _p(figures: dict[str, Any], key: str) -> str:
     return f"{d.get('p50', '-')} / {d.get('p95', '-')} / {d.get('p99', '-')} / {d.get('max', '-')}"
 
 
-def paired(report: dict[str, Any], kind: str, base: str = "baseline") -> float | None:
-    """Median of run-by-run ratios (runs were interleaved, so each pair met the same load)."""
-    mine = report["targets"].get(kind, {}).get("repeats")
-    theirs = report["targets"].get(base, {}).get("repeats")
-    if not mine or not theirs:
-        return None
-    pairs = [a / b for a, b in zip(mine, theirs, strict=False) if a is not None and b]
-    return round(statistics.median(pairs), 3) if pairs else None
-
-
-def _ratio(report: dict[str, Any], kind: str) -> str:
-    if kind == "baseline":
-        return "1"
-    best = report["ratios"].get(f"{kind}/baseline")
-    median = report.get("median_ratios", {}).get(f"{kind}/baseline")
-    pair = paired(report, kind)
-    if best is None:
+def _spread(s: dict[str, Any] | None) -> str:
+    if not s or "median" not in s:
         return "-"
-    return f"{best} / {median}" + (f" / **{pair}**" if pair is not None else "")
+    if len(s.get("runs", [])) < 2:
+        return f"{s['median']}"
+    return f"**{s['median']}** ({s['min']}-{s['max']})"
+
+
+def _paired(report: dict[str, Any], kind: str) -> str:
+    parts = []
+    for base in ("baseline", "nchan"):
+        found = report.get("paired", {}).get(f"{kind}/{base}")
+        if found and kind != base:
+            parts.append(f"/{base}: {_spread(found)}")
+    return "; ".join(parts) or "1"
 
 
 def _cpu(figures: dict[str, Any]) -> str:
@@ -58,51 +63,53 @@ def _cpu(figures: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _main(scenario: str, f: dict[str, Any]) -> str:
+    if scenario in ("fanout", "rooms"):
+        main = _p(f, "latency_ms")
+        if "first_ms" in f:
+            main += f"; first phone p50 {f['first_ms'].get('p50')}"
+        return main
+    if scenario == "ingest":
+        return (
+            f"{f.get('kind', '')}: {f['acks_per_second']} acks/s; ack p50/p99 "
+            f"{f['ack_ms'].get('p50')}/{f['ack_ms'].get('p99')} ms; tally exact "
+            f"{f['tally_exact_after_last_ack_ms']} ms after the last ack ({f['tally_exact']})"
+        )
+    if scenario == "storm":
+        return f"{f['joins_per_second']} joins/s; join {_p(f, 'join_ms')}"
+    return f"{f['kib_per_connection']} KiB per connection; joined in {f.get('join_seconds')} s"
+
+
 def rows(name: str, report: dict[str, Any]) -> list[str]:
     scenario, out = report["scenario"], []
     for kind in ORDER:
         f = report["targets"].get(kind)
         if f is None:
             continue
-        if scenario in ("fanout", "rooms"):
-            counts = f"{f['delivered']}/{f['expected']} delivered, {f['join_errors']} join errors"
-            if scenario == "rooms":
-                counts += f"; {f['answers']} answers, ack p99 {f['ack_ms'].get('p99')} ms"
-            main = _p(f, "latency_ms")
-        elif scenario == "ingest":
-            main = (
-                f"{f['acks_per_second']} acks/s; ack p50/p99 {f['ack_ms'].get('p50')}/"
-                f"{f['ack_ms'].get('p99')} ms; tally exact {f['tally_exact_after_last_ack_ms']} ms "
-                "after the last ack"
-            )
-            counts = f"{f['answers']}/{f['expected']} acked, tally exact: {f['tally_exact']}"
-        elif scenario == "storm":
-            main = f"{f['joins_per_second']} joins/s; join {_p(f, 'join_ms')}"
-            counts = f"{f['joined']} joined, {f['join_errors']} errors"
-        else:
-            main = f"{f['kib_per_connection']} KiB per connection"
-            counts = (
-                f"{f['joined']} joined, {f['join_errors']} errors, "
-                f"{f['open_after_hold']} open after hold"
-            )
+        spread = report.get("spread", {}).get(kind, {})
+        missing = spread.get("missing", [f.get("missing")])
         out.append(
-            f"| {name} | {NAMES[kind]} | {main} | {_ratio(report, kind)} | {counts} | {_cpu(f)} |"
+            f"| {name} | {NAMES[kind]} | {_main(scenario, f)} | {_spread(spread.get('headline'))} "
+            f"| {_paired(report, kind)} | {', '.join(str(m) for m in missing)} | {_cpu(f)} |"
         )
     return out
 
 
 def main(folder: str = "bench/results") -> int:
-    print("| run | target | figures | ratio: best / median / **paired** | counts | CPU |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| run | target | figures (median run) | headline: median (min-max) "
+        "| paired ratio: median (min-max) | missing, each run | CPU |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for path in sorted(Path(folder).glob("*.json")):
-        report = json.loads(path.read_text())
+        try:
+            report = json.loads(path.read_text())
+        except ValueError:
+            continue  # still being written
+        if "spread" not in report:
+            continue  # written by an older bench (best-of-N): not comparable
         for row in rows(path.stem, report):
             print(row)
-        redis2 = report["ratios"].get("redis2/redis")
-        if redis2 is not None:
-            median = report.get("median_ratios", {}).get("redis2/redis")
-            ratio = f"{redis2} / {median} / **{paired(report, 'redis2', 'redis')}**"
-            print(f"| {path.stem} | 2 processes / 1 process (Redis) | | {ratio} | | |")
     return 0
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 
 from . import client as wsclient
-from .procs import Target, cpu_seconds, schedstat
+from .nchan import Publisher
+from .procs import Target, cpu_seconds, pinned, schedstat
 
 POLL_TEXT = "What helps most this week? " * 4
 
@@ -50,8 +51,10 @@ class Pool:
 
     async def __aenter__(self) -> Pool:
         for _ in range(self.size):
+            # Pinned here when the orchestrator itself is not on the generator's CPUs.
+            argv = pinned(os.environ.get("BENCH_WORKER_CPUS", ""), [sys.executable])
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.worker",
+                *argv, "-m", "bench.worker",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28,
             )  # fmt: skip
             self.procs.append(proc)
@@ -131,7 +134,12 @@ class Meter:
         return out
 
 
-async def facilitator(target: Target, room: dict[str, str]) -> wsclient.Client:
+Facilitator = wsclient.Client | Publisher
+
+
+async def facilitator(target: Target, room: dict[str, str]) -> Facilitator:
+    if target.kind == "nchan":
+        return await Publisher(target.host, target.port, room["code"]).connect()
     client, _ = await wsclient.join(
         target.host,
         target.port,
@@ -143,7 +151,7 @@ async def facilitator(target: Target, room: dict[str, str]) -> wsclient.Client:
     return client
 
 
-async def command(client: wsclient.Client, message: dict[str, Any]) -> dict[str, Any]:
+async def command(client: Facilitator, message: dict[str, Any]) -> dict[str, Any]:
     reply, _ = await asyncio.wait_for(client.request(message), 30)
     if reply["type"] != "ack":
         raise RuntimeError(f"facilitator command refused: {reply}")
@@ -153,12 +161,14 @@ async def command(client: wsclient.Client, message: dict[str, Any]) -> dict[str,
 async def join_all(pool: Pool, target: Target, codes: list[str], rate: float = 0) -> dict[str, Any]:
     parts = split(codes, pool.size)
     per_rate = rate / pool.size if rate else 0
+    nchan = target.kind == "nchan"
     replies = await pool.each(
         [
-            {"cmd": "join", "host": target.host, "port": target.port, "codes": p, "rate": per_rate}
+            {"cmd": "join", "host": target.host, "port": target.port, "codes": p,
+             "rate": per_rate, "nchan": nchan}
             for p in parts
         ]
-    )
+    )  # fmt: skip
     samples = sorted({s for r in replies for s in r["error_samples"]})
     return {
         "joined": sum(r["joined"] for r in replies),
@@ -168,31 +178,60 @@ async def join_all(pool: Pool, target: Target, codes: list[str], rate: float = 0
     }
 
 
+async def _push_open_loop(fac: list[Facilitator], pushes: int, rate: float) -> list[float]:
+    """Open loop: a push every 1/rate s whatever the acks and deliveries; acks checked last."""
+    starts: list[float] = []
+    futures = []
+    begin = time.monotonic()
+    for n in range(pushes):
+        delay = begin + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        starts.append(time.monotonic())
+        futures += [f.request({"type": "open", "activity": poll(n)}) for f in fac]
+    for reply, _ in await asyncio.gather(*(asyncio.wait_for(f, 30) for f in futures)):
+        if reply["type"] != "ack":
+            raise RuntimeError(f"facilitator command refused: {reply}")
+    return starts
+
+
 async def fanout_rounds(
-    pool: Pool, fac: list[wsclient.Client], rounds: int, warmup: int = 2
-) -> tuple[list[float], int]:
-    """Each round every facilitator opens a poll; returns delivery latencies (s) to every
-    participant for the measured rounds, and how many updates arrived in them."""
+    pool: Pool, fac: list[Facilitator], rounds: int, warmup: int = 2, rate: float = 0.0
+) -> dict[str, Any]:
+    """Each round every facilitator opens a poll. Closed loop (rate 0): the next push waits until
+    every phone has the last one (or 30 s). Open loop: `rate` pushes a second regardless, then
+    5 s for the last to land. Returns delivery latencies (s) to every phone over the measured
+    rounds, the first phone's latency in each round, and how many updates arrived."""
     before = await pool.all({"cmd": "updates"})
     already = [len(u) for r in before for u in r["updates"]]
     base = min(already) if already else 0
-    starts: list[list[float]] = []
-    for n in range(warmup + rounds):
-        t0 = [time.monotonic()]
-        await asyncio.gather(*(command(f, {"type": "open", "activity": poll(n)}) for f in fac))
-        await pool.all({"cmd": "wait_updates", "per_client": base + n + 1})
-        starts.append(t0)
+    if rate:
+        starts = await _push_open_loop(fac, warmup + rounds, rate)
+        await pool.all({"cmd": "wait_updates", "per_client": base + warmup + rounds, "seconds": 5})
+    else:
+        starts = []
+        for n in range(warmup + rounds):
+            t0 = time.monotonic()
+            await asyncio.gather(*(command(f, {"type": "open", "activity": poll(n)}) for f in fac))
+            await pool.all({"cmd": "wait_updates", "per_client": base + n + 1})
+            starts.append(t0)
     replies = await pool.all({"cmd": "updates"})
     latencies: list[float] = []
     delivered = 0
-    worst = [0.0] * rounds
+    first = [float("inf")] * rounds
     for reply in replies:
         for arrivals in reply["updates"]:
+            # An update lost in the open loop shifts the rest: counted as missing, not timed apart.
             measured = arrivals[base + warmup : base + warmup + rounds]
             delivered += len(measured)
             for n, at in enumerate(measured):
-                latencies.append(at - starts[warmup + n][0])
-                worst[n] = max(worst[n], at - starts[warmup + n][0])
+                took = at - starts[warmup + n]
+                latencies.append(took)
+                first[n] = min(first[n], took)
     if os.environ.get("BENCH_DEBUG"):
-        print("worst per round (ms):", [round(w * 1000) for w in worst], file=sys.stderr)
-    return latencies, delivered
+        print("first per round (ms):", [round(w * 1000, 2) for w in first], file=sys.stderr)
+    return {
+        "latencies": latencies,
+        "first": [f for f in first if f != float("inf")],
+        "delivered": delivered,
+    }

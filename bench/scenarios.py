@@ -36,13 +36,17 @@ async def fanout(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
     fac = await facilitator(target, room)
     joined = await join_all(pool, target, [room["code"]] * args.participants)
     meter = Meter(target, pool)
-    latencies, delivered = await fanout_rounds(pool, [fac], args.rounds, warmup=WARMUP)
+    got = await fanout_rounds(pool, [fac], args.rounds, warmup=WARMUP, rate=args.rate)
+    expected = joined["joined"] * args.rounds
     out = {
         **_joined(joined),
         "rounds": args.rounds,
-        "delivered": delivered,
-        "expected": joined["joined"] * args.rounds,
-        "latency_ms": percentiles(latencies),
+        "loop": f"open, {args.rate} pushes/s" if args.rate else "closed",
+        "delivered": got["delivered"],
+        "expected": expected,
+        "missing": expected - got["delivered"],
+        "latency_ms": percentiles(got["latencies"]),
+        "first_ms": percentiles(got["first"]),  # over rounds: the first phone to get each push
         **meter.figures("delivery", joined["joined"] * (args.rounds + WARMUP)),
     }
     fac.close()
@@ -61,9 +65,9 @@ async def rooms(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
     acks: list[float] = []
     delivered = answers = errors = 0
     for n in range(args.rounds):
-        lat, got = await fanout_rounds(pool, facs, 1, warmup=0 if n else 1)
-        latencies += lat
-        delivered += got
+        got = await fanout_rounds(pool, facs, 1, warmup=0 if n else 1)
+        latencies += got["latencies"]
+        delivered += got["delivered"]
         activity = {r["code"]: f.view["activity"]["id"] for r, f in zip(made, facs, strict=True)}
         replies = await pool.all(
             {"cmd": "answer", "activities": activity, "times": 1, "options": 3}
@@ -77,6 +81,7 @@ async def rooms(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
         "rounds": args.rounds,
         "delivered": delivered,
         "expected": joined["joined"] * args.rounds,
+        "missing": joined["joined"] * args.rounds - delivered + errors,
         "latency_ms": percentiles(latencies),
         "answers": answers,
         "answer_errors": errors,
@@ -85,25 +90,43 @@ async def rooms(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
     }
 
 
-async def ingest(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
-    """N participants answer `answers` times each, as fast as acks come back; then the
-    facilitator reveals and we time how long after the last ack the exact tally is shown."""
-    room = target.create_room()
-    fac = await facilitator(target, room)
-    joined = await join_all(pool, target, [room["code"]] * args.participants)
-    options = 3
-    await fanout_rounds(pool, [fac], 1, warmup=0)
-    aid = fac.view["activity"]["id"]
-    meter = Meter(target, pool)
+async def _answer_round(pool: Pool, aid: str, times: int, options: int) -> list[dict[str, Any]]:
     offset, cmds = 0, []
     for size in await pool.all({"cmd": "status"}):
         cmds.append(
-            {"cmd": "answer", "activity": aid, "times": args.answers, "options": options,
+            {"cmd": "answer", "activity": aid, "times": times, "options": options,
              "index": offset}
         )  # fmt: skip
         offset += size["open"]
-    replies = await pool.each(cmds)
-    figures = meter.figures("answer", sum(r["acks"] for r in replies))
+    return await pool.each(cmds)
+
+
+async def ingest(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
+    """Changes of mind (default): N participants answer one poll `answers` times each, as fast
+    as acks come back. First answers (--first): `answers` polls in turn, each answered once by
+    every participant, timed over the answering only. Then the facilitator reveals and we time
+    how long after the last ack the exact tally is shown."""
+    room = target.create_room()
+    fac = await facilitator(target, room)
+    assert isinstance(fac, wsclient.Client), "ingest needs acks and a tally (not nchan)"
+    joined = await join_all(pool, target, [room["code"]] * args.participants)
+    options = 3
+    rounds, times = (args.answers, 1) if args.first else (1, args.answers)
+    meter = Meter(target, pool)
+    replies: list[dict[str, Any]] = []
+    window = acks = answer_errors = 0
+    latencies: list[float] = []
+    samples: set[str] = set()
+    for _ in range(rounds):
+        await fanout_rounds(pool, [fac], 1, warmup=0)  # a new poll, on every screen
+        aid = fac.view["activity"]["id"]
+        replies = await _answer_round(pool, aid, times, options)
+        window += max(r["last_ack"] for r in replies) - min(r["first_send"] for r in replies)
+        acks += sum(r["acks"] for r in replies)
+        answer_errors += sum(r["errors"] for r in replies)
+        latencies += [x for r in replies for x in r["latencies"]]
+        samples |= {s for r in replies for s in r["error_samples"]}
+    figures = meter.figures("answer", acks)
     revealed = asyncio.get_running_loop().create_future()
 
     def on_update(client: wsclient.Client, message: dict[str, Any], now: float) -> None:
@@ -112,22 +135,22 @@ async def ingest(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
 
     fac.on_update = on_update
     last_ack = max(r["last_ack"] for r in replies)
-    first_send = min(r["first_send"] for r in replies)
     await command(fac, {"type": "reveal"})
     shown_at = await asyncio.wait_for(revealed, 30)
     finals = [sum(r["finals"][i] for r in replies) for i in range(options)]
     cells = fac.view["results"]["overall"]["cells"]
     shown = [c["count"] for c in cells]
-    acks = sum(r["acks"] for r in replies)
     fac.close()
     return {
         **_joined(joined),
         "answers": acks,
+        "kind": "first answers" if args.first else "changes of mind",
         "expected": joined["joined"] * args.answers,
-        "answer_errors": sum(r["errors"] for r in replies),
-        "answer_error_samples": sorted({s for r in replies for s in r["error_samples"]})[:5],
-        "acks_per_second": round(acks / max(last_ack - first_send, 1e-9)),
-        "ack_ms": percentiles([x for r in replies for x in r["latencies"]]),
+        "missing": joined["joined"] * args.answers - acks,
+        "answer_errors": answer_errors,
+        "answer_error_samples": sorted(samples)[:5],
+        "acks_per_second": round(acks / max(window, 1e-9)),
+        "ack_ms": percentiles(latencies),
         "tally_expected": finals,
         "tally_shown": shown,
         "tally_exact": shown == finals,
@@ -147,6 +170,7 @@ async def storm(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
     took = time.monotonic() - started
     return {
         **_joined(joined),
+        "missing": joined["errors"],
         "offered_per_second": round(args.participants / args.seconds),
         "joins_per_second": round(joined["joined"] / took),
         "join_ms": percentiles(joined["latencies"]),
@@ -161,15 +185,19 @@ async def idle(target: Target, pool: Pool, args: Namespace) -> dict[str, Any]:
     await asyncio.sleep(1.0)
     pids = target.pids
     before = sum(rss_kib(p) for p in pids)
+    started = time.monotonic()
     joined = await join_all(pool, target, [room["code"]] * args.participants)
+    join_seconds = time.monotonic() - started  # every phone joining as fast as it can
     await asyncio.sleep(args.hold)
     after = sum(rss_kib(p) for p in pids)
     status = await pool.all({"cmd": "status"})
     warm.close()
     return {
         **_joined(joined),
+        "missing": joined["errors"] + sum(s["closed"] for s in status),
         "open_after_hold": sum(s["open"] for s in status),
         "closed_after_hold": sum(s["closed"] for s in status),
+        "join_seconds": round(join_seconds, 3),
         "rss_before_kib": before,
         "rss_after_kib": after,
         "kib_per_connection": round((after - before) / max(joined["joined"], 1), 2),

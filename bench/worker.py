@@ -29,7 +29,7 @@ class Worker:
         if kind == "join":
             return await self.join(cmd)
         if kind == "wait_updates":
-            return await self.wait_updates(int(cmd["per_client"]))
+            return await self.wait_updates(int(cmd["per_client"]), float(cmd.get("seconds", 30)))
         if kind == "answer":
             return await self.answer(cmd)
         if kind == "updates":
@@ -49,6 +49,7 @@ class Worker:
     async def join(self, cmd: dict[str, Any]) -> dict[str, Any]:
         host, port, codes = cmd["host"], int(cmd["port"]), cmd["codes"]
         rate = float(cmd.get("rate") or 0)  # joins per second from this process; 0: flat out
+        nchan = bool(cmd.get("nchan"))
         gate = asyncio.Semaphore(JOIN_CONCURRENCY if not rate else 100_000)
         started = time.monotonic()
         latencies: list[float] = []
@@ -61,7 +62,7 @@ class Worker:
                     await asyncio.sleep(delay)
             async with gate:
                 try:
-                    client, took = await join(host, port, code, "participant", None)
+                    client, took = await join(host, port, code, "participant", None, nchan=nchan)
                 except (OSError, ConnectionError) as exc:
                     errors.append(type(exc).__name__ + ": " + str(exc)[:80])
                     return
@@ -82,10 +83,10 @@ class Worker:
     def received(self) -> int:
         return sum(len(c.updates) for c in self.clients)
 
-    async def wait_updates(self, per_client: int) -> dict[str, Any]:
+    async def wait_updates(self, per_client: int, seconds: float) -> dict[str, Any]:
         """Return once every client has received `per_client` updates in all (or on timeout)."""
         target = per_client * len(self.clients)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + seconds
         while self.received < target and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.002)  # polled: a callback per update would tax the hot path
         return {"received": self.received, "target": target}

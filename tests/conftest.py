@@ -7,6 +7,7 @@ import pytest
 from server.store import RoomStore
 from server.store.memory import MemoryStore
 from server.store.redis import RedisStore
+from tests import support
 from tests.redis_topologies import RedisClusterSetup, SentinelSetup
 from tests.support import LiveServer, RedisServer
 
@@ -127,3 +128,16 @@ def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
     server = LiveServer.start(redis_url=own_redis.url)
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["fast", "asgi"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The socket suite on both transports: the fast path (server/transport/fast.py, how `hearth
+    serve` runs) and the ASGI path (uvicorn's own protocol; server/transport/asgi.py). A module opts
+    in with `pytestmark = pytest.mark.usefixtures("both_paths")`, before its `live` server."""
+    if request.param == "asgi":
+        fast = support.uvicorn_options
+        monkeypatch.setattr(
+            support, "uvicorn_options", lambda s: {**fast(s), "ws": "websockets-sansio"}
+        )
+    return str(request.param)

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +46,41 @@ def test_fanout_against_memory_and_two_processes_on_redis() -> None:
         check_joined(figures, 50)
         assert figures["delivered"] == figures["expected"] == 150
         assert set(figures["latency_ms"]) == PERCENTILES and figures["latency_ms"]["n"] == 150
+        assert figures["missing"] == 0 and figures["first_ms"]["n"] == 3
         assert {"generator_cpu", "server_cpu"} <= set(figures)
     assert set(report["ratios"]) == {"memory/baseline", "redis2/baseline"}
     assert report["machine"]["cpus"] >= 1
+    assert report["missing_total"] == 0
+
+
+def test_every_run_is_reported_with_paired_ratios_and_an_open_loop() -> None:
+    report = bench(
+        "fanout", "-n", "30", "--rounds", "3", "--repeat", "2", "--rate", "10",
+        "--targets", "baseline,memory",
+    )  # fmt: skip
+    assert report["params"]["rate"] == 10 and report["targets"]["memory"]["loop"].startswith("open")
+    for kind in ("baseline", "memory"):
+        spread = report["spread"][kind]
+        assert len(spread["headline"]["runs"]) == 2 and spread["missing"] == [0, 0]
+        assert (
+            spread["headline"]["min"] <= spread["headline"]["median"] <= spread["headline"]["max"]
+        )
+        assert len(report["targets"][kind]["repeats"]) == 2
+    paired = report["paired"]["memory/baseline"]
+    assert len(paired["runs"]) == 2 and paired["min"] <= paired["median"] <= paired["max"]
+    assert len(report["first_phone_ms_over"]["memory-baseline"]["runs"]) == 2
+
+
+def test_nchan_is_the_c_ceiling_in_the_same_run() -> None:
+    from bench.nchan import MODULE
+
+    # deploy/dev test installs it; a missing module is a failure with the fix, never a skip.
+    assert MODULE.exists(), "nginx's nchan module is missing: apt-get install libnginx-mod-nchan"
+    report = bench("fanout", "-n", "40", "--rounds", "3", "--targets", "baseline,nchan,memory")
+    for figures in report["targets"].values():
+        check_joined(figures, 40)
+        assert figures["delivered"] == figures["expected"] == 120 and figures["missing"] == 0
+    assert {"memory/nchan", "memory/baseline", "baseline/nchan"} <= set(report["paired"])
 
 
 def test_rooms() -> None:
@@ -58,9 +92,12 @@ def test_rooms() -> None:
         assert set(figures["ack_ms"]) == PERCENTILES
 
 
-def test_ingest_tally_is_exact() -> None:
-    report = bench("ingest", "-n", "50", "--answers", "3")
+@pytest.mark.parametrize("first", [False, True], ids=["changes_of_mind", "first_answers"])
+def test_ingest_tally_is_exact(first: bool) -> None:
+    report = bench("ingest", "-n", "50", "--answers", "3", *(["--first"] if first else []))
     for figures in report["targets"].values():
+        assert figures["kind"] == ("first answers" if first else "changes of mind")
+        assert figures["missing"] == 0
         check_joined(figures, 50)
         assert figures["answers"] == figures["expected"] == 150
         assert figures["answer_errors"] == 0

@@ -13,6 +13,9 @@ import pytest
 
 from tests.support import Client, LiveServer
 
+# The socket suite runs on the fast path and on the ASGI path (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 def ballot() -> str:
     return secrets.token_urlsafe(16)

@@ -8,6 +8,7 @@ a socket that stops reading closed with 4409 while the others get every update.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import secrets
 from typing import Any
@@ -16,6 +17,8 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import Protocol
 
 from server.transport import fast as fastpath
 from server.transport.asgi import SocketConnection
@@ -49,6 +52,21 @@ async def _connections(live: LiveServer, code: str, role: str) -> list[Any]:
         return list(room.sockets[role]) if room else []
 
     return await live.acall(read())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_an_idle_phone_keeps_no_parsed_handshake(live: LiveServer) -> None:
+    """Once accepted, neither uvicorn nor websockets' parser holds the request (memory per
+    idle phone, docs/performance.md), and the socket still reads and writes."""
+    room = await live.create_room()
+    phone = await Client.join(live, room, "participant")
+    (conn,) = await _connections(live, room["code"], "participant")
+    protocol = conn.socket
+    assert protocol.request is None and protocol.response is None
+    assert protocol.conn.parser.gi_code is Protocol.parse.__code__  # the frame parser alone
+    assert not any(isinstance(o, Request) for o in gc.get_referents(protocol.conn.parser.gi_frame))
+    await phone.send({"type": "ping", "t": 1})
+    assert (await phone.expect("pong"))["t"] == 1
 
 
 @pytest.mark.parametrize("live", ["memory"], indirect=True)

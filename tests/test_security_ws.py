@@ -13,6 +13,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.support import Client, LiveServer
 
+# The socket suite runs on the fast path and on the ASGI path (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 async def still_works(live: LiveServer, room: dict[str, Any], *clients: Client) -> None:
     """Every bystander still gets answers, and the server still takes new sockets."""

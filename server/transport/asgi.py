@@ -1,6 +1,7 @@
-"""Per-socket plumbing for the ASGI path: a bounded send queue drained by one writer task, the
-close codes, and the per-socket rate limit. (server/transport/fast.py writes frames directly
-instead.)"""
+"""Per-socket plumbing: the Connection protocol the hub and the endpoint use, its ASGI
+implementation (a bounded send queue drained by one writer task), the close codes, and the
+per-socket rate limit. server/transport/fast.py implements the same protocol by writing frames
+directly; the socket tests run on both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from typing import Protocol
 
 from starlette.websockets import WebSocket
 
@@ -25,6 +27,30 @@ CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
 CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
 CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
+
+
+class Connection(Protocol):
+    """One client socket as the hub and the endpoint see it, on either path."""
+
+    role: str
+    seat: str  # facilitator consoles: "lead" or "co"
+    grant: str | None  # the digest of the credential it joined with
+    closing: tuple[int, str] | None
+    lang: str | None  # its error frames' language (server/i18n.py); never stored
+
+    def offer(self, text: str) -> bool:
+        """Queue a frame without waiting; False if the socket was dropped for falling behind."""
+
+    def send_now(self, message: p.Message) -> None:
+        """A message for this socket alone (acks, errors, snapshots)."""
+
+    def close(self, code: int, reason: str) -> None: ...
+
+    def stalled(self) -> bool:
+        """Messages wait and none has moved for longer than the write deadline."""
+
+    async def finish(self) -> None:
+        """Stop sending (after the hub has let go of the socket)."""
 
 
 class SocketConnection:

@@ -31,6 +31,7 @@ from server.transport.asgi import (
     CLOSE_REFUSED,
     CLOSE_TRY_LATER,
     CLOSE_UNAUTHORISED,
+    Connection,
     RateLimit,
     SocketConnection,
 )
@@ -109,7 +110,7 @@ class Session:
         self.websocket = websocket
         self.service = service
         self.settings = service.settings
-        self.conn: SocketConnection | FastConnection | None = None
+        self.conn: Connection | None = None  # FastConnection or SocketConnection
         self.seat: Seat | None = None
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
         self.lang: str | None = None  # for error frames: from hello (or sync); never stored
@@ -196,11 +197,12 @@ class Session:
         self.seat = seat
         queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
         fast = extension(self.websocket.scope)  # frames straight to the transport when we can
-        self.conn = (
+        conn: Connection = (
             FastConnection(fast, seat.audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None
             else SocketConnection(self.websocket, seat.audience, queue, deadline)
         )
+        self.conn = conn
         self.conn.lang = self.lang  # the hub's own error frames
         if seat.audience == "facilitator":  # which console, and the credential it came with
             self.conn.seat, self.conn.grant = seat.console, seat.credential_digest

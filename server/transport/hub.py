@@ -8,13 +8,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from server.clock import now_ms
 from server.domain.rooms import RoomState
 from server.i18n import LANGUAGES, SOURCE, _, say
 from server.service.role_views import build_view, changed_sections
-from server.transport.asgi import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
+from server.transport.asgi import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED, Connection
 from server.wire import protocol as p
 from server.wire import views as vm
 
@@ -22,18 +22,8 @@ log = logging.getLogger("hearth.hub")
 
 EndReason = Literal["ended", "expired", "lost", "abandoned"]
 ROLES = ("facilitator", "display", "participant")
-
-
-class Connection(Protocol):
-    role: str
-
-    def offer(self, text: str) -> bool:
-        """Queue a frame without waiting; False if the socket was dropped for falling behind."""
-
-    def close(self, code: int, reason: str) -> None: ...
-
-    def stalled(self) -> bool:
-        """Messages wait and none has moved for longer than the write deadline."""
+# Phones first: the first phone's update does not wait for the console's and projector's views.
+FAN_OUT_ORDER = ("participant", "display", "facilitator")
 
 
 @dataclass
@@ -109,7 +99,7 @@ class Hub:
         self._shut_out_old_consoles(room, state)
         join_url, qr = self.join_url(state.code), self.qr_svg(state.code)
         now = now_ms()
-        for role in ROLES:
+        for role in FAN_OUT_ORDER:
             model = build_view(state, role, join_url, qr)
             view = model.model_dump(mode="json")
             changes = changed_sections(room.views.get(role), view)
