@@ -333,7 +333,7 @@ class SentinelSetup:
         replica = self.replica
         wait_until(
             lambda: info_field(replica.port, "replication", "master_link_status") == "up",
-            30,
+            60,  # the sentinels' reconfiguration is slow on a loaded machine (30 s was missed once)
             "the old primary to become a replica",
         )
 
