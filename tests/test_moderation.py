@@ -17,6 +17,9 @@ from server.domain.rooms import LiveActivity, QueuedText, RoomState, apply
 from server.wire import protocol as p
 from tests.support import Client, LiveServer
 
+# The socket suite runs on both transports (tests/conftest.py both_paths).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 def record(client: Client) -> list[str]:
     """Every raw frame this client receives from now on."""

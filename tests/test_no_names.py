@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import get_args
 
+import pytest
 from pydantic import BaseModel
 
 from server.domain.codes import digest
 from server.store.base import key
 from server.wire import protocol as p
 from tests.support import Client, LiveServer
+
+# The socket suite runs on both transports (tests/conftest.py both_paths).
+pytestmark = pytest.mark.usefixtures("both_paths")
 
 IDENTIFYING = {"name", "nickname", "email", "phone", "display_name", "username", "initials"}
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.support import Client, LiveServer
 
+# The socket suite runs on both transports (tests/conftest.py both_paths).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 POLL = {
     "kind": "poll",
     "text": "What helps most this week?",

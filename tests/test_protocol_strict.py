@@ -11,6 +11,9 @@ import pytest
 
 from tests.support import Client, LiveServer
 
+# The socket suite runs on both transports (tests/conftest.py both_paths).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 POLL = {"kind": "poll", "text": "Which?", "options": ["A", "B", "C"]}
 
 

@@ -8,11 +8,15 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from websockets.exceptions import ConnectionClosed
 
 from server.domain.codes import CODE_ALPHABET
 from server.http.auth import AttemptLimiter
 from tests.support import Client, LiveServer
+
+# The socket suite runs on both transports (tests/conftest.py both_paths).
+pytestmark = pytest.mark.usefixtures("both_paths")
 
 
 class Clock:
