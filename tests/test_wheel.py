@@ -169,3 +169,12 @@ async def test_a_session_runs_against_hearth_serve_from_the_wheel(
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0, out
     assert "Traceback" not in out, out
+
+
+def test_the_images_asset_check_passes_on_the_installed_wheel(venv: Path) -> None:
+    """deploy/Dockerfile checks at build time that the wheel carried the front-end in; its exact
+    check runs here against the same kind of install, so a front-end folder it does not know
+    (shared/ has no templates) cannot break the image unseen."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    [check] = re.findall(r'python -c "(from server[^"]+)"', dockerfile)
+    run(venv / "bin" / "python", "-c", check, cwd=venv)
