@@ -594,6 +594,33 @@ def test_the_image_builds_the_wheel_from_what_it_copies() -> None:
     for path in needed:
         assert f"!{path}" in ignore or f"!{path}/" in ignore, path
         assert (DEPLOY.parent / path).exists(), path
-    assert re.search(r'pip wheel .*"\.\[fast\]"', dockerfile)
+    assert re.search(r'pip wheel .*-c deploy/requirements.lock "\.\[fast\]"', dockerfile)
     assert re.search(r'pip install --no-index --find-links /wheels "hearth\[fast\]"', dockerfile)
     assert re.search(r"^\s+HEARTH_OPEN=never", dockerfile, re.M)
+
+
+def test_the_lock_pins_every_dependency_within_its_range_as_tested() -> None:
+    """deploy/requirements.lock: every runtime dependency (and the speed-ups) pinned with ==,
+    inside pyproject.toml's range (uvicorn's is narrow: server/transport/fast.py depends on its
+    internals), and the very versions this suite runs against."""
+    import tomllib
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())["project"]
+    pins = {
+        name.lower().replace("_", "-"): version
+        for line in (DEPLOY / "requirements.lock").read_text().splitlines()
+        if line and not line.startswith("#")
+        for name, version in [line.split("==")]
+    }
+    for spec in [*project["dependencies"], *project["optional-dependencies"]["fast"]]:
+        requirement = Requirement(spec)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not pinned"
+        assert requirement.specifier.contains(pins[name]), (name, pins[name])
+    for name, version in pins.items():
+        assert metadata.version(name) == version, f"the suite runs {name} {metadata.version(name)}"
