@@ -86,7 +86,7 @@ def test_no_user_facing_server_string_skips_the_catalogue() -> None:
 def test_pages_use_only_catalogued_strings() -> None:
     """t("...") and plural("...") in the pages' modules are all in the pages catalogue."""
     used = set()
-    for folder in ("participant/static", "facilitator/static"):
+    for folder in ("participant/static", "facilitator/static", "shared/static"):
         for _f, _l, message, _c, _x in extract_from_dir(
             str(ROOT / folder),
             method_map=[("**.js", "javascript")],
