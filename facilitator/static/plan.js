@@ -2,6 +2,7 @@
 // through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
 // consoles only) so a console that comes back finds its place.
 import { h, replace } from "/static/shared/dom.js";
+import { t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { showError } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -39,7 +40,8 @@ export class PlanPanel {
     this.render();
   }
 
-  use(plan) {
+  use(plan, missing = []) {
+    this.missing = missing; // translations the plan check found missing: phones fall back
     this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
     delete this.plan.id;
     if (this.plan.support) this.useCard(this.plan.support);
@@ -103,7 +105,7 @@ export class PlanPanel {
       body: text,
     });
     const body = await response.json().catch(() => ({ ok: false, errors: [{ message: "The server did not answer." }] }));
-    if (body.ok) this.use(body.plan);
+    if (body.ok) this.use(body.plan, body.missing || []);
     else {
       this.errors = body.errors || [{ message: body.message || "That file could not be read." }];
       this.render();
@@ -166,7 +168,12 @@ export class PlanPanel {
       },
     });
     const parts = [h("h2", { id: "plan-heading", text: this.plan ? `Plan: ${this.plan.title}` : "Session plan" })];
-    if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: "That plan file has problems:" }), problemList(this.errors)));
+    if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
+    if (this.missing?.length) {
+      parts.push(h("div", { class: "note missing", role: "status" },
+        h("p", { text: t("Some words are not yet translated; phones in those languages show the plan's first language there:") }),
+        problemList(this.missing)));
+    }
     if (!this.plan) {
       parts.push(h("p", { class: "hint", text: "Step through a prepared run-sheet, or run activities one at a time below." }));
     } else {

@@ -5,6 +5,9 @@ phone mirrored and clean under axe."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -123,3 +126,47 @@ def test_phones_in_three_languages_and_a_german_projector_count_as_one(harness: 
     assert arabic.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
     assert_accessible(arabic, "an Arabic phone with results")
     lead.close()
+
+
+def test_the_console_names_missing_translations_and_keeps_its_own_language(
+    harness: Harness, tmp_path: Path
+) -> None:
+    console = harness.facilitator(k=3)
+    plan = {
+        "format": "hearth-plan",
+        "version": 1,
+        "title": "Week 5",
+        "languages": ["en", "es", "ar"],
+        "items": [
+            {
+                "activity": {
+                    "kind": "poll",
+                    "text": "Pick one",
+                    "options": ["Rest", "Talk"],
+                    "translations": {
+                        "es": {"text": "Elige una", "options": ["Descanso", "Hablar"]}
+                    },
+                }
+            }
+        ],
+    }
+    path = tmp_path / "week5.json"
+    path.write_text(json.dumps(plan))
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(str(path))
+    expect(console.locator(".step")).to_have_count(1)
+    missing = console.locator(".plan .missing .problems li")
+    expect(missing).to_have_text(
+        [
+            re.compile(r"^translations\.es: .*title"),  # the plan's own title, in Spanish
+            re.compile(r"^translations\.ar: .*title"),
+            re.compile(r"^items\[0\]\.activity\.translations\.ar: .*text, options"),
+        ]
+    )
+
+    # Its own language, apart from the phones' and the display's; the room stays through it.
+    code = harness.code(console)
+    console.get_by_label("Language").select_option("es")
+    expect(console.get_by_role("button", name=say("es", "Open the display"))).to_be_visible()
+    assert harness.code(console) == code
+    assert console.evaluate("sessionStorage.getItem('hearth.console.lang')") == "es"
+    assert console.evaluate("sessionStorage.getItem('hearth.lang')") is None
