@@ -170,3 +170,15 @@ def test_the_console_names_missing_translations_and_keeps_its_own_language(
     assert harness.code(console) == code
     assert console.evaluate("sessionStorage.getItem('hearth.console.lang')") == "es"
     assert console.evaluate("sessionStorage.getItem('hearth.lang')") is None
+
+    # Right to left on the other two screens as well, and clean under axe there too.
+    console.get_by_label(say("es", "Language")).select_option("ar")
+    expect(console.get_by_role("button", name=say("ar", "Open the display"))).to_be_visible()
+    assert console.evaluate("document.documentElement.dir") == "rtl"
+    assert_accessible(console, "an Arabic console")
+    room = new_room(harness.live, k=3)
+    display = harness.page(**PROJECTOR, locale="ar-EG")
+    display.goto(room["display_url"].removeprefix(harness.live.base_url))
+    expect(display.get_by_role("heading", name=say("ar", "Join on your phone"))).to_be_visible()
+    assert display.evaluate("document.documentElement.dir") == "rtl"
+    assert_accessible(display, "an Arabic display")
