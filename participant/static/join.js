@@ -3,7 +3,7 @@
 import { Connection } from "/static/shared/connection.js";
 import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
-import { PhoneMenu } from "./menu.js";
+import { languageOptions, PhoneMenu } from "./menu.js";
 import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import { forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode } from "./phone-state.js";
 import { readRejoin } from "./rejoin.js";
@@ -20,7 +20,6 @@ let redraw = () => {}; // the screen now shown, drawn again in another language
 
 // The code first, so the field and Join sit above the fold on a small phone; then the rest.
 function welcome(linkCode, message = "") {
-  redraw = () => welcome(linkCode, message);
   actions.hidden = true;
   const error = h("p", { id: "join-error", class: "error", role: "alert", text: message });
   const input = h("input", {
@@ -28,6 +27,9 @@ function welcome(linkCode, message = "") {
     spellcheck: "false", maxlength: "12", inputmode: "text", "aria-describedby": "join-error",
   });
   if (linkCode) input.value = linkCode;
+  redraw = () => welcome(input.value || linkCode, message); // keeps what was typed
+  // The menu waits until the phone has joined; the language can be changed before that too.
+  const picker = h("select", { id: "welcome-language", onchange: () => switchTo(picker.value) }, languageOptions());
   const form = h(
     "form",
     {
@@ -61,6 +63,7 @@ function welcome(linkCode, message = "") {
     h("p", { class: "privacy" },
       t("We never ask your name. Answers are deleted when the session ends, and this page keeps nothing once you leave."), " ",
       t("Results appear only when enough people answered; in a small group, results may still hint at who answered.")),
+    h("p", { class: "language-field welcome-language" }, h("label", { for: "welcome-language", text: t("Language") }), " ", picker),
   );
   if (!linkCode) input.focus();
 }
@@ -222,7 +225,9 @@ async function switchTo(tag) {
   translateMarkup();
   menu.relabel();
   showPause(phone.pausing);
+  const focused = document.activeElement?.id; // a menu used by keyboard keeps the focus
   redraw();
+  if (focused) document.getElementById(focused)?.focus();
   phone.conn?.send({ type: "sync", lang: tag });
 }
 

@@ -5,6 +5,15 @@ import { language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
 
+// The shipped languages, each in its own words, the current one chosen.
+export function languageOptions() {
+  return languages().map(({ lang, name }) => {
+    const option = h("option", { value: lang, lang, text: name });
+    option.selected = lang === language();
+    return option;
+  });
+}
+
 export class PhoneMenu {
   constructor({ saved, announce, send, leave, switchTo }) {
     this.saved = saved;
@@ -30,12 +39,7 @@ export class PhoneMenu {
 
   // Every word of the menu in the current language (at start and after a switch).
   relabel() {
-    const names = languages().map(({ lang, name }) => {
-      const option = h("option", { value: lang, lang, text: name });
-      option.selected = lang === language();
-      return option;
-    });
-    this.picker.replaceChildren(...names);
+    this.picker.replaceChildren(...languageOptions());
     this.applySize();
     this.renderWord();
     this.open(!this.panel.hidden);

@@ -182,3 +182,17 @@ def test_the_console_names_missing_translations_and_keeps_its_own_language(
     expect(display.get_by_role("heading", name=say("ar", "Join on your phone"))).to_be_visible()
     assert display.evaluate("document.documentElement.dir") == "rtl"
     assert_accessible(display, "an Arabic display")
+
+
+def test_the_welcome_screen_changes_language_before_joining(harness: Harness) -> None:
+    phone = harness.page(**PHONE, locale="en-US")
+    phone.goto("/join")
+    phone.get_by_label("Session code").fill("ABC")
+    phone.locator("#welcome-language").focus()  # as a keyboard reaches it
+    phone.locator("#welcome-language").select_option("fr")  # (the menu's own waits until joined)
+    expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
+    expect(phone.get_by_label(say("fr", "Session code"))).to_have_value("ABC")  # kept
+    expect(phone.locator("#welcome-language")).to_be_focused()
+    assert phone.evaluate("sessionStorage.getItem('hearth.lang')") == "fr"
+    phone.reload()  # this tab remembers the choice
+    expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
