@@ -53,14 +53,12 @@ export function persist() {
 }
 
 export function forgetEverything() {
-  const lang = sessionStorage.getItem("hearth.lang"); // the person's language outlives the session
   sessionStorage.clear();
   forgetRejoin();
   forgetSite();
   Object.assign(phone, { ballots: {}, pending: {}, stored: {}, notes: {}, pausing: false, track: null });
   for (const key of Object.keys(drafts)) delete drafts[key];
   sessionStorage.clear(); // (deleting drafts wrote them back)
-  if (lang) sessionStorage.setItem("hearth.lang", lang);
 }
 
 // The cookie that lets this phone rejoin as itself after its tab was closed.
