@@ -1,24 +1,25 @@
 // The console's "new activity" form: one form, fields shown per kind, producing a definition
 // that server/domain/activities.py accepts.
+import { t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
 
-const KINDS = [
-  ["poll", "Poll"],
-  ["scale", "Scale"],
-  ["prompt", "Prompt"],
-  ["reflection", "Timed reflection"],
-  ["words", "Word cloud"],
-  ["checkin", "Check-in"],
-  ["grounding", "Grounding (breathing)"],
+const kinds = () => [
+  ["poll", t("Poll")],
+  ["scale", t("Scale")],
+  ["prompt", t("Prompt")],
+  ["reflection", t("Timed reflection")],
+  ["words", t("Word cloud")],
+  ["checkin", t("Check-in")],
+  ["grounding", t("Grounding (breathing)")],
 ];
-const CHECKIN_OPTIONS = "Steady\nTender\nHeavy\nOverwhelmed";
+const checkinOptions = () => [t("Steady"), t("Tender"), t("Heavy"), t("Overwhelmed")].join("\n"); // in the console's language
 // How results are drawn (docs/results.md). "bands" only for scales.
-const STYLES = [
-  ["auto", "Automatic: what says most at this size"],
-  ["leaning", "Leaning: most chosen first, no numbers"],
-  ["words", "Words: “some of us”, “most of us”"],
-  ["counts", "Counts: exact, only when all are 0 or at least k"],
-  ["bands", "Bands: neighbouring values joined (scales)"],
+const styles = () => [
+  ["auto", t("Automatic: what says most at this size")],
+  ["leaning", t("Leaning: most chosen first, no numbers")],
+  ["words", t("Words: “some of us”, “most of us”")],
+  ["counts", t("Counts: exact, only when all are 0 or at least k")],
+  ["bands", t("Bands: neighbouring values joined (scales)")],
 ];
 
 function field(id, label, control, kinds = null) {
@@ -42,7 +43,7 @@ function keepHidden(def, base) {
 }
 
 export function activityForm(onOpen, onAdd) {
-  const kind = h("select", { id: "new-kind" }, KINDS.map(([value, label]) => h("option", { value, text: label })));
+  const kind = h("select", { id: "new-kind" }, kinds().map(([value, label]) => h("option", { value, text: label })));
   const title = h("input", { id: "new-title", type: "text", maxlength: "120" });
   const text = h("textarea", { id: "new-text", rows: "3", maxlength: "2000", required: true });
   const options = h("textarea", { id: "new-options", rows: "4", "aria-describedby": "new-options-hint" });
@@ -51,10 +52,10 @@ export function activityForm(onOpen, onAdd) {
   const high = h("input", { id: "new-high", type: "text", maxlength: "60" });
   const seconds = h("input", { id: "new-seconds", type: "number", min: "10", max: "3600", value: "180" });
   const maxWords = h("input", { id: "new-max-words", type: "number", min: "1", max: "5", value: "3" });
-  const style = h("select", { id: "new-style" }, STYLES.map(([value, label]) => h("option", { value, text: label })));
+  const style = h("select", { id: "new-style" }, styles().map(([value, label]) => h("option", { value, text: label })));
   const note = h("input", { id: "new-note", type: "text", maxlength: "300", "aria-describedby": "new-note-hint" });
   const error = h("p", { class: "error", role: "alert" });
-  const heading = h("h2", { id: "new-heading", text: "New activity" });
+  const heading = h("h2", { id: "new-heading", text: t("New activity") });
   let editing = null; // { index, base, onSave } while a plan step is being edited here
   const saveStep = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => {
     const def = valid();
@@ -62,44 +63,44 @@ export function activityForm(onOpen, onAdd) {
     editing.onSave(keepHidden(def, editing.base));
     stopEditing();
   } });
-  const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: "Cancel editing", onclick: () => stopEditing() });
+  const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: t("Cancel editing"), onclick: () => stopEditing() });
 
   const form = h(
     "form",
     { class: "activity-form", "aria-labelledby": "new-heading" },
     heading,
-    field("new-kind", "Kind", kind),
-    field("new-title", "Title (optional)", title),
-    field("new-text", "Question or text", text),
+    field("new-kind", t("Kind"), kind),
+    field("new-title", t("Title (optional)"), title),
+    field("new-text", t("Question or text"), text),
     h(
       "div",
       { class: "field", "data-kinds": "poll checkin" },
-      h("label", { for: "new-options", text: "Options, one per line" }),
+      h("label", { for: "new-options", text: t("Options, one per line") }),
       options,
-      h("span", { id: "new-options-hint", class: "hint", text: "Between 2 and 12 options." }),
+      h("span", { id: "new-options-hint", class: "hint", text: t("Between 2 and 12 options.") }),
     ),
-    check("new-multiple", "People may choose more than one", ["poll"]),
-    field("new-points", "Points on the scale", points, ["scale"]),
-    field("new-low", "Label for 1", low, ["scale"]),
-    field("new-high", "Label for the top", high, ["scale"]),
-    field("new-seconds", "Duration (seconds)", seconds, ["reflection", "grounding"]),
-    check("new-share", "Offer to share the note anonymously", ["reflection"]),
-    check("new-open-text", "Collect anonymous written answers", ["prompt"]),
-    field("new-max-words", "Words per person", maxWords, ["words"]),
-    field("new-style", "How results are shown", style, ["poll", "checkin", "scale"]),
+    check("new-multiple", t("People may choose more than one"), ["poll"]),
+    field("new-points", t("Points on the scale"), points, ["scale"]),
+    field("new-low", t("Label for 1"), low, ["scale"]),
+    field("new-high", t("Label for the top"), high, ["scale"]),
+    field("new-seconds", t("Duration (seconds)"), seconds, ["reflection", "grounding"]),
+    check("new-share", t("Offer to share the note anonymously"), ["reflection"]),
+    check("new-open-text", t("Collect anonymous written answers"), ["prompt"]),
+    field("new-max-words", t("Words per person"), maxWords, ["words"]),
+    field("new-style", t("How results are shown"), style, ["poll", "checkin", "scale"]),
     h(
       "div",
       { class: "field", "data-kinds": "all" },
-      h("label", { for: "new-note", text: "Content note (optional)" }),
+      h("label", { for: "new-note", text: t("Content note (optional)") }),
       note,
-      h("span", { id: "new-note-hint", class: "hint", text: "Shown on phones first, with “skip this one”." }),
+      h("span", { id: "new-note-hint", class: "hint", text: t("Shown on phones first, with “skip this one”.") }),
     ),
     error,
     h(
       "div",
       { class: "row" },
-      h("button", { type: "submit", text: "Open on phones" }),
-      onAdd ? h("button", { type: "button", class: "secondary", text: "Add to plan", onclick: () => { const def = valid(); if (def) onAdd(def); } }) : null,
+      h("button", { type: "submit", text: t("Open on phones") }),
+      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: () => { const def = valid(); if (def) onAdd(def); } }) : null,
       saveStep,
       cancelEdit,
     ),
@@ -110,12 +111,12 @@ export function activityForm(onOpen, onAdd) {
       const kinds = el.dataset.kinds;
       el.hidden = kinds !== "all" && !kinds.split(" ").includes(kind.value);
     }
-    if (kind.value === "checkin" && !options.value.trim()) options.value = CHECKIN_OPTIONS;
+    if (kind.value === "checkin" && !options.value.trim()) options.value = checkinOptions();
     const bands = style.querySelector('option[value="bands"]');
     bands.hidden = bands.disabled = kind.value !== "scale";
     if (bands.disabled && style.value === "bands") style.value = "auto";
     if (kind.value === "grounding" && seconds.value === "180") seconds.value = "120";
-    if (kind.value === "grounding" && !text.value.trim()) text.value = "Breathe with the circle. Nothing to answer.";
+    if (kind.value === "grounding" && !text.value.trim()) text.value = t("Breathe with the circle. Nothing to answer.");
   }
   kind.addEventListener("change", showFields);
   showFields();
@@ -158,12 +159,12 @@ export function activityForm(onOpen, onAdd) {
   function valid() {
     const def = definition();
     if (!def.text) {
-      error.textContent = "Write the question or text first.";
+      error.textContent = t("Write the question or text first.");
       text.focus();
       return null;
     }
     if ((def.kind === "poll" || def.kind === "checkin") && def.options.length < 2) {
-      error.textContent = "Give at least two options, one per line.";
+      error.textContent = t("Give at least two options, one per line.");
       options.focus();
       return null;
     }
@@ -174,7 +175,7 @@ export function activityForm(onOpen, onAdd) {
   function stopEditing() {
     editing = null;
     saveStep.hidden = cancelEdit.hidden = true;
-    heading.textContent = "New activity";
+    heading.textContent = t("New activity");
   }
 
   // Load a plan step into the form; "Save step N" hands the edited definition back.
@@ -195,8 +196,8 @@ export function activityForm(onOpen, onAdd) {
     form.querySelector("#new-open-text").checked = !!def.open_text;
     showFields();
     editing = { index, base: def, onSave };
-    heading.textContent = `Edit step ${index + 1}`;
-    saveStep.textContent = `Save step ${index + 1}`;
+    heading.textContent = t("Edit step {n}", { n: index + 1 });
+    saveStep.textContent = t("Save step {n}", { n: index + 1 });
     saveStep.hidden = cancelEdit.hidden = false;
     form.scrollIntoView({ block: "start" });
     title.focus();
@@ -213,7 +214,7 @@ export function activityForm(onOpen, onAdd) {
       style.value = "auto";
       showFields();
     } catch (failure) {
-      error.textContent = failure.message || "Could not open that activity.";
+      error.textContent = failure.message || t("Could not open that activity.");
     }
   });
   return form;

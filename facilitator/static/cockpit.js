@@ -3,13 +3,14 @@
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
 import { h, replace } from "/static/shared/dom.js";
+import { t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, commandButton, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
 import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
 import { panelList } from "./panels.js";
 
-const KEYS = [["n", "next step"], ["r", "reveal"], ["b", "blank the display"], ["p", "pause or resume the timer"]];
+const KEYS = [["n", () => t("next step")], ["r", () => t("reveal")], ["b", () => t("blank the display")], ["p", () => t("pause or resume the timer")]];
 const parts = {};
 let openPanel = null;
 let joinByItself = false; // "How to join" opens at the start and closes when the first activity does
@@ -28,13 +29,13 @@ export function renderCounts() {
   const p = state.progress;
   const split = p.passed !== null && p.passed !== undefined;
   const items = [
-    ["Code", state.view ? state.view.room.code : state.room.code, "count-code"],
-    ["Here", p.connected, "count-connected"],
+    [t("Code"), state.view ? state.view.room.code : state.room.code, "count-code"],
+    [t("Here"), p.connected, "count-connected"],
     // live: who has tapped (an answer or a pass); once closed, answers and passes apart
-    ...(split ? [["Answered", p.answered - p.passed, "count-answers"], ["Passed", p.passed, "count-passed"]] : [["Responded", p.answered, "count-answered"]]),
-    ["Pause signals", p.pauses, "count-pauses", p.pauses > 0],
-    ["A word afterwards", p.words ?? 0, "count-words", (p.words ?? 0) > 0],
-    ...(state.room.seat !== "co" ? [["Co-facilitator", p.cofacilitators ? "here" : "—", "count-co"]] : []),
+    ...(split ? [[t("Answered"), p.answered - p.passed, "count-answers"], [t("Passed"), p.passed, "count-passed"]] : [[t("Responded"), p.answered, "count-answered"]]),
+    [t("Pause signals"), p.pauses, "count-pauses", p.pauses > 0],
+    [t("A word afterwards"), p.words ?? 0, "count-words", (p.words ?? 0) > 0],
+    ...(state.room.seat !== "co" ? [[t("Co-facilitator"), p.cofacilitators ? t("here") : "—", "count-co"]] : []),
   ];
   const shape = items.map((item) => item[2]).join();
   if (shape !== countsShape || !parts.counts.childElementCount) {
@@ -48,7 +49,7 @@ export function renderCounts() {
       dd.parentElement.classList.toggle("alert", !!alert);
     }
   }
-  parts.counts.setAttribute("aria-label", split ? `${p.connected} here · ${p.answered - p.passed} answered · ${p.passed} passed` : `${p.connected} here · ${p.answered} responded`);
+  parts.counts.setAttribute("aria-label", split ? t("{here} here · {answered} answered · {passed} passed", { here: p.connected, answered: p.answered - p.passed, passed: p.passed }) : t("{here} here · {answered} responded", { here: p.connected, answered: p.answered }));
   if (parts.live && state.view) renderLiveIfChanged(); // the preview comes with the counts
 }
 
@@ -61,18 +62,18 @@ function renderLiveIfChanged() {
 }
 
 function endButton() {
-  replace(parts.end, button("End session…", confirmEnd, "danger"));
+  replace(parts.end, button(t("End session…"), confirmEnd, "danger"));
 }
 
 function confirmEnd() {
-  const yes = button("End and erase", async () => {
+  const yes = button(t("End and erase"), async () => {
     yes.disabled = true;
     if (!(await act(yes, { type: "end" }))) yes.disabled = false;
   }, "danger");
   replace(parts.end, h("div", { class: "confirm bar-group", role: "group", "aria-labelledby": "confirm-text" },
-    h("p", { id: "confirm-text", text: "End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one." }),
+    h("p", { id: "confirm-text", text: t("End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one.") }),
     yes,
-    button("Cancel", () => { endButton(); parts.end.querySelector("button").focus(); }, "secondary")));
+    button(t("Cancel"), () => { endButton(); parts.end.querySelector("button").focus(); }, "secondary")));
   yes.focus();
 }
 
@@ -105,7 +106,7 @@ function drawSide() {
     replace(parts.side,
       h("div", { class: "panel-head" },
         body instanceof Element ? null : h("h2", { id: `panel-${name}`, tabindex: "-1", text: heading }),
-        button("Close panel", () => setPanel(name), "quiet small", { "aria-label": `Close ${heading}` })),
+        button(t("Close panel"), () => setPanel(name), "quiet small", { "aria-label": t("Close {panel}", { panel: heading }) })),
       el);
   } else if (!renderQueue(parts.side)) {
     replace(parts.side);
@@ -119,11 +120,11 @@ export function renderAll(changes = null) {
   if (changed("screen")) {
     const blank = !!view.screen?.blank;
     parts.blank.setAttribute("aria-pressed", String(blank));
-    parts.blank.textContent = blank ? "Display is blank: show it" : "Blank the display";
+    parts.blank.textContent = blank ? t("Display is blank: show it") : t("Blank the display");
   }
   if (changed("set_aside")) {
     const back = view.set_aside;
-    replace(parts.setAside, back ? commandButton(`Back to: ${back.title || KIND_NAMES[back.kind]}`, { type: "resume" }) : "");
+    replace(parts.setAside, back ? commandButton(t("Back to: {title}", { title: back.title || KIND_NAMES[back.kind] }), { type: "resume" }) : "");
   }
   if (changed("timer")) replace(parts.timer, timerControls());
   if (joinByItself && view.activity) {
@@ -149,7 +150,7 @@ function shortcuts() {
     const target = document.querySelector(`[data-key="${key}"]:not([disabled])`);
     event.preventDefault();
     if (target) target.click();
-    else parts.keys.querySelector(".key-said").textContent = `Nothing to ${KEYS.find(([k]) => k === key)[1]} right now.`;
+    else parts.keys.querySelector(".key-said").textContent = t("Nothing to {what} right now.", { what: KEYS.find(([k]) => k === key)[1]() });
   });
 }
 
@@ -157,37 +158,37 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
   const lead = state.room.seat !== "co";
   parts.counts = h("dl", { class: "counts" });
   parts.timer = h("div", { class: "bar-timer" });
-  parts.blank = commandButton("Blank the display", () => ({ type: "screen", blank: !state.view?.screen?.blank }), "secondary", { "aria-pressed": "false", "data-key": "b" });
+  parts.blank = commandButton(t("Blank the display"), () => ({ type: "screen", blank: !state.view?.screen?.blank }), "secondary", { "aria-pressed": "false", "data-key": "b" });
   parts.setAside = h("span", { class: "set-aside" });
   parts.end = h("div", { class: "end-zone" });
   parts.live = h("section", { class: "live-card", "aria-labelledby": "live-heading" });
-  parts.side = h("aside", { class: "side", "aria-label": "Queue and panels" });
+  parts.side = h("aside", { class: "side", "aria-label": t("Queue and panels") });
   parts.panels = panelList(form, weeks).filter(([, , , body, leadOnly]) => body && (lead || !leadOnly));
   parts.toggles = Object.fromEntries(parts.panels.map(([name, label]) => [name, button(label, () => setPanel(name), "quiet small", { "aria-expanded": "false" })]));
-  parts.keys = h("footer", { class: "keys", "aria-label": "Keyboard shortcuts" },
-    h("span", { text: "Keys:" }), KEYS.map(([k, what]) => h("span", { class: "key" }, h("kbd", { text: k.toUpperCase() }), ` ${what}`)),
+  parts.keys = h("footer", { class: "keys", "aria-label": t("Keyboard shortcuts") },
+    h("span", { text: t("Keys:") }), KEYS.map(([k, what]) => h("span", { class: "key" }, h("kbd", { text: k.toUpperCase() }), " " + what())),
     h("span", { class: "key-said", role: "status" }));
   parts.work = h("div", { class: "work" },
-    h("aside", { class: "runsheet", "aria-label": "Run-sheet" }, plan.el),
+    h("aside", { class: "runsheet", "aria-label": t("Run-sheet") }, plan.el),
     h("div", { class: "centre" }, screenWarning(), parts.live),
     parts.side);
   replace(
     app,
-    h("h1", { class: "visually-hidden", text: "Session console" }),
+    h("h1", { class: "visually-hidden", text: t("Session console") }),
     h("header", { class: "bar" },
       parts.counts,
       parts.timer,
       h("div", { class: "bar-group bar-actions" },
-        lead && state.room.displayKey ? button("Open the display", openDisplay, "secondary") : null,
+        lead && state.room.displayKey ? button(t("Open the display"), openDisplay, "secondary") : null,
         parts.blank,
-        commandButton("Quick check-in", { type: "open", interrupt: true, activity: { kind: "checkin", title: "Check-in", text: "How are you right now?" } }, "secondary"),
-        commandButton("Grounding now", { type: "grounding_now" }, "grounding-now"),
+        commandButton(t("Quick check-in"), { type: "open", interrupt: true, activity: { kind: "checkin", title: t("Check-in"), text: t("How are you right now?") } }, "secondary"),
+        commandButton(t("Grounding now"), { type: "grounding_now" }, "grounding-now"),
         parts.setAside,
         lead ? parts.end : null)),
-    h("nav", { class: "tools", "aria-label": "Panels" },
+    h("nav", { class: "tools", "aria-label": t("Panels") },
       Object.values(parts.toggles),
-      lead ? null : h("h2", { class: "co-note", text: "Co-facilitator console" }),
-      lead ? null : h("p", { class: "hint", text: "Ending the session and room settings stay with the facilitator." }),
+      lead ? null : h("h2", { class: "co-note", text: t("Co-facilitator console") }),
+      lead ? null : h("p", { class: "hint", text: t("Ending the session and room settings stay with the facilitator.") }),
       h("p", { id: "feedback", class: "feedback error", role: "alert" })),
     parts.work,
     parts.keys,

@@ -1,5 +1,6 @@
 // What the console's modules share: the connection, the room, the latest view and counts, and
 // commands whose errors appear beside the control that sent them (not at the top of the page).
+import { t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
 
 export const ROOM_KEY = "hearth.console";
@@ -48,7 +49,7 @@ export async function act(origin, message) {
     clearError(origin);
     return ack;
   } catch (error) {
-    showError(origin, error.message || "That did not work.");
+    showError(origin, error.message || t("That did not work."));
     return null;
   }
 }

@@ -2,6 +2,7 @@
 // and build the cockpit (cockpit.js); the end of a session shows its erasure receipt.
 import { Connection, redeemTicket } from "/static/shared/connection.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
+import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
 import { act, button, HOST_KEY, load, ROOM_KEY, state } from "./console-state.js";
@@ -20,8 +21,8 @@ function startScreen(message = "") {
   if (!secret) {
     replace(
       app,
-      h("h1", { text: "Open the facilitator link" }),
-      h("p", { text: "Open the link that “hearth serve” printed when it started. It works once; “hearth link” prints another." }),
+      h("h1", { text: t("Open the facilitator link") }),
+      h("p", { text: t("Open the link that “hearth serve” printed when it started. It works once; “hearth link” prints another.") }),
     );
     return;
   }
@@ -41,7 +42,7 @@ function startScreen(message = "") {
         });
         if (!response.ok) {
           const body = await response.json().catch(() => ({}));
-          error.textContent = body.message || "Could not create a room.";
+          error.textContent = body.message || t("Could not create a room.");
           return;
         }
         const made = await response.json();
@@ -50,12 +51,12 @@ function startScreen(message = "") {
         connect();
       },
     },
-    h("h1", { text: "Start a session" }),
-    h("p", { text: "A room lives until you end it (or it sits idle for hours). Ending deletes every answer and shows you a receipt." }),
-    h("p", { class: "field" }, h("label", { for: "start-k", text: "Minimum answers before any result shows (k)" }), k),
-    h("p", { id: "start-k-hint", class: "hint", text: "At least 3. Smaller groups are easier to read, so results wait for k answers." }),
+    h("h1", { text: t("Start a session") }),
+    h("p", { text: t("A room lives until you end it (or it sits idle for hours). Ending deletes every answer and shows you a receipt.") }),
+    h("p", { class: "field" }, h("label", { for: "start-k", text: t("Minimum answers before any result shows (k)") }), k),
+    h("p", { id: "start-k-hint", class: "hint", text: t("At least 3. Smaller groups are easier to read, so results wait for k answers.") }),
     error,
-    h("button", { type: "submit", text: "Create a room" }),
+    h("button", { type: "submit", text: t("Create a room") }),
   );
   replace(app, form);
 }
@@ -108,16 +109,16 @@ function receipt(ended) {
     h(
       "section",
       { class: "card receipt", "aria-labelledby": "receipt-heading" },
-      h("h1", { id: "receipt-heading", tabindex: "-1", text: "The session has ended" }),
+      h("h1", { id: "receipt-heading", tabindex: "-1", text: t("The session has ended") }),
       r
-        ? h("p", { id: "receipt", text: `Erasure receipt: ${r.deleted} keys deleted; a fresh scan found ${r.remaining} left. Checked at ${new Date(r.scanned_at).toLocaleTimeString()}.` })
+        ? h("p", { id: "receipt", text: plural("Erasure receipt: {n} key deleted; a fresh scan found {left} left. Checked at {time}.", "Erasure receipt: {n} keys deleted; a fresh scan found {left} left. Checked at {time}.", r.deleted, { left: r.remaining, time: new Date(r.scanned_at).toLocaleTimeString(language()) }) })
         : h("p", { text: {
-            lost: "The server lost this room (its store was reset or could not be reached), so it could not go on.",
-            abandoned: "No facilitator console came back in time, so the room ended by itself and was erased.",
-            ended: "The facilitator ended the session; every answer and key of the room was deleted.",
-          }[ended.reason] ?? "The room had been idle too long and expired; its keys expired with it." }),
-      r ? h("p", { text: r.remaining === 0 ? "Phones and the display were told. Answers are deleted; nothing of this room remains on the server." : "Some keys were still found: tell whoever runs this server." }) : null,
-      sessionStorage.getItem(HOST_KEY) ? button("Start another session", () => startScreen()) : null,
+            lost: t("The server lost this room (its store was reset or could not be reached), so it could not go on."),
+            abandoned: t("No facilitator console came back in time, so the room ended by itself and was erased."),
+            ended: t("The facilitator ended the session; every answer and key of the room was deleted."),
+          }[ended.reason] ?? t("The room had been idle too long and expired; its keys expired with it.") }),
+      r ? h("p", { text: r.remaining === 0 ? t("Phones and the display were told. Answers are deleted; nothing of this room remains on the server.") : t("Some keys were still found: tell whoever runs this server.") }) : null,
+      sessionStorage.getItem(HOST_KEY) ? button(t("Start another session"), () => startScreen()) : null,
     ),
   );
   $("#receipt-heading").focus();
@@ -130,9 +131,10 @@ function connect() {
     role: room.seat === "co" ? "cofacilitator" : "facilitator",
     code: room.code,
     credential: room.key,
+    lang: language,
     handlers: {
       status(status) {
-        net.textContent = { reconnecting: "Reconnecting…", connecting: "Connecting…" }[status] ?? "";
+        net.textContent = { reconnecting: t("Reconnecting…"), connecting: t("Connecting…") }[status] ?? "";
       },
       view(next, changes) {
         state.view = next;
@@ -148,7 +150,7 @@ function connect() {
       ended: receipt,
       rejected(_code, error) {
         sessionStorage.removeItem(ROOM_KEY);
-        startScreen(error?.message || "That room is no longer running.");
+        startScreen(error?.message || t("That room is no longer running."));
       },
       error(message) {
         $("#feedback")?.replaceChildren(message.message);
@@ -164,8 +166,7 @@ function keepRoom(code, key, seat = "lead") {
   sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, displayKey, seat }));
 }
 
-async function start() {
-  const { params } = takeFragment();
+async function start(params) {
   if (params.get("ticket")) {
     try {
       const grant = await redeemTicket(params.get("ticket"));
@@ -174,7 +175,7 @@ async function start() {
       else if (grant.kind === "cofacilitator") keepRoom(grant.code, grant.credential, "co");
     } catch (failure) {
       if (!sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
-        replace(app, h("h1", { text: "This link has been used" }), h("p", { text: `${failure.message} Ask for a new link with “hearth link”.` }));
+        replace(app, h("h1", { text: t("This link has been used") }), h("p", { text: [failure.message, t("Ask for a new link with “hearth link”.")].join(" ") }));
         return;
       }
     }
@@ -185,4 +186,24 @@ async function start() {
   setInterval(() => state.conn && tickClock(), 200);
 }
 
-start();
+// The console's own language (this tab's choice, else the browser's). A switch reloads the
+// page: the room is kept in this tab, and the connection says hello again in the new language.
+function languagePicker() {
+  const picker = $("#console-language");
+  picker.replaceChildren(...languages().map(({ lang, name }) => {
+    const option = h("option", { value: lang, lang, text: name });
+    option.selected = lang === language();
+    return option;
+  }));
+  picker.addEventListener("change", () => {
+    remember(picker.value);
+    location.reload();
+  });
+}
+
+const { params } = takeFragment(); // the ticket leaves the address bar before anything waits
+forScreen("console");
+await loadLanguage().catch(() => null); // no catalogue: the console stays in English
+translateMarkup();
+languagePicker();
+start(params);

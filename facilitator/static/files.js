@@ -1,4 +1,5 @@
 // Files on the facilitator's own device: read what they pick, save what they ask for.
+import { t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
 
 export function saveFile(filename, text, type = "application/json") {
@@ -26,7 +27,7 @@ export function problemList(errors) {
     "ul",
     { class: "problems" },
     errors.map((e) =>
-      h("li", { text: `${e.line ? `line ${e.line}, column ${e.column}: ` : ""}${e.path || "file"}: ${e.message}` }),
+      h("li", { text: (e.line ? t("line {line}, column {column}: ", { line: e.line, column: e.column }) : "") + (e.path || t("file")) + ": " + e.message }),
     ),
   );
 }

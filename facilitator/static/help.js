@@ -1,5 +1,6 @@
 // Help for the room's two usual snags: phones that cannot reach the laptop, and a display window
 // that is not on the projector. What Hearth can tell by itself comes first.
+import { t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { watchScreens } from "./screens.js";
 
@@ -17,10 +18,10 @@ function hostOf(url) {
 export function detectedProblems(joinUrl) {
   const found = [];
   if (LOOPBACK.test(hostOf(joinUrl))) {
-    found.push("The join address points at this computer itself, so phones cannot open it. Hearth is listening on this computer only, or found no network when it started. Join a Wi-Fi network (or your phone's hotspot), then stop Hearth and start it again with “hearth serve” (not with --host 127.0.0.1).");
+    found.push(t("The join address points at this computer itself, so phones cannot open it. Hearth is listening on this computer only, or found no network when it started. Join a Wi-Fi network (or your phone's hotspot), then stop Hearth and start it again with “hearth serve” (not with --host 127.0.0.1)."));
   }
   if (navigator.onLine === false) {
-    found.push("This computer says it has no network connection right now.");
+    found.push(t("This computer says it has no network connection right now."));
   }
   return found;
 }
@@ -30,18 +31,18 @@ export function connectHelp(joinUrl) {
   return h(
     "details",
     { class: "connect-help", id: "connect-help", open: found.length > 0 },
-    h("summary", { text: "Phones cannot connect?" }),
+    h("summary", { text: t("Phones cannot connect?") }),
     found.length
-      ? h("div", { class: "detected", role: "status" }, h("p", { class: "error", text: "Hearth noticed:" }), h("ul", {}, found.map((text) => h("li", { text }))))
+      ? h("div", { class: "detected", role: "status" }, h("p", { class: "error", text: t("Hearth noticed:") }), h("ul", {}, found.map((text) => h("li", { text }))))
       : null,
     h(
       "ol",
       {},
-      h("li", { text: "Same network: the phones must be on the same Wi-Fi as this computer, not on mobile data. Ask people to check which Wi-Fi they are on." }),
-      h("li", { text: "Guest Wi-Fi: many venue and guest networks keep devices from reaching each other, so phones see the internet but not this computer. Ask the venue for the staff network, or use a hotspot." }),
-      h("li", { text: "Phone hotspot: turn on your own phone's hotspot, connect this computer to it, then stop Hearth and start it again so it shows the new address. Participants join your hotspot's Wi-Fi." }),
-      h("li", { text: "Firewall: when your computer asks whether to allow incoming connections for Python (macOS) or to allow access on private networks (Windows), say yes. If you said no, allow it in the firewall settings." }),
-      h("li", { text: "Type the address: if the QR code does not work, people can type the address under it, exactly, into the phone's browser." }),
+      h("li", { text: t("Same network: the phones must be on the same Wi-Fi as this computer, not on mobile data. Ask people to check which Wi-Fi they are on.") }),
+      h("li", { text: t("Guest Wi-Fi: many venue and guest networks keep devices from reaching each other, so phones see the internet but not this computer. Ask the venue for the staff network, or use a hotspot.") }),
+      h("li", { text: t("Phone hotspot: turn on your own phone's hotspot, connect this computer to it, then stop Hearth and start it again so it shows the new address. Participants join your hotspot's Wi-Fi.") }),
+      h("li", { text: t("Firewall: when your computer asks whether to allow incoming connections for Python (macOS) or to allow access on private networks (Windows), say yes. If you said no, allow it in the firewall settings.") }),
+      h("li", { text: t("Type the address: if the QR code does not work, people can type the address under it, exactly, into the phone's browser.") }),
     ),
   );
 }
@@ -54,9 +55,9 @@ export function screenWarning() {
       replace(el);
       return;
     }
-    replace(el, h("strong", { text: "The display window is on this screen. " }),
-      extended === false ? "Only one screen is connected to this computer: connect the projector. " : "",
-      "Drag the display window onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you.");
+    replace(el, h("strong", { text: t("The display window is on this screen.") + " " }),
+      extended === false ? t("Only one screen is connected to this computer: connect the projector.") + " " : "",
+      t("Drag the display window onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you."));
   });
   return el;
 }

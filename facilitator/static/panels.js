@@ -1,5 +1,6 @@
 // The console's panels that open on demand beside the live activity: how to join, one-time
 // links, room settings, the support card, summaries across weeks, what was revealed so far.
+import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
@@ -8,12 +9,13 @@ import { connectHelp } from "./help.js";
 
 export function joinPanel(el) {
   const r = state.view.room;
+  const reentry = t("If this tab closes, the room carries on: on the computer running Hearth, run {command} and open the link it prints.");
   replace(
     el,
-    h("p", { class: "join-code", "aria-label": `Join code ${r.code.split("").join(" ")}`, text: r.code }),
-    r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, "QR code with the join link")) : null,
+    h("p", { class: "join-code", "aria-label": t("Join code {code}", { code: r.code.split("").join(" ") }), text: r.code }),
+    r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, t("QR code with the join link"))) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
-    h("p", { class: "hint", id: "reentry-hint" }, "If this tab closes, the room carries on: on the computer running Hearth, run ", h("code", { text: `hearth link --room ${r.code}` }), " and open the link it prints."),
+    h("p", { class: "hint", id: "reentry-hint" }, ...reentry.split("{command}").flatMap((part, i) => (i ? [h("code", { text: `hearth link --room ${r.code}` }), part] : [part]))),
     connectHelp(r.join_url),
   );
 }
@@ -25,7 +27,7 @@ async function mintLink(role, credential) {
     body: JSON.stringify({ role, code: state.room.code, credential }),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.message || "Could not make a link.");
+  if (!response.ok) throw new Error(body.message || t("Could not make a link."));
   return body.url;
 }
 
@@ -38,7 +40,7 @@ export function linksPanel(el) {
       const url = await mintLink(role, credential);
       const input = h("input", { id: "made-link", type: "text", readonly: true, value: url, "aria-describedby": "made-link-hint" });
       replace(out, h("label", { for: "made-link", text: label }), input,
-        h("p", { id: "made-link-hint", class: "hint", text: "It works once, for a short while. Whoever holds it gets that screen, so keep it private." }));
+        h("p", { id: "made-link-hint", class: "hint", text: t("It works once, for a short while. Whoever holds it gets that screen, so keep it private.") }));
       input.select();
     } catch (failure) {
       showError(event.target, failure.message);
@@ -46,11 +48,11 @@ export function linksPanel(el) {
   };
   replace(
     el,
-    h("p", { class: "hint", text: "One-time links to open this console or the projector display on another computer or tablet." }),
+    h("p", { class: "hint", text: t("One-time links to open this console or the projector display on another computer or tablet.") }),
     h("div", { class: "row" },
-      button("Console link", make("facilitator", room.key, "Console link (works once)"), "secondary"),
-      button("Co-facilitator link", make("cofacilitator", room.key, "Co-facilitator link (works once; a new one replaces the last)"), "secondary"),
-      room.displayKey ? button("Display link", make("display", room.displayKey, "Display link (works once)"), "secondary") : null),
+      button(t("Console link"), make("facilitator", room.key, t("Console link (works once)")), "secondary"),
+      button(t("Co-facilitator link"), make("cofacilitator", room.key, t("Co-facilitator link (works once; a new one replaces the last)")), "secondary"),
+      room.displayKey ? button(t("Display link"), make("display", room.displayKey, t("Display link (works once)")), "secondary") : null),
     out,
   );
 }
@@ -74,16 +76,16 @@ export function settingsPanel(el) {
     "form",
     { class: "row k-form", onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "configure", [key]: Number(input.value) }); } },
     h("label", { for: input.id, text: label }), input,
-    h("button", { type: "submit", class: "secondary", text: "Apply", "aria-label": name }),
+    h("button", { type: "submit", class: "secondary", text: t("Apply"), "aria-label": name }),
   );
   replace(
     el,
-    number(k, "k (minimum answers)", "k", "Apply k"),
-    number(cap, "Most people who may join", "cap", "Apply the cap"),
-    toggle("set-locked", "Lock the room (no new people)", r.locked, "locked"),
-    toggle("set-tracks", "Let people say which side they are on", r.tracks, "tracks", collecting && r.split),
-    toggle("set-split", "Show results per side", r.split, "split", collecting),
-    collecting ? h("p", { id: "split-hint", class: "hint", text: "The split can change between activities, not while one collects answers." }) : null,
+    number(k, "k (minimum answers)", "k", t("Apply k")),
+    number(cap, t("Most people who may join"), "cap", t("Apply the cap")),
+    toggle("set-locked", t("Lock the room (no new people)"), r.locked, "locked"),
+    toggle("set-tracks", t("Let people say which side they are on"), r.tracks, "tracks", collecting && r.split),
+    toggle("set-split", t("Show results per side"), r.split, "split", collecting),
+    collecting ? h("p", { id: "split-hint", class: "hint", text: t("The split can change between activities, not while one collects answers.") }) : null,
   );
 }
 
@@ -93,12 +95,12 @@ export function supportPanel(el) {
   text.value = view.support_card ?? "";
   replace(
     el,
-    h("p", { id: "support-hint", class: "hint", text: "Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged." }),
+    h("p", { id: "support-hint", class: "hint", text: t("Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged.") }),
     state.room.seat !== "co"
       ? h("form", { onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "support", text: text.value }); } },
-          h("label", { for: "support-text", class: "visually-hidden", text: "Support card" }), text,
-          h("div", { class: "row" }, h("button", { type: "submit", class: "secondary", text: "Save the support card" })))
-      : h("p", { text: view.support_card || "No support card yet." }),
+          h("label", { for: "support-text", class: "visually-hidden", text: t("Support card") }), text,
+          h("div", { class: "row" }, h("button", { type: "submit", class: "secondary", text: t("Save the support card") })))
+      : h("p", { text: view.support_card || t("No support card yet.") }),
   );
 }
 
@@ -110,9 +112,9 @@ export function historyPanel(el) {
       ? h("ol", { class: "history-list" }, items.map((item) => h("li", {},
           h("p", { class: "history-title", text: item.title || item.text }),
           item.results ? renderResults(item.results, {}) : null,
-          item.texts?.length ? h("p", { class: "hint", text: `${item.texts.length} written answers released` }) : null,
+          item.texts?.length ? h("p", { class: "hint", text: plural("{n} written answer released", "{n} written answers released", item.texts.length) }) : null,
         )))
-      : h("p", { class: "hint", text: "Results you reveal collect here until the session ends." }),
+      : h("p", { class: "hint", text: t("Results you reveal collect here until the session ends.") }),
   );
 }
 
@@ -120,12 +122,12 @@ export function historyPanel(el) {
 // it is drawn from (it is redrawn when one of them changes)]
 export function panelList(form, weeks) {
   return [
-    ["activity", "New activity", "New activity", form, false, []],
-    ["join", "How to join", "How to join", joinPanel, false, ["room"]],
-    ["settings", "Room settings", "Room settings", settingsPanel, true, ["room", "activity"]],
-    ["links", "Another device", "Another device", linksPanel, true, []],
-    ["support", "Support card", "Support card", supportPanel, false, ["support_card"]],
-    ["weeks", "Across weeks", "Across weeks", weeks?.el ?? null, true, []],
-    ["history", "Revealed so far", "Revealed so far", historyPanel, false, ["history"]],
+    ["activity", t("New activity"), t("New activity"), form, false, []],
+    ["join", t("How to join"), t("How to join"), joinPanel, false, ["room"]],
+    ["settings", t("Room settings"), t("Room settings"), settingsPanel, true, ["room", "activity"]],
+    ["links", t("Another device"), t("Another device"), linksPanel, true, []],
+    ["support", t("Support card"), t("Support card"), supportPanel, false, ["support_card"]],
+    ["weeks", t("Across weeks"), t("Across weeks"), weeks?.el ?? null, true, []],
+    ["history", t("Revealed so far"), t("Revealed so far"), historyPanel, false, ["history"]],
   ];
 }

@@ -1,5 +1,6 @@
 // Answers on paper, for people without a phone: the facilitator types the tally of paper slips
 // before revealing. Adding again replaces the paper tally; it counts toward k like any answer.
+import { plural, t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
 
 const COUNTED = new Set(["poll", "scale", "checkin"]);
@@ -13,19 +14,19 @@ export function paperForm(activity, room, command) {
   const def = activity.definition;
   if (!COUNTED.has(def.kind) || activity.status === "revealed") return null;
   if (room.split && room.tracks) {
-    return h("p", { class: "hint paper", text: "Paper answers have no side, so they cannot be added while results are shown per side." });
+    return h("p", { class: "hint paper", text: t("Paper answers have no side, so they cannot be added while results are shown per side.") });
   }
   const paper = activity.paper || {};
   const cell = (i) => (def.kind === "scale" ? `v:${i + 1}` : `o:${i}`);
   const inputs = labels(def).map((label, i) => h("input", { id: `paper-${i}`, type: "number", min: "0", max: "1000", value: String(paper[cell(i)] || 0) }));
   const multiple = def.kind === "poll" && def.multiple;
   const sheets = multiple ? h("input", { id: "paper-sheets", type: "number", min: "0", max: "1000", value: String(paper.n || 0) }) : null;
-  const status = h("p", { class: "hint", role: "status", text: paper.n ? `${paper.n} paper ${paper.n === 1 ? "answer" : "answers"} added. Adding again replaces them.` : "" });
+  const status = h("p", { class: "hint", role: "status", text: paper.n ? plural("{n} paper answer added. Adding again replaces it.", "{n} paper answers added. Adding again replaces them.", paper.n) : "" });
   return h(
     "details",
     { class: "paper", open: !!paper.n },
-    h("summary", { text: "Add answers from paper" }),
-    h("p", { class: "hint", text: "For people without a phone: count the paper slips and enter how many chose each answer, before you reveal. They count toward k, and the summary says some answers were added by hand." }),
+    h("summary", { text: t("Add answers from paper") }),
+    h("p", { class: "hint", text: t("For people without a phone: count the paper slips and enter how many chose each answer, before you reveal. They count toward k, and the summary says some answers were added by hand.") }),
     h(
       "form",
       {
@@ -37,9 +38,9 @@ export function paperForm(activity, room, command) {
           Promise.resolve(command(message, event.target)).catch(() => {});
         },
       },
-      labels(def).map((label, i) => h("p", { class: "paper-field" }, h("label", { for: `paper-${i}`, text: `On paper: ${label}` }), inputs[i])),
-      sheets ? h("p", { class: "paper-field" }, h("label", { for: "paper-sheets", text: "Paper answers in all (people)" }), sheets) : null,
-      h("button", { type: "submit", class: "secondary", text: "Add paper answers" }),
+      labels(def).map((label, i) => h("p", { class: "paper-field" }, h("label", { for: `paper-${i}`, text: t("On paper: {label}", { label }) }), inputs[i])),
+      sheets ? h("p", { class: "paper-field" }, h("label", { for: "paper-sheets", text: t("Paper answers in all (people)") }), sheets) : null,
+      h("button", { type: "submit", class: "secondary", text: t("Add paper answers") }),
     ),
     status,
   );

@@ -2,6 +2,7 @@
 // through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
 // consoles only) so a console that comes back finds its place.
 import { h, replace } from "/static/shared/dom.js";
+import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { showError } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -39,7 +40,8 @@ export class PlanPanel {
     this.render();
   }
 
-  use(plan) {
+  use(plan, missing = []) {
+    this.missing = missing; // translations the plan check found missing: phones fall back
     this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
     delete this.plan.id;
     if (this.plan.support) this.useCard(this.plan.support);
@@ -51,7 +53,7 @@ export class PlanPanel {
   }
 
   add(activity, minutes = null) {
-    if (!this.plan) this.plan = { format: "hearth-plan", version: 1, kind: "session", title: "My session", items: [] };
+    if (!this.plan) this.plan = { format: "hearth-plan", version: 1, kind: "session", title: t("My session"), items: [] };
     this.plan.items.push(minutes ? { activity, minutes } : { activity });
     this.keep();
     this.render();
@@ -63,7 +65,7 @@ export class PlanPanel {
     try {
       await this.open(item.activity);
     } catch (error) {
-      showError(origin, error.message || "Could not open that step.");
+      showError(origin, error.message || t("Could not open that step."));
       return;
     }
     this.index = index;
@@ -102,10 +104,10 @@ export class PlanPanel {
       headers: { "Content-Type": "text/plain; charset=utf-8", ...this.auth() },
       body: text,
     });
-    const body = await response.json().catch(() => ({ ok: false, errors: [{ message: "The server did not answer." }] }));
-    if (body.ok) this.use(body.plan);
+    const body = await response.json().catch(() => ({ ok: false, errors: [{ message: t("The server did not answer.") }] }));
+    if (body.ok) this.use(body.plan, body.missing || []);
     else {
-      this.errors = body.errors || [{ message: body.message || "That file could not be read." }];
+      this.errors = body.errors || [{ message: body.message || t("That file could not be read.") }];
       this.render();
     }
   }
@@ -120,85 +122,90 @@ export class PlanPanel {
   }
 
   renderLibrary(data, theme, query) {
-    const themeSelect = h("select", { id: "library-theme" }, h("option", { value: "", text: "All themes" }), data.themes.map((t) => h("option", { value: t.id, text: t.label })));
+    const themeSelect = h("select", { id: "library-theme" }, h("option", { value: "", text: t("All themes") }), data.themes.map((theme) => h("option", { value: theme.id, text: theme.label })));
     themeSelect.value = theme;
     const search = h("input", { id: "library-search", type: "search", value: query });
     const form = h(
       "form",
       { class: "row library-filter", role: "search", onsubmit: (e) => { e.preventDefault(); this.browse(themeSelect.value, search.value.trim()); } },
-      h("label", { for: "library-theme", text: "Theme" }), themeSelect,
-      h("label", { for: "library-search", text: "Search" }), search,
-      h("button", { type: "submit", class: "secondary", text: "Find" }),
+      h("label", { for: "library-theme", text: t("Theme") }), themeSelect,
+      h("label", { for: "library-search", text: t("Search") }), search,
+      h("button", { type: "submit", class: "secondary", text: t("Find") }),
     );
     themeSelect.addEventListener("change", () => this.browse(themeSelect.value, search.value.trim()));
     replace(
       this.library,
-      h("h3", { text: "Library" }),
+      h("h3", { text: t("Library") }),
       form,
-      h("h4", { text: `Session plans (${data.plans.length})` }),
+      h("h4", { text: t("Session plans ({n})", { n: data.plans.length }) }),
       h("ul", { class: "library-list" }, data.plans.map((plan) =>
         h("li", {},
-          h("p", { class: "library-title", text: `${plan.title} · ${plan.items.length} steps` }),
+          h("p", { class: "library-title", text: plan.title + " · " + plural("{n} step", "{n} steps", plan.items.length) }),
           h("p", { class: "hint", text: plan.summary }),
-          h("button", { type: "button", class: "secondary", text: "Use this plan", "aria-label": `Use the plan ${plan.title}`, onclick: () => this.use(plan) }),
+          h("button", { type: "button", class: "secondary", text: t("Use this plan"), "aria-label": t("Use the plan {title}", { title: plan.title }), onclick: () => this.use(plan) }),
         ))),
-      h("h4", { text: `Activities (${data.activities.length})` }),
+      h("h4", { text: t("Activities ({n})", { n: data.activities.length }) }),
       h("ul", { class: "library-list" }, data.activities.slice(0, 40).map((entry) =>
         h("li", {},
           h("p", { class: "library-title", text: `${KIND_NAMES[entry.activity.kind]}: ${entry.activity.title || entry.activity.text.slice(0, 60)}` }),
           h("p", { class: "hint", text: entry.activity.text.slice(0, 160) }),
           h("div", { class: "row" },
-            h("button", { type: "button", class: "secondary", text: "Open now", "aria-label": `Open now: ${entry.activity.title || entry.id}`, onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message)) }),
-            h("button", { type: "button", class: "quiet", text: "Add to plan", "aria-label": `Add to plan: ${entry.activity.title || entry.id}`, onclick: () => this.add(entry.activity, entry.minutes) }),
+            h("button", { type: "button", class: "secondary", text: t("Open now"), "aria-label": t("Open now: {title}", { title: entry.activity.title || entry.id }), onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message)) }),
+            h("button", { type: "button", class: "quiet", text: t("Add to plan"), "aria-label": t("Add to plan: {title}", { title: entry.activity.title || entry.id }), onclick: () => this.add(entry.activity, entry.minutes) }),
           ),
         ))),
     );
   }
 
   render() {
-    const picker = filePicker({ id: "plan-file", label: "Load a plan file (JSON or YAML)", accept: ".json,.yaml,.yml,application/json,text/yaml", onFiles: ([text]) => text !== undefined && this.check(text) });
+    const picker = filePicker({ id: "plan-file", label: t("Load a plan file (JSON or YAML)"), accept: ".json,.yaml,.yml,application/json,text/yaml", onFiles: ([text]) => text !== undefined && this.check(text) });
     const browse = h("button", {
-      type: "button", class: "secondary", "aria-expanded": String(this.libraryOpen), text: "Browse the library",
+      type: "button", class: "secondary", "aria-expanded": String(this.libraryOpen), text: t("Browse the library"),
       onclick: () => {
         this.libraryOpen = !this.libraryOpen;
         this.render();
         if (this.libraryOpen) this.browse();
       },
     });
-    const parts = [h("h2", { id: "plan-heading", text: this.plan ? `Plan: ${this.plan.title}` : "Session plan" })];
-    if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: "That plan file has problems:" }), problemList(this.errors)));
+    const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
+    if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
+    if (this.missing?.length) {
+      parts.push(h("div", { class: "note missing", role: "status" },
+        h("p", { text: t("Some words are not yet translated; phones in those languages show the plan's first language there:") }),
+        problemList(this.missing)));
+    }
     if (!this.plan) {
-      parts.push(h("p", { class: "hint", text: "Step through a prepared run-sheet, or run activities one at a time below." }));
+      parts.push(h("p", { class: "hint", text: t("Step through a prepared run-sheet, or run activities one at a time below.") }));
     } else {
       const plan = this.plan;
-      if (plan.content_note) parts.push(h("p", { class: "note", text: `Content: ${plan.content_note}` }));
-      if (plan.notes) parts.push(h("details", {}, h("summary", { text: "Preparation notes" }), h("p", { class: "notes", text: plan.notes })));
+      if (plan.content_note) parts.push(h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }));
+      if (plan.notes) parts.push(h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })));
       const current = plan.items[this.index];
       if (current?.activity.facilitator_notes) {
-        parts.push(h("div", { class: "facilitator-notes" }, h("h3", { text: "Notes for this step" }), h("p", { text: current.activity.facilitator_notes })));
+        parts.push(h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: current.activity.facilitator_notes })));
       }
       const next = plan.items[this.index + 1];
       parts.push(h("div", { class: "row" },
-        this.index > 0 ? h("button", { type: "button", class: "secondary", text: "Previous step", onclick: (e) => this.step(this.index - 1, e.target) }) : null,
-        next ? h("button", { type: "button", "data-key": "n", text: `Open next: ${next.activity.title || KIND_NAMES[next.activity.kind]}`, onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: "That was the last step." }),
+        this.index > 0 ? h("button", { type: "button", class: "secondary", text: t("Previous step"), onclick: (e) => this.step(this.index - 1, e.target) }) : null,
+        next ? h("button", { type: "button", "data-key": "n", text: t("Open next: {title}", { title: next.activity.title || KIND_NAMES[next.activity.kind] }), onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: t("That was the last step.") }),
       ));
       parts.push(h("ol", { class: "steps" }, plan.items.map((item, i) => {
         const name = item.activity.title || item.activity.text.slice(0, 50);
         return h("li", { class: i === this.index ? "step current" : "step", "aria-current": i === this.index ? "step" : null },
-          h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? ` · ${item.minutes} min` : ""),
+          h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : ""),
           h("span", { class: "step-actions" },
-            h("button", { type: "button", class: "quiet small", text: "Open", "aria-label": `Open step ${i + 1}: ${name}`, onclick: (e) => this.step(i, e.target) }),
-            this.edit ? h("button", { type: "button", class: "quiet small", text: "Edit", "aria-label": `Edit step ${i + 1}: ${name}`, onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
-            h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": `Move step ${i + 1} up`, disabled: i === 0, onclick: () => this.move(i, -1) }),
-            h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": `Move step ${i + 1} down`, disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
-            h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": `Remove step ${i + 1}`, onclick: () => this.remove(i) }),
+            h("button", { type: "button", class: "quiet small", text: t("Open"), "aria-label": t("Open step {n}: {name}", { n: i + 1, name }), onclick: (e) => this.step(i, e.target) }),
+            this.edit ? h("button", { type: "button", class: "quiet small", text: t("Edit"), "aria-label": t("Edit step {n}: {name}", { n: i + 1, name }), onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
+            h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": t("Move step {n} up", { n: i + 1 }), disabled: i === 0, onclick: () => this.move(i, -1) }),
+            h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": t("Move step {n} down", { n: i + 1 }), disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
+            h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": t("Remove step {n}", { n: i + 1 }), onclick: () => this.remove(i) }),
           ));
       })));
       parts.push(h("div", { class: "row" },
-        h("button", { type: "button", class: "secondary", text: "Save plan file", onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
-        h("button", { type: "button", class: "secondary", text: "Print run-sheet", onclick: () => printRunSheet(plan) }),
-        h("button", { type: "button", class: "secondary", text: "Print handout", onclick: () => printHandout(plan) }),
-        h("button", { type: "button", class: "quiet", text: "Close plan", onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
+        h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
+        h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
+        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan) }),
+        h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
       ));
     }
     parts.push(h("div", { class: "row" }, browse), picker);

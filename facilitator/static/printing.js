@@ -1,6 +1,7 @@
 // Paper from the console: the run-sheet (with facilitator notes, for the facilitator) and the
 // participant handout (the week's prompts, practice and support card, never a facilitator note).
 // Each is laid out in a sheet of its own that only print media shows; then the browser prints.
+import { plural, t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 
@@ -36,7 +37,7 @@ function answersOf(activity) {
   if (activity.options) return h("ul", { class: "options" }, activity.options.map((o) => h("li", { text: o })));
   if (activity.kind === "scale") {
     const ends = [activity.low_label, activity.high_label].filter(Boolean).join(" … ");
-    return h("p", { class: "options", text: `Scale 1–${activity.points || 5}${ends ? `: ${ends}` : ""}` });
+    return h("p", { class: "options", text: t("Scale 1–{n}", { n: activity.points || 5 }) + (ends ? `: ${ends}` : "") });
   }
   return null;
 }
@@ -50,22 +51,22 @@ export function printRunSheet(plan) {
     return h(
       "li",
       { class: "run-step" },
-      h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: ` · ${KIND_NAMES[a.kind]}${item.minutes ? ` · ${item.minutes} min (from ${start} min)` : ""}` })),
+      h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: ` · ${KIND_NAMES[a.kind]}` + (item.minutes ? " · " + t("{n} min (from {start} min)", { n: item.minutes, start }) : "") })),
       paragraphs(a.text),
       answersOf(a),
-      a.content_note ? h("p", { class: "note", text: `Content note on phones: ${a.content_note}` }) : null,
-      a.facilitator_notes ? h("div", { class: "facilitator-notes" }, h("strong", { text: "Notes: " }), a.facilitator_notes) : null,
+      a.content_note ? h("p", { class: "note", text: t("Content note on phones: {note}", { note: a.content_note }) }) : null,
+      a.facilitator_notes ? h("div", { class: "facilitator-notes" }, h("strong", { text: t("Notes:") + " " }), a.facilitator_notes) : null,
     );
   });
   print(
     "run-sheet",
-    h("h1", { text: `Run-sheet: ${plan.title}` }),
-    h("p", { class: "meta", text: `${today()} · ${plan.items.length} steps${clock ? ` · about ${clock} minutes` : ""}` }),
-    plan.content_note ? h("p", { class: "note", text: `Content: ${plan.content_note}` }) : null,
-    plan.notes ? [h("h2", { text: "Preparation" }), paragraphs(plan.notes)] : null,
+    h("h1", { text: t("Run-sheet: {title}", { title: plan.title }) }),
+    h("p", { class: "meta", text: `${today()} · ` + plural("{n} step", "{n} steps", plan.items.length) + (clock ? " · " + t("about {n} minutes", { n: clock }) : "") }),
+    plan.content_note ? h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }) : null,
+    plan.notes ? [h("h2", { text: t("Preparation") }), paragraphs(plan.notes)] : null,
     h("ol", { class: "run-steps" }, steps),
-    plan.practice ? [h("h2", { text: "Practice for the week (on the handout)" }), paragraphs(plan.practice)] : null,
-    plan.support ? [h("h2", { text: "Support card (on the handout)" }), paragraphs(plan.support)] : null,
+    plan.practice ? [h("h2", { text: t("Practice for the week (on the handout)") }), paragraphs(plan.practice)] : null,
+    plan.support ? [h("h2", { text: t("Support card (on the handout)") }), paragraphs(plan.support)] : null,
   );
 }
 
@@ -75,9 +76,9 @@ export function printHandout(plan) {
     "handout",
     h("h1", { text: plan.title }),
     h("p", { class: "meta", text: today() }),
-    written.length ? [h("h2", { text: "To think about this week" }), written.map((a) => h("section", { class: "handout-item" }, a.title ? h("h3", { text: a.title }) : null, paragraphs(a.text)))] : null,
-    plan.practice ? [h("h2", { text: "Practice for the week" }), paragraphs(plan.practice)] : null,
-    plan.support ? h("section", { class: "support-card" }, h("h2", { text: "If you need support between sessions" }), paragraphs(plan.support)) : null,
-    h("p", { class: "meta", text: "We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered." }),
+    written.length ? [h("h2", { text: t("To think about this week") }), written.map((a) => h("section", { class: "handout-item" }, a.title ? h("h3", { text: a.title }) : null, paragraphs(a.text)))] : null,
+    plan.practice ? [h("h2", { text: t("Practice for the week") }), paragraphs(plan.practice)] : null,
+    plan.support ? h("section", { class: "support-card" }, h("h2", { text: t("If you need support between sessions") }), paragraphs(plan.support)) : null,
+    h("p", { class: "meta", text: t("We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered.") }),
   );
 }

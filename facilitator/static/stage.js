@@ -3,6 +3,7 @@
 // a page at a time, the timer, the grounding pacer, a trend. After each change the stage is
 // fitted to the screen (fit.js), so nothing is ever cut off.
 import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
+import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts, renderTrend } from "/static/shared/results.js";
@@ -29,13 +30,13 @@ function lobby(room) {
     h(
       "div",
       { class: "lobby-text" },
-      h("h1", { text: "Join on your phone" }),
-      h("p", { class: "lobby-step", text: `Open ${joinAddress(room.join_url)}` }),
-      h("p", { class: "lobby-step", text: "and enter the code" }),
-      h("p", { class: "big-code", "aria-label": `Code ${room.code.split("").join(" ")}`, text: spaced(room.code) }),
-      h("p", { class: "lobby-hint", text: "We never ask your name. Answers are deleted when the session ends." }),
+      h("h1", { text: t("Join on your phone") }),
+      h("p", { class: "lobby-step", text: t("Open {address}", { address: joinAddress(room.join_url) }) }),
+      h("p", { class: "lobby-step", text: t("and enter the code") }),
+      h("p", { class: "big-code", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
+      h("p", { class: "lobby-hint", text: t("We never ask your name. Answers are deleted when the session ends.") }),
     ),
-    room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, "QR code to join the session")) : null,
+    room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, t("QR code to join the session"))) : null,
   );
 }
 
@@ -44,10 +45,10 @@ function noteFirst(def) {
   return h(
     "section",
     { class: "live note-first" },
-    h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? "Activity" }),
-    h("h1", { class: "title", text: "Content note" }),
-    h("p", { class: "text", text: def.content_note }),
-    h("p", { class: "hint", text: "The question will appear here when the room is ready. On your phone you can skip this one." }),
+    h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }),
+    h("h1", { class: "title", text: t("Content note") }),
+    h("p", { class: "text", lang: def.lang, dir: "auto", text: def.content_note }),
+    h("p", { class: "hint", text: t("The question will appear here when the room is ready. On your phone you can skip this one.") }),
   );
 }
 
@@ -65,7 +66,7 @@ export class Stage {
   render(view) {
     this.view = view;
     const room = view.room;
-    const key = JSON.stringify([view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.join_url, room.facilitator_away]);
+    const key = JSON.stringify([language(), view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.join_url, room.facilitator_away]);
     if (key === this.key) return;
     this.key = key;
     this.timerEl = null;
@@ -78,7 +79,7 @@ export class Stage {
       return;
     }
     const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room);
-    const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: "The facilitator is reconnecting…" }) : null;
+    const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: t("The facilitator is reconnecting…") }) : null;
     replace(this.el, away, view.activity ? this.activity(view) : idle);
     document.body.classList.toggle("has-activity", !!view.activity);
     this.tick();
@@ -87,14 +88,15 @@ export class Stage {
 
   activity(view) {
     const a = view.activity;
-    const def = a.definition;
+    // The display's own language (options keep their positions, so counts stay the same).
+    const def = { ...a.definition, ...words(a.definition, language()) };
     if (view.screen?.note_guard) return noteFirst(def);
     const parts = [];
-    if (def.title) parts.push(h("h1", { class: "title", text: def.title }));
-    parts.push(h("p", { class: "text", text: def.text }));
+    if (def.title) parts.push(h("h1", { class: "title", lang: def.lang, dir: "auto", text: def.title }));
+    parts.push(h("p", { class: "text", lang: def.lang, dir: "auto", text: def.text }));
     const extras = [];
     if (view.timer) {
-      this.timerEl = h("p", { class: "timer", role: "timer", "aria-label": "Time left" });
+      this.timerEl = h("p", { class: "timer", role: "timer", "aria-label": t("Time left") });
       extras.push(this.timerEl);
     }
     if (def.kind === "grounding") {
@@ -103,36 +105,36 @@ export class Stage {
     }
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
     if (a.status === "revealed" && view.results) {
-      parts.push(h("section", { class: "results", "aria-label": "Results" }, renderResults(view.results, def)));
+      parts.push(h("section", { class: "results", "aria-label": t("Results") }, renderResults(view.results, def)));
     } else {
       // The choices, so the room can read them from the back while it answers.
-      if (def.options) parts.push(h("ol", { class: "options" }, def.options.map((option) => h("li", { text: option }))));
+      if (def.options) parts.push(h("ol", { class: "options", lang: def.lang, dir: "auto" }, def.options.map((option) => h("li", { text: option }))));
       if (def.kind === "scale" && def.low_label && def.high_label) parts.push(h("p", { class: "scale-ends", text: `1 = ${def.low_label} · ${def.points} = ${def.high_label}` }));
       if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
-        parts.push(h("p", { class: "hint", text: "Answer on your phone. You can always pass." }));
+        parts.push(h("p", { class: "hint", text: t("Answer on your phone. You can always pass.") }));
       }
     }
     const pages = paginate(view.texts);
     if (pages.length) {
-      this.texts = { el: h("section", { class: "texts", "aria-label": "Shared answers" }), pages, page: -1 };
+      this.texts = { el: h("section", { class: "texts", "aria-label": t("Shared answers") }), pages, page: -1 };
       parts.push(this.texts.el);
       this.showPage();
     } else if (a.status === "closed") {
-      parts.push(h("p", { class: "hint", text: "Answers are closed." }));
+      parts.push(h("p", { class: "hint", text: t("Answers are closed.") }));
     }
     return h("section", { class: `live kind-${def.kind}` }, parts);
   }
 
   // Returns true when the page changed (the stage is then fitted again).
   showPage() {
-    const t = this.texts;
-    const page = pageNow(this.view.screen, t.pages.length, this.serverNow());
-    if (page === t.page) return false;
-    t.page = page;
+    const shown = this.texts;
+    const page = pageNow(this.view.screen, shown.pages.length, this.serverNow());
+    if (page === shown.page) return false;
+    shown.page = page;
     replace(
-      t.el,
-      renderTexts(t.pages[page]),
-      t.pages.length > 1 ? h("p", { class: "page-of", text: `${page + 1} / ${t.pages.length}` }) : null,
+      shown.el,
+      renderTexts(shown.pages[page]),
+      shown.pages.length > 1 ? h("p", { class: "page-of", text: `${page + 1} / ${shown.pages.length}` }) : null,
     );
     return true;
   }

@@ -1,5 +1,6 @@
 // Progress across weeks with no server memory: save this session's summary to a file, load
 // past summaries, and show a trend on the display.
+import { plural, t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -23,9 +24,9 @@ export class WeeksPanel {
     try {
       const answer = await this.request({ type: "summary", title: this.label.value.trim() });
       saveFile(answer.filename, JSON.stringify(answer.summary, null, 2));
-      this.status.textContent = `Saved ${answer.filename} to this device.`;
+      this.status.textContent = t("Saved {file} to this device.", { file: answer.filename });
     } catch (error) {
-      this.status.textContent = error.message || "Could not make the summary.";
+      this.status.textContent = error.message || t("Could not make the summary.");
     }
   }
 
@@ -41,7 +42,7 @@ export class WeeksPanel {
       form.submit();
       form.remove();
     } catch (error) {
-      this.status.textContent = error.message || "Could not make the summary.";
+      this.status.textContent = error.message || t("Could not make the summary.");
     }
   }
 
@@ -51,7 +52,7 @@ export class WeeksPanel {
       try {
         summaries.push(JSON.parse(text));
       } catch {
-        this.errors = [{ message: "One of the files is not a summary (not JSON)." }];
+        this.errors = [{ message: t("One of the files is not a summary (not JSON).") }];
         this.render();
         return;
       }
@@ -62,7 +63,7 @@ export class WeeksPanel {
       body: JSON.stringify({ summaries }),
     });
     const body = await response.json().catch(() => ({ ok: false }));
-    this.errors = body.ok ? null : body.errors || [{ message: body.message || "Those files could not be read." }];
+    this.errors = body.ok ? null : body.errors || [{ message: body.message || t("Those files could not be read.") }];
     this.trends = body.ok ? body.trends : [];
     this.render();
   }
@@ -76,28 +77,28 @@ export class WeeksPanel {
 
   render() {
     const parts = [
-      h("h2", { id: "weeks-heading", text: "Across weeks" }),
-      h("p", { class: "hint", text: "The server remembers nothing after the end. Save a summary (revealed results and released text only) to keep on this device." }),
-      h("p", { class: "field" }, h("label", { for: "summary-title", text: "Label for the summary" }), this.label),
+      h("h2", { id: "weeks-heading", text: t("Across weeks") }),
+      h("p", { class: "hint", text: t("The server remembers nothing after the end. Save a summary (revealed results and released text only) to keep on this device.") }),
+      h("p", { class: "field" }, h("label", { for: "summary-title", text: t("Label for the summary") }), this.label),
       h("div", { class: "row" },
-        h("button", { type: "button", class: "secondary", text: "Save summary file", onclick: () => this.saveSummary() }),
-        h("button", { type: "button", class: "secondary", text: "Printable summary", onclick: () => this.postSummary("/summary", "_blank") }),
-        h("button", { type: "button", class: "secondary", text: "Save as spreadsheet (CSV)", onclick: () => this.postSummary("/summary.csv", "_self") }),
+        h("button", { type: "button", class: "secondary", text: t("Save summary file"), onclick: () => this.saveSummary() }),
+        h("button", { type: "button", class: "secondary", text: t("Printable summary"), onclick: () => this.postSummary("/summary", "_blank") }),
+        h("button", { type: "button", class: "secondary", text: t("Save as spreadsheet (CSV)"), onclick: () => this.postSummary("/summary.csv", "_self") }),
       ),
       this.status,
-      filePicker({ id: "summary-files", label: "Load past summaries", accept: ".json,application/json", multiple: true, onFiles: (texts) => texts.length && this.load(texts) }),
+      filePicker({ id: "summary-files", label: t("Load past summaries"), accept: ".json,application/json", multiple: true, onFiles: (texts) => texts.length && this.load(texts) }),
     ];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, problemList(this.errors)));
     if (this.trends.length) {
       parts.push(h("ul", { class: "trend-list" }, this.trends.map((trend, i) => {
-        const name = `${trend.title || trend.text.slice(0, 50)} (${KIND_NAMES[trend.kind]}, ${trend.points.length} sessions)`;
+        const name = `${trend.title || trend.text.slice(0, 50)} (${KIND_NAMES[trend.kind]}, ` + plural("{n} session", "{n} sessions", trend.points.length) + ")";
         return h("li", {}, h("span", { text: name }), h("button", {
-          type: "button", class: "secondary small", text: "Show on display", "aria-label": `Show on display: ${trend.title || `trend ${i + 1}`}`,
+          type: "button", class: "secondary small", text: t("Show on display"), "aria-label": t("Show on display: {title}", { title: trend.title || t("trend {n}", { n: i + 1 }) }),
           onclick: (e) => this.command({ type: "trend", trend }, e.target),
         }));
       })));
     }
-    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: "Hide the trend", onclick: (e) => this.command({ type: "trend", trend: null }, e.target) }));
+    if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: t("Hide the trend"), onclick: (e) => this.command({ type: "trend", trend: null }, e.target) }));
     replace(this.el, parts);
   }
 }

@@ -2,7 +2,8 @@
 // pause and leave. What it keeps is in phone-state.js; what it shows, in phone-render.js.
 import { Connection } from "/static/shared/connection.js";
 import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
-import { PhoneMenu } from "./menu.js";
+import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
+import { languageOptions, PhoneMenu } from "./menu.js";
 import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import { forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode } from "./phone-state.js";
 import { readRejoin } from "./rejoin.js";
@@ -13,6 +14,7 @@ const actions = $("#actions");
 const pauseButton = $("#pause");
 const announce = $("#announce");
 let everLive = false;
+let redraw = () => {}; // the screen now shown, drawn again in another language
 
 // -- screens ---------------------------------------------------------------------------------
 
@@ -25,6 +27,9 @@ function welcome(linkCode, message = "") {
     spellcheck: "false", maxlength: "12", inputmode: "text", "aria-describedby": "join-error",
   });
   if (linkCode) input.value = linkCode;
+  redraw = () => welcome(input.value || linkCode, message); // keeps what was typed
+  // The menu waits until the phone has joined; the language can be changed before that too.
+  const picker = h("select", { id: "welcome-language", onchange: () => switchTo(picker.value) }, languageOptions());
   const form = h(
     "form",
     {
@@ -40,42 +45,47 @@ function welcome(linkCode, message = "") {
         join(code, null);
       },
     },
-    h("label", { for: "code", text: "Session code" }),
-    h("div", { class: "join-row" }, input, h("button", { type: "submit", class: "big", text: "Join" })),
+    h("label", { for: "code", text: t("Session code") }),
+    h("div", { class: "join-row" }, input, h("button", { type: "submit", class: "big", text: t("Join") })),
     error,
   );
   replace(
     app,
-    h("h1", { text: "Welcome" }),
-    h("p", { class: "lead", text: "Answer the group's questions from your phone. You can pass on anything." }),
+    h("h1", { text: t("Welcome") }),
+    h("p", { class: "lead", text: t("Answer the group's questions from your phone. You can pass on anything.") }),
     form,
-    h("h2", { text: "Our agreements" }),
+    h("h2", { text: t("Our agreements") }),
     h("ul", { class: "agreements" },
-      h("li", { text: "What is shared here stays here." }),
-      h("li", { text: "Speak for yourself; listen without fixing." }),
-      h("li", { text: "Passing is always fine. So is asking for a pause." })),
-    h("h2", { text: "Your privacy" }),
+      h("li", { text: t("What is shared here stays here.") }),
+      h("li", { text: t("Speak for yourself; listen without fixing.") }),
+      h("li", { text: t("Passing is always fine. So is asking for a pause.") })),
+    h("h2", { text: t("Your privacy") }),
     h("p", { class: "privacy" },
-      "We never ask your name. Answers are deleted when the session ends, and this page keeps nothing once you leave. ",
-      "Results appear only when enough people answered; in a small group, results may still hint at who answered."),
+      t("We never ask your name. Answers are deleted when the session ends, and this page keeps nothing once you leave."), " ",
+      t("Results appear only when enough people answered; in a small group, results may still hint at who answered.")),
+    h("p", { class: "language-field welcome-language" }, h("label", { for: "welcome-language", text: t("Language") }), " ", picker),
   );
   if (!linkCode) input.focus();
 }
 
+// title and text are functions, so a change of language words them again.
 function farewell(title, text, withSupport = false) {
+  redraw = () => farewell(title, text, withSupport);
   actions.hidden = true;
   net.textContent = "";
-  replace(app, h("h1", { text: title }), h("p", { text }), withSupport ? menu.supportSection() : null,
-    h("p", {}, h("a", { href: "/join", class: "button secondary", text: "Join a session" })));
+  replace(app, h("h1", { text: title() }), h("p", { text: text() }), withSupport ? menu.supportSection() : null,
+    h("p", {}, h("a", { href: "/join", class: "button secondary", text: t("Join a session") })));
   app.focus();
 }
 
 // -- connection ------------------------------------------------------------------------------
 
 function join(code, token) {
-  replace(app, h("p", { class: "waiting", text: "Joining…" }));
+  redraw = () => render(true);
+  replace(app, h("p", { class: "waiting", text: t("Joining…") }));
   phone.conn = new Connection({
     role: "participant",
+    lang: language,
     code,
     credential: token,
     handlers: {
@@ -87,7 +97,7 @@ function join(code, token) {
         remember();
       },
       status(status) {
-        net.textContent = status === "reconnecting" ? "Reconnecting…" : "";
+        net.textContent = status === "reconnecting" ? t("Reconnecting…") : "";
         net.classList.toggle("away", status === "reconnecting");
         if (status === "live") {
           everLive = true;
@@ -108,17 +118,18 @@ function join(code, token) {
       },
       ended(message) {
         forgetEverything();
-        const why = {
-          expired: "It had been idle for a long time, so it closed by itself. ",
-          lost: "The server lost it, so it could not go on. ",
-          abandoned: "The facilitator could not come back in time, so it ended by itself. ",
-        }[message.reason] ?? "";
-        farewell("The session has ended", `${why}Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.`, true);
+        const why = () => ({
+          expired: t("It had been idle for a long time, so it closed by itself."),
+          lost: t("The server lost it, so it could not go on."),
+          abandoned: t("The facilitator could not come back in time, so it ended by itself."),
+        })[message.reason] ?? "";
+        const thanks = () => t("Thank you for being here. Answers are deleted now that the session has ended, and this phone keeps nothing from it.");
+        farewell(() => t("The session has ended"), () => [why(), thanks()].filter(Boolean).join(" "), true);
       },
       rejected(_code, error) {
         forgetEverything();
-        if (everLive) farewell("The session has ended", "This session is no longer running. This phone keeps nothing from it.");
-        else welcome(code, error?.code === "no_room" ? `No session with the code ${code} is running. Check the code on the screen, or ask the facilitator.` : error?.message || "Could not join that session.");
+        if (everLive) farewell(() => t("The session has ended"), () => t("This session is no longer running. This phone keeps nothing from it."));
+        else welcome(code, error?.code === "no_room" ? t("No session with the code {code} is running. Check the code on the screen, or ask the facilitator.", { code }) : error?.message || t("Could not join that session."));
       },
       error(message) {
         announce.textContent = message.message;
@@ -135,7 +146,7 @@ function leave() {
     phone.conn = null;
   }
   forgetEverything();
-  farewell("You have left", "Nothing from this session is kept on this phone. Take care of yourself.");
+  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Take care of yourself."));
 }
 
 // -- answers ---------------------------------------------------------------------------------
@@ -195,7 +206,7 @@ function flush() {
 
 function showPause(on) {
   pauseButton.setAttribute("aria-pressed", String(on));
-  pauseButton.textContent = on ? "Pause asked · tap to take back" : "I need a pause";
+  pauseButton.textContent = on ? t("Pause asked · tap to take back") : t("I need a pause");
 }
 
 function setPause(on) {
@@ -203,15 +214,32 @@ function setPause(on) {
   saved.set("pause", on);
   showPause(on);
   phone.conn?.send({ type: "pause", on });
-  announce.textContent = on ? "The facilitator sees that someone asked for a pause, never who." : "Pause request taken back.";
+  announce.textContent = on ? t("The facilitator sees that someone asked for a pause, never who.") : t("Pause request taken back.");
 }
 
+// Another language, at once: this tab remembers it, every word on screen changes, and the
+// server words its errors to this phone in it from now on (kept on the connection only).
+async function switchTo(tag) {
+  keepLanguage(tag);
+  await load(tag);
+  translateMarkup();
+  menu.relabel();
+  showPause(phone.pausing);
+  const focused = document.activeElement?.id; // a menu used by keyboard keeps the focus
+  redraw();
+  if (focused) document.getElementById(focused)?.focus();
+  phone.conn?.send({ type: "sync", lang: tag });
+}
+
+const { raw } = takeFragment(); // the code leaves the address bar before anything else waits
+await load().catch(() => null); // no catalogue: the page stays in English
+translateMarkup();
+showPause(phone.pausing);
 pauseButton.addEventListener("click", () => setPause(!phone.pausing));
-const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.send(message), leave });
+const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.send(message), leave, switchTo });
 renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);
 
-const { raw } = takeFragment();
 const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
 let savedCode = saved.get("code");
 let savedToken = saved.get("token");
@@ -230,7 +258,6 @@ if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
   }
 }
 if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
-  if (phone.pausing) showPause(true);
   join(savedCode, savedToken);
 } else {
   if (savedCode || cookie) forgetEverything();

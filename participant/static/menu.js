@@ -1,12 +1,21 @@
-// The phone's "More" menu: "I'd like a word afterwards", the support card, text size, Leave.
-// The word signal and the text size live in sessionStorage like the rest of the session.
+// The phone's "More" menu: "I'd like a word afterwards", the support card, text size, language,
+// Leave. The word signal, text size and language live in sessionStorage like the rest.
 import { $, h, replace } from "/static/shared/dom.js";
+import { language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
-const STEP_OUT = "You may step out at any time; a facilitator will follow when they can.";
+
+// The shipped languages, each in its own words, the current one chosen.
+export function languageOptions() {
+  return languages().map(({ lang, name }) => {
+    const option = h("option", { value: lang, lang, text: name });
+    option.selected = lang === language();
+    return option;
+  });
+}
 
 export class PhoneMenu {
-  constructor({ saved, announce, send, leave }) {
+  constructor({ saved, announce, send, leave, switchTo }) {
     this.saved = saved;
     this.announce = announce;
     this.send = send; // (message) => void
@@ -23,14 +32,23 @@ export class PhoneMenu {
     $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));
     $("#leave").addEventListener("click", leave);
     $("#support-close").addEventListener("click", () => this.dialog.close());
+    this.picker = $("#language");
+    this.picker.addEventListener("change", () => switchTo(this.picker.value));
+    this.relabel();
+  }
+
+  // Every word of the menu in the current language (at start and after a switch).
+  relabel() {
+    this.picker.replaceChildren(...languageOptions());
     this.applySize();
     this.renderWord();
+    this.open(!this.panel.hidden);
   }
 
   open(on) {
     this.panel.hidden = !on;
     this.toggle.setAttribute("aria-expanded", String(on));
-    this.toggle.textContent = on ? "Close" : "More";
+    this.toggle.textContent = on ? t("Close") : t("More");
   }
 
   setCard(text) {
@@ -39,7 +57,7 @@ export class PhoneMenu {
 
   supportBody() {
     const lines = this.card ? this.card.split(/\n+/).map((line) => h("p", { text: line })) : [];
-    return [...lines, h("p", { class: "hint", text: STEP_OUT })];
+    return [...lines, h("p", { class: "hint", text: t("You may step out at any time; a facilitator will follow when they can.") })];
   }
 
   showSupport() {
@@ -50,7 +68,7 @@ export class PhoneMenu {
 
   // For the end screen: the card as a section of the page.
   supportSection() {
-    return h("section", { class: "support-card", "aria-labelledby": "support-end" }, h("h2", { id: "support-end", text: "Support" }), ...this.supportBody());
+    return h("section", { class: "support-card", "aria-labelledby": "support-end" }, h("h2", { id: "support-end", text: t("Support") }), ...this.supportBody());
   }
 
   setWord(on, quiet = false) {
@@ -60,14 +78,14 @@ export class PhoneMenu {
     this.send({ type: "word", on });
     if (!quiet) {
       this.announce.textContent = on
-        ? "The facilitator sees that someone would like a word afterwards, never who."
-        : "Taken back.";
+        ? t("The facilitator sees that someone would like a word afterwards, never who.")
+        : t("Taken back.");
     }
   }
 
   renderWord() {
     this.wordButton.setAttribute("aria-pressed", String(this.word));
-    this.wordButton.textContent = this.word ? "Word afterwards asked · tap to take back" : "I'd like a word afterwards";
+    this.wordButton.textContent = this.word ? t("Word afterwards asked · tap to take back") : t("I'd like a word afterwards");
   }
 
   resend() {
@@ -82,6 +100,6 @@ export class PhoneMenu {
 
   applySize() {
     document.documentElement.style.fontSize = `${SIZES[this.size] * 100}%`;
-    $("#text-size").textContent = this.size === SIZES.length - 1 ? "Smaller text" : "Larger text";
+    $("#text-size").textContent = this.size === SIZES.length - 1 ? t("Smaller text") : t("Larger text");
   }
 }

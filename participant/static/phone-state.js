@@ -3,6 +3,7 @@
 // notes seen, drafts. Also the join code's rules, which the server's page states once.
 import { forgetSite } from "/static/shared/connection.js";
 import { $ } from "/static/shared/dom.js";
+import { t } from "/static/shared/i18n.js";
 import { forgetRejoin, keepRejoin } from "./rejoin.js";
 
 export const saved = {
@@ -89,13 +90,13 @@ export function normaliseCode(raw) {
 // Why a typed code cannot be one, in words a person can act on; "" when it could be.
 export function whyNotACode(raw) {
   const code = cleaned(raw);
-  if (!code) return `Type the code from the screen: ${LENGTH} letters and numbers.`;
+  if (!code) return t("Type the code from the screen: {n} letters and numbers.", { n: LENGTH });
   const odd = [...new Set([...code].filter((ch) => !ALPHABET.includes(ch)))];
   if (odd.length) {
     const shown = odd.map((ch) => `“${ch}”`).join(", ");
-    return `Codes never use ${shown}. Check the code on the screen: it uses only ${[...ALPHABET].join(" ")}.`;
+    return t("Codes never use {shown}. Check the code on the screen: it uses only {alphabet}.", { shown, alphabet: [...ALPHABET].join(" ") });
   }
-  if (code.length < LENGTH) return `That code is too short: codes have ${LENGTH} characters, and this has ${code.length}.`;
-  if (code.length > LENGTH) return `That code is too long: codes have ${LENGTH} characters, and this has ${code.length}.`;
+  if (code.length < LENGTH) return t("That code is too short: codes have {n} characters, and this has {given}.", { n: LENGTH, given: code.length });
+  if (code.length > LENGTH) return t("That code is too long: codes have {n} characters, and this has {given}.", { n: LENGTH, given: code.length });
   return "";
 }

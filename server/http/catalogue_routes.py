@@ -1,4 +1,4 @@
-"""The pages' catalogue as JSON: GET /i18n/<lang>.json, for participant/static/i18n.js.
+"""The pages' catalogue as JSON: GET /i18n/<lang>.json, for shared/static/i18n.js.
 
 The pages have no build step and the CSP forbids eval, so a gettext plural formula cannot run in
 the browser. Each plural entry is sent keyed by CLDR category instead ("one", "few", "other"...),

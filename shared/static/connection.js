@@ -1,5 +1,6 @@
 // One WebSocket client for all three screens: hello, snapshot/update with version checks,
 // requests with ids, a server-clock estimate, and reconnecting by itself.
+import { t } from "./i18n.js";
 import { checkIncoming, checkOutgoing } from "./protocol.js";
 
 const BASE_MS = 400;
@@ -11,8 +12,9 @@ const CLOCK_SAMPLES = 8;
 const FINAL_CLOSES = new Set([4400, 4401, 4404, 4429]);
 
 export class Connection {
-  constructor({ role, code, credential = null, handlers = {} }) {
+  constructor({ role, code, credential = null, handlers = {}, lang = () => null }) {
     this.role = role;
+    this.lang = lang; // the screen's language, for the server's error frames (never stored)
     this.code = code;
     this.credential = credential;
     this.handlers = handlers;
@@ -85,6 +87,7 @@ export class Connection {
     ws.onopen = () => {
       const hello = { type: "hello", role: this.role, code: this.code, credential: this.credential };
       if (this.view?.room?.epoch) hello.epoch = this.view.room.epoch;
+      if (this.lang()) hello.lang = this.lang();
       this.raw(hello);
     };
     ws.onmessage = (event) => this.receive(JSON.parse(event.data));
@@ -143,7 +146,7 @@ export class Connection {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (!this.send({ ...message, id })) {
-        reject({ type: "error", code: "offline", message: "Not connected; trying again." });
+        reject({ type: "error", code: "offline", message: t("Not connected; trying again.") });
         return;
       }
       this.pending.set(id, { resolve, reject });
@@ -152,7 +155,7 @@ export class Connection {
 
   failPending(code) {
     for (const { reject } of this.pending.values()) {
-      reject({ type: "error", code, message: "The connection dropped before an answer came." });
+      reject({ type: "error", code, message: t("The connection dropped before an answer came.") });
     }
     this.pending.clear();
   }
@@ -268,7 +271,7 @@ export async function redeemTicket(ticket) {
     body: JSON.stringify({ ticket }),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.message || "This link has been used or has expired.");
+  if (!response.ok) throw new Error(body.message || t("This link has been used or has expired."));
   return body;
 }
 

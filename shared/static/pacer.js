@@ -2,6 +2,7 @@
 // projector breathe together. With reduced motion the circle stays still and only words change.
 // For closed eyes, a gentle buzz (or, where phones cannot buzz, a soft tone) marks each change.
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 let cue = false; // chosen on this phone, for this page only
 
@@ -32,24 +33,24 @@ export function pacer(definition, serverNow, { cues = false } = {}) {
   const label = h("p", { class: "pacer-label" });
   const toggle = !cues ? null : h("button", {
     type: "button", class: "quiet small", "aria-pressed": String(cue),
-    text: "Buzz or tone at each change (for closed eyes)",
+    text: t("Buzz or tone at each change (for closed eyes)"),
     onclick: () => { cue = !cue; toggle.setAttribute("aria-pressed", String(cue)); },
   });
   const el = h("div", { class: "pacer" }, circle, label, toggle);
   let phase = "";
 
   function tick() {
-    const t = ((serverNow() % cycle) + cycle) % cycle;
+    const at = ((serverNow() % cycle) + cycle) % cycle;
     let next, scale;
-    if (t < inhale) {
-      next = "Breathe in";
-      scale = 0.55 + 0.45 * (t / inhale);
-    } else if (t < inhale + hold) {
-      next = "Hold";
+    if (at < inhale) {
+      next = t("Breathe in");
+      scale = 0.55 + 0.45 * (at / inhale);
+    } else if (at < inhale + hold) {
+      next = t("Hold");
       scale = 1;
     } else {
-      next = "Breathe out";
-      scale = 1 - 0.45 * ((t - inhale - hold) / exhale);
+      next = t("Breathe out");
+      scale = 1 - 0.45 * ((at - inhale - hold) / exhale);
     }
     circle.style.setProperty("--scale", scale.toFixed(3));
     if (next !== phase) {

@@ -1,17 +1,19 @@
 // Thresholded results as DOM, the same on every screen: bars for choices, a histogram for
 // scales, sized words for a word cloud. A null count reads "fewer than k", never a number.
 import { h } from "./dom.js";
+import { plural, t } from "./i18n.js";
 
-export const TRACK_NAMES = {
-  hurt: "Partners who were hurt",
-  caused: "Partners who caused the hurt",
-  unsaid: "Side not said",
-};
+const tracks = () => ({
+  hurt: t("Partners who were hurt"),
+  caused: t("Partners who caused the hurt"),
+  unsaid: t("Side not said"),
+});
+export const TRACK_NAMES = new Proxy({}, { get: (_, track) => tracks()[track] });
 
 // Every number, word and order here was computed by the server (server/domain/results.py, by the
 // rules in docs/results.md); this file only draws it. A withheld option is a short hatched stub
 // marked "not shown", never a tall bar and never beside an exact 0.
-const WITHHELD = "not shown";
+const withheld = () => t("not shown");
 
 function stub(kind) {
   return h("span", { class: `${kind}-fill bar-withheld` });
@@ -30,7 +32,7 @@ function bars(result) {
         { class: "bar" + (cell.withheld ? " is-withheld" : "") },
         h("span", { class: "bar-label", text: cell.label }),
         h("span", { class: "bar-track", "aria-hidden": "true" }, bar),
-        h("span", { class: "bar-count", text: cell.withheld ? WITHHELD : String(cell.count) }),
+        h("span", { class: "bar-count", text: cell.withheld ? withheld() : String(cell.count) }),
       );
     }),
   );
@@ -47,7 +49,7 @@ function histogram(result) {
       return h(
         "li",
         { class: "column" + (cell.withheld ? " is-withheld" : "") },
-        h("span", { class: "column-count", text: cell.withheld ? WITHHELD : String(cell.count) }),
+        h("span", { class: "column-count", text: cell.withheld ? withheld() : String(cell.count) }),
         h("span", { class: "column-track", "aria-hidden": "true" }, column),
         h("span", { class: "column-label", text: cell.label }),
       );
@@ -58,7 +60,7 @@ function histogram(result) {
 function withheldNote(result) {
   return h("p", {
     class: "note",
-    text: `Counts are shown only when every option has none or at least ${result.k}; here some had fewer, so none is shown.`,
+    text: t("Counts are shown only when every option has none or at least {k}; here some had fewer, so none is shown.", { k: result.k }),
   });
 }
 
@@ -68,29 +70,34 @@ function counts(result) {
   return parts;
 }
 
+// The server's share words (server/domain/styles.py), in this screen's language.
+const saidWords = () => ({
+  "all of us": t("all of us"), "most of us": t("most of us"), "many of us": t("many of us"),
+  "some of us": t("some of us"), "a few of us, or none": t("a few of us, or none"), "none of us": t("none of us"),
+});
+
 function words(result) {
   if (result.cells.every((c) => c.withheld)) {
-    return [h("p", { class: "withheld", text: "These answers cannot be put in words without hinting at how few chose something." })];
+    return [h("p", { class: "withheld", text: t("These answers cannot be put in words without hinting at how few chose something.") })];
   }
   return [
     h(
       "ul",
       { class: "said" },
-      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label", text: cell.label }), h("span", { class: "said-word", text: cell.word }))),
+      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label", text: cell.label }), h("span", { class: "said-word", text: saidWords()[cell.word] ?? cell.word }))),
     ),
   ];
 }
 
-const LEAN_WORDS = { low: "low", middle: "in the middle", high: "high" };
+const leans = () => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
 
 function scaleLean(result, definition) {
   const points = result.cells.length;
   const edge = Math.max(1, Math.round(points / 3));
   const part = (v) => (v <= edge ? "low" : v > points - edge ? "high" : "middle");
   const ends = [definition.low_label, definition.high_label];
-  const where = LEAN_WORDS[result.lean] ?? result.lean;
   return [
-    h("p", { class: "lean", text: `The room leans ${where}.` }),
+    h("p", { class: "lean", text: leans()[result.lean] ?? result.lean }),
     h(
       "ol",
       { class: "lean-scale", "aria-hidden": "true" },
@@ -102,15 +109,15 @@ function scaleLean(result, definition) {
 
 function order(result) {
   if (result.order === "none") {
-    return [h("p", { class: "withheld", text: "No order can be shown at this size without hinting at how few chose something." })];
+    return [h("p", { class: "withheld", text: t("No order can be shown at this size without hinting at how few chose something.") })];
   }
   const ranks = [...new Set(result.cells.map((c) => c.rank))].sort((a, b) => a - b);
   const named = (rank) => result.cells.filter((c) => c.rank === rank).map((c) => c.label);
   if (result.order === "top") {
     const top = named(1);
     return [
-      h("p", { class: "lean", text: top.length > 1 ? `Chosen most, as often as each other: ${top.join(", ")}` : `Chosen most: ${top[0]}` }),
-      h("p", { class: "note", text: `Chosen less: ${named(2).join(", ")}` }),
+      h("p", { class: "lean", text: top.length > 1 ? t("Chosen most, as often as each other: {options}", { options: top.join(", ") }) : t("Chosen most: {option}", { option: top[0] }) }),
+      h("p", { class: "note", text: t("Chosen less: {options}", { options: named(2).join(", ") }) }),
     ];
   }
   return [
@@ -119,10 +126,10 @@ function order(result) {
       { class: "ranking" },
       ranks.map((rank) => {
         const names = named(rank);
-        return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") }, h("span", { class: "rank-names", text: names.join(" · ") }), names.length > 1 ? h("span", { class: "note", text: " (as often as each other)" }) : null);
+        return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") }, h("span", { class: "rank-names", text: names.join(" · ") }), names.length > 1 ? h("span", { class: "note", text: " " + t("(as often as each other)") }) : null);
       }),
     ),
-    h("p", { class: "note", text: "From most to least chosen." }),
+    h("p", { class: "note", text: t("From most to least chosen.") }),
   ];
 }
 
@@ -137,13 +144,13 @@ function bands(result) {
           "li",
           { class: "band" },
           h("span", { class: "band-range", text: band.low === band.high ? `${band.low}` : `${band.low}–${band.high}` }),
-          h("span", { class: "band-count", text: `${band.count} of us` }),
+          h("span", { class: "band-count", text: plural("{n} of us", "{n} of us", band.count) }),
         );
         li.style.setProperty("--span", String((band.high - band.low + 1) / points));
         return li;
       }),
     ),
-    h("p", { class: "note", text: `Neighbouring values are joined until each part holds at least ${result.k}.` }),
+    h("p", { class: "note", text: t("Neighbouring values are joined until each part holds at least {k}.", { k: result.k }) }),
   ];
 }
 
@@ -156,20 +163,30 @@ function cloud(result) {
       h("li", {
         class: `word size-${Math.max(1, Math.round(((cell.count ?? result.k) / max) * 4))}`,
         text: cell.label,
-        title: cell.count === null ? `${result.k} or more of us` : `${cell.count} of us`,
+        title: cell.count === null ? t("{k} or more of us", { k: result.k }) : plural("{n} of us", "{n} of us", cell.count),
       }),
     ),
   );
 }
 
-export function renderResult(result, definition = {}) {
+// Cells of a poll or check-in are in the order of its options (counted by position), so they
+// take their labels from the options in this screen's language.
+function inOwnWords(result, definition) {
+  const options = definition.options;
+  if (!Array.isArray(options) || result.kind === "scale" || result.kind === "words") return result;
+  if (!result.cells || result.cells.length !== options.length) return result;
+  return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i] })) };
+}
+
+export function renderResult(given, definition = {}) {
+  const result = inOwnWords(given, definition);
   if (!result.shown) {
-    return h("p", { class: "withheld", text: `Fewer than ${result.k} answered, so results are not shown.` });
+    return h("p", { class: "withheld", text: t("Fewer than {k} answered, so results are not shown.", { k: result.k }) });
   }
   let parts = [];
   if (result.kind === "words") {
-    parts.push(result.cells.length ? cloud(result) : h("p", { class: "withheld", text: "No word was given often enough to show." }));
-    if (result.hidden_words) parts.push(h("p", { class: "note", text: `Words given by fewer than ${result.k} people are not shown.` }));
+    parts.push(result.cells.length ? cloud(result) : h("p", { class: "withheld", text: t("No word was given often enough to show.") }));
+    if (result.hidden_words) parts.push(h("p", { class: "note", text: t("Words given by fewer than {k} people are not shown.", { k: result.k }) }));
   } else if (result.style === "words") {
     parts = words(result);
   } else if (result.style === "leaning") {
@@ -181,11 +198,11 @@ export function renderResult(result, definition = {}) {
     if (result.kind === "scale") {
       const ends = [definition.low_label, definition.high_label].filter(Boolean);
       if (ends.length === 2) parts.push(h("p", { class: "scale-ends", text: `1 = ${ends[0]} · ${definition.points ?? ""} = ${ends[1]}` }));
-      if (result.mean !== null && result.mean !== undefined) parts.push(h("p", { class: "mean", text: `Average ${result.mean}` }));
+      if (result.mean !== null && result.mean !== undefined) parts.push(h("p", { class: "mean", text: t("Average {mean}", { mean: result.mean }) }));
     }
   }
   if (result.answered !== null && result.answered !== undefined) {
-    parts.push(h("p", { class: "answered", text: `${result.answered} answered`, title: "Passes are not counted." }));
+    parts.push(h("p", { class: "answered", text: plural("{n} person answered", "{n} people answered", result.answered), title: t("Passes are not counted.") }));
   }
   return h("div", { class: `result style-${result.style ?? "counts"}` }, parts);
 }
@@ -228,7 +245,7 @@ export function renderTrend(trend) {
       const mean = point.shown ? point.mean ?? null : null;
       const fill = h("span", { class: "bar-fill" + (mean === null ? " bar-withheld" : "") });
       fill.style.setProperty("--share", String((mean ?? 0) / Math.max(1, trend.labels.length)));
-      const said = mean !== null ? `average ${mean}` : point.shown ? "withheld" : `fewer than ${trend.k}`;
+      const said = mean !== null ? t("average {mean}", { mean }) : point.shown ? t("not shown") : t("fewer than {k}", { k: trend.k });
       return h(
         "li",
         { class: "bar" },
@@ -238,14 +255,14 @@ export function renderTrend(trend) {
       );
     }
     if (point.shown && point.style && point.style !== "counts") {
-      return h("li", { class: "trend-point" }, h("h3", { text: when }), h("p", { class: "note", text: `Shown as ${point.style} that week: no counts were kept.` }));
+      return h("li", { class: "trend-point" }, h("h3", { text: when }), h("p", { class: "note", text: t("Shown in another style that week: no counts were kept.") }));
     }
     return h("li", { class: "trend-point" }, h("h3", { text: when }), renderResult(asResult(point)));
   });
   return h(
     "section",
-    { class: "trend", "aria-label": "Across sessions" },
-    h("p", { class: "kind", text: `Across ${trend.points.length} sessions${trend.track ? ` · ${TRACK_NAMES[trend.track]}` : ""}` }),
+    { class: "trend", "aria-label": t("Across sessions") },
+    h("p", { class: "kind", text: plural("Across {n} session", "Across {n} sessions", trend.points.length) + (trend.track ? ` · ${TRACK_NAMES[trend.track]}` : "") }),
     trend.title ? h("h1", { class: "title", text: trend.title }) : null,
     h("p", { class: "text", text: trend.text }),
     h("ul", { class: trend.kind === "scale" ? "bars" : "trend-points" }, rows),

@@ -1,8 +1,9 @@
 // Answer widgets for the phone: large touch targets, one per activity kind. Each calls
 // send(value) with a value the server's activities.py accepts.
 import { h } from "./dom.js";
+import { plural, t } from "./i18n.js";
 
-const CHARS_LEFT = (max, len) => `${max - len} characters left`;
+const CHARS_LEFT = (max, len) => plural("{n} character left", "{n} characters left", max - len);
 
 function choiceButtons(options, chosen, onPick, label) {
   return h(
@@ -29,7 +30,7 @@ function multiChoice(def, stored, send) {
   });
   const submit = h("button", {
     type: "submit",
-    text: "Send",
+    text: t("Send"),
   });
   return h(
     "form",
@@ -41,7 +42,7 @@ function multiChoice(def, stored, send) {
         if (options.length) send({ kind: "choices", options });
       },
     },
-    h("fieldset", {}, h("legend", { text: "Choose all that fit" }), boxes),
+    h("fieldset", {}, h("legend", { text: t("Choose all that fit") }), boxes),
     submit,
   );
 }
@@ -54,7 +55,7 @@ function scale(def, stored, send) {
     { class: "scale-answer" },
     h(
       "div",
-      { class: "points", role: "group", "aria-label": `Choose from 1 to ${def.points}` },
+      { class: "points", role: "group", "aria-label": t("Choose from 1 to {n}", { n: def.points }) },
       points.map((value) =>
         h("button", {
           type: "button",
@@ -109,7 +110,7 @@ function words(def, stored, send) {
   const inputs = Array.from({ length: def.max_words }, (_, i) => {
     const input = h("input", { id: `word-${i}`, type: "text", maxlength: "40", autocomplete: "off", autocapitalize: "none" });
     input.value = previous[i] || "";
-    return h("p", { class: "word-field" }, h("label", { for: `word-${i}`, text: `Word ${i + 1}` }), input);
+    return h("p", { class: "word-field" }, h("label", { for: `word-${i}`, text: t("Word {n}", { n: i + 1 }) }), input);
   });
   return h(
     "form",
@@ -121,9 +122,9 @@ function words(def, stored, send) {
         if (given.length) send({ kind: "words", words: given });
       },
     },
-    h("p", { class: "hint", text: `Up to ${def.max_words} ${def.max_words === 1 ? "word" : "words"}.` }),
+    h("p", { class: "hint", text: plural("Up to {n} word.", "Up to {n} words.", def.max_words) }),
     inputs,
-    h("button", { type: "submit", text: "Send" }),
+    h("button", { type: "submit", text: t("Send") }),
   );
 }
 
@@ -133,9 +134,9 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
   switch (def.kind) {
     case "poll":
       if (def.multiple) return multiChoice(def, stored, send);
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), "Choose one");
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"));
     case "checkin":
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), "How are you arriving?");
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("How are you arriving?"));
     case "scale":
       return scale(def, stored, send);
     case "words":
@@ -143,17 +144,17 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
     case "prompt":
       if (!def.open_text) return null;
       return textBox({
-        id: "answer-text", label: "Your answer", max: def.max_chars, draft: drafts[aid] ?? (stored?.kind === "text" ? stored.text : ""),
-        hint: "Shared without your name; please don't name anyone else either. The facilitator reads answers before any reach the screen.",
-        onDraft, button: "Send", onSend: (text) => send({ kind: "text", text }),
+        id: "answer-text", label: t("Your answer"), max: def.max_chars, draft: drafts[aid] ?? (stored?.kind === "text" ? stored.text : ""),
+        hint: t("Shared without your name; please don't name anyone else either. The facilitator reads answers before any reach the screen."),
+        onDraft, button: t("Send"), onSend: (text) => send({ kind: "text", text }),
       });
     case "reflection":
       return textBox({
-        id: "answer-text", label: "Your note", max: def.max_chars, draft: drafts[aid] ?? "",
+        id: "answer-text", label: t("Your note"), max: def.max_chars, draft: drafts[aid] ?? "",
         hint: def.share
-          ? "This stays on this phone unless you choose Share. Shared notes carry no name; please don't name anyone in them."
-          : "This is only for you: it stays on this phone and is gone when you leave.",
-        onDraft, button: def.share ? "Share anonymously" : null,
+          ? t("This stays on this phone unless you choose Share. Shared notes carry no name; please don't name anyone in them.")
+          : t("This is only for you: it stays on this phone and is gone when you leave."),
+        onDraft, button: def.share ? t("Share anonymously") : null,
         onSend: def.share ? (text) => send({ kind: "text", text }) : null,
       });
     default:
@@ -167,7 +168,9 @@ export function takesAnswers(def) {
   return ["poll", "scale", "words", "checkin"].includes(def.kind);
 }
 
-export const KIND_NAMES = {
-  prompt: "Prompt", poll: "Poll", scale: "Scale", reflection: "Reflection",
-  words: "Word cloud", checkin: "Check-in", grounding: "Grounding",
-};
+// Each kind's name in the screen's language, read when shown (so a switch of language shows).
+const kinds = () => ({
+  prompt: t("Prompt"), poll: t("Poll"), scale: t("Scale"), reflection: t("Reflection"),
+  words: t("Word cloud"), checkin: t("Check-in"), grounding: t("Grounding"),
+});
+export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kinds()[kind] });

@@ -54,7 +54,7 @@ def test_every_screen_passes_axe(harness: Harness) -> None:
         phone.get_by_role("button", name="Talk").click()
     expect(console.locator("#count-answered")).to_have_text("3")
     console.get_by_role("button", name="Reveal results").click()
-    expect(display.locator(".results .answered")).to_have_text("3 answered")
+    expect(display.locator(".results .answered")).to_have_text("3 people answered")
     assert_accessible(display, "display results")
     assert_accessible(phones[1], "phone results")
 

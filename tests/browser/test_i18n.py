@@ -1,4 +1,4 @@
-"""participant/static/i18n.js in real Chromium: the browser's language picked, the catalogue
+"""shared/static/i18n.js in real Chromium: the browser's language picked, the catalogue
 loaded from the server, plural categories through Intl.PluralRules (no eval under the CSP),
 <html lang dir> set (Arabic right to left), and each phone's words: its language, its side."""
 
@@ -9,7 +9,7 @@ from typing import Any
 from tests.browser.harness import Harness
 
 LOAD = """async (args) => {
-  const m = await import('/static/participant/i18n.js');
+  const m = await import('/static/shared/i18n.js');
   await m.load(args.lang);
   const html = document.documentElement;
   return {
@@ -54,7 +54,7 @@ def test_a_portuguese_browser_falls_to_brazilian_and_a_choice_overrides(harness:
     page.goto("/join")
     chosen = page.evaluate(
         """async () => {
-          const m = await import('/static/participant/i18n.js');
+          const m = await import('/static/shared/i18n.js');
           const before = m.chosenLanguage();
           m.remember('fr');
           await m.load();
@@ -87,7 +87,7 @@ def test_each_phone_picks_its_language_and_its_side(harness: Harness) -> None:
     page.goto("/join")
     words = page.evaluate(
         """async (d) => {
-          const m = await import('/static/participant/i18n.js');
+          const m = await import('/static/shared/i18n.js');
           return [
             m.words(d, 'es', 'hurt'), m.words(d, 'es', 'caused'), m.words(d, 'es-MX', null),
             m.words(d, 'ar', 'hurt'), m.words(d, 'en', 'caused'),

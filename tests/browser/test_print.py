@@ -152,7 +152,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     expect(console.get_by_text("2 paper answers added")).to_be_visible()
     console.get_by_role("button", name="Reveal results").click()
     # 1 phone + 2 on paper = 3 for Honesty (k = 3): paper answers count toward k
-    expect(display.locator(".results")).to_contain_text("3 answered")
+    expect(display.locator(".results")).to_contain_text("3 people answered")
     assert "paper" not in display.content().lower()
 
     harness.panel(console, "Across weeks")

@@ -54,7 +54,7 @@ def reveal(console: Page, screens: list[Page]) -> None:
     expect(console.locator("#count-answered")).to_have_text("10")
     console.get_by_role("button", name="Reveal results").click()
     for screen in screens:
-        expect(screen.locator(".answered")).to_have_text(re.compile(r"^10 answered"))
+        expect(screen.locator(".answered")).to_have_text(re.compile(r"^10 people answered"))
 
 
 def test_each_style_at_ten_people(harness: Harness) -> None:

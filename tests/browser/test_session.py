@@ -71,9 +71,9 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     expect(bars.nth(0).locator(".bar-count")).to_have_text("3")
     expect(bars.nth(1).locator(".bar-count")).to_have_text("0")
     expect(bars.nth(2).locator(".bar-count")).to_have_text("0")
-    expect(display.locator(".answered")).to_have_text("3 answered")
+    expect(display.locator(".answered")).to_have_text("3 people answered")
     expect(phones[1].locator(".results .bar").nth(0).locator(".bar-count")).to_have_text("3")
-    expect(console.locator(".results .answered")).to_have_text("3 answered")
+    expect(console.locator(".results .answered")).to_have_text("3 people answered")
 
     # Counts are all or none: a 1 among them hides every count, zeros included.
     harness.open_activity(
@@ -87,7 +87,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     expect(columns).to_have_count(4)
     expect(display.locator(".column-count")).to_have_text(["not shown"] * 4)
     expect(display.locator(".column-fill.bar-withheld")).to_have_count(4)
-    expect(display.locator(".answered")).to_have_text("3 answered")
+    expect(display.locator(".answered")).to_have_text("3 people answered")
     expect(display.locator(".mean")).to_have_count(0)
 
 

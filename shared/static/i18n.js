@@ -3,7 +3,12 @@
 // content words (its language, its side). Nothing here is sent to the server but `lang` itself
 // in hello; the choice lives in this tab's sessionStorage and goes with it.
 
-const KEY = "hearth.lang";
+let KEY = "hearth.lang"; // the phone's; the console and the display each keep their own
+
+// Which screen this is ("display", "console"): its choice is kept apart from the others'.
+export function forScreen(name) {
+  KEY = `hearth.${name}.lang`;
+}
 export const SHIPPED = Object.freeze(["en", "es", "pt-BR", "fr", "de", "ar"]);
 let current = { lang: "en", dir: "ltr", languages: [], messages: {} };
 let rules = new Intl.PluralRules("en");
@@ -28,7 +33,7 @@ export function chosenLanguage() {
   return SHIPPED.includes(saved) ? saved : pickLanguage();
 }
 
-export function remember(lang) {
+export function remember(lang = current.lang) {
   try { sessionStorage.setItem(KEY, lang); } catch { /* nothing kept, nothing lost */ }
 }
 
@@ -70,6 +75,12 @@ export function plural(singular, pluralText, n, values = {}) {
     return fill(entry[rules.select(n)] ?? entry.other, all);
   }
   return fill(n === 1 ? singular : pluralText, all);
+}
+
+// The words a page's own markup carries (data-i18n="msgid"), in the current language.
+export function translateMarkup(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
 }
 
 const PHONE_FIELDS = ["title", "text", "content_note", "options", "low_label", "high_label"];

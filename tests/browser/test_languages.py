@@ -1,0 +1,198 @@
+"""The issue's "done when", in one room and one browser: phones in English, Spanish and Arabic
+(Spanish from the browser's locale, Arabic chosen in the phone's own menu), the projector in
+German, one poll whose counts agree whatever language each option was shown in, and the Arabic
+phone mirrored and clean under axe."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from server.i18n_pages import page_catalogue
+from tests.browser.drive import facilitator, new_room
+from tests.browser.harness import PHONE, PROJECTOR, Harness
+from tests.browser.test_accessibility import assert_accessible
+
+POLL = {
+    "kind": "poll",
+    "lang": "en",
+    "text": "What helps most this week?",
+    "options": ["Honesty", "Patience", "Time"],
+    "result_style": "counts",
+    "translations": {
+        "es": {
+            "text": "¿Qué te ayuda más esta semana?",
+            "options": ["Honestidad", "Paciencia", "Tiempo"],
+        },
+        "ar": {"text": "ما الذي يساعدك أكثر هذا الأسبوع؟", "options": ["الصدق", "الصبر", "الوقت"]},
+        "de": {
+            "text": "Was hilft dir diese Woche am meisten?",
+            "options": ["Ehrlichkeit", "Geduld", "Zeit"],
+        },
+    },
+}
+
+
+def say(lang: str, msgid: str) -> str:
+    """A page string as the catalogue has it in `lang` (English is the msgid itself)."""
+    text: Any = page_catalogue(lang)["messages"].get(msgid) or msgid
+    return str(text)
+
+
+def join(harness: Harness, code: str, locale: str, lang: str) -> Page:
+    phone = harness.page(**PHONE, locale=locale)
+    phone.goto("/join")
+    phone.get_by_label(say(lang, "Session code")).fill(code)
+    phone.get_by_role("button", name=say(lang, "Join"), exact=True).click()
+    expect(phone.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
+    return phone
+
+
+def test_phones_in_three_languages_and_a_german_projector_count_as_one(harness: Harness) -> None:
+    room = new_room(harness.live, k=3)
+    lead = facilitator(harness.live, room)
+    display = harness.page(**PROJECTOR, locale="en-GB")
+    display.goto(room["display_url"].removeprefix(harness.live.base_url))
+    expect(display.get_by_role("heading", name="Join on your phone")).to_be_visible()
+    display.get_by_label("Language").select_option("de")
+    expect(display.get_by_role("heading", name=say("de", "Join on your phone"))).to_be_visible()
+    assert display.evaluate("document.documentElement.lang") == "de"
+
+    english = join(harness, room["code"], "en-US", "en")
+    spanish = join(harness, room["code"], "es-ES", "es")  # from the browser's language
+    arabic = join(harness, room["code"], "en-US", "en")
+    arabic.get_by_role("button", name="More").click()
+    arabic.get_by_label("Language").select_option("ar")  # switched at once, in the phone's menu
+    expect(arabic.get_by_role("heading", name=say("ar", "You're in"))).to_be_visible()
+    assert arabic.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
+    assert arabic.evaluate("sessionStorage.getItem('hearth.lang')") == "ar"
+
+    lead.command({"type": "open", "activity": POLL})
+    expect(english.get_by_text("What helps most this week?")).to_be_visible()
+    expect(spanish.get_by_text("¿Qué te ayuda más esta semana?")).to_be_visible()
+    expect(arabic.get_by_text("ما الذي يساعدك أكثر هذا الأسبوع؟")).to_be_visible()
+    expect(display.locator(".text")).to_have_text("Was hilft dir diese Woche am meisten?")
+    expect(display.locator(".options li")).to_have_text(["Ehrlichkeit", "Geduld", "Zeit"])
+
+    # The same option, by position, in three languages.
+    for phone, lang, label in (
+        (english, "en", "Patience"),
+        (spanish, "es", "Paciencia"),
+        (arabic, "ar", "الصبر"),
+    ):
+        phone.get_by_role("button", name=label, exact=True).click()
+        expect(phone.locator(".answer-status")).to_contain_text(
+            say(
+                lang, "Your answer is stored. It is hidden here; you can change it until it closes."
+            )
+        )
+    lead.until(lambda m: m["type"] == "progress" and m["answered"] == 3)
+    lead.command({"type": "reveal"})
+
+    screens: list[tuple[Page, str, list[str]]] = [
+        (display, "de", ["Ehrlichkeit", "Geduld", "Zeit"]),
+        (english, "en", ["Honesty", "Patience", "Time"]),
+        (spanish, "es", ["Honestidad", "Paciencia", "Tiempo"]),
+        (arabic, "ar", ["الصدق", "الصبر", "الوقت"]),
+    ]
+    for screen, lang, labels in screens:
+        bars = screen.locator(".results .bar")
+        expect(bars.locator(".bar-label")).to_have_text(labels)
+        expect(bars.locator(".bar-count")).to_have_text(["0", "3", "0"])
+        answered = page_catalogue(lang)["messages"]["{n} person answered"]
+        form = "few" if lang == "ar" else "other"  # Arabic's form for 3
+        expect(screen.locator(".results .answered")).to_have_text(
+            answered[form].replace("{n}", "3")
+        )
+
+    # Mirrored: in Arabic a bar grows from the right and its count sits at its left end.
+    def track_and_count(phone: Page) -> tuple[float, float]:
+        bar = phone.locator(".results .bar").nth(1)
+        track, count = (bar.locator(s).bounding_box() for s in (".bar-track", ".bar-count"))
+        assert track and count
+        return track["x"], count["x"]
+
+    track, count = track_and_count(arabic)
+    assert track > count
+    track, count = track_and_count(english)
+    assert track < count
+    assert arabic.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    assert_accessible(arabic, "an Arabic phone with results")
+    lead.close()
+
+
+def test_the_console_names_missing_translations_and_keeps_its_own_language(
+    harness: Harness, tmp_path: Path
+) -> None:
+    console = harness.facilitator(k=3)
+    plan = {
+        "format": "hearth-plan",
+        "version": 1,
+        "title": "Week 5",
+        "languages": ["en", "es", "ar"],
+        "items": [
+            {
+                "activity": {
+                    "kind": "poll",
+                    "text": "Pick one",
+                    "options": ["Rest", "Talk"],
+                    "translations": {
+                        "es": {"text": "Elige una", "options": ["Descanso", "Hablar"]}
+                    },
+                }
+            }
+        ],
+    }
+    path = tmp_path / "week5.json"
+    path.write_text(json.dumps(plan))
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(str(path))
+    expect(console.locator(".step")).to_have_count(1)
+    missing = console.locator(".plan .missing .problems li")
+    expect(missing).to_have_text(
+        [
+            re.compile(r"^translations\.es: .*title"),  # the plan's own title, in Spanish
+            re.compile(r"^translations\.ar: .*title"),
+            re.compile(r"^items\[0\]\.activity\.translations\.ar: .*text, options"),
+        ]
+    )
+
+    # Its own language, apart from the phones' and the display's; the room stays through it.
+    code = harness.code(console)
+    console.get_by_label("Language").select_option("es")
+    expect(console.get_by_role("button", name=say("es", "Open the display"))).to_be_visible()
+    assert harness.code(console) == code
+    assert console.evaluate("sessionStorage.getItem('hearth.console.lang')") == "es"
+    assert console.evaluate("sessionStorage.getItem('hearth.lang')") is None
+
+    # Right to left on the other two screens as well, and clean under axe there too.
+    console.get_by_label(say("es", "Language")).select_option("ar")
+    expect(console.get_by_role("button", name=say("ar", "Open the display"))).to_be_visible()
+    assert console.evaluate("document.documentElement.dir") == "rtl"
+    assert_accessible(console, "an Arabic console")
+    room = new_room(harness.live, k=3)
+    display = harness.page(**PROJECTOR, locale="ar-EG")
+    display.goto(room["display_url"].removeprefix(harness.live.base_url))
+    expect(display.get_by_role("heading", name=say("ar", "Join on your phone"))).to_be_visible()
+    assert display.evaluate("document.documentElement.dir") == "rtl"
+    assert_accessible(display, "an Arabic display")
+
+
+def test_the_welcome_screen_changes_language_before_joining(harness: Harness) -> None:
+    phone = harness.page(**PHONE, locale="en-US")
+    phone.goto("/join")
+    phone.get_by_label("Session code").fill("ABC")
+    phone.locator("#welcome-language").focus()  # as a keyboard reaches it
+    phone.locator("#welcome-language").select_option("fr")  # (the menu's own waits until joined)
+    expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
+    expect(phone.get_by_label(say("fr", "Session code"))).to_have_value("ABC")  # kept
+    expect(phone.locator("#welcome-language")).to_be_focused()
+    assert phone.evaluate("sessionStorage.getItem('hearth.lang')") == "fr"
+    phone.reload()  # this tab remembers the choice
+    expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
