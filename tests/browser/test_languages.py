@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from server.i18n_pages import page_catalogue
+from server.http.catalogue_routes import page_catalogue
 from tests.browser.drive import facilitator, new_room
 from tests.browser.harness import PHONE, PROJECTOR, Harness
 from tests.browser.test_accessibility import assert_accessible
