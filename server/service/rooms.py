@@ -22,7 +22,7 @@ from server.service.watch import PRESENCE_STALE_MS, StoreWatch
 from server.settings import Settings
 from server.store import RoomStore
 from server.store.base import ENDED, Sides, side_of, side_tag
-from server.transport.asgi import Connection
+from server.transport.connection import Connection
 from server.transport.hub import Hub, RoomChannel
 from server.wire import protocol as p
 from server.wire import views as vm

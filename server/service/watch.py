@@ -20,7 +20,7 @@ from server.domain.results import preview_of
 from server.domain.rooms import RoomState
 from server.store import RoomStore
 from server.store.base import ENDED, PROGRESS, STATE
-from server.transport.asgi import Connection
+from server.transport.connection import Connection
 from server.transport.hub import Hub, RoomChannel
 from server.wire import protocol as p
 

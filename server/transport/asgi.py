@@ -1,6 +1,5 @@
-"""Per-socket plumbing: the Connection protocol the hub and the endpoint use, its ASGI
-implementation (a bounded send queue drained by one writer task), the close codes, and the
-per-socket rate limit. server/transport/fast.py implements the same protocol by writing frames
+"""The ASGI path's Connection (server/transport/connection.py): a bounded send queue drained by
+one writer task. server/transport/fast.py implements the same protocol by writing frames
 directly; the socket tests run on both."""
 
 from __future__ import annotations
@@ -9,48 +8,11 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from typing import Protocol
 
 from starlette.websockets import WebSocket
 
 from server.wire import protocol as p
-
-# Close codes (see docs/protocol.md).
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008  # flooding
-CLOSE_TOO_BIG = 1009
-CLOSE_GOING_AWAY = 1001
-CLOSE_BAD_HELLO = 4400
-CLOSE_UNAUTHORISED = 4401
-CLOSE_NO_ROOM = 4404
-CLOSE_HELLO_TIMEOUT = 4408
-CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
-CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
-CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
-
-
-class Connection(Protocol):
-    """One client socket as the hub and the endpoint see it, on either path."""
-
-    role: str
-    seat: str  # facilitator consoles: "lead" or "co"
-    grant: str | None  # the digest of the credential it joined with
-    closing: tuple[int, str] | None
-    lang: str | None  # its error frames' language (server/i18n.py); never stored
-
-    def offer(self, text: str) -> bool:
-        """Queue a frame without waiting; False if the socket was dropped for falling behind."""
-
-    def send_now(self, message: p.Message) -> None:
-        """A message for this socket alone (acks, errors, snapshots)."""
-
-    def close(self, code: int, reason: str) -> None: ...
-
-    def stalled(self) -> bool:
-        """Messages wait and none has moved for longer than the write deadline."""
-
-    async def finish(self) -> None:
-        """Stop sending (after the hub has let go of the socket)."""
+from server.wire.close_codes import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW
 
 
 class SocketConnection:
@@ -115,18 +77,3 @@ class SocketConnection:
         self.writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.writer
-
-
-class RateLimit:
-    """A token bucket per socket: bursts pass, a sustained flood is throttled then closed."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def take(self) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        self.tokens -= 1
-        return self.tokens  # below 0: throttled; below -burst: flooding

@@ -22,7 +22,12 @@ from server.http.auth import client_address, origin_allowed
 from server.i18n import _, say
 from server.service.membership import RefusalReason, Refused, Seat
 from server.service.rooms import RoomGone, Service
-from server.transport.asgi import (
+from server.transport.asgi import SocketConnection
+from server.transport.connection import Connection
+from server.transport.fast import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
+from server.transport.rate_limit import RateLimit
+from server.wire import protocol as p
+from server.wire.close_codes import (
     CLOSE_BAD_HELLO,
     CLOSE_HELLO_TIMEOUT,
     CLOSE_NO_ROOM,
@@ -31,12 +36,7 @@ from server.transport.asgi import (
     CLOSE_REFUSED,
     CLOSE_TRY_LATER,
     CLOSE_UNAUTHORISED,
-    Connection,
-    RateLimit,
-    SocketConnection,
 )
-from server.transport.fast import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
-from server.wire import protocol as p
 
 log = logging.getLogger("hearth.ws")
 

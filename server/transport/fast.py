@@ -20,7 +20,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol
 
-from server.transport.asgi import CLOSE_TOO_SLOW
+from server.wire.close_codes import CLOSE_TOO_SLOW
 from server.wire.protocol import Message
 
 EXTENSION = "hearth.fastpath"

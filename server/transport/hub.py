@@ -14,9 +14,10 @@ from server.clock import now_ms
 from server.domain.rooms import RoomState
 from server.i18n import LANGUAGES, SOURCE, _, say
 from server.service.role_views import build_view, changed_sections
-from server.transport.asgi import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED, Connection
+from server.transport.connection import Connection
 from server.wire import protocol as p
 from server.wire import views as vm
+from server.wire.close_codes import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
 
 log = logging.getLogger("hearth.hub")
 
