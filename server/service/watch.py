@@ -210,13 +210,26 @@ class StoreWatch:
             while room.progress_dirty and room.sockets["facilitator"]:
                 room.progress_dirty = False
                 message = await self.progress(room)
-                if room.ended or room.ending:
-                    return  # counts read while the room was erased or lost are not real
+                if not await self._same_room(room):
+                    return  # counts read from a store that lost the room are not real
                 self.hub.fan_out(room.sockets["facilitator"], message.model_dump_json())
                 await asyncio.sleep(PROGRESS_INTERVAL)
         except Exception as exc:
             log.warning("progress update failed: %s", type(exc).__name__)
             self.hub.tell_unavailable(room)
+
+    async def _same_room(self, room: RoomChannel) -> bool:
+        """The store still holds this room (same epoch); otherwise end it locally as lost. Read
+        with the counts, not left to the 5 s heartbeat: a Redis that restarted empty answers 0
+        for everything, and a console must never show that as real. The epoch is found in the
+        stored bytes, without parsing the document."""
+        if room.ending or room.ended or room.state is None:
+            return False  # erased on purpose (announce_end tells the screens), or gone
+        doc = await self.store.load(room.code)
+        if doc is not None and f'"epoch":"{room.state.epoch}"'.encode() in doc:
+            return True
+        self.hub.end_locally(room.code, "lost", None)
+        return False
 
     # -- presence ----------------------------------------------------------------------------
 
