@@ -43,3 +43,23 @@ async def test_a_name_offered_is_refused_and_only_a_digest_is_kept(live: LiveSer
     # the room knows the digest, never the token itself
     doc = await live.acall(members.load(room["code"]))
     assert phone.token.encode() not in doc
+
+
+async def test_a_screens_language_is_kept_on_its_socket_only(live: LiveServer) -> None:
+    """A phone says its language in hello and changes it with sync; a store dump afterwards
+    holds no trace of either (no language, no "lang" field), on either store."""
+    from tests.test_security_tickets import dump_store
+
+    room = await live.create_room(k=3)
+    phone = await Client.connect(live.ws_url, role="participant", code=room["code"], lang="ar")
+    await phone.expect("welcome")
+    await phone.expect("snapshot")
+    await phone.send({"type": "sync", "lang": "de"})
+    await phone.expect("snapshot")  # handled: the socket now speaks German
+    # this room's keys only: the session-wide Redis holds other tests' rooms (whose activities
+    # may carry a content language)
+    dump = {k: v for k, v in (await dump_store(live)).items() if room["code"] in k}
+    assert dump, "the room is in the store"
+    for name, value in dump.items():
+        assert b"lang" not in value and b'"ar"' not in value and b'"de"' not in value, name
+        assert "lang" not in name, name

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from server.clock import now_ms
 from server.domain.rooms import RoomState
-from server.i18n import LANGUAGES, SOURCE, _, say
+from server.i18n import SOURCE, _, say
 from server.service.role_views import build_view, changed_sections
 from server.transport.connection import Connection
 from server.wire import protocol as p
@@ -150,16 +150,14 @@ class Hub:
             return
         room.unavailable = True
         message = _("The server cannot reach its session store; retrying.")
-        frames = {  # encoded once per language, not once per socket
-            lang: p.ErrorFrame(code="unavailable", message=say(message, lang)).model_dump_json()
-            for lang in LANGUAGES
-        }
+        frames: dict[str, str] = {}  # encoded once per language in use, not once per socket
         for sockets in room.sockets.values():
-            by_lang: dict[str, set[Connection]] = {}
-            for conn in sockets:
-                by_lang.setdefault(getattr(conn, "lang", None) or SOURCE, set()).add(conn)
-            for lang, group in by_lang.items():
-                self.fan_out(group, frames[lang])
+            for conn in list(sockets):
+                lang = getattr(conn, "lang", None) or SOURCE
+                if lang not in frames:
+                    error = p.ErrorFrame(code="unavailable", message=say(message, lang))
+                    frames[lang] = error.model_dump_json()
+                conn.offer(frames[lang])
 
     def reconnect_all(self, room: RoomChannel) -> None:
         """Every screen of the room reconnects for a fresh snapshot (and resends answers)."""
