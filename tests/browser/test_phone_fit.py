@@ -115,6 +115,9 @@ def test_nothing_hides_under_the_bars(
 def test_the_check_sees_a_button_under_a_fixed_footer(harness: Harness) -> None:
     page = phone_page(harness, 360, 740)
     page.goto("/join")
+    # the welcome screen is drawn once the page's catalogue has loaded: until then main holds
+    # only "Loading…", and there is nothing for the bar to cover
+    expect(page.get_by_role("button", name="Join")).to_be_visible()
     page.evaluate(
         """() => {
             const bar = document.createElement('div');
