@@ -39,6 +39,11 @@ class Settings:
         "", "Base URL phones should open, e.g. https://hearth.example.org. Empty: the LAN address."
     )
     room_ttl_seconds: int = _setting(4 * 3600, "A room idle this long expires with all its keys.")
+    heartbeat_seconds: float = _setting(
+        5.0,
+        "How often each room is checked against the store (a lost room says so on every screen), "
+        "stalled sockets dropped and abandoned rooms ended.",
+    )
     facilitator_away_seconds: float = _setting(
         5.0, "No facilitator console this long (longer than a reload): screens say it is away."
     )

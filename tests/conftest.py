@@ -9,7 +9,7 @@ from server.store.memory import MemoryStore
 from server.store.redis import RedisStore
 from tests import support
 from tests.redis_topologies import RedisClusterSetup, SentinelSetup
-from tests.support import LiveServer, RedisServer
+from tests.support import QUICK_BEAT, LiveServer, RedisServer
 
 # Every backend the contract suite, the socket tests and the erasure test run on. The cluster
 # (3 primaries + 3 replicas) and Sentinel (1 primary, 1 replica, 3 sentinels) are started once per
@@ -125,7 +125,7 @@ def own_redis() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def live_on_own_redis(own_redis: RedisServer) -> Iterator[LiveServer]:
-    server = LiveServer.start(redis_url=own_redis.url)
+    server = LiveServer.start(redis_url=own_redis.url, heartbeat_seconds=QUICK_BEAT)
     yield server
     server.stop()
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.support import Client, LiveServer
+from tests.support import QUICK_BEAT, Client, LiveServer
 
 POLL = {
     "kind": "poll",
@@ -121,7 +121,10 @@ async def test_re_entry_needs_the_host_secret(live: LiveServer) -> None:
 def live_grace(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     redis_url = request.getfixturevalue("redis_server").url if request.param == "redis" else ""
     server = LiveServer.start(
-        redis_url=redis_url, facilitator_away_seconds=1.0, facilitator_grace_seconds=2.0
+        redis_url=redis_url,
+        facilitator_away_seconds=1.0,
+        facilitator_grace_seconds=2.0,
+        heartbeat_seconds=QUICK_BEAT,
     )
     yield server
     server.stop()

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from redis.exceptions import RedisError
 
-from server.service.watch import HEARTBEAT_SECONDS
 from server.store.batch import NotReplicated
 from server.store.redis import RedisStore
 from server.store.topology import close
@@ -133,7 +132,7 @@ async def drill(live: LiveServer, room: Room, kill: Any, other: Room | None) -> 
     for client in room.screens:
         await client.expect_where(
             lambda m: m["type"] == "error" and m["code"] == "unavailable" and m.get("id") is None,
-            3 * HEARTBEAT_SECONDS,
+            3 * room.live.settings.heartbeat_seconds,
         )
     timings["unavailable_s"] = time.monotonic() - started
     return timings
@@ -143,7 +142,7 @@ async def reconnect_seen(room: Room, started: float) -> float:
     """Every screen is told to reconnect once the room reads back intact (within a heartbeat of
     the promotion); seconds since the kill."""
     for client in room.screens:
-        await client.expect("reconnect", 3 * HEARTBEAT_SECONDS)
+        await client.expect("reconnect", 3 * room.live.settings.heartbeat_seconds)
     return time.monotonic() - started
 
 

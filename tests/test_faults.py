@@ -17,12 +17,11 @@ import pytest
 import websockets
 from redis.asyncio import Redis
 
-from server.service.watch import HEARTBEAT_SECONDS
 from tests.proxy import Proxy
-from tests.support import Client, LiveServer, RedisServer
+from tests.support import QUICK_BEAT, Client, LiveServer, RedisServer
 
 POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
-ONE_BEAT = HEARTBEAT_SECONDS + 1.0  # "within one heartbeat", with a second for the machine
+ONE_BEAT = QUICK_BEAT + 1.0  # "within one heartbeat", with a second for the machine
 # Every store call has a one-second deadline; an error frame, or /healthz, is due well within
 # two (the test allows three for a loaded machine). Without deadlines they wait for as long as
 # Redis stays silent, which these tests outlast.
@@ -140,7 +139,8 @@ async def test_a_frozen_redis_is_an_outage_within_a_second_then_recovers(
 async def slow_link() -> AsyncIterator[tuple[RedisServer, Proxy, LiveServer]]:
     redis = RedisServer().start()
     proxy = await Proxy(redis.port).start()  # the only road from the server to Redis
-    # (started from a thread: the proxy it reaches Redis through runs on this test's loop)
+    # (started from a thread: the proxy it reaches Redis through runs on this test's loop; the
+    # default heartbeat, as its store checks cross the slowed link too)
     live = await asyncio.to_thread(LiveServer.start, redis_url=f"redis://127.0.0.1:{proxy.port}/0")
     yield redis, proxy, live
     await asyncio.to_thread(live.stop)
@@ -169,12 +169,13 @@ async def test_a_slow_redis_under_the_deadline_loses_nothing_and_over_it_is_an_o
         room.phones[0].command(answer(room.aid, ballots[0], option=1)), DEADLINE
     )
     assert refused["type"] == "error" and refused["code"] == "unavailable"
+    one_beat = live.settings.heartbeat_seconds + 1.0  # the default beat: see the fixture
     for client in room.screens:
-        await told_unavailable(client, ONE_BEAT)
+        await told_unavailable(client, one_beat)
 
     proxy.delay = 0.0
     for client in room.screens:
-        await client.expect("reconnect", ONE_BEAT + 2 * proxy_delay_tail())
+        await client.expect("reconnect", one_beat + 2 * proxy_delay_tail())
     room = await rejoin(room)
     ack = await room.phones[0].command(answer(room.aid, ballots[0], option=1))
     assert ack["type"] == "ack"  # the change of mind, sent again, replaced the first answer

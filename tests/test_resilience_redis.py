@@ -16,13 +16,12 @@ import websockets
 
 from server.domain.codes import digest
 from server.domain.rooms import new_room
-from server.service.watch import HEARTBEAT_SECONDS
 from server.store.redis import RedisStore
 from tests.proxy import Proxy
-from tests.support import Client, LiveServer, RedisServer, ServeProcess
+from tests.support import QUICK_BEAT, Client, LiveServer, RedisServer, ServeProcess
 
 POLL = {"kind": "poll", "text": "What helps most this week?", "options": ["Rest", "Talk", "Walk"]}
-ONE_BEAT = HEARTBEAT_SECONDS + 1.0  # "within one heartbeat", with a second for the machine
+ONE_BEAT = QUICK_BEAT + 1.0  # "within one heartbeat", with a second for the machine
 
 
 def restart(redis: RedisServer) -> None:
@@ -149,7 +148,8 @@ async def test_a_publication_from_another_epoch_ends_the_room_at_once(live: Live
         await store.commit(room["code"], 40, newer.model_dump_json().encode(), None, 600)
 
     await live.acall(replace_room())
-    seen = await everything_until(display, "ended", HEARTBEAT_SECONDS / 2)  # not the heartbeat
+    beat = live.settings.heartbeat_seconds
+    seen = await everything_until(display, "ended", beat / 2)  # not the heartbeat
     assert seen[-1]["reason"] == "lost"
     assert all(m["type"] != "update" for m in seen)  # k=7 was never shown as this room's
 
@@ -216,9 +216,12 @@ async def test_redis_unreachable_mid_session_then_back(
     redis, proxy = outage
     # (started from a thread: the proxy it reaches Redis through runs on this test's loop)
     cut_off = await asyncio.to_thread(
-        LiveServer.start, redis_url=f"redis://127.0.0.1:{proxy.port}/0"
+        LiveServer.start,
+        redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+        heartbeat_seconds=QUICK_BEAT,
     )
-    other = LiveServer.start(redis_url=redis.url)  # a second process that keeps its Redis
+    # a second process that keeps its Redis
+    other = LiveServer.start(redis_url=redis.url, heartbeat_seconds=QUICK_BEAT)
     try:
         room = await other.create_room(k=3)
         facilitator = await Client.join(other, room, "facilitator")

@@ -49,7 +49,7 @@ class Service:
         self.hub = hub
         self.settings = settings
         self.ttl = settings.room_ttl_seconds
-        self.watch = StoreWatch(hub, store, self.ttl)
+        self.watch = StoreWatch(hub, store, self.ttl, settings.heartbeat_seconds)
         self.watch.attendance = self.attendance
 
     async def create_room(self, k: int | None = None) -> CreatedRoom:

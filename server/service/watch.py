@@ -26,7 +26,6 @@ from server.wire import protocol as p
 
 log = logging.getLogger("hearth.hub")
 
-HEARTBEAT_SECONDS = 5.0
 # Each process rewrites its phone count this often; a count not rewritten for PRESENCE_STALE_MS
 # no longer counts, so a process that dies stops counting within seconds.
 PRESENCE_SECONDS = 1.0
@@ -37,10 +36,11 @@ PRESENCE_ROLES = ("participant", "facilitator")
 
 
 class StoreWatch:
-    def __init__(self, hub: Hub, store: RoomStore, room_ttl: int) -> None:
+    def __init__(self, hub: Hub, store: RoomStore, room_ttl: int, heartbeat_seconds: float) -> None:
         self.hub = hub
         self.store = store
         self.room_ttl = room_ttl
+        self.heartbeat_seconds = heartbeat_seconds
         self.store_ok = True
         self._locks: dict[str, asyncio.Lock] = {}
         self._loops: list[asyncio.Task[None]] = []
@@ -55,7 +55,9 @@ class StoreWatch:
 
     def start(self) -> None:
         self._loops = [
-            asyncio.create_task(self._every(HEARTBEAT_SECONDS, self.beat_all), name="heartbeat"),
+            asyncio.create_task(
+                self._every(self.heartbeat_seconds, self.beat_all), name="heartbeat"
+            ),
             asyncio.create_task(self._every(PRESENCE_SECONDS, self.refresh_presence)),
         ]
         listen = getattr(self.store, "on_reconnect", None)
