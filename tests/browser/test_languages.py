@@ -5,6 +5,7 @@ phone mirrored and clean under axe."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from server.http.catalogue_routes import page_catalogue
+from server import i18n
+from server.domain.results import Cell, Result, Results
+from server.domain.summary import Summary, SummaryEntry
+from server.http.catalogue_routes import languages, page_catalogue
 from tests.browser.drive import facilitator, new_room
 from tests.browser.harness import PHONE, PROJECTOR, Harness
 from tests.browser.test_accessibility import assert_accessible
@@ -35,6 +39,9 @@ POLL = {
         },
     },
 }
+
+
+LANGUAGE_NAMES = {item["lang"]: item["name"] for item in languages()}
 
 
 def say(lang: str, msgid: str) -> str:
@@ -196,3 +203,49 @@ def test_the_welcome_screen_changes_language_before_joining(harness: Harness) ->
     assert phone.evaluate("sessionStorage.getItem('hearth.lang')") == "fr"
     phone.reload()  # this tab remembers the choice
     expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
+
+
+def test_the_plain_pages_come_in_the_readers_language(harness: Harness, tmp_path: Path) -> None:
+    """The privacy sheet in Arabic (from the browser) is right to left, translated, clean under
+    axe and still one printed page in every language; its language links switch it."""
+    privacy = harness.page(locale="ar-EG")
+    privacy.goto("/privacy")
+    expect(privacy.get_by_role("heading", name="خصوصيتك في هذه الجلسة", level=1)).to_be_visible()
+    assert privacy.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
+    assert privacy.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    text = privacy.locator("main").inner_text()
+    assert "لا نطلب اسمك أبدًا" in text and "We never ask your name" not in text
+    assert_accessible(privacy, "the privacy sheet in Arabic")
+    for lang in i18n.LANGUAGES:
+        privacy.get_by_role("link", name=LANGUAGE_NAMES[lang], exact=True).click()
+        expect(privacy.locator("html")).to_have_attribute("lang", lang)
+        privacy.emulate_media(media="print")
+        expect(privacy.locator(".page-languages")).to_be_hidden()
+        pdf = privacy.pdf(format="A4", print_background=False)
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, f"{lang}: more than one page"
+        privacy.emulate_media(media="screen")
+
+    # A saved summary opened from a Spanish browser: the opener, its message, the page.
+    poll = Result(kind="poll", k=5, shown=True, answered=6, cells=[Cell(label="Descanso", count=6)])
+    results = Results(overall=poll)
+    entry = SummaryEntry(kind="poll", title="Ayuda", text="¿Qué ayuda?", results=results)
+    summary = Summary(date=dt.date(2026, 3, 4), title="Semana 4", k=5, entries=[entry])
+    path = tmp_path / "hearth-summary-2026-03-04.json"
+    path.write_text(summary.model_dump_json())
+    opener = harness.page(locale="es-ES")
+    opener.goto("/summary")
+    opening = opener.get_by_role("heading", name="Leer o imprimir un resumen guardado")
+    expect(opening).to_be_visible()
+    opener.get_by_role("button", name="Mostrar como página").click()
+    expect(opener.get_by_role("alert")).to_have_text("Primero elige un archivo de resumen.")
+    opener.get_by_label("Archivo de resumen").set_input_files(str(path))
+    opener.get_by_role("button", name="Mostrar como página").click()
+    expect(opener.get_by_role("heading", name="Semana 4", level=1)).to_be_visible()
+    assert opener.evaluate("document.documentElement.lang") == "es"
+    sheet = opener.locator("main").inner_text()
+    for words in ("4 de marzo de 2026", "Encuesta", "Todo el grupo", "Respondieron"):
+        assert words in sheet, words
+    assert_accessible(opener, "a summary page in Spanish")
