@@ -118,3 +118,18 @@ export function words(definition, lang = current.lang, side = null) {
   }
   return out;
 }
+
+// The support card a screen shows (a view's support_card: text in its first language `lang`,
+// and translations): this screen's language, then one of the same base ("pt" for "pt-BR"), then
+// the first. `lang` says which language the text is in (null when the card did not say).
+export function cardWords(card, lang = current.lang) {
+  if (!card) return { text: "", lang: null };
+  const all = { ...(card.translations || {}) };
+  if (card.lang && card.text) all[card.lang] = card.text;
+  const base = (tag) => (tag || "").split("-")[0];
+  const tag = all[lang] ? lang : Object.keys(all).find((other) => base(other) === base(lang));
+  if (tag) return { text: all[tag], lang: tag };
+  if (card.text) return { text: card.text, lang: card.lang || null };
+  const [first] = Object.keys(all);
+  return first ? { text: all[first], lang: first } : { text: "", lang: null };
+}

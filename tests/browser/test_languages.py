@@ -42,6 +42,7 @@ POLL = {
 
 
 LANGUAGE_NAMES = {item["lang"]: item["name"] for item in languages()}
+LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR"}
 
 
 def say(lang: str, msgid: str) -> str:
@@ -249,3 +250,53 @@ def test_the_plain_pages_come_in_the_readers_language(harness: Harness, tmp_path
     for words in ("4 de marzo de 2026", "Encuesta", "Todo el grupo", "Respondieron"):
         assert words in sheet, words
     assert_accessible(opener, "a summary page in Spanish")
+
+
+def support_card(phone: Page, lang: str, text: str, text_lang: str) -> None:
+    """The phone's Support dialog (from More) shows `text`, marked as in `text_lang`."""
+    phone.get_by_role("button", name=say(lang, "More"), exact=True).click()
+    phone.get_by_role("button", name=say(lang, "Support"), exact=True).click()
+    dialog = phone.get_by_role("dialog")
+    first = dialog.locator("#support-body p").first  # redrawn if the card changes while open
+    expect(first).to_have_text(text)
+    expect(first).to_have_attribute("lang", text_lang)
+    dialog.get_by_role("button", name=say(lang, "Close"), exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
+def test_each_phone_reads_the_support_card_in_its_own_language(
+    harness: Harness, tmp_path: Path
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phones = {lang: join(harness, code, locale, lang) for lang, locale in LOCALES.items()}
+    harness.panel(console, "Support card")
+    english = "Call the group line: 0800 000 000."
+    spanish_card = "Llama a la línea del grupo: 0800 000 000."
+    console.get_by_role("textbox", name="Support card").fill(english)
+    console.get_by_label("Language of the card").select_option("en")
+    console.get_by_label("Add the card in another language…").select_option("es")
+    spanish = console.get_by_label("The card in Español")
+    expect(spanish).to_be_focused()
+    spanish.fill(spanish_card)
+    console.get_by_role("button", name="Save the support card").click()
+    support_card(phones["en"], "en", english, "en")
+    support_card(phones["es"], "es", spanish_card, "es")
+    support_card(phones["fr"], "fr", english, "en")  # none in French: the first
+    assert_accessible(console, "the support card panel in two languages")
+
+    # A plan carrying the card translated loads it, each language in its place.
+    plan = {
+        "format": "hearth-plan", "version": 1, "title": "Week 6", "languages": ["en", "es"],
+        "support": "Step out whenever you need to.",
+        "translations": {"es": {"title": "Semana 6", "support": "Sal cuando lo necesites."}},
+        "items": [{"activity": {"kind": "prompt", "text": "Breathe",
+                                "translations": {"es": {"text": "Respira"}}}}],
+    }  # fmt: skip
+    path = tmp_path / "week6.json"
+    path.write_text(json.dumps(plan))
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(str(path))
+    expect(console.locator(".step")).to_have_count(1)
+    expect(console.get_by_label("The card in Español")).to_have_value("Sal cuando lo necesites.")
+    support_card(phones["es"], "es", "Sal cuando lo necesites.", "es")
+    support_card(phones["fr"], "fr", "Step out whenever you need to.", "en")
