@@ -52,6 +52,18 @@ export async function load(lang, root = document.documentElement) {
   return current;
 }
 
+// Another catalogue beside the current one (the projector's second language), with its own t().
+export async function translatorFor(lang) {
+  const response = await fetch(`/i18n/${lang}.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`no catalogue for ${lang}`);
+  const other = await response.json();
+  const say = (msgid, values) => {
+    const entry = other.messages[msgid];
+    return fill(typeof entry === "string" && entry ? entry : msgid, values);
+  };
+  return { lang: other.lang, dir: other.dir, t: say };
+}
+
 export const language = () => current.lang;
 export const direction = () => current.dir;
 export const languages = () => current.languages;
