@@ -31,7 +31,8 @@ SOURCE = "en"
 RIGHT_TO_LEFT = frozenset({"ar"})
 DOMAINS = ("server", "pages")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-KEYWORDS = {"_": None, "ngettext": (1, 2)}  # for Babel's extractor (tests/test_i18n.py)
+# For Babel's extractor (tests/test_i18n.py); `gettext` is what `{% trans %}` blocks call.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 class Msg(str):
@@ -165,8 +166,19 @@ def negotiate(accept_language: str) -> str:
 request_lang: ContextVar[str] = ContextVar("request_lang", default=SOURCE)
 
 
+def chosen(query_string: bytes) -> str | None:
+    """A shipped language named by `?lang=` (a page's language menu, or a screen that links or
+    posts to a server-rendered page in its own language); None when there is none."""
+    for part in query_string.decode("latin-1")[:500].split("&"):
+        name, _sep, value = part.partition("=")
+        if name == "lang" and value in LANGUAGES:
+            return value
+    return None
+
+
 class RequestLanguage:
-    """ASGI middleware: an HTTP request's language, from Accept-Language, for its replies."""
+    """ASGI middleware: an HTTP request's language, for its replies and pages: `?lang=` when it
+    names a shipped language, else Accept-Language."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -176,7 +188,8 @@ class RequestLanguage:
             await self.app(scope, receive, send)
             return
         header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
-        token = request_lang.set(negotiate(header.decode("latin-1")[:500]))
+        lang = chosen(scope.get("query_string", b"")) or negotiate(header.decode("latin-1")[:500])
+        token = request_lang.set(lang)
         try:
             await self.app(scope, receive, send)
         finally:

@@ -292,9 +292,11 @@ async def test_grounding_now_and_the_signals(live: LiveServer) -> None:
     assert (await facilitator.command({"type": "support", "text": "Call 0800 000 000"}))[
         "type"
     ] == "ack"
-    assert (await phone.until_view(lambda v: v["support_card"]))["support_card"] == (
-        "Call 0800 000 000"
-    )
+    assert (await phone.until_view(lambda v: v["support_card"]))["support_card"] == {
+        "text": "Call 0800 000 000",
+        "lang": None,
+        "translations": {},
+    }
     display = await Client.join(live, room, "display")
     assert display.view["support_card"] is None  # the room's screen does not show it
     await phone.send({"type": "word", "on": True})

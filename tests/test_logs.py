@@ -128,7 +128,7 @@ async def run_session(
     # The support card is never logged, nor is a co-facilitator's credential.
     card = keep.canary("SupportCard")
     assert (await facilitator.command({"type": "support", "text": card}))["type"] == "ack"
-    await phones[3].until_view(lambda v: v.get("support_card") == card)
+    await phones[3].until_view(lambda v: (v.get("support_card") or {}).get("text") == card)
     async with httpx.AsyncClient(base_url=base_url) as http:
         made = await http.post(
             "/api/tickets",

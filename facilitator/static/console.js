@@ -91,7 +91,7 @@ function cockpit() {
       const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};
       state.conn?.request({ type: "runsheet", plan: kept.plan ? planOnly : null, index: kept.index }).catch(() => {});
     },
-    useCard: (text) => request({ type: "support", text }).catch(() => {}),
+    useCard: (card) => request({ type: "support", ...card }).catch(() => {}),
   });
   weeks = new WeeksPanel({ request, command: (message, origin) => act(origin, message), auth, k: () => state.view?.room.k ?? 5 });
   resetCockpit();

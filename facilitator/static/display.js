@@ -1,24 +1,28 @@
 // The projector display: read-only. Join code and QR while nothing is live, the code in a corner
 // always, the activity and a big timer, results only once revealed (stage.js draws them). B
 // blanks this screen on its own; F toggles full screen; L (or the menu in the lobby) changes its
-// language, remembered in this tab only.
+// language, and 2 (or the menu beside it) adds a second one beneath, or takes it away; both are
+// remembered in this tab only (docs/languages.md says why it is the display's choice).
 import { Connection, redeemTicket } from "/static/shared/connection.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
-import { forScreen, language, languages, load, remember, t, translateMarkup } from "/static/shared/i18n.js";
+import { forScreen, language, languages, load, remember, t, translateMarkup, translatorFor } from "/static/shared/i18n.js";
 import { fit, fitOnResize } from "./fit.js";
 import { reportScreen } from "./screens.js";
 import { joinAddress, spaced, Stage } from "./stage.js";
 
 const KEY = "hearth.display";
+const SECOND = "hearth.display.second"; // the second language, if the facilitator asked for one
 const stageEl = $("#stage");
 const corner = $("#corner");
 const net = $("#net");
 const blank = $("#blank");
 const picker = $("#display-language");
+const secondPicker = $("#display-second");
 
 let conn = null;
 let view = null;
 let localBlank = false;
+let secondAsked = 0;
 let redraw = () => render();
 const stage = new Stage(stageEl, () => (conn ? conn.serverNow() : Date.now()));
 
@@ -107,6 +111,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "l" || event.key === "L") {
     const all = languages().map((entry) => entry.lang);
     if (all.length) switchTo(all[(all.indexOf(language()) + 1) % all.length]);
+  } else if (event.key === "2") {
+    const all = ["", ...languages().map((entry) => entry.lang).filter((tag) => tag !== language())];
+    setSecond(all[(all.indexOf(secondChoice()) + 1) % all.length]);
   } else if (event.key === "f" || event.key === "F") {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen?.().catch(() => {});
@@ -118,26 +125,51 @@ async function switchTo(tag) {
   remember(tag);
   await load(tag);
   translateMarkup();
+  conn?.send({ type: "sync", lang: tag });
+  await setSecond(secondChoice()); // fills the menus and draws again
+}
+
+function secondChoice() {
+  try {
+    return sessionStorage.getItem(SECOND) || "";
+  } catch {
+    return "";
+  }
+}
+
+// A second language beneath the first ("" for none); the same as the first counts as none.
+async function setSecond(tag) {
+  try {
+    if (tag) sessionStorage.setItem(SECOND, tag);
+    else sessionStorage.removeItem(SECOND);
+  } catch { /* nothing kept, nothing lost */ }
+  const asked = ++secondAsked;
+  const second = tag && tag !== language() ? await translatorFor(tag).catch(() => null) : null;
+  if (asked !== secondAsked) return; // asked again while this one loaded: the last one wins
+  stage.second = second;
   fillPicker();
   stage.key = "";
   redraw();
-  conn?.send({ type: "sync", lang: tag });
 }
 
 function fillPicker() {
-  picker.replaceChildren(...languages().map(({ lang, name }) => {
-    const option = h("option", { value: lang, lang, text: name });
-    option.selected = lang === language();
-    return option;
-  }));
+  const option = (lang, name, chosen) => {
+    const el = h("option", { value: lang, lang: lang || undefined, text: name });
+    el.selected = lang === chosen;
+    return el;
+  };
+  picker.replaceChildren(...languages().map(({ lang, name }) => option(lang, name, language())));
+  const others = languages().filter(({ lang }) => lang !== language());
+  secondPicker.replaceChildren(option("", t("No second language"), stage.second?.lang ?? ""), ...others.map(({ lang, name }) => option(lang, name, stage.second?.lang ?? "")));
 }
 
 const { params } = takeFragment(); // the ticket leaves the address bar before anything waits
 forScreen("display");
 await load().catch(() => null); // no catalogue: the display stays in English
 translateMarkup();
-fillPicker();
+await setSecond(secondChoice());
 picker.addEventListener("change", () => switchTo(picker.value));
+secondPicker.addEventListener("change", () => setSecond(secondPicker.value));
 fitOnResize(stageEl);
 start(params);
 reportScreen();

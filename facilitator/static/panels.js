@@ -6,6 +6,7 @@ import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
 import { act, button, showError, state } from "./console-state.js";
 import { connectHelp } from "./help.js";
+import { supportPanel } from "./support.js";
 
 export function joinPanel(el) {
   const r = state.view.room;
@@ -86,21 +87,6 @@ export function settingsPanel(el) {
     toggle("set-tracks", t("Let people say which side they are on"), r.tracks, "tracks", collecting && r.split),
     toggle("set-split", t("Show results per side"), r.split, "split", collecting),
     collecting ? h("p", { id: "split-hint", class: "hint", text: t("The split can change between activities, not while one collects answers.") }) : null,
-  );
-}
-
-export function supportPanel(el) {
-  const view = state.view;
-  const text = h("textarea", { id: "support-text", rows: "6", maxlength: "2000", "aria-describedby": "support-hint" });
-  text.value = view.support_card ?? "";
-  replace(
-    el,
-    h("p", { id: "support-hint", class: "hint", text: t("Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged.") }),
-    state.room.seat !== "co"
-      ? h("form", { onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "support", text: text.value }); } },
-          h("label", { for: "support-text", class: "visually-hidden", text: t("Support card") }), text,
-          h("div", { class: "row" }, h("button", { type: "submit", class: "secondary", text: t("Save the support card") })))
-      : h("p", { text: view.support_card || t("No support card yet.") }),
   );
 }
 

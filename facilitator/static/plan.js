@@ -10,11 +10,21 @@ import { printHandout, printRunSheet } from "./printing.js";
 
 const KEY = "hearth.plan";
 
+// A plan's support card in each of its languages (its first is the plan's own `support`).
+function planCard(plan) {
+  const translations = {};
+  for (const [tag, words] of Object.entries(plan.translations || {})) {
+    if (words?.support) translations[tag] = words.support;
+  }
+  if (!plan.support && !Object.keys(translations).length) return null;
+  return { text: plan.support || "", lang: plan.languages?.[0] ?? null, translations };
+}
+
 export class PlanPanel {
   constructor({ open, auth, edit, changed = () => {}, useCard = () => {} }) {
     this.open = open; // (definition) => Promise
     this.changed = changed; // ({plan, index}) => void: tell the room
-    this.useCard = useCard; // (text) => void: a plan's support card
+    this.useCard = useCard; // ({text, lang, translations}) => void: a plan's support card
     this.edit = edit; // (definition, index, onSave) => void: load a step into the form
     this.auth = auth; // () => headers for /api/plans/check
     this.el = h("section", { class: "card plan", "aria-labelledby": "plan-heading" });
@@ -44,7 +54,8 @@ export class PlanPanel {
     this.missing = missing; // translations the plan check found missing: phones fall back
     this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
     delete this.plan.id;
-    if (this.plan.support) this.useCard(this.plan.support);
+    const card = planCard(this.plan);
+    if (card) this.useCard(card);
     this.index = -1;
     this.errors = null;
     this.libraryOpen = false;

@@ -23,34 +23,43 @@ export function spaced(code) {
   return `${code.slice(0, 3)} ${code.slice(3)}`;
 }
 
-function lobby(room) {
+function lobby(room, say) {
+  const address = { address: joinAddress(room.join_url) };
   return h(
     "section",
     { class: "lobby" },
     h(
       "div",
       { class: "lobby-text" },
-      h("h1", { text: t("Join on your phone") }),
-      h("p", { class: "lobby-step", text: t("Open {address}", { address: joinAddress(room.join_url) }) }),
-      h("p", { class: "lobby-step", text: t("and enter the code") }),
+      say("h1", "lobby-title", (t) => t("Join on your phone")),
+      say("p", "lobby-step", (t) => t("Open {address}", address)),
+      say("p", "lobby-step", (t) => t("and enter the code")),
       h("p", { class: "big-code", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
-      h("p", { class: "lobby-hint", text: t("We never ask your name. Answers are deleted when the session ends.") }),
+      say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
     ),
     room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, t("QR code to join the session"))) : null,
   );
 }
 
+// Content in the second language, beneath the first and smaller, when it says something else.
+function twin(cls, text, first, lang) {
+  return text && text !== first ? h("p", { class: `${cls} twin`, lang, dir: "auto", text }) : null;
+}
+
 // Only the note: the text, options and results wait until the facilitator shows them.
-function noteFirst(def) {
+function noteFirst(def, alt, say) {
   return h(
     "section",
     { class: "live note-first" },
     h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }),
-    h("h1", { class: "title", text: t("Content note") }),
+    say("h1", "title", (t) => t("Content note")),
     h("p", { class: "text", lang: def.lang, dir: "auto", text: def.content_note }),
-    h("p", { class: "hint", text: t("The question will appear here when the room is ready. On your phone you can skip this one.") }),
+    twin("text", alt?.content_note, def.content_note, alt?.lang),
+    say("p", "hint", (t) => t("The question will appear here when the room is ready. On your phone you can skip this one.")),
   );
 }
+
+const base = (tag) => (tag || "").split("-")[0];
 
 export class Stage {
   constructor(el, serverNow) {
@@ -61,12 +70,32 @@ export class Stage {
     this.timerEl = null;
     this.pacerWidget = null;
     this.texts = null; // {el, pages, page} while released answers are on screen
+    this.second = null; // {lang, dir, t}: the projector's second language (display.js), or null
+    this.say = this.say.bind(this);
+  }
+
+  // A line of the page's own words in the display's language and, beneath it in the second
+  // language (smaller, display.css .twin), when that says something else. `said` is
+  // (t) => t("msgid", values), so the extractor still finds the msgid. An array: spread it.
+  say(tag, cls, said) {
+    const first = h(tag, { class: cls || undefined, text: said(t) });
+    const other = this.second ? said(this.second.t) : null;
+    if (!other || other === first.textContent) return [first];
+    return [first, h("p", { class: `${cls} twin`, lang: this.second.lang, dir: this.second.dir, text: other })];
+  }
+
+  // The activity's words in the second language, when it has its own (not a fallback).
+  secondWords(definition, first) {
+    if (!this.second) return null;
+    const other = words(definition, this.second.lang);
+    if (base(other.lang) !== base(this.second.lang) || base(first.lang) === base(this.second.lang)) return null;
+    return other;
   }
 
   render(view) {
     this.view = view;
     const room = view.room;
-    const key = JSON.stringify([language(), view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.join_url, room.facilitator_away]);
+    const key = JSON.stringify([language(), this.second?.lang, view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.join_url, room.facilitator_away]);
     if (key === this.key) return;
     this.key = key;
     this.timerEl = null;
@@ -78,7 +107,7 @@ export class Stage {
       document.body.classList.remove("has-activity");
       return;
     }
-    const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room);
+    const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room, this.say);
     const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: t("The facilitator is reconnecting…") }) : null;
     replace(this.el, away, view.activity ? this.activity(view) : idle);
     document.body.classList.toggle("has-activity", !!view.activity);
@@ -90,10 +119,11 @@ export class Stage {
     const a = view.activity;
     // The display's own language (options keep their positions, so counts stay the same).
     const def = { ...a.definition, ...words(a.definition, language()) };
-    if (view.screen?.note_guard) return noteFirst(def);
+    const alt = this.secondWords(a.definition, def); // the second language's, or null
+    if (view.screen?.note_guard) return noteFirst(def, alt, this.say);
     const parts = [];
-    if (def.title) parts.push(h("h1", { class: "title", lang: def.lang, dir: "auto", text: def.title }));
-    parts.push(h("p", { class: "text", lang: def.lang, dir: "auto", text: def.text }));
+    if (def.title) parts.push(h("h1", { class: "title", lang: def.lang, dir: "auto", text: def.title }), twin("title", alt?.title, def.title, alt?.lang));
+    parts.push(h("p", { class: "text", lang: def.lang, dir: "auto", text: def.text }), twin("text", alt?.text, def.text, alt?.lang));
     const extras = [];
     if (view.timer) {
       this.timerEl = h("p", { class: "timer", role: "timer", "aria-label": t("Time left") });
@@ -105,13 +135,16 @@ export class Stage {
     }
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
     if (a.status === "revealed" && view.results) {
-      parts.push(h("section", { class: "results", "aria-label": t("Results") }, renderResults(view.results, def)));
+      const labelled = alt?.options ? { ...def, twin: { lang: alt.lang, options: alt.options } } : def;
+      parts.push(h("section", { class: "results", "aria-label": t("Results") }, renderResults(view.results, labelled)));
     } else {
       // The choices, so the room can read them from the back while it answers.
-      if (def.options) parts.push(h("ol", { class: "options", lang: def.lang, dir: "auto" }, def.options.map((option) => h("li", { text: option }))));
-      if (def.kind === "scale" && def.low_label && def.high_label) parts.push(h("p", { class: "scale-ends", text: `1 = ${def.low_label} · ${def.points} = ${def.high_label}` }));
+      const beneath = (i) => (alt?.options?.[i] && alt.options[i] !== def.options[i] ? h("span", { class: "twin", lang: alt.lang, dir: "auto", text: alt.options[i] }) : null);
+      if (def.options) parts.push(h("ol", { class: "options", lang: def.lang, dir: "auto" }, def.options.map((option, i) => h("li", {}, option, beneath(i)))));
+      const ends = (w) => (w?.low_label && w?.high_label ? `1 = ${w.low_label} · ${def.points} = ${w.high_label}` : null);
+      if (def.kind === "scale" && ends(def)) parts.push(h("p", { class: "scale-ends", text: ends(def) }), twin("scale-ends", ends(alt), ends(def), alt?.lang));
       if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
-        parts.push(h("p", { class: "hint", text: t("Answer on your phone. You can always pass.") }));
+        parts.push(...this.say("p", "hint", (t) => t("Answer on your phone. You can always pass.")));
       }
     }
     const pages = paginate(view.texts);
@@ -120,7 +153,7 @@ export class Stage {
       parts.push(this.texts.el);
       this.showPage();
     } else if (a.status === "closed") {
-      parts.push(h("p", { class: "hint", text: t("Answers are closed.") }));
+      parts.push(...this.say("p", "hint", (t) => t("Answers are closed.")));
     }
     return h("section", { class: `live kind-${def.kind}` }, parts);
   }

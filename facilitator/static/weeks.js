@@ -1,6 +1,6 @@
 // Progress across weeks with no server memory: save this session's summary to a file, load
 // past summaries, and show a trend on the display.
-import { plural, t } from "/static/shared/i18n.js";
+import { language, plural, t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -37,7 +37,8 @@ export class WeeksPanel {
       const answer = await this.request({ type: "summary", title: this.label.value.trim() });
       const field = h("textarea", { name: "summary" });
       field.value = JSON.stringify(answer.summary);
-      const form = h("form", { method: "post", action, target, class: "visually-hidden" }, field);
+      // The page or spreadsheet comes in the console's language.
+      const form = h("form", { method: "post", action: action + "?lang=" + language(), target, class: "visually-hidden" }, field);
       document.body.append(form);
       form.submit();
       form.remove();

@@ -1,7 +1,7 @@
 // The phone's "More" menu: "I'd like a word afterwards", the support card, text size, language,
 // Leave. The word signal, text size and language live in sessionStorage like the rest.
 import { $, h, replace } from "/static/shared/dom.js";
-import { language, languages, t } from "/static/shared/i18n.js";
+import { cardWords, language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
 
@@ -19,7 +19,7 @@ export class PhoneMenu {
     this.saved = saved;
     this.announce = announce;
     this.send = send; // (message) => void
-    this.card = "";
+    this.card = null;
     this.toggle = $("#menu");
     this.panel = $("#menu-panel");
     this.wordButton = $("#word");
@@ -51,12 +51,14 @@ export class PhoneMenu {
     this.toggle.textContent = on ? t("Close") : t("More");
   }
 
-  setCard(text) {
-    this.card = text || "";
+  setCard(card) {
+    this.card = card || null; // every language of it: the phone's is picked when shown
+    if (this.dialog.open) replace($("#support-body"), ...this.supportBody()); // changed while read
   }
 
   supportBody() {
-    const lines = this.card ? this.card.split(/\n+/).map((line) => h("p", { text: line })) : [];
+    const { text, lang } = cardWords(this.card, language());
+    const lines = text ? text.split(/\n+/).map((line) => h("p", { text: line, lang: lang || undefined, dir: "auto" })) : [];
     return [...lines, h("p", { class: "hint", text: t("You may step out at any time; a facilitator will follow when they can.") })];
   }
 

@@ -1,5 +1,5 @@
 // Open a saved summary file from this device: read it here, post it to be shown or turned
-// into CSV (nothing is kept on the server).
+// into CSV (nothing is kept on the server). Its words come from the page, already in its language.
 const file = document.querySelector("#summary-file");
 const text = document.querySelector("#summary-text");
 const problem = document.querySelector("#summary-problem");
@@ -12,6 +12,6 @@ file.addEventListener("change", async () => {
 form.addEventListener("submit", (event) => {
   if (!text.value) {
     event.preventDefault();
-    problem.textContent = "Pick a summary file first.";
+    problem.textContent = form.dataset.empty;
   }
 });

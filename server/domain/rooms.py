@@ -94,7 +94,9 @@ class RoomState(State):
     facilitator_away_since_ms: int | None = Field(
         default=None, description="Set while no facilitator console is connected anywhere."
     )
-    support_card: str = ""
+    support_card: str = ""  # in its first language, `support_lang`
+    support_lang: str | None = None
+    support_translations: dict[str, str] = Field(default_factory=dict)
     runsheet: RunSheetState | None = None
     next_seq: int = 1
     live: LiveActivity | None = None
@@ -192,8 +194,11 @@ def apply(
                 s.timer = apply_timer(s.timer, "resume", None, now_ms)
         case Attendance(away_since_ms=since):
             s.facilitator_away_since_ms = since
-        case p.SupportCard(text=text):
-            s.support_card = text.strip()
+        case p.SupportCard(text=text, lang=lang, translations=translations):
+            s.support_card, s.support_lang = text.strip(), lang
+            s.support_translations = {
+                tag: words.strip() for tag, words in translations.items() if words.strip()
+            }
         case p.RunSheet(plan=plan, index=index):
             s.runsheet = RunSheetState(plan=plan, index=index) if plan is not None else None
         case p.Close():

@@ -30,6 +30,11 @@ LangTag = Annotated[
 Side = Literal["hurt", "caused"]
 Label = Annotated[str, Field(min_length=1, max_length=120)]
 MAX_LANGUAGES = 12
+# The support card: each language's text, and all of them together (a phone's view carries
+# every language of it, so the total bounds what the card adds to each view).
+CARD_CHARS = 2000
+CARD_TOTAL = 6000
+CardText = Annotated[str, Field(max_length=CARD_CHARS)]
 
 
 class Words(Strict):

@@ -19,32 +19,35 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 import orjson
+from babel.dates import format_date
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from server import i18n
 from server.domain.results import Result
 from server.domain.summary import MAX_SUMMARY_BYTES, Summary, SummaryEntry, rethreshold_results
 from server.http import auth
 from server.http.pages import templates
+from server.i18n import Msg, _, say
 
 KINDS = {
-    "poll": "Poll",
-    "scale": "Scale",
-    "checkin": "Check-in",
-    "words": "Word cloud",
-    "prompt": "Prompt",
-    "reflection": "Reflection",
-    "grounding": "Grounding",
+    "poll": _("Poll"),
+    "scale": _("Scale"),
+    "checkin": _("Check-in"),
+    "words": _("Word cloud"),
+    "prompt": _("Prompt"),
+    "reflection": _("Reflection"),
+    "grounding": _("Grounding"),
 }
 GROUPS = {
-    None: "Everyone",
-    "hurt": "Partners who were hurt",
-    "caused": "Partners who caused the hurt",
-    "unsaid": "Side not said",
+    None: _("Everyone"),
+    "hurt": _("Partners who were hurt"),
+    "caused": _("Partners who caused the hurt"),
+    "unsaid": _("Side not said"),
 }
-BY_HAND = "includes answers added by hand from paper"
+BY_HAND = _("includes answers added by hand from paper")
 
 
 @dataclass
@@ -71,43 +74,44 @@ class Item:
     texts: list[str]
 
 
-def _block(group: str, result: Result) -> Block:
+def _block(group: str, result: Result, lang: str) -> Block:
     k = result.k
     if not result.shown:
-        return Block(group, False, [Line("", None, f"fewer than {k} answered: not shown")])
-    lines = [
-        Line(c.label, c.count, "" if c.count is not None else f"fewer than {k}")
-        for c in result.cells
-    ]
+        note = say(_("fewer than {k} answered: not shown", k=k), lang)
+        return Block(group, False, [Line("", None, note)])
+    fewer = say(_("fewer than {k}", k=k), lang)
+    lines = [Line(c.label, c.count, "" if c.count is not None else fewer) for c in result.cells]
     if result.hidden_words:
-        lines.append(Line("", None, f"words given by fewer than {k} people are not shown"))
-    withheld = "withheld, as a count is hidden" if result.answered is None else ""
-    lines.append(Line("Answered", result.answered, withheld))
+        hidden = _("words given by fewer than {k} people are not shown", k=k)
+        lines.append(Line("", None, say(hidden, lang)))
+    withheld = say(_("withheld, as a count is hidden"), lang) if result.answered is None else ""
+    lines.append(Line(say(_("Answered"), lang), result.answered, withheld))
     if result.kind == "scale" and result.mean is not None:
-        lines.append(Line("Average", result.mean))
+        lines.append(Line(say(_("Average"), lang), result.mean))
     return Block(group, True, lines)
 
 
-def _item(entry: SummaryEntry, k: int) -> Item:
+def _item(entry: SummaryEntry, k: int, lang: str) -> Item:
     blocks: list[Block] = []
     if entry.results is not None:
         results = rethreshold_results(entry.results, k)
         if results.overall is not None:
-            blocks.append(_block(GROUPS[None], results.overall))
+            blocks.append(_block(say(GROUPS[None], lang), results.overall, lang))
         for track, result in (results.by_track or {}).items():
-            blocks.append(_block(GROUPS.get(track, track), result))
+            blocks.append(_block(say(GROUPS.get(track, track), lang), result, lang))
     return Item(
         title=entry.title,
         question=entry.text,
-        kind=KINDS.get(entry.kind, entry.kind),
+        kind=say(KINDS.get(entry.kind, entry.kind), lang),
         by_hand=entry.by_hand,
         blocks=blocks,
         texts=list(entry.texts),
     )
 
 
-def readable(summary: Summary) -> list[Item]:
-    return [_item(entry, summary.k) for entry in summary.entries]
+def readable(summary: Summary, lang: str = i18n.SOURCE) -> list[Item]:
+    """The summary's lines in `lang` (the words Hearth adds; the content stays as written)."""
+    return [_item(entry, summary.k, lang) for entry in summary.entries]
 
 
 def _cell(value: object) -> str:
@@ -116,16 +120,18 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def summary_csv(summary: Summary) -> str:
+def summary_csv(summary: Summary, lang: str = i18n.SOURCE) -> str:
+    """Column names stay English (a spreadsheet's formulas may name them); notes in `lang`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
         ["date", "session", "activity", "kind", "question", "group", "answer", "count", "note"]
     )
-    for item in readable(summary):
+    by_hand = say(BY_HAND, lang)
+    for item in readable(summary, lang):
         for block in item.blocks:
             for line in block.lines:
-                note = "; ".join(n for n in (line.note, BY_HAND if item.by_hand else "") if n)
+                note = "; ".join(n for n in (line.note, by_hand if item.by_hand else "") if n)
                 writer.writerow(
                     [
                         _cell(v)
@@ -145,20 +151,20 @@ def summary_csv(summary: Summary) -> str:
     return out.getvalue()
 
 
-async def _summary(request: Request) -> Summary | str:
+async def _summary(request: Request) -> Summary | Msg:
     """The posted summary, or what is wrong with it."""
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > 2 * MAX_SUMMARY_BYTES:
-            return "That summary is too large."
+            return _("That summary is too large.")
     raw: bytes | str = body
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raw = (parse_qs(body.decode("utf-8", "replace")).get("summary") or [""])[0]
     try:
         return Summary.model_validate(orjson.loads(raw))
     except (orjson.JSONDecodeError, ValidationError):
-        return "That is not a Hearth summary file."
+        return _("That is not a Hearth summary file.")
 
 
 def _cross_site(request: Request) -> bool:
@@ -173,7 +179,8 @@ def _cross_site(request: Request) -> bool:
 
 def _refused(request: Request) -> Response | None:
     if _cross_site(request):
-        return PlainTextResponse("Cross-site request refused.", status_code=403)
+        refused = _("Cross-site request refused.")
+        return PlainTextResponse(refused.in_language(i18n.request_lang.get()), status_code=403)
     return None
 
 
@@ -182,14 +189,16 @@ async def summary_page(request: Request) -> Response:
         return templates.TemplateResponse(request, "summary-open.html", {"title": "Summary"})
     if (refusal := _refused(request)) is not None:
         return refusal
+    lang = i18n.request_lang.get()
     summary = await _summary(request)
-    if isinstance(summary, str):
-        return PlainTextResponse(summary, status_code=422)
+    if isinstance(summary, Msg):
+        return PlainTextResponse(summary.in_language(lang), status_code=422)
     context = {
         "title": "Summary",
         "summary": summary,
-        "items": readable(summary),
-        "by_hand": BY_HAND,
+        "date": format_date(summary.date, format="long", locale=i18n.folder(lang)),
+        "items": readable(summary, lang),
+        "by_hand": say(BY_HAND, lang),
     }
     return templates.TemplateResponse(
         request, "summary.html", context, headers={"Cache-Control": "no-store"}
@@ -199,12 +208,13 @@ async def summary_page(request: Request) -> Response:
 async def summary_spreadsheet(request: Request) -> Response:
     if (refusal := _refused(request)) is not None:
         return refusal
+    lang = i18n.request_lang.get()
     summary = await _summary(request)
-    if isinstance(summary, str):
-        return PlainTextResponse(summary, status_code=422)
+    if isinstance(summary, Msg):
+        return PlainTextResponse(summary.in_language(lang), status_code=422)
     name = f"hearth-summary-{summary.date.isoformat()}.csv"
     return Response(
-        summary_csv(summary),
+        summary_csv(summary, lang),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

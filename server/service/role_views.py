@@ -83,11 +83,19 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
         ),
         history=list(state.history) if facilitator else None,
         trend=state.trend if role != "participant" and not blank_display else None,
-        support_card=state.support_card if role != "display" else None,
+        support_card=_support_card(state) if role != "display" else None,
         set_aside=_set_aside(state) if facilitator else None,
         runsheet=state.runsheet.model_dump(mode="json") if facilitator and state.runsheet else None,
     )
     return view
+
+
+def _support_card(state: RoomState) -> vm.SupportCardView | None:
+    if not state.support_card and not state.support_translations:
+        return None
+    return vm.SupportCardView(
+        text=state.support_card, lang=state.support_lang, translations=state.support_translations
+    )
 
 
 def _set_aside(state: RoomState) -> vm.SetAsideView | None:

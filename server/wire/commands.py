@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from server.domain.activities import Activity
 from server.domain.plans import Plan
 from server.domain.results import MAX_K, MIN_K
 from server.domain.summary import Trend
+from server.domain.wording import CARD_TOTAL, MAX_LANGUAGES, CardText, LangTag
 from server.wire.message import Message, RequestId
 
 
@@ -42,11 +43,30 @@ class GroundingNow(Message):
 
 
 class SupportCard(Message):
-    """The support card phones can open at any moment and see at the end (never logged)."""
+    """The support card phones can open at any moment and see at the end (never logged), in
+    its first language and, optionally, others: each phone shows its own language's card, or
+    the first one."""
 
     type: Literal["support"]
     id: RequestId
-    text: Annotated[str, Field(max_length=2000)]
+    text: CardText = Field(description="The card in its first language.")
+    lang: LangTag | None = Field(default=None, description="The language `text` is in.")
+    translations: dict[LangTag, CardText] = Field(
+        default_factory=dict,
+        max_length=MAX_LANGUAGES,
+        description=f"The card in other languages. All its texts together: at most "
+        f"{CARD_TOTAL} characters.",
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> SupportCard:
+        total = len(self.text) + sum(len(text) for text in self.translations.values())
+        if total > CARD_TOTAL:
+            raise ValueError(
+                f"the support card holds {total} characters in all its languages together; "
+                f"at most {CARD_TOTAL} fit"
+            )
+        return self
 
 
 class RunSheet(Message):

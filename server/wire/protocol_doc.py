@@ -139,7 +139,12 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 def _describe(info: FieldInfo) -> str:
     parts = [info.description or ""]
-    if not info.is_required() and info.default is not None and info.default != []:
+    if (
+        not info.is_required()
+        and info.default_factory is None  # a factory's default is empty ([] or {})
+        and info.default is not None
+        and info.default != []
+    ):
         parts.append(f"Default: `{info.default!r}`.")
     return " ".join(x for x in parts if x).replace("|", "\\|")
 
@@ -173,6 +178,7 @@ VIEW_MODELS: list[type[BaseModel]] = [
     vm.TimerView,
     vm.ScreenView,
     vm.QueueItem,
+    vm.SupportCardView,
     vm.You,
     p.Receipt,
 ]

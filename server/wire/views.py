@@ -78,6 +78,14 @@ class SetAsideView(Section):
     title: str
 
 
+class SupportCardView(Section):
+    """The room's support card in every language it was given in."""
+
+    text: str = Field(description="In its first language (empty: no card).")
+    lang: str | None = Field(description="The language `text` is in, when known.")
+    translations: dict[str, str] = Field(description="Language tag -> the card in it.")
+
+
 class View(Section):
     """The state a role renders. Updates carry only the top-level sections that changed."""
 
@@ -95,8 +103,10 @@ class View(Section):
         default=None,
         description="Display and facilitator: a series from past summaries, thresholded by k.",
     )
-    support_card: str | None = Field(
-        default=None, description="Phones and facilitators: local help, shown on request."
+    support_card: SupportCardView | None = Field(
+        default=None,
+        description="Phones and facilitators: local help, shown on request; each phone shows "
+        "its own language's text, else the first.",
     )
     set_aside: SetAsideView | None = Field(
         default=None, description="Facilitator only: the activity an interruption set aside."

@@ -52,6 +52,18 @@ export async function load(lang, root = document.documentElement) {
   return current;
 }
 
+// Another catalogue beside the current one (the projector's second language), with its own t().
+export async function translatorFor(lang) {
+  const response = await fetch(`/i18n/${lang}.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`no catalogue for ${lang}`);
+  const other = await response.json();
+  const say = (msgid, values) => {
+    const entry = other.messages[msgid];
+    return fill(typeof entry === "string" && entry ? entry : msgid, values);
+  };
+  return { lang: other.lang, dir: other.dir, t: say };
+}
+
 export const language = () => current.lang;
 export const direction = () => current.dir;
 export const languages = () => current.languages;
@@ -117,4 +129,19 @@ export function words(definition, lang = current.lang, side = null) {
     }
   }
   return out;
+}
+
+// The support card a screen shows (a view's support_card: text in its first language `lang`,
+// and translations): this screen's language, then one of the same base ("pt" for "pt-BR"), then
+// the first. `lang` says which language the text is in (null when the card did not say).
+export function cardWords(card, lang = current.lang) {
+  if (!card) return { text: "", lang: null };
+  const all = { ...(card.translations || {}) };
+  if (card.lang && card.text) all[card.lang] = card.text;
+  const base = (tag) => (tag || "").split("-")[0];
+  const tag = all[lang] ? lang : Object.keys(all).find((other) => base(other) === base(lang));
+  if (tag) return { text: all[tag], lang: tag };
+  if (card.text) return { text: card.text, lang: card.lang || null };
+  const [first] = Object.keys(all);
+  return first ? { text: all[first], lang: first } : { text: "", lang: null };
 }

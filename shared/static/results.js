@@ -30,7 +30,7 @@ function bars(result) {
       return h(
         "li",
         { class: "bar" + (cell.withheld ? " is-withheld" : "") },
-        h("span", { class: "bar-label", text: cell.label }),
+        h("span", { class: "bar-label" }, cell.label, cell.twin),
         h("span", { class: "bar-track", "aria-hidden": "true" }, bar),
         h("span", { class: "bar-count", text: cell.withheld ? withheld() : String(cell.count) }),
       );
@@ -84,7 +84,7 @@ function words(result) {
     h(
       "ul",
       { class: "said" },
-      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label", text: cell.label }), h("span", { class: "said-word", text: saidWords()[cell.word] ?? cell.word }))),
+      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label" }, cell.label, cell.twin), h("span", { class: "said-word", text: saidWords()[cell.word] ?? cell.word }))),
     ),
   ];
 }
@@ -175,7 +175,10 @@ function inOwnWords(result, definition) {
   const options = definition.options;
   if (!Array.isArray(options) || result.kind === "scale" || result.kind === "words") return result;
   if (!result.cells || result.cells.length !== options.length) return result;
-  return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i] })) };
+  // The projector's second language (definition.twin: {lang, options}) goes beneath each label.
+  const twin = definition.twin?.options;
+  const second = (i) => (twin?.[i] && twin[i] !== options[i] ? h("span", { class: "twin", lang: definition.twin.lang, dir: "auto", text: twin[i] }) : null);
+  return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i], twin: second(i) })) };
 }
 
 export function renderResult(given, definition = {}) {

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.drive import Screen, facilitator, new_room, phones
 from tests.browser.harness import Harness
 from tests.browser.layout import cut_off
+from tests.browser.test_accessibility import assert_accessible
 from tests.support import LiveServer
 
 SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
@@ -187,6 +188,74 @@ def test_the_check_sees_what_is_cut_off(harness: Harness) -> None:
     problems = cut_off(page)
     assert any("runs out of its box" in p for p in problems), problems
     assert any("the page scrolls" in p for p in problems), problems
+
+
+ES_TITLE = "Lo que traemos a la sala cuando la confianza se ha roto y aun así intentamos quedarnos"
+ES_LONG = (
+    "Piensa en un momento de esta semana en el que quisiste pasar deprisa por algo incómodo: un "
+    "silencio en la cena, una pregunta que no querías responder, una mirada que se sintió como "
+    "un reproche. ¿Qué hiciste con las ganas de arreglarlo rápido? ¿Qué pasó en tu cuerpo? Si "
+    "te quedaste, aunque fuera unas respiraciones más de lo habitual, ¿qué notaste en la otra "
+    "persona y en ti? Aquí no hay una respuesta correcta, y no hace falta compartir nada a "
+    "menos que lo elijas."
+)
+ES_OPTIONS = [
+    "Alivio de que por fin se diga en voz alta",
+    "Miedo a que vuelva a pasar",
+    "Esperanza",
+    "Entumecimiento",
+    "Rabia que va y viene",
+    "Vergüenza",
+    "Cansancio",
+    "Ganas de que me entiendan",
+    "Ganas de que termine",
+    "Curiosidad por lo que viene",
+    "Ternura",
+    "Todavía no lo sé",
+]
+
+
+def test_a_second_language_on_the_projector_fits_and_counts_the_same(display: Any) -> None:
+    """The facilitator asks the display for English and Spanish: every line of both, the second
+    beneath, nothing cut off at any size, and the counts are the room's, once."""
+    page, lead, people = display
+    page.get_by_label("Also in").select_option("es")
+    expect(page.locator(".lobby-title.twin")).to_have_text("Entra desde tu teléfono")
+    expect(page.locator(".lobby-title.twin")).to_have_attribute("lang", "es")
+    assert page.evaluate("sessionStorage.getItem('hearth.display.second')") == "es"
+    fits_everywhere(page, "the lobby in two languages")
+
+    poll = {"kind": "poll", "lang": "en", "title": TITLE, "text": LONG, "options": OPTIONS}
+    poll |= {"result_style": "counts", "translations": {"es": {
+        "title": ES_TITLE, "text": ES_LONG, "options": ES_OPTIONS}}}  # fmt: skip
+    open_and_answer(lead, people[:9], poll, lambda i: choice(i))
+    expect(page.locator(".title:not(.twin)")).to_have_text(TITLE)
+    expect(page.locator(".title.twin")).to_have_text(ES_TITLE)
+    expect(page.locator(".text:not(.twin)")).to_have_text(LONG)
+    expect(page.locator(".text.twin")).to_have_text(ES_LONG)
+    both = [english + spanish for english, spanish in zip(OPTIONS, ES_OPTIONS, strict=True)]
+    expect(page.locator(".options li")).to_have_text(both)
+    hint = "Responde en tu teléfono. Siempre puedes pasar."
+    expect(page.locator(".hint.twin")).to_have_text(hint)
+    fits_everywhere(page, "an open poll in two languages")
+    lead.command({"type": "reveal"})
+    counts = ["3", "3", "3"] + ["0"] * 9  # nine phones: three each on the first three options
+    expect(page.locator(".results .bar-count")).to_have_text(counts)
+    expect(page.locator(".results .bar-label .twin")).to_have_text(ES_OPTIONS)
+    expect(page.locator(".results .bar-label")).to_have_text(both)
+    fits_everywhere(page, "12 options revealed in two languages")
+    assert_accessible(page, "the projector in two languages")
+
+    # Taken away again: one language, as before.
+    page.keyboard.press("2")  # the key steps to the next: Portuguese, which this poll lacks
+    expect(page.get_by_label("Also in")).to_have_value("pt-BR")
+    expect(page.locator(".hint.twin, .twin .hint")).to_have_count(0)  # (results: no hint)
+    expect(page.locator(".bar-label .twin")).to_have_count(0)  # no Portuguese wording: none
+    for _ in ("fr", "de", "ar", "none"):  # (the menu waits in the lobby)
+        page.keyboard.press("2")
+    expect(page.get_by_label("Also in")).to_have_value("")
+    expect(page.locator(".twin")).to_have_count(0)
+    expect(page.locator(".results .bar-count")).to_have_text(counts)
 
 
 def choice(i: int) -> dict[str, Any]:

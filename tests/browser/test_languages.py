@@ -5,6 +5,7 @@ phone mirrored and clean under axe."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from server.http.catalogue_routes import page_catalogue
+from server import i18n
+from server.domain.results import Cell, Result, Results
+from server.domain.summary import Summary, SummaryEntry
+from server.http.catalogue_routes import languages, page_catalogue
 from tests.browser.drive import facilitator, new_room
 from tests.browser.harness import PHONE, PROJECTOR, Harness
 from tests.browser.test_accessibility import assert_accessible
@@ -35,6 +39,10 @@ POLL = {
         },
     },
 }
+
+
+LANGUAGE_NAMES = {item["lang"]: item["name"] for item in languages()}
+LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR"}
 
 
 def say(lang: str, msgid: str) -> str:
@@ -196,3 +204,99 @@ def test_the_welcome_screen_changes_language_before_joining(harness: Harness) ->
     assert phone.evaluate("sessionStorage.getItem('hearth.lang')") == "fr"
     phone.reload()  # this tab remembers the choice
     expect(phone.get_by_role("heading", name=say("fr", "Welcome"))).to_be_visible()
+
+
+def test_the_plain_pages_come_in_the_readers_language(harness: Harness, tmp_path: Path) -> None:
+    """The privacy sheet in Arabic (from the browser) is right to left, translated, clean under
+    axe and still one printed page in every language; its language links switch it."""
+    privacy = harness.page(locale="ar-EG")
+    privacy.goto("/privacy")
+    expect(privacy.get_by_role("heading", name="خصوصيتك في هذه الجلسة", level=1)).to_be_visible()
+    assert privacy.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
+    assert privacy.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    text = privacy.locator("main").inner_text()
+    assert "لا نطلب اسمك أبدًا" in text and "We never ask your name" not in text
+    assert_accessible(privacy, "the privacy sheet in Arabic")
+    for lang in i18n.LANGUAGES:
+        privacy.get_by_role("link", name=LANGUAGE_NAMES[lang], exact=True).click()
+        expect(privacy.locator("html")).to_have_attribute("lang", lang)
+        privacy.emulate_media(media="print")
+        expect(privacy.locator(".page-languages")).to_be_hidden()
+        pdf = privacy.pdf(format="A4", print_background=False)
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, f"{lang}: more than one page"
+        privacy.emulate_media(media="screen")
+
+    # A saved summary opened from a Spanish browser: the opener, its message, the page.
+    poll = Result(kind="poll", k=5, shown=True, answered=6, cells=[Cell(label="Descanso", count=6)])
+    results = Results(overall=poll)
+    entry = SummaryEntry(kind="poll", title="Ayuda", text="¿Qué ayuda?", results=results)
+    summary = Summary(date=dt.date(2026, 3, 4), title="Semana 4", k=5, entries=[entry])
+    path = tmp_path / "hearth-summary-2026-03-04.json"
+    path.write_text(summary.model_dump_json())
+    opener = harness.page(locale="es-ES")
+    opener.goto("/summary")
+    opening = opener.get_by_role("heading", name="Leer o imprimir un resumen guardado")
+    expect(opening).to_be_visible()
+    opener.get_by_role("button", name="Mostrar como página").click()
+    expect(opener.get_by_role("alert")).to_have_text("Primero elige un archivo de resumen.")
+    opener.get_by_label("Archivo de resumen").set_input_files(str(path))
+    opener.get_by_role("button", name="Mostrar como página").click()
+    expect(opener.get_by_role("heading", name="Semana 4", level=1)).to_be_visible()
+    assert opener.evaluate("document.documentElement.lang") == "es"
+    sheet = opener.locator("main").inner_text()
+    for words in ("4 de marzo de 2026", "Encuesta", "Todo el grupo", "Respondieron"):
+        assert words in sheet, words
+    assert_accessible(opener, "a summary page in Spanish")
+
+
+def support_card(phone: Page, lang: str, text: str, text_lang: str) -> None:
+    """The phone's Support dialog (from More) shows `text`, marked as in `text_lang`."""
+    phone.get_by_role("button", name=say(lang, "More"), exact=True).click()
+    phone.get_by_role("button", name=say(lang, "Support"), exact=True).click()
+    dialog = phone.get_by_role("dialog")
+    first = dialog.locator("#support-body p").first  # redrawn if the card changes while open
+    expect(first).to_have_text(text)
+    expect(first).to_have_attribute("lang", text_lang)
+    dialog.get_by_role("button", name=say(lang, "Close"), exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
+def test_each_phone_reads_the_support_card_in_its_own_language(
+    harness: Harness, tmp_path: Path
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phones = {lang: join(harness, code, locale, lang) for lang, locale in LOCALES.items()}
+    harness.panel(console, "Support card")
+    english = "Call the group line: 0800 000 000."
+    spanish_card = "Llama a la línea del grupo: 0800 000 000."
+    console.get_by_role("textbox", name="Support card").fill(english)
+    console.get_by_label("Language of the card").select_option("en")
+    console.get_by_label("Add the card in another language…").select_option("es")
+    spanish = console.get_by_label("The card in Español")
+    expect(spanish).to_be_focused()
+    spanish.fill(spanish_card)
+    console.get_by_role("button", name="Save the support card").click()
+    support_card(phones["en"], "en", english, "en")
+    support_card(phones["es"], "es", spanish_card, "es")
+    support_card(phones["fr"], "fr", english, "en")  # none in French: the first
+    assert_accessible(console, "the support card panel in two languages")
+
+    # A plan carrying the card translated loads it, each language in its place.
+    plan = {
+        "format": "hearth-plan", "version": 1, "title": "Week 6", "languages": ["en", "es"],
+        "support": "Step out whenever you need to.",
+        "translations": {"es": {"title": "Semana 6", "support": "Sal cuando lo necesites."}},
+        "items": [{"activity": {"kind": "prompt", "text": "Breathe",
+                                "translations": {"es": {"text": "Respira"}}}}],
+    }  # fmt: skip
+    path = tmp_path / "week6.json"
+    path.write_text(json.dumps(plan))
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files(str(path))
+    expect(console.locator(".step")).to_have_count(1)
+    expect(console.get_by_label("The card in Español")).to_have_value("Sal cuando lo necesites.")
+    support_card(phones["es"], "es", "Sal cuando lo necesites.", "es")
+    support_card(phones["fr"], "fr", "Step out whenever you need to.", "en")
