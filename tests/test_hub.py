@@ -59,3 +59,33 @@ async def test_each_update_is_encoded_once_per_role(
     for client in (display, *phones):
         await client.until_view(lambda v: v["activity"] is not None)
     assert len(encoded) == 3  # facilitator, display, participant: not one per socket
+
+
+async def test_a_heartbeat_while_a_room_loads_does_not_end_it(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first socket of a room in this process subscribes and loads it; a heartbeat that runs
+    meanwhile sees a channel with no state yet. It must leave that to the load, not call the room
+    lost (a heartbeat racing the rejoin after a Redis outage ended a live room this way)."""
+    room = await live.create_room(k=3)
+    store, watch, hub = live.service.store, live.service.watch, live.service.hub
+    load = store.load
+    beats: list[bool] = []
+
+    async def load_with_a_beat_inside(code: str) -> bytes | None:
+        doc: bytes | None = await load(code)
+        if code in hub.rooms and not beats:  # the attach's load: a beat runs before it returns
+            beats.append(True)
+            await watch.beat_all()
+        return doc
+
+    monkeypatch.setattr(store, "load", load_with_a_beat_inside)
+    phone = await Client.join(live, room, "participant")
+    assert beats, "the heartbeat ran inside the attach"
+    assert not hub.rooms[room["code"]].ended
+    facilitator = await Client.join(live, room, "facilitator")
+    poll = {"kind": "poll", "text": "What helps?", "options": ["Rest", "Talk"]}
+    assert (await facilitator.command({"type": "open", "activity": poll}))["type"] == "ack"
+    view = await phone.until_view(lambda v: v["activity"] is not None)
+    assert view["activity"]["definition"]["text"] == "What helps?"
+    assert not any(m["type"] == "ended" for m in phone.inbox)

@@ -319,6 +319,8 @@ class StoreWatch:
         hub = self.hub
         if room.ending:
             return  # being erased by this process: "ended" follows, not "lost"
+        if room.state is None:
+            return  # its first socket is attaching: that load decides whether the room is there
         doc = await self.store.load(room.code)
         if doc is None:
             hub.end_locally(room.code, "lost", None)
