@@ -42,6 +42,14 @@ export class PlanPanel {
     this.changed({ plan: this.plan, index: this.index });
   }
 
+  // What became of the room's copy: null when it has it, else the error (the plan still runs).
+  kept(error) {
+    const problem = error ? error.message || t("The server did not answer.") : null;
+    if (problem === this.keptProblem) return;
+    this.keptProblem = problem;
+    this.render();
+  }
+
   // The room's copy, for a console that came back without its own.
   restore({ plan, index }) {
     this.plan = plan;
@@ -180,6 +188,11 @@ export class PlanPanel {
     });
     const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
+    if (this.keptProblem && this.plan) {
+      parts.push(h("div", { class: "error kept", role: "alert" },
+        h("p", { text: this.keptProblem }),
+        h("p", { text: t("The plan still runs from this console, but the room does not have it: another console will not find it.") })));
+    }
     if (this.missing?.length) {
       parts.push(h("div", { class: "note missing", role: "status" },
         h("p", { text: t("Some words are not yet translated; phones in those languages show the plan's first language there:") }),
