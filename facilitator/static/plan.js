@@ -4,7 +4,7 @@
 import { h, replace } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
-import { showError } from "./console-state.js";
+import { showError, state } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
@@ -18,6 +18,13 @@ function planCard(plan) {
   }
   if (!plan.support && !Object.keys(translations).length) return null;
   return { text: plan.support || "", lang: plan.languages?.[0] ?? null, translations };
+}
+
+// The card the handout prints: the room's (what phones show, edits included), else the plan's.
+function handoutCard(plan) {
+  const room = state.view?.support_card;
+  const has = room && (room.text?.trim() || Object.values(room.translations || {}).some((text) => text?.trim()));
+  return has ? room : planCard(plan);
 }
 
 export class PlanPanel {
@@ -228,7 +235,7 @@ export class PlanPanel {
       parts.push(h("div", { class: "row" },
         h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
         h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
-        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan) }),
+        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan, handoutCard(plan)) }),
         h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
       ));
     }
