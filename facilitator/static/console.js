@@ -8,12 +8,14 @@ import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from 
 import { act, button, HOST_KEY, load, ROOM_KEY, state } from "./console-state.js";
 import { tickClock } from "./live.js";
 import { PlanPanel } from "./plan.js";
+import { RunSheetSync } from "./runsheet-sync.js";
 import { WeeksPanel } from "./weeks.js";
 
 const app = $("#app");
 const net = $("#net");
 let plan = null;
 let weeks = null;
+let runsheet = null;
 
 function startScreen(message = "") {
   document.body.classList.remove("running");
@@ -89,10 +91,11 @@ function cockpit() {
     // Kept with the room too, so a console that comes back (or a co-facilitator) finds it.
     changed: (kept) => {
       const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};
-      state.conn?.request({ type: "runsheet", plan: kept.plan ? planOnly : null, index: kept.index }).catch(() => {});
+      if (state.conn) runsheet.push(kept.plan ? planOnly : null, kept.index);
     },
     useCard: (card) => request({ type: "support", ...card }).catch(() => {}),
   });
+  runsheet = new RunSheetSync(() => state.conn, (error) => plan.kept(error));
   weeks = new WeeksPanel({ request, command: (message, origin) => act(origin, message), auth, k: () => state.view?.room.k ?? 5 });
   resetCockpit();
   document.body.classList.add("running");
@@ -139,6 +142,7 @@ function connect() {
       view(next, changes) {
         state.view = next;
         if (!changes && next.runsheet && !plan.plan) plan.restore(next.runsheet);
+        if (!changes) runsheet.reconnected();
         weeks.update(next.trend ?? null);
         renderAll(changes ? Object.keys(changes) : null);
         renderCounts();

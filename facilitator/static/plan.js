@@ -4,7 +4,7 @@
 import { h, replace } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
-import { showError } from "./console-state.js";
+import { showError, state } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
@@ -18,6 +18,13 @@ function planCard(plan) {
   }
   if (!plan.support && !Object.keys(translations).length) return null;
   return { text: plan.support || "", lang: plan.languages?.[0] ?? null, translations };
+}
+
+// The card the handout prints: the room's (what phones show, edits included), else the plan's.
+function handoutCard(plan) {
+  const room = state.view?.support_card;
+  const has = room && (room.text?.trim() || Object.values(room.translations || {}).some((text) => text?.trim()));
+  return has ? room : planCard(plan);
 }
 
 export class PlanPanel {
@@ -40,6 +47,14 @@ export class PlanPanel {
   keep() {
     sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index }));
     this.changed({ plan: this.plan, index: this.index });
+  }
+
+  // What became of the room's copy: null when it has it, else the error (the plan still runs).
+  kept(error) {
+    const problem = error ? error.message || t("The server did not answer.") : null;
+    if (problem === this.keptProblem) return;
+    this.keptProblem = problem;
+    this.render();
   }
 
   // The room's copy, for a console that came back without its own.
@@ -180,6 +195,11 @@ export class PlanPanel {
     });
     const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
+    if (this.keptProblem && this.plan) {
+      parts.push(h("div", { class: "error kept", role: "alert" },
+        h("p", { text: this.keptProblem }),
+        h("p", { text: t("The plan still runs from this console, but the room does not have it: another console will not find it.") })));
+    }
     if (this.missing?.length) {
       parts.push(h("div", { class: "note missing", role: "status" },
         h("p", { text: t("Some words are not yet translated; phones in those languages show the plan's first language there:") }),
@@ -215,7 +235,7 @@ export class PlanPanel {
       parts.push(h("div", { class: "row" },
         h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
         h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
-        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan) }),
+        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan, handoutCard(plan)) }),
         h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
       ));
     }

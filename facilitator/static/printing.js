@@ -1,7 +1,7 @@
 // Paper from the console: the run-sheet (with facilitator notes, for the facilitator) and the
 // participant handout (the week's prompts, practice and support card, never a facilitator note).
 // Each is laid out in a sheet of its own that only print media shows; then the browser prints.
-import { plural, t } from "/static/shared/i18n.js";
+import { direction, language, plural, t, translatorFor } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 
@@ -70,15 +70,42 @@ export function printRunSheet(plan) {
   );
 }
 
-export function printHandout(plan) {
+// A card ({text, lang, translations}) as [lang, text] pairs: its first language, then the others.
+function cardLanguages(card) {
+  if (!card) return [];
+  const all = card.text?.trim() ? [[card.lang || null, card.text]] : [];
+  for (const [tag, text] of Object.entries(card.translations || {})) {
+    if (text?.trim() && tag !== card.lang) all.push([tag, text]);
+  }
+  return all;
+}
+
+// The support card in every language it has: one paper serves a group that reads several. Each
+// is headed in its own language (its catalogue, when Hearth ships one) and marked lang and dir.
+async function supportCards(card) {
+  const heading = "If you need support between sessions";
+  const out = [];
+  for (const [tag, text] of cardLanguages(card)) {
+    const own = !tag || tag === language();
+    const other = own ? null : await translatorFor(tag).catch(() => null);
+    const say = other ? other.t : t;
+    out.push(h("section", { class: "support-card", lang: own ? null : tag, dir: own ? direction() : other?.dir ?? "auto" },
+      h("h2", { text: say(heading), lang: other || own ? null : language() }),
+      paragraphs(text)));
+  }
+  return out;
+}
+
+export async function printHandout(plan, card = null) {
   const written = plan.items.map((item) => item.activity).filter((a) => WRITTEN.has(a.kind));
+  const cards = card && cardLanguages(card).some(([tag]) => tag && tag !== language()) ? await supportCards(card) : null;
   print(
     "handout",
     h("h1", { text: plan.title }),
     h("p", { class: "meta", text: today() }),
     written.length ? [h("h2", { text: t("To think about this week") }), written.map((a) => h("section", { class: "handout-item" }, a.title ? h("h3", { text: a.title }) : null, paragraphs(a.text)))] : null,
     plan.practice ? [h("h2", { text: t("Practice for the week") }), paragraphs(plan.practice)] : null,
-    plan.support ? h("section", { class: "support-card" }, h("h2", { text: t("If you need support between sessions") }), paragraphs(plan.support)) : null,
+    cards ?? cardLanguages(card).map(([, text]) => h("section", { class: "support-card" }, h("h2", { text: t("If you need support between sessions") }), paragraphs(text))),
     h("p", { class: "meta", text: t("We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered.") }),
   );
 }

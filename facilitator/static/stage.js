@@ -7,7 +7,7 @@ import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts, renderTrend } from "/static/shared/results.js";
-import { KIND_NAMES } from "/static/shared/widgets.js";
+import { kindNames } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
 export function joinAddress(url) {
@@ -51,7 +51,7 @@ function noteFirst(def, alt, say) {
   return h(
     "section",
     { class: "live note-first" },
-    h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }),
+    say("p", "kind", (t) => kindNames(t)[def.kind] ?? t("Activity")),
     say("h1", "title", (t) => t("Content note")),
     h("p", { class: "text", lang: def.lang, dir: "auto", text: def.content_note }),
     twin("text", alt?.content_note, def.content_note, alt?.lang),
@@ -135,7 +135,9 @@ export class Stage {
     }
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
     if (a.status === "revealed" && view.results) {
-      const labelled = alt?.options ? { ...def, twin: { lang: alt.lang, options: alt.options } } : def;
+      // Beneath each of the results' lines: the second language's page words (its t) and, when
+      // the activity has its own wording there, its options.
+      const labelled = this.second ? { ...def, twin: { ...this.second, options: alt?.options ?? null } } : def;
       parts.push(h("section", { class: "results", "aria-label": t("Results") }, renderResults(view.results, labelled)));
     } else {
       // The choices, so the room can read them from the back while it answers.

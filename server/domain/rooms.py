@@ -199,6 +199,9 @@ def apply(
             s.support_translations = {
                 tag: words.strip() for tag, words in translations.items() if words.strip()
             }
+        case p.RunSheet(plan=plan, index=index) if "plan" not in command.model_fields_set:
+            if s.runsheet is not None:  # only the step moved
+                s.runsheet.index = index
         case p.RunSheet(plan=plan, index=index):
             s.runsheet = RunSheetState(plan=plan, index=index) if plan is not None else None
         case p.Close():

@@ -25,6 +25,7 @@ from server.service.rooms import RoomGone, Service
 from server.transport.asgi import SocketConnection
 from server.transport.connection import Connection
 from server.transport.fast import BYTES_PER_QUEUED_MESSAGE, FastConnection, extension
+from server.transport.parts import RunSheetParts
 from server.transport.rate_limit import RateLimit
 from server.wire import protocol as p
 from server.wire.close_codes import (
@@ -114,6 +115,7 @@ class Session:
         self.seat: Seat | None = None
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
         self.lang: str | None = None  # for error frames: from hello (or sync); never stored
+        self.parts = RunSheetParts()  # a run-sheet larger than a frame, until its last part
 
     def _error(self, code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
         return error(code, say(message, self.lang), request_id)
@@ -216,7 +218,13 @@ class Session:
             )
             self.conn.close(CLOSE_REFUSED, "too many sockets")
             return False
-        self._send(p.Welcome(role=hello.role, token=seat.issued_token))
+        self._send(
+            p.Welcome(
+                role=hello.role,
+                token=seat.issued_token,
+                max_bytes=self.settings.max_message_bytes,
+            )
+        )
         await self._send_snapshot(on_join=True)
         return True
 
@@ -260,6 +268,14 @@ class Session:
                     )
                     self._send(p.Ack(id=message.id, detail=detail))  # before the socket closes
                     await self.service.announce_end(seat.code, receipt)
+                elif isinstance(message, p.RunSheetPart):
+                    try:
+                        whole = self.parts.add(message)
+                    except ValidationError as exc:
+                        self._send(self._error("invalid", describe(exc), request_id))
+                        return
+                    detail = "" if whole is None else await self.service.command(seat.code, whole)
+                    self._send(p.Ack(id=message.id, detail=detail))
                 else:
                     detail = await self.service.command(seat.code, message)
                     self._send(p.Ack(id=message.id, detail=detail))  # every command has an id

@@ -71,12 +71,40 @@ class SupportCard(Message):
 
 class RunSheet(Message):
     """The plan being run and the current step, kept with the room so a console that comes
-    back (or a co-facilitator) finds it. Facilitators only; never sent to phones or display."""
+    back (or a co-facilitator) finds it. Facilitators only; never sent to phones or display.
+    `plan` left out: only the step moved (the room keeps its plan). Larger than one frame:
+    sent as `runsheet_part`s."""
 
     type: Literal["runsheet"]
     id: RequestId
-    plan: Plan | None
+    plan: Plan | None = Field(
+        default=None, description="The plan; null: none; left out: the room's plan, moved on."
+    )
     index: int = Field(default=-1, ge=-1, le=200)
+
+
+# A run-sheet holds as much as the largest plan file (server/domain/plans.py MAX_PLAN_BYTES):
+# a console sends one larger than a frame (settings.max_message_bytes) in parts.
+MAX_RUNSHEET_BYTES = 256 * 1024
+MAX_RUNSHEET_PARTS = 64
+
+
+class RunSheetPart(Message):
+    """One slice of a run-sheet too large for one frame, in order. `text` is a slice of the JSON
+    of `{"plan": ..., "index": ...}`; the last part hands the whole to the server, which answers
+    it as one `runsheet` with this part's id. Each earlier part is acknowledged."""
+
+    type: Literal["runsheet_part"]
+    id: RequestId
+    part: int = Field(ge=0, lt=MAX_RUNSHEET_PARTS, description="This slice's place, from 0.")
+    parts: int = Field(ge=2, le=MAX_RUNSHEET_PARTS, description="How many slices in all.")
+    text: str = Field(description="The slice (never splits a character).")
+
+    @model_validator(mode="after")
+    def _in_range(self) -> RunSheetPart:
+        if self.part >= self.parts:
+            raise ValueError("part must be below parts")
+        return self
 
 
 class Close(Message):

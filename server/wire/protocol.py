@@ -17,7 +17,13 @@ from server.domain.results import Results
 from server.domain.summary import Summary
 from server.i18n import Lang
 from server.wire.commands import *  # noqa: F403  (the facilitator's commands are part of the protocol)
-from server.wire.commands import FACILITATOR_COMMANDS, End, FacilitatorCommand, SummaryRequest
+from server.wire.commands import (
+    FACILITATOR_COMMANDS,
+    End,
+    FacilitatorCommand,
+    RunSheetPart,
+    SummaryRequest,
+)
 from server.wire.message import Message as Message
 from server.wire.message import RequestId as RequestId
 from server.wire.message import Role as Role
@@ -114,12 +120,14 @@ ClientMessage = Annotated[
     | Leave
     | FacilitatorCommand  # a union: flattened into this one
     | SummaryRequest
+    | RunSheetPart
     | End,
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
-FACILITATOR_REQUESTS = frozenset({"summary", "end"})  # the service's, not the domain's
+# The service's, not the domain's (a run-sheet's parts are put together by the endpoint).
+FACILITATOR_REQUESTS = frozenset({"summary", "end", "runsheet_part"})
 FACILITATOR_TYPES = (
     frozenset(get_args(m.model_fields["type"].annotation)[0] for m in FACILITATOR_COMMANDS)
     | FACILITATOR_REQUESTS
@@ -130,7 +138,17 @@ PARTICIPANT_TYPES = frozenset(
 # What a co-facilitator may do: see everything the facilitator sees, push grounding, bring the
 # set-aside activity back, work the queue and the timer. Not: end, change k or the room.
 COFACILITATOR_TYPES = frozenset(
-    {"grounding_now", "resume", "moderate", "release", "pages", "timer", "runsheet", "summary"}
+    {
+        "grounding_now",
+        "resume",
+        "moderate",
+        "release",
+        "pages",
+        "timer",
+        "runsheet",
+        "runsheet_part",
+        "summary",
+    }
 )
 ANY_ROLE_TYPES = frozenset({"sync", "ping"})
 
@@ -147,6 +165,11 @@ class Welcome(Message):
     type: Literal["welcome"] = "welcome"
     role: Role
     token: str | None = Field(default=None, description="A new participant's token; keep it.")
+    max_bytes: int | None = Field(
+        default=None,
+        description="The largest message (UTF-8 bytes) this socket takes: a larger one closes "
+        "it (1009), so a screen checks first; a console sends a larger run-sheet in parts.",
+    )
 
 
 class Snapshot(Message):

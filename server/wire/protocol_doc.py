@@ -62,6 +62,22 @@ refused with an `error` frame that names the problem, and the socket stays open.
 | participant | {participant} |
 | display | nothing but the messages any role may send: it only reads |
 
+## Large run-sheets
+
+Every socket, the facilitator's too, takes frames of at most 16 KiB (`welcome.max_bytes` says
+the limit; a larger frame closes the socket with 1009, so screens check before they send). A plan
+in three or more languages is larger: the largest built-in plan is 10.6 KB in English and Spanish
+and 17.5 KB with Arabic as it reaches the console. The console keeps its plan with the room
+(`runsheet`) so that a console that comes back, or a co-facilitator, finds it; when the message
+would not fit a frame it sends the JSON of `{"plan": ..., "index": ...}` as `runsheet_part`s, in
+order, each acknowledged, on its one socket; the server puts them together and answers the last
+part as it would answer the whole `runsheet`. A step alone is `runsheet` without `plan`. A run-sheet
+holds at most 256 KiB, as much as the largest plan file: past it the part that crosses the limit
+gets `error` `too_large`, the socket stays open, and the console says the room does not have the
+plan (it still runs from that console). Parts out of order get `out_of_order`; a part 0 starts
+again. Phones and the display cannot send parts. Why parts and not a larger limit for
+facilitators: docs/design.md "Large run-sheets".
+
 ## Close codes
 
 | code | meaning |
@@ -72,7 +88,7 @@ refused with an `error` frame that names the problem, and the socket stays open.
 CLOSE_CODES = {
     1000: "Normal: the session ended or the participant left.",
     1008: "Policy: too many messages (after `slow_down` errors), or a foreign Origin (HTTP 403).",
-    1009: "Message larger than 16 KiB.",
+    1009: "Message larger than 16 KiB (any role: see Large run-sheets).",
     1012: "The server is restarting, or the store came back after an outage: reconnect.",
     1013: "The store is not answering: retry with backoff.",
     4400: "The first message was not a valid `hello`.",

@@ -10,6 +10,12 @@ const PONG_WITHIN_MS = 6000; // no answer by then: the link is dead even if the 
 const CLOCK_SAMPLES = 8;
 // Close codes after which trying again cannot help (see docs/protocol.md).
 const FINAL_CLOSES = new Set([4400, 4401, 4404, 4429]);
+const encoder = new TextEncoder();
+
+// A message's size on the wire (the server's frame limit counts UTF-8 bytes).
+export function utf8Bytes(text) {
+  return encoder.encode(text).length;
+}
 
 export class Connection {
   constructor({ role, code, credential = null, handlers = {}, lang = () => null }) {
@@ -32,6 +38,7 @@ export class Connection {
     this.samples = [];
     this.offset = 0;
     this.lastError = null;
+    this.maxBytes = 16 * 1024; // the server's frame limit; welcome says what it is
     this.wake = this.wake.bind(this);
     this.offline = () => this.drop(); // the browser knows the network is gone: stop waiting
   }
@@ -145,6 +152,12 @@ export class Connection {
   request(message) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      const size = utf8Bytes(JSON.stringify({ ...message, id }));
+      if (size > this.maxBytes) { // sent, it would close the socket (1009): say so here instead
+        const kib = (n) => Math.ceil(n / 1024);
+        reject({ type: "error", code: "too_large", message: t("That is too large to send: {size} KiB, at most {limit} KiB.", { size: kib(size), limit: Math.floor(this.maxBytes / 1024) }) });
+        return;
+      }
       if (!this.send({ ...message, id })) {
         reject({ type: "error", code: "offline", message: t("Not connected; trying again.") });
         return;
@@ -191,6 +204,7 @@ export class Connection {
     switch (message.type) {
       case "welcome":
         if (message.token) this.credential = message.token;
+        if (message.max_bytes) this.maxBytes = message.max_bytes;
         h.welcome?.(message);
         break;
       case "snapshot":

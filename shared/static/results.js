@@ -15,6 +15,16 @@ export const TRACK_NAMES = new Proxy({}, { get: (_, track) => tracks()[track] })
 // marked "not shown", never a tall bar and never beside an exact 0.
 const withheld = () => t("not shown");
 
+// A line of the page's own words and, on a projector with a second language (definition.twin:
+// {lang, dir, t, options}), the same line in it beneath (smaller: display.css .twin). `said` is
+// (t, second) => t("msgid", ...): the extractor finds the msgid; `second` picks the twin's labels.
+function line(tw, tag, cls, said) {
+  const first = h(tag, { class: cls, text: said(t, false) });
+  const other = tw?.t ? said(tw.t, true) : null;
+  if (!other || other === first.textContent) return [first];
+  return [first, h(tag, { class: `${cls} twin`, lang: tw.lang, dir: tw.dir ?? "auto", text: other })];
+}
+
 function stub(kind) {
   return h("span", { class: `${kind}-fill bar-withheld` });
 }
@@ -57,47 +67,50 @@ function histogram(result) {
   );
 }
 
-function withheldNote(result) {
-  return h("p", {
-    class: "note",
-    text: t("Counts are shown only when every option has none or at least {k}; here some had fewer, so none is shown.", { k: result.k }),
-  });
+function withheldNote(result, tw) {
+  return line(tw, "p", "note", (t) => t("Counts are shown only when every option has none or at least {k}; here some had fewer, so none is shown.", { k: result.k }));
 }
 
-function counts(result) {
+function counts(result, tw) {
   const parts = [result.kind === "scale" ? histogram(result) : bars(result)];
-  if (result.cells.some((c) => c.withheld)) parts.push(withheldNote(result));
+  if (result.cells.some((c) => c.withheld)) parts.push(...withheldNote(result, tw));
   return parts;
 }
 
 // The server's share words (server/domain/styles.py), in this screen's language.
-const saidWords = () => ({
+const saidWords = (t) => ({
   "all of us": t("all of us"), "most of us": t("most of us"), "many of us": t("many of us"),
   "some of us": t("some of us"), "a few of us, or none": t("a few of us, or none"), "none of us": t("none of us"),
 });
 
-function words(result) {
+function words(result, tw) {
   if (result.cells.every((c) => c.withheld)) {
-    return [h("p", { class: "withheld", text: t("These answers cannot be put in words without hinting at how few chose something.") })];
+    return line(tw, "p", "withheld", (t) => t("These answers cannot be put in words without hinting at how few chose something."));
   }
+  const said = (cell) => {
+    const first = saidWords(t)[cell.word] ?? cell.word;
+    const other = tw?.t ? saidWords(tw.t)[cell.word] : null;
+    return [first, other && other !== first ? h("span", { class: "twin", lang: tw.lang, dir: tw.dir ?? "auto", text: other }) : null];
+  };
   return [
     h(
       "ul",
       { class: "said" },
-      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label" }, cell.label, cell.twin), h("span", { class: "said-word", text: saidWords()[cell.word] ?? cell.word }))),
+      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label" }, cell.label, cell.twin), h("span", { class: "said-word" }, said(cell)))),
     ),
   ];
 }
 
-const leans = () => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
+const leans = (t) => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
 
 function scaleLean(result, definition) {
+  const tw = definition.twin;
   const points = result.cells.length;
   const edge = Math.max(1, Math.round(points / 3));
   const part = (v) => (v <= edge ? "low" : v > points - edge ? "high" : "middle");
   const ends = [definition.low_label, definition.high_label];
   return [
-    h("p", { class: "lean", text: leans()[result.lean] ?? result.lean }),
+    ...line(tw, "p", "lean", (t) => leans(t)[result.lean] ?? result.lean),
     h(
       "ol",
       { class: "lean-scale", "aria-hidden": "true" },
@@ -107,17 +120,18 @@ function scaleLean(result, definition) {
   ];
 }
 
-function order(result) {
+function order(result, tw) {
   if (result.order === "none") {
-    return [h("p", { class: "withheld", text: t("No order can be shown at this size without hinting at how few chose something.") })];
+    return line(tw, "p", "withheld", (t) => t("No order can be shown at this size without hinting at how few chose something."));
   }
   const ranks = [...new Set(result.cells.map((c) => c.rank))].sort((a, b) => a - b);
-  const named = (rank) => result.cells.filter((c) => c.rank === rank).map((c) => c.label);
+  // The options of a rank, in the screen's language or (second) the projector's second one.
+  const named = (rank, second = false) => result.cells.filter((c) => c.rank === rank).map((c) => (second ? c.secondLabel ?? c.label : c.label));
   if (result.order === "top") {
-    const top = named(1);
+    const top = (second) => named(1, second);
     return [
-      h("p", { class: "lean", text: top.length > 1 ? t("Chosen most, as often as each other: {options}", { options: top.join(", ") }) : t("Chosen most: {option}", { option: top[0] }) }),
-      h("p", { class: "note", text: t("Chosen less: {options}", { options: named(2).join(", ") }) }),
+      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: top(second).join(", ") }) : t("Chosen most: {option}", { option: top(second)[0] }))),
+      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: named(2, second).join(", ") })),
     ];
   }
   return [
@@ -126,10 +140,14 @@ function order(result) {
       { class: "ranking" },
       ranks.map((rank) => {
         const names = named(rank);
-        return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") }, h("span", { class: "rank-names", text: names.join(" · ") }), names.length > 1 ? h("span", { class: "note", text: " " + t("(as often as each other)") }) : null);
+        const second = named(rank, true).join(" · ");
+        return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") },
+          h("span", { class: "rank-names", text: names.join(" · ") }),
+          names.length > 1 ? line(tw, "span", "note", (t) => " " + t("(as often as each other)")) : null,
+          tw && second !== names.join(" · ") ? h("span", { class: "rank-names twin", lang: tw.lang, dir: tw.dir ?? "auto", text: second }) : null);
       }),
     ),
-    h("p", { class: "note", text: t("From most to least chosen.") }),
+    ...line(tw, "p", "note", (t) => t("From most to least chosen.")),
   ];
 }
 
@@ -178,26 +196,29 @@ function inOwnWords(result, definition) {
   // The projector's second language (definition.twin: {lang, options}) goes beneath each label.
   const twin = definition.twin?.options;
   const second = (i) => (twin?.[i] && twin[i] !== options[i] ? h("span", { class: "twin", lang: definition.twin.lang, dir: "auto", text: twin[i] }) : null);
-  return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i], twin: second(i) })) };
+  const secondLabel = (i) => twin?.[i] || options[i];
+  return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i], twin: second(i), secondLabel: secondLabel(i) })) };
 }
 
 export function renderResult(given, definition = {}) {
   const result = inOwnWords(given, definition);
+  const tw = definition.twin ?? null;
   if (!result.shown) {
-    return h("p", { class: "withheld", text: t("Fewer than {k} answered, so results are not shown.", { k: result.k }) });
+    const lines = line(tw, "p", "withheld", (t) => t("Fewer than {k} answered, so results are not shown.", { k: result.k }));
+    return lines.length === 1 ? lines[0] : h("div", { class: "result" }, lines);
   }
   let parts = [];
   if (result.kind === "words") {
-    parts.push(result.cells.length ? cloud(result) : h("p", { class: "withheld", text: t("No word was given often enough to show.") }));
-    if (result.hidden_words) parts.push(h("p", { class: "note", text: t("Words given by fewer than {k} people are not shown.", { k: result.k }) }));
+    parts.push(...(result.cells.length ? [cloud(result)] : line(tw, "p", "withheld", (t) => t("No word was given often enough to show."))));
+    if (result.hidden_words) parts.push(...line(tw, "p", "note", (t) => t("Words given by fewer than {k} people are not shown.", { k: result.k })));
   } else if (result.style === "words") {
-    parts = words(result);
+    parts = words(result, tw);
   } else if (result.style === "leaning") {
-    parts = result.lean ? scaleLean(result, definition) : order(result);
+    parts = result.lean ? scaleLean(result, definition) : order(result, tw);
   } else if (result.style === "bands") {
     parts = bands(result);
   } else {
-    parts = counts(result);
+    parts = counts(result, tw);
     if (result.kind === "scale") {
       const ends = [definition.low_label, definition.high_label].filter(Boolean);
       if (ends.length === 2) parts.push(h("p", { class: "scale-ends", text: `1 = ${ends[0]} · ${definition.points ?? ""} = ${ends[1]}` }));

@@ -168,9 +168,10 @@ export function takesAnswers(def) {
   return ["poll", "scale", "words", "checkin"].includes(def.kind);
 }
 
-// Each kind's name in the screen's language, read when shown (so a switch of language shows).
-const kinds = () => ({
+// Each kind's name in the screen's language, read when shown (so a switch of language shows);
+// with another catalogue's t (the projector's second language), in that language.
+export const kindNames = (t) => ({
   prompt: t("Prompt"), poll: t("Poll"), scale: t("Scale"), reflection: t("Reflection"),
   words: t("Word cloud"), checkin: t("Check-in"), grounding: t("Grounding"),
 });
-export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kinds()[kind] });
+export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kindNames(t)[kind] });

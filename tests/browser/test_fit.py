@@ -260,3 +260,59 @@ def test_a_second_language_on_the_projector_fits_and_counts_the_same(display: An
 
 def choice(i: int) -> dict[str, Any]:
     return {"kind": "choice", "option": i % 3}
+
+
+def lines_without_twin(page: Page) -> list[str]:
+    """Each line of words on the stage (results' lines, an order's names, the kind) that has no
+    Spanish twin beneath it ("N people answered" is a count and stays one line)."""
+    return list(page.evaluate("""() => {
+      const out = [];
+      const twin = (el) => el && el.classList.contains("twin") && el.lang === "es";
+      for (const el of document.querySelectorAll(
+          "#stage .results p:not(.twin):not(.answered), #stage .kind:not(.twin)")) {
+        if (!twin(el.nextElementSibling)) out.push(el.className + ": " + el.textContent);
+      }
+      for (const rank of document.querySelectorAll("#stage .results .rank")) {
+        if (!twin(rank.querySelector(".rank-names.twin"))) out.push("rank: " + rank.textContent);
+      }
+      return out;
+    }"""))
+
+
+def test_the_second_language_covers_orders_clouds_and_kinds(display: Any) -> None:
+    """Beyond bars and labels: the leaning order's names and lines, the word cloud's lines and
+    the activity's kind each get their Spanish twin, and nothing is cut off."""
+    page, lead, people = display
+    page.get_by_label("Also in").select_option("es")
+    expect(page.locator(".lobby-title.twin")).to_have_text("Entra desde tu teléfono")
+
+    poll = {"kind": "poll", "lang": "en", "text": LONG, "options": OPTIONS[:5],
+            "result_style": "leaning",
+            "translations": {"es": {"text": ES_LONG, "options": ES_OPTIONS[:5]}}}
+    open_and_answer(lead, people[:9], poll, lambda i: {"kind": "choice", "option": i % 2})
+    lead.command({"type": "reveal"})
+    expect(page.locator(".results .ranking, .results .lean")).not_to_have_count(0)
+    expect(page.locator(".results .twin")).not_to_have_count(0)
+    assert lines_without_twin(page) == []
+    spanish = " ".join(page.locator(".results .twin").all_inner_texts())
+    assert "Alivio" in spanish and "Miedo" in spanish, spanish  # the options' Spanish names
+    fits_everywhere(page, "an order revealed in two languages")
+
+    cloud = {"kind": "words", "lang": "en", "text": "One word for what helps?", "max_words": 3,
+             "content_note": "About what helps when it hurts.",
+             "translations": {"es": {"text": "¿Una palabra para lo que ayuda?",
+                                     "content_note": "Sobre lo que ayuda cuando duele."}}}
+    open_and_answer(lead, [], cloud)
+    expect(page.locator(".kind.twin")).to_have_text("Nube de palabras")
+    expect(page.locator(".kind:not(.twin)")).to_have_text("Word cloud")
+    assert lines_without_twin(page) == []
+    fits_everywhere(page, "a content note in two languages")
+    lead.command({"type": "show_text", "shown": True})
+    aid = str(lead.view["activity"]["id"])
+    for i, phone in enumerate(people[:6]):  # "staying" by six, one word each by the others
+        phone.answer(aid, {"kind": "words", "words": ["staying", f"word{i}"]})
+    lead.command({"type": "reveal"})
+    expect(page.locator(".cloud .word")).to_have_count(1)
+    expect(page.locator(".results .note.twin")).to_have_count(1)  # fewer than k: not shown
+    assert lines_without_twin(page) == []
+    fits_everywhere(page, "a word cloud in two languages")

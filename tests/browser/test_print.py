@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
 from tests.browser.harness import Harness
+from tests.browser.test_languages import say
 
 PLAN = {
     "format": "hearth-plan",
@@ -101,6 +102,46 @@ def test_the_run_sheet_prints_with_notes_and_the_handout_without(harness: Harnes
     nothing_cut(console, "#print-sheet")
 
 
+CARDS = {
+    "en": "Between sessions, call the group line on 0800 111 222.",
+    "es": "Entre sesiones, llama a la línea del grupo: 0800 111 222.",
+    "ar": "بين الجلسات، اتصل بخط المجموعة على 0800 111 222.",
+}
+
+
+def test_the_handout_prints_the_support_card_in_every_language_it_has(harness: Harness) -> None:
+    """A bilingual (here trilingual) group gets one paper: the card in each of its languages,
+    each headed in its own language and marked with it (Arabic right to left)."""
+    plan = {**PLAN, "languages": ["en", "es", "ar"], "support": CARDS["en"],
+            "translations": {tag: {"title": PLAN["title"], "support": CARDS[tag]}
+                             for tag in ("es", "ar")}}
+    console = harness.facilitator(k=3)
+    load_plan_file(console, plan)
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print handout").click()
+    console.wait_for_function("() => window.printed === 1")
+    console.emulate_media(media="print")
+    cards = console.locator("#print-sheet .support-card")
+    expect(cards).to_have_count(3)
+    expect(cards.locator("p")).to_have_text([CARDS["en"], CARDS["es"], CARDS["ar"]])
+    heading = "If you need support between sessions"
+    expect(cards.locator("h2")).to_have_text([say(lang, heading) for lang in ("en", "es", "ar")])
+    assert say("es", heading) != heading
+    marks = cards.evaluate_all("(els) => els.map((el) => [el.lang, el.dir])")
+    assert marks == [["", "ltr"], ["es", "ltr"], ["ar", "rtl"]], marks
+    nothing_cut(console, "#print-sheet")
+
+    # The room's card is what phones show: edited in the console, the handout prints it.
+    console.emulate_media(media="screen")
+    Harness.panel(console, "Support card")
+    console.locator("#support-text-es").fill("Llama al 0900 333 444.")
+    console.get_by_role("button", name="Save the support card").click()
+    expect(console.locator("#support-text-es")).to_have_value("Llama al 0900 333 444.")
+    console.get_by_role("button", name="Print handout").click()
+    console.wait_for_function("() => window.printed === 2")
+    expect(cards.locator("p")).to_have_text([CARDS["en"], "Llama al 0900 333 444.", CARDS["ar"]])
+
+
 def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None:
     entry = load_library().plans[0]
     console = harness.facilitator(k=3)
@@ -108,6 +149,7 @@ def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None
     console.get_by_role("button", name=f"Use the plan {entry.plan.title}").click()
     no_print_dialog(console)
     console.get_by_role("button", name="Print handout").click()
+    console.wait_for_function("() => window.printed === 1")  # after other languages' headings
     console.emulate_media(media="print")
     html = console.locator("#print-sheet").inner_html()
     notes = [i.activity.facilitator_notes for i in entry.plan.items if i.activity.facilitator_notes]
