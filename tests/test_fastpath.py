@@ -70,6 +70,40 @@ async def test_an_idle_phone_keeps_no_parsed_handshake(live: LiveServer) -> None
 
 
 @pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_idle_phones_hold_no_task_and_still_answer_in_order(live: LiveServer) -> None:
+    """Taken over by its session, an idle phone holds no task, no suspended ASGI stack and no
+    request headers (memory per idle phone, docs/performance.md); messages sent at once are
+    still handled one at a time, in order, and a phone that leaves is cleaned up."""
+
+    def tasks() -> int:
+        return sum(1 for t in asyncio.all_tasks() if not t.done())
+
+    room = await live.create_room()
+    lead = await Client.join(live, room, "facilitator")
+    before = await live.acall(_async(tasks))
+    phones = [await Client.join(live, room, "participant") for _ in range(20)]
+    assert await live.acall(_async(tasks)) - before < 5, "a task per idle phone"
+    (conn, *_) = await _connections(live, room["code"], "participant")
+    assert conn.socket.taken_over and conn.socket.scope["headers"] == []
+    # a burst: each answered, in the order sent, by the one socket
+    for t in range(10):
+        await phones[0].send({"type": "ping", "t": t})
+    assert [(await phones[0].expect("pong"))["t"] for _ in range(10)] == list(range(10))
+    await lead.command({"type": "open", "activity": {"kind": "prompt", "text": "One word?"}})
+    for phone in phones:
+        await phone.until_view(lambda v: v["activity"] is not None)
+    for phone in phones[10:]:
+        await phone.close()
+    hub = live.service.hub
+    await eventually(lambda: len(hub.rooms[room["code"]].sockets["participant"]) == 10)
+    assert await live.acall(_async(tasks)) - before < 5
+
+
+async def _async(f: Any) -> Any:
+    return f()
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
 async def test_one_frame_per_update_for_every_socket(
     live: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,11 +11,14 @@ ASGI path.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol
@@ -54,8 +57,31 @@ def frame_for(text: str) -> bytes:
     return frame
 
 
+Deliver = Callable[[dict[str, Any]], None]
+
+
+class Inbox:
+    """Stands in for uvicorn's receive queue once the app has taken the socket over: each
+    event uvicorn would queue (a message, the disconnect) goes straight to the session."""
+
+    __slots__ = ("deliver",)
+
+    def __init__(self, deliver: Deliver) -> None:
+        self.deliver = deliver
+
+    def put_nowait(self, event: dict[str, Any]) -> None:
+        self.deliver(event)
+
+    def empty(self) -> bool:
+        return True
+
+
 class FastPathProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol, plus direct frame writes for the hub."""
+    """uvicorn's sans-I/O WebSocket protocol, plus direct frame writes for the hub, and a socket
+    the app can take over (`take_over`) so an idle phone holds no task, no suspended ASGI stack
+    and no receive queue."""
+
+    taken_over = False
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -65,8 +91,48 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
 
     async def run_asgi(self) -> None:
+        """uvicorn's run_asgi, except that an app which took the socket over returns with the
+        socket open: its session answers the socket's events from then on."""
         self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
-        await super().run_asgi()
+        try:
+            result = await self.app(self.scope, self.receive, self.send)
+        except ClientDisconnected:
+            pass
+        except BaseException:
+            self.logger.exception("Exception in ASGI application\n")
+            self.send_500_response()
+        else:
+            if not self.handshake_complete:
+                self.logger.error("ASGI callable returned without completing handshake.")
+                self.send_500_response()
+            elif result is not None:
+                self.logger.error("ASGI callable should return None, but returned '%s'.", result)
+        if self.close_timer is None and not self.taken_over:
+            self.transport.close()
+
+    def take_over(self, deliver: Deliver) -> None:
+        """From now on every event goes to `deliver`, in order, as it arrives; the app's ASGI
+        call may return. Reading stays paused after each message until `resume()`, as it does
+        until an ASGI app has received it."""
+        waiting: asyncio.Queue[Any] = self.queue
+        self.queue = Inbox(deliver)  # type: ignore[assignment]
+        self.taken_over = True
+        # The request's headers are read only while joining; kept, they are a few hundred bytes
+        # of every idle phone (cleared in place: the app's request object shares the list).
+        self.scope["headers"].clear()  # type: ignore[attr-defined]
+        while not waiting.empty():  # sent before the hand-over: delivered first, in order
+            deliver(waiting.get_nowait())
+
+    def resume(self) -> None:
+        """The session has handled what it was given: read the next message."""
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        """A task working for this socket: uvicorn waits for it at shutdown, as for its own."""
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def send(self, message: Any) -> None:
         await super().send(message)
