@@ -24,7 +24,7 @@ from tests.support import LiveServer
 # in `lang`: neither a .twin inside it (a bar's label, a bar's "not shown") nor a following
 # sibling .twin with the same classes (a note, a heading, a rank's names). Exempt: what
 # participants wrote (a cloud's words, released answers), which has no other language.
-WITHOUT_TWIN = """(lang) => {
+WITHOUT_TWIN = """([lang, exempt]) => {
   const out = [];
   const twin = (el) => el.classList.contains("twin") && el.lang === lang;
   const hasTwin = (el) => {
@@ -36,7 +36,7 @@ WITHOUT_TWIN = """(lang) => {
     return false;
   };
   for (const el of document.querySelectorAll("#stage *")) {
-    if (el.closest(".twin, svg, .cloud .word, .cards, .big-code") || !el.checkVisibility()) continue;
+    if (el.closest(".twin, svg, .cloud .word, .cards, .big-code" + exempt) || !el.checkVisibility()) continue;
     const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("");
     if (!/\\p{L}/u.test(own)) continue;
     if (!hasTwin(el)) out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")}: ${own.trim()}`);
@@ -48,8 +48,9 @@ OPTIONS = ["Steady", "Tender", "Heavy", "Raw"]
 ES_OPTIONS = ["Firme", "Con ternura", "Con peso", "En carne viva"]
 
 
-def lines_without_twin(page: Page, lang: str = "es") -> list[str]:
-    found: list[str] = page.evaluate(WITHOUT_TWIN, lang)
+def lines_without_twin(page: Page, lang: str = "es", exempt: str = "") -> list[str]:
+    """`exempt`: more selectors (", .a, .b") of content that has no wording in `lang`."""
+    found: list[str] = page.evaluate(WITHOUT_TWIN, [lang, exempt])
     return found
 
 
@@ -108,6 +109,34 @@ def test_every_result_style_has_its_second_language_line_by_line(display: Any) -
     page.get_by_label("Also in").select_option("es")
     expect(page.locator(".lobby-title.twin")).to_have_text("Entra desde tu teléfono")
     assert lines_without_twin(page) == []
+
+    # between activities, a trend from past weeks (its title, labels and dates are the
+    # summaries' own words, in one language): Hearth's lines on it each have their twin
+    weeks = [
+        {"date": "2026-01-05", "label": "Week 1", "shown": True, "answered": 6, "counts": [3, 3]},
+        {
+            "date": "2026-01-12",
+            "label": "Week 2",
+            "shown": True,
+            "style": "leaning",
+            "counts": [None, None],
+        },
+        {"date": "2026-01-19", "label": "Week 3", "shown": False},
+    ]
+    trend = {"title": "Steady?", "text": "How steady?", "kind": "poll", "k": 3,
+             "labels": ["Yes", "No"], "points": weeks, "track": "hurt"}  # fmt: skip
+    lead.command({"type": "trend", "trend": trend})
+    expect(page.locator(".trend .kind.twin")).to_have_text(
+        "A lo largo de 3 sesiones · Parejas que fueron heridas"
+    )
+    content = ", .trend > .title, .trend > .text, .trend h3, .trend .bar-label"
+    assert lines_without_twin(page, exempt=content) == []
+    fits_everywhere(page, "a trend")
+    scale_weeks = [{**weeks[0], "counts": [3, 3], "mean": 1.5}, weeks[2]]
+    lead.command({"type": "trend", "trend": {**trend, "kind": "scale", "points": scale_weeks}})
+    expect(page.locator(".trend .bar-count .twin")).to_have_count(2)
+    assert lines_without_twin(page, exempt=content) == []
+    fits_everywhere(page, "a scale's trend")
 
     reveal(page, lead, people, poll("Counts, every option shown?", "counts"), choices([3, 3, 3]))
     expect(page.locator(".results .bar-count")).to_have_text(["3", "3", "3", "0"])
