@@ -42,13 +42,14 @@ function render() {
   stage.render(view);
 }
 
-// title and text are functions, so a change of language words them again.
+// title and text are (t) => words, so a change of language words them again, and a second
+// language gives each its twin beneath (stage.say).
 function message(title, text) {
   redraw = () => message(title, text);
   corner.replaceChildren();
   blank.hidden = true;
   net.textContent = "";
-  replace(stageEl, h("section", { class: "notice" }, h("h1", { text: title() }), h("p", { text: text() })));
+  replace(stageEl, h("section", { class: "notice" }, stage.say("h1", "notice-title", title), stage.say("p", "notice-text", text)));
   fit(stageEl);
 }
 
@@ -59,7 +60,7 @@ async function start(params) {
       if (grant.kind === "display") sessionStorage.setItem(KEY, JSON.stringify({ code: grant.code, key: grant.credential }));
     } catch (failure) {
       if (!sessionStorage.getItem(KEY)) {
-        message(() => t("This link has been used"), () => [failure.message, t("Open the display again from the console.")].join(" "));
+        message((t) => t("This link has been used"), (t, second) => [second ? null : failure.message, t("Open the display again from the console.")].filter(Boolean).join(" "));
         return;
       }
     }
@@ -71,7 +72,7 @@ async function start(params) {
     saved = null;
   }
   if (!saved) {
-    message(() => t("No session"), () => t("Open the display from the facilitator's console."));
+    message((t) => t("No session"), (t) => t("Open the display from the facilitator's console."));
     return;
   }
   conn = new Connection({
@@ -90,12 +91,12 @@ async function start(params) {
       },
       ended(ended) {
         sessionStorage.removeItem(KEY);
-        const why = () => ({ lost: t("The server lost it."), abandoned: t("The facilitator could not come back in time.") })[ended.reason] ?? "";
-        message(() => t("The session has ended"), () => [why(), t("Thank you. Answers are deleted now that the session has ended.")].filter(Boolean).join(" "));
+        const why = (t) => ({ lost: t("The server lost it."), abandoned: t("The facilitator could not come back in time.") })[ended.reason] ?? "";
+        message((t) => t("The session has ended"), (t) => [why(t), t("Thank you. Answers are deleted now that the session has ended.")].filter(Boolean).join(" "));
       },
       rejected() {
         sessionStorage.removeItem(KEY);
-        message(() => t("The session has ended"), () => t("This session is no longer running."));
+        message((t) => t("The session has ended"), (t) => t("This session is no longer running."));
       },
     },
   });

@@ -96,15 +96,57 @@ async function supportCards(card) {
   return out;
 }
 
+// A plan in several languages (`languages`, its own first): each with its direction, from its
+// catalogue when Hearth ships one, else "auto". One language: null (printed as it always was).
+async function planLanguages(plan) {
+  const tags = plan.languages || [];
+  if (tags.length < 2) return null;
+  return Promise.all(tags.map(async (tag) => {
+    const own = tag === language();
+    const other = own ? null : await translatorFor(tag).catch(() => null);
+    return { tag, dir: own ? direction() : other?.dir ?? "auto" };
+  }));
+}
+
+// Words in every language the plan has, its first first, each block marked lang and dir: `of`
+// gives the words in one language, or nothing when that language has none (never the first
+// language's words twice).
+function inEach(langs, of, draw) {
+  return langs.map(({ tag, dir }) => {
+    const words = of(tag);
+    return words ? h("div", { class: "in-language", lang: tag, dir }, draw(words)) : null;
+  });
+}
+
+function writtenItem(a, langs) {
+  const draw = (w) => [w.title ? h("h3", { text: w.title }) : null, ...paragraphs(w.text)];
+  if (!langs) return h("section", { class: "handout-item" }, draw(a));
+  const own = a.lang || langs[0].tag;
+  const of = (tag) => {
+    const w = tag === own ? a : a.translations?.[tag];
+    return w && (w.title || w.text) ? w : null;
+  };
+  return h("section", { class: "handout-item" }, inEach(langs, of, draw));
+}
+
+function practice(plan, langs) {
+  if (!langs) return paragraphs(plan.practice);
+  const of = (tag) => (tag === langs[0].tag ? plan.practice : plan.translations?.[tag]?.practice) || null;
+  return inEach(langs, of, (text) => paragraphs(text));
+}
+
+// The handout: the week's prompts and practice in every language of the plan, then the support
+// card in every language it has.
 export async function printHandout(plan, card = null) {
   const written = plan.items.map((item) => item.activity).filter((a) => WRITTEN.has(a.kind));
   const cards = card && cardLanguages(card).some(([tag]) => tag && tag !== language()) ? await supportCards(card) : null;
+  const langs = await planLanguages(plan);
   print(
     "handout",
     h("h1", { text: plan.title }),
     h("p", { class: "meta", text: today() }),
-    written.length ? [h("h2", { text: t("To think about this week") }), written.map((a) => h("section", { class: "handout-item" }, a.title ? h("h3", { text: a.title }) : null, paragraphs(a.text)))] : null,
-    plan.practice ? [h("h2", { text: t("Practice for the week") }), paragraphs(plan.practice)] : null,
+    written.length ? [h("h2", { text: t("To think about this week") }), written.map((a) => writtenItem(a, langs))] : null,
+    plan.practice ? [h("h2", { text: t("Practice for the week") }), practice(plan, langs)] : null,
     cards ?? cardLanguages(card).map(([, text]) => h("section", { class: "support-card" }, h("h2", { text: t("If you need support between sessions") }), paragraphs(text))),
     h("p", { class: "meta", text: t("We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered.") }),
   );

@@ -3,10 +3,11 @@
 // a page at a time, the timer, the grounding pacer, a trend. After each change the stage is
 // fitted to the screen (fit.js), so nothing is ever cut off.
 import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
-import { language, t, words } from "/static/shared/i18n.js";
+import { language, plural, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
-import { renderResults, renderTexts, renderTrend } from "/static/shared/results.js";
+import { renderResults, renderTexts } from "/static/shared/results.js";
+import { renderTrend } from "/static/shared/trend.js";
 import { kindNames } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
@@ -76,10 +77,11 @@ export class Stage {
 
   // A line of the page's own words in the display's language and, beneath it in the second
   // language (smaller, display.css .twin), when that says something else. `said` is
-  // (t) => t("msgid", values), so the extractor still finds the msgid. An array: spread it.
+  // (t, second, plural) => t("msgid", values), so the extractor still finds the msgid (as in
+  // shared/static/twins.js). An array: spread it.
   say(tag, cls, said) {
-    const first = h(tag, { class: cls || undefined, text: said(t) });
-    const other = this.second ? said(this.second.t) : null;
+    const first = h(tag, { class: cls || undefined, text: said(t, false, plural) });
+    const other = this.second ? said(this.second.t, true, this.second.plural) : null;
     if (!other || other === first.textContent) return [first];
     return [first, h("p", { class: `${cls} twin`, lang: this.second.lang, dir: this.second.dir, text: other })];
   }
@@ -107,8 +109,8 @@ export class Stage {
       document.body.classList.remove("has-activity");
       return;
     }
-    const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend)) : lobby(room, this.say);
-    const away = room.facilitator_away ? h("p", { class: "away-notice", role: "status", text: t("The facilitator is reconnecting…") }) : null;
+    const idle = view.trend ? h("div", { class: "live" }, renderTrend(view.trend, this.second)) : lobby(room, this.say);
+    const away = room.facilitator_away ? h("div", { role: "status" }, this.say("p", "away-notice", (t) => t("The facilitator is reconnecting…"))) : null;
     replace(this.el, away, view.activity ? this.activity(view) : idle);
     document.body.classList.toggle("has-activity", !!view.activity);
     this.tick();
@@ -130,14 +132,15 @@ export class Stage {
       extras.push(this.timerEl);
     }
     if (def.kind === "grounding") {
-      this.pacerWidget = pacer(def, this.serverNow);
+      this.pacerWidget = pacer(def, this.serverNow, { second: this.second });
       extras.push(this.pacerWidget.el);
     }
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
     if (a.status === "revealed" && view.results) {
       // Beneath each of the results' lines: the second language's page words (its t) and, when
       // the activity has its own wording there, its options.
-      const labelled = this.second ? { ...def, twin: { ...this.second, options: alt?.options ?? null } } : def;
+      const content = { options: alt?.options ?? null, low_label: alt?.low_label ?? null, high_label: alt?.high_label ?? null };
+      const labelled = this.second ? { ...def, twin: { ...this.second, ...content } } : def;
       parts.push(h("section", { class: "results", "aria-label": t("Results") }, renderResults(view.results, labelled)));
     } else {
       // The choices, so the room can read them from the back while it answers.

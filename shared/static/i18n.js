@@ -11,7 +11,7 @@ export function forScreen(name) {
 }
 export const SHIPPED = Object.freeze(["en", "es", "pt-BR", "fr", "de", "ar"]);
 let current = { lang: "en", dir: "ltr", languages: [], messages: {} };
-let rules = new Intl.PluralRules("en");
+let here = translator(current); // t() and plural() over `current`, made again on each load
 
 // The shipped language this browser prefers most: exact tag, then its base ("pt-PT" -> pt-BR).
 export function pickLanguage(preferred = navigator.languages || [navigator.language]) {
@@ -44,7 +44,7 @@ export async function load(lang, root = document.documentElement) {
   const response = await fetch(`/i18n/${tag}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`no catalogue for ${tag}`);
   current = await response.json();
-  rules = new Intl.PluralRules(current.lang);
+  here = translator(current);
   if (root) {
     root.lang = current.lang;
     root.dir = current.dir;
@@ -52,16 +52,13 @@ export async function load(lang, root = document.documentElement) {
   return current;
 }
 
-// Another catalogue beside the current one (the projector's second language), with its own t().
+// Another catalogue beside the current one (the projector's second language), with its own t()
+// and plural() (its own plural rules and number format). Nothing global changes: the caller
+// keeps what this returns (display.js keeps only the last one asked for).
 export async function translatorFor(lang) {
   const response = await fetch(`/i18n/${lang}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`no catalogue for ${lang}`);
-  const other = await response.json();
-  const say = (msgid, values) => {
-    const entry = other.messages[msgid];
-    return fill(typeof entry === "string" && entry ? entry : msgid, values);
-  };
-  return { lang: other.lang, dir: other.dir, t: say };
+  return translator(await response.json());
 }
 
 export const language = () => current.lang;
@@ -73,20 +70,34 @@ function fill(text, values) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
-// A message in the current language; the English msgid when it has no translation.
-export function t(msgid, values) {
-  const entry = current.messages[msgid];
-  return fill(typeof entry === "string" && entry ? entry : msgid, values);
+// t() and plural() over one catalogue ({lang, dir, messages}), with that language's plural
+// rules: the page's own (t, plural below) and any other (translatorFor).
+function translator(catalogue) {
+  const rules = new Intl.PluralRules(catalogue.lang);
+  const number = new Intl.NumberFormat(catalogue.lang);
+  // A message in this language; the English msgid when it has no translation.
+  const say = (msgid, values) => {
+    const entry = catalogue.messages[msgid];
+    return fill(typeof entry === "string" && entry ? entry : msgid, values);
+  };
+  // A plural message: the catalogue holds one text per CLDR category (one, few, other...).
+  const count = (singular, pluralText, n, values = {}) => {
+    const entry = catalogue.messages[singular];
+    const all = { n: number.format(n), ...values };
+    if (entry && typeof entry === "object") return fill(entry[rules.select(n)] ?? entry.other, all);
+    return fill(n === 1 ? singular : pluralText, all);
+  };
+  return { lang: catalogue.lang, dir: catalogue.dir, t: say, plural: count };
 }
 
-// A plural message: the catalogue holds one text per CLDR category (one, few, other...).
+// A message in the current language; the English msgid when it has no translation.
+export function t(msgid, values) {
+  return here.t(msgid, values);
+}
+
+// A plural message in the current language, by its plural rules.
 export function plural(singular, pluralText, n, values = {}) {
-  const entry = current.messages[singular];
-  const all = { n: new Intl.NumberFormat(current.lang).format(n), ...values };
-  if (entry && typeof entry === "object") {
-    return fill(entry[rules.select(n)] ?? entry.other, all);
-  }
-  return fill(n === 1 ? singular : pluralText, all);
+  return here.plural(singular, pluralText, n, values);
 }
 
 // The words a page's own markup carries (data-i18n="msgid"), in the current language.

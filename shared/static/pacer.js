@@ -24,7 +24,9 @@ function signal() {
   }
 }
 
-export function pacer(definition, serverNow, { cues = false } = {}) {
+// `second`: the projector's second language ({lang, dir, t}, i18n.js translatorFor): the label's
+// twin beneath it.
+export function pacer(definition, serverNow, { cues = false, second = null } = {}) {
   const inhale = (definition.inhale ?? 4) * 1000;
   const hold = (definition.hold ?? 0) * 1000;
   const exhale = (definition.exhale ?? 6) * 1000;
@@ -36,27 +38,33 @@ export function pacer(definition, serverNow, { cues = false } = {}) {
     text: t("Buzz or tone at each change (for closed eyes)"),
     onclick: () => { cue = !cue; toggle.setAttribute("aria-pressed", String(cue)); },
   });
-  const el = h("div", { class: "pacer" }, circle, label, toggle);
+  const twin = second ? h("p", { class: "pacer-label twin", lang: second.lang, dir: second.dir ?? "auto" }) : null;
+  const el = h("div", { class: "pacer" }, circle, label, twin, toggle);
+  const said = (t) => ({ in: t("Breathe in"), hold: t("Hold"), out: t("Breathe out") });
   let phase = "";
 
   function tick() {
     const at = ((serverNow() % cycle) + cycle) % cycle;
     let next, scale;
     if (at < inhale) {
-      next = t("Breathe in");
+      next = "in";
       scale = 0.55 + 0.45 * (at / inhale);
     } else if (at < inhale + hold) {
-      next = t("Hold");
+      next = "hold";
       scale = 1;
     } else {
-      next = t("Breathe out");
+      next = "out";
       scale = 1 - 0.45 * ((at - inhale - hold) / exhale);
     }
     circle.style.setProperty("--scale", scale.toFixed(3));
     if (next !== phase) {
       if (phase && cue) signal();
       phase = next;
-      label.textContent = next;
+      label.textContent = said(t)[next];
+      if (twin) {
+        twin.textContent = said(second.t)[next];
+        twin.hidden = twin.textContent === label.textContent;
+      }
     }
   }
   tick();

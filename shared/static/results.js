@@ -2,34 +2,28 @@
 // scales, sized words for a word cloud. A null count reads "fewer than k", never a number.
 import { h } from "./dom.js";
 import { plural, t } from "./i18n.js";
+import { inside, line } from "./twins.js";
 
-const tracks = () => ({
+export const trackNames = (t) => ({
   hurt: t("Partners who were hurt"),
   caused: t("Partners who caused the hurt"),
   unsaid: t("Side not said"),
 });
-export const TRACK_NAMES = new Proxy({}, { get: (_, track) => tracks()[track] });
+export const TRACK_NAMES = new Proxy({}, { get: (_, track) => trackNames(t)[track] });
 
 // Every number, word and order here was computed by the server (server/domain/results.py, by the
 // rules in docs/results.md); this file only draws it. A withheld option is a short hatched stub
 // marked "not shown", never a tall bar and never beside an exact 0.
-const withheld = () => t("not shown");
-
-// A line of the page's own words and, on a projector with a second language (definition.twin:
-// {lang, dir, t, options}), the same line in it beneath (smaller: display.css .twin). `said` is
-// (t, second) => t("msgid", ...): the extractor finds the msgid; `second` picks the twin's labels.
-function line(tw, tag, cls, said) {
-  const first = h(tag, { class: cls, text: said(t, false) });
-  const other = tw?.t ? said(tw.t, true) : null;
-  if (!other || other === first.textContent) return [first];
-  return [first, h(tag, { class: `${cls} twin`, lang: tw.lang, dir: tw.dir ?? "auto", text: other })];
-}
+// On a projector with a second language, definition.twin is {lang, dir, t, plural} and, where
+// the activity has its own wording in that language, its options, low_label and high_label:
+// every line here then has its twin in it beneath (twins.js).
+const withheld = (tw) => inside(tw, (t) => t("not shown"));
 
 function stub(kind) {
   return h("span", { class: `${kind}-fill bar-withheld` });
 }
 
-function bars(result) {
+function bars(result, tw) {
   const max = Math.max(1, ...result.cells.map((c) => c.count ?? 0));
   return h(
     "ul",
@@ -42,13 +36,13 @@ function bars(result) {
         { class: "bar" + (cell.withheld ? " is-withheld" : "") },
         h("span", { class: "bar-label" }, cell.label, cell.twin),
         h("span", { class: "bar-track", "aria-hidden": "true" }, bar),
-        h("span", { class: "bar-count", text: cell.withheld ? withheld() : String(cell.count) }),
+        h("span", { class: "bar-count" }, cell.withheld ? withheld(tw) : String(cell.count)),
       );
     }),
   );
 }
 
-function histogram(result) {
+function histogram(result, tw) {
   const max = Math.max(1, ...result.cells.map((c) => c.count ?? 0));
   return h(
     "ol",
@@ -59,7 +53,7 @@ function histogram(result) {
       return h(
         "li",
         { class: "column" + (cell.withheld ? " is-withheld" : "") },
-        h("span", { class: "column-count", text: cell.withheld ? withheld() : String(cell.count) }),
+        h("span", { class: "column-count" }, cell.withheld ? withheld(tw) : String(cell.count)),
         h("span", { class: "column-track", "aria-hidden": "true" }, column),
         h("span", { class: "column-label", text: cell.label }),
       );
@@ -72,7 +66,7 @@ function withheldNote(result, tw) {
 }
 
 function counts(result, tw) {
-  const parts = [result.kind === "scale" ? histogram(result) : bars(result)];
+  const parts = [result.kind === "scale" ? histogram(result, tw) : bars(result, tw)];
   if (result.cells.some((c) => c.withheld)) parts.push(...withheldNote(result, tw));
   return parts;
 }
@@ -101,6 +95,15 @@ function words(result, tw) {
   ];
 }
 
+// "1 = low label · 10 = high label", and beneath it in the second language's wording if any.
+function scaleEnds(definition, points) {
+  const said = (w) => (w?.low_label && w?.high_label ? `1 = ${w.low_label} · ${points} = ${w.high_label}` : null);
+  const first = said(definition);
+  const other = said(definition.twin);
+  if (!first) return [];
+  return [h("p", { class: "scale-ends", text: first }), other && other !== first ? h("p", { class: "scale-ends twin", lang: definition.twin.lang, dir: "auto", text: other }) : null];
+}
+
 const leans = (t) => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
 
 function scaleLean(result, definition) {
@@ -108,7 +111,6 @@ function scaleLean(result, definition) {
   const points = result.cells.length;
   const edge = Math.max(1, Math.round(points / 3));
   const part = (v) => (v <= edge ? "low" : v > points - edge ? "high" : "middle");
-  const ends = [definition.low_label, definition.high_label];
   return [
     ...line(tw, "p", "lean", (t) => leans(t)[result.lean] ?? result.lean),
     h(
@@ -116,7 +118,7 @@ function scaleLean(result, definition) {
       { class: "lean-scale", "aria-hidden": "true" },
       result.cells.map((cell, i) => h("li", { class: "lean-point" + (part(i + 1) === result.lean ? " lean-here" : ""), text: cell.label })),
     ),
-    ends[0] && ends[1] ? h("p", { class: "scale-ends", text: `1 = ${ends[0]} · ${points} = ${ends[1]}` }) : null,
+    ...scaleEnds(definition, points),
   ];
 }
 
@@ -151,7 +153,7 @@ function order(result, tw) {
   ];
 }
 
-function bands(result) {
+function bands(result, tw) {
   const points = result.cells.length;
   return [
     h(
@@ -162,13 +164,13 @@ function bands(result) {
           "li",
           { class: "band" },
           h("span", { class: "band-range", text: band.low === band.high ? `${band.low}` : `${band.low}–${band.high}` }),
-          h("span", { class: "band-count", text: plural("{n} of us", "{n} of us", band.count) }),
+          h("span", { class: "band-count" }, inside(tw, (t, _, plural) => plural("{n} of us", "{n} of us", band.count))),
         );
         li.style.setProperty("--span", String((band.high - band.low + 1) / points));
         return li;
       }),
     ),
-    h("p", { class: "note", text: t("Neighbouring values are joined until each part holds at least {k}.", { k: result.k }) }),
+    ...line(tw, "p", "note", (t) => t("Neighbouring values are joined until each part holds at least {k}.", { k: result.k })),
   ];
 }
 
@@ -216,17 +218,18 @@ export function renderResult(given, definition = {}) {
   } else if (result.style === "leaning") {
     parts = result.lean ? scaleLean(result, definition) : order(result, tw);
   } else if (result.style === "bands") {
-    parts = bands(result);
+    parts = bands(result, tw);
   } else {
     parts = counts(result, tw);
     if (result.kind === "scale") {
-      const ends = [definition.low_label, definition.high_label].filter(Boolean);
-      if (ends.length === 2) parts.push(h("p", { class: "scale-ends", text: `1 = ${ends[0]} · ${definition.points ?? ""} = ${ends[1]}` }));
-      if (result.mean !== null && result.mean !== undefined) parts.push(h("p", { class: "mean", text: t("Average {mean}", { mean: result.mean }) }));
+      parts.push(...scaleEnds(definition, definition.points ?? result.cells.length));
+      if (result.mean !== null && result.mean !== undefined) parts.push(...line(tw, "p", "mean", (t) => t("Average {mean}", { mean: result.mean })));
     }
   }
   if (result.answered !== null && result.answered !== undefined) {
-    parts.push(h("p", { class: "answered", text: plural("{n} person answered", "{n} people answered", result.answered), title: t("Passes are not counted.") }));
+    const answered = line(tw, "p", "answered", (t, _, plural) => plural("{n} person answered", "{n} people answered", result.answered));
+    answered[0].title = t("Passes are not counted.");
+    parts.push(...answered);
   }
   return h("div", { class: `result style-${result.style ?? "counts"}` }, parts);
 }
@@ -235,60 +238,15 @@ export function renderResults(results, definition = {}) {
   if (!results) return null;
   if (results.overall) return renderResult(results.overall, definition);
   const tracks = results.by_track || {};
+  const named = (track) => line(definition.twin ?? null, "h3", "track-name", (t) => trackNames(t)[track] ?? track);
   return h(
     "div",
     { class: "by-track" },
-    Object.entries(tracks).map(([track, result]) =>
-      h("section", { class: "track-result" }, h("h3", { text: TRACK_NAMES[track] ?? track }), renderResult(result, definition)),
-    ),
+    Object.entries(tracks).map(([track, result]) => h("section", { class: "track-result" }, named(track), renderResult(result, definition))),
   );
 }
 
 export function renderTexts(texts) {
   if (!texts || !texts.length) return null;
   return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", text })));
-}
-
-// A series from past sessions' summaries (server/domain/summary.py Trend): one row per session, counts
-// in the order of trend.labels. Scales show their average; polls and check-ins small bars.
-export function renderTrend(trend) {
-  if (!trend) return null;
-  const asResult = (point) => ({
-    kind: trend.kind,
-    style: "counts",
-    k: trend.k,
-    shown: point.shown,
-    answered: point.answered ?? null,
-    cells: point.shown ? trend.labels.map((label, i) => ({ label, count: point.counts[i] ?? null, withheld: (point.counts[i] ?? null) === null })) : [],
-    mean: point.mean ?? null,
-    hidden_words: false,
-  });
-  const rows = trend.points.map((point) => {
-    const when = point.label ? `${point.label} (${point.date})` : point.date;
-    if (trend.kind === "scale") {
-      const mean = point.shown ? point.mean ?? null : null;
-      const fill = h("span", { class: "bar-fill" + (mean === null ? " bar-withheld" : "") });
-      fill.style.setProperty("--share", String((mean ?? 0) / Math.max(1, trend.labels.length)));
-      const said = mean !== null ? t("average {mean}", { mean }) : point.shown ? t("not shown") : t("fewer than {k}", { k: trend.k });
-      return h(
-        "li",
-        { class: "bar" },
-        h("span", { class: "bar-label", text: when }),
-        h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
-        h("span", { class: "bar-count", text: said }),
-      );
-    }
-    if (point.shown && point.style && point.style !== "counts") {
-      return h("li", { class: "trend-point" }, h("h3", { text: when }), h("p", { class: "note", text: t("Shown in another style that week: no counts were kept.") }));
-    }
-    return h("li", { class: "trend-point" }, h("h3", { text: when }), renderResult(asResult(point)));
-  });
-  return h(
-    "section",
-    { class: "trend", "aria-label": t("Across sessions") },
-    h("p", { class: "kind", text: plural("Across {n} session", "Across {n} sessions", trend.points.length) + (trend.track ? ` · ${TRACK_NAMES[trend.track]}` : "") }),
-    trend.title ? h("h1", { class: "title", text: trend.title }) : null,
-    h("p", { class: "text", text: trend.text }),
-    h("ul", { class: trend.kind === "scale" ? "bars" : "trend-points" }, rows),
-  );
 }

@@ -263,13 +263,13 @@ def choice(i: int) -> dict[str, Any]:
 
 
 def lines_without_twin(page: Page) -> list[str]:
-    """Each line of words on the stage (results' lines, an order's names, the kind) that has no
-    Spanish twin beneath it ("N people answered" is a count and stays one line)."""
+    """Each line of words on the stage (results' lines, "N people answered" included, an order's
+    names, the kind) that has no Spanish twin beneath it."""
     return list(page.evaluate("""() => {
       const out = [];
       const twin = (el) => el && el.classList.contains("twin") && el.lang === "es";
       for (const el of document.querySelectorAll(
-          "#stage .results p:not(.twin):not(.answered), #stage .kind:not(.twin)")) {
+          "#stage .results p:not(.twin), #stage .kind:not(.twin)")) {
         if (!twin(el.nextElementSibling)) out.push(el.className + ": " + el.textContent);
       }
       for (const rank of document.querySelectorAll("#stage .results .rank")) {

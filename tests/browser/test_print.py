@@ -142,6 +142,55 @@ def test_the_handout_prints_the_support_card_in_every_language_it_has(harness: H
     expect(cards.locator("p")).to_have_text([CARDS["en"], "Llama al 0900 333 444.", CARDS["ar"]])
 
 
+WEEK = {  # a plan's written items and practice in three languages (the second item lacks Arabic)
+    "en": ["Welcome", "Welcome back.", "Underneath", "What did you notice underneath?",
+           "Once a day, notice one small moment of honesty."],
+    "es": ["Bienvenida", "Bienvenidos de nuevo.", "Debajo", "¿Qué notaste debajo?",
+           "Una vez al día, fíjate en un pequeño momento de honestidad."],
+    "ar": ["أهلًا", "أهلًا بعودتكم.", None, None, "مرة في اليوم، لاحظ لحظة صغيرة من الصدق."],
+}  # fmt: skip
+
+
+def test_the_handout_prints_each_prompt_and_the_practice_in_every_language(
+    harness: Harness,
+) -> None:
+    """A plan in English, Spanish and Arabic: each written item and the practice print in each
+    language that has its words, the plan's first first, each block marked lang and dir; a
+    language without an item's words prints nothing for it (not the English twice)."""
+    items = []
+    for i, kind in enumerate(("prompt", "reflection")):
+        words = {
+            tag: {"title": WEEK[tag][2 * i], "text": WEEK[tag][2 * i + 1]}
+            for tag in ("es", "ar")
+            if WEEK[tag][2 * i]
+        }
+        activity = {"kind": kind, "title": WEEK["en"][2 * i], "text": WEEK["en"][2 * i + 1]}
+        items.append({"activity": {**activity, "translations": words}})
+    plan = {"format": "hearth-plan", "title": "Week five", "languages": ["en", "es", "ar"],
+            "practice": WEEK["en"][4], "items": [*items, PLAN["items"][2]],
+            "translations": {tag: {"practice": WEEK[tag][4]} for tag in ("es", "ar")}}  # fmt: skip
+    console = harness.facilitator(k=3)
+    load_plan_file(console, plan)
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print handout").click()
+    console.wait_for_function("() => window.printed === 1")
+    console.emulate_media(media="print")
+    items_printed = console.locator("#print-sheet .handout-item")
+    expect(items_printed).to_have_count(2)
+    first, second = items_printed.all()
+    blocks = first.locator(".in-language")
+    expect(blocks.locator("h3")).to_have_text([WEEK[tag][0] for tag in ("en", "es", "ar")])
+    expect(blocks.locator("p")).to_have_text([WEEK[tag][1] for tag in ("en", "es", "ar")])
+    marks = blocks.evaluate_all("(els) => els.map((el) => [el.lang, el.dir])")
+    assert marks == [["en", "ltr"], ["es", "ltr"], ["ar", "rtl"]], marks
+    expect(second.locator(".in-language h3")).to_have_text([WEEK["en"][2], WEEK["es"][2]])
+    practice = console.locator("#print-sheet > .in-language")
+    expect(practice.locator("p")).to_have_text([WEEK[tag][4] for tag in ("en", "es", "ar")])
+    assert practice.evaluate_all("(els) => els.map((el) => el.lang)") == ["en", "es", "ar"]
+    assert "Which is true?" not in console.locator("#print-sheet").inner_text()
+    nothing_cut(console, "#print-sheet")
+
+
 def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None:
     entry = load_library().plans[0]
     console = harness.facilitator(k=3)
