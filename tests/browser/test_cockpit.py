@@ -52,10 +52,14 @@ def test_the_console_fits_and_answers_the_keyboard(harness: Harness) -> None:
     console.get_by_role("button", name="Browse the library").click()
 
     # B blanks the display and brings it back
+    blank = console.locator("button[data-key=b]")
     console.keyboard.press("b")
     expect(display.locator("#blank")).to_be_visible()
+    # the next B toggles what the console has seen: wait for its own view, not the display's
+    expect(blank).to_have_attribute("aria-pressed", "true")
     console.keyboard.press("b")
     expect(display.locator("#blank")).to_be_hidden()
+    expect(blank).to_have_attribute("aria-pressed", "false")
 
     # a reflection: P starts, pauses and resumes its timer; the clock is in the bar
     harness.open_activity(
