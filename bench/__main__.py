@@ -123,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.participants is None:
         args.participants = DEFAULTS[args.scenario]
-    raise_nofile()
+    files = raise_nofile()
+    sockets = args.participants * (args.rooms if args.scenario == "rooms" else 1)
+    if files < sockets + 20:  # the server inherits this limit; past it, accept() fails
+        print(
+            f"warning: the open-files limit is {files} (hard limit, not raisable here) and this "
+            f"run needs {sockets} sockets and a few more files in one server process: phones past "
+            "the limit will fail to join (1006)",
+            file=sys.stderr,
+        )
     if args.nice:
         procs.prioritise(args.nice)
     cpus = {int(c) for c in args.gen_cpus.split(",") if c.strip()} if args.gen_cpus else set()
