@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -36,6 +37,17 @@ PLAN = {
 def no_print_dialog(page: Page) -> None:
     """The print dialog is the operating system's: count calls instead of opening it."""
     page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
+
+
+def print_handout_of(harness: Harness, plan: dict[str, Any]) -> Page:
+    """A console with `plan` loaded and its handout printed, under print media."""
+    console = harness.facilitator(k=3)
+    load_plan_file(console, plan)
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print handout").click()
+    console.wait_for_function("() => window.printed === 1")
+    console.emulate_media(media="print")
+    return console
 
 
 def nothing_cut(page: Page, selector: str) -> None:
@@ -115,12 +127,7 @@ def test_the_handout_prints_the_support_card_in_every_language_it_has(harness: H
     plan = {**PLAN, "languages": ["en", "es", "ar"], "support": CARDS["en"],
             "translations": {tag: {"title": PLAN["title"], "support": CARDS[tag]}
                              for tag in ("es", "ar")}}
-    console = harness.facilitator(k=3)
-    load_plan_file(console, plan)
-    no_print_dialog(console)
-    console.get_by_role("button", name="Print handout").click()
-    console.wait_for_function("() => window.printed === 1")
-    console.emulate_media(media="print")
+    console = print_handout_of(harness, plan)
     cards = console.locator("#print-sheet .support-card")
     expect(cards).to_have_count(3)
     expect(cards.locator("p")).to_have_text([CARDS["en"], CARDS["es"], CARDS["ar"]])
@@ -169,12 +176,7 @@ def test_the_handout_prints_each_prompt_and_the_practice_in_every_language(
     plan = {"format": "hearth-plan", "title": "Week five", "languages": ["en", "es", "ar"],
             "practice": WEEK["en"][4], "items": [*items, PLAN["items"][2]],
             "translations": {tag: {"practice": WEEK[tag][4]} for tag in ("es", "ar")}}  # fmt: skip
-    console = harness.facilitator(k=3)
-    load_plan_file(console, plan)
-    no_print_dialog(console)
-    console.get_by_role("button", name="Print handout").click()
-    console.wait_for_function("() => window.printed === 1")
-    console.emulate_media(media="print")
+    console = print_handout_of(harness, plan)
     items_printed = console.locator("#print-sheet .handout-item")
     expect(items_printed).to_have_count(2)
     first, second = items_printed.all()
