@@ -225,8 +225,11 @@ class Session:
                 if event["type"] == "websocket.receive" and await self._consume(_text(event)):
                     if not self.inbox and fast is not None:
                         fast.resume()
-        except Exception as exc:  # a bug, not a client's doing: keep the loop alive, say what
+        except Exception as exc:  # a bug, not a client's doing: say what, keep the socket read
             log.warning("socket handling failed (%s)", type(exc).__name__)
+            if fast is not None:
+                with contextlib.suppress(Exception):
+                    fast.resume()
         finally:
             self.pump = None
 
