@@ -12,7 +12,7 @@ run() {
     echo "== $name: python -m bench $* --nice $NICE --json" >&2
     "$PY" -m bench "$@" --nice "$NICE" --json > "$OUT/$name.json"
 }
-run fanout-1000 fanout -n 1000 --rounds 10 --repeat 3 --targets baseline,nchan,memory,plain,redis
+run fanout-1000 fanout -n 1000 --rounds 10 --repeat 5 --targets baseline,nchan,memory,plain,redis
 run fanout-5000 fanout -n 5000 --rounds 10 --repeat 3 --targets baseline,nchan,memory,redis,redis2
 run fanout-open fanout -n 1000 --rounds 20 --rate 10 --repeat 3 --targets baseline,nchan,memory,redis2
 run ingest-change ingest -n 1000 --answers 10 --repeat 3 --targets baseline,memory,redis

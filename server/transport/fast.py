@@ -170,9 +170,6 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
         peer never reads, and the transport would otherwise keep it until the keepalive."""
         self.loop.call_later(seconds, self.transport.abort)
 
-    def write_frame(self, frame: bytes) -> None:
-        self.transport.write(frame)
-
     def close_now(self, code: int, reason: str) -> None:
         """What the ASGI `websocket.close` does, without awaiting: send the close frame, tell the
         app the socket is done, and drop the transport if the peer never answers."""
@@ -217,7 +214,9 @@ class FastConnection:
 
     def stalled(self) -> bool:
         """Bytes are waiting and none has left for longer than the write deadline."""
-        buffered = self.socket.buffered()
+        return self._stuck(self.socket.buffered())
+
+    def _stuck(self, buffered: int) -> bool:
         if buffered == 0:
             self._stuck_since = None
             return False
@@ -228,13 +227,19 @@ class FastConnection:
         return now - self._stuck_since > self.write_deadline
 
     def offer(self, text: str) -> bool:
-        if self.closing is not None or not self.socket.open:
+        # Once per socket per update (the fan-out's inner loop): the buffer is read once and
+        # the transport written directly.
+        socket = self.socket
+        if self.closing is not None or not socket.open:
             return False
-        if self.socket.buffered() > self.limit_bytes or self.stalled():
+        buffered = socket.transport.get_write_buffer_size()
+        if buffered and (buffered > self.limit_bytes or self._stuck(buffered)):
             self.close(CLOSE_TOO_SLOW, "fell behind")
             return False
+        if not buffered:
+            self._stuck_since = None
         frame = frame_for(text)
-        self.socket.write_frame(frame)
+        socket.transport.write(frame)
         self._written += len(frame)
         return True
 
