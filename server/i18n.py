@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import parse_qs
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -169,11 +170,8 @@ request_lang: ContextVar[str] = ContextVar("request_lang", default=SOURCE)
 def chosen(query_string: bytes) -> str | None:
     """A shipped language named by `?lang=` (a page's language menu, or a screen that links or
     posts to a server-rendered page in its own language); None when there is none."""
-    for part in query_string.decode("latin-1")[:500].split("&"):
-        name, _sep, value = part.partition("=")
-        if name == "lang" and value in LANGUAGES:
-            return value
-    return None
+    asked = parse_qs(query_string.decode("latin-1")[:500]).get("lang", [])
+    return next((value for value in asked if value in LANGUAGES), None)
 
 
 class RequestLanguage:

@@ -126,9 +126,14 @@ async def run_session(
     await phones[2].send({"type": "pause", "on": True})
     await phones[2].send({"type": "word", "on": True})
     # The support card is never logged, nor is a co-facilitator's credential.
-    card = keep.canary("SupportCard")
-    assert (await facilitator.command({"type": "support", "text": card}))["type"] == "ack"
+    card, translated = keep.canary("SupportCard"), keep.canary("Tarjeta")
+    support = {"type": "support", "text": card, "lang": "en", "translations": {"es": translated}}
+    assert (await facilitator.command(support))["type"] == "ack"
     await phones[3].until_view(lambda v: (v.get("support_card") or {}).get("text") == card)
+    # a plan sent in parts (too large for one frame) is content too
+    part = {"type": "runsheet_part", "part": 0, "parts": 2, "text": keep.canary("PlanPart")}
+    await facilitator.send({**part, "id": 900})
+    await facilitator.expect_where(lambda m: m.get("id") == 900)
     async with httpx.AsyncClient(base_url=base_url) as http:
         made = await http.post(
             "/api/tickets",

@@ -177,22 +177,25 @@ def _cross_site(request: Request) -> bool:
     return auth.cross_site(request)
 
 
-def _refused(request: Request) -> Response | None:
+async def _posted(request: Request) -> Summary | Response:
+    """The summary a same-site form posted, or the refusal to send instead."""
+    lang = i18n.request_lang.get()
     if _cross_site(request):
         refused = _("Cross-site request refused.")
-        return PlainTextResponse(refused.in_language(i18n.request_lang.get()), status_code=403)
-    return None
+        return PlainTextResponse(refused.in_language(lang), status_code=403)
+    summary = await _summary(request)
+    if isinstance(summary, Msg):
+        return PlainTextResponse(summary.in_language(lang), status_code=422)
+    return summary
 
 
 async def summary_page(request: Request) -> Response:
     if request.method == "GET":
         return templates.TemplateResponse(request, "summary-open.html", {"title": "Summary"})
-    if (refusal := _refused(request)) is not None:
-        return refusal
+    summary = await _posted(request)
+    if isinstance(summary, Response):
+        return summary
     lang = i18n.request_lang.get()
-    summary = await _summary(request)
-    if isinstance(summary, Msg):
-        return PlainTextResponse(summary.in_language(lang), status_code=422)
     context = {
         "title": "Summary",
         "summary": summary,
@@ -206,12 +209,10 @@ async def summary_page(request: Request) -> Response:
 
 
 async def summary_spreadsheet(request: Request) -> Response:
-    if (refusal := _refused(request)) is not None:
-        return refusal
+    summary = await _posted(request)
+    if isinstance(summary, Response):
+        return summary
     lang = i18n.request_lang.get()
-    summary = await _summary(request)
-    if isinstance(summary, Msg):
-        return PlainTextResponse(summary.in_language(lang), status_code=422)
     name = f"hearth-summary-{summary.date.isoformat()}.csv"
     return Response(
         summary_csv(summary, lang),

@@ -184,26 +184,34 @@ class StoreWatch:
     async def progress(self, room: RoomChannel) -> p.Progress:
         state, now = room.state, now_ms()
         live = state.live if state else None
-        answered, passed, preview = 0, None, None
-        if state is not None and live is not None:
-            answered = await self.store.answered(room.code, live.id)
-            if live.status == "closed" and accepts_answers(live.activity):
-                # Closed: no answer can change what is seen from here on, so one look is all
-                # anyone gets. While open, a preview per answer would let one subtract. Paper
-                # answers count as in the reveal (server/domain/rooms.py results_for).
-                split = state.split and state.tracks
-                cells = counted(await self.store.tally(room.code, live.id), live.paper)
-                preview = preview_of(live.activity, cells, state.k, split)
-                passed = None if split else cells.get("pass", 0)
-        since = now - PRESENCE_STALE_MS
+        code, since = room.code, now - PRESENCE_STALE_MS
+        closed = live is not None and live.status == "closed" and accepts_answers(live.activity)
+        # The reads are independent: one round trip's wait for all of them, not one each.
+        here, pauses, words, cofacilitators, answered, tally = await asyncio.gather(
+            self.store.connected(code, since, "p"),
+            self.store.pauses(code, now - PAUSE_WINDOW_MS),
+            self.store.words(code),
+            self.store.connected(code, since, "c"),
+            self.store.answered(code, live.id) if live is not None else _nothing(0),
+            self.store.tally(code, live.id) if live is not None and closed else _nothing({}),
+        )
+        passed, preview = None, None
+        if state is not None and live is not None and closed:
+            # Closed: no answer can change what is seen from here on, so one look is all
+            # anyone gets. While open, a preview per answer would let one subtract. Paper
+            # answers count as in the reveal (server/domain/rooms.py results_for).
+            split = state.split and state.tracks
+            cells = counted(tally, live.paper)
+            preview = preview_of(live.activity, cells, state.k, split)
+            passed = None if split else cells.get("pass", 0)
         return p.Progress(
-            connected=await self.store.connected(room.code, since, "p"),
+            connected=here,
             activity=live.id if live is not None else None,
             answered=answered,
             passed=passed,
-            pauses=await self.store.pauses(room.code, now - PAUSE_WINDOW_MS),
-            words=await self.store.words(room.code),
-            cofacilitators=await self.store.connected(room.code, since, "c"),
+            pauses=pauses,
+            words=words,
+            cofacilitators=cofacilitators,
             preview=preview,
         )
 
@@ -342,3 +350,8 @@ class StoreWatch:
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("background store write failed: %s", type(task.exception()).__name__)
+
+
+async def _nothing(value: Any) -> Any:
+    """A read that need not be made, as an awaitable for gather."""
+    return value

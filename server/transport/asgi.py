@@ -74,6 +74,11 @@ class SocketConnection:
             self.closing = self.closing or (CLOSE_GOING_AWAY, "gone")
 
     async def finish(self) -> None:
+        """A socket being closed gets what was queued before its close frame (up to 2 s);
+        then the writer stops."""
+        if self.closing is not None and not self.writer.done():
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(self.writer), 2.0)
         self.writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.writer

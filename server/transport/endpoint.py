@@ -362,11 +362,7 @@ class Session:
     async def cleanup(self) -> None:
         if self.conn is not None and self.seat is not None:
             await self.service.detach(self.seat, self.conn)
-            writer = getattr(self.conn, "writer", None)  # the ASGI path drains its queue first
-            if self.conn.closing is not None and writer is not None and not writer.done():
-                with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(asyncio.shield(writer), 2.0)
-            await self.conn.finish()
+            await self.conn.finish()  # the ASGI path sends what it queued before the close
 
 
 def _text(message: dict[str, Any] | Any) -> str:

@@ -134,12 +134,11 @@ class Hub:
         a console still holding the old one is closed (4401) and cannot come back with it."""
         current = {"lead": state.facilitator_digest, "co": state.cofacilitator_digest}
         for conn in list(room.sockets["facilitator"]):
-            seat, grant = getattr(conn, "seat", "lead"), getattr(conn, "grant", None)
-            if grant is not None and grant != current.get(seat):
+            if conn.grant is not None and conn.grant != current.get(conn.seat):
                 message = _("This console was opened somewhere else.")
                 conn.offer(
                     p.ErrorFrame(
-                        code="unauthorised", message=say(message, getattr(conn, "lang", None))
+                        code="unauthorised", message=say(message, conn.lang)
                     ).model_dump_json()
                 )
                 conn.close(CLOSE_UNAUTHORISED, "console opened elsewhere")
@@ -153,7 +152,7 @@ class Hub:
         frames: dict[str, str] = {}  # encoded once per language in use, not once per socket
         for sockets in room.sockets.values():
             for conn in list(sockets):
-                lang = getattr(conn, "lang", None) or SOURCE
+                lang = conn.lang or SOURCE
                 if lang not in frames:
                     error = p.ErrorFrame(code="unavailable", message=say(message, lang))
                     frames[lang] = error.model_dump_json()
