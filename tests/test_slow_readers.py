@@ -82,6 +82,16 @@ async def stays_buffered(stalled: Any, seconds: float = 0.5) -> bool:
     return False
 
 
+async def stays_sending(stalled: Any, seconds: float = 0.5) -> bool:
+    """The ASGI writer's send does not finish for `seconds`: the transport really takes
+    nothing more (one send can still go through while the peer's window opens)."""
+    try:
+        await support.eventually(lambda: stalled.sending_since is None, seconds)
+    except AssertionError:
+        return True
+    return False
+
+
 async def push(facilitator: Client, n: int) -> None:
     reply = await facilitator.command(
         {"type": "open", "activity": {"kind": "prompt", "text": f"{n} {PAYLOAD}"}}
@@ -156,16 +166,19 @@ async def test_asgi_path_drops_a_stuck_writer_after_the_deadline(
         room = await live.create_room()
         facilitator = await Client.join(live, room, "facilitator")
         stalled, _reader, writer = await attach_stalled(live, room["code"])
-        for n in range(3000):  # until its writer waits on a transport that takes nothing
-            if stalled.sending_since is not None and stalled.queue:  # type: ignore[attr-defined]
-                break
-            await push(facilitator, n)
-        await support.eventually(
-            lambda: stalled.closing is not None,  # type: ignore[attr-defined]
-            STALL_SEEN,
-        )
-        assert stalled.closing == (4409, "fell behind")  # type: ignore[attr-defined]
-        writer.close()  # type: ignore[attr-defined]
+        try:
+            for n in range(3000):  # until its writer waits on a transport that takes nothing
+                waiting = stalled.sending_since is not None and stalled.queue  # type: ignore[attr-defined]
+                if waiting and await stays_sending(stalled):
+                    break
+                await push(facilitator, n)
+            await support.eventually(
+                lambda: stalled.closing is not None,  # type: ignore[attr-defined]
+                STALL_SEEN,
+            )
+            assert stalled.closing == (4409, "fell behind")  # type: ignore[attr-defined]
+        finally:
+            writer.close()  # type: ignore[attr-defined]
         await facilitator.close()
     finally:
         live.stop()

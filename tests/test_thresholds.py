@@ -82,6 +82,10 @@ class Recorder:
 
     role: str
     frames: list[str] = field(default_factory=list)
+    seat: str = "lead"
+    grant: str | None = None
+    lang: str | None = None
+    closing: tuple[int, str] | None = None
 
     def offer(self, text: str) -> bool:
         self.frames.append(text)
