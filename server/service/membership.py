@@ -40,6 +40,7 @@ class Seat:
     track: str = ""  # as read from the store when the participant joined
     newcomer: bool = False  # nothing answered, no side yet: its first snapshot reads nothing
     issued_token: str | None = None  # a new participant's token, for the welcome
+    person_tags: dict[str, str] | None = None  # its token's side tags (store.base.person_tags)
 
     @property
     def audience(self) -> str:

@@ -21,7 +21,7 @@ from server.service.membership import Refused, Seat, console_admitted, seat_part
 from server.service.watch import PRESENCE_STALE_MS, StoreWatch
 from server.settings import Settings
 from server.store import RoomStore
-from server.store.base import ENDED, Sides, side_of, side_tag
+from server.store.base import ENDED, Sides, person_tags, side_of, side_tag
 from server.transport.connection import Connection
 from server.transport.hub import Hub, RoomChannel
 from server.wire import protocol as p
@@ -187,9 +187,10 @@ class Service:
         assert seat.who is not None and seat.token is not None
         match message:
             case p.Answer():
-                return p.Ack(
-                    id=message.id, detail=await self.answer(seat.code, seat.token, message)
-                )
+                if seat.person_tags is None:  # made once per socket: the token does not change
+                    seat.person_tags = person_tags(seat.token, TRACKS)
+                detail = await self.answer(seat.code, seat.token, message, seat.person_tags)
+                return p.Ack(id=message.id, detail=detail)
             case p.PauseSignal(on=on):
                 await self.pause(seat.code, seat.who, on)
             case p.WordSignal(on=on):
@@ -208,8 +209,11 @@ class Service:
         await self.store.set_side(seat.code, seat.who, side_tag(seat.token, track), self.ttl)
         seat.track = track
 
-    async def answer(self, code: str, token: str, message: p.Answer) -> str:
-        """Store a participant's answer. Returns "stored" or raises CommandError."""
+    async def answer(
+        self, code: str, token: str, message: p.Answer, person: dict[str, str] | None = None
+    ) -> str:
+        """Store a participant's answer. Returns "stored" or raises CommandError. `person`: the
+        token's side tags, when the caller keeps them (else made here)."""
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
@@ -219,7 +223,8 @@ class Service:
         except AnswerError as exc:
             raise CommandError("bad_answer", exc.args[0]) from None
         ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
-        sides = Sides.of(token, message.ballot, TRACKS)  # also when tracks were just turned off
+        # Also when tracks were just turned off: a change of mind leaves the side it was on.
+        sides = Sides(person or person_tags(token, TRACKS), message.ballot, TRACKS)
         result = await self.store.submit(
             code, live.id, digest(token), ballot, cells, text, self.ttl, sides
         )

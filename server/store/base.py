@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Handler = Callable[[bytes], None]
@@ -59,21 +59,40 @@ def side_of(tag: str, secret: str, sides: Iterable[str]) -> str:
     return next((s for s in sides if tag and hmac.compare_digest(side_tag(secret, s), tag)), "")
 
 
-@dataclass(frozen=True)
+def person_tags(token: str, sides: Iterable[str]) -> dict[str, str]:
+    """Each side's tag made with a phone's token (tag -> side): what its stored side may be."""
+    return {side_tag(token, s): s for s in sides}
+
+
 class Sides:
     """What submit needs to count an answer per side without the store learning sides: the
-    person's tags (tag -> side, made with their token) and the ballot's (side -> tag)."""
+    person's tags (tag -> side, made with their token) and the ballot's (side -> tag, made with
+    the answer's ballot secret). The ballot's are made only when read: most answers come from
+    people on no side, and each tag is an HMAC."""
 
-    person: dict[str, str] = field(default_factory=dict)
-    ballot: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("_ballot", "_names", "_secret", "person")
+
+    def __init__(
+        self,
+        person: dict[str, str] | None = None,
+        ballot_secret: str = "",
+        names: Iterable[str] = (),
+    ) -> None:
+        self.person = person or {}
+        self._secret = ballot_secret
+        self._names = tuple(names)
+        self._ballot: dict[str, str] | None = None
+
+    @property
+    def ballot(self) -> dict[str, str]:
+        if self._ballot is None:
+            self._ballot = {s: side_tag(self._secret, s) for s in self._names}
+        return self._ballot
 
     @classmethod
     def of(cls, token: str, ballot_secret: str, sides: Iterable[str]) -> Sides:
         names = tuple(sides)
-        return cls(
-            person={side_tag(token, s): s for s in names},
-            ballot={s: side_tag(ballot_secret, s) for s in names},
-        )
+        return cls(person_tags(token, names), ballot_secret, names)
 
 
 NO_SIDES = Sides()
@@ -93,6 +112,10 @@ class Erased:
 
 class RoomStore(Protocol):
     kind: str
+    # Its calls finish without waiting on I/O (the embedded store): a phone's message can then be
+    # handled at once, without a task (server/transport/eager.py). redis-py's deadlines are bound
+    # to a task, so a store over the network says False.
+    immediate: bool
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...

@@ -134,6 +134,7 @@ class _Keyspace:
 
 class MemoryStore:
     kind = "memory"
+    immediate = True
 
     def __init__(self) -> None:
         self.keys = _Keyspace()
@@ -265,7 +266,10 @@ class MemoryStore:
             if previous is None:
                 return Submitted("conflict", len(answered))
             old = orjson.loads(previous)
-            old_side = {tag: s for s, tag in sides.ballot.items()}.get(old.get("s", ""), "")
+            old_tag = old.get("s")  # the ballot's tags are made only if it was on a side
+            old_side = ""
+            if old_tag:
+                old_side = next((s for s, tag in sides.ballot.items() if tag == old_tag), "")
             count(old["c"], old_side, -1)
         else:
             if previous is not None:

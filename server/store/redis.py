@@ -57,6 +57,7 @@ def _bytes(value: bytes | str) -> bytes:
 
 class RedisStore:
     kind = "redis"
+    immediate = False
 
     def __init__(self, url: str, timeout: float = COMMAND_TIMEOUT, wait_replicas: int = 0) -> None:
         self.url = url

@@ -22,6 +22,7 @@ from server.http.auth import client_address, origin_allowed
 from server.i18n import _, say
 from server.service.membership import RefusalReason, Refused, Seat
 from server.service.rooms import RoomGone, Service
+from server.transport import eager
 from server.transport.asgi import SocketConnection
 from server.transport.connection import Connection
 from server.transport.fast import (
@@ -124,7 +125,8 @@ class Session:
         self.lang: str | None = None  # for error frames: from hello (or sync); never stored
         # Taken over (the fast path): events arrive here and one task at a time handles them.
         self.inbox: list[dict[str, Any]] | None = None  # (a list: smaller than a deque)
-        self.pump: asyncio.Task[None] | None = None
+        self.pumping = False  # _drain is handling the inbox (at once, or in a task)
+        self.immediate = service.store.immediate
         self.parts: RunSheetParts | None = None  # a run-sheet larger than a frame (consoles)
 
     @property
@@ -205,10 +207,13 @@ class Session:
         """A socket event, in arrival order (the fast path calls this once taken over)."""
         assert self.inbox is not None
         self.inbox.append(event)
-        if self.pump is None:
-            self.pump = asyncio.create_task(self._drain())
-            if self.fast is not None:
-                self.fast.keep(self.pump)
+        if not self.pumping:
+            self.pumping = True
+            # With the embedded store nothing waits: handled now, no task per message.
+            drain = self._drain()
+            task = eager.start(drain) if self.immediate else asyncio.create_task(drain)
+            if task is not None and self.fast is not None:
+                self.fast.keep(task)
 
     async def _drain(self) -> None:
         """Handle what has arrived, one message at a time, as the ASGI loop would; read the
@@ -231,7 +236,7 @@ class Session:
                 with contextlib.suppress(Exception):
                     fast.resume()
         finally:
-            self.pump = None
+            self.pumping = False
 
     def _send(self, message: p.Message) -> None:
         if self.conn is not None:
