@@ -224,3 +224,68 @@ async def test_a_reader_that_stops_is_closed_with_4409_and_others_get_everything
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4409
     finally:
         live.stop()
+
+
+def _masked(opcode: Opcode, payload: bytes, fin: bool = True) -> bytes:
+    return Frame(opcode, payload, fin=fin).serialize(mask=True)
+
+
+def _ping_text(t: int, pad: str = "") -> bytes:
+    body: dict[str, Any] = {"type": "ping", "t": t}
+    if pad:
+        body["pad"] = pad
+    return json.dumps(body).encode()
+
+
+async def _reading_here(live: LiveServer, code: str) -> bool:
+    (conn,) = await _connections(live, code, "participant")
+    return bool(conn.socket.reading)
+
+
+@pytest.mark.parametrize("live", ["memory", "redis"], indirect=True)
+async def test_the_take_over_reads_frames_as_websockets_would(live: LiveServer) -> None:
+    """Once taken over, whole text frames are read by the fast path itself and every other
+    frame goes to websockets' parser: whatever arrives, split or batched, fragmented, a ping,
+    is read in order, and the fast path reads again after it."""
+    room = await live.create_room()
+    phone = await Client.join(live, room, "participant")
+    raw = phone.ws.transport
+    # three messages in one write: three answers, in order
+    raw.write(b"".join(_masked(Opcode.TEXT, _ping_text(t)) for t in (1, 2, 3)))
+    assert [(await phone.expect("pong"))["t"] for _ in range(3)] == [1, 2, 3]
+    assert await _reading_here(live, room["code"])
+    # one frame in three writes (the header alone, then the payload in two): read once whole
+    frame = _masked(Opcode.TEXT, _ping_text(4, pad="x" * 300))  # 16-bit length form
+    (conn,) = await _connections(live, room["code"], "participant")
+    for start, end in ((0, 4), (4, 100), (100, len(frame))):
+        raw.write(frame[start:end])
+        if end < len(frame):
+            await eventually(lambda end=end: len(conn.socket.pending) == end)
+    error = await phone.expect("error")  # read whole: refused for its unknown field, by name
+    assert error["code"] == "invalid" and "pad" in error["message"]
+    # a fragmented message goes through websockets' parser, and the fast path comes back
+    await phone.ws.send(['{"type": "ping",', ' "t": 5}'])
+    assert (await phone.expect("pong"))["t"] == 5
+    await phone.send({"type": "ping", "t": 6})
+    assert (await phone.expect("pong"))["t"] == 6
+    assert await _reading_here(live, room["code"])
+    # a WebSocket ping between two messages is answered, and the next message still read
+    raw.write(_masked(Opcode.TEXT, _ping_text(7)) + _masked(Opcode.PING, b"are you there"))
+    assert (await phone.expect("pong"))["t"] == 7
+    await asyncio.wait_for(await phone.ws.ping(b"and you"), 5)
+    await phone.send({"type": "ping", "t": 8})
+    assert (await phone.expect("pong"))["t"] == 8
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_text_that_is_not_utf8_is_closed_with_1007(live: LiveServer) -> None:
+    room = await live.create_room()
+    lead = await Client.join(live, room, "facilitator")
+    phone = await Client.join(live, room, "participant")
+    phone.ws.transport.write(_masked(Opcode.TEXT, b'{"type": "ping", "t": "\xff"}'))
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(phone.ws.recv(), 10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
+    await lead.send({"type": "ping", "t": 1})  # the server and everyone else carry on
+    assert (await lead.expect("pong"))["t"] == 1
