@@ -324,6 +324,7 @@ class FastConnection:
         self._written = 0  # bytes handed to the transport
         self._moved = 0  # of those, bytes the kernel took when last seen
         self._stuck_since: float | None = None
+        self._held: list[bytes] | None = None  # frames waiting for the end of the turn
 
     def stalled(self) -> bool:
         """Bytes are waiting and none has left for longer than the write deadline."""
@@ -342,6 +343,12 @@ class FastConnection:
     def offer(self, text: str) -> bool:
         # Once per socket per update (the fan-out's inner loop): the buffer is read once and
         # the transport written directly.
+        if self._held is not None:  # behind a held reply: in order, in the same write
+            self._held.append(frame_for(text))
+            return True
+        return self._write(frame_for(text))
+
+    def _write(self, frame: bytes) -> bool:
         socket = self.socket
         if self.closing is not None or not socket.open:
             return False
@@ -351,16 +358,30 @@ class FastConnection:
             return False
         if not buffered:
             self._stuck_since = None
-        frame = frame_for(text)
         socket.transport.write(frame)
         self._written += len(frame)
         return True
 
     def send_now(self, message: Message) -> None:
-        """A message for this socket alone (acks, errors, snapshots)."""
-        self.offer(message.model_dump_json())
+        """A message for this socket alone (acks, errors): held until the end of the loop's
+        turn, with anything offered to the socket after it, and written then in one write.
+        Written at once, each ack woke its phone's reader mid-turn, before the next phone's
+        message was even read; corked (as high-throughput socket servers do), a turn's
+        replies leave together, a few microseconds later (docs/performance.md, ingest)."""
+        frame = frame_for(message.model_dump_json())
+        if self._held is None:
+            self._held = [frame]
+            self.socket.loop.call_soon(self._release)
+        else:
+            self._held.append(frame)
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self._write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self, code: int, reason: str) -> None:
+        self._release()  # what was said before the close goes first
         if self.closing is None:
             self.closing = (code, reason)
             self.socket.close_now(code, reason)
