@@ -62,6 +62,16 @@ class SortedMap:
             raise KeyError(name)
         return self._values[at]
 
+    def add(self, name: str, by: int) -> None:
+        """Add `by` to a count (0 if absent): one search, not a get and a set."""
+        keys = self._keys
+        at = bisect.bisect_left(keys, name)
+        if at < len(keys) and keys[at] == name:
+            self._values[at] += by
+        else:
+            keys.insert(at, name)
+            self._values.insert(at, by)
+
     def pop(self, name: str, default: Any = None) -> Any:
         at = self._find(name)
         if at < 0:
@@ -111,6 +121,13 @@ class _Keyspace:
     def expire(self, name: str, ttl: int) -> None:
         if self._alive(name):
             self.expires[name] = time.monotonic() + ttl
+
+    def refresh(self, names: tuple[str, ...], ttl: int) -> None:
+        """Give keys that were just read or written (so alive) a new expiry, all at once."""
+        deadline = time.monotonic() + ttl
+        for name in names:
+            if name in self.values:
+                self.expires[name] = deadline
 
     def delete(self, name: str) -> int:
         existed = self._alive(name)
@@ -245,7 +262,8 @@ class MemoryStore:
     ) -> Submitted:
         if self.keys.get(key(code, "accepting")) != activity:
             return Submitted("closed")
-        person_tag = self._people(code).get(who)
+        people: SortedMap | None = self.keys.get(key(code, "people"))
+        person_tag = people.get(who) if people is not None else None
         if person_tag is None:
             return Submitted("unknown")
         side = sides.person.get(person_tag, "")
@@ -256,10 +274,9 @@ class MemoryStore:
 
         def count(cells: list[str], side: str, by: int) -> None:
             for cell in cells:
-                tally[cell] = tally.get(cell, 0) + by
+                tally.add(cell, by)
                 if side and cell != "pass":
-                    split = f"t:{side}|{cell}"
-                    tally[split] = tally.get(split, 0) + by
+                    tally.add(f"t:{side}|{cell}", by)
 
         previous = ballots.get(ballot)
         if who in answered:
@@ -281,10 +298,10 @@ class MemoryStore:
         if side:
             value["s"] = sides.ballot[side]
         ballots[ballot] = orjson.dumps(value)
-        count(list(cells), side, 1)
-        for name in (who_key, ballots_key, tally_key):
-            self.keys.expire(name, ttl)
-        self._index(code, who_key, ballots_key, tally_key, ttl=ttl)
+        count(cells, side, 1)
+        index: set[str] = self.keys.ensure(key(code, "index"), set)
+        index.update((who_key, ballots_key, tally_key))
+        self.keys.refresh((who_key, ballots_key, tally_key, key(code, "index")), ttl)
         return Submitted("stored", len(answered))
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:

@@ -20,7 +20,6 @@ from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol, State
 from websockets.streams import StreamReader
 
@@ -46,9 +45,17 @@ _AT_EOF = StreamReader.at_eof.__code__  # where websockets' parser waits between
 
 
 def text_frame(payload: bytes) -> bytes:
-    """One unfragmented, unmasked text frame, as the websockets library builds it (built once
-    per update and role by frame_for, so its checks cost nothing per socket)."""
-    return Frame(Opcode.TEXT, payload).serialize(mask=False)
+    """One unfragmented, unmasked text frame (RFC 6455 5.2), byte for byte as the websockets
+    library builds it (tests/test_fastpath.py), without its general-purpose checks: every ack
+    pays for this."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((_TEXT_FIN, size))
+    elif size < 65536:
+        head = b"\x81\x7e" + size.to_bytes(2, "big")
+    else:
+        head = b"\x81\x7f" + size.to_bytes(8, "big")
+    return head + payload
 
 
 def frame_for(text: str) -> bytes:
