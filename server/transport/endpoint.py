@@ -209,9 +209,12 @@ class Session:
         self.inbox.append(event)
         if not self.pumping:
             self.pumping = True
-            # With the embedded store nothing waits: handled now, no task per message.
+            # With the embedded store nothing waits: a message is handled now, no task per
+            # message. A disconnect is not: its cleanup takes the socket out of the room's set,
+            # which the hub may be iterating right now (a fan-out that closed a slow reader).
             drain = self._drain()
-            task = eager.start(drain) if self.immediate else asyncio.create_task(drain)
+            at_once = self.immediate and event["type"] == "websocket.receive"
+            task = eager.start(drain) if at_once else asyncio.create_task(drain)
             if task is not None and self.fast is not None:
                 self.fast.keep(task)
 
