@@ -1,4 +1,5 @@
-"""create_app(settings, store=None) -> Starlette. The lifespan opens and closes the store."""
+"""create_app(settings, store=None) -> HearthApp (a Starlette app). The lifespan opens and
+closes the store."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from types import FrameType
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from server import i18n
 from server.http import routes
@@ -27,6 +29,24 @@ from server.transport.endpoint import endpoint
 from server.transport.hub import Hub
 
 log = logging.getLogger("hearth")
+WS_PATH = "/ws"
+
+
+class HearthApp(Starlette):
+    """Starlette, with the WebSocket endpoint in front of its middleware stack and router.
+
+    Every middleware here passes WebSockets through untouched (security headers and the
+    request's language are HTTP's), and the endpoint answers its own failures; going through
+    them cost a tenth of each join (docs/performance.md, joins). uvicorn's proxy-headers
+    middleware still wraps this whole app, so the client's address is still the forwarded one.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == scope.get("root_path", "") + WS_PATH:
+            scope["app"] = self  # as Starlette sets it: the endpoint reads app.state
+            await endpoint(WebSocket(scope, receive, send))
+            return
+        await super().__call__(scope, receive, send)
 
 
 def base_url(settings: Settings) -> str:
@@ -74,7 +94,7 @@ def drain_on_sigterm(hub: Hub) -> Callable[[], None]:
     return restore
 
 
-def create_app(settings: Settings | None = None, store: RoomStore | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, store: RoomStore | None = None) -> HearthApp:
     settings = settings or Settings.from_env()
     if not settings.host_secret:
         settings = settings.replace(host_secret=secrets.token_urlsafe(24))
@@ -107,8 +127,8 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
 
     install_log_redaction()  # no code, credential or address in any log line (docs/security.md)
     i18n.load()  # every message catalogue, read once: a broken one fails here, not mid-session
-    app = Starlette(
-        routes=[*routes.routes(), WebSocketRoute("/ws", endpoint)],
+    app = HearthApp(
+        routes=routes.routes(),
         middleware=[Middleware(SecurityHeaders), Middleware(i18n.RequestLanguage)],
         lifespan=lifespan,
     )

@@ -20,9 +20,9 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import Protocol
 
-from server.transport import fast as fastpath
+from server.transport import fast_writes as fastpath
 from server.transport.asgi import SocketConnection
-from server.transport.fast import FastConnection, frame_for, text_frame
+from server.transport.fast_writes import FastConnection, frame_for, text_frame
 from tests import support
 from tests.support import Client, LiveServer, eventually
 

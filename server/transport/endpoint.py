@@ -25,12 +25,8 @@ from server.service.rooms import RoomGone, Service
 from server.transport import eager
 from server.transport.asgi import SocketConnection
 from server.transport.connection import Connection
-from server.transport.fast import (
-    BYTES_PER_QUEUED_MESSAGE,
-    FastConnection,
-    FastPathProtocol,
-    extension,
-)
+from server.transport.fast import FastPathProtocol, extension
+from server.transport.fast_writes import BYTES_PER_QUEUED_MESSAGE, FastConnection
 from server.transport.parts import RunSheetParts
 from server.transport.rate_limit import RateLimit
 from server.wire import protocol as p

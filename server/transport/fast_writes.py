@@ -1,0 +1,136 @@
+"""Encode-once fan-out: pre-built WebSocket frames written straight to each socket's transport.
+
+A `FastConnection` writes the same bytes for every socket (server frames are unmasked and
+per-message-deflate is off, so one frame fits all) without a task, with backpressure from the
+transport's write buffer; a socket's own replies are corked to the end of the loop's turn.
+"""
+
+from __future__ import annotations
+
+import time
+
+from server.transport.fast import TEXT_FIN, FastPathProtocol
+from server.wire.close_codes import CLOSE_TOO_SLOW
+from server.wire.protocol import Message
+
+BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
+ABORT_AFTER_SECONDS = 5.0  # a dropped phone that still does not read loses its socket
+
+_last: tuple[str, bytes] = ("", b"")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 5.2), byte for byte as the websockets
+    library builds it (tests/test_fastpath.py), without its general-purpose checks: every ack
+    pays for this."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((TEXT_FIN, size))
+    elif size < 65536:
+        head = b"\x81\x7e" + size.to_bytes(2, "big")
+    else:
+        head = b"\x81\x7f" + size.to_bytes(8, "big")
+    return head + payload
+
+
+def frame_for(text: str) -> bytes:
+    """The frame for `text`, built once while the hub offers the same str to every socket.
+
+    One entry, looked up by identity, swapped as one tuple (safe across threads under the GIL).
+    """
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    frame = text_frame(text.encode())
+    _last = (text, frame)
+    return frame
+
+
+class FastConnection:
+    """The hub's Connection for a socket with the fast path: no queue, no writer task.
+
+    The transport's buffer is the queue; past `limit_bytes`, or when nothing in it has moved
+    for `write_deadline` seconds, the socket is closed with 4409.
+    """
+
+    def __init__(
+        self, socket: FastPathProtocol, role: str, limit_bytes: int, write_deadline: float
+    ) -> None:
+        self.socket = socket
+        self.role = role
+        self.limit_bytes = limit_bytes
+        self.write_deadline = write_deadline
+        self.closing: tuple[int, str] | None = None
+        self.seat = "lead"  # facilitator consoles: "lead" or "co"
+        self.grant: str | None = None  # the digest of the credential it joined with
+        self.lang: str | None = None  # its error frames' language (server/i18n.py)
+        self._written = 0  # bytes handed to the transport
+        self._moved = 0  # of those, bytes the kernel took when last seen
+        self._stuck_since: float | None = None
+        self._held: list[bytes] | None = None  # frames waiting for the end of the turn
+
+    def stalled(self) -> bool:
+        """Bytes are waiting and none has left for longer than the write deadline."""
+        return self._stuck(self.socket.buffered())
+
+    def _stuck(self, buffered: int) -> bool:
+        if buffered == 0:
+            self._stuck_since = None
+            return False
+        moved, now = self._written - buffered, time.monotonic()
+        if self._stuck_since is None or moved != self._moved:
+            self._moved, self._stuck_since = moved, now
+            return False
+        return now - self._stuck_since > self.write_deadline
+
+    def offer(self, text: str) -> bool:
+        # Once per socket per update (the fan-out's inner loop): the buffer is read once and
+        # the transport written directly.
+        if self._held is not None:  # behind a held reply: in order, in the same write
+            self._held.append(frame_for(text))
+            return True
+        return self._write(frame_for(text))
+
+    def _write(self, frame: bytes) -> bool:
+        socket = self.socket
+        if self.closing is not None or not socket.open:
+            return False
+        buffered = socket.transport.get_write_buffer_size()
+        if buffered and (buffered > self.limit_bytes or self._stuck(buffered)):
+            self.close(CLOSE_TOO_SLOW, "fell behind")
+            return False
+        if not buffered:
+            self._stuck_since = None
+        socket.transport.write(frame)
+        self._written += len(frame)
+        return True
+
+    def send_now(self, message: Message) -> None:
+        """A message for this socket alone (acks, errors): held until the end of the loop's
+        turn, with anything offered to the socket after it, and written then in one write.
+        Written at once, each ack woke its phone's reader mid-turn, before the next phone's
+        message was even read; corked (as high-throughput socket servers do), a turn's
+        replies leave together, a few microseconds later (docs/performance.md, ingest)."""
+        frame = frame_for(message.model_dump_json())
+        if self._held is None:
+            self._held = [frame]
+            self.socket.loop.call_soon(self._release)
+        else:
+            self._held.append(frame)
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self._write(held[0] if len(held) == 1 else b"".join(held))
+
+    def close(self, code: int, reason: str) -> None:
+        self._release()  # what was said before the close goes first
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.socket.close_now(code, reason)
+            if code == CLOSE_TOO_SLOW:
+                self.socket.abort_later(ABORT_AFTER_SECONDS)
+
+    async def finish(self) -> None:
+        """Nothing to drain: frames are in the transport already."""
