@@ -23,6 +23,7 @@ from server.log_redaction import log_config
 from server.settings import Settings
 from server.store import RoomStore, open_store
 from server.transport.fast import FastPathProtocol
+from server.transport.upgrade_first import UpgradeFirst
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.host,
         "port": settings.port,
+        "http": UpgradeFirst,  # a phone's handshake straight to the WebSocket protocol
         "ws": FastPathProtocol,  # uvicorn's sans-I/O protocol + encode-once frame writes
         "ws_max_size": settings.max_message_bytes,
         "ws_per_message_deflate": False,

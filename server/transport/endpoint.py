@@ -154,7 +154,8 @@ class Session:
 
     async def run(self) -> None:
         try:
-            raw = await asyncio.wait_for(self._receive_text(), HELLO_TIMEOUT)
+            async with asyncio.timeout(HELLO_TIMEOUT):  # no extra task, unlike wait_for
+                raw = await self._receive_text()
         except TimeoutError:
             await self._reject(CLOSE_HELLO_TIMEOUT, self._error("timeout", _("Say hello first.")))
             return
