@@ -339,7 +339,9 @@ class ServeProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("hearth serve did not become ready")
+        self.process.kill()  # not left running after the test that started it
+        out = self.process.communicate()[0].decode(errors="replace")
+        raise RuntimeError(f"hearth serve did not become ready:\n{out[-2000:]}")
 
     def stop(self) -> str:
         """Terminate and return everything the process printed."""

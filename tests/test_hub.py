@@ -89,3 +89,39 @@ async def test_a_heartbeat_while_a_room_loads_does_not_end_it(
     view = await phone.until_view(lambda v: v["activity"] is not None)
     assert view["activity"]["definition"]["text"] == "What helps?"
     assert not any(m["type"] == "ended" for m in phone.inbox)
+
+
+async def test_a_snapshot_is_the_models_own_and_its_view_is_encoded_once(
+    live: LiveServer,
+) -> None:
+    """The snapshot's envelope is written by hand around a view encoded once per change: it must
+    say exactly what p.Snapshot would, for every role, and a phone's own facts stay its own."""
+    from server.service.role_views import build_view
+    from server.wire import views as vm
+
+    room = await live.create_room()
+    lead = await Client.join(live, room, "facilitator")
+    await lead.command({"type": "open", "activity": {"kind": "prompt", "text": 'Ça va ? 🌿 "q"'}})
+    await Client.join(live, room, "participant")
+    await Client.join(live, room, "display")
+    hub, code = live.service.hub, room["code"]
+    you = vm.You(answered=True, track="hurt")
+
+    async def compare() -> None:  # on the server's loop, where the hub lives
+        channel_ = hub.rooms[code]
+        for role, mine in (("participant", you), ("display", None), ("facilitator", None)):
+            text = hub.snapshot(code, role, mine)
+            assert text is not None
+            sent = p.Snapshot.model_validate_json(text)  # a valid message of the protocol
+            view = build_view(channel_.state, role, hub.join_url(code), hub.qr_svg(code))
+            version = channel_.role_version[role]
+            assert sent == p.Snapshot(version=version, now=sent.now, view=view, you=mine)
+
+    await live.acall(compare())
+    encoded = hub.rooms[code].view_texts["participant"]
+    for _ in range(5):  # joining sockets reuse it: not encoded again until the view changes
+        await Client.join(live, room, "participant")
+    assert hub.rooms[code].view_texts["participant"] is encoded
+    await lead.command({"type": "close"})
+    await Client.join(live, room, "participant")
+    assert hub.rooms[code].view_texts["participant"] is not encoded

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 from server.clock import now_ms
 from server.domain.rooms import RoomState
 from server.i18n import SOURCE, _, say
@@ -33,7 +35,7 @@ class RoomChannel:
     state: RoomState | None = None
     sockets: dict[str, set[Connection]] = field(default_factory=lambda: {r: set() for r in ROLES})
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # as JSON, to diff
-    view_models: dict[str, vm.View] = field(default_factory=dict)  # the same, for snapshots
+    view_texts: dict[str, str] = field(default_factory=dict)  # views encoded, for snapshots
     role_version: dict[str, int] = field(default_factory=dict)
     progress_dirty: bool = False
     progress_task: asyncio.Task[None] | None = None
@@ -104,7 +106,8 @@ class Hub:
             model = build_view(state, role, join_url, qr)
             view = model.model_dump(mode="json")
             changes = changed_sections(room.views.get(role), view)
-            room.views[role], room.view_models[role] = view, model
+            room.views[role] = view
+            room.view_texts.pop(role, None)  # encoded again by the next snapshot, if any
             if not changes and role in room.role_version:
                 continue
             base = room.role_version.get(role, 0)
@@ -179,9 +182,18 @@ class Hub:
         room = self.rooms.get(code)
         if room is None or room.state is None:
             return None
-        view = room.view_models[role]  # built once per change, not once per joining socket
-        message = p.Snapshot(version=room.role_version[role], now=now_ms(), view=view, you=you)
-        return message.model_dump_json()
+        # The view is encoded once per change, not once per joining socket: a room of 300
+        # joining at once encoded the same view 300 times. The envelope is p.Snapshot's
+        # (tests/test_hub.py checks it against the model).
+        view = room.view_texts.get(role)
+        if view is None:
+            view = room.view_texts[role] = orjson.dumps(room.views[role]).decode()
+        mine = "null" if you is None else you.model_dump_json()
+        version = room.role_version[role]
+        return (
+            f'{{"type":"snapshot","version":{version},"now":{now_ms()},'
+            f'"view":{view},"you":{mine}}}'
+        )
 
     # -- ending ------------------------------------------------------------------------------
 
