@@ -12,7 +12,7 @@ from server.domain.activities import TRACKS
 from server.domain.codes import digest, new_join_code
 from server.domain.rooms import new_room
 from server.store import RoomStore
-from server.store.base import Sides, answer_keys, channel, key, prefix, side_tag
+from server.store.base import Sides, answer_keys, channel, key, person_tags, prefix, side_tag
 
 TTL = 600
 
@@ -218,3 +218,24 @@ async def test_every_key_and_the_channel_of_a_room_share_one_cluster_slot(
     names = [*await store.key_ttls(code), channel(code)]
     assert len(names) >= 9
     assert {key_slot(n.encode()) for n in names} == {key_slot(prefix(code).encode())}
+
+
+async def test_a_wrong_guess_of_no_side_still_counts_each_side(store: RoomStore) -> None:
+    """The ballot's side tags are left out when the caller guesses the person is on no side
+    (each is an HMAC); a wrong guess (a side chosen on another socket) must still be counted on
+    that side, and a change of mind must still take the old answer off the side it was on."""
+    code, _ = await make_room(store)
+    token, ballot_secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    who = digest(token)
+    await store.join(code, who, 10, TTL)
+    await store.set_side(code, who, side_tag(token, "caused"), TTL)
+    await open_activity(store, code)
+    guess = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS, likely=False)
+    assert (await store.submit(code, "a1", who, "b", ["n", "v:4"], None, TTL, guess)).status == (
+        "stored"
+    )
+    assert await store.tally(code, "a1") == {"n": 1, "v:4": 1, "t:caused|n": 1, "t:caused|v:4": 1}
+    await store.set_side(code, who, "", TTL)  # off every side; the old answer was on one
+    await store.submit(code, "a1", who, "b", ["n", "v:2"], None, TTL, guess)
+    tally = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
+    assert tally == {"n": 1, "v:2": 1}

@@ -189,7 +189,9 @@ class Service:
             case p.Answer():
                 if seat.person_tags is None:  # made once per socket: the token does not change
                     seat.person_tags = person_tags(seat.token, TRACKS)
-                detail = await self.answer(seat.code, seat.token, message, seat.person_tags)
+                detail = await self.answer(
+                    seat.code, seat.token, message, seat.person_tags, on_side=bool(seat.track)
+                )
                 return p.Ack(id=message.id, detail=detail)
             case p.PauseSignal(on=on):
                 await self.pause(seat.code, seat.who, on)
@@ -210,10 +212,16 @@ class Service:
         seat.track = track
 
     async def answer(
-        self, code: str, token: str, message: p.Answer, person: dict[str, str] | None = None
+        self,
+        code: str,
+        token: str,
+        message: p.Answer,
+        person: dict[str, str] | None = None,
+        on_side: bool = True,
     ) -> str:
         """Store a participant's answer. Returns "stored" or raises CommandError. `person`: the
-        token's side tags, when the caller keeps them (else made here)."""
+        token's side tags, when the caller keeps them (else made here); `on_side`: whether the
+        person is thought to be on a side (a guess: the store checks)."""
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
@@ -224,7 +232,7 @@ class Service:
             raise CommandError("bad_answer", exc.args[0]) from None
         ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
-        sides = Sides(person or person_tags(token, TRACKS), message.ballot, TRACKS)
+        sides = Sides(person or person_tags(token, TRACKS), message.ballot, TRACKS, on_side)
         result = await self.store.submit(
             code, live.id, digest(token), ballot, cells, text, self.ttl, sides
         )

@@ -70,18 +70,22 @@ class Sides:
     the answer's ballot secret). The ballot's are made only when read: most answers come from
     people on no side, and each tag is an HMAC."""
 
-    __slots__ = ("_ballot", "_names", "_secret", "person")
+    __slots__ = ("_ballot", "_names", "_secret", "likely", "person")
 
     def __init__(
         self,
         person: dict[str, str] | None = None,
         ballot_secret: str = "",
         names: Iterable[str] = (),
+        likely: bool = True,
     ) -> None:
         self.person = person or {}
         self._secret = ballot_secret
         self._names = tuple(names)
         self._ballot: dict[str, str] | None = None
+        # The caller's guess that the person is on a side (the Redis store then sends the
+        # ballot's tags with the first try; a wrong guess costs a second try, never a miscount).
+        self.likely = likely
 
     @property
     def ballot(self) -> dict[str, str]:

@@ -179,29 +179,30 @@ class RedisStore:
         sides: Sides = NO_SIDES,
     ) -> Submitted:
         who_key, ballots_key, tally_key = answer_keys(code, activity)
-        status, answered = await self._batch.call(
-            SUBMIT,
-            [
-                key(code, "accepting"),
-                key(code, "people"),
-                who_key,
-                ballots_key,
-                tally_key,
-                key(code, "index"),
-            ],
-            [
-                activity,
-                who,
-                ballot,
-                orjson.dumps(cells),
-                text or "",
-                ttl,
-                secrets.randbits(52),
-                "1" if text is not None else "0",
-                orjson.dumps(sides.person),
-                orjson.dumps(sides.ballot),
-            ],
-        )
+        keys = [
+            key(code, "accepting"),
+            key(code, "people"),
+            who_key,
+            ballots_key,
+            tally_key,
+            key(code, "index"),
+        ]
+        args: list[Any] = [
+            activity,
+            who,
+            ballot,
+            orjson.dumps(cells),
+            text or "",
+            ttl,
+            secrets.randbits(52),
+            "1" if text is not None else "0",
+            orjson.dumps(sides.person),
+            orjson.dumps(sides.ballot) if sides.likely else "",
+        ]
+        status, answered = await self._batch.call(SUBMIT, keys, args)
+        if _text(status) == "sides":  # on a side after all: again, with the ballot's tags
+            args[-1] = orjson.dumps(sides.ballot)
+            status, answered = await self._batch.call(SUBMIT, keys, args)
         return Submitted(_text(status), int(answered))  # type: ignore[arg-type]
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:

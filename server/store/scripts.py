@@ -110,10 +110,12 @@ return 1
 
 # KEYS: accepting, people, who, ballots, tally, index.
 # ARGV: activity, who, ballot, cells (JSON array), text, ttl, random score, has text ('1'/'0'),
-#       the person's side tags (JSON {tag: side}), this ballot's side tags (JSON {side: tag}).
+#       the person's side tags (JSON {tag: side}), this ballot's side tags (JSON {side: tag}, or
+#       '' when the caller believes the person is on no side: each tag is an HMAC to make).
 # "who" is a sorted set scored at random, so not even its order follows arrival. A ballot keeps
 # its cells, its text and its side tag; the per-side cells ("t:<side>|<cell>") live only in the
-# tally, as counts.
+# tally, as counts. Without the ballot's tags when they are needed (the person is on a side, or
+# the answer it replaces was), nothing is written and 'sides' asks for them.
 SUBMIT = (
     _FIND
     + """
@@ -121,7 +123,8 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'closed', 0} end
 local member = find(KEYS[2], ARGV[2])
 if not member then return {'unknown', 0} end
 local side = cjson.decode(ARGV[9])[string.sub(member, #ARGV[2] + 2)] or ''
-local tags = cjson.decode(ARGV[10])
+local given = ARGV[10] ~= ''
+local tags = given and cjson.decode(ARGV[10]) or {}
 local sides = {}
 for s, tag in pairs(tags) do sides[tag] = s end
 local function count(cells, s, by)
@@ -132,13 +135,18 @@ local function count(cells, s, by)
 end
 local prev = find(KEYS[4], ARGV[3])
 local seen = redis.call('ZSCORE', KEYS[3], ARGV[2])
+local old = nil
 if seen then
   if not prev then return {'conflict', 0} end
-  local old = cjson.decode(string.sub(prev, #ARGV[3] + 2))
+  old = cjson.decode(string.sub(prev, #ARGV[3] + 2))
+elseif prev then
+  return {'conflict', 0}
+end
+if not given and (side ~= '' or (old and old.s)) then return {'sides', 0} end
+if old then
   count(old.c, old.s and sides[old.s] or '', -1)
   redis.call('ZREM', KEYS[4], prev)
 else
-  if prev then return {'conflict', 0} end
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
 end
 local cells = cjson.decode(ARGV[4])
