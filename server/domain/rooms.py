@@ -177,7 +177,9 @@ def apply(
 ) -> RoomState:
     """Return the state after a facilitator command. `tally` is needed for reveal; `texts`
     (item id, text) for close of an open-text activity."""
-    s = state.model_copy(deep=True)
+    # A deep copy to change freely (the caller keeps `state`), made by a JSON round trip in
+    # pydantic-core: a third of copy.deepcopy's time, and exactly what the store keeps and loads.
+    s = RoomState.model_validate_json(state.model_dump_json())
     match command:
         case p.Open(activity=activity, interrupt=interrupt):
             _open(s, activity, interrupt, now_ms)
