@@ -119,7 +119,8 @@ class Session:
         self.seat: Seat | None = None
         self.limit = RateLimit(self.settings.rate_per_second, self.settings.rate_burst)
         self.lang: str | None = None  # for error frames: from hello (or sync); never stored
-        # Taken over (the fast path): events arrive here and one task at a time handles them.
+        # Taken over (the fast path): events arrive here and are handled one at a time, in
+        # order (at once with the embedded store, else in one short-lived task).
         self.inbox: list[dict[str, Any]] | None = None  # (a list: smaller than a deque)
         self.pumping = False  # _drain is handling the inbox (at once, or in a task)
         self.immediate = service.store.immediate
