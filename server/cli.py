@@ -47,6 +47,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_graceful_shutdown": 8,
+        # A room of hundreds joining at once queues its connections here until they are accepted;
+        # past the queue, a connection is dropped and the phone's retry waits a second or more.
+        "backlog": settings.backlog,
     }
 
 

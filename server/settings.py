@@ -35,6 +35,11 @@ class Settings:
         "", "Secret that lets a facilitator create rooms. Empty: a new one is generated at start."
     )
     workers: int = _setting(1, "Server processes on this host (needs --redis-url when above 1).")
+    backlog: int = _setting(
+        4096,
+        "Connections queued until accepted (a room joining at once); the kernel caps it at "
+        "net.core.somaxconn.",
+    )
     public_url: str = _setting(
         "", "Base URL phones should open, e.g. https://hearth.example.org. Empty: the LAN address."
     )
