@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+import uvloop
 import websockets
 
 from server.app import create_app
@@ -149,7 +150,9 @@ class LiveServer:
         ready = threading.Event()
 
         def run() -> None:
-            live.loop = asyncio.new_event_loop()
+            # uvloop, as `hearth serve` runs: its transports are not asyncio's (a server-side
+            # assumption that holds on one loop and not the other shows here, not in production).
+            live.loop = uvloop.new_event_loop()
             asyncio.set_event_loop(live.loop)
             live.loop.call_soon(ready.set)
             live.loop.run_until_complete(live.server.serve())  # type: ignore[union-attr]
