@@ -103,13 +103,20 @@ async def test_submit_counts_each_participant_once(store: RoomStore) -> None:
     assert not await store.has_answered(code, "a1", stranger)
 
 
-async def test_tracks_add_split_cells(store: RoomStore) -> None:
+async def one_on_a_side(store: RoomStore) -> tuple[str, str, str, str]:
+    """A room with an activity open and one person on the side "caused": (code, their token,
+    its digest, a ballot secret)."""
     code, _ = await make_room(store)
     token, ballot_secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    p = digest(token)
-    await store.join(code, p, 10, TTL)
-    await store.set_side(code, p, side_tag(token, "caused"), TTL)
+    who = digest(token)
+    await store.join(code, who, 10, TTL)
+    await store.set_side(code, who, side_tag(token, "caused"), TTL)
     await open_activity(store, code)
+    return code, token, who, ballot_secret
+
+
+async def test_tracks_add_split_cells(store: RoomStore) -> None:
+    code, token, p, ballot_secret = await one_on_a_side(store)
     sides = Sides.of(token, ballot_secret, TRACKS)
     await store.submit(code, "a1", p, "b", ["n", "v:4"], None, TTL, sides)
     assert await store.tally(code, "a1") == {"n": 1, "v:4": 1, "t:caused|n": 1, "t:caused|v:4": 1}
@@ -224,12 +231,7 @@ async def test_a_wrong_guess_of_no_side_still_counts_each_side(store: RoomStore)
     """The ballot's side tags are left out when the caller guesses the person is on no side
     (each is an HMAC); a wrong guess (a side chosen on another socket) must still be counted on
     that side, and a change of mind must still take the old answer off the side it was on."""
-    code, _ = await make_room(store)
-    token, ballot_secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    who = digest(token)
-    await store.join(code, who, 10, TTL)
-    await store.set_side(code, who, side_tag(token, "caused"), TTL)
-    await open_activity(store, code)
+    code, token, who, ballot_secret = await one_on_a_side(store)
     guess = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS, likely=False)
     assert (await store.submit(code, "a1", who, "b", ["n", "v:4"], None, TTL, guess)).status == (
         "stored"

@@ -45,18 +45,13 @@ def _every_page(request: Request) -> dict[str, object]:
     }
 
 
+# Jinja2 formats what these return itself (newstyle): the messages carry no values here.
 def gettext(message: str) -> str:
-    lang = i18n.request_lang.get()
-    if lang == i18n.SOURCE:
-        return message
-    return i18n.translations(lang, "server").gettext(message)
+    return i18n.Msg(message, None, None, {}).in_language(i18n.request_lang.get())
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    lang = i18n.request_lang.get()
-    if lang == i18n.SOURCE:
-        return singular if n == 1 else plural
-    return i18n.translations(lang, "server").ngettext(singular, plural, n)
+    return i18n.Msg(singular, plural, n, {}).in_language(i18n.request_lang.get())
 
 
 templates = Jinja2Templates(

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.drive import Screen, facilitator, new_room, phones
+from tests.browser.drive import Screen
 from tests.browser.harness import Harness
-from tests.browser.test_fit import SIZES, fits_everywhere
+from tests.browser.test_fit import SIZES, fits_everywhere, projector
 from tests.support import LiveServer
 
 # Each element of the stage with words of its own (not numbers, not the code) that has no twin
@@ -92,16 +93,9 @@ def points(values: list[int]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def display(harness: Harness, server: LiveServer) -> Any:
-    room = new_room(server, k=3)
-    page = harness.page(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
-    page.goto(room["display_url"].removeprefix(server.base_url))
-    expect(page.locator(".big-code")).to_be_visible()
-    lead = facilitator(server, room)
-    people = phones(server, room, 9)
-    yield page, lead, people
-    for screen in (lead, *people):
-        screen.close()
+def display(harness: Harness, server: LiveServer) -> Iterator[tuple[Page, Screen, list[Screen]]]:
+    with projector(harness, server, 9) as opened:
+        yield opened
 
 
 def test_every_result_style_has_its_second_language_line_by_line(display: Any) -> None:

@@ -5,7 +5,9 @@ answers, a word cloud, the grounding pacer, the timer, a content note, blank."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -63,18 +65,30 @@ def open_and_answer(
     return aid
 
 
-@pytest.fixture
-def display(harness: Harness, server: LiveServer) -> Any:
+@contextlib.contextmanager
+def projector(
+    harness: Harness, server: LiveServer, count: int, clock: bool = False
+) -> Iterator[tuple[Page, Screen, list[Screen]]]:
+    """A new room's projector at the largest size, its console and `count` phones (k = 3)."""
     room = new_room(server)
     page = harness.page(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
-    page.clock.install()  # runs as usual; a test may jump it forward instead of waiting
+    if clock:
+        page.clock.install()  # runs as usual; a test may jump it forward instead of waiting
     page.goto(room["display_url"].removeprefix(server.base_url))
     expect(page.locator(".big-code")).to_be_visible()
     lead = facilitator(server, room)
-    people = phones(server, room, 30)
-    yield page, lead, people
-    for screen in (lead, *people):
-        screen.close()
+    people = phones(server, room, count)
+    try:
+        yield page, lead, people
+    finally:
+        for screen in (lead, *people):
+            screen.close()
+
+
+@pytest.fixture
+def display(harness: Harness, server: LiveServer) -> Iterator[tuple[Page, Screen, list[Screen]]]:
+    with projector(harness, server, 30, clock=True) as opened:
+        yield opened
 
 
 def test_every_projector_state_fits_the_screen(display: Any) -> None:
