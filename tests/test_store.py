@@ -117,7 +117,7 @@ async def one_on_a_side(store: RoomStore) -> tuple[str, str, str, str]:
 
 async def test_tracks_add_split_cells(store: RoomStore) -> None:
     code, token, p, ballot_secret = await one_on_a_side(store)
-    sides = Sides.of(token, ballot_secret, TRACKS)
+    sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS)
     await store.submit(code, "a1", p, "b", ["n", "v:4"], None, TTL, sides)
     assert await store.tally(code, "a1") == {"n": 1, "v:4": 1, "t:caused|n": 1, "t:caused|v:4": 1}
     # a change of mind after changing sides takes the old answer off the side it was counted on

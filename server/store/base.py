@@ -93,11 +93,6 @@ class Sides:
             self._ballot = {s: side_tag(self._secret, s) for s in self._names}
         return self._ballot
 
-    @classmethod
-    def of(cls, token: str, ballot_secret: str, sides: Iterable[str]) -> Sides:
-        names = tuple(sides)
-        return cls(person_tags(token, names), ballot_secret, names)
-
 
 NO_SIDES = Sides()
 
