@@ -160,8 +160,9 @@ function fillPicker() {
     return el;
   };
   picker.replaceChildren(...languages().map(({ lang, name }) => option(lang, name, language())));
+  const second = stage.second?.lang ?? "";
   const others = languages().filter(({ lang }) => lang !== language());
-  secondPicker.replaceChildren(option("", t("No second language"), stage.second?.lang ?? ""), ...others.map(({ lang, name }) => option(lang, name, stage.second?.lang ?? "")));
+  secondPicker.replaceChildren(option("", t("No second language"), second), ...others.map(({ lang, name }) => option(lang, name, second)));
 }
 
 const { params } = takeFragment(); // the ticket leaves the address bar before anything waits

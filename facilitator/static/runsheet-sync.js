@@ -6,7 +6,7 @@ import { utf8Bytes } from "/static/shared/connection.js";
 const ENVELOPE = 160; // bytes of a part's message around its text, with room to spare
 
 // Slices of `text`, each within `budget` bytes once JSON-encoded, never splitting a character.
-export function slices(text, budget) {
+function slices(text, budget) {
   const out = [];
   let at = 0;
   while (at < text.length) {
@@ -39,7 +39,8 @@ export class RunSheetSync {
   constructor(connection, report) {
     this.connection = connection; // () => the live Connection
     this.report = report; // (error | null) => void: what became of the last send
-    this.latest = null;
+    this.latest = null; // waiting to go: {plan, index}
+    this.last = null; // the last one taken to send, sent again if the connection lost it
     this.busy = false;
     this.kept = null; // the plan's JSON the room has, as far as this console knows
     this.failed = false;

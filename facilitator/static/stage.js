@@ -3,11 +3,12 @@
 // a page at a time, the timer, the grounding pacer, a trend. After each change the stage is
 // fitted to the screen (fit.js), so nothing is ever cut off.
 import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
-import { language, plural, t, words } from "/static/shared/i18n.js";
+import { baseTag, language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
-import { renderResults, renderTexts } from "/static/shared/results.js";
+import { renderResults, renderTexts, scaleEnds } from "/static/shared/results.js";
 import { renderTrend } from "/static/shared/trend.js";
+import { line } from "/static/shared/twins.js";
 import { kindNames } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
@@ -60,8 +61,6 @@ function noteFirst(def, alt, say) {
   );
 }
 
-const base = (tag) => (tag || "").split("-")[0];
-
 export class Stage {
   constructor(el, serverNow) {
     this.el = el;
@@ -76,21 +75,17 @@ export class Stage {
   }
 
   // A line of the page's own words in the display's language and, beneath it in the second
-  // language (smaller, display.css .twin), when that says something else. `said` is
-  // (t, second, plural) => t("msgid", values), so the extractor still finds the msgid (as in
-  // shared/static/twins.js). An array: spread it.
+  // language (a paragraph, smaller: display.css .twin), when that says something else. `said`
+  // is (t, second, plural) => t("msgid", values), as in shared/static/twins.js. An array: spread it.
   say(tag, cls, said) {
-    const first = h(tag, { class: cls || undefined, text: said(t, false, plural) });
-    const other = this.second ? said(this.second.t, true, this.second.plural) : null;
-    if (!other || other === first.textContent) return [first];
-    return [first, h("p", { class: `${cls} twin`, lang: this.second.lang, dir: this.second.dir, text: other })];
+    return line(this.second, tag, cls, said, "p");
   }
 
   // The activity's words in the second language, when it has its own (not a fallback).
   secondWords(definition, first) {
     if (!this.second) return null;
     const other = words(definition, this.second.lang);
-    if (base(other.lang) !== base(this.second.lang) || base(first.lang) === base(this.second.lang)) return null;
+    if (baseTag(other.lang) !== baseTag(this.second.lang) || baseTag(first.lang) === baseTag(this.second.lang)) return null;
     return other;
   }
 
@@ -146,8 +141,7 @@ export class Stage {
       // The choices, so the room can read them from the back while it answers.
       const beneath = (i) => (alt?.options?.[i] && alt.options[i] !== def.options[i] ? h("span", { class: "twin", lang: alt.lang, dir: "auto", text: alt.options[i] }) : null);
       if (def.options) parts.push(h("ol", { class: "options", lang: def.lang, dir: "auto" }, def.options.map((option, i) => h("li", {}, option, beneath(i)))));
-      const ends = (w) => (w?.low_label && w?.high_label ? `1 = ${w.low_label} · ${def.points} = ${w.high_label}` : null);
-      if (def.kind === "scale" && ends(def)) parts.push(h("p", { class: "scale-ends", text: ends(def) }), twin("scale-ends", ends(alt), ends(def), alt?.lang));
+      if (def.kind === "scale") parts.push(...scaleEnds({ ...def, twin: alt }, def.points));
       if (a.status === "open" && ["poll", "scale", "words", "checkin"].includes(def.kind)) {
         parts.push(...this.say("p", "hint", (t) => t("Answer on your phone. You can always pass.")));
       }

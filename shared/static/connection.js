@@ -150,19 +150,19 @@ export class Connection {
 
   // A message with an id; resolves with the ack, rejects with the error frame.
   request(message) {
-    const id = this.nextId++;
+    const framed = { ...message, id: this.nextId++ };
     return new Promise((resolve, reject) => {
-      const size = utf8Bytes(JSON.stringify({ ...message, id }));
+      const size = utf8Bytes(JSON.stringify(framed));
       if (size > this.maxBytes) { // sent, it would close the socket (1009): say so here instead
         const kib = (n) => Math.ceil(n / 1024);
         reject({ type: "error", code: "too_large", message: t("That is too large to send: {size} KiB, at most {limit} KiB.", { size: kib(size), limit: Math.floor(this.maxBytes / 1024) }) });
         return;
       }
-      if (!this.send({ ...message, id })) {
+      if (!this.send(framed)) {
         reject({ type: "error", code: "offline", message: t("Not connected; trying again.") });
         return;
       }
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(framed.id, { resolve, reject });
     });
   }
 

@@ -65,6 +65,9 @@ export const language = () => current.lang;
 export const direction = () => current.dir;
 export const languages = () => current.languages;
 
+// A language tag's base: "pt" for "pt-BR".
+export const baseTag = (tag) => (tag || "").split("-")[0];
+
 function fill(text, values) {
   if (!values) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -115,11 +118,10 @@ export function words(definition, lang = current.lang, side = null) {
   const own = definition || {};
   const sides = own.sides || {};
   const mine = side && sides[side] ? sides[side] : null;
-  const base = (tag) => (tag || "").split("-")[0];
   const find = (group) => {
     if (!group) return null;
     if (group[lang]) return group[lang];
-    const match = Object.keys(group).find((tag) => base(tag) === base(lang));
+    const match = Object.keys(group).find((tag) => baseTag(tag) === baseTag(lang));
     return match ? group[match] : null;
   };
   const layers = [
@@ -149,8 +151,7 @@ export function cardWords(card, lang = current.lang) {
   if (!card) return { text: "", lang: null };
   const all = { ...(card.translations || {}) };
   if (card.lang && card.text) all[card.lang] = card.text;
-  const base = (tag) => (tag || "").split("-")[0];
-  const tag = all[lang] ? lang : Object.keys(all).find((other) => base(other) === base(lang));
+  const tag = all[lang] ? lang : Object.keys(all).find((other) => baseTag(other) === baseTag(lang));
   if (tag) return { text: all[tag], lang: tag };
   if (card.text) return { text: card.text, lang: card.lang || null };
   const [first] = Object.keys(all);

@@ -9,7 +9,6 @@ export const trackNames = (t) => ({
   caused: t("Partners who caused the hurt"),
   unsaid: t("Side not said"),
 });
-export const TRACK_NAMES = new Proxy({}, { get: (_, track) => trackNames(t)[track] });
 
 // Every number, word and order here was computed by the server (server/domain/results.py, by the
 // rules in docs/results.md); this file only draws it. A withheld option is a short hatched stub
@@ -81,11 +80,9 @@ function words(result, tw) {
   if (result.cells.every((c) => c.withheld)) {
     return line(tw, "p", "withheld", (t) => t("These answers cannot be put in words without hinting at how few chose something."));
   }
-  const said = (cell) => {
-    const first = saidWords(t)[cell.word] ?? cell.word;
-    const other = tw?.t ? saidWords(tw.t)[cell.word] : null;
-    return [first, other && other !== first ? h("span", { class: "twin", lang: tw.lang, dir: tw.dir ?? "auto", text: other }) : null];
-  };
+  const mine = saidWords(t); // each language's share words once, not once a cell
+  const theirs = tw?.t ? saidWords(tw.t) : null;
+  const said = (cell) => inside(tw, (_, second) => (second ? theirs : mine)[cell.word] ?? cell.word);
   return [
     h(
       "ul",
@@ -95,8 +92,9 @@ function words(result, tw) {
   ];
 }
 
-// "1 = low label · 10 = high label", and beneath it in the second language's wording if any.
-function scaleEnds(definition, points) {
+// "1 = low label · 10 = high label", and beneath it in the second language's wording if any
+// (definition.twin: {lang, low_label, high_label}); the stage shows it before results too.
+export function scaleEnds(definition, points) {
   const said = (w) => (w?.low_label && w?.high_label ? `1 = ${w.low_label} · ${points} = ${w.high_label}` : null);
   const first = said(definition);
   const other = said(definition.twin);

@@ -13,11 +13,12 @@ function both(tw, said) {
   return [first, other && other !== first ? other : null];
 }
 
-// A line of its own (a paragraph, a heading) and its twin as the next element, same classes.
-export function line(tw, tag, cls, said) {
+// A line of its own (a paragraph, a heading) and its twin as the next element, same classes;
+// the twin is a `twinTag` (the projector's stage: a paragraph beneath a heading, not a heading).
+export function line(tw, tag, cls, said, twinTag = tag) {
   const [first, other] = both(tw, said);
   const el = h(tag, { class: cls, text: first });
-  return other === null ? [el] : [el, h(tag, { class: `${cls} twin`, lang: tw.lang, dir: tw.dir ?? "auto", text: other })];
+  return other === null ? [el] : [el, h(twinTag, { class: `${cls} twin`, lang: tw.lang, dir: tw.dir ?? "auto", text: other })];
 }
 
 // Words inside a box (a bar's "not shown", a band's count): the text and its twin in the box.
