@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from server import i18n
+from server.collector import tune_collector
 from server.http import routes
 from server.http.auth import AttemptLimiter
 from server.http.headers import SecurityHeaders
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, store: RoomStore | None = None)
             service.watch.store_ok = False
             log.error("the session store is not reachable; /healthz reports 503 until it is")
         restore = drain_on_sigterm(hub)
+        tune_collector(settings.gc_young_objects)  # what start-up built is frozen from here
         try:
             yield
         finally:

@@ -134,6 +134,8 @@ class LiveServer:
     @classmethod
     def start(cls, redis_url: str = "", **overrides: Any) -> LiveServer:
         port = free_port()
+        # The collector's tuning is process-wide: a server in the test's own process leaves it.
+        overrides.setdefault("gc_young_objects", 0)
         settings = Settings(
             host="127.0.0.1",
             port=port,
