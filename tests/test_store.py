@@ -12,7 +12,16 @@ from server.domain.activities import TRACKS
 from server.domain.codes import digest, new_join_code
 from server.domain.rooms import new_room
 from server.store import RoomStore
-from server.store.base import Sides, answer_keys, channel, key, person_tags, prefix, side_tag
+from server.store.base import (
+    Sides,
+    answer_keys,
+    channel,
+    key,
+    person_tags,
+    prefix,
+    side_tag,
+    submit_keys,
+)
 
 TTL = 600
 
@@ -184,6 +193,7 @@ async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> No
     assert erased.deleted == len(ttls) and erased.remaining == 0
     assert await store.key_ttls(code) == {}
     assert await store.load(other) is not None  # only that room
+    assert submit_keys.cache_info().currsize == 0  # not even the names of its keys stay
 
 
 async def test_commit_refreshes_every_key_of_the_room(store: RoomStore) -> None:

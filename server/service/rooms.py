@@ -190,7 +190,12 @@ class Service:
                 if seat.person_tags is None:  # made once per socket: the token does not change
                     seat.person_tags = person_tags(seat.token, TRACKS)
                 detail = await self.answer(
-                    seat.code, seat.token, message, seat.person_tags, on_side=bool(seat.track)
+                    seat.code,
+                    seat.token,
+                    message,
+                    seat.person_tags,
+                    on_side=bool(seat.track),
+                    who=seat.who,
                 )
                 return p.Ack(id=message.id, detail=detail)
             case p.PauseSignal(on=on):
@@ -218,10 +223,12 @@ class Service:
         message: p.Answer,
         person: dict[str, str] | None = None,
         on_side: bool = True,
+        who: str | None = None,
     ) -> str:
         """Store a participant's answer. Returns "stored" or raises CommandError. `person`: the
         token's side tags, when the caller keeps them (else made here); `on_side`: whether the
-        person is thought to be on a side (a guess: the store checks)."""
+        person is thought to be on a side (a guess: the store checks); `who`: the token's
+        digest, when the caller keeps it (else made here)."""
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
@@ -234,7 +241,7 @@ class Service:
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
         sides = Sides(person or person_tags(token, TRACKS), message.ballot, TRACKS, on_side)
         result = await self.store.submit(
-            code, live.id, digest(token), ballot, cells, text, self.ttl, sides
+            code, live.id, who or digest(token), ballot, cells, text, self.ttl, sides
         )
         if result.status == "closed":
             raise CommandError("closed", _("This activity is not taking answers any more."))

@@ -6,6 +6,7 @@ room's keys sit on one node) and gets an expiry in the same atomic step that wri
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable
@@ -40,6 +41,19 @@ def answer_keys(code: str, activity: str) -> tuple[str, str, str]:
         key(code, f"who:{activity}"),
         key(code, f"ballots:{activity}"),
         key(code, f"tally:{activity}"),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def submit_keys(code: str, activity: str) -> tuple[str, str, str, str, str, str]:
+    """Every key an answer touches: accepting, people, then answer_keys, then the index. Built
+    once per activity, not per answer (seven strings joined for each one). Only key names are
+    kept (a room code, an activity id); erasing a room clears them all."""
+    return (
+        key(code, "accepting"),
+        key(code, "people"),
+        *answer_keys(code, activity),
+        key(code, "index"),
     )
 
 
@@ -165,9 +179,7 @@ class RoomStore(Protocol):
         """'A word afterwards': kept until taken back, Leave or the end."""
 
     async def words(self, code: str) -> int: ...
-    async def set_presence(
-        self, code: str, field: str, count: int, now_ms: int, ttl: int
-    ) -> None:
+    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         """How many sockets of one kind one process holds: field is "<role>:<process>"
         (p: phones, f: facilitator consoles, c: co-facilitator consoles)."""
 

@@ -21,6 +21,7 @@ from server.store.base import (
     item_id,
     key,
     prefix,
+    submit_keys,
 )
 from server.store.keyspace import Keyspace, SortedMap
 
@@ -136,14 +137,16 @@ class MemoryStore:
         ttl: int,
         sides: Sides = NO_SIDES,
     ) -> Submitted:
-        if self.keys.get(key(code, "accepting")) != activity:
+        accepting_key, people_key, who_key, ballots_key, tally_key, index_key = submit_keys(
+            code, activity
+        )
+        if self.keys.get(accepting_key) != activity:
             return Submitted("closed")
-        people: SortedMap | None = self.keys.get(key(code, "people"))
+        people: SortedMap | None = self.keys.get(people_key)
         person_tag = people.get(who) if people is not None else None
         if person_tag is None:
             return Submitted("unknown")
         side = sides.person.get(person_tag, "")
-        who_key, ballots_key, tally_key = answer_keys(code, activity)
         answered: SortedMap = self.keys.ensure(who_key, SortedMap)
         ballots: SortedMap = self.keys.ensure(ballots_key, SortedMap)
         tally: SortedMap = self.keys.ensure(tally_key, SortedMap)
@@ -175,9 +178,9 @@ class MemoryStore:
             value["s"] = sides.ballot[side]
         ballots[ballot] = orjson.dumps(value)
         count(cells, side, 1)
-        index: set[str] = self.keys.ensure(key(code, "index"), set)
+        index: set[str] = self.keys.ensure(index_key, set)
         index.update((who_key, ballots_key, tally_key))
-        self.keys.refresh((who_key, ballots_key, tally_key, key(code, "index")), ttl)
+        self.keys.refresh((who_key, ballots_key, tally_key, index_key), ttl)
         return Submitted("stored", len(answered))
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:
@@ -226,9 +229,7 @@ class MemoryStore:
     async def words(self, code: str) -> int:
         return len(self.keys.get(key(code, "word"), SortedMap()))
 
-    async def set_presence(
-        self, code: str, field: str, count: int, now_ms: int, ttl: int
-    ) -> None:
+    async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         presence_key = key(code, "presence")
         if self.keys.get(key(code, "state")) is None:
             return  # only while the room exists: a late write must not bring keys back
@@ -261,6 +262,7 @@ class MemoryStore:
     # -- erasure -----------------------------------------------------------------------------
 
     async def erase(self, code: str) -> Erased:
+        submit_keys.cache_clear()  # no name of the room is left behind
         deleted = sum(self.keys.delete(n) for n in self.keys.names(prefix(code) + "*"))
         return Erased(deleted=deleted, remaining=len(self.keys.names(prefix(code) + "*")))
 

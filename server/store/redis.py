@@ -28,6 +28,7 @@ from server.store.base import (
     item_id,
     key,
     prefix,
+    submit_keys,
 )
 from server.store.batch import Batch, NotReplicated, Script
 from server.store.pubsub import PlainFanout, ShardedFanout
@@ -178,15 +179,7 @@ class RedisStore:
         ttl: int,
         sides: Sides = NO_SIDES,
     ) -> Submitted:
-        who_key, ballots_key, tally_key = answer_keys(code, activity)
-        keys = [
-            key(code, "accepting"),
-            key(code, "people"),
-            who_key,
-            ballots_key,
-            tally_key,
-            key(code, "index"),
-        ]
+        keys = list(submit_keys(code, activity))
         args: list[Any] = [
             activity,
             who,
@@ -289,6 +282,7 @@ class RedisStore:
         return [k async for k in scan]
 
     async def erase(self, code: str) -> Erased:
+        submit_keys.cache_clear()  # no name of the room is left behind
         node = self._room_node(code)
         # The state and the open activity first: every script that creates a key checks one of
         # them, so once they are gone nothing of the room is written again, and a key written
