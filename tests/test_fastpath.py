@@ -130,8 +130,18 @@ async def test_one_frame_per_update_for_every_socket(
     assert len(updates) == 2  # one frame for the phones, one for the facilitator
 
 
+@pytest.fixture(params=["compiled", "python"])
+def fanout_step(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The fan-out's per-socket step in C (native/hearth_fanout) or, without it, in Python."""
+    if request.param == "python":
+        monkeypatch.setattr(fastpath, "compiled", None)
+    else:
+        assert fastpath.compiled is not None, "native/hearth_fanout is not installed"
+    return str(request.param)
+
+
 @pytest.mark.parametrize("live", ["memory", "redis"], indirect=True)
-async def test_order_is_preserved_under_a_burst(live: LiveServer) -> None:
+async def test_order_is_preserved_under_a_burst(live: LiveServer, fanout_step: str) -> None:
     room = await live.create_room()
     facilitator = await Client.join(live, room, "facilitator")
     phones = [await Client.join(live, room, "participant") for _ in range(3)]
@@ -178,7 +188,9 @@ async def test_asgi_path_without_the_extension(monkeypatch: pytest.MonkeyPatch) 
         live.stop()
 
 
-async def test_a_reader_that_stops_is_closed_with_4409_and_others_get_everything() -> None:
+async def test_a_reader_that_stops_is_closed_with_4409_and_others_get_everything(
+    fanout_step: str,
+) -> None:
     live = LiveServer.start(send_queue_messages=1, rate_per_second=1000.0, rate_burst=1000)
     try:
         room = await live.create_room()

@@ -62,6 +62,21 @@ class FastPathProtocol(WebSocketsSansIOProtocol):
     and no receive queue."""
 
     taken_over = False
+    connection: Any = None  # the FastConnection writing to this socket, once admitted
+    _close_sent = False
+
+    @property
+    def close_sent(self) -> bool:
+        """uvicorn's flag: a close frame has gone out (ours, or the answer to the peer's)."""
+        return self._close_sent
+
+    @close_sent.setter
+    def close_sent(self, sent: bool) -> None:
+        # The connection is told at once: the fan-out then reads one field of its own, not
+        # this protocol's, to know that no frame may follow.
+        self._close_sent = sent
+        if sent and self.connection is not None:
+            self.connection.close_went_out()
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)

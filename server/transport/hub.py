@@ -17,6 +17,7 @@ from server.domain.rooms import RoomState
 from server.i18n import SOURCE, _, say
 from server.service.role_views import build_view, changed_sections
 from server.transport.connection import Connection
+from server.transport.fast_writes import offer_to_all
 from server.wire import protocol as p
 from server.wire import views as vm
 from server.wire.close_codes import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
@@ -175,8 +176,7 @@ class Hub:
         # the first write (300 us at 5,000 phones with the caches cold after the last fan-out).
         # Nothing leaves the set while this runs: a socket that offer() closes is cleaned up in a
         # task (endpoint.Session._deliver).
-        for conn in sockets:
-            conn.offer(text)
+        offer_to_all(sockets, text)
 
     def snapshot(self, code: str, role: str, you: vm.You | None = None) -> str | None:
         room = self.rooms.get(code)
