@@ -91,6 +91,13 @@ async def test_a_heartbeat_while_a_room_loads_does_not_end_it(
     assert not any(m["type"] == "ended" for m in phone.inbox)
 
 
+@pytest.mark.parametrize("detail", ["", "stored", 'a "quoted" détail\n'])
+def test_an_ack_written_by_hand_is_the_models_own(detail: str) -> None:
+    for request_id in (0, 7, 2**31):
+        expected = p.Ack(id=request_id, detail=detail).model_dump_json()
+        assert p.ack_json(request_id, detail) == expected
+
+
 async def test_a_snapshot_is_the_models_own_and_its_view_is_encoded_once(
     live: LiveServer,
 ) -> None:

@@ -19,6 +19,7 @@ from server.store.base import (
     key,
     person_tags,
     prefix,
+    random_score,
     side_tag,
     submit_keys,
 )
@@ -251,3 +252,10 @@ async def test_a_wrong_guess_of_no_side_still_counts_each_side(store: RoomStore)
     await store.submit(code, "a1", who, "b", ["n", "v:2"], None, TTL, guess)
     tally = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
     assert tally == {"n": 1, "v:2": 1}
+
+
+def test_random_scores_are_52_bits_from_the_pool_and_never_repeat() -> None:
+    scores = [random_score() for _ in range(3000)]  # past one 4 KiB read of the pool
+    assert all(0 <= s < 2**52 for s in scores)
+    assert len(set(scores)) == len(scores)
+    assert max(scores) >= 2**51  # every bit is used

@@ -182,14 +182,15 @@ class Service:
 
     # -- participants ------------------------------------------------------------------------
 
-    async def participant(self, seat: Seat, message: p.ParticipantMessage) -> p.Ack | None:
-        """A participant's answer or signal; the ack to send, if any. Raises CommandError."""
+    async def participant(self, seat: Seat, message: p.ParticipantMessage) -> str | None:
+        """A participant's answer or signal; the detail of the ack to send, if one is due.
+        Raises CommandError."""
         assert seat.who is not None and seat.token is not None
         match message:
             case p.Answer():
                 if seat.person_tags is None:  # made once per socket: the token does not change
                     seat.person_tags = person_tags(seat.token, TRACKS)
-                detail = await self.answer(
+                return await self.answer(
                     seat.code,
                     seat.token,
                     message,
@@ -197,7 +198,6 @@ class Service:
                     on_side=bool(seat.track),
                     who=seat.who,
                 )
-                return p.Ack(id=message.id, detail=detail)
             case p.PauseSignal(on=on):
                 await self.pause(seat.code, seat.who, on)
             case p.WordSignal(on=on):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -55,6 +56,25 @@ def submit_keys(code: str, activity: str) -> tuple[str, str, str, str, str, str]
         *answer_keys(code, activity),
         key(code, "index"),
     )
+
+
+class RandomScores:
+    """52-bit scores from the OS's CSPRNG, read 4 KiB at a time: who answered is kept in an order
+    these scores give, never arrival's. One getrandom() call per answer was a system call each."""
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> int:
+        if self._at + 7 > len(self._pool):
+            self._pool, self._at = os.urandom(4096), 0
+        value = int.from_bytes(self._pool[self._at : self._at + 7], "big") >> 4
+        self._at += 7
+        return value
+
+
+random_score = RandomScores().next
 
 
 def item_id(ballot: str) -> str:

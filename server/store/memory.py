@@ -4,7 +4,6 @@ publications as the Redis store, so bugs show without Redis and one contract sui
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import orjson
@@ -21,6 +20,7 @@ from server.store.base import (
     item_id,
     key,
     prefix,
+    random_score,
     submit_keys,
 )
 from server.store.keyspace import Keyspace, SortedMap
@@ -170,7 +170,7 @@ class MemoryStore:
         else:
             if previous is not None:
                 return Submitted("conflict", len(answered))
-            answered[who] = secrets.randbits(52)
+            answered[who] = random_score()
         value: dict[str, Any] = {"c": list(cells)}
         if text is not None:
             value["t"] = text

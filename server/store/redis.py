@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from server.store.base import (
     item_id,
     key,
     prefix,
+    random_score,
     submit_keys,
 )
 from server.store.batch import Batch, NotReplicated, Script
@@ -187,7 +187,7 @@ class RedisStore:
             orjson.dumps(cells),
             text or "",
             ttl,
-            secrets.randbits(52),
+            random_score(),
             "1" if text is not None else "0",
             orjson.dumps(sides.person),
             orjson.dumps(sides.ballot) if sides.likely else "",

@@ -46,9 +46,9 @@ class SocketConnection:
         self.ready.set()
         return True
 
-    def send_now(self, message: p.Message) -> None:
+    def send_now(self, message: p.Message | str) -> None:
         """Queue a message for this socket alone (acks, errors, snapshots)."""
-        self.offer(message.model_dump_json())
+        self.offer(message if isinstance(message, str) else message.model_dump_json())
 
     def close(self, code: int, reason: str) -> None:
         if self.closing is None:

@@ -21,8 +21,8 @@ class Connection(Protocol):
     def offer(self, text: str) -> bool:
         """Queue a frame without waiting; False if the socket was dropped for falling behind."""
 
-    def send_now(self, message: p.Message) -> None:
-        """A message for this socket alone (acks, errors, snapshots)."""
+    def send_now(self, message: p.Message | str) -> None:
+        """A message for this socket alone (acks, errors, snapshots), or its JSON text."""
 
     def close(self, code: int, reason: str) -> None: ...
 

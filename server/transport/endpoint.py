@@ -239,7 +239,7 @@ class Session:
         finally:
             self.pumping = False
 
-    def _send(self, message: p.Message) -> None:
+    def _send(self, message: p.Message | str) -> None:
         if self.conn is not None:
             self.conn.send_now(message)
 
@@ -350,9 +350,9 @@ class Session:
                         self._error("forbidden", _("Only participants can do that."), request_id)
                     )
                     return
-                ack = await self.service.participant(seat, message)
-                if ack is not None:
-                    self._send(ack)
+                acked = await self.service.participant(seat, message)
+                if acked is not None and isinstance(message, p.Answer):
+                    self._send(p.ack_json(message.id, acked))
                 if isinstance(message, p.Leave) and self.conn is not None:
                     self.conn.close(CLOSE_NORMAL, "left")
         except CommandError as exc:

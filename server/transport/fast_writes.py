@@ -186,13 +186,14 @@ class FastConnection:
         self.transport.write(rest)
         self._written += len(rest)
 
-    def send_now(self, message: Message) -> None:
+    def send_now(self, message: Message | str) -> None:
         """A message for this socket alone (acks, errors): held until the end of the loop's
         turn, with anything offered to the socket after it, and written then in one write.
         Written at once, each ack woke its phone's reader mid-turn, before the next phone's
         message was even read; corked (as high-throughput socket servers do), a turn's
         replies leave together, a few microseconds later (docs/performance.md, ingest)."""
-        frame = frame_for(message.model_dump_json())
+        text = message if isinstance(message, str) else message.model_dump_json()
+        frame = text_frame(text.encode())  # its own: the fan-out's one-entry cache stays warm
         if self._held is None:
             self._held = [frame]
             self.socket.loop.call_soon(self._release)

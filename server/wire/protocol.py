@@ -8,6 +8,7 @@ unions on "type", each validated by one TypeAdapter. docs/protocol.md is generat
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, TypeAdapter
@@ -217,6 +218,14 @@ class Ack(Message):
     type: Literal["ack"] = "ack"
     id: int
     detail: str = ""
+
+
+def ack_json(request_id: int, detail: str = "") -> str:
+    """`Ack(id=request_id, detail=detail).model_dump_json()` without building the model: every
+    answer is acknowledged, and the model cost a tenth of an answer's Python
+    (tests/test_hub.py checks the two are the same text)."""
+    said = json.dumps(detail, ensure_ascii=False)
+    return f'{{"type":"ack","id":{int(request_id)},"detail":{said}}}'
 
 
 class ErrorFrame(Message):
