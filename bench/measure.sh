@@ -15,8 +15,8 @@ run() {
 run fanout-1000 fanout -n 1000 --rounds 10 --repeat 5 --targets baseline,nchan,memory,plain,redis
 run fanout-5000 fanout -n 5000 --rounds 10 --repeat 3 --targets baseline,nchan,memory,redis,redis2
 run fanout-open fanout -n 1000 --rounds 20 --rate 10 --repeat 3 --targets baseline,nchan,memory,redis2
-run ingest-change ingest -n 1000 --answers 10 --repeat 3 --targets baseline,memory,redis
-run ingest-first ingest -n 1000 --answers 10 --first --repeat 3 --targets baseline,memory,redis
+run ingest-change ingest -n 1000 --answers 10 --repeat 5 --targets baseline,memory,redis
+run ingest-first ingest -n 1000 --answers 10 --first --repeat 5 --targets baseline,memory,redis
 run idle idle -n 10000 --hold 2 --repeat 3 --targets baseline,nchan,memory
 run idle-20000 idle -n 20000 --hold 5 --targets memory
 # Past one Redis (docs/operations.md, "Redis Cluster"): the same process counts on one Redis and on
