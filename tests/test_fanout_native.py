@@ -51,6 +51,13 @@ class OtherConn(Conn):
 
 
 @pytest.fixture
+def write_frame() -> fast_writes.WriteFrame:
+    step = fast_writes.compiled
+    assert step is not None, "native/hearth_fanout is not installed"
+    return step
+
+
+@pytest.fixture
 def pairs() -> Iterator[list[tuple[socket.socket, socket.socket]]]:
     made: list[tuple[socket.socket, socket.socket]] = []
     yield made
@@ -75,10 +82,8 @@ def received(sock: socket.socket) -> bytes:
 
 
 def test_open_idle_sockets_get_the_frame_and_others_come_back(
-    pairs: list[tuple[socket.socket, socket.socket]],
+    pairs: list[tuple[socket.socket, socket.socket]], write_frame: fast_writes.WriteFrame
 ) -> None:
-    write_frame = fast_writes.compiled
-    assert write_frame is not None
     idle = [Conn(pair(pairs)[0].fileno()) for _ in range(3)]
     waiting = Conn(pair(pairs)[0].fileno(), Transport(waiting=10))
     held = Conn(pair(pairs)[0].fileno(), _held=[b"ack"])
@@ -118,10 +123,8 @@ def drain(peer: socket.socket) -> bytes:
 
 
 def test_a_full_socket_takes_nothing_and_comes_back_with_zero(
-    pairs: list[tuple[socket.socket, socket.socket]],
+    pairs: list[tuple[socket.socket, socket.socket]], write_frame: fast_writes.WriteFrame
 ) -> None:
-    write_frame = fast_writes.compiled
-    assert write_frame is not None
     ours, peer = pair(pairs)
     fill(ours)
     assert [sent for _, sent in write_frame([Conn(ours.fileno())], FRAME, Conn)] == [0]
@@ -129,10 +132,8 @@ def test_a_full_socket_takes_nothing_and_comes_back_with_zero(
 
 
 def test_a_socket_with_some_room_takes_the_start_and_the_rest_comes_back(
-    pairs: list[tuple[socket.socket, socket.socket]],
+    pairs: list[tuple[socket.socket, socket.socket]], write_frame: fast_writes.WriteFrame
 ) -> None:
-    write_frame = fast_writes.compiled
-    assert write_frame is not None
     ours, peer = pair(pairs)
     fill(ours)
     filler = drain(peer)  # room again, but less than the frame
@@ -144,19 +145,15 @@ def test_a_socket_with_some_room_takes_the_start_and_the_rest_comes_back(
 
 
 def test_a_socket_the_peer_closed_comes_back_unwritten(
-    pairs: list[tuple[socket.socket, socket.socket]],
+    pairs: list[tuple[socket.socket, socket.socket]], write_frame: fast_writes.WriteFrame
 ) -> None:
-    write_frame = fast_writes.compiled
-    assert write_frame is not None
     ours, peer = pair(pairs)
     peer.close()
     # The transport's own write meets the error and closes the connection as it always does.
     assert [sent for _, sent in write_frame([Conn(ours.fileno())], FRAME, Conn)] == [-1]
 
 
-def test_bad_arguments_are_refused() -> None:
-    write_frame = fast_writes.compiled
-    assert write_frame is not None
+def test_bad_arguments_are_refused(write_frame: fast_writes.WriteFrame) -> None:
     with pytest.raises(TypeError):
         write_frame([], "not bytes", Conn)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
