@@ -1,5 +1,5 @@
 /* One frame to every socket of a room, in C: the fan-out's per-socket step without the
- * interpreter (docs/performance.md, "Fan-out in C").
+ * interpreter (docs/performance.md, "How Hearth gets there").
  *
  * write_frame(conns, frame, fast_type) walks `conns` (the room's set of connections) and, for
  * each FastConnection (exactly `fast_type`) that is open (no close frame sent or begun: its
