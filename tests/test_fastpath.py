@@ -301,3 +301,34 @@ async def test_text_that_is_not_utf8_is_closed_with_1007(live: LiveServer) -> No
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
     await lead.send({"type": "ping", "t": 1})  # the server and everyone else carry on
     assert (await lead.expect("pong"))["t"] == 1
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_no_frame_follows_a_close_frame_the_protocol_sent(
+    live: LiveServer, fanout_step: str
+) -> None:
+    """uvicorn sets `close_sent` when it answers a phone's close; until the session lets the
+    socket go, no fan-out may write after that close frame. The connection learns it from the
+    protocol: the compiled step reads only the connection's own fields."""
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    gone = await Client.join(live, room, "participant")
+    steady = await Client.join(live, room, "participant")
+    conns = await _connections(live, room["code"], "participant")
+    # The server's side of the first phone: its peer's port is the phone's own.
+    [closing] = [
+        c for c in conns if c.transport.get_extra_info("peername")[1] == gone.ws.local_address[1]
+    ]
+
+    async def close_sent() -> None:
+        closing.socket.close_sent = True  # as uvicorn's close handling assigns it
+
+    await live.acall(close_sent())
+    await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Here."}})
+    await steady.expect("update")
+
+    async def marker() -> None:  # straight to the transport, after anything the fan-out wrote
+        closing.transport.write(text_frame(b'{"type":"pong","t":1,"now":1}'))
+
+    await live.acall(marker())
+    assert (await gone.receive(5))["type"] == "pong"  # the update was never written
