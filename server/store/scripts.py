@@ -155,10 +155,8 @@ if ARGV[8] == '1' then value.t = ARGV[5] end
 if side ~= '' then value.s = tags[side] end
 redis.call('ZADD', KEYS[4], 0, ARGV[3] .. '|' .. cjson.encode(value))
 count(cells, side, 1)
-for i = 3, 5 do
-  redis.call('EXPIRE', KEYS[i], ARGV[6])
-  redis.call('SADD', KEYS[6], KEYS[i])
-end
+for i = 3, 5 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+redis.call('SADD', KEYS[6], KEYS[3], KEYS[4], KEYS[5])
 redis.call('EXPIRE', KEYS[6], ARGV[6])
 return {'stored', redis.call('ZCARD', KEYS[3])}
 """
