@@ -7,9 +7,13 @@ whether it is closing), so each branch is driven on purpose. The protocol tests
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -158,3 +162,35 @@ def test_bad_arguments_are_refused(write_frame: fast_writes.WriteFrame) -> None:
         write_frame([], "not bytes", Conn)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         write_frame([], FRAME, "not a type")  # type: ignore[arg-type]
+
+
+async def test_a_tls_socket_is_never_written_around_its_transport(tmp_path: Path) -> None:
+    """Under TLS the descriptor carries encrypted records: the compiled step must leave such a
+    socket to its transport, or the phone would read garbage. A real TLS connection on loopback;
+    the frame must arrive whole through it."""
+    from tests.test_deploy import self_signed
+
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    client_tls = ssl.create_default_context(cafile=str(cert))
+    accepted: asyncio.Future[asyncio.StreamWriter] = asyncio.get_running_loop().create_future()
+
+    async def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set_result(writer)
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_tls)
+    try:
+        transport = (await accepted).transport
+        assert transport.get_extra_info("socket") is not None  # the raw socket is there...
+        protocol = SimpleNamespace(transport=transport, close_sent=False, connection=None)
+        conn = fast_writes.FastConnection(protocol, "participant", 1 << 20, 10.0)  # type: ignore[arg-type]
+        assert conn.fd == -1  # ...but not for the compiled step
+        fast_writes.offer_to_all([conn], '{"type":"update"}')
+        assert await reader.readexactly(len(FRAME)) == FRAME
+    finally:
+        writer.close()
+        server.close()
+        await server.wait_closed()

@@ -336,3 +336,20 @@ async def test_no_frame_follows_a_close_frame_the_protocol_sent(
     await live.acall(marker())
     marked = await gone.receive(5)
     assert (marked["type"], marked["t"]) == ("pong", 1)  # the update was never written
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_the_compiled_step_writes_a_real_servers_phones_itself(live: LiveServer) -> None:
+    step = fastpath.compiled
+    assert step is not None, "native/hearth_fanout is not installed"
+    room = await live.create_room()
+    phones = [await Client.join(live, room, "participant") for _ in range(3)]
+    conns = await _connections(live, room["code"], "participant")
+    assert all(c.fd >= 0 for c in conns)  # uvloop's plain TCP transports: the step may write
+
+    async def write() -> list[tuple[Any, int]]:
+        return step(set(conns), text_frame(b'{"type":"pong","t":7,"now":1}'), FastConnection)
+
+    assert await live.acall(write()) == []  # every one sent by the step, none handed back
+    for phone in phones:
+        assert (await phone.expect("pong"))["t"] == 7

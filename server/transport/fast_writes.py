@@ -112,7 +112,9 @@ class FastConnection:
         self.transport = socket.transport  # read once per write: kept at hand
         self.fd = -1  # the socket's descriptor, for the compiled fan-out (-1: not known)
         sock = socket.transport.get_extra_info("socket")
-        if sock is not None:
+        # Only a plain TCP transport's: under TLS the socket carries encrypted records, and a
+        # frame sent straight to it would break the stream; it goes through the transport.
+        if sock is not None and socket.transport.get_extra_info("ssl_object") is None:
             with contextlib.suppress(OSError, ValueError):
                 self.fd = int(sock.fileno())
         self.role = role
