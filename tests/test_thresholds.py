@@ -31,6 +31,7 @@ from server.domain.codes import digest
 from server.domain.rooms import CommandError
 from server.domain.summary import Trend, build_summary, trends
 from server.service import watch as watch_module
+from server.service.membership import Seat
 from server.service.rooms import Service
 from server.settings import Settings
 from server.store import RoomStore
@@ -96,6 +97,11 @@ class Recorder:
 
     def stalled(self) -> bool:
         return False
+
+
+def as_seat(code: str, token: str) -> Seat:
+    """A phone's seat, as admission gives it: its token and the token's digest."""
+    return Seat(code, "participant", who=digest(token), token=token)
 
 
 def results_in(value: Any, fields: set[str]) -> list[dict[str, Any]]:
@@ -266,7 +272,7 @@ async def run(scenario: dict[str, Any], redis_url: str = "") -> None:
                 answer = p.Answer(
                     type="answer", id=3, activity=aid, ballot=ballots[index], value=value
                 )
-                await service.answer(code, who[index], answer)
+                await service.answer(as_seat(code, who[index]), answer)
                 final[(index, who[index])] = value
                 sides[(index, who[index])] = (
                     scenario["sides"][index] if scenario["tracks"] else None
@@ -304,7 +310,7 @@ async def run(scenario: dict[str, Any], redis_url: str = "") -> None:
                     type="answer", id=5, activity=aid, ballot=ballots[index], value=value
                 )
                 try:
-                    await service.answer(code, who[index], late)
+                    await service.answer(as_seat(code, who[index]), late)
                 except CommandError as exc:
                     assert exc.code == "closed"
                 else:

@@ -188,16 +188,7 @@ class Service:
         assert seat.who is not None and seat.token is not None
         match message:
             case p.Answer():
-                if seat.person_tags is None:  # made once per socket: the token does not change
-                    seat.person_tags = person_tags(seat.token, TRACKS)
-                return await self.answer(
-                    seat.code,
-                    seat.token,
-                    message,
-                    seat.person_tags,
-                    on_side=bool(seat.track),
-                    who=seat.who,
-                )
+                return await self.answer(seat, message)
             case p.PauseSignal(on=on):
                 await self.pause(seat.code, seat.who, on)
             case p.WordSignal(on=on):
@@ -216,19 +207,12 @@ class Service:
         await self.store.set_side(seat.code, seat.who, side_tag(seat.token, track), self.ttl)
         seat.track = track
 
-    async def answer(
-        self,
-        code: str,
-        token: str,
-        message: p.Answer,
-        person: dict[str, str] | None = None,
-        on_side: bool = True,
-        who: str | None = None,
-    ) -> str:
-        """Store a participant's answer. Returns "stored" or raises CommandError. `person`: the
-        token's side tags, when the caller keeps them (else made here); `on_side`: whether the
-        person is thought to be on a side (a guess: the store checks); `who`: the token's
-        digest, when the caller keeps it (else made here)."""
+    async def answer(self, seat: Seat, message: p.Answer) -> str:
+        """Store a participant's answer. Returns "stored" or raises CommandError."""
+        assert seat.who is not None and seat.token is not None
+        code = seat.code
+        if seat.person_tags is None:  # made once per seat: the token does not change
+            seat.person_tags = person_tags(seat.token, TRACKS)
         state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
@@ -239,9 +223,10 @@ class Service:
             raise CommandError("bad_answer", exc.args[0]) from None
         ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
-        sides = Sides(person or person_tags(token, TRACKS), message.ballot, TRACKS, on_side)
+        # Whether the person is on a side is the seat's guess (the store checks it).
+        sides = Sides(seat.person_tags, message.ballot, TRACKS, likely=bool(seat.track))
         result = await self.store.submit(
-            code, live.id, who or digest(token), ballot, cells, text, self.ttl, sides
+            code, live.id, seat.who, ballot, cells, text, self.ttl, sides
         )
         if result.status == "closed":
             raise CommandError("closed", _("This activity is not taking answers any more."))

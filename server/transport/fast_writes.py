@@ -149,35 +149,27 @@ class FastConnection:
         return now - self._stuck_since > self.write_deadline
 
     def offer(self, text: str) -> bool:
-        # Once per socket per update: the fan-out's inner loop, its CPU per phone. The usual
-        # case (open, nothing buffered) is decided here with the fewest steps; anything else
-        # takes _write's checks.
         frame = frame_for(text)
         if self._held is not None:  # behind a held reply: in order, in the same write
             self._held.append(frame)
             return True
-        transport = self.transport
-        if (
-            self.closing is None
-            and not transport.get_write_buffer_size()
-            and not transport.is_closing()
-        ):
-            transport.write(frame)
-            self._written += len(frame)
-            return True
         return self._write(frame)
 
     def _write(self, frame: bytes) -> bool:
-        socket = self.socket
-        if self.closing is not None or not socket.open:
+        """Write now, unless the socket is closing, or close it if it fell behind. Once per
+        socket per update without the compiled step: the usual case (open, nothing waiting)
+        takes the fewest steps. A close frame sent by the protocol sets `closing` too
+        (close_went_out), so the transport's own state is the only other check."""
+        if self.closing is not None:
             return False
-        buffered = socket.transport.get_write_buffer_size()
+        transport = self.transport
+        buffered = transport.get_write_buffer_size()
+        if transport.is_closing():
+            return False
         if buffered and (buffered > self.limit_bytes or self._stuck(buffered)):
             self.close(CLOSE_TOO_SLOW, "fell behind")
             return False
-        if not buffered:
-            self._stuck_since = None
-        socket.transport.write(frame)
+        transport.write(frame)
         self._written += len(frame)
         return True
 

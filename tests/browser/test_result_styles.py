@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from server.domain.codes import digest
+from server.service.membership import Seat
 from server.wire import protocol as p
 from tests.browser.harness import Harness
 
@@ -27,7 +28,8 @@ def others_answer(harness: Harness, code: str, values: list[dict[str, Any]]) -> 
             assert await service.store.join(code, digest(who), 300, 600) == "ok"
             ballot = secrets.token_urlsafe(16)
             message = p.Answer(type="answer", id=1, activity=live.id, ballot=ballot, value=value)
-            assert await service.answer(code, who, message) == "stored"
+            seat = Seat(code, "participant", who=digest(who), token=who)
+            assert await service.answer(seat, message) == "stored"
 
     harness.live.call(answer_all())
 
