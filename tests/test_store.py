@@ -6,7 +6,9 @@ import asyncio
 import secrets
 
 import orjson
+import pytest
 from redis.crc import key_slot
+from redis.exceptions import NoScriptError
 
 from server.domain.activities import TRACKS
 from server.domain.codes import digest, new_join_code
@@ -23,6 +25,8 @@ from server.store.base import (
     side_tag,
     submit_keys,
 )
+from server.store.batch import buffered_replies, read_replies
+from server.store.redis import RedisStore
 
 TTL = 600
 
@@ -210,6 +214,25 @@ async def test_commit_refreshes_every_key_of_the_room(store: RoomStore) -> None:
     assert all(t > 5 for t in ttls.values()), ttls
 
 
+async def test_answer_keys_keep_their_expiry_through_changes_of_mind(store: RoomStore) -> None:
+    """On Redis an answer's keys get their expiry when the activity's first answer makes them
+    (COMMIT refreshes them after): no later answer may make one anew without it. One voter's
+    ballot set holds one entry, which a change of mind replaces; the same answer again moves
+    nothing; the counts stay exact."""
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    for cells in (["n", "o:1"], ["n", "o:2"], ["n", "o:2"], ["pass"], ["n", "o:1"]):
+        assert (await store.submit(code, "a1", p, "b", cells, None, TTL)).answered == 1
+        ttls = await store.key_ttls(code)
+        assert set(answer_keys(code, "a1")) <= set(ttls)
+        assert all(0 < t <= TTL for t in ttls.values()), ttls
+    tally = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
+    assert tally == {"n": 1, "o:1": 1}
+    assert (await store.tally(code, "a1")).get("pass") == 0  # counted, then taken back
+
+
 async def test_a_ticket_is_taken_once(store: RoomStore) -> None:
     code, _ = await make_room(store)
     for name in (key(code, "ticket:abc"), "hearth:ticket:abc"):  # a room's, and a host's
@@ -259,3 +282,24 @@ def test_random_scores_are_52_bits_from_the_pool_and_never_repeat() -> None:
     assert all(0 <= s < 2**52 for s in scores)
     assert len(set(scores)) == len(scores)
     assert max(scores) >= 2**51  # every bit is used
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_a_pipelines_replies_come_in_order_with_each_calls_error_in_place(
+    store: RoomStore,
+) -> None:
+    """Replies already received are taken from the hiredis parser without a read per reply
+    (what makes a burst of answers cheap); a call's own error stays in its place."""
+    assert isinstance(store, RedisStore)
+    pool = store.redis.connection_pool
+    conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+    try:
+        assert buffered_replies(conn) is not None  # the fast path is the one in use
+        commands = [("PING",), ("EVALSHA", "0" * 40, 0), ("ECHO", "x" * 100_000), ("PING",)]
+        await conn.send_packed_command(conn.pack_commands(commands))
+        replies = await read_replies(conn, len(commands))
+    finally:
+        await pool.release(conn)
+    assert replies[0] in (b"PONG", "PONG", True)
+    assert isinstance(replies[1], NoScriptError)
+    assert replies[2] == b"x" * 100_000 and replies[3] in (b"PONG", "PONG", True)
