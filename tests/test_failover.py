@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from redis.exceptions import RedisError
+from websockets.exceptions import ConnectionClosed
 
 from server.store.batch import NotReplicated
 from server.store.redis import RedisStore
@@ -77,6 +78,9 @@ class Room:
                 lambda m: m.get("id") == request and m["type"] in ("ack", "error"), timeout
             )
         except (AssertionError, TimeoutError):
+            return False
+        except ConnectionClosed as closed:  # the new primary came in while it was in flight:
+            assert closed.rcvd is not None and closed.rcvd.code == 1012  # told to reconnect
             return False
         if reply["type"] == "ack":
             self.acked.add(i)

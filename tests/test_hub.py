@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 
-from server.store.base import channel
+from server.domain.rooms import RoomState
+from server.store.base import STATE, channel
 from server.wire import protocol as p
 from tests.support import Client, LiveServer, eventually
 
@@ -132,3 +134,44 @@ async def test_a_snapshot_is_the_models_own_and_its_view_is_encoded_once(
     await lead.command({"type": "close"})
     await Client.join(live, room, "participant")
     assert hub.rooms[code].view_texts["participant"] is not encoded
+
+
+@pytest.mark.parametrize("live", ["redis"], indirect=True)
+async def test_a_process_does_not_parse_its_own_commits_echo(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every commit is published, and comes back to the process that wrote it, often before the
+    write's own reply: that process already has the state, so the echo is not parsed again (it
+    was on the way to the first phone). Another process's document still is."""
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    watch = live.service.watch
+    echoes: list[bytes] = []  # appended on the server's loop, read here: no event crosses loops
+    on_publication = watch._on_publication
+
+    def seen(code: str, payload: bytes) -> None:
+        on_publication(code, payload)
+        if payload[:1] == STATE:
+            echoes.append(payload[1:])
+
+    parsed: list[bytes] = []
+    validate = RoomState.model_validate_json
+
+    def parsing(data: Any, **kwargs: Any) -> RoomState:
+        parsed.append(data if isinstance(data, bytes) else str(data).encode())
+        return validate(data, **kwargs)
+
+    monkeypatch.setattr(watch, "_on_publication", seen)  # the subscription looks it up per call
+    monkeypatch.setattr(RoomState, "model_validate_json", parsing)
+    await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Hello"}})
+    await display.until_view(lambda v: v["activity"] is not None)
+    await eventually(lambda: len(echoes) == 1)
+    assert echoes[0] not in parsed
+    # a document this process did not write (another process's commit) is parsed, and shown
+    other = orjson.loads(echoes[0])
+    other["version"] += 1
+    other["live"]["activity"]["text"] = "Hello again"
+    await live.acall(live.service.store.publish(room["code"], STATE + orjson.dumps(other)))
+    await display.until_view(lambda v: v["activity"]["definition"]["text"] == "Hello again")
+    assert len(echoes) == 2 and echoes[1] in parsed

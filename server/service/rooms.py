@@ -99,12 +99,21 @@ class Service:
                 texts = await self.store.texts(code, live.id)
             new = apply(state, command, now_ms(), tally=tally, texts=texts)
             new.version = state.version + 1
-            doc = new.model_dump_json().encode()
-            if await self.store.commit(code, state.version, doc, new.accepting, self.ttl):
-                self.hub.local_commit(new)
+            if await self._commit(code, state.version, new):
                 return new
             state = await self._fresh(code)  # someone else wrote first: re-apply on theirs
         raise CommandError("busy", _("The room is busy; try again."))
+
+    async def _commit(self, code: str, expected_version: int, new: RoomState) -> bool:
+        """Write `new` if the room is still at `expected_version`; on success every local
+        screen gets it at once. Its own publication comes back too, often first: the hub knows
+        the document, so it is not parsed again (on the way to the first phone)."""
+        doc = new.model_dump_json().encode()
+        self.hub.expect_echo(new, doc)
+        committed = await self.store.commit(code, expected_version, doc, new.accepting, self.ttl)
+        if committed:
+            self.hub.local_commit(new)
+        return committed
 
     async def end(self, code: str) -> p.Receipt:
         """Erase every key of the room. Call announce_end afterwards (after acking the command)."""
@@ -264,9 +273,7 @@ class Service:
         state = await self._fresh(code)
         for _attempt in range(COMMIT_ATTEMPTS):
             new = state.model_copy(update={**digests, "version": state.version + 1})
-            doc = new.model_dump_json().encode()
-            if await self.store.commit(code, state.version, doc, new.accepting, self.ttl):
-                self.hub.local_commit(new)
+            if await self._commit(code, state.version, new):
                 return
             state = await self._fresh(code)
         raise CommandError("busy", _("The room is busy; try again."))

@@ -149,7 +149,8 @@ class StoreWatch:
             return
         tag, body = payload[:1], payload[1:]
         if tag == STATE:
-            self.hub.set_state(room, RoomState.model_validate_json(body), broadcast=True)
+            state = self.hub.own_echo(room, body) or RoomState.model_validate_json(body)
+            self.hub.set_state(room, state, broadcast=True)
         elif tag == PROGRESS:
             if body.decode() != self.hub.process_id:
                 self.progress_changed(room, publish=False)

@@ -21,7 +21,14 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.exceptions import ConnectionError, NoScriptError, RedisError, ResponseError
+from redis.exceptions import (
+    ConnectionError,
+    NoScriptError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+)
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 try:  # the `fast` extra: commands packed and replies parsed in C
     from hiredis import Reader, pack_command
@@ -58,6 +65,9 @@ class Batch:
         self.wait_ms = wait_ms
         self.pending: list[Call] = []
         self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
+        # Connections kept between pipelines (one Redis): taking one from redis-py's blocking
+        # pool (its lock, deadline and checks) was a tenth of a millisecond before every push.
+        self._idle: list[Any] = []
 
     def call(self, script: Script, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -73,6 +83,9 @@ class Batch:
             self._flush()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if isinstance(self.redis, Redis):
+            while self._idle:
+                await self.redis.connection_pool.release(self._idle.pop())
 
     def _flush(self) -> None:
         batch, self.pending = self.pending, []
@@ -158,8 +171,10 @@ class Batch:
         redis-py's own pipeline packed each argument in Python and wrapped each reply: a
         sixth of an answer's cost on Redis."""
         assert isinstance(self.redis, Redis)
-        pool = self.redis.connection_pool
-        conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+        if self._idle:
+            conn = self._idle.pop()
+        else:
+            conn = await self.redis.connection_pool.get_connection()  # type: ignore[no-untyped-call]
         packed: bytes | list[bytes] = (
             b"".join(pack_command(command) for command in commands)
             if pack_command is not None
@@ -167,7 +182,7 @@ class Batch:
         )
 
         async def send_and_read() -> list[Any]:
-            await conn.send_packed_command(packed)
+            await send_packed(conn, packed)
             return await read_replies(conn, len(commands))
 
         async def drop(_error: Exception) -> None:  # as redis-py does: reconnect on the retry
@@ -177,10 +192,10 @@ class Batch:
             results: list[Any] = await conn.retry.call_with_retry(send_and_read, drop)
             return results
         except BaseException:
-            await conn.disconnect()  # replies may be half read: never reuse the connection
+            await conn.disconnect()  # replies may be half read: it connects afresh when used
             raise
         finally:
-            await pool.release(conn)
+            self._idle.append(conn)
 
     def _moved(self, calls: list[Call], node: ClusterNode) -> bool:
         assert isinstance(self.redis, RedisCluster)
@@ -189,6 +204,31 @@ class Batch:
         except RedisError:
             return True
         return any(owner is None or owner.name != node.name for owner in owners)
+
+
+async def send_packed(conn: Any, packed: bytes | list[bytes]) -> None:
+    """What `conn.send_packed_command` does (connect if needed, the health check, a deadline,
+    a lost connection dropped), but under `asyncio.timeout`: its `asyncio.wait_for` made a task
+    per write (Python 3.11), and that task's turn of the loop came before the pipeline left."""
+    if not conn.is_connected:
+        # connect(), not what send_packed_command would do: with Sentinel only connect() asks
+        # which node is the primary now (a connection dropped after a failover must not come
+        # back to the old address).
+        await conn.connect()
+    write = getattr(conn, "_send_packed_command", None)
+    if write is None:
+        await conn.send_packed_command(packed)
+        return
+    await conn.check_health()
+    try:
+        async with asyncio.timeout(conn.socket_timeout):
+            await write([packed] if isinstance(packed, bytes) else packed)
+    except TimeoutError:
+        await conn.disconnect(nowait=True)
+        raise RedisTimeoutError("Timeout writing to socket") from None
+    except OSError as exc:
+        await conn.disconnect(nowait=True)
+        raise ConnectionError(f"Error while writing to socket: {exc.args}") from exc
 
 
 def buffered_replies(conn: Any) -> Callable[[], Any] | None:
@@ -219,4 +259,12 @@ async def read_replies(conn: Any, count: int) -> list[Any]:
         elif isinstance(reply, ConnectionError):
             raise reply
         replies.append(reply)
+    if any(isinstance(reply, ResponseError) for reply in replies):
+        # The node may not be what it was: a primary demoted to a replica by a failover answers
+        # READONLY (or NOSCRIPT, or refuses WAIT). redis-py's Sentinel pool drops its idle
+        # connections when the primary moves, but not one kept by the Batch: this one connects
+        # afresh, to the primary Sentinel names, when next used.
+        await conn.disconnect()
+        if any(isinstance(reply, ReadOnlyError) for reply in replies):
+            raise ConnectionError("the primary is now a replica")  # retried on the new one
     return replies

@@ -116,12 +116,11 @@ return 1
 # its cells, its text and its side tag; the per-side cells ("t:<side>|<cell>") live only in the
 # tally, as counts. Without the ballot's tags when they are needed (the person is on a side, or
 # the answer it replaces was), nothing is written and 'sides' asks for them.
-# A change of mind moves only the counts that change (its old cells less its new ones, and back).
-# The activity's first answer creates its three keys: they get their expiry and join the room's
-# index then, and COMMIT refreshes them with the room's other keys from there on; no later answer
-# can make them anew (the tally keeps every cell it counted, "who" every person, and a changed
-# ballot is added before the one it replaces is removed). Numbers go to redis.call as strings:
-# Lua's number-to-text conversion was a tenth of the script's time.
+# A change of mind moves only the counts that change (its old cells less its new ones, and back),
+# and writes a key only to change it; each key written gets its expiry in the same step. The
+# three keys join the room's index with the activity's first answer (COMMIT refreshes what the
+# index lists). Numbers go to redis.call as strings: Lua's number-to-text conversion was a tenth
+# of the script's time.
 SUBMIT = (
     _FIND
     + """
@@ -164,21 +163,26 @@ if old then
   if entry ~= prev then
     redis.call('ZADD', KEYS[4], '0', entry)
     redis.call('ZREM', KEYS[4], prev)
+    redis.call('EXPIRE', KEYS[4], ARGV[6])
   end
 else
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
   redis.call('ZADD', KEYS[4], '0', entry)
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
 end
 count(cells, side, 1)
+local counted = false
 for _, cell in ipairs(order) do
   local by = delta[cell]
   if by ~= 0 then
     redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or (by == -1 and '-1' or tostring(by)), cell)
+    counted = true
   end
 end
+if counted then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
 local answered = redis.call('ZCARD', KEYS[3])
 if answered == 1 and not old then
-  for i = 3, 5 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
   redis.call('SADD', KEYS[6], KEYS[3], KEYS[4], KEYS[5])
   redis.call('EXPIRE', KEYS[6], ARGV[6])
 end

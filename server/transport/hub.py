@@ -46,6 +46,7 @@ class RoomChannel:
     unavailable: bool = False  # the store stopped answering; its screens have been told
     unattended_since_ms: int | None = None  # first seen with no facilitator console anywhere
     ending: bool = False  # being erased here: its state is gone on purpose, not "lost"
+    written: tuple[bytes, RoomState] | None = None  # the last document this process wrote
 
     def count(self, role: str | None = None) -> int:
         if role:
@@ -81,6 +82,19 @@ class Hub:
     def state(self, code: str) -> RoomState | None:
         room = self.rooms.get(code)
         return room.state if room else None
+
+    def expect_echo(self, state: RoomState, doc: bytes) -> None:
+        """This process writes `doc`, the document of `state`: its publication comes back."""
+        room = self.rooms.get(state.code)
+        if room is not None:
+            room.written = (doc, state)
+
+    @staticmethod
+    def own_echo(room: RoomChannel, doc: bytes) -> RoomState | None:
+        """The state behind `doc` if it is the last one this process wrote, else None (the
+        same bytes are the same state, whoever wrote them)."""
+        written = room.written
+        return written[1] if written is not None and written[0] == doc else None
 
     def local_commit(self, state: RoomState) -> None:
         """Apply a state this process just committed, without waiting for its own echo."""
