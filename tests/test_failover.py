@@ -50,6 +50,7 @@ class Room:
     ballots: list[str] = field(default_factory=list)
     acked: set[int] = field(default_factory=set)
     frames: list[dict[str, Any]] = field(default_factory=list)
+    told_to_reconnect: set[int] = field(default_factory=set)  # phones closed with 1012
 
     @property
     def code(self) -> str:
@@ -64,23 +65,24 @@ class Room:
         phone = self.phones[i]
         request = phone.next_id
         phone.next_id += 1
-        await phone.send(
-            {
-                "type": "answer",
-                "id": request,
-                "activity": self.activity,
-                "ballot": self.ballots[i],
-                "value": {"kind": "choice", "option": i % 2},
-            }
-        )
         try:
+            await phone.send(
+                {
+                    "type": "answer",
+                    "id": request,
+                    "activity": self.activity,
+                    "ballot": self.ballots[i],
+                    "value": {"kind": "choice", "option": i % 2},
+                }
+            )
             reply = await phone.expect_where(
                 lambda m: m.get("id") == request and m["type"] in ("ack", "error"), timeout
             )
         except (AssertionError, TimeoutError):
             return False
-        except ConnectionClosed as closed:  # the new primary came in while it was in flight:
+        except ConnectionClosed as closed:  # the store came back while it was in flight:
             assert closed.rcvd is not None and closed.rcvd.code == 1012  # told to reconnect
+            self.told_to_reconnect.add(i)
             return False
         if reply["type"] == "ack":
             self.acked.add(i)
@@ -157,6 +159,7 @@ async def rejoin_and_resend(live: LiveServer, room: Room) -> None:
     room.facilitator = await Client.join(live, room.info, "facilitator")
     room.display = await Client.join(live, room.info, "display")
     room.phones = [await Client.join(live, room.info, "participant", token=t) for t in tokens]
+    room.told_to_reconnect.clear()  # every phone has a fresh socket
     for i in range(PHONES):  # the page resends what was not acknowledged, same ballot
         if i not in room.acked:
             await resend(room, i)
@@ -170,6 +173,10 @@ async def resend(room: Room, i: int, attempts: int = 5) -> None:
     meet a client whose slot map is a moment old, or a replica not yet counted online: it is
     refused (never acknowledged unconfirmed), and the next one goes through."""
     for attempt in range(attempts):
+        if i in room.told_to_reconnect:  # as the page does: rejoin with its token, then resend
+            room.told_to_reconnect.discard(i)
+            token = room.phones[i].token
+            room.phones[i] = await Client.join(room.live, room.info, "participant", token=token)
         if await room.answer(i):
             return
         await asyncio.sleep(0.2 * (attempt + 1))
