@@ -119,3 +119,21 @@ def test_idle_memory_per_connection() -> None:
         assert figures["open_after_hold"] == 50 and figures["closed_after_hold"] == 0
         assert figures["rss_after_kib"] >= figures["rss_before_kib"] > 0
         assert isinstance(figures["kib_per_connection"], float)
+
+
+def test_script_cost_measures_redis_server_alone() -> None:
+    """`python -m bench.script_cost` (docs/performance.md): redis-server's own CPU per answer
+    script, first answers and changes of mind, every call stored."""
+    require_tool("redis-server", "apt-get install redis-server")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.script_cost", "--people", "40", "--rounds", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["people"] == 40 and report["rounds"] == 3
+    assert report["first_answer_us"] > 0 and report["change_of_mind_us"] > 0
+    assert report["evalsha_usec_per_call"] > 0

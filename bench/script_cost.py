@@ -1,0 +1,109 @@
+"""What one answer costs redis-server itself: its CPU per SUBMIT script call, Hearth left out.
+
+`python -m bench.script_cost [--people 1000] [--rounds 10] [--scripts FILE]` starts its own
+redis-server (pinned with `--server-cpus`, 0 by default), fills a room of `--people` people,
+and sends each person's answer `--rounds` times in pipelines of one call per person, as a burst
+of answers arrives: the first round is first answers, the others changes of mind (a random one
+of four options each time, so some repeat). It prints one JSON object: redis-server's CPU time
+(from INFO, user + system) per call, for first answers and for changes of mind, and Redis's own
+time per EVALSHA. `--scripts` measures another version of server/store/scripts.py (a copy of an
+older commit's, say) against the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from bench.procs import HOST, free_port, pinned, wait_port
+
+
+def load_scripts(path: str | None) -> ModuleType:
+    if path is None:
+        from server.store import scripts
+
+        return scripts
+    spec = importlib.util.spec_from_file_location("measured_scripts", Path(path))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def cpu_seconds(redis: Redis) -> float:
+    info = await redis.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+async def measure(port: int, submit: str, people: int, rounds: int) -> dict[str, Any]:
+    redis = Redis(host=HOST, port=port)
+    sha = await redis.script_load(submit)
+    code = "BENCH1"
+    keys = [
+        f"hearth:{{{code}}}:{name}"
+        for name in ("accepting", "people", "who:a1", "ballots:a1", "tally:a1", "index")
+    ]
+    await redis.set(keys[0], "a1")
+    who = [f"{i:064x}" for i in range(people)]
+    await redis.zadd(keys[1], {w + "|": 0 for w in who})
+    per_call: list[float] = []
+    for _ in range(rounds):
+        before = await cpu_seconds(redis)
+        async with redis.pipeline(transaction=False) as pipe:
+            for i, w in enumerate(who):
+                cells = orjson.dumps(["n", f"o:{random.randrange(4)}"])
+                score = random.randrange(2**52)
+                args = ["a1", w, f"b{i:063x}", cells, "", 600, score, "0", b"{}", ""]
+                pipe.evalsha(sha, len(keys), *keys, *args)
+            replies = await pipe.execute()
+        per_call.append((await cpu_seconds(redis) - before) / people * 1e6)
+        assert all(reply[0] == b"stored" for reply in replies), replies[:3]
+    stats = (await redis.info("commandstats"))["cmdstat_evalsha"]
+    await redis.aclose()
+    changes = sorted(per_call[1:])
+    return {
+        "people": people,
+        "rounds": rounds,
+        "first_answer_us": round(per_call[0], 2),
+        "change_of_mind_us": round(changes[len(changes) // 2], 2) if changes else None,
+        "evalsha_usec_per_call": float(stats["usec_per_call"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--scripts", help="another scripts.py to measure (default: this one)")
+    parser.add_argument("--server-cpus", default="0")
+    options = parser.parse_args()
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server is needed: apt-get install redis-server")
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(pinned(options.server_cpus, argv), stdout=subprocess.DEVNULL)
+    try:
+        wait_port(port, process, "redis-server")
+        submit = load_scripts(options.scripts).SUBMIT
+        result = asyncio.run(measure(port, submit, options.people, options.rounds))
+    finally:
+        process.terminate()
+        process.wait(10)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
