@@ -25,7 +25,7 @@ from server.store.base import (
     side_tag,
     submit_keys,
 )
-from server.store.batch import buffered_replies, read_replies
+from server.store.batch import KEEP_IDLE, buffered_replies, read_replies
 from server.store.redis import RedisStore
 
 TTL = 600
@@ -303,3 +303,25 @@ async def test_a_pipelines_replies_come_in_order_with_each_calls_error_in_place(
     assert replies[0] in (b"PONG", "PONG", True)
     assert isinstance(replies[1], NoScriptError)
     assert replies[2] == b"x" * 100_000 and replies[3] in (b"PONG", "PONG", True)
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_overlapping_pipelines_give_their_connections_back(store: RoomStore) -> None:
+    """The Batch keeps a connection or two between pipelines; when many overlap (a slow Redis, a
+    burst) the rest go back to the pool that every other call shares, or those would starve."""
+    assert isinstance(store, RedisStore)
+    code, _ = await make_room(store)
+    people = [who() for _ in range(12)]
+
+    async def join_in_turn(turn: int, person: str) -> str:
+        for _ in range(turn):  # one call per loop turn: each its own pipeline, all in flight
+            await asyncio.sleep(0)
+        return await store.join(code, person, 20, TTL)
+
+    results = await asyncio.gather(*(join_in_turn(i, p) for i, p in enumerate(people)))
+    assert results == ["ok"] * len(people)
+    pool = store.redis.connection_pool
+    made = len(pool._available_connections) + len(pool._in_use_connections)  # type: ignore[attr-defined]
+    assert made > KEEP_IDLE  # the pipelines did overlap
+    assert len(store._batch._idle) <= KEEP_IDLE
+    assert len(pool._in_use_connections) <= KEEP_IDLE  # type: ignore[attr-defined]

@@ -57,6 +57,8 @@ class Script:
 
 Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]"]
 
+KEEP_IDLE = 2  # connections a Batch keeps between pipelines
+
 
 class Batch:
     def __init__(self, redis: Redis | RedisCluster, wait_replicas: int, wait_ms: int) -> None:
@@ -67,6 +69,7 @@ class Batch:
         self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
         # Connections kept between pipelines (one Redis): taking one from redis-py's blocking
         # pool (its lock, deadline and checks) was a tenth of a millisecond before every push.
+        # At most KEEP_IDLE: more go back to the pool, which the other calls share.
         self._idle: list[Any] = []
 
     def call(self, script: Script, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
@@ -195,7 +198,10 @@ class Batch:
             await conn.disconnect()  # replies may be half read: it connects afresh when used
             raise
         finally:
-            self._idle.append(conn)
+            if len(self._idle) < KEEP_IDLE:
+                self._idle.append(conn)
+            else:  # pipelines overlapped (a slow Redis): the pool has it back
+                await self.redis.connection_pool.release(conn)
 
     def _moved(self, calls: list[Call], node: ClusterNode) -> bool:
         assert isinstance(self.redis, RedisCluster)
