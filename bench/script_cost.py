@@ -28,6 +28,7 @@ import orjson
 from redis.asyncio import Redis
 
 from bench.procs import HOST, free_port, pinned, wait_port
+from server.store.base import submit_keys
 
 
 def load_scripts(path: str | None) -> ModuleType:
@@ -51,10 +52,7 @@ async def measure(port: int, submit: str, people: int, rounds: int) -> dict[str,
     redis = Redis(host=HOST, port=port)
     sha = await redis.script_load(submit)
     code = "BENCH1"
-    keys = [
-        f"hearth:{{{code}}}:{name}"
-        for name in ("accepting", "people", "who:a1", "ballots:a1", "tally:a1", "index")
-    ]
+    keys = submit_keys(code, "a1")  # the keys Hearth's own calls name
     await redis.set(keys[0], "a1")
     who = [f"{i:064x}" for i in range(people)]
     await redis.zadd(keys[1], {w + "|": 0 for w in who})

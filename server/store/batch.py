@@ -255,6 +255,7 @@ async def read_replies(conn: Any, count: int) -> list[Any]:
     Per reply it set up and tore down a deadline: a twentieth of an answer's cost on Redis."""
     gets = buffered_replies(conn)
     replies: list[Any] = []
+    failed = False  # a call's own error among the replies
     while len(replies) < count:
         reply = gets() if gets is not None else NOT_ENOUGH_DATA
         if reply is NOT_ENOUGH_DATA:  # none whole yet: read the socket, under the deadline
@@ -264,8 +265,9 @@ async def read_replies(conn: Any, count: int) -> list[Any]:
                 reply = error
         elif isinstance(reply, ConnectionError):
             raise reply
+        failed = failed or isinstance(reply, ResponseError)
         replies.append(reply)
-    if any(isinstance(reply, ResponseError) for reply in replies):
+    if failed:
         # The node may not be what it was: a primary demoted to a replica by a failover answers
         # READONLY (or NOSCRIPT, or refuses WAIT). redis-py's Sentinel pool drops its idle
         # connections when the primary moves, but not one kept by the Batch: this one connects

@@ -143,14 +143,14 @@ elseif prev then
 end
 if not given and (side ~= '' or (old and old.s)) then return {'sides', 0} end
 local delta, order = {}, {}
+local function add(cell, by)
+  if delta[cell] == nil then delta[cell] = 0; order[#order + 1] = cell end
+  delta[cell] = delta[cell] + by
+end
 local function count(cells, s, by)
   for _, c in ipairs(cells) do
-    local cell = c
-    for _ = 1, (s ~= '' and c ~= 'pass') and 2 or 1 do
-      if delta[cell] == nil then delta[cell] = 0; order[#order + 1] = cell end
-      delta[cell] = delta[cell] + by
-      cell = 't:' .. s .. '|' .. c
-    end
+    add(c, by)
+    if s ~= '' and c ~= 'pass' then add('t:' .. s .. '|' .. c, by) end
   end
 end
 local cells = cjson.decode(ARGV[4])
@@ -172,11 +172,12 @@ else
   redis.call('EXPIRE', KEYS[4], ARGV[6])
 end
 count(cells, side, 1)
+-- A cell is in the old answer once at most and in the new once at most: its move is -1, 0 or 1.
 local counted = false
 for _, cell in ipairs(order) do
   local by = delta[cell]
   if by ~= 0 then
-    redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or (by == -1 and '-1' or tostring(by)), cell)
+    redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or '-1', cell)
     counted = true
   end
 end
