@@ -129,6 +129,7 @@ def test_payloads_show_literally_and_never_run(
     # Answers: the browser phone types one, the others send the rest.
     phone.get_by_label("Your answer").fill(PAYLOADS[6])
     phone.get_by_role("button", name="Send").click()
+    expect(phone.locator(".answer-status")).to_contain_text("stored")  # before the close
     for other, payload in zip(others, PAYLOADS[:6] + PAYLOADS[7:], strict=False):
         other.command(
             {
