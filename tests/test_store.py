@@ -48,6 +48,50 @@ async def open_activity(store: RoomStore, code: str, activity: str = "a1") -> No
     assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), activity, TTL)
 
 
+async def test_on_committed_runs_once_the_write_is_known_to_have_succeeded(
+    store: RoomStore,
+) -> None:
+    """The screens of a commit are updated from the store's reply as it is read: on Redis,
+    in the task that reads the reply (before the caller's coroutine resumes, a turn later);
+    never for a write that lost (stale version, no such room)."""
+    code, version = await make_room(store)
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] = version + 1
+    body = orjson.dumps(doc)
+    ran_in: list[asyncio.Task[object] | None] = []
+
+    def committed() -> None:
+        ran_in.append(asyncio.current_task())
+
+    assert await store.commit(code, version, body, None, TTL, committed)
+    assert len(ran_in) == 1
+    if isinstance(store, RedisStore):
+        assert ran_in[0] is not asyncio.current_task()  # from the reply, not after it
+    assert not await store.commit(code, version, body, None, TTL, committed)  # stale
+    assert not await store.commit("ZZZZZZ", 0, body, None, TTL, committed)  # no such room
+    assert len(ran_in) == 1
+
+
+async def test_a_failing_on_committed_fails_the_commit_call_not_the_batch(
+    store: RoomStore,
+) -> None:
+    code, version = await make_room(store)
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] = version + 1
+
+    def broken() -> None:
+        raise LookupError("the caller's own bug")
+
+    results = await asyncio.gather(
+        store.commit(code, version, orjson.dumps(doc), None, TTL, broken),
+        store.join(code, who(), 3, TTL),  # in the same pipeline on Redis
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], LookupError)
+    assert results[1] == "ok"  # the other calls carry on
+    assert await store.load(code) == orjson.dumps(doc)  # and the write stands
+
+
 async def test_create_is_exclusive_and_load_round_trips(store: RoomStore) -> None:
     code, _ = await make_room(store)
     doc = await store.load(code)

@@ -106,14 +106,14 @@ class Service:
 
     async def _commit(self, code: str, expected_version: int, new: RoomState) -> bool:
         """Write `new` if the room is still at `expected_version`; on success every local
-        screen gets it at once. Its own publication comes back too, often first: the hub knows
-        the document, so it is not parsed again (on the way to the first phone)."""
+        screen gets it at once: from the store's reply as it is read (on Redis, a turn of the
+        loop before this coroutine resumes), not after. Its own publication comes back too,
+        sometimes first: the hub knows the document, so it is not parsed again."""
         doc = new.model_dump_json().encode()
         self.hub.expect_echo(new, doc)
-        committed = await self.store.commit(code, expected_version, doc, new.accepting, self.ttl)
-        if committed:
-            self.hub.local_commit(new)
-        return committed
+        return await self.store.commit(
+            code, expected_version, doc, new.accepting, self.ttl, lambda: self.hub.local_commit(new)
+        )
 
     async def end(self, code: str) -> p.Receipt:
         """Erase every key of the room. Call announce_end afterwards (after acking the command)."""

@@ -160,10 +160,18 @@ class RoomStore(Protocol):
     async def load(self, code: str) -> bytes | None: ...
 
     async def commit(
-        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+        self,
+        code: str,
+        expected_version: int,
+        doc: bytes,
+        accepting: str | None,
+        ttl: int,
+        on_committed: Callable[[], None] | None = None,
     ) -> bool:
         """Replace the state if its version is still expected_version (the doc carries the
-        next one), refresh every key's expiry, then publish STATE + doc. False on a conflict."""
+        next one), refresh every key's expiry, then publish STATE + doc. False on a conflict.
+        `on_committed` runs once the write is known to have succeeded, as soon as it is (on
+        Redis: from the reply as it is read), before this returns True."""
 
     async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus: ...
     async def member(self, code: str, who: str) -> str | None:

@@ -55,7 +55,10 @@ class Script:
         object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
 
 
-Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]"]
+# A call's script, keys, args, its future, and what to run with its reply the moment it is read
+# (before the future's waiter resumes, a turn of the loop later).
+Then = Callable[[Any], None]
+Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]", Then | None]
 
 KEEP_IDLE = 2  # connections a Batch keeps between pipelines
 
@@ -72,12 +75,17 @@ class Batch:
         # At most KEEP_IDLE: more go back to the pool, which the other calls share.
         self._idle: list[Any] = []
 
-    def call(self, script: Script, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+    def call(
+        self, script: Script, keys: list[Any], args: list[Any], then: Then | None = None
+    ) -> asyncio.Future[Any]:
+        """The call's reply, as a future. `then(reply)`, if given, runs as soon as the reply is
+        read and before the future is done (not for an error): what must follow a write at
+        once (a commit's screens) need not wait for the caller's turn."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self.pending:
             loop.call_soon(self._flush)
-        self.pending.append((script, keys, args, future))
+        self.pending.append((script, keys, args, future, then))
         return future
 
     async def drain(self) -> None:
@@ -122,13 +130,19 @@ class Batch:
                     results[i] = result
         except Exception as exc:
             results = [exc] * len(calls)
-        for (*_, future), result in zip(calls, results, strict=True):
+        for (*_, future, then), result in zip(calls, results, strict=True):
             if future.done():
                 continue
             if isinstance(result, Exception):
                 future.set_exception(result)
-            else:
-                future.set_result(result)
+                continue
+            if then is not None:
+                try:
+                    then(result)
+                except Exception as exc:  # the caller's own failure, raised where it waits
+                    future.set_exception(exc)
+                    continue
+            future.set_result(result)
 
     async def _pipeline(
         self, calls: list[Call], node: ClusterNode | None, evalsha: bool
@@ -141,7 +155,7 @@ class Batch:
                 *keys,
                 *args,
             )
-            for script, keys, args, _ in calls
+            for script, keys, args, *_ in calls
         ]
         if wait:  # on the connection that carried the writes: WAIT counts only its own
             commands.append(("WAIT", self.wait_replicas, self.wait_ms))

@@ -4,6 +4,7 @@ publications as the Redis store, so bugs show without Redis and one contract sui
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -70,7 +71,13 @@ class MemoryStore:
         return None if state is None else bytes(state["doc"])
 
     async def commit(
-        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+        self,
+        code: str,
+        expected_version: int,
+        doc: bytes,
+        accepting: str | None,
+        ttl: int,
+        on_committed: Callable[[], None] | None = None,
     ) -> bool:
         state_key, accepting_key = key(code, "state"), key(code, "accepting")
         state = self.keys.get(state_key)
@@ -85,6 +92,8 @@ class MemoryStore:
         for name in self.keys.get(key(code, "index"), set()):
             self.keys.expire(name, ttl)
         self._index(code, ttl=ttl)
+        if on_committed is not None:
+            on_committed()
         await self.publish(code, b"S" + bytes(doc))
         return True
 

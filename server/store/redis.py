@@ -137,12 +137,23 @@ class RedisStore:
         return None if doc is None else _bytes(doc)
 
     async def commit(
-        self, code: str, expected_version: int, doc: bytes, accepting: str | None, ttl: int
+        self,
+        code: str,
+        expected_version: int,
+        doc: bytes,
+        accepting: str | None,
+        ttl: int,
+        on_committed: Callable[[], None] | None = None,
     ) -> bool:
+        def then(result: Any) -> None:
+            if on_committed is not None and int(result) == 1:
+                on_committed()
+
         result = await self._batch.call(
             COMMIT,
             [key(code, "state"), key(code, "accepting"), key(code, "index")],
             [expected_version, doc, accepting or "", ttl, channel(code), self._publish_tag],
+            then,
         )
         return int(result) == 1
 
