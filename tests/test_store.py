@@ -369,3 +369,40 @@ async def test_overlapping_pipelines_give_their_connections_back(store: RoomStor
     assert made > KEEP_IDLE  # the pipelines did overlap
     assert len(store._batch._idle) <= KEEP_IDLE
     assert len(pool._in_use_connections) <= KEEP_IDLE  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("store", ["redis", "sentinel"], indirect=True)
+async def test_a_pipeline_leaves_on_a_kept_connection_in_the_turn_it_is_flushed(
+    store: RoomStore,
+) -> None:
+    """With a connection kept from the last pipeline, a flush writes at once (a task would
+    write a turn later) and a task only reads the replies; a kept connection that Redis
+    closed meanwhile is found on the read, and the pipeline is sent again on a new one."""
+    assert isinstance(store, RedisStore)
+    code, _ = await make_room(store)
+    assert await store.join(code, who(), 20, TTL) == "ok"  # leaves a connection kept
+    batch = store._batch
+    kept = len(batch._idle)
+    assert kept >= 1
+
+    joining = asyncio.ensure_future(store.join(code, who(), 20, TTL))
+    await asyncio.sleep(0)  # the join's call is made, its flush is due this turn
+    assert batch.pending
+    batch._flush()
+    assert not batch.pending and len(batch._idle) == kept - 1  # written: its reader holds it
+    assert await joining == "ok"
+    assert len(batch._idle) == kept
+
+    # Redis closes every kept connection (a restart, a timeout): the next pipeline is written
+    # on one of them, fails on the read, and is sent again.
+    for conn in batch._idle:
+        await store.redis.execute_command("CLIENT", "KILL", "ID", await _client_id(conn))
+    person = who()
+    assert await store.join(code, person, 20, TTL) == "ok"
+    assert await store.member(code, person) == ""
+
+
+async def _client_id(conn: object) -> int:
+    """The Redis client id of one pooled connection (asked on that connection)."""
+    await conn.send_command("CLIENT", "ID")  # type: ignore[attr-defined]
+    return int(await conn.read_response())  # type: ignore[attr-defined]
