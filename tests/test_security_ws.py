@@ -155,6 +155,25 @@ async def test_a_flood_is_throttled_then_closed_with_1008() -> None:
         live.stop()
 
 
+async def test_a_dropped_request_is_named_in_its_slow_down_error() -> None:
+    """A console that sends faster than the limit is told which request was dropped (its id),
+    so it stops waiting for that ack; the requests that passed are acknowledged."""
+    live = LiveServer.start(rate_per_second=1.0, rate_burst=3)
+    try:
+        room = await live.create_room()
+        facilitator = await Client.join(live, room, "facilitator")
+        ids = list(range(100, 106))
+        for request_id in ids:  # six at once against a bucket of three
+            await facilitator.send({"type": "clear", "id": request_id})
+        replies = [
+            await facilitator.expect_where(lambda m, i=i: m.get("id") == i) for i in ids
+        ]
+        kinds = [(r["type"], r.get("code")) for r in replies]
+        assert ("ack", None) in kinds and ("error", "slow_down") in kinds, kinds
+    finally:
+        live.stop()
+
+
 async def test_sockets_per_room_are_capped() -> None:
     live = LiveServer.start(max_sockets_per_room=3)
     try:

@@ -190,8 +190,11 @@ class Session:
             assert self.conn is not None
             self.conn.close(CLOSE_POLICY, "too many messages")
             return False
-        if tokens < 0:
-            self._send(self._error("slow_down", _("Too many messages; this one was dropped.")))
+        if tokens < 0:  # the request it drops is named: a console waiting for its ack stops
+            dropped = _request_id(raw or "")
+            self._send(
+                self._error("slow_down", _("Too many messages; this one was dropped."), dropped)
+            )
             return True
         hub = self.service.hub
         hub.in_flight += 1  # a drain before exit waits for these acks

@@ -38,8 +38,9 @@ refused with an `error` frame that names the problem, and the socket stays open.
 3. Every change is broadcast as `update`: `changes` holds the top-level view sections that changed.
    Apply it only when your version equals `base`; otherwise send `sync` for a new snapshot. Updates
    are encoded once per role per server process.
-4. Requests that carry an `id` are answered by `ack` or `error` with the same `id`. An answer is
-   acknowledged only after it is stored; resending the same `ballot` counts once.
+4. Requests that carry an `id` are answered by `ack` or `error` with the same `id`, also one
+   dropped for coming too fast (`slow_down`). An answer is acknowledged only after it is stored;
+   resending the same `ballot` counts once.
 5. The facilitator alone receives `progress` (counts only, at most ten a second). Displays and
    phones never receive a count of answers before the facilitator reveals results, and then only
    counts of at least *k* (or zero); smaller ones arrive as `null`, meaning "fewer than k".
