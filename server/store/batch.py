@@ -60,6 +60,9 @@ class Script:
 Then = Callable[[Any], None]
 Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]", Then | None]
 
+# A pipeline already written on a kept connection: the connection, its bytes, how many replies.
+Written = tuple[Any, bytes, int]
+
 KEEP_IDLE = 2  # connections a Batch keeps between pipelines
 
 
@@ -100,6 +103,8 @@ class Batch:
 
     def _flush(self) -> None:
         batch, self.pending = self.pending, []
+        if not batch:  # flushed already (by drain(), or by a caller that could not wait)
+            return
         # Written now, in this turn, when a kept connection can take it at once; a task reads
         # the replies. A task's first step came a turn later: 40 µs before a commit left.
         written = self._write_now(batch)
@@ -107,10 +112,11 @@ class Batch:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _write_now(self, calls: list[Call]) -> tuple[Any, bytes] | None:
+    def _write_now(self, calls: list[Call]) -> Written | None:
         """Write the pipeline on a kept connection without waiting: (the connection, what was
-        written), or None when it must go the long way (a cluster, no connection kept, not
-        connected, a health check due, no hiredis, a transport that is closing or full)."""
+        written, the replies to read), or None when it must go the long way (a cluster, no
+        connection kept, not connected, a health check due, no hiredis, a transport that is
+        closing or full)."""
         if pack_command is None or not self._idle or isinstance(self.redis, RedisCluster):
             return None
         conn = self._idle[-1]
@@ -127,12 +133,13 @@ class Batch:
             )
         ):
             return None
-        packed = b"".join(pack_command(command) for command in self._commands(calls, True))
+        commands = self._commands(calls, True)
+        packed = b"".join(pack_command(command) for command in commands)
         self._idle.pop()
         transport.write(packed)
-        return conn, packed
+        return conn, packed, len(commands)
 
-    async def _send(self, batch: list[Call], written: tuple[Any, bytes] | None = None) -> None:
+    async def _send(self, batch: list[Call], written: Written | None = None) -> None:
         if isinstance(self.redis, RedisCluster):
             groups: dict[str, list[Call]] = defaultdict(list)
             nodes: dict[str, ClusterNode | None] = {}
@@ -149,7 +156,7 @@ class Batch:
             await self._send_group(batch, None, written)
 
     async def _send_group(
-        self, calls: list[Call], node: ClusterNode | None, written: tuple[Any, bytes] | None = None
+        self, calls: list[Call], node: ClusterNode | None, written: Written | None = None
     ) -> None:
         try:
             results = await self._pipeline(calls, node, evalsha=True, written=written)
@@ -196,18 +203,19 @@ class Batch:
         calls: list[Call],
         node: ClusterNode | None,
         evalsha: bool,
-        written: tuple[Any, bytes] | None = None,
+        written: Written | None = None,
     ) -> list[Any]:
         wait = self._waits(calls)
-        commands = self._commands(calls, evalsha)
         results: list[Any]
         if isinstance(self.redis, RedisCluster):
             async with self.redis.pipeline(transaction=False) as pipe:
                 extra = {"target_nodes": node} if node is not None else {}
-                for command in commands:
+                for command in self._commands(calls, evalsha):
                     pipe.execute_command(*command, **(extra if command[0] == "WAIT" else {}))
                 results = await pipe.execute(raise_on_error=False)
         else:
+            # Built once: a pipeline the flush wrote already carries its bytes and count.
+            commands = self._commands(calls, evalsha) if written is None else []
             results = await self._exchange(commands, written)
         if wait:
             acked = results.pop()
@@ -224,18 +232,19 @@ class Batch:
         return results
 
     async def _exchange(
-        self, commands: list[tuple[Any, ...]], written: tuple[Any, bytes] | None = None
+        self, commands: list[tuple[Any, ...]], written: Written | None = None
     ) -> list[Any]:
         """One pipeline on one pooled connection (one Redis, or Sentinel's primary): packed by
         hiredis in C and read reply by reply, with the client's retries and deadlines.
         redis-py's own pipeline packed each argument in Python and wrapped each reply: a
         sixth of an answer's cost on Redis. `written`: already sent on that connection (a
-        retry sends it again)."""
+        retry sends it again); then `commands` is not needed."""
         assert isinstance(self.redis, Redis)
         packed: bytes | list[bytes]
         if written is not None:
-            conn, packed = written
+            conn, packed, count = written
         else:
+            count = len(commands)
             if self._idle:
                 conn = self._idle.pop()
             else:
@@ -253,7 +262,7 @@ class Batch:
                 sent = False  # a retry, after a lost connection, sends it again
             else:
                 await send_packed(conn, packed)
-            return await read_replies(conn, len(commands))
+            return await read_replies(conn, count)
 
         async def drop(_error: Exception) -> None:  # as redis-py does: reconnect on the retry
             await conn.disconnect()
