@@ -201,6 +201,16 @@ class Target:
         kids = [p for p in children(self.process.pid) if _is_python(p) or self.kind == "nchan"]
         return [self.process.pid, *kids]
 
+    @property
+    def store_pids(self) -> list[int]:
+        """The redis-server processes the server keeps its rooms in (none for the embedded
+        store): their CPU is the other part of what an answer costs on Redis."""
+        if self.redis is not None:
+            return [self.redis.pid]
+        if self.cluster is not None:
+            return [n.process.pid for n in self.cluster.nodes if n.process is not None]
+        return []
+
     def create_room(self, k: int = 5) -> dict[str, str]:
         if self.kind in ("baseline", "nchan"):
             code = os.urandom(4).hex().upper()

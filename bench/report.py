@@ -60,6 +60,9 @@ def _cpu(figures: dict[str, Any]) -> str:
     ]
     if per is not None:
         parts.append(f"{per} µs/unit")
+    store = next((v for k, v in figures.items() if k.startswith("store_us_per_")), None)
+    if store is not None:
+        parts.append(f"redis-server {figures.get('store_cpu', '-')}, {store} µs/unit")
     return ", ".join(parts)
 
 

@@ -112,6 +112,7 @@ class Meter:
         self.wall = time.monotonic()
         self.gen = self._gen_cpu()
         self.server = schedstat(self.target.pids)
+        self.store = schedstat(self.target.store_pids)
 
     def _gen_cpu(self) -> float:
         t = os.times()
@@ -131,6 +132,13 @@ class Meter:
         }
         if unit and count:
             out[f"server_us_per_{unit}"] = round(ran / count * 1e6, 2)
+        if self.target.store_pids:  # redis-server, on the server's CPUs
+            stored, _ = (
+                a - b for a, b in zip(schedstat(self.target.store_pids), self.store, strict=True)
+            )
+            out["store_cpu"] = round(stored / wall, 3)
+            if unit and count:
+                out[f"store_us_per_{unit}"] = round(stored / count * 1e6, 2)
         return out
 
 

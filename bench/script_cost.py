@@ -1,13 +1,14 @@
 """What one answer costs redis-server itself: its CPU per SUBMIT script call, Hearth left out.
 
-`python -m bench.script_cost [--people 1000] [--rounds 10] [--scripts FILE]` starts its own
-redis-server (pinned with `--server-cpus`, 0 by default), fills a room of `--people` people,
-and sends each person's answer `--rounds` times in pipelines of one call per person, as a burst
-of answers arrives: the first round is first answers, the others changes of mind (a random one
-of four options each time, so some repeat). It prints one JSON object: redis-server's CPU time
-(from INFO, user + system) per call, for first answers and for changes of mind, and Redis's own
-time per EVALSHA. `--scripts` measures another version of server/store/scripts.py (a copy of an
-older commit's, say) against the same load.
+`python -m bench.script_cost [--people 1000] [--rounds 10] [--merge 20] [--scripts FILE]` starts
+its own redis-server (pinned with `--server-cpus`, 0 by default), fills a room of `--people`
+people, and sends each person's answer `--rounds` times in one pipeline per round, as a burst of
+answers arrives, `--merge` answers to each script call as Hearth's Batch merges them (1: one
+call per answer): the first round is first answers, the others changes of mind (a random one of
+four options each time, so some repeat). It prints one JSON object: redis-server's CPU time
+(from INFO, user + system) per answer, for first answers and for changes of mind, and Redis's
+own time per EVALSHA. `--scripts` measures another version of server/store/scripts.py (a copy
+of an older commit's, say) against the same load.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ async def cpu_seconds(redis: Redis) -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
-async def measure(port: int, submit: str, people: int, rounds: int) -> dict[str, Any]:
+async def measure(
+    port: int, submit: str, people: int, rounds: int, merge: int = 1
+) -> dict[str, Any]:
     redis = Redis(host=HOST, port=port)
     sha = await redis.script_load(submit)
     code = "BENCH1"
@@ -59,21 +62,27 @@ async def measure(port: int, submit: str, people: int, rounds: int) -> dict[str,
     per_call: list[float] = []
     for _ in range(rounds):
         before = await cpu_seconds(redis)
+        answers = []
+        for i, w in enumerate(who):
+            cells = orjson.dumps(["n", f"o:{random.randrange(4)}"])
+            score = random.randrange(2**52)
+            answers.append(["a1", w, f"b{i:063x}", cells, "", 600, score, "0", b"{}", ""])
         async with redis.pipeline(transaction=False) as pipe:
-            for i, w in enumerate(who):
-                cells = orjson.dumps(["n", f"o:{random.randrange(4)}"])
-                score = random.randrange(2**52)
-                args = ["a1", w, f"b{i:063x}", cells, "", 600, score, "0", b"{}", ""]
+            for at in range(0, people, merge):
+                args = [arg for answer in answers[at : at + merge] for arg in answer]
                 pipe.evalsha(sha, len(keys), *keys, *args)
             replies = await pipe.execute()
         per_call.append((await cpu_seconds(redis) - before) / people * 1e6)
-        assert all(reply[0] == b"stored" for reply in replies), replies[:3]
+        # One reply per answer (a list of them per call); an older SUBMIT gave one per call.
+        flat = [r for reply in replies for r in (reply if isinstance(reply[0], list) else [reply])]
+        assert len(flat) == people and all(r[0] == b"stored" for r in flat), flat[:3]
     stats = (await redis.info("commandstats"))["cmdstat_evalsha"]
     await redis.aclose()
     changes = sorted(per_call[1:])
     return {
         "people": people,
         "rounds": rounds,
+        "merge": merge,
         "first_answer_us": round(per_call[0], 2),
         "change_of_mind_us": round(changes[len(changes) // 2], 2) if changes else None,
         "evalsha_usec_per_call": float(stats["usec_per_call"]),
@@ -84,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--merge", type=int, default=20, help="answers per script call")
     parser.add_argument("--scripts", help="another scripts.py to measure (default: this one)")
     parser.add_argument("--server-cpus", default="0")
     options = parser.parse_args()
@@ -96,7 +106,7 @@ def main() -> None:
     try:
         wait_port(port, process, "redis-server")
         submit = load_scripts(options.scripts).SUBMIT
-        result = asyncio.run(measure(port, submit, options.people, options.rounds))
+        result = asyncio.run(measure(port, submit, options.people, options.rounds, options.merge))
     finally:
         process.terminate()
         process.wait(10)

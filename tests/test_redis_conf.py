@@ -56,6 +56,28 @@ async def test_a_whole_session_through_the_acl_user_leaves_nothing(
     assert "DB saved on disk" not in log and "Saving" not in log
 
 
+async def test_a_slow_script_call_leaves_its_arguments_nowhere(tmp_path: Path) -> None:
+    """Redis's slow log keeps the arguments of commands that ran long, and an answer's script
+    call names the phone's token digest beside its ballot: deploy/redis.conf keeps none. An
+    operator (a user the ACL allows everything, added for this test) finds an empty log after a
+    call that took far longer than the default threshold of 10 ms."""
+    server = HardenedRedis(tmp_path)
+    with server.acl.open("a") as acl:
+        acl.write("user operator on >operator-password ~* &* +@all\n")
+    server.start()
+    app = Redis.from_url(server.url())
+    operator = Redis.from_url(server.url("operator", "operator-password"))
+    try:
+        slow = "local x = 0 for i = 1, 20000000 do x = x + i end return ARGV[1]"
+        assert await app.eval(slow, 0, "who-digest|ballot") == b"who-digest|ballot"
+        assert await operator.slowlog_len() == 0
+        assert await operator.slowlog_get() == []
+    finally:
+        await app.aclose()
+        await operator.aclose()
+        server.stop()
+
+
 @pytest.mark.parametrize(
     "command",
     [

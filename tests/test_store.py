@@ -8,13 +8,14 @@ import secrets
 import orjson
 import pytest
 from redis.crc import key_slot
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from server.domain.activities import TRACKS
 from server.domain.codes import digest, new_join_code
 from server.domain.rooms import new_room
 from server.store import RoomStore
 from server.store.base import (
+    NO_SIDES,
     Sides,
     answer_keys,
     channel,
@@ -26,6 +27,7 @@ from server.store.base import (
     submit_keys,
 )
 from server.store.batch import KEEP_IDLE, buffered_replies, read_replies
+from server.store.calls import MERGE_AT_MOST, Script
 from server.store.redis import RedisStore
 
 TTL = 600
@@ -224,6 +226,70 @@ async def test_pauses_and_presence(store: RoomStore) -> None:
     assert await store.connected(code, 0) == 3
 
 
+async def test_answers_sent_together_are_judged_in_turn_as_if_each_came_alone(
+    store: RoomStore,
+) -> None:
+    """On Redis the answers to one activity that leave in one pipeline go as one script call;
+    each must still be judged as if it came alone: a phone's second answer in the same burst is
+    a change of mind, a ballot taken earlier in the burst is a conflict, a person on a side
+    without the ballot's tags is asked for them, and the counts end exact."""
+    code, token, carol, ballot_secret = await one_on_a_side(store)
+    alice, bob, stranger = who(), who(), who()
+    for p in (alice, bob):
+        await store.join(code, p, 10, TTL)
+    carol_sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS, likely=False)
+    burst = [
+        (alice, "b1", ["n", "o:0"], None, NO_SIDES),
+        (alice, "b1", ["n", "o:1"], "changed", NO_SIDES),  # a change of mind in the same call
+        (alice, "b2", ["n", "o:2"], None, NO_SIDES),  # a second ballot: conflict
+        (bob, "b1", ["n", "o:2"], None, NO_SIDES),  # someone else's ballot: conflict
+        (stranger, "b9", ["n"], None, NO_SIDES),  # not in the room
+        (bob, "b3", ["n", "o:2"], None, NO_SIDES),
+        (carol, "b4", ["n", "o:1"], None, carol_sides),  # on a side, guessed not: asked, again
+        (alice, "b1", ["n", "o:0"], None, NO_SIDES),  # and back
+    ]
+    results = await asyncio.gather(
+        *(store.submit(code, "a1", p, b, c, t, TTL, s) for p, b, c, t, s in burst)
+    )
+    statuses = [r.status for r in results]
+    assert statuses == [
+        "stored", "stored", "conflict", "conflict", "unknown", "stored", "stored", "stored"
+    ]  # fmt: skip
+    # (carol's is sent again with the ballot's tags, so on Redis it may be counted last)
+    answered = [r.answered for r in results if r.status == "stored"]
+    assert answered[:2] == [1, 1] and max(answered) == 3
+    tally = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
+    assert tally == {"n": 3, "o:0": 1, "o:1": 1, "o:2": 1, "t:caused|n": 1, "t:caused|o:1": 1}
+    assert await store.answered(code, "a1") == 3
+    assert await store.texts(code, "a1") == []  # alice's text went with the answer it was in
+    if isinstance(store, RedisStore):  # one entry per ballot stored, nothing left of the rest
+        assert await store.redis.zcard(answer_keys(code, "a1")[1]) == 3
+
+
+async def test_a_commit_between_answers_sent_together_stays_between_them(
+    store: RoomStore,
+) -> None:
+    """An answer sent after the activity closed, in the same burst, is refused: merging the
+    answers of one pipeline must not carry it across the commit that closed the activity."""
+    code, _ = await make_room(store)
+    alice, bob, carol = who(), who(), who()
+    for p in (alice, bob, carol):
+        await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    # Not the node's first answer: a script new to a node is sent again after the pipeline
+    # (NOSCRIPT), which would put it after the commit.
+    await store.submit(code, "a1", carol, "b0", ["n"], None, TTL)
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] += 1
+    before, close, after = await asyncio.gather(
+        store.submit(code, "a1", alice, "b1", ["n"], None, TTL),
+        store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL),
+        store.submit(code, "a1", bob, "b2", ["n"], None, TTL),
+    )
+    assert (before.status, close, after.status) == ("stored", True, "closed")
+    assert await store.tally(code, "a1") == {"n": 2}
+
+
 async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> None:
     code, _ = await make_room(store)
     p = who()
@@ -400,6 +466,43 @@ async def test_a_pipeline_leaves_on_a_kept_connection_in_the_turn_it_is_flushed(
     person = who()
     assert await store.join(code, person, 20, TTL) == "ok"
     assert await store.member(code, person) == ""
+
+
+@pytest.mark.parametrize("store", ["redis", "cluster"], indirect=True)
+async def test_calls_of_a_merging_script_go_as_one_call_per_keys_and_each_gets_its_reply(
+    store: RoomStore,
+) -> None:
+    """What makes a burst of answers cheap for redis-server: the calls of a merging script to the
+    same keys in one pipeline run as one script call (at most MERGE_AT_MOST each), and each call
+    still gets its own reply, or the merged call's error."""
+    assert isinstance(store, RedisStore)
+    echo = Script("local r = {} for i = 1, #ARGV do r[i] = ARGV[i] end return r", merges=True)
+    failing = Script("return redis.error_reply('broken ' .. #ARGV)", merges=True)
+    a, b = key("ROOMAA", "x"), key("ROOMBB", "x")  # two rooms: two merged calls
+
+    async def evalsha_calls() -> int:
+        nodes = store.cluster.get_primaries() if store.cluster else [None]
+        total = 0
+        for node in nodes:
+            extra = {"target_nodes": node} if node is not None else {}
+            stats = await store.redis.execute_command("INFO", "commandstats", **extra)
+            if isinstance(stats, dict) and node is not None:  # redis-py merges a cluster's
+                stats = next(iter(stats.values())) if "cmdstat_ping" not in stats else stats
+            total += int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+        return total
+
+    await asyncio.gather(*(store._batch.call(echo, [a], [0]) for _ in range(2)))  # cached
+    before = await evalsha_calls()
+    count = MERGE_AT_MOST + 50
+    calls = [store._batch.call(echo, [a if i % 2 else b], [i]) for i in range(2 * count)]
+    replies = await asyncio.gather(*calls)
+    assert replies == [str(i).encode() for i in range(2 * count)]
+    assert await evalsha_calls() - before == 4  # per room: MERGE_AT_MOST, then the other 50
+
+    results = await asyncio.gather(
+        *(store._batch.call(failing, [a], [i]) for i in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(r, ResponseError) and "broken" in str(r) for r in results), results
 
 
 async def _client_id(conn: object) -> int:

@@ -13,10 +13,8 @@ map), and each group is its own pipeline: a primary that is down fails only its 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -29,6 +27,8 @@ from redis.exceptions import (
     ResponseError,
 )
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.store.calls import Call, Parts, Script, Then, merged, settle
 
 try:  # the `fast` extra: commands packed and replies parsed in C
     from hiredis import Reader, pack_command
@@ -44,21 +44,6 @@ except ImportError:  # pragma: no cover - another redis-py: replies through read
 class NotReplicated(RedisError):
     """A write reached the primary but not the replicas it had to reach in time."""
 
-
-@dataclass(frozen=True)
-class Script:
-    source: str
-    writes: bool = True
-    sha: str = field(init=False)  # made once: hashing the source per call was 2% of an answer
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
-
-
-# A call's script, keys, args, its future, and what to run with its reply the moment it is read
-# (before the future's waiter resumes, a turn of the loop later).
-Then = Callable[[Any], None]
-Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any]", Then | None]
 
 # A pipeline already written on a kept connection: the connection, its bytes, how many replies.
 Written = tuple[Any, bytes, int]
@@ -105,6 +90,7 @@ class Batch:
         batch, self.pending = self.pending, []
         if not batch:  # flushed already (by drain(), or by a caller that could not wait)
             return
+        batch = merged(batch)
         # Written now, in this turn, when a kept connection can take it at once; a task reads
         # the replies. A task's first step came a turn later: 40 µs before a commit left.
         written = self._write_now(batch)
@@ -167,19 +153,15 @@ class Batch:
                     results[i] = result
         except Exception as exc:
             results = [exc] * len(calls)
-        for (*_, future, then), result in zip(calls, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-                continue
-            if then is not None:
-                try:
-                    then(result)
-                except Exception as exc:  # the caller's own failure, raised where it waits
-                    future.set_exception(exc)
-                    continue
-            future.set_result(result)
+        for (*_, target, then), result in zip(calls, results, strict=True):
+            if not isinstance(target, Parts):
+                settle(target, then, result)
+            elif isinstance(result, Exception):  # the merged call failed: each of its calls did
+                for future, then in target:
+                    settle(future, then, result)
+            else:
+                for (future, then), reply in zip(target, result, strict=True):
+                    settle(future, then, reply)
 
     def _waits(self, calls: list[Call]) -> bool:
         return self.wait_replicas > 0 and any(call[0].writes for call in calls)

@@ -30,7 +30,8 @@ from server.store.base import (
     random_score,
     submit_keys,
 )
-from server.store.batch import Batch, NotReplicated, Script
+from server.store.batch import Batch, NotReplicated
+from server.store.calls import Script
 from server.store.pubsub import PlainFanout, ShardedFanout
 
 log = logging.getLogger("hearth.store")
@@ -43,7 +44,7 @@ JOIN = Script(scripts.JOIN)
 MEMBER = Script(scripts.MEMBER, writes=False)
 SET_SIDE = Script(scripts.SET_SIDE)
 LEAVE = Script(scripts.LEAVE)
-SUBMIT = Script(scripts.SUBMIT)
+SUBMIT = Script(scripts.SUBMIT, merges=True)
 PRESENCE = Script(scripts.PRESENCE)
 PAUSE = Script(scripts.PAUSE)
 

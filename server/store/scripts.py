@@ -52,7 +52,7 @@ return 1
 # The member of a lex-ordered set (all scores 0) that starts with `id|`, or false.
 _FIND = """
 local function find(k, id)
-  local found = redis.call('ZRANGEBYLEX', k, '[' .. id .. '|', '(' .. id .. '}', 'LIMIT', 0, 1)
+  local found = redis.call('ZRANGEBYLEX', k, '[' .. id .. '|', '(' .. id .. '}', 'LIMIT', '0', '1')
   return found[1] or false
 end
 """
@@ -109,39 +109,44 @@ return 1
 )
 
 # KEYS: accepting, people, who, ballots, tally, index.
-# ARGV: activity, who, ballot, cells (JSON array), text, ttl, random score, has text ('1'/'0'),
-#       the person's side tags (JSON {tag: side}), this ballot's side tags (JSON {side: tag}, or
-#       '' when the caller believes the person is on no side: each tag is an HMAC to make).
+# ARGV: one or more answers to the same activity, ten values each: activity, who, ballot, cells
+#       (JSON array), text, ttl, random score, has text ('1'/'0'), the person's side tags (JSON
+#       {tag: side}), this ballot's side tags (JSON {side: tag}, or '' when the caller believes
+#       the person is on no side: each tag is an HMAC to make).
+# Returns one {status, answered} per answer, in order. The Batch merges the answers to one
+# activity that leave in one pipeline into one call (a burst of answers costs redis-server one
+# script's setup, one read of the open activity and one write per key, not one each), and each
+# answer is judged in turn as if it had come alone: a phone's second answer in the same call is a
+# change of mind of its first.
 # "who" is a sorted set scored at random, so not even its order follows arrival. A ballot keeps
 # its cells, its text and its side tag; the per-side cells ("t:<side>|<cell>") live only in the
 # tally, as counts. Without the ballot's tags when they are needed (the person is on a side, or
-# the answer it replaces was), nothing is written and 'sides' asks for them.
-# A change of mind moves only the counts that change (its old cells less its new ones, and back),
-# and writes a key only to change it; each key written gets its expiry in the same step. The
-# three keys join the room's index with the activity's first answer (COMMIT refreshes what the
-# index lists). Numbers go to redis.call as strings: Lua's number-to-text conversion was a tenth
-# of the script's time.
+# the answer it replaces was), that answer writes nothing and 'sides' asks for them.
+# Only the counts that change move (old cells less new ones, and back), a key is written only to
+# change it, and each key written gets its expiry in the same step. A changed ballot is added
+# before the one it replaces goes, so the set never empties. The three keys join the room's index
+# with the activity's first answer (COMMIT refreshes what the index lists). Numbers go to
+# redis.call as strings: Lua's number-to-text conversion was a tenth of the script's time.
 SUBMIT = (
     _FIND
     + """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'closed', 0} end
-local member = find(KEYS[2], ARGV[2])
-if not member then return {'unknown', 0} end
-local side = cjson.decode(ARGV[9])[string.sub(member, #ARGV[2] + 2)] or ''
-local given = ARGV[10] ~= ''
-local tags = given and cjson.decode(ARGV[10]) or {}
-local sides = {}
-for s, tag in pairs(tags) do sides[tag] = s end
-local prev = find(KEYS[4], ARGV[3])
-local seen = redis.call('ZSCORE', KEYS[3], ARGV[2])
-local old = nil
-if seen then
-  if not prev then return {'conflict', 0} end
-  old = cjson.decode(string.sub(prev, #ARGV[3] + 2))
-elseif prev then
-  return {'conflict', 0}
+local n = #ARGV / 10
+local replies = {}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  for i = 1, n do replies[i] = {'closed', 0} end
+  return replies
 end
-if not given and (side ~= '' or (old and old.s)) then return {'sides', 0} end
+local whos, asked, seen = {}, {}, {}
+for i = 0, n - 1 do
+  local w = ARGV[i * 10 + 2]
+  if not asked[w] then asked[w] = true; whos[#whos + 1] = w end
+end
+local scores = redis.call('ZMSCORE', KEYS[3], unpack(whos))
+for i, w in ipairs(whos) do seen[w] = scores[i] ~= false end
+local answered = redis.call('ZCARD', KEYS[3])
+local first = answered
+local members, stored, entries, touched = {}, {}, {}, {}
+local new_whos = {}
 local delta, order = {}, {}
 local function add(cell, by)
   if delta[cell] == nil then delta[cell] = 0; order[#order + 1] = cell end
@@ -153,41 +158,82 @@ local function count(cells, s, by)
     if s ~= '' and c ~= 'pass' then add('t:' .. s .. '|' .. c, by) end
   end
 end
-local cells = cjson.decode(ARGV[4])
-local value = {c = cells}
-if ARGV[8] == '1' then value.t = ARGV[5] end
-if side ~= '' then value.s = tags[side] end
-local entry = ARGV[3] .. '|' .. cjson.encode(value)
-if old then
-  count(old.c, old.s and sides[old.s] or '', -1)
-  if entry ~= prev then
-    redis.call('ZADD', KEYS[4], '0', entry)
-    redis.call('ZREM', KEYS[4], prev)
-    redis.call('EXPIRE', KEYS[4], ARGV[6])
+for i = 1, n do
+  local a = (i - 1) * 10
+  local who, ballot = ARGV[a + 2], ARGV[a + 3]
+  local member = members[who]
+  if member == nil then member = find(KEYS[2], who); members[who] = member end
+  local prev = entries[ballot]
+  if prev == nil then
+    prev = find(KEYS[4], ballot)
+    stored[ballot] = prev; entries[ballot] = prev; touched[#touched + 1] = ballot
   end
-else
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
-  redis.call('EXPIRE', KEYS[3], ARGV[6])
-  redis.call('ZADD', KEYS[4], '0', entry)
-  redis.call('EXPIRE', KEYS[4], ARGV[6])
+  local old = nil
+  if not member then
+    replies[i] = {'unknown', 0}
+  elseif seen[who] and not prev or prev and not seen[who] then
+    replies[i] = {'conflict', 0}
+  else
+    if prev then old = cjson.decode(string.sub(prev, #ballot + 2)) end
+    local tag = string.sub(member, #who + 2)
+    local side = tag ~= '' and cjson.decode(ARGV[a + 9])[tag] or ''
+    local given = ARGV[a + 10] ~= ''
+    if not given and (side ~= '' or (old and old.s)) then
+      replies[i] = {'sides', 0}
+    else
+      local tags = given and cjson.decode(ARGV[a + 10]) or {}
+      if old then
+        local was = ''
+        if old.s then for s, t in pairs(tags) do if t == old.s then was = s end end end
+        count(old.c, was, -1)
+      else
+        seen[who] = true
+        answered = answered + 1
+        new_whos[#new_whos + 1] = ARGV[a + 7]
+        new_whos[#new_whos + 1] = who
+      end
+      local cells = cjson.decode(ARGV[a + 4])
+      local value = {c = cells}
+      if ARGV[a + 8] == '1' then value.t = ARGV[a + 5] end
+      if side ~= '' then value.s = tags[side] end
+      entries[ballot] = ballot .. '|' .. cjson.encode(value)
+      count(cells, side, 1)
+      replies[i] = {'stored', answered}
+    end
+  end
 end
-count(cells, side, 1)
--- A cell is in the old answer once at most and in the new once at most: its move is -1, 0 or 1.
+local ttl = ARGV[n * 10 - 4]
+if #new_whos > 0 then
+  redis.call('ZADD', KEYS[3], unpack(new_whos))
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+local adds, gone = {}, {}
+for _, ballot in ipairs(touched) do
+  local was, now = stored[ballot], entries[ballot]
+  if now ~= was then
+    adds[#adds + 1] = '0'; adds[#adds + 1] = now
+    if was then gone[#gone + 1] = was end
+  end
+end
+if #adds > 0 then
+  redis.call('ZADD', KEYS[4], unpack(adds))
+  if #gone > 0 then redis.call('ZREM', KEYS[4], unpack(gone)) end
+  redis.call('EXPIRE', KEYS[4], ttl)
+end
 local counted = false
 for _, cell in ipairs(order) do
   local by = delta[cell]
   if by ~= 0 then
-    redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or '-1', cell)
+    redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or (by == -1 and '-1' or tostring(by)), cell)
     counted = true
   end
 end
-if counted then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
-local answered = redis.call('ZCARD', KEYS[3])
-if answered == 1 and not old then
+if counted then redis.call('EXPIRE', KEYS[5], ttl) end
+if first == 0 and answered > 0 then
   redis.call('SADD', KEYS[6], KEYS[3], KEYS[4], KEYS[5])
-  redis.call('EXPIRE', KEYS[6], ARGV[6])
+  redis.call('EXPIRE', KEYS[6], ttl)
 end
-return {'stored', answered}
+return replies
 """
 )
 

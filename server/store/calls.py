@@ -1,0 +1,78 @@
+"""What a Batch sends: a Lua script and its calls, and how the calls of a merging script travel
+as one (server/store/batch.py sends them; server/store/scripts.py SUBMIT is one that merges)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Script:
+    source: str
+    writes: bool = True
+    # Calls of a merging script to the same keys that leave in one pipeline go as one call: its
+    # args one call's after another, its reply a list of one reply per call (server/store/
+    # scripts.py SUBMIT). A lone call goes the same way, as a list of one.
+    merges: bool = False
+    sha: str = field(init=False)  # made once: hashing the source per call was 2% of an answer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
+
+
+# A call's script, keys, args, its future, and what to run with its reply the moment it is read
+# (before the future's waiter resumes, a turn of the loop later). A merged call carries, in the
+# future's place, the Parts it was made of.
+Then = Callable[[Any], None]
+Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any] | Parts", Then | None]
+
+
+class Parts(list[tuple["asyncio.Future[Any]", Then | None]]):
+    """The futures (and thens) of the calls a merged call was made of, in order."""
+
+
+MERGE_AT_MOST = 200  # calls in one merged call: Lua's unpack() takes a few thousand values
+
+
+def settle(future: asyncio.Future[Any], then: Then | None, result: Any) -> None:
+    """A call's future gets its reply (after `then`) or its error."""
+    if future.done():
+        return
+    if isinstance(result, Exception):
+        future.set_exception(result)
+        return
+    if then is not None:
+        try:
+            then(result)
+        except Exception as exc:  # the caller's own failure, raised where it waits
+            future.set_exception(exc)
+            return
+    future.set_result(result)
+
+
+def merged(calls: list[Call]) -> list[Call]:
+    """The calls as they go to Redis: each merging script's calls to the same keys as one call,
+    in the place of the first (at most MERGE_AT_MOST each). Any other call ends the groups
+    before it, so a write that answers depend on (a commit that closes the activity) stays
+    between the calls sent before it and those sent after."""
+    out: list[Call] = []
+    groups: dict[tuple[Any, ...], tuple[list[Any], Parts]] = {}  # (script, keys) -> its args, parts
+    for call in calls:
+        script, keys, args, future, then = call
+        if not script.merges:
+            groups.clear()
+            out.append(call)
+            continue
+        group = groups.get((script.sha, *keys))
+        if group is not None and len(group[1]) < MERGE_AT_MOST:
+            group[0].extend(args)
+            group[1].append((future, then))  # type: ignore[arg-type]
+            continue
+        group = list(args), Parts([(future, then)])  # type: ignore[list-item]
+        groups[(script.sha, *keys)] = group
+        out.append((script, keys, group[0], group[1], None))
+    return out
