@@ -128,22 +128,27 @@ return 1
 # with the activity's first answer (COMMIT refreshes what the index lists). Numbers go to
 # redis.call as strings: Lua's number-to-text conversion was a tenth of the script's time.
 SUBMIT = (
-    _FIND
-    + """
-local n = #ARGV / 10
+    """
+local call, decode, encode, sub = redis.call, cjson.decode, cjson.encode, string.sub
+local argv, keys = ARGV, KEYS
+local function find(k, id)
+  local found = call('ZRANGEBYLEX', k, '[' .. id .. '|', '(' .. id .. '}', 'LIMIT', '0', '1')
+  return found[1] or false
+end
+local n = #argv / 10
 local replies = {}
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+if call('GET', keys[1]) ~= argv[1] then
   for i = 1, n do replies[i] = {'closed', 0} end
   return replies
 end
 local whos, asked, seen = {}, {}, {}
 for i = 0, n - 1 do
-  local w = ARGV[i * 10 + 2]
+  local w = argv[i * 10 + 2]
   if not asked[w] then asked[w] = true; whos[#whos + 1] = w end
 end
-local scores = redis.call('ZMSCORE', KEYS[3], unpack(whos))
+local scores = call('ZMSCORE', keys[3], unpack(whos))
 for i, w in ipairs(whos) do seen[w] = scores[i] ~= false end
-local answered = redis.call('ZCARD', KEYS[3])
+local answered = call('ZCARD', keys[3])
 local first = answered
 local members, stored, entries, touched = {}, {}, {}, {}
 local new_whos = {}
@@ -160,12 +165,12 @@ local function count(cells, s, by)
 end
 for i = 1, n do
   local a = (i - 1) * 10
-  local who, ballot = ARGV[a + 2], ARGV[a + 3]
+  local who, ballot = argv[a + 2], argv[a + 3]
   local member = members[who]
-  if member == nil then member = find(KEYS[2], who); members[who] = member end
+  if member == nil then member = find(keys[2], who); members[who] = member end
   local prev = entries[ballot]
   if prev == nil then
-    prev = find(KEYS[4], ballot)
+    prev = find(keys[4], ballot)
     stored[ballot] = prev; entries[ballot] = prev; touched[#touched + 1] = ballot
   end
   local old = nil
@@ -174,14 +179,14 @@ for i = 1, n do
   elseif seen[who] and not prev or prev and not seen[who] then
     replies[i] = {'conflict', 0}
   else
-    if prev then old = cjson.decode(string.sub(prev, #ballot + 2)) end
-    local tag = string.sub(member, #who + 2)
-    local side = tag ~= '' and cjson.decode(ARGV[a + 9])[tag] or ''
-    local given = ARGV[a + 10] ~= ''
+    if prev then old = decode(sub(prev, #ballot + 2)) end
+    local tag = sub(member, #who + 2)
+    local side = tag ~= '' and decode(argv[a + 9])[tag] or ''
+    local given = argv[a + 10] ~= ''
     if not given and (side ~= '' or (old and old.s)) then
       replies[i] = {'sides', 0}
     else
-      local tags = given and cjson.decode(ARGV[a + 10]) or {}
+      local tags = given and decode(argv[a + 10]) or {}
       if old then
         local was = ''
         if old.s then for s, t in pairs(tags) do if t == old.s then was = s end end end
@@ -189,23 +194,23 @@ for i = 1, n do
       else
         seen[who] = true
         answered = answered + 1
-        new_whos[#new_whos + 1] = ARGV[a + 7]
+        new_whos[#new_whos + 1] = argv[a + 7]
         new_whos[#new_whos + 1] = who
       end
-      local cells = cjson.decode(ARGV[a + 4])
+      local cells = decode(argv[a + 4])
       local value = {c = cells}
-      if ARGV[a + 8] == '1' then value.t = ARGV[a + 5] end
+      if argv[a + 8] == '1' then value.t = argv[a + 5] end
       if side ~= '' then value.s = tags[side] end
-      entries[ballot] = ballot .. '|' .. cjson.encode(value)
+      entries[ballot] = ballot .. '|' .. encode(value)
       count(cells, side, 1)
       replies[i] = {'stored', answered}
     end
   end
 end
-local ttl = ARGV[n * 10 - 4]
+local ttl = argv[n * 10 - 4]
 if #new_whos > 0 then
-  redis.call('ZADD', KEYS[3], unpack(new_whos))
-  redis.call('EXPIRE', KEYS[3], ttl)
+  call('ZADD', keys[3], unpack(new_whos))
+  call('EXPIRE', keys[3], ttl)
 end
 local adds, gone = {}, {}
 for _, ballot in ipairs(touched) do
@@ -216,22 +221,22 @@ for _, ballot in ipairs(touched) do
   end
 end
 if #adds > 0 then
-  redis.call('ZADD', KEYS[4], unpack(adds))
-  if #gone > 0 then redis.call('ZREM', KEYS[4], unpack(gone)) end
-  redis.call('EXPIRE', KEYS[4], ttl)
+  call('ZADD', keys[4], unpack(adds))
+  if #gone > 0 then call('ZREM', keys[4], unpack(gone)) end
+  call('EXPIRE', keys[4], ttl)
 end
 local counted = false
 for _, cell in ipairs(order) do
   local by = delta[cell]
   if by ~= 0 then
-    redis.call('ZINCRBY', KEYS[5], by == 1 and '1' or (by == -1 and '-1' or tostring(by)), cell)
+    call('ZINCRBY', keys[5], by == 1 and '1' or (by == -1 and '-1' or tostring(by)), cell)
     counted = true
   end
 end
-if counted then redis.call('EXPIRE', KEYS[5], ttl) end
+if counted then call('EXPIRE', keys[5], ttl) end
 if first == 0 and answered > 0 then
-  redis.call('SADD', KEYS[6], KEYS[3], KEYS[4], KEYS[5])
-  redis.call('EXPIRE', KEYS[6], ttl)
+  call('SADD', keys[6], keys[3], keys[4], keys[5])
+  call('EXPIRE', keys[6], ttl)
 end
 return replies
 """
