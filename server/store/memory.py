@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from time import monotonic
 from typing import Any
 
 import orjson
@@ -25,6 +26,14 @@ from server.store.base import (
     submit_keys,
 )
 from server.store.keyspace import Keyspace, SortedMap
+
+
+def _count(tally: SortedMap, cells: list[str], side: str, by: int) -> None:
+    """Move an answer's cells in the tally, and on its side's cells when it is on one."""
+    for cell in cells:
+        tally.add(cell, by)
+        if side and cell != "pass":
+            tally.add(f"t:{side}|{cell}", by)
 
 
 class MemoryStore:
@@ -149,23 +158,17 @@ class MemoryStore:
         accepting_key, people_key, who_key, ballots_key, tally_key, index_key = submit_keys(
             code, activity
         )
-        if self.keys.get(accepting_key) != activity:
+        keys, now = self.keys, monotonic()  # the time read once for the six keys
+        if keys.get(accepting_key, now=now) != activity:
             return Submitted("closed")
-        people: SortedMap | None = self.keys.get(people_key)
+        people: SortedMap | None = keys.get(people_key, now=now)
         person_tag = people.get(who) if people is not None else None
         if person_tag is None:
             return Submitted("unknown")
-        side = sides.person.get(person_tag, "")
-        answered: SortedMap = self.keys.ensure(who_key, SortedMap)
-        ballots: SortedMap = self.keys.ensure(ballots_key, SortedMap)
-        tally: SortedMap = self.keys.ensure(tally_key, SortedMap)
-
-        def count(cells: list[str], side: str, by: int) -> None:
-            for cell in cells:
-                tally.add(cell, by)
-                if side and cell != "pass":
-                    tally.add(f"t:{side}|{cell}", by)
-
+        side = sides.person.get(person_tag, "") if person_tag else ""
+        answered: SortedMap = keys.ensure(who_key, SortedMap, now)
+        ballots: SortedMap = keys.ensure(ballots_key, SortedMap, now)
+        tally: SortedMap = keys.ensure(tally_key, SortedMap, now)
         previous = ballots.get(ballot)
         if who in answered:
             if previous is None:
@@ -175,7 +178,7 @@ class MemoryStore:
             old_side = ""
             if old_tag:
                 old_side = next((s for s, tag in sides.ballot.items() if tag == old_tag), "")
-            count(old["c"], old_side, -1)
+            _count(tally, old["c"], old_side, -1)
         else:
             if previous is not None:
                 return Submitted("conflict", len(answered))
@@ -186,10 +189,10 @@ class MemoryStore:
         if side:
             value["s"] = sides.ballot[side]
         ballots[ballot] = orjson.dumps(value)
-        count(cells, side, 1)
-        index: set[str] = self.keys.ensure(index_key, set)
+        _count(tally, cells, side, 1)
+        index: set[str] = keys.ensure(index_key, set, now)
         index.update((who_key, ballots_key, tally_key))
-        self.keys.refresh((who_key, ballots_key, tally_key, index_key), ttl)
+        keys.refresh((who_key, ballots_key, tally_key, index_key), ttl, now)
         return Submitted("stored", len(answered))
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:

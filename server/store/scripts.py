@@ -127,8 +127,7 @@ return 1
 # before the one it replaces goes, so the set never empties. The three keys join the room's index
 # with the activity's first answer (COMMIT refreshes what the index lists). Numbers go to
 # redis.call as strings: Lua's number-to-text conversion was a tenth of the script's time.
-SUBMIT = (
-    """
+SUBMIT = """
 local call, decode, encode, sub = redis.call, cjson.decode, cjson.encode, string.sub
 local argv, keys = ARGV, KEYS
 local function find(k, id)
@@ -240,7 +239,6 @@ if first == 0 and answered > 0 then
 end
 return replies
 """
-)
 
 # KEYS: state, presence, index. ARGV: process, count, "count:at", ttl. Only while the room
 # exists: a socket closing just after another process ended the room must not bring keys back.
