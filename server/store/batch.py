@@ -1,5 +1,6 @@
 """Every Lua script call goes through a Batch: calls made in the same loop turn go to Redis as one
-pipeline per node, one round trip on one pooled connection for a burst of answers or joins.
+pipeline per node, one round trip on one pooled connection for a burst of answers or joins, and
+the answers to one activity in it as one script call (server/store/calls.py).
 
 With `wait_replicas` above 0, each pipeline that wrote ends with WAIT on the same connection: a
 call succeeds only once that many replicas hold what it wrote, so a replica promoted after the

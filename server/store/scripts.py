@@ -125,15 +125,14 @@ return 1
 # Only the counts that change move (old cells less new ones, and back), a key is written only to
 # change it, and each key written gets its expiry in the same step. A changed ballot is added
 # before the one it replaces goes, so the set never empties. The three keys join the room's index
-# with the activity's first answer (COMMIT refreshes what the index lists). Numbers go to
-# redis.call as strings: Lua's number-to-text conversion was a tenth of the script's time.
-SUBMIT = """
+# with the activity's first answer (COMMIT refreshes what the index lists); the expiry given is
+# the last answer's ttl (a process's answers all carry the room's). Numbers go to redis.call as
+# strings: Lua's number-to-text conversion was a tenth of the script's time.
+SUBMIT = (
+    _FIND
+    + """
 local call, decode, encode, sub = redis.call, cjson.decode, cjson.encode, string.sub
 local argv, keys = ARGV, KEYS
-local function find(k, id)
-  local found = call('ZRANGEBYLEX', k, '[' .. id .. '|', '(' .. id .. '}', 'LIMIT', '0', '1')
-  return found[1] or false
-end
 local n = #argv / 10
 local replies = {}
 if call('GET', keys[1]) ~= argv[1] then
@@ -239,6 +238,7 @@ if first == 0 and answered > 0 then
 end
 return replies
 """
+)
 
 # KEYS: state, presence, index. ARGV: process, count, "count:at", ttl. Only while the room
 # exists: a socket closing just after another process ended the room must not bring keys back.
