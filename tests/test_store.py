@@ -28,7 +28,7 @@ from server.store.base import (
 )
 from server.store.batch import KEEP_IDLE, buffered_replies, read_replies
 from server.store.calls import MERGE_AT_MOST, Script
-from server.store.redis import RedisStore
+from server.store.redis import SCRIPTS, RedisStore
 
 TTL = 600
 
@@ -276,8 +276,8 @@ async def test_a_commit_between_answers_sent_together_stays_between_them(
     for p in (alice, bob, carol):
         await store.join(code, p, 10, TTL)
     await open_activity(store, code)
-    # Not the node's first answer: a script new to a node is sent again after the pipeline
-    # (NOSCRIPT), which would put it after the commit.
+    # Not the node's first answer: this test is about the merging alone (a node without the
+    # scripts is test_a_node_that_lost_its_scripts_gets_them_all_back_at_once).
     await store.submit(code, "a1", carol, "b0", ["n"], None, TTL)
     doc = orjson.loads(await store.load(code) or b"")
     doc["version"] += 1
@@ -503,6 +503,33 @@ async def test_calls_of_a_merging_script_go_as_one_call_per_keys_and_each_gets_i
         *(store._batch.call(failing, [a], [i]) for i in range(3)), return_exceptions=True
     )
     assert all(isinstance(r, ResponseError) and "broken" in str(r) for r in results), results
+
+
+@pytest.mark.parametrize("store", ["redis", "sentinel", "cluster"], indirect=True)
+async def test_a_node_that_lost_its_scripts_gets_them_all_back_at_once(store: RoomStore) -> None:
+    """A restart or a failover leaves Redis without Hearth's scripts. The first NOSCRIPT loads
+    every one of them, not only those of that pipeline: a node holding some and not others would
+    answer a later burst in part, its refused calls sent again after the rest had run, and an
+    answer sent before the commit that closed its activity would come after it."""
+    assert isinstance(store, RedisStore)
+    code, _ = await make_room(store)
+    alice, bob = who(), who()
+    for p in (alice, bob):
+        await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    await store.redis.script_flush()
+    await open_activity(store, code)  # a pipeline of one commit meets the empty cache
+    assert await store.redis.script_exists(*(script.sha for script in SCRIPTS)) == [True] * len(
+        SCRIPTS
+    )
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] += 1
+    before, close, after = await asyncio.gather(
+        store.submit(code, "a1", alice, "b1", ["n"], None, TTL),
+        store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL),
+        store.submit(code, "a1", bob, "b2", ["n"], None, TTL),
+    )
+    assert (before.status, close, after.status) == ("stored", True, "closed")
 
 
 async def _client_id(conn: object) -> int:

@@ -14,6 +14,7 @@ map), and each group is its own pipeline: a primary that is down fails only its 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,9 @@ except ImportError:  # pragma: no cover - another redis-py: replies through read
     NOT_ENOUGH_DATA = None
 
 
+log = logging.getLogger("hearth.store")
+
+
 class NotReplicated(RedisError):
     """A write reached the primary but not the replicas it had to reach in time."""
 
@@ -53,10 +57,17 @@ KEEP_IDLE = 2  # connections a Batch keeps between pipelines
 
 
 class Batch:
-    def __init__(self, redis: Redis | RedisCluster, wait_replicas: int, wait_ms: int) -> None:
+    def __init__(
+        self,
+        redis: Redis | RedisCluster,
+        wait_replicas: int,
+        wait_ms: int,
+        scripts: tuple[Script, ...] = (),
+    ) -> None:
         self.redis = redis
         self.wait_replicas = wait_replicas
         self.wait_ms = wait_ms
+        self.scripts = scripts  # loaded together on a node that has lost its script cache
         self.pending: list[Call] = []
         self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
         # Connections kept between pipelines (one Redis): taking one from redis-py's blocking
@@ -149,6 +160,7 @@ class Batch:
             results = await self._pipeline(calls, node, evalsha=True, written=written)
             retry = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
             if retry:  # a new or restarted primary without our scripts: EVAL caches them there
+                await self._load_scripts()
                 again = await self._pipeline([calls[i] for i in retry], node, evalsha=False)
                 for i, result in zip(retry, again, strict=True):
                     results[i] = result
@@ -163,6 +175,19 @@ class Batch:
             else:
                 for (future, then), reply in zip(target, result, strict=True):
                     settle(future, then, reply)
+
+    async def _load_scripts(self) -> None:
+        """A node answered NOSCRIPT (restarted, promoted by a failover, its cache flushed): every
+        script goes to it now, not only those of this pipeline. A node that held some and not
+        others would answer a later pipeline's calls in part, and the calls sent again with EVAL
+        would run after the rest of that pipeline: an answer sent before the commit that closed
+        its activity would come after it, and be refused. Best effort: the EVAL that follows
+        caches the scripts this pipeline needs whatever happens here."""
+        try:
+            for script in self.scripts:
+                await self.redis.script_load(script.source)
+        except RedisError as exc:
+            log.warning("loading the scripts failed (%s)", type(exc).__name__)
 
     def _waits(self, calls: list[Call]) -> bool:
         return self.wait_replicas > 0 and any(call[0].writes for call in calls)

@@ -47,6 +47,7 @@ LEAVE = Script(scripts.LEAVE)
 SUBMIT = Script(scripts.SUBMIT, merges=True)
 PRESENCE = Script(scripts.PRESENCE)
 PAUSE = Script(scripts.PAUSE)
+SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE)
 
 
 def _text(value: bytes | str) -> str:
@@ -73,7 +74,7 @@ class RedisStore:
         self.cluster = self.redis if isinstance(self.redis, RedisCluster) else None
         self.wait_replicas = wait_replicas
         # WAIT must answer before the call's own deadline.
-        self._batch = Batch(self.redis, wait_replicas, max(1, int(timeout * 500)))
+        self._batch = Batch(self.redis, wait_replicas, max(1, int(timeout * 500)), SCRIPTS)
         self.fanout: PlainFanout | ShardedFanout = (
             ShardedFanout(self.cluster) if self.cluster else PlainFanout(cast(Redis, self.redis))
         )
