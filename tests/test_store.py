@@ -266,6 +266,19 @@ async def test_answers_sent_together_are_judged_in_turn_as_if_each_came_alone(
         assert await store.redis.zcard(answer_keys(code, "a1")[1]) == 3
 
 
+async def answer_close_answer(store: RoomStore, code: str, first: str, second: str) -> None:
+    """One burst: an answer, the commit that closes the activity, an answer. The first is
+    stored and the second refused, as sent."""
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] += 1
+    before, close, after = await asyncio.gather(
+        store.submit(code, "a1", first, "b1", ["n"], None, TTL),
+        store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL),
+        store.submit(code, "a1", second, "b2", ["n"], None, TTL),
+    )
+    assert (before.status, close, after.status) == ("stored", True, "closed")
+
+
 async def test_a_commit_between_answers_sent_together_stays_between_them(
     store: RoomStore,
 ) -> None:
@@ -279,14 +292,7 @@ async def test_a_commit_between_answers_sent_together_stays_between_them(
     # Not the node's first answer: this test is about the merging alone (a node without the
     # scripts is test_a_node_that_lost_its_scripts_gets_them_all_back_at_once).
     await store.submit(code, "a1", carol, "b0", ["n"], None, TTL)
-    doc = orjson.loads(await store.load(code) or b"")
-    doc["version"] += 1
-    before, close, after = await asyncio.gather(
-        store.submit(code, "a1", alice, "b1", ["n"], None, TTL),
-        store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL),
-        store.submit(code, "a1", bob, "b2", ["n"], None, TTL),
-    )
-    assert (before.status, close, after.status) == ("stored", True, "closed")
+    await answer_close_answer(store, code, alice, bob)
     assert await store.tally(code, "a1") == {"n": 2}
 
 
@@ -522,14 +528,7 @@ async def test_a_node_that_lost_its_scripts_gets_them_all_back_at_once(store: Ro
     assert await store.redis.script_exists(*(script.sha for script in SCRIPTS)) == [True] * len(
         SCRIPTS
     )
-    doc = orjson.loads(await store.load(code) or b"")
-    doc["version"] += 1
-    before, close, after = await asyncio.gather(
-        store.submit(code, "a1", alice, "b1", ["n"], None, TTL),
-        store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL),
-        store.submit(code, "a1", bob, "b2", ["n"], None, TTL),
-    )
-    assert (before.status, close, after.status) == ("stored", True, "closed")
+    await answer_close_answer(store, code, alice, bob)
 
 
 async def _client_id(conn: object) -> int:
