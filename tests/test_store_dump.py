@@ -10,10 +10,12 @@ pairing must do no better than chance.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
 import orjson
+import pytest
 from redis.asyncio import Redis
 
 from server.domain.activities import TRACKS
@@ -116,7 +118,10 @@ def position_pairings(seqs: list[list[str]], digests: list[str], texts: list[str
     return best
 
 
-async def test_a_store_dump_pairs_no_one_with_their_answer(live: LiveServer) -> None:
+@pytest.mark.parametrize("burst", [False, True], ids=["one_by_one", "in_one_burst"])
+async def test_a_store_dump_pairs_no_one_with_their_answer(live: LiveServer, burst: bool) -> None:
+    """`burst`: every phone sends its answer before any ack comes back, so on Redis they reach
+    the store together, as one script call (server/store/calls.py), written in one go."""
     room = await live.create_room(k=3)
     code = room["code"]
     facilitator = await Client.join(live, room, "facilitator")
@@ -135,16 +140,21 @@ async def test_a_store_dump_pairs_no_one_with_their_answer(live: LiveServer) -> 
     view = await phones[-1].until_view(lambda v: v["activity"] is not None)
     aid = view["activity"]["id"]
     texts = [f"note-{secrets.token_hex(4)}" for _ in phones]
-    for phone, text in zip(phones, texts, strict=True):  # answered in join order
-        ack = await phone.command(
-            {
-                "type": "answer",
-                "activity": aid,
-                "ballot": secrets.token_urlsafe(16),
-                "value": {"kind": "text", "text": text},
-            }
-        )
-        assert ack["type"] == "ack"
+    answers = [
+        {
+            "type": "answer",
+            "activity": aid,
+            "ballot": secrets.token_urlsafe(16),
+            "value": {"kind": "text", "text": text},
+        }
+        for text in texts
+    ]
+    pairs = list(zip(phones, answers, strict=True))  # answered in join order
+    if burst:
+        acks = await asyncio.gather(*(phone.command(answer) for phone, answer in pairs))
+    else:
+        acks = [await phone.command(answer) for phone, answer in pairs]
+    assert all(ack["type"] == "ack" for ack in acks)
     assert (await facilitator.command({"type": "close"}))["type"] == "ack"  # fills the queue
 
     entries = await dump(live, code)

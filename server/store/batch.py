@@ -68,6 +68,7 @@ class Batch:
         self.wait_replicas = wait_replicas
         self.wait_ms = wait_ms
         self.scripts = scripts  # loaded together on a node that has lost its script cache
+        self._loading: asyncio.Task[None] | None = None  # one load for every pipeline that asks
         self.pending: list[Call] = []
         self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
         # Connections kept between pipelines (one Redis): taking one from redis-py's blocking
@@ -160,7 +161,7 @@ class Batch:
             results = await self._pipeline(calls, node, evalsha=True, written=written)
             retry = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
             if retry:  # a new or restarted primary without our scripts: EVAL caches them there
-                await self._load_scripts()
+                await self._scripts_loaded()
                 again = await self._pipeline([calls[i] for i in retry], node, evalsha=False)
                 for i, result in zip(retry, again, strict=True):
                     results[i] = result
@@ -176,18 +177,24 @@ class Batch:
                 for (future, then), reply in zip(target, result, strict=True):
                     settle(future, then, reply)
 
-    async def _load_scripts(self) -> None:
+    async def _scripts_loaded(self) -> None:
         """A node answered NOSCRIPT (restarted, promoted by a failover, its cache flushed): every
         script goes to it now, not only those of this pipeline. A node that held some and not
         others would answer a later pipeline's calls in part, and the calls sent again with EVAL
         would run after the rest of that pipeline: an answer sent before the commit that closed
-        its activity would come after it, and be refused. Best effort: the EVAL that follows
-        caches the scripts this pipeline needs whatever happens here."""
-        try:
-            for script in self.scripts:
-                await self.redis.script_load(script.source)
-        except RedisError as exc:
-            log.warning("loading the scripts failed (%s)", type(exc).__name__)
+        its activity would come after it, and be refused. The pipelines that meet the empty
+        cache together wait for one load. Best effort: the EVAL that follows caches the scripts
+        this pipeline needs whatever happens here."""
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.create_task(self._load_scripts())
+        await asyncio.shield(self._loading)
+
+    async def _load_scripts(self) -> None:
+        loads = [self.redis.script_load(script.source) for script in self.scripts]
+        for failed in await asyncio.gather(*loads, return_exceptions=True):
+            if isinstance(failed, Exception):  # a Redis error, a lost connection, a deadline
+                log.warning("loading the scripts failed (%s)", type(failed).__name__)
+                return
 
     def _waits(self, calls: list[Call]) -> bool:
         return self.wait_replicas > 0 and any(call[0].writes for call in calls)

@@ -67,12 +67,12 @@ def merged(calls: list[Call]) -> list[Call]:
             groups.clear()
             out.append(call)
             continue
-        group = groups.get((script.sha, *keys))
+        name = (script.sha, *keys)
+        group = groups.get(name)
         if group is not None and len(group[1]) < MERGE_AT_MOST:
             group[0].extend(args)
             group[1].append((future, then))  # type: ignore[arg-type]
             continue
-        group = list(args), Parts([(future, then)])  # type: ignore[list-item]
-        groups[(script.sha, *keys)] = group
+        group = groups[name] = list(args), Parts([(future, then)])  # type: ignore[list-item]
         out.append((script, keys, group[0], group[1], None))
     return out
