@@ -26,7 +26,7 @@ from server.store.base import (
     side_tag,
     submit_keys,
 )
-from server.store.batch import KEEP_IDLE, buffered_replies, read_replies
+from server.store.batch import IN_FLIGHT_AT_MOST, KEEP_IDLE, buffered_replies, read_replies
 from server.store.calls import MERGE_AT_MOST, Script
 from server.store.redis import SCRIPTS, RedisStore
 
@@ -422,23 +422,34 @@ async def test_a_pipelines_replies_come_in_order_with_each_calls_error_in_place(
 
 
 @pytest.mark.parametrize("store", ["redis"], indirect=True)
-async def test_overlapping_pipelines_give_their_connections_back(store: RoomStore) -> None:
-    """The Batch keeps a connection or two between pipelines; when many overlap (a slow Redis, a
-    burst) the rest go back to the pool that every other call shares, or those would starve."""
+async def test_overlapping_calls_hold_no_more_connections_than_pipelines_in_flight(
+    store: RoomStore,
+) -> None:
+    """Calls made turn after turn (a slow Redis, a burst) do not each take a connection of the
+    pool that every other call shares: at most IN_FLIGHT_AT_MOST pipelines are out, each on a
+    connection the Batch keeps."""
     assert isinstance(store, RedisStore)
     code, _ = await make_room(store)
+    pool = store.redis.connection_pool
+    taken: list[object] = []
+    get_connection = pool.get_connection
+
+    async def counted_get_connection(*args: object, **kwargs: object) -> object:
+        conn = await get_connection(*args, **kwargs)
+        taken.append(conn)
+        return conn
+
+    pool.get_connection = counted_get_connection  # type: ignore[method-assign]
     people = [who() for _ in range(12)]
 
     async def join_in_turn(turn: int, person: str) -> str:
-        for _ in range(turn):  # one call per loop turn: each its own pipeline, all in flight
+        for _ in range(turn):  # one call per loop turn: uncapped, each its own pipeline
             await asyncio.sleep(0)
         return await store.join(code, person, 20, TTL)
 
     results = await asyncio.gather(*(join_in_turn(i, p) for i, p in enumerate(people)))
     assert results == ["ok"] * len(people)
-    pool = store.redis.connection_pool
-    made = len(pool._available_connections) + len(pool._in_use_connections)  # type: ignore[attr-defined]
-    assert made > KEEP_IDLE  # the pipelines did overlap
+    assert len(set(map(id, taken))) <= IN_FLIGHT_AT_MOST, len(taken)
     assert len(store._batch._idle) <= KEEP_IDLE
     assert len(pool._in_use_connections) <= KEEP_IDLE  # type: ignore[attr-defined]
 
@@ -485,30 +496,57 @@ async def test_calls_of_a_merging_script_go_as_one_call_per_keys_and_each_gets_i
     echo = Script("local r = {} for i = 1, #ARGV do r[i] = ARGV[i] end return r", merges=True)
     failing = Script("return redis.error_reply('broken ' .. #ARGV)", merges=True)
     a, b = key("ROOMAA", "x"), key("ROOMBB", "x")  # two rooms: two merged calls
-
-    async def evalsha_calls() -> int:
-        nodes = store.cluster.get_primaries() if store.cluster else [None]
-        total = 0
-        for node in nodes:
-            extra = {"target_nodes": node} if node is not None else {}
-            stats = await store.redis.execute_command("INFO", "commandstats", **extra)
-            if isinstance(stats, dict) and node is not None:  # redis-py merges a cluster's
-                stats = next(iter(stats.values())) if "cmdstat_ping" not in stats else stats
-            total += int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
-        return total
-
     await asyncio.gather(*(store._batch.call(echo, [a], [0]) for _ in range(2)))  # cached
-    before = await evalsha_calls()
+    before = await evalsha_calls(store)
     count = MERGE_AT_MOST + 50
     calls = [store._batch.call(echo, [a if i % 2 else b], [i]) for i in range(2 * count)]
     replies = await asyncio.gather(*calls)
     assert replies == [str(i).encode() for i in range(2 * count)]
-    assert await evalsha_calls() - before == 4  # per room: MERGE_AT_MOST, then the other 50
+    assert await evalsha_calls(store) - before == 4  # per room: MERGE_AT_MOST, then the other 50
 
     results = await asyncio.gather(
         *(store._batch.call(failing, [a], [i]) for i in range(3)), return_exceptions=True
     )
     assert all(isinstance(r, ResponseError) and "broken" in str(r) for r in results), results
+
+
+@pytest.mark.parametrize("store", ["redis", "cluster"], indirect=True)
+async def test_calls_made_while_pipelines_are_out_leave_together_when_one_returns(
+    store: RoomStore,
+) -> None:
+    """Under load the bursts grow, not the number of pipelines: while IN_FLIGHT_AT_MOST
+    pipelines are out, the calls made in later turns of the loop wait, then leave as one
+    pipeline (one script call per keys) when one comes back, each with its own reply."""
+    assert isinstance(store, RedisStore)
+    busy = Script("for i = 1, tonumber(ARGV[1]) do end return 1")  # holds Redis a few ms
+    echo = Script("local r = {} for i = 1, #ARGV do r[i] = ARGV[i] end return r", merges=True)
+    room = key("ROOMAA", "x")
+    await asyncio.gather(store._batch.call(busy, [room], [1]), store._batch.call(echo, [room], [0]))
+    before = await evalsha_calls(store)
+    calls = []
+    for _ in range(IN_FLIGHT_AT_MOST):  # each sent at once, in its own pipeline
+        calls.append(store._batch.call(busy, [room], [3_000_000]))
+        await asyncio.sleep(0)
+    turns = 10
+    for turn in range(turns):  # uncapped, each turn's call would have been a pipeline of its own
+        calls.append(store._batch.call(echo, [room], [turn]))
+        await asyncio.sleep(0)
+    replies = await asyncio.gather(*calls)
+    assert replies == [1] * IN_FLIGHT_AT_MOST + [str(turn).encode() for turn in range(turns)]
+    assert await evalsha_calls(store) - before == IN_FLIGHT_AT_MOST + 1
+
+
+async def evalsha_calls(store: RedisStore) -> int:
+    """Script calls Redis has run (every primary of a cluster), from INFO commandstats."""
+    nodes = store.cluster.get_primaries() if store.cluster else [None]
+    total = 0
+    for node in nodes:
+        extra = {"target_nodes": node} if node is not None else {}
+        stats = await store.redis.execute_command("INFO", "commandstats", **extra)
+        if isinstance(stats, dict) and node is not None:  # redis-py merges a cluster's
+            stats = next(iter(stats.values())) if "cmdstat_ping" not in stats else stats
+        total += int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+    return total
 
 
 @pytest.mark.parametrize("store", ["redis", "sentinel", "cluster"], indirect=True)
