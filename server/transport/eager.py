@@ -14,16 +14,19 @@ from collections.abc import Coroutine
 from typing import Any
 
 
-def start(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
-    """Run `coro` until it first waits; None if it finished, else the task that carries it on.
-    An exception it raises before waiting propagates to the caller, as a call's would."""
+def start(
+    coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop | None = None
+) -> asyncio.Task[None] | None:
+    """Run `coro` until it first waits; None if it finished, else the task (on `loop`, or the
+    running loop) that carries it on. An exception it raises before waiting propagates to the
+    caller, as a call's would."""
     try:
         waiting = coro.send(None)
     except StopIteration:
         return None
     if waiting is not None:  # as a task's step does with the future it was handed
         waiting._asyncio_future_blocking = False
-    return asyncio.get_running_loop().create_task(_carry_on(coro, waiting))
+    return (loop or asyncio.get_running_loop()).create_task(_carry_on(coro, waiting))
 
 
 async def _carry_on(coro: Coroutine[Any, Any, None], waiting: Any) -> None:

@@ -125,6 +125,9 @@ class Session:
         self.pumping = False  # _drain is handling the inbox (at once, or in a task)
         self.immediate = service.store.immediate
         self.parts: RunSheetParts | None = None  # a run-sheet larger than a frame (consoles)
+        # Asked for once: on Python 3.11 each asyncio.get_running_loop() (and so each
+        # asyncio.create_task) is a getpid() system call; a message's task is made from here.
+        self.loop = asyncio.get_running_loop()
 
     @property
     def websocket(self) -> WebSocket:
@@ -215,7 +218,7 @@ class Session:
             # which the hub may be iterating right now (a fan-out that closed a slow reader).
             drain = self._drain()
             at_once = self.immediate and event["type"] == "websocket.receive"
-            task = eager.start(drain) if at_once else asyncio.create_task(drain)
+            task = eager.start(drain, self.loop) if at_once else self.loop.create_task(drain)
             if task is not None and self.fast is not None:
                 self.fast.keep(task)
 
