@@ -129,26 +129,42 @@ async def test_unknown_fields_are_rejected_by_name(server: LiveServer) -> None:
     await still_works(server, room, facilitator, phone)
 
 
-async def test_a_flood_is_throttled_then_closed_with_1008() -> None:
+@pytest.mark.parametrize("kind", ["ping", "answer"])
+async def test_a_flood_is_throttled_then_closed_with_1008(kind: str) -> None:
+    """Pings, and answers (which the fast path handles without a coroutine, its own way to the
+    same rate limit): the burst passes, the rest is dropped with slow_down naming the request,
+    then the socket is closed."""
     live = LiveServer.start(rate_per_second=1.0, rate_burst=5)
     try:
         room = await live.create_room()
         facilitator = await Client.join(live, room, "facilitator")
         phone = await Client.join(live, room, "participant")
         abuser = await Client.join(live, room, "participant")
+        poll = {"kind": "poll", "text": "Q?", "options": ["a", "b"]}
+        assert (await facilitator.command({"type": "open", "activity": poll}))["type"] == "ack"
+        view = await abuser.until_view(lambda v: v["activity"] is not None)
+        message: dict[str, Any] = {"type": "ping", "t": 0.0}
+        passed = "pong"
+        if kind == "answer":
+            value = {"kind": "choice", "option": 0}
+            message = {"type": "answer", "activity": view["activity"]["id"], "value": value}
+            message["ballot"], passed = "b" * 22, "ack"
         # Send until the server hangs up: however slowly a loaded machine reads them, the bucket
         # refills at one a second, so a flood this size always runs it dry.
         for i in range(5000):
             try:
-                await abuser.send({"type": "ping", "t": float(i)})
+                await abuser.send({**message, "id": i} if kind == "answer" else message)
             except ConnectionClosed:
                 break
         code, received = await closed_with(abuser)
+        received = [m for m in received if m["type"] not in ("update", "progress", "snapshot")]
         kinds = [m["type"] for m in received]
-        assert "pong" in kinds, kinds  # the burst passes
+        assert passed in kinds, kinds  # the burst passes
         slowed = [m for m in received if m["type"] == "error"]
         assert slowed and all(m["code"] == "slow_down" for m in slowed), kinds
-        assert kinds.index("pong") < kinds.index("error")
+        assert kinds.index(passed) < kinds.index("error")
+        if kind == "answer":  # each dropped answer is named, so a phone knows to send it again
+            assert all(isinstance(m.get("id"), int) for m in slowed), slowed[:3]
         assert code == 1008
         await still_works(live, room, facilitator, phone)
     finally:
@@ -212,3 +228,19 @@ async def test_participants_cannot_pose_as_facilitator(server: LiveServer) -> No
     reply = await phone.command({"type": "end"})
     assert reply["code"] == "forbidden"
     await still_works(server, room, phone)
+
+
+async def test_a_message_that_looks_like_an_answer_costs_one_token_of_the_rate_limit() -> None:
+    """The fast path takes an answer's token before validating it; one that turns out not to
+    be a valid answer goes on to the coroutine path with its token given back, so it is told
+    what is wrong (not slow_down) and costs one token, like every other message."""
+    live = LiveServer.start(rate_per_second=0.01, rate_burst=4)
+    try:
+        room = await live.create_room()
+        phone = await Client.join(live, room, "participant")
+        for request_id in range(4):  # the whole burst, each "answer" missing its fields
+            await phone.send({"type": "answer", "id": request_id, "activity": "x"})
+        codes = [(await phone.expect("error"))["code"] for _ in range(4)]
+        assert codes == ["invalid"] * 4, codes
+    finally:
+        live.stop()

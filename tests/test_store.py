@@ -26,8 +26,9 @@ from server.store.base import (
     side_tag,
     submit_keys,
 )
-from server.store.batch import IN_FLIGHT_AT_MOST, KEEP_IDLE, buffered_replies, read_replies
+from server.store.batch import IN_FLIGHT_AT_MOST, KEEP_IDLE
 from server.store.calls import MERGE_AT_MOST, Script
+from server.store.connection_io import buffered_replies, read_replies
 from server.store.redis import SCRIPTS, RedisStore
 
 TTL = 600
@@ -534,6 +535,37 @@ async def test_calls_made_while_pipelines_are_out_leave_together_when_one_return
     replies = await asyncio.gather(*calls)
     assert replies == [1] * IN_FLIGHT_AT_MOST + [str(turn).encode() for turn in range(turns)]
     assert await evalsha_calls(store) - before == IN_FLIGHT_AT_MOST + 1
+
+
+@pytest.mark.parametrize("store", ["redis", "cluster"], indirect=True)
+async def test_a_reply_taken_as_a_call_reaches_it_and_a_failing_handler_stops_no_other(
+    store: RoomStore,
+) -> None:
+    """`call_with` (how an answer on Redis gets its reply without a future): each handler gets
+    its call's reply, or its error as an exception; one that fails (a bug) is logged, and the
+    other calls of the same pipeline still get theirs."""
+    assert isinstance(store, RedisStore)
+    echo = Script("local r = {} for i = 1, #ARGV do r[i] = ARGV[i] end return r", merges=True)
+    failing = Script("return redis.error_reply('broken')")
+    room = key("ROOMAA", "x")
+    got: list[object] = []
+    finished = asyncio.Event()
+
+    def broken(_reply: object) -> None:
+        raise RuntimeError("a handler's bug")
+
+    def keep(reply: object) -> None:
+        got.append(reply)
+        if len(got) == 3:
+            finished.set()
+
+    store._batch.call_with(echo, [room], ["one"], keep)
+    store._batch.call_with(echo, [room], ["two"], broken)
+    store._batch.call_with(failing, [room], [], keep)
+    store._batch.call_with(echo, [room], ["three"], keep)
+    await asyncio.wait_for(finished.wait(), 5)
+    assert got[0] == b"one" and got[2] == b"three"
+    assert isinstance(got[1], ResponseError) and "broken" in str(got[1])
 
 
 async def evalsha_calls(store: RedisStore) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,11 +22,14 @@ from server.service.membership import Refused, Seat, console_admitted, seat_part
 from server.service.watch import PRESENCE_STALE_MS, StoreWatch
 from server.settings import Settings
 from server.store import RoomStore
-from server.store.base import ENDED, Sides, person_tags, side_of, side_tag
+from server.store.base import ENDED, Sides, Submitted, person_tags, side_of, side_tag
 from server.transport.connection import Connection
 from server.transport.hub import Hub, RoomChannel
 from server.wire import protocol as p
 from server.wire import views as vm
+
+# submit's arguments for one answer: code, activity, who, ballot digest, cells, text, ttl, sides
+AnswerCall = tuple[str, str, str, str, list[str], str | None, int, Sides]
 
 log = logging.getLogger("hearth.service")
 
@@ -218,11 +222,41 @@ class Service:
 
     async def answer(self, seat: Seat, message: p.Answer) -> str:
         """Store a participant's answer. Returns "stored" or raises CommandError."""
-        assert seat.who is not None and seat.token is not None
+        state = await self.load(seat.code)
+        submitted = await self.store.submit(*self._answer_call(seat, message, state))
+        return self._stored(seat.code, submitted)
+
+    def answer_then(
+        self,
+        seat: Seat,
+        message: p.Answer,
+        state: RoomState,
+        done: Callable[[str | Exception], None],
+    ) -> None:
+        """`answer`, for a room whose state is at hand (`hub.state`), its outcome ("stored", a
+        CommandError, the store's error) handed to `done` rather than awaited: at once on the
+        embedded store, from the reply on Redis. Raises CommandError before storing anything,
+        as `answer` does."""
         code = seat.code
+
+        def stored(outcome: Submitted | Exception) -> None:
+            if isinstance(outcome, Exception):
+                done(outcome)
+                return
+            try:
+                detail = self._stored(code, outcome)
+            except CommandError as refused:
+                done(refused)
+                return
+            done(detail)
+
+        self.store.submit_then(*self._answer_call(seat, message, state), stored)
+
+    def _answer_call(self, seat: Seat, message: p.Answer, state: RoomState) -> AnswerCall:
+        """What `submit` is called with for this answer. Raises CommandError."""
+        assert seat.who is not None and seat.token is not None
         if seat.person_tags is None:  # made once per seat: the token does not change
             seat.person_tags = person_tags(seat.token, TRACKS)
-        state = await self.load(code)
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
             raise CommandError("closed", _("This activity is not taking answers any more."))
@@ -234,9 +268,10 @@ class Service:
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
         # Whether the person is on a side is the seat's guess (the store checks it).
         sides = Sides(seat.person_tags, message.ballot, TRACKS, likely=bool(seat.track))
-        result = await self.store.submit(
-            code, live.id, seat.who, ballot, cells, text, self.ttl, sides
-        )
+        return seat.code, live.id, seat.who, ballot, cells, text, self.ttl, sides
+
+    def _stored(self, code: str, result: Submitted) -> str:
+        """The ack's detail for a stored answer. Raises CommandError for one the store refused."""
         if result.status == "closed":
             raise CommandError("closed", _("This activity is not taking answers any more."))
         if result.status == "unknown":

@@ -6,6 +6,7 @@ room's keys sit on one node) and gets an expiry in the same atomic step that wri
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -137,6 +138,26 @@ class Submitted:
     answered: int = 0
 
 
+# What `submit_then` hands its outcome to: the stored answer's status, or the store's error.
+Done = Callable[["Submitted | Exception"], None]
+
+
+async def outcome_of(submit_then: Callable[[Done], None]) -> Submitted:
+    """A store's `submit_then` (every argument given but `done`), awaited."""
+    future: asyncio.Future[Submitted] = asyncio.get_running_loop().create_future()
+
+    def done(outcome: Submitted | Exception) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    submit_then(done)
+    return await future
+
+
 @dataclass(frozen=True)
 class Erased:
     deleted: int
@@ -195,6 +216,23 @@ class RoomStore(Protocol):
         a participant who has not answered adds them to "who"; the same ballot again replaces
         its answer; any other combination is a conflict. With a side (found through `sides`)
         the tally also counts the answer's cells for that side."""
+
+    def submit_then(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+        sides: Sides,
+        done: Done,
+    ) -> None:
+        """`submit`, with its outcome (or the store's error) handed to `done` rather than
+        awaited: at once on the embedded store, from the reply as it is read on Redis. An answer
+        is the message a server handles most; this way it needs no coroutine and no task
+        (server/transport/endpoint.py, `Session._answer_at_once`)."""
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool: ...
     async def answered(self, code: str, activity: str) -> int: ...

@@ -24,26 +24,12 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import (
-    ConnectionError,
     NoScriptError,
-    ReadOnlyError,
     RedisError,
-    ResponseError,
 )
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.store.calls import Call, Parts, Script, Then, merged, settle
-
-try:  # the `fast` extra: commands packed and replies parsed in C
-    from hiredis import Reader, pack_command
-except ImportError:  # pragma: no cover - without it, redis-py's own packer and parser
-    Reader = None  # type: ignore[assignment,misc]
-    pack_command = None  # type: ignore[assignment]
-try:  # what redis-py's hiredis reader answers while a reply is incomplete
-    from redis._parsers.hiredis import NOT_ENOUGH_DATA
-except ImportError:  # pragma: no cover - another redis-py: replies through read_response
-    NOT_ENOUGH_DATA = None
-
+from server.store.calls import Call, Outcome, Script, Then, hand_out, merged
+from server.store.connection_io import pack_command, read_replies, send_packed
 
 log = logging.getLogger("hearth.store")
 
@@ -56,11 +42,9 @@ class NotReplicated(RedisError):
 Written = tuple[Any, bytes, int]
 
 KEEP_IDLE = 2  # connections a Batch keeps between pipelines
-# Pipelines out at once. With no cap, each loop turn of a busy server sent its own: 1,000 phones
-# answering kept ~170 pipelines of ~10 answers in flight, each on its own connection, and Redis
-# (on the same core, in the bench) ran ten times as many script calls as needed. Capped, the
-# calls made while two are out leave together when one returns (~100 answers a script call):
-# Redis runs them in the order they were made, and a quiet server still sends each call at once.
+# Pipelines out at once. Uncapped, 1,000 phones answering kept ~170 pipelines of ~10 answers in
+# flight, each on its own connection; capped, the calls made while two are out leave together
+# (~100 answers a script call), in the order they were made. A quiet server sends each at once.
 IN_FLIGHT_AT_MOST = 2
 
 
@@ -92,18 +76,26 @@ class Batch:
         """The call's reply, as a future. `then(reply)`, if given, runs as soon as the reply is
         read and before the future is done (not for an error): what must follow a write at
         once (a commit's screens) need not wait for the caller's turn."""
-        loop = self.running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        if not self.pending and self.in_flight < IN_FLIGHT_AT_MOST:
-            loop.call_soon(self._flush)
-        # else a flush is due already, or the next pipeline to come back sends these
-        self.pending.append((script, keys, args, future, then))
+        future: asyncio.Future[Any] = self.running_loop().create_future()
+        self._add((script, keys, args, future, then))
         return future
 
+    def call_with(
+        self, script: Script, keys: list[Any], args: list[Any], outcome: Callable[[Any], None]
+    ) -> None:
+        """The call's reply, or its error (an exception), handed to `outcome` the moment it is
+        read: no future to make and no waiter to resume a turn later."""
+        self._add((script, keys, args, Outcome(outcome), None))
+
+    def _add(self, call: Call) -> None:
+        if not self.pending and self.in_flight < IN_FLIGHT_AT_MOST:
+            self.running_loop().call_soon(self._flush)
+        # else a flush is due already, or the next pipeline to come back sends these
+        self.pending.append(call)
+
     def running_loop(self) -> asyncio.AbstractEventLoop:
-        """The loop the calls run on, asked for once. On Python 3.11 every
-        `asyncio.get_running_loop()` (and `asyncio.create_task`, which asks it) makes a getpid()
-        system call (0.3 µs here; 3.12 dropped it), and an answer on Redis asked twice."""
+        """The loop, asked for once: on Python 3.11 each `asyncio.get_running_loop()` (and
+        `asyncio.create_task`) is a getpid() system call, 0.3 µs here (3.12 dropped it)."""
         loop = self._loop
         if loop is None or loop.is_closed():  # first use, or a new loop (tests make one each)
             loop = self._loop = asyncio.get_running_loop()
@@ -149,10 +141,7 @@ class Batch:
             or not conn.is_connected
             or transport.is_closing()
             or transport.get_write_buffer_size() > 0
-            or (
-                conn.health_check_interval
-                and self.running_loop().time() > conn.next_health_check
-            )
+            or (conn.health_check_interval and self.running_loop().time() > conn.next_health_check)
         ):
             return None
         commands = self._commands(calls, True)
@@ -162,14 +151,22 @@ class Batch:
         return conn, packed, len(commands)
 
     async def _send(self, batch: list[Call], written: Written | None = None) -> None:
+        replies: list[tuple[Call, Any]] = []
         try:
-            await self._send_groups(batch, written)
+            replies = await self._send_groups(batch, written)
         finally:
             self.in_flight -= 1
-            if self.pending:  # made while the pipelines were out: they leave now, together
+            # The calls made while the pipelines were out leave now, together, before these
+            # replies are handed out: Redis runs them while the acks of these go out.
+            if self.pending:
                 self._flush()
+        for call, reply in replies:
+            hand_out(call, reply)
 
-    async def _send_groups(self, batch: list[Call], written: Written | None) -> None:
+    async def _send_groups(
+        self, batch: list[Call], written: Written | None
+    ) -> list[tuple[Call, Any]]:
+        """Each call with its reply, or its error."""
         if isinstance(self.redis, RedisCluster):
             groups: dict[str, list[Call]] = defaultdict(list)
             nodes: dict[str, ClusterNode | None] = {}
@@ -181,13 +178,13 @@ class Batch:
                 name = node.name if node is not None else ""
                 groups[name].append(call)
                 nodes[name] = node
-            await asyncio.gather(*(self._send_group(c, nodes[n]) for n, c in groups.items()))
-        else:
-            await self._send_group(batch, None, written)
+            sent = [self._send_group(c, nodes[n]) for n, c in groups.items()]
+            return [reply for replies in await asyncio.gather(*sent) for reply in replies]
+        return await self._send_group(batch, None, written)
 
     async def _send_group(
         self, calls: list[Call], node: ClusterNode | None, written: Written | None = None
-    ) -> None:
+    ) -> list[tuple[Call, Any]]:
         try:
             results = await self._pipeline(calls, node, evalsha=True, written=written)
             retry = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
@@ -198,15 +195,7 @@ class Batch:
                     results[i] = result
         except Exception as exc:
             results = [exc] * len(calls)
-        for (*_, target, then), result in zip(calls, results, strict=True):
-            if not isinstance(target, Parts):
-                settle(target, then, result)
-            elif isinstance(result, Exception):  # the merged call failed: each of its calls did
-                for future, then in target:
-                    settle(future, then, result)
-            else:
-                for (future, then), reply in zip(target, result, strict=True):
-                    settle(future, then, reply)
+        return list(zip(calls, results, strict=True))
 
     async def _scripts_loaded(self) -> None:
         """A node answered NOSCRIPT (restarted, promoted by a failover, its cache flushed): every
@@ -332,69 +321,3 @@ class Batch:
         except RedisError:
             return True
         return any(owner is None or owner.name != node.name for owner in owners)
-
-
-async def send_packed(conn: Any, packed: bytes | list[bytes]) -> None:
-    """What `conn.send_packed_command` does (connect if needed, the health check, a deadline,
-    a lost connection dropped), but under `asyncio.timeout`: its `asyncio.wait_for` made a task
-    per write (Python 3.11), and that task's turn of the loop came before the pipeline left."""
-    if not conn.is_connected:
-        # connect(), not what send_packed_command would do: with Sentinel only connect() asks
-        # which node is the primary now (a connection dropped after a failover must not come
-        # back to the old address).
-        await conn.connect()
-    write = getattr(conn, "_send_packed_command", None)
-    if write is None:
-        await conn.send_packed_command(packed)
-        return
-    await conn.check_health()
-    try:
-        async with asyncio.timeout(conn.socket_timeout):
-            await write([packed] if isinstance(packed, bytes) else packed)
-    except TimeoutError:
-        await conn.disconnect(nowait=True)
-        raise RedisTimeoutError("Timeout writing to socket") from None
-    except OSError as exc:
-        await conn.disconnect(nowait=True)
-        raise ConnectionError(f"Error while writing to socket: {exc.args}") from exc
-
-
-def buffered_replies(conn: Any) -> Callable[[], Any] | None:
-    """The connection's hiredis reader's `gets` (the next whole reply, or NOT_ENOUGH_DATA), or
-    None when the connection does not parse with hiredis (then every reply is read through
-    `read_response`; tests/test_store.py checks that a Redis connection here does)."""
-    reader = getattr(getattr(conn, "_parser", None), "_reader", None)
-    if Reader is None or NOT_ENOUGH_DATA is None or not isinstance(reader, Reader):
-        return None
-    return reader.gets
-
-
-async def read_replies(conn: Any, count: int) -> list[Any]:
-    """`count` replies in order, each call's error (NOSCRIPT, a bug) in its place.
-
-    A reply already received is taken straight from the hiredis reader: `read_response`, with
-    its deadline and its handling of a lost connection, runs only when the socket must be read.
-    Per reply it set up and tore down a deadline: a twentieth of an answer's cost on Redis."""
-    gets = buffered_replies(conn)
-    replies: list[Any] = []
-    failed = False  # a call's own error among the replies
-    while len(replies) < count:
-        reply = gets() if gets is not None else NOT_ENOUGH_DATA
-        if reply is NOT_ENOUGH_DATA:  # none whole yet: read the socket, under the deadline
-            try:
-                reply = await conn.read_response()
-            except ResponseError as error:
-                reply = error
-        elif isinstance(reply, ConnectionError):
-            raise reply
-        failed = failed or isinstance(reply, ResponseError)
-        replies.append(reply)
-    if failed:
-        # The node may not be what it was: a primary demoted to a replica by a failover answers
-        # READONLY (or NOSCRIPT, or refuses WAIT). redis-py's Sentinel pool drops its idle
-        # connections when the primary moves, but not one kept by the Batch: this one connects
-        # afresh, to the primary Sentinel names, when next used.
-        await conn.disconnect()
-        if any(isinstance(reply, ReadOnlyError) for reply in replies):
-            raise ConnectionError("the primary is now a replica")  # retried on the new one
-    return replies

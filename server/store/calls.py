@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,21 +25,48 @@ class Script:
         object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
 
 
-# A call's script, keys, args, its future, and what to run with its reply the moment it is read
-# (before the future's waiter resumes, a turn of the loop later). A merged call carries, in the
-# future's place, the Parts it was made of.
+log = logging.getLogger("hearth.store")
+
+
+class Outcome:
+    """In a future's place, for a caller that takes a call's reply (or its error) as a call the
+    moment it is read, rather than awaiting it: no future to make and no waiter to resume a turn
+    later (an answer on Redis, server/store/redis.py `submit_then`)."""
+
+    __slots__ = ("handle", "settled")
+
+    def __init__(self, handle: Callable[[Any], None]) -> None:
+        self.handle = handle
+        self.settled = False
+
+    def done(self) -> bool:
+        return self.settled
+
+    def set_result(self, result: Any) -> None:
+        self.settled = True
+        try:
+            self.handle(result)
+        except Exception as exc:  # the caller's bug: the other calls of the pipeline go on
+            log.warning("handling a reply failed (%s)", type(exc).__name__)
+
+    set_exception = set_result  # the handler tells an error from a reply
+
+
+# A call's script, keys, args, its future (or Outcome), and what to run with its reply the moment
+# it is read (before the future's waiter resumes, a turn of the loop later). A merged call
+# carries, in the future's place, the Parts it was made of.
 Then = Callable[[Any], None]
-Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any] | Parts", Then | None]
+Call = tuple[Script, list[Any], list[Any], "asyncio.Future[Any] | Outcome | Parts", Then | None]
 
 
-class Parts(list[tuple["asyncio.Future[Any]", Then | None]]):
+class Parts(list[tuple["asyncio.Future[Any] | Outcome", Then | None]]):
     """The futures (and thens) of the calls a merged call was made of, in order."""
 
 
 MERGE_AT_MOST = 200  # calls in one merged call: Lua's unpack() takes a few thousand values
 
 
-def settle(future: asyncio.Future[Any], then: Then | None, result: Any) -> None:
+def settle(future: asyncio.Future[Any] | Outcome, then: Then | None, result: Any) -> None:
     """A call's future gets its reply (after `then`) or its error."""
     if future.done():
         return
@@ -52,6 +80,19 @@ def settle(future: asyncio.Future[Any], then: Then | None, result: Any) -> None:
             future.set_exception(exc)
             return
     future.set_result(result)
+
+
+def hand_out(call: Call, reply: Any) -> None:
+    """A call's reply (or error) to its future, or to each of the calls it was merged from."""
+    *_, target, then = call
+    if not isinstance(target, Parts):
+        settle(target, then, reply)
+    elif isinstance(reply, Exception):  # the merged call failed: each of its calls did
+        for future, part_then in target:
+            settle(future, part_then, reply)
+    else:
+        for (future, part_then), part_reply in zip(target, reply, strict=True):
+            settle(future, part_then, part_reply)
 
 
 def merged(calls: list[Call]) -> list[Call]:

@@ -12,6 +12,7 @@ import orjson
 
 from server.store.base import (
     NO_SIDES,
+    Done,
     Erased,
     Handler,
     JoinStatus,
@@ -154,6 +155,33 @@ class MemoryStore:
         text: str | None,
         ttl: int,
         sides: Sides = NO_SIDES,
+    ) -> Submitted:
+        return self._submit(code, activity, who, ballot, cells, text, ttl, sides)
+
+    def submit_then(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+        sides: Sides,
+        done: Done,
+    ) -> None:
+        done(self._submit(code, activity, who, ballot, cells, text, ttl, sides))
+
+    def _submit(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+        sides: Sides,
     ) -> Submitted:
         accepting_key, people_key, who_key, ballots_key, tally_key, index_key = submit_keys(
             code, activity

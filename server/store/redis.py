@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 import orjson
@@ -17,6 +18,7 @@ from redis.exceptions import RedisError
 from server.store import scripts, topology
 from server.store.base import (
     NO_SIDES,
+    Done,
     Erased,
     Handler,
     JoinStatus,
@@ -26,6 +28,7 @@ from server.store.base import (
     channel,
     item_id,
     key,
+    outcome_of,
     prefix,
     random_score,
     submit_keys,
@@ -192,6 +195,21 @@ class RedisStore:
         ttl: int,
         sides: Sides = NO_SIDES,
     ) -> Submitted:
+        start = partial(self.submit_then, code, activity, who, ballot, cells, text, ttl, sides)
+        return await outcome_of(start)
+
+    def submit_then(
+        self,
+        code: str,
+        activity: str,
+        who: str,
+        ballot: str,
+        cells: list[str],
+        text: str | None,
+        ttl: int,
+        sides: Sides,
+        done: Done,
+    ) -> None:
         keys = list(submit_keys(code, activity))
         args: list[Any] = [
             activity,
@@ -205,11 +223,27 @@ class RedisStore:
             orjson.dumps(sides.person),
             orjson.dumps(sides.ballot) if sides.likely else "",
         ]
-        status, answered = await self._batch.call(SUBMIT, keys, args)
-        if _text(status) == "sides":  # on a side after all: again, with the ballot's tags
-            args[-1] = orjson.dumps(sides.ballot)
-            status, answered = await self._batch.call(SUBMIT, keys, args)
-        return Submitted(_text(status), int(answered))  # type: ignore[arg-type]
+        # (a bound method, not a closure that names itself: that would be a reference cycle,
+        # left per answer for the cyclic collector)
+        self._batch.call_with(SUBMIT, keys, args, partial(self._stored, keys, args, sides, done))
+
+    def _stored(
+        self,
+        keys: list[Any],
+        args: list[Any],
+        sides: Sides,
+        done: Done,
+        reply: Any,
+        again: bool = False,
+    ) -> None:
+        if isinstance(reply, Exception):
+            done(reply)
+        elif _text(reply[0]) == "sides" and not again:  # on a side after all: again, with the
+            args[-1] = orjson.dumps(sides.ballot)  # ballot's tags
+            retry = partial(self._stored, keys, args, sides, done, again=True)
+            self._batch.call_with(SUBMIT, keys, args, retry)
+        else:
+            done(Submitted(_text(reply[0]), int(reply[1])))  # type: ignore[arg-type]
 
     async def has_answered(self, code: str, activity: str, who: str) -> bool:
         who_key = answer_keys(code, activity)[0]

@@ -9,19 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, get_args
+from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.clock import now_ms
-from server.domain.activities import ActivityKind, AnswerValue
-from server.domain.rooms import CommandError
 from server.http.auth import client_address, origin_allowed
 from server.i18n import _, say
-from server.service.membership import RefusalReason, Refused, Seat
-from server.service.rooms import RoomGone, Service
+from server.service.membership import Refused, Seat
+from server.service.rooms import Service
 from server.transport import eager
 from server.transport.asgi import SocketConnection
 from server.transport.connection import Connection
@@ -29,6 +26,7 @@ from server.transport.fast import FastPathProtocol, extension
 from server.transport.fast_writes import BYTES_PER_QUEUED_MESSAGE, FastConnection
 from server.transport.parts import RunSheetParts
 from server.transport.rate_limit import RateLimit
+from server.transport.replies import REFUSALS, describe, error, failure, request_id_of
 from server.wire import protocol as p
 from server.wire.close_codes import (
     CLOSE_BAD_HELLO,
@@ -38,54 +36,11 @@ from server.wire.close_codes import (
     CLOSE_POLICY,
     CLOSE_REFUSED,
     CLOSE_TRY_LATER,
-    CLOSE_UNAUTHORISED,
 )
 
 log = logging.getLogger("hearth.ws")
 
 HELLO_TIMEOUT = 10.0
-NO_ROOM = _("No session with that code is running.")
-
-# What each refusal closes with, what the screen is told, and whether it counts as a failed
-# attempt against the address (guessing codes and credentials is slowed down; see auth.py).
-REFUSALS: dict[RefusalReason, tuple[int, str, str, bool]] = {
-    "lost": (CLOSE_NO_ROOM, "", "", False),  # an `ended` frame, not an error
-    "no_room": (CLOSE_NO_ROOM, "no_room", NO_ROOM, True),
-    "gone": (CLOSE_NO_ROOM, "no_room", NO_ROOM, False),
-    "unauthorised": (
-        CLOSE_UNAUTHORISED,
-        "unauthorised",
-        _("That credential is not valid here."),
-        True,
-    ),
-    "locked": (CLOSE_REFUSED, "locked", _("This session is not taking new people."), False),
-    "full": (CLOSE_REFUSED, "full", _("This session is full."), False),
-}
-
-
-def error(code: str, message: str, request_id: int | None = None) -> p.ErrorFrame:
-    return p.ErrorFrame(code=code, message=message, id=request_id)
-
-
-ANSWER_KINDS = frozenset(
-    kind.model_fields["kind"].default for kind in get_args(get_args(AnswerValue)[0])
-)
-UNION_TAGS = frozenset(get_args(ActivityKind)) | ANSWER_KINDS
-
-
-def describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = list(first.get("loc", ()))
-    # Drop pydantic's union tags ("answer.value.text.text" -> "value.text"): name the field.
-    if loc and loc[0] in p.CLIENT_TYPES:
-        loc = loc[1:]
-    parts = [
-        part
-        for i, part in enumerate(loc)
-        if not (i and loc[i - 1] in ("value", "activity") and part in UNION_TAGS)
-    ]
-    where = ".".join(str(part) for part in parts) or "message"
-    return f"{where}: {first.get('msg', 'invalid')}"
 
 
 async def endpoint(websocket: WebSocket) -> None:
@@ -186,19 +141,27 @@ class Session:
         while await self._consume(await self._receive_text()):
             pass
 
-    async def _consume(self, raw: str | None) -> bool:
-        """Handle one message under the rate limit; False once the socket is closed for it."""
+    def _admitted(self, raw: str) -> bool | None:
+        """The rate limit: True to handle the message; None when it is dropped (its sender is
+        told); False once the socket is closed for flooding."""
         tokens = self.limit.take()
         if tokens < -self.settings.rate_burst:
             assert self.conn is not None
             self.conn.close(CLOSE_POLICY, "too many messages")
             return False
         if tokens < 0:  # the request it drops is named: a console waiting for its ack stops
-            dropped = _request_id(raw or "")
+            dropped = request_id_of(raw)
             self._send(
                 self._error("slow_down", _("Too many messages; this one was dropped."), dropped)
             )
-            return True
+            return None
+        return True
+
+    async def _consume(self, raw: str | None) -> bool:
+        """Handle one message under the rate limit; False once the socket is closed for it."""
+        admitted = self._admitted(raw or "")
+        if not admitted:
+            return admitted is None
         hub = self.service.hub
         hub.in_flight += 1  # a drain before exit waits for these acks
         try:
@@ -213,6 +176,8 @@ class Session:
         self.inbox.append(event)
         if not self.pumping:
             self.pumping = True
+            if event["type"] == "websocket.receive" and self._answer_at_once(_text(event)):
+                return
             # With the embedded store nothing waits: a message is handled now, no task per
             # message. A disconnect is not: its cleanup takes the socket out of the room's set,
             # which the hub may be iterating right now (a fan-out that closed a slow reader).
@@ -221,6 +186,62 @@ class Session:
             task = eager.start(drain, self.loop) if at_once else self.loop.create_task(drain)
             if task is not None and self.fast is not None:
                 self.fast.keep(task)
+
+    def _answer_at_once(self, raw: str) -> bool:
+        """A participant's answer (most of what a server handles) by calls, not coroutines: the
+        store hands the outcome back, at once or from Redis's reply, and the ack leaves from
+        there. False for anything else (another message, an invalid one, a room whose state is
+        not at hand): the coroutine path takes it."""
+        seat, inbox, hub = self.seat, self.inbox, self.service.hub
+        if seat is None or seat.who is None or seat.role != "participant" or inbox is None:
+            return False
+        if len(inbox) != 1 or '"answer"' not in raw:  # the type's name: every answer has it
+            return False
+        admitted = self._admitted(raw)  # before anything else, as on the coroutine path
+        if not admitted:
+            inbox.pop()
+            self._next(resume=admitted is None)
+            return True
+        try:
+            message: Any = p.client_adapter.validate_json(raw)
+        except ValidationError:
+            message = None
+        state = hub.state(seat.code)
+        if not isinstance(message, p.Answer) or state is None:
+            # The coroutine path takes its own token (and says what is wrong with an invalid one)
+            self.limit.give_back()
+            return False
+        inbox.pop()
+        hub.in_flight += 1  # a drain before exit waits for these acks
+
+        def done(outcome: str | Exception) -> None:
+            hub.in_flight -= 1
+            try:
+                if isinstance(outcome, Exception):
+                    self._refused(outcome, message.id)
+                else:
+                    self._send(p.ack_json(message.id, outcome))
+            except Exception as exc:  # a bug, not a client's doing: as _drain does
+                log.warning("socket handling failed (%s)", type(exc).__name__)
+            self._next(resume=True)
+
+        try:
+            self.service.answer_then(seat, message, state, done)
+        except Exception as exc:  # refused before anything was stored (closed, bad_answer)
+            done(exc)
+        return True
+
+    def _next(self, resume: bool) -> None:
+        """A message taken at once is handled: what arrived meanwhile (a disconnect) is handled
+        next, in order; else the socket's next message is read (unless it was closed)."""
+        if self.inbox:
+            task = self.loop.create_task(self._drain())
+            if self.fast is not None:
+                self.fast.keep(task)
+            return
+        self.pumping = False
+        if resume and self.fast is not None:
+            self.fast.resume()
 
     async def _drain(self) -> None:
         """Handle what has arrived, one message at a time, as the ASGI loop would; read the
@@ -310,7 +331,7 @@ class Session:
         try:
             message: Any = p.client_adapter.validate_json(raw)
         except ValidationError as exc:
-            self._send(self._error("invalid", describe(exc), _request_id(raw)))
+            self._send(self._error("invalid", describe(exc), request_id_of(raw)))
             return
         kind = message.type
         request_id = getattr(message, "id", None)
@@ -361,15 +382,11 @@ class Session:
                     self._send(p.ack_json(message.id, acked))
                 if isinstance(message, p.Leave) and self.conn is not None:
                     self.conn.close(CLOSE_NORMAL, "left")
-        except CommandError as exc:
-            self._send(self._error(exc.code, exc.message, request_id))
-        except RoomGone:
-            self._send(self._error("no_room", _("This session has ended.")))
-        except Exception as exc:  # e.g. Redis unreachable: an error frame, the socket stays
-            log.warning("request failed (%s); sent an error frame", type(exc).__name__)
-            self._send(
-                self._error("unavailable", _("The server could not do that just now."), request_id)
-            )
+        except Exception as exc:
+            self._refused(exc, request_id)
+
+    def _refused(self, exc: Exception, request_id: int | None) -> None:
+        self._send(failure(exc, request_id, self.lang))
 
     async def cleanup(self) -> None:
         if self.conn is not None and self.seat is not None:
@@ -379,12 +396,3 @@ class Session:
 
 def _text(message: dict[str, Any] | Any) -> str:
     return message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
-
-
-def _request_id(raw: str) -> int | None:
-    """Echo a request id back on a validation error when one can be read."""
-    with contextlib.suppress(Exception):
-        value = orjson.loads(raw).get("id")
-        if isinstance(value, int):
-            return value
-    return None

@@ -18,3 +18,7 @@ class RateLimit:
         self.at = now
         self.tokens -= 1
         return self.tokens  # below 0: throttled; below -burst: flooding
+
+    def give_back(self) -> None:
+        """Undo the last take(): its message went on to a path that takes its own."""
+        self.tokens += 1

@@ -1,0 +1,90 @@
+"""A pipeline's bytes on one redis-py connection: written under a deadline, its replies read
+straight from the hiredis parser when already received (server/store/batch.py sends through
+these)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import ConnectionError, ReadOnlyError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+try:  # the `fast` extra: commands packed and replies parsed in C
+    from hiredis import Reader, pack_command
+except ImportError:  # pragma: no cover - without it, redis-py's own packer and parser
+    Reader = None  # type: ignore[assignment,misc]
+    pack_command = None  # type: ignore[assignment]
+try:  # what redis-py's hiredis reader answers while a reply is incomplete
+    from redis._parsers.hiredis import NOT_ENOUGH_DATA
+except ImportError:  # pragma: no cover - another redis-py: replies through read_response
+    NOT_ENOUGH_DATA = None
+
+__all__ = ["buffered_replies", "pack_command", "read_replies", "send_packed"]
+
+
+async def send_packed(conn: Any, packed: bytes | list[bytes]) -> None:
+    """What `conn.send_packed_command` does (connect if needed, the health check, a deadline,
+    a lost connection dropped), but under `asyncio.timeout`: its `asyncio.wait_for` made a task
+    per write (Python 3.11), and that task's turn of the loop came before the pipeline left."""
+    if not conn.is_connected:
+        # connect(), not what send_packed_command would do: with Sentinel only connect() asks
+        # which node is the primary now (a connection dropped after a failover must not come
+        # back to the old address).
+        await conn.connect()
+    write = getattr(conn, "_send_packed_command", None)
+    if write is None:
+        await conn.send_packed_command(packed)
+        return
+    await conn.check_health()
+    try:
+        async with asyncio.timeout(conn.socket_timeout):
+            await write([packed] if isinstance(packed, bytes) else packed)
+    except TimeoutError:
+        await conn.disconnect(nowait=True)
+        raise RedisTimeoutError("Timeout writing to socket") from None
+    except OSError as exc:
+        await conn.disconnect(nowait=True)
+        raise ConnectionError(f"Error while writing to socket: {exc.args}") from exc
+
+
+def buffered_replies(conn: Any) -> Callable[[], Any] | None:
+    """The connection's hiredis reader's `gets` (the next whole reply, or NOT_ENOUGH_DATA), or
+    None when the connection does not parse with hiredis (then every reply is read through
+    `read_response`; tests/test_store.py checks that a Redis connection here does)."""
+    reader = getattr(getattr(conn, "_parser", None), "_reader", None)
+    if Reader is None or NOT_ENOUGH_DATA is None or not isinstance(reader, Reader):
+        return None
+    return reader.gets
+
+
+async def read_replies(conn: Any, count: int) -> list[Any]:
+    """`count` replies in order, each call's error (NOSCRIPT, a bug) in its place.
+
+    A reply already received is taken straight from the hiredis reader: `read_response`, with
+    its deadline and its handling of a lost connection, runs only when the socket must be read.
+    Per reply it set up and tore down a deadline: a twentieth of an answer's cost on Redis."""
+    gets = buffered_replies(conn)
+    replies: list[Any] = []
+    failed = False  # a call's own error among the replies
+    while len(replies) < count:
+        reply = gets() if gets is not None else NOT_ENOUGH_DATA
+        if reply is NOT_ENOUGH_DATA:  # none whole yet: read the socket, under the deadline
+            try:
+                reply = await conn.read_response()
+            except ResponseError as error:
+                reply = error
+        elif isinstance(reply, ConnectionError):
+            raise reply
+        failed = failed or isinstance(reply, ResponseError)
+        replies.append(reply)
+    if failed:
+        # The node may not be what it was: a primary demoted to a replica by a failover answers
+        # READONLY (or NOSCRIPT, or refuses WAIT). redis-py's Sentinel pool drops its idle
+        # connections when the primary moves, but not one kept by the Batch: this one connects
+        # afresh, to the primary Sentinel names, when next used.
+        await conn.disconnect()
+        if any(isinstance(reply, ReadOnlyError) for reply in replies):
+            raise ConnectionError("the primary is now a replica")  # retried on the new one
+    return replies
