@@ -22,14 +22,20 @@ from server.service.membership import Refused, Seat, console_admitted, seat_part
 from server.service.watch import PRESENCE_STALE_MS, StoreWatch
 from server.settings import Settings
 from server.store import RoomStore
-from server.store.base import ENDED, Sides, Submitted, person_tags, side_of, side_tag
+from server.store.base import (
+    ENDED,
+    AnswerWrite,
+    Sides,
+    Submitted,
+    outcome_of,
+    person_tags,
+    side_of,
+    side_tag,
+)
 from server.transport.connection import Connection
 from server.transport.hub import Hub, RoomChannel
 from server.wire import protocol as p
 from server.wire import views as vm
-
-# submit's arguments for one answer: code, activity, who, ballot digest, cells, text, ttl, sides
-AnswerCall = tuple[str, str, str, str, list[str], str | None, int, Sides]
 
 log = logging.getLogger("hearth.service")
 
@@ -223,7 +229,7 @@ class Service:
     async def answer(self, seat: Seat, message: p.Answer) -> str:
         """Store a participant's answer. Returns "stored" or raises CommandError."""
         state = await self.load(seat.code)
-        submitted = await self.store.submit(*self._answer_call(seat, message, state))
+        submitted = await outcome_of(self.store.submit_then, self._answer(seat, message, state))
         return self._stored(seat.code, submitted)
 
     def answer_then(
@@ -250,10 +256,10 @@ class Service:
                 return
             done(detail)
 
-        self.store.submit_then(*self._answer_call(seat, message, state), stored)
+        self.store.submit_then(self._answer(seat, message, state), stored)
 
-    def _answer_call(self, seat: Seat, message: p.Answer, state: RoomState) -> AnswerCall:
-        """What `submit` is called with for this answer. Raises CommandError."""
+    def _answer(self, seat: Seat, message: p.Answer, state: RoomState) -> AnswerWrite:
+        """The answer as the store takes it. Raises CommandError."""
         assert seat.who is not None and seat.token is not None
         if seat.person_tags is None:  # made once per seat: the token does not change
             seat.person_tags = person_tags(seat.token, TRACKS)
@@ -268,7 +274,7 @@ class Service:
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
         # Whether the person is on a side is the seat's guess (the store checks it).
         sides = Sides(seat.person_tags, message.ballot, TRACKS, likely=bool(seat.track))
-        return seat.code, live.id, seat.who, ballot, cells, text, self.ttl, sides
+        return AnswerWrite(seat.code, live.id, seat.who, ballot, cells, text, self.ttl, sides)
 
     def _stored(self, code: str, result: Submitted) -> str:
         """The ack's detail for a stored answer. Raises CommandError for one the store refused."""

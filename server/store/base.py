@@ -138,12 +138,28 @@ class Submitted:
     answered: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerWrite:
+    """One answer as a store's `submit` takes it."""
+
+    code: str
+    activity: str
+    who: str
+    ballot: str  # the ballot secret's digest
+    cells: list[str]
+    text: str | None
+    ttl: int
+    sides: Sides
+
+
 # What `submit_then` hands its outcome to: the stored answer's status, or the store's error.
 Done = Callable[["Submitted | Exception"], None]
 
 
-async def outcome_of(submit_then: Callable[[Done], None]) -> Submitted:
-    """A store's `submit_then` (every argument given but `done`), awaited."""
+async def outcome_of(
+    submit_then: Callable[[AnswerWrite, Done], None], answer: AnswerWrite
+) -> Submitted:
+    """A store's `submit_then`, awaited."""
     future: asyncio.Future[Submitted] = asyncio.get_running_loop().create_future()
 
     def done(outcome: Submitted | Exception) -> None:
@@ -154,7 +170,7 @@ async def outcome_of(submit_then: Callable[[Done], None]) -> Submitted:
         else:
             future.set_result(outcome)
 
-    submit_then(done)
+    submit_then(answer, done)
     return await future
 
 
@@ -217,18 +233,7 @@ class RoomStore(Protocol):
         its answer; any other combination is a conflict. With a side (found through `sides`)
         the tally also counts the answer's cells for that side."""
 
-    def submit_then(
-        self,
-        code: str,
-        activity: str,
-        who: str,
-        ballot: str,
-        cells: list[str],
-        text: str | None,
-        ttl: int,
-        sides: Sides,
-        done: Done,
-    ) -> None:
+    def submit_then(self, answer: AnswerWrite, done: Done) -> None:
         """`submit`, with its outcome (or the store's error) handed to `done` rather than
         awaited: at once on the embedded store, from the reply as it is read on Redis. An answer
         is the message a server handles most; this way it needs no coroutine and no task

@@ -12,6 +12,7 @@ import orjson
 
 from server.store.base import (
     NO_SIDES,
+    AnswerWrite,
     Done,
     Erased,
     Handler,
@@ -156,33 +157,14 @@ class MemoryStore:
         ttl: int,
         sides: Sides = NO_SIDES,
     ) -> Submitted:
-        return self._submit(code, activity, who, ballot, cells, text, ttl, sides)
+        return self._submit(AnswerWrite(code, activity, who, ballot, cells, text, ttl, sides))
 
-    def submit_then(
-        self,
-        code: str,
-        activity: str,
-        who: str,
-        ballot: str,
-        cells: list[str],
-        text: str | None,
-        ttl: int,
-        sides: Sides,
-        done: Done,
-    ) -> None:
-        done(self._submit(code, activity, who, ballot, cells, text, ttl, sides))
+    def submit_then(self, answer: AnswerWrite, done: Done) -> None:
+        done(self._submit(answer))
 
-    def _submit(
-        self,
-        code: str,
-        activity: str,
-        who: str,
-        ballot: str,
-        cells: list[str],
-        text: str | None,
-        ttl: int,
-        sides: Sides,
-    ) -> Submitted:
+    def _submit(self, answer: AnswerWrite) -> Submitted:
+        code, activity, who, ballot = answer.code, answer.activity, answer.who, answer.ballot
+        cells, text, ttl, sides = answer.cells, answer.text, answer.ttl, answer.sides
         accepting_key, people_key, who_key, ballots_key, tally_key, index_key = submit_keys(
             code, activity
         )

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from server.store import scripts, topology
 from server.store.base import (
     NO_SIDES,
+    AnswerWrite,
     Done,
     Erased,
     Handler,
@@ -195,29 +196,19 @@ class RedisStore:
         ttl: int,
         sides: Sides = NO_SIDES,
     ) -> Submitted:
-        start = partial(self.submit_then, code, activity, who, ballot, cells, text, ttl, sides)
-        return await outcome_of(start)
+        answer = AnswerWrite(code, activity, who, ballot, cells, text, ttl, sides)
+        return await outcome_of(self.submit_then, answer)
 
-    def submit_then(
-        self,
-        code: str,
-        activity: str,
-        who: str,
-        ballot: str,
-        cells: list[str],
-        text: str | None,
-        ttl: int,
-        sides: Sides,
-        done: Done,
-    ) -> None:
-        keys = list(submit_keys(code, activity))
+    def submit_then(self, answer: AnswerWrite, done: Done) -> None:
+        text, sides = answer.text, answer.sides
+        keys = list(submit_keys(answer.code, answer.activity))
         args: list[Any] = [
-            activity,
-            who,
-            ballot,
-            orjson.dumps(cells),
+            answer.activity,
+            answer.who,
+            answer.ballot,
+            orjson.dumps(answer.cells),
             text or "",
-            ttl,
+            answer.ttl,
             random_score(),
             "1" if text is not None else "0",
             orjson.dumps(sides.person),
