@@ -605,3 +605,26 @@ async def _client_id(conn: object) -> int:
     """The Redis client id of one pooled connection (asked on that connection)."""
     await conn.send_command("CLIENT", "ID")  # type: ignore[attr-defined]
     return int(await conn.read_response())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_what_a_word_answer_says_outlives_it_in_no_cache(store: RoomStore) -> None:
+    """The Redis store encodes an answer's cells once per distinct set and keeps the encoding;
+    a word cloud's words are what someone wrote, so they must not be among what it keeps once
+    the session is erased (an option's number says nothing of anyone)."""
+    from server.store import redis as redis_store
+
+    code, _ = await make_room(store)
+    p = who()
+    await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    word = "w:" + secrets.token_hex(6)
+    await store.submit(code, "a1", p, "b1", ["n", word], None, TTL)
+    assert (await store.tally(code, "a1"))[word] == 1  # stored, and erased with the room
+    await store.submit(code, "a1", p, "b1", ["n", "o:1"], None, TTL)  # a change of mind
+    assert (await store.tally(code, "a1")) == {"n": 1, word: 0, "o:1": 1}
+    kept = [cell for cells in redis_store._CELLS_JSON for cell in cells]
+    assert "o:1" in kept  # the encoding of an option's cells is kept
+    assert word not in kept
+    assert not any(word.encode() in encoded for encoded in redis_store._CELLS_JSON.values())
+    assert person_tags("t", TRACKS).encoded() == orjson.dumps(dict(person_tags("t", TRACKS)))

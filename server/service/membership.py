@@ -12,7 +12,7 @@ from server.domain.activities import TRACKS
 from server.domain.codes import digest, matches, new_credential
 from server.domain.rooms import RoomState
 from server.store import RoomStore
-from server.store.base import side_of
+from server.store.base import PersonTags, side_of
 from server.wire import protocol as p
 
 RefusalReason = Literal["lost", "no_room", "gone", "unauthorised", "locked", "full"]
@@ -40,7 +40,7 @@ class Seat:
     track: str = ""  # as read from the store when the participant joined
     newcomer: bool = False  # nothing answered, no side yet: its first snapshot reads nothing
     issued_token: str | None = None  # a new participant's token, for the welcome
-    person_tags: dict[str, str] | None = None  # its token's side tags (store.base.person_tags)
+    person_tags: PersonTags | None = None  # its token's side tags (store.base.person_tags)
 
     @property
     def audience(self) -> str:

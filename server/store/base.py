@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import orjson
+
 Handler = Callable[[bytes], None]
 SubmitStatus = Literal["stored", "closed", "unknown", "conflict"]
 JoinStatus = Literal["ok", "full", "gone"]
@@ -94,9 +96,23 @@ def side_of(tag: str, secret: str, sides: Iterable[str]) -> str:
     return next((s for s in sides if tag and hmac.compare_digest(side_tag(secret, s), tag)), "")
 
 
-def person_tags(token: str, sides: Iterable[str]) -> dict[str, str]:
+class PersonTags(dict[str, str]):
+    """A phone's side tags (tag -> side), made once per seat, never changed: the Redis store sends
+    them with every answer, encoded once (each orjson.dumps call mallocs a 1 KiB buffer)."""
+
+    __slots__ = ("_encoded",)
+
+    def encoded(self) -> bytes:
+        try:
+            return self._encoded
+        except AttributeError:
+            self._encoded: bytes = orjson.dumps(self)
+            return self._encoded
+
+
+def person_tags(token: str, sides: Iterable[str]) -> PersonTags:
     """Each side's tag made with a phone's token (tag -> side): what its stored side may be."""
-    return {side_tag(token, s): s for s in sides}
+    return PersonTags({side_tag(token, s): s for s in sides})
 
 
 class Sides:
@@ -109,12 +125,12 @@ class Sides:
 
     def __init__(
         self,
-        person: dict[str, str] | None = None,
+        person: PersonTags | None = None,
         ballot_secret: str = "",
         names: Iterable[str] = (),
         likely: bool = True,
     ) -> None:
-        self.person = person or {}
+        self.person = PersonTags() if person is None else person
         self._secret = ballot_secret
         self._names = tuple(names)
         self._ballot: dict[str, str] | None = None

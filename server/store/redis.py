@@ -53,6 +53,23 @@ PRESENCE = Script(scripts.PRESENCE)
 PAUSE = Script(scripts.PAUSE)
 SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE)
 
+# An answer's cells as JSON, encoded once per distinct set: each orjson.dumps call mallocs a
+# 1 KiB buffer (too large for glibc's per-thread cache), a cost per answer on a busy heap.
+# Only cells that say nothing of their own (options, scale points, "pass") are kept: a word
+# cloud's words are what someone wrote, and nothing of a session may outlive it in memory.
+_CELLS_JSON: dict[tuple[str, ...], bytes] = {}
+CELLS_JSON_KEPT = 1024
+
+
+def _cells_json(cells: list[str]) -> bytes:
+    kept = tuple(cells)
+    encoded = _CELLS_JSON.get(kept)
+    if encoded is None:
+        encoded = orjson.dumps(cells)
+        if len(_CELLS_JSON) < CELLS_JSON_KEPT and not any(c.startswith("w:") for c in cells):
+            _CELLS_JSON[kept] = encoded
+    return encoded
+
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
@@ -206,12 +223,12 @@ class RedisStore:
             answer.activity,
             answer.who,
             answer.ballot,
-            orjson.dumps(answer.cells),
+            _cells_json(answer.cells),
             text or "",
             answer.ttl,
             random_score(),
             "1" if text is not None else "0",
-            orjson.dumps(sides.person),
+            sides.person.encoded(),
             orjson.dumps(sides.ballot) if sides.likely else "",
         ]
         # (a bound method, not a closure that names itself: that would be a reference cycle,
