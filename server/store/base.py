@@ -148,13 +148,15 @@ class Sides:
 NO_SIDES = Sides()
 
 
-@dataclass(frozen=True)
+# Made once per answer: not frozen (a frozen dataclass sets each field through
+# object.__setattr__, 0.36 us for this one and 0.95 us for AnswerWrite against 0.13 and 0.21).
+@dataclass(slots=True)
 class Submitted:
     status: SubmitStatus
     answered: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AnswerWrite:
     """One answer as a store's `submit` takes it."""
 
