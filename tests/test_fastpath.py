@@ -351,3 +351,45 @@ async def test_the_compiled_step_writes_a_real_servers_phones_itself(live: LiveS
     assert await live.acall(write()) == []  # every one sent by the step, none handed back
     for phone in phones:
         assert (await phone.expect("pong"))["t"] == 7
+
+
+@pytest.mark.parametrize("live", ["memory", "redis"], indirect=True)
+async def test_reading_pauses_only_once_a_message_waits_behind_one_in_hand(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer the store has not settled yet leaves its socket read (a phone sends nothing
+    more until its ack); a message arriving behind it pauses reading, so what waits is bounded
+    by one read. Once the answer is settled, both are handled in the order sent and reading
+    resumes."""
+    room = await live.create_room()
+    lead = await Client.join(live, room, "facilitator")
+    phone = await Client.join(live, room, "participant")
+    await lead.command(
+        {"type": "open", "activity": {"kind": "poll", "text": "Q?", "options": ["a", "b"]}}
+    )
+    view = await phone.until_view(lambda v: v["activity"] is not None)
+    (conn,) = await _connections(live, room["code"], "participant")
+    protocol, store = conn.socket, live.service.store
+    held: list[Any] = []
+    settle = store.submit_then
+    monkeypatch.setattr(store, "submit_then", lambda answer, done: held.append((answer, done)))
+    ballot = secrets.token_urlsafe(16)
+    value = {"kind": "choice", "option": 1}
+    await phone.send(
+        {
+            "type": "answer",
+            "id": 7,
+            "activity": view["activity"]["id"],
+            "ballot": ballot,
+            "value": value,
+        }
+    )
+    await eventually(lambda: len(held) == 1)
+    assert not protocol.read_paused  # one message in hand: the socket is still read
+    await phone.send({"type": "ping", "t": 1})
+    await eventually(lambda: protocol.read_paused)  # a second behind it: reading pauses
+    ((answer, done),) = held
+    live.loop.call_soon_threadsafe(settle, answer, done)
+    replies = [await phone.receive(), await phone.receive()]
+    assert [(r["type"], r.get("id")) for r in replies] == [("ack", 7), ("pong", None)]
+    await eventually(lambda: not protocol.read_paused)
