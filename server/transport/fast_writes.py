@@ -7,7 +7,9 @@ transport's write buffer; a socket's own replies are corked to the end of the lo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +28,8 @@ except ImportError:  # pragma: no cover - without it, the same step in Python (o
 
 BYTES_PER_QUEUED_MESSAGE = 4096  # send_queue_messages x this = bytes buffered before a drop
 ABORT_AFTER_SECONDS = 5.0  # a dropped phone that still does not read loses its socket
+
+log = logging.getLogger("hearth.ws")
 
 _last: tuple[str, bytes] = ("", b"")
 
@@ -56,6 +60,19 @@ def frame_for(text: str) -> bytes:
     frame = text_frame(text.encode())
     _last = (text, frame)
     return frame
+
+
+# The sockets holding replies until the end of this turn, per loop: released by one callback
+# (a callback per socket cost 0.55 us an ack on uvloop, against 0.04 for a list's entry).
+_CORKED: dict[asyncio.AbstractEventLoop, list[FastConnection]] = {}
+
+
+def _release_corked(loop: asyncio.AbstractEventLoop) -> None:
+    for conn in _CORKED.pop(loop, ()):
+        try:
+            conn._release()
+        except Exception as exc:  # a bug, not a client's doing: the other sockets' replies go
+            log.warning("releasing a reply failed (%s)", type(exc).__name__)
 
 
 def offer_to_all(sockets: Iterable[Connection], text: str) -> None:
@@ -190,7 +207,12 @@ class FastConnection:
         frame = text_frame(text.encode())  # its own: the fan-out's one-entry cache stays warm
         if self._held is None:
             self._held = [frame]
-            self.socket.loop.call_soon(self._release)
+            loop = self.socket.loop
+            corked = _CORKED.get(loop)
+            if corked is None:  # the turn's first: one callback releases every socket's
+                corked = _CORKED[loop] = []
+                loop.call_soon(_release_corked, loop)
+            corked.append(self)
         else:
             self._held.append(frame)
 
