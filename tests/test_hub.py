@@ -50,13 +50,13 @@ async def test_each_update_is_encoded_once_per_role(
     display = await Client.join(live, room, "display")
     phones = [await Client.join(live, room, "participant") for _ in range(8)]
     encoded: list[str] = []
-    original = p.Update.model_dump_json
+    original = p.update_json
 
-    def counting(self: p.Update, **kwargs: Any) -> str:
-        encoded.append(self.model_dump_json.__name__)
-        return original(self, **kwargs)
+    def counting(version: int, base: int, now: int, changes: dict[str, Any]) -> str:
+        encoded.append(original(version, base, now, changes))
+        return encoded[-1]
 
-    monkeypatch.setattr(p.Update, "model_dump_json", counting)
+    monkeypatch.setattr(p, "update_json", counting)
     await facilitator.command({"type": "open", "activity": {"kind": "prompt", "text": "Hello"}})
     for client in (display, *phones):
         await client.until_view(lambda v: v["activity"] is not None)
@@ -98,6 +98,19 @@ def test_an_ack_written_by_hand_is_the_models_own(detail: str) -> None:
     for request_id in (0, 7, 2**31):
         expected = p.Ack(id=request_id, detail=detail).model_dump_json()
         assert p.ack_json(request_id, detail) == expected
+
+
+def test_an_update_written_by_hand_is_the_models_own() -> None:
+    changes = {
+        "activity": {"id": "a3", "definition": {"text": 'Ça va ? 🌿 "q"\n\u2028', "seconds": 90}},
+        "results": {"overall": {"answered": 7, "share": 0.4285714285714286, "cells": [None, 3]}},
+        "texts": [],
+        "timer": None,
+        "screen": {"blank": False},
+    }
+    for version, base, now in ((2, 1, 1_764_000_000_000), (9, 0, 0)):
+        expected = p.Update(version=version, base=base, now=now, changes=changes)
+        assert p.update_json(version, base, now, changes) == expected.model_dump_json()
 
 
 async def test_a_snapshot_is_the_models_own_and_its_view_is_encoded_once(

@@ -97,3 +97,50 @@ def test_moderation_and_shuffled_release() -> None:
     assert s.live is not None and sorted(s.live.released) == ["one", "two"]
     with pytest.raises(CommandError):
         apply(s, p.Moderate(type="moderate", id=7, item="i1", action="hide"), 0)
+
+
+def test_no_command_changes_the_state_it_is_given() -> None:
+    """apply() returns a new state and leaves the one it was given as it was, whichever
+    command: some work on a shallow copy (server/domain/rooms.py TOP_LEVEL_ONLY), so a command
+    that changed a shared part in place would change the room's previous state too (the one the
+    hub and other screens still hold)."""
+    poll = Poll(text="?", options=["a", "b"], result_style="counts")
+    reflection = Reflection(text="Write.", seconds=60, share=True)
+    session: list[tuple[p.FacilitatorCommand, dict[str, object]]] = [
+        (p.Open(type="open", id=1, activity=poll), {}),
+        (p.PaperAnswers(type="paper", id=2, activity="a1", counts=[1, 2]), {}),
+        (p.Configure(type="configure", id=3, k=4, locked=True, tracks=True), {}),
+        (p.Open(type="open", id=4, activity=reflection, interrupt=True), {}),
+        (p.TimerCommand(type="timer", id=5, action="start"), {}),
+        (p.TimerCommand(type="timer", id=6, action="pause"), {}),
+        (p.Resume(type="resume", id=7), {}),
+        (p.Close(type="close", id=8), {}),
+        (p.Reveal(type="reveal", id=9), {"tally": {"n": 6, "o:0": 3, "o:1": 3}}),
+        (p.Screen(type="screen", id=10, blank=True), {}),
+        (p.Screen(type="screen", id=11, blank=False), {}),
+        (p.SupportCard(type="support", id=12, text="Call 123."), {}),
+        (p.Open(type="open", id=13, activity=reflection), {}),
+        (p.TimerCommand(type="timer", id=14, action="start"), {}),
+        (p.TimerCommand(type="timer", id=15, action="extend", seconds=30), {}),
+        (p.Close(type="close", id=16), {"texts": [(f"i{n}", f"text {n}") for n in range(5)]}),
+        *[
+            (p.Moderate(type="moderate", id=17, item=f"i{n}", action="approve"), {})
+            for n in range(4)
+        ],
+        (p.Release(type="release", id=18), {}),
+        (p.ShowText(type="show_text", id=19, shown=True), {}),
+        (p.GroundingNow(type="grounding_now", id=20), {}),
+        (p.Clear(type="clear", id=21), {}),
+    ]
+    state = room()
+    held: list[tuple[RoomState, str]] = []
+    for command, extra in session:
+        held.append((state, state.model_dump_json()))
+        try:
+            state = apply(state, command, 1_000 * len(held), **extra)  # type: ignore[arg-type]
+        except CommandError:
+            continue  # refused: nothing changed either way
+        for earlier, as_it_was in held:
+            assert earlier.model_dump_json() == as_it_was, type(command).__name__
+    assert state.live is None and len(held) == len(session)
+    assert len(state.history) == 2  # the reveal and the release went through

