@@ -95,16 +95,18 @@ class MemoryStore:
         if state is None or state["v"] != expected_version:
             return False
         state["v"], state["doc"] = expected_version + 1, bytes(doc)
-        if accepting is None:
-            self.keys.delete(accepting_key)
-        else:
-            self.keys.put(accepting_key, accepting, ttl)
-            self._index(code, accepting_key, ttl=ttl)
-        for name in self.keys.get(key(code, "index"), set()):
-            self.keys.expire(name, ttl)
-        self._index(code, ttl=ttl)
-        if on_committed is not None:
-            on_committed()
+        try:  # the screens first (nothing can answer before this returns): what follows is
+            if on_committed is not None:  # bookkeeping that changes nothing they are shown
+                on_committed()
+        finally:
+            if accepting is None:
+                self.keys.delete(accepting_key)
+            else:
+                self.keys.put(accepting_key, accepting, ttl)
+                self._index(code, accepting_key, ttl=ttl)
+            for name in self.keys.get(key(code, "index"), set()):
+                self.keys.expire(name, ttl)
+            self._index(code, ttl=ttl)
         await self.publish(code, b"S" + bytes(doc))
         return True
 
