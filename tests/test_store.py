@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import select
 
 import orjson
 import pytest
@@ -28,8 +29,14 @@ from server.store.base import (
 )
 from server.store.batch import IN_FLIGHT_AT_MOST, KEEP_IDLE
 from server.store.calls import MERGE_AT_MOST, Script
-from server.store.connection_io import buffered_replies, read_replies
+from server.store.connection_io import (
+    buffered_replies,
+    pack_command,
+    read_replies,
+    replies_at_hand,
+)
 from server.store.redis import SCRIPTS, RedisStore
+from tests.support import eventually
 
 TTL = 600
 
@@ -473,7 +480,11 @@ async def test_a_pipeline_leaves_on_a_kept_connection_in_the_turn_it_is_flushed(
     await asyncio.sleep(0)  # the join's call is made, its flush is due this turn
     assert batch.pending
     batch._flush()
-    assert not batch.pending and len(batch._idle) == kept - 1  # written: its reader holds it
+    assert not batch.pending
+    if batch.in_flight:  # written: a task reads the replies on the connection it holds
+        assert len(batch._idle) == kept - 1
+    else:  # written, and Redis answered within the write (on this core): settled at once
+        assert len(batch._idle) == kept
     assert await joining == "ok"
     assert len(batch._idle) == kept
 
@@ -628,3 +639,44 @@ async def test_what_a_word_answer_says_outlives_it_in_no_cache(store: RoomStore)
     assert word not in kept
     assert not any(word.encode() in encoded for encoded in redis_store._CELLS_JSON.values())
     assert person_tags("t", TRACKS).encoded() == orjson.dumps(dict(person_tags("t", TRACKS)))
+
+
+def _write_and_wait(conn: object, commands: list[tuple[object, ...]]) -> None:
+    """Write a pipeline as the Batch does (in this turn), then wait without letting the loop run
+    (it would move the bytes into the connection's stream) until Redis's replies are in the
+    socket, as when redis-server runs within the write on the same core."""
+    transport = conn._writer.transport  # type: ignore[attr-defined]
+    transport.write(b"".join(pack_command(c) for c in commands))
+    ready, _, _ = select.select([transport.get_extra_info("socket").fileno()], [], [], 5.0)
+    assert ready
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_replies_that_came_with_the_write_are_read_at_once_and_the_rest_in_order(
+    store: RoomStore,
+) -> None:
+    """When Redis replies within the write (on the same core), the replies are taken from the
+    socket in the same turn (connection_io.replies_at_hand); a reply not there yet, or bytes
+    the connection's stream holds already, are left to read_replies, in order, and the
+    connection goes on working through redis-py's own reads."""
+    assert isinstance(store, RedisStore)
+    pool = store.redis.connection_pool
+    conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+    try:
+        _write_and_wait(conn, [("PING",), ("ECHO", "a")])
+        assert replies_at_hand(conn, 2) in ([True, b"a"], [b"PONG", b"a"])
+        # the second reply comes 0.3 s later: the first is taken now, the rest read in order
+        empty = key("NOSUCH", secrets.token_hex(4))
+        _write_and_wait(conn, [("ECHO", "b"), ("BLPOP", empty, "0.3"), ("ECHO", "c")])
+        got = replies_at_hand(conn, 3)
+        assert got == [b"b"]
+        assert await read_replies(conn, 3, got) == [b"b", None, b"c"]
+        # bytes the loop moved into the stream come first: nothing is taken around them
+        _write_and_wait(conn, [("ECHO", "d")])
+        await eventually(lambda: bool(conn._reader._buffer))  # type: ignore[attr-defined]
+        assert replies_at_hand(conn, 1) == []
+        assert await read_replies(conn, 1) == [b"d"]
+        await conn.send_command("ECHO", "e")
+        assert await conn.read_response() == b"e"
+    finally:
+        await pool.release(conn)

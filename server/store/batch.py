@@ -29,7 +29,12 @@ from redis.exceptions import (
 )
 
 from server.store.calls import Call, Outcome, Script, Then, hand_out, merged
-from server.store.connection_io import pack_command, read_replies, send_packed
+from server.store.connection_io import (
+    pack_command,
+    read_replies,
+    replies_at_hand,
+    send_packed,
+)
 
 log = logging.getLogger("hearth.store")
 
@@ -38,8 +43,9 @@ class NotReplicated(RedisError):
     """A write reached the primary but not the replicas it had to reach in time."""
 
 
-# A pipeline already written on a kept connection: the connection, its bytes, how many replies.
-Written = tuple[Any, bytes, int]
+# A pipeline already written on a kept connection: the connection, its bytes, how many replies,
+# and those read already (connection_io.replies_at_hand).
+Written = tuple[Any, bytes, int, list[Any]]
 
 KEEP_IDLE = 2  # connections a Batch keeps between pipelines
 # Pipelines out at once. Uncapped, 1,000 phones answering kept ~170 pipelines of ~10 answers in
@@ -121,6 +127,8 @@ class Batch:
         # Written now, in this turn, when a kept connection can take it at once; a task reads
         # the replies. A task's first step came a turn later: 40 µs before a commit left.
         written = self._write_now(batch)
+        if written is not None and self._settled_now(batch, written):
+            return
         self.in_flight += 1
         task = self.running_loop().create_task(self._send(batch, written))
         self._tasks.add(task)
@@ -148,7 +156,21 @@ class Batch:
         packed = b"".join(pack_command(command) for command in commands)
         self._idle.pop()
         transport.write(packed)
-        return conn, packed, len(commands)
+        return conn, packed, len(commands), replies_at_hand(conn, len(commands))
+
+    def _settled_now(self, calls: list[Call], written: Written) -> bool:
+        """Every reply of a pipeline just written was at hand (Redis answered within the write,
+        on the same core): hand them out now. Not when one is an error (NOSCRIPT, a demoted
+        primary) or a WAIT ends the pipeline: the task's path deals with those."""
+        conn, _packed, count, got = written
+        if len(got) < count or self._waits(calls) or len(self._idle) >= KEEP_IDLE:
+            return False
+        if any(isinstance(reply, Exception) for reply in got):
+            return False
+        self._idle.append(conn)
+        for call, reply in zip(calls, got, strict=True):
+            hand_out(call, reply)
+        return True
 
     async def _send(self, batch: list[Call], written: Written | None = None) -> None:
         replies: list[tuple[Call, Any]] = []
@@ -276,8 +298,9 @@ class Batch:
         retry sends it again); then `commands` is not needed."""
         assert isinstance(self.redis, Redis)
         packed: bytes | list[bytes]
+        got: list[Any] = []
         if written is not None:
-            conn, packed, count = written
+            conn, packed, count, got = written
         else:
             count = len(commands)
             if self._idle:
@@ -292,12 +315,13 @@ class Batch:
         sent = written is not None
 
         async def send_and_read() -> list[Any]:
-            nonlocal sent
+            nonlocal sent, got
             if sent:
                 sent = False  # a retry, after a lost connection, sends it again
             else:
+                got = []  # and reads every reply afresh
                 await send_packed(conn, packed)
-            return await read_replies(conn, count)
+            return await read_replies(conn, count, got)
 
         async def drop(_error: Exception) -> None:  # as redis-py does: reconnect on the retry
             await conn.disconnect()
