@@ -117,7 +117,10 @@ class Batch:
             while self._idle:
                 await self.redis.connection_pool.release(self._idle.pop())
 
-    def _flush(self) -> None:
+    def _flush(self, settle: bool = True) -> None:
+        """Send what is pending; `settle`: its replies may be handed out now if they are at hand
+        (not while an earlier pipeline's replies wait to be handed out: replies go out in the
+        order Redis ran their calls)."""
         if self.in_flight >= IN_FLIGHT_AT_MOST:  # the next pipeline to come back sends them
             return
         batch, self.pending = self.pending, []
@@ -127,8 +130,9 @@ class Batch:
         # Written now, in this turn, when a kept connection can take it at once; a task reads
         # the replies. A task's first step came a turn later: 40 µs before a commit left.
         written = self._write_now(batch)
-        if written is not None and self._settled_now(batch, written):
-            return
+        if written is not None and settle and not self.in_flight:
+            if self._settled_now(batch, written):
+                return
         self.in_flight += 1
         task = self.running_loop().create_task(self._send(batch, written))
         self._tasks.add(task)
@@ -181,7 +185,7 @@ class Batch:
             # The calls made while the pipelines were out leave now, together, before these
             # replies are handed out: Redis runs them while the acks of these go out.
             if self.pending:
-                self._flush()
+                self._flush(settle=False)
         for call, reply in replies:
             hand_out(call, reply)
 
