@@ -234,7 +234,7 @@ def ack_json(request_id: int, detail: str = "") -> str:
 
 def update_json(version: int, base: int, now: int, changes: dict[str, Any]) -> str:
     """`Update(...).model_dump_json()` without building the model: one per role and commit,
-    before the first phone hears of it, where the model cost 4 us (the changes are views in
+    before the first phone hears of it, where the model cost 3 us (the changes are views in
     JSON mode already; tests/test_hub.py checks the two are the same text)."""
     body = orjson.dumps(changes).decode()
     return f'{{"type":"update","version":{version},"base":{base},"now":{now},"changes":{body}}}'
