@@ -11,6 +11,7 @@ import asyncio
 import gc
 import json
 import secrets
+import socket
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from websockets.protocol import Protocol
 
 from server.transport import fast_writes as fastpath
 from server.transport.asgi import SocketConnection
+from server.transport.fast import SEND_BUFFER_BYTES
 from server.transport.fast_writes import FastConnection, frame_for, text_frame
 from tests import support
 from tests.support import Client, LiveServer, eventually
@@ -393,3 +395,25 @@ async def test_reading_pauses_only_once_a_message_waits_behind_one_in_hand(
     replies = [await phone.receive(), await phone.receive()]
     assert [(r["type"], r.get("id")) for r in replies] == [("ack", 7), ("pong", None)]
     await eventually(lambda: not protocol.read_paused)
+
+
+@pytest.mark.parametrize("live", ["memory"], indirect=True)
+async def test_a_phones_addresses_and_send_buffer_are_read_once_and_right(
+    live: LiveServer,
+) -> None:
+    """The fast path reads the socket's two addresses and sets its send buffer through one
+    socket object (fewer system calls a join): uvicorn's scope still has the right client and
+    server, and the kernel holds the bounded send buffer the slow-reader limits count on."""
+    room = await live.create_room()
+    phone = await Client.join(live, room, "participant")
+    (conn,) = await _connections(live, room["code"], "participant")
+    protocol = conn.socket
+    mine = phone.ws.transport.get_extra_info("sockname")
+    theirs = phone.ws.transport.get_extra_info("peername")
+    assert protocol.client == (mine[0], mine[1]) and protocol.server == (theirs[0], theirs[1])
+    assert protocol.scope["client"] == protocol.client
+    sock = protocol.transport.get_extra_info("socket")
+    sent = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    assert SEND_BUFFER_BYTES <= sent <= 2 * SEND_BUFFER_BYTES  # Linux doubles what is asked
+    await phone.send({"type": "ping", "t": 1})
+    assert (await phone.expect("pong"))["t"] == 1

@@ -80,9 +80,11 @@ class Session:
         self.pumping = False  # _drain is handling the inbox (at once, or in a task)
         self.immediate = service.store.immediate
         self.parts: RunSheetParts | None = None  # a run-sheet larger than a frame (consoles)
-        # Asked for once: on Python 3.11 each asyncio.get_running_loop() (and so each
-        # asyncio.create_task) is a getpid() system call; a message's task is made from here.
-        self.loop = asyncio.get_running_loop()
+        # Asked for once (the fast path's protocol knows it): on Python 3.11 each
+        # asyncio.get_running_loop() (and so each asyncio.create_task) is a getpid() system
+        # call; a message's task is made from here.
+        fast = extension(websocket.scope)
+        self.loop = fast.loop if fast is not None else asyncio.get_running_loop()
 
     @property
     def websocket(self) -> WebSocket:
