@@ -68,7 +68,7 @@ def replies_at_hand(conn: Any, count: int) -> list[Any]:
     When redis-server runs on the same core as this process, writing a pipeline wakes it and
     it runs (and replies) before the write returns: the replies are in the socket by then. Read
     at once, they are handed out in this turn, without the turns the event loop, the
-    connection's stream and a task took to bring them (60 us before the first phone heard of a
+    connection's stream and a task took to bring them (35 us before the first phone heard of a
     commit). Only where nothing is queued in the stream ahead of them, and not under TLS (the
     socket holds encrypted records); what is not whole yet is read later, in order, by
     `read_replies`, which is given these first."""
