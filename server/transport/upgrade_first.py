@@ -83,10 +83,7 @@ class UpgradeFirst(asyncio.Protocol):
         ws_protocol = self.config.ws_protocol_class
         if end >= 0 and ws_protocol is not None and is_websocket_upgrade(head[:end]):
             protocol: asyncio.Protocol = ws_protocol(
-                config=self.config,
-                server_state=self.server_state,
-                app_state=self.app_state,
-                _loop=self.loop,  # else asyncio.get_event_loop(): a getpid() system call (3.11)
+                config=self.config, server_state=self.server_state, app_state=self.app_state
             )
             head = lower_names(head, end)
         else:
