@@ -167,11 +167,11 @@ class Batch:
         on the same core): hand them out now. Not when one is an error (NOSCRIPT, a demoted
         primary) or a WAIT ends the pipeline: the task's path deals with those."""
         conn, _packed, count, got = written
-        if len(got) < count or self._waits(calls) or len(self._idle) >= KEEP_IDLE:
+        if len(got) < count or self._waits(calls):
             return False
         if any(isinstance(reply, Exception) for reply in got):
             return False
-        self._idle.append(conn)
+        self._idle.append(conn)  # _write_now took it from there, in this turn
         for call, reply in zip(calls, got, strict=True):
             hand_out(call, reply)
         return True

@@ -52,14 +52,20 @@ async def send_packed(conn: Any, packed: bytes | list[bytes]) -> None:
         raise ConnectionError(f"Error while writing to socket: {exc.args}") from exc
 
 
+def _hiredis_reader(conn: Any) -> Any:
+    """The connection's hiredis reader, or None when it does not parse with hiredis."""
+    reader = getattr(getattr(conn, "_parser", None), "_reader", None)
+    if Reader is None or NOT_ENOUGH_DATA is None or not isinstance(reader, Reader):
+        return None
+    return reader
+
+
 def buffered_replies(conn: Any) -> Callable[[], Any] | None:
     """The connection's hiredis reader's `gets` (the next whole reply, or NOT_ENOUGH_DATA), or
     None when the connection does not parse with hiredis (then every reply is read through
     `read_response`; tests/test_store.py checks that a Redis connection here does)."""
-    reader = getattr(getattr(conn, "_parser", None), "_reader", None)
-    if Reader is None or NOT_ENOUGH_DATA is None or not isinstance(reader, Reader):
-        return None
-    return reader.gets
+    reader = _hiredis_reader(conn)
+    return None if reader is None else reader.gets
 
 
 def replies_at_hand(conn: Any, count: int) -> list[Any]:
@@ -72,17 +78,17 @@ def replies_at_hand(conn: Any, count: int) -> list[Any]:
     commit). Only where nothing is queued in the stream ahead of them, and not under TLS (the
     socket holds encrypted records); what is not whole yet is read later, in order, by
     `read_replies`, which is given these first."""
-    gets = buffered_replies(conn)
+    reader = _hiredis_reader(conn)
     stream = getattr(conn, "_reader", None)
     transport = getattr(getattr(conn, "_writer", None), "transport", None)
-    if gets is None or stream is None or transport is None:
+    if reader is None or stream is None or transport is None:
         return []
     if getattr(stream, "_buffer", True) or stream.at_eof() or transport.is_closing():
         return []  # bytes (or the end) queued in the stream come first
     sock = transport.get_extra_info("socket")
     if sock is None or transport.get_extra_info("ssl_object") is not None:
         return []
-    feed = conn._parser._reader.feed
+    gets, feed = reader.gets, reader.feed
     replies: list[Any] = []
     while len(replies) < count:
         reply = gets()

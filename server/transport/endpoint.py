@@ -68,7 +68,7 @@ class Session:
 
     def __init__(self, websocket: WebSocket, service: Service) -> None:
         self._websocket: WebSocket | None = websocket  # until the fast path takes it over
-        self.fast: FastPathProtocol | None = None
+        self.fast: FastPathProtocol | None = extension(websocket.scope)  # takes it over if set
         self.service = service
         self.settings = service.settings
         self.conn: Connection | None = None  # FastConnection or SocketConnection
@@ -81,10 +81,9 @@ class Session:
         self.pumping = False  # _drain is handling the inbox (at once, or in a task)
         self.immediate = service.store.immediate
         self.parts: RunSheetParts | None = None  # a run-sheet larger than a frame (consoles)
-        # Asked for once (the fast path's protocol knows it): on Python 3.11 each
-        # asyncio.get_running_loop() (and so each asyncio.create_task) is a getpid() system
-        # call; a message's task is made from here.
-        fast = extension(websocket.scope)
+        # Asked for once (the fast path's protocol knows it): on Python 3.11 each lookup (and so
+        # each asyncio.create_task) is a getpid() system call; a message's task is made here.
+        fast = self.fast
         self.loop = fast.loop if fast is not None else asyncio.get_running_loop()
 
     @property
@@ -133,11 +132,11 @@ class Session:
         self.lang = hello.lang
         if not await self._authenticate(hello):
             return
-        fast = extension(self.websocket.scope)
+        fast = self.fast
         if fast is not None:
             # An idle phone then costs no task, no suspended ASGI stack, no receive queue and no
             # request object (with its headers): 22 KiB of Python objects down to 9.
-            self.inbox, self.fast, self._websocket = [], fast, None
+            self.inbox, self._websocket = [], None
             fast.take_over(self._deliver)
             return
         while await self._consume(await self._receive_text()):
@@ -291,7 +290,7 @@ class Session:
             return False
         self.seat = seat
         queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds
-        fast = extension(self.websocket.scope)  # frames straight to the transport when we can
+        fast = self.fast  # frames straight to the transport when we can
         conn: Connection = (
             FastConnection(fast, seat.audience, queue * BYTES_PER_QUEUED_MESSAGE, deadline)
             if fast is not None

@@ -57,30 +57,26 @@ class Inbox:
 
 
 class _Addressed:
-    """A transport as uvicorn's connection_made sees it: its "socket" answers the two addresses
-    read already, without asking the kernel again (uvicorn.protocols.utils reads them there)."""
+    """A transport as uvicorn's connection_made sees it: its "socket" (this object) answers the
+    two addresses read already, without asking the kernel again (uvicorn.protocols.utils reads
+    them there); anything else is the transport's."""
 
     def __init__(self, transport: Any, addresses: tuple[Any, Any] | None) -> None:
         self._transport = transport
-        self._socket = _KnownAddresses(*addresses) if addresses is not None else None
+        self._addresses = addresses
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        if name == "socket" and self._socket is not None:
-            return self._socket
+        if name == "socket" and self._addresses is not None:
+            return self
         return self._transport.get_extra_info(name, default)
 
-
-class _KnownAddresses:
-    __slots__ = ("_local", "_peer")
-
-    def __init__(self, local: Any, peer: Any) -> None:
-        self._local, self._peer = local, peer
-
     def getsockname(self) -> Any:
-        return self._local
+        assert self._addresses is not None
+        return self._addresses[0]
 
     def getpeername(self) -> Any:
-        return self._peer
+        assert self._addresses is not None
+        return self._addresses[1]
 
 
 class FastPathProtocol(WebSocketsSansIOProtocol):
