@@ -20,6 +20,7 @@ import pytest
 from redis.exceptions import RedisError
 from websockets.exceptions import ConnectionClosed
 
+from server.store.base import STATE
 from server.store.batch import NotReplicated
 from server.store.redis import RedisStore
 from server.store.topology import close
@@ -363,7 +364,7 @@ async def test_shard_channel_follows_the_room_to_the_promoted_replica(
         got: asyncio.Queue[bytes] = asyncio.Queue()
         await listener.subscribe(code, got.put_nowait)
         await open_activity(writer, code)
-        assert (await asyncio.wait_for(got.get(), 5))[:1] == b"S"
+        assert (await asyncio.wait_for(got.get(), 5))[:1] == STATE
         owner.kill()
         state_key = f"hearth:{{{code}}}:state"
         await asyncio.to_thread(
@@ -383,7 +384,7 @@ async def test_shard_channel_follows_the_room_to_the_promoted_replica(
             except RedisError:  # refused, never half-done: NotReplicated or a stale connection
                 await asyncio.sleep(0.2)
         payload = await asyncio.wait_for(got.get(), 10)
-        assert payload[:1] == b"S" and b'"version"' in payload
+        assert payload[:1] == STATE and b'"version"' in payload
         assert listener.fanout.connections() <= 3  # type: ignore[union-attr]
     finally:
         await listener.stop()

@@ -17,6 +17,7 @@ from server.domain.rooms import new_room
 from server.store import RoomStore
 from server.store.base import (
     NO_SIDES,
+    STATE,
     Sides,
     answer_keys,
     channel,
@@ -126,7 +127,7 @@ async def test_commit_is_compare_and_set_and_publishes(store: RoomStore) -> None
     assert await store.commit(code, version, body, None, TTL)
     assert not await store.commit(code, version, body, None, TTL)  # stale writer loses
     await asyncio.wait_for(got.wait(), 5)
-    assert received == [b"S" + body]
+    assert received == [body] and body[:1] == STATE  # the document itself: "{" is its tag
     assert await store.load(code) == body
     await store.unsubscribe(code)
     assert not await store.commit("ZZZZZZ", 0, body, None, TTL)  # no such room
@@ -325,15 +326,31 @@ async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> No
     assert submit_keys.cache_info().currsize == 0  # not even the names of its keys stay
 
 
+async def commit_unchanged(store: RoomStore, code: str) -> None:
+    doc = orjson.loads(await store.load(code) or b"")
+    doc["version"] += 1
+    assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL)
+
+
 async def test_commit_refreshes_every_key_of_the_room(store: RoomStore) -> None:
+    """When due: on Redis with the room's first commit in this process, then once ttl / 60
+    seconds have passed (server/store/expiry.py); the embedded store with every commit."""
+    now = [1_000.0]
+    if isinstance(store, RedisStore):
+        store.expiries.clock = lambda: now[0]
     code, _ = await make_room(store)
     p = who()
     await store.join(code, p, 10, 5)  # a short TTL, then a commit with a long one
     await open_activity(store, code)
-    await store.submit(code, "a1", p, "b", ["n"], None, 5)
-    doc = orjson.loads(await store.load(code) or b"")
-    doc["version"] += 1
-    assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL)
+    assert all(t > 5 for t in (await store.key_ttls(code)).values())
+    await store.submit(code, "a1", p, "b", ["n"], None, 5)  # the answer's keys: 5 s
+    now[0] += TTL / 60 - 1
+    await commit_unchanged(store, code)
+    short = [k for k, t in (await store.key_ttls(code)).items() if t <= 5]
+    # not yet on Redis: who, ballots, tally and the index they joined
+    assert len(short) == (4 if isinstance(store, RedisStore) else 0), short
+    now[0] += 1
+    await commit_unchanged(store, code)
     ttls = await store.key_ttls(code)
     assert all(t > 5 for t in ttls.values()), ttls
 

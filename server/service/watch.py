@@ -147,15 +147,15 @@ class StoreWatch:
         room = self.hub.rooms.get(code)
         if room is None:
             return
-        tag, body = payload[:1], payload[1:]
-        if tag == STATE:
-            state = self.hub.own_echo(room, body) or RoomState.model_validate_json(body)
+        tag = payload[:1]
+        if tag == STATE:  # the document itself: no tag to cut off
+            state = self.hub.own_echo(room, payload) or RoomState.model_validate_json(payload)
             self.hub.set_state(room, state, broadcast=True)
         elif tag == PROGRESS:
-            if body.decode() != self.hub.process_id:
+            if payload[1:].decode() != self.hub.process_id:
                 self.progress_changed(room, publish=False)
         elif tag == ENDED:
-            ended = p.Ended.model_validate_json(body)
+            ended = p.Ended.model_validate_json(payload[1:])
             self.hub.end_locally(code, ended.reason, ended.receipt)
 
     # -- progress: facilitator-only counts ---------------------------------------------------

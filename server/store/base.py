@@ -21,8 +21,10 @@ Handler = Callable[[bytes], None]
 SubmitStatus = Literal["stored", "closed", "unknown", "conflict"]
 JoinStatus = Literal["ok", "full", "gone"]
 
-# Publications on a room's channel: one tag byte, then the payload.
-STATE = b"S"  # + the committed state document
+# Publications on a room's channel, told apart by their first byte. A committed state is its
+# document as stored, a JSON object: COMMIT publishes the bytes it was given, and no copy is made
+# to put a tag in front. The others are one tag byte, then the payload.
+STATE = b"{"  # the committed state document itself
 PROGRESS = b"P"  # counts changed (answers, presence, pauses): facilitators should refresh
 ENDED = b"E"  # + receipt JSON: the room was erased
 
@@ -224,7 +226,8 @@ class RoomStore(Protocol):
         on_committed: Callable[[], None] | None = None,
     ) -> bool:
         """Replace the state if its version is still expected_version (the doc carries the
-        next one), refresh every key's expiry, then publish STATE + doc. False on a conflict.
+        next one), refresh every key's expiry (the Redis store: when server/store/expiry.py says
+        it is due), then publish the doc (STATE). False on a conflict.
         `on_committed` runs once the write is known to have succeeded, as soon as it is (on
         Redis: from the reply as it is read), before this returns True."""
 

@@ -107,7 +107,7 @@ class MemoryStore:
             for name in self.keys.get(key(code, "index"), set()):
                 self.keys.expire(name, ttl)
             self._index(code, ttl=ttl)
-        await self.publish(code, b"S" + bytes(doc))
+        await self.publish(code, bytes(doc))  # its first byte is its tag (STATE)
         return True
 
     # -- participants ------------------------------------------------------------------------

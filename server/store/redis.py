@@ -36,6 +36,7 @@ from server.store.base import (
 )
 from server.store.batch import Batch, NotReplicated
 from server.store.calls import Script
+from server.store.expiry import ExpiryRefresh
 from server.store.pubsub import PlainFanout, ShardedFanout
 
 log = logging.getLogger("hearth.store")
@@ -100,6 +101,7 @@ class RedisStore:
             ShardedFanout(self.cluster) if self.cluster else PlainFanout(cast(Redis, self.redis))
         )
         self._publish_tag = "S" if self.cluster else "P"
+        self.expiries = ExpiryRefresh()  # when COMMIT refreshes a room's keys
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -168,14 +170,30 @@ class RedisStore:
         ttl: int,
         on_committed: Callable[[], None] | None = None,
     ) -> bool:
+        expiries = self.expiries
+        refresh = expiries.due(code, ttl)
+        asked_at = expiries.clock() if refresh else 0.0
+
         def then(result: Any) -> None:
-            if on_committed is not None and int(result) == 1:
-                on_committed()
+            if int(result) == 1:
+                if on_committed is not None:  # the screens first
+                    on_committed()
+                if refresh:
+                    expiries.done(code, ttl, asked_at)
 
         result = await self._batch.call(
             COMMIT,
             [key(code, "state"), key(code, "accepting"), key(code, "index")],
-            [expected_version, doc, accepting or "", ttl, channel(code), self._publish_tag],
+            [
+                expected_version,
+                expected_version + 1,
+                doc,
+                accepting or "",
+                ttl,
+                channel(code),
+                self._publish_tag,
+                "1" if refresh else "",
+            ],
             then,
         )
         return int(result) == 1
@@ -338,6 +356,7 @@ class RedisStore:
 
     async def erase(self, code: str) -> Erased:
         submit_keys.cache_clear()  # no name of the room is left behind
+        self.expiries.forget(code)
         node = self._room_node(code)
         # The state and the open activity first: every script that creates a key checks one of
         # them, so once they are gone nothing of the room is written again, and a key written

@@ -1,8 +1,9 @@
 """Lua scripts for the Redis store. Each is one atomic step that writes and sets expiry together.
 
 Every key a script touches, in KEYS or through the room's index set (COMMIT refreshes the keys the
-index lists), and the channel COMMIT publishes on, start with hearth:{CODE}: and so share the
-room's hash tag: one cluster slot per room (tests/test_store_cluster.py checks every call).
+index lists, when server/store/expiry.py says it is due), and the channel COMMIT publishes on,
+start with hearth:{CODE}: and so share the room's hash tag: one cluster slot per room
+(tests/test_store_cluster.py checks every call).
 
 Nothing in the store may pair who answered with what was answered, not even by position: small
 Redis hashes and sets iterate in insertion order, so the people of a room, the ballots of an
@@ -23,28 +24,34 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 1
 """
 
-# KEYS: state, accepting, index. ARGV: expected version, doc, accepting id or '', ttl, channel,
-# 'S' to publish on the room's shard channel (a cluster: SPUBLISH stays on the room's primary and
-# its replicas) or 'P' for plain PUBLISH (one Redis, Sentinel).
+# KEYS: state, accepting, index. ARGV: expected version, next version, doc, accepting id or '',
+# ttl, channel, 'S' to publish on the room's shard channel (a cluster: SPUBLISH stays on the
+# room's primary and its replicas) or 'P' for plain PUBLISH (one Redis, Sentinel), '1' to refresh
+# the expiry of every key the index lists ('' not: server/store/expiry.py says when).
+# The document is published as it is stored (its first byte, "{", is its tag: base.STATE), and the
+# next version comes as text: no string is made in Lua, no number converted.
 COMMIT = """
-local v = redis.call('HGET', KEYS[1], 'v')
+local call = redis.call
+local v = call('HGET', KEYS[1], 'v')
 if not v then return -1 end
 if v ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1]) + 1, 'doc', ARGV[2])
-if ARGV[3] == '' then
-  redis.call('DEL', KEYS[2])
+call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+if ARGV[4] == '' then
+  call('DEL', KEYS[2])
 else
-  redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-  redis.call('SADD', KEYS[3], KEYS[2])
+  call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+  call('SADD', KEYS[3], KEYS[2])
 end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  redis.call('EXPIRE', k, ARGV[4])
+if ARGV[8] == '1' then
+  for _, k in ipairs(call('SMEMBERS', KEYS[3])) do
+    call('EXPIRE', k, ARGV[5])
+  end
+  call('EXPIRE', KEYS[3], ARGV[5])
 end
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-if ARGV[6] == 'S' then
-  redis.call('SPUBLISH', ARGV[5], 'S' .. ARGV[2])
+if ARGV[7] == 'S' then
+  call('SPUBLISH', ARGV[6], ARGV[3])
 else
-  redis.call('PUBLISH', ARGV[5], 'S' .. ARGV[2])
+  call('PUBLISH', ARGV[6], ARGV[3])
 end
 return 1
 """
