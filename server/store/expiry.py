@@ -1,13 +1,14 @@
 """When a commit refreshes the expiry of every key of a room (the Redis store).
 
 Every key of a room expires `ttl` seconds after it was last used. A key gets its expiry when it
-is written, and COMMIT also refreshes every key the room's index lists, so that keys not written
-for a while (the people, a past activity's tally) live as long as the room. That loop (SMEMBERS,
-then one EXPIRE per key) was more than half of COMMIT's time in redis-server (11 of 20 us warm;
-about 50 us with the caches cold after a fan-out), and every push to the phones waits for COMMIT.
-So a process refreshes a room's keys with its first commit to the room and then at most once
-every `ttl / 60` seconds (a minute at most): after the room's last commit each key lives at least
-ttl - ttl / 60 seconds (3 h 59 min of the default 4 h), and never more than ttl.
+is written (COMMIT's state, open activity and index with every commit), and COMMIT also refreshes
+every key the room's index lists, so that keys not written for a while (the people, a past
+activity's tally) live as long as the room. That loop (SMEMBERS, then one EXPIRE per key) was
+more than half of COMMIT's time in redis-server (11 of 20 us warm; about 50 us with the caches
+cold after a fan-out), and every push to the phones waits for COMMIT. So a process runs it with
+its first commit to the room and then at most once every `ttl / 60` seconds (a minute at most):
+after the room's last commit every key lives at least ttl - ttl / 60 seconds (3 h 59 min of the
+default 4 h), and none more than ttl.
 """
 
 from __future__ import annotations

@@ -181,22 +181,10 @@ class RedisStore:
                 if refresh:
                     expiries.done(code, ttl, asked_at)
 
-        result = await self._batch.call(
-            COMMIT,
-            [key(code, "state"), key(code, "accepting"), key(code, "index")],
-            [
-                expected_version,
-                expected_version + 1,
-                doc,
-                accepting or "",
-                ttl,
-                channel(code),
-                self._publish_tag,
-                "1" if refresh else "",
-            ],
-            then,
-        )
-        return int(result) == 1
+        keys = [key(code, "state"), key(code, "accepting"), key(code, "index")]
+        args = [expected_version, expected_version + 1, doc, accepting or "", ttl, channel(code)]
+        args += [self._publish_tag, "1" if refresh else ""]
+        return int(await self._batch.call(COMMIT, keys, args, then)) == 1
 
     # -- participants ------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ return 1
 # KEYS: state, accepting, index. ARGV: expected version, next version, doc, accepting id or '',
 # ttl, channel, 'S' to publish on the room's shard channel (a cluster: SPUBLISH stays on the
 # room's primary and its replicas) or 'P' for plain PUBLISH (one Redis, Sentinel), '1' to refresh
-# the expiry of every key the index lists ('' not: server/store/expiry.py says when).
+# the expiry of every key the index lists ('' not: server/store/expiry.py says when; the state,
+# the open activity and the index itself get theirs with every commit).
 # The document is published as it is stored (its first byte, "{", is its tag: base.STATE), and the
 # next version comes as text: no string is made in Lua, no number converted.
 COMMIT = """
@@ -36,6 +37,7 @@ local v = call('HGET', KEYS[1], 'v')
 if not v then return -1 end
 if v ~= ARGV[1] then return 0 end
 call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+call('EXPIRE', KEYS[1], ARGV[5])
 if ARGV[4] == '' then
   call('DEL', KEYS[2])
 else
@@ -46,8 +48,8 @@ if ARGV[8] == '1' then
   for _, k in ipairs(call('SMEMBERS', KEYS[3])) do
     call('EXPIRE', k, ARGV[5])
   end
-  call('EXPIRE', KEYS[3], ARGV[5])
 end
+call('EXPIRE', KEYS[3], ARGV[5])
 if ARGV[7] == 'S' then
   call('SPUBLISH', ARGV[6], ARGV[3])
 else
