@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from redis.asyncio import Redis
 
 from server.domain.codes import digest
 from server.domain.rooms import new_room
+from server.store.pubsub import PlainFanout
 from server.store.redis import RedisStore
 from tests.proxy import Proxy
 from tests.support import QUICK_BEAT, Client, LiveServer, RedisServer, ServeProcess
@@ -60,6 +62,46 @@ async def test_pubsub_resubscribes_every_room_after_a_restart(own_redis: RedisSe
             assert await asyncio.wait_for(inbox.get(), 5) == b"after " + code.encode()
     finally:
         await store.stop()
+
+
+async def test_pubsub_reader_outlives_an_odd_failure_and_the_store_still_stops(
+    own_redis: RedisServer,
+) -> None:
+    """redis-py reconnecting over a transport uvloop has closed raises RuntimeError (seen when a
+    Sentinel primary was killed). The reader must go on reading (else this process no longer hears
+    the others' commits), and stop() must close every connection even after a reader that died of
+    a bug (else the event loop cannot close, and the server's shutdown fails)."""
+    store = RedisStore(own_redis.url)
+    await store.start()
+    fanout = store.fanout
+    assert isinstance(fanout, PlainFanout)
+    real_get = fanout.pubsub.get_message
+    failure: list[Exception] = [RuntimeError("the handler is closed")]
+    failed = asyncio.Event()
+
+    async def failing(**options: Any) -> Any:
+        if failure:
+            failed.set()
+            raise failure[0]
+        return await real_get(**options)
+
+    try:
+        inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        await store.subscribe("CDFGHJ", inbox.put_nowait)
+        fanout.pubsub.get_message = failing  # type: ignore[method-assign]
+        await asyncio.wait_for(failed.wait(), 5)  # the reader's next read met it
+        failure.clear()
+        await store.publish("CDFGHJ", b"after")
+        assert await asyncio.wait_for(inbox.get(), 5) == b"after"
+
+        failure.append(ValueError("a bug"))  # not a failure the reader knows: it ends
+        assert fanout._reader is not None
+        await asyncio.wait_for(asyncio.wait([fanout._reader]), 5)
+    finally:
+        await store.stop()
+    async with Redis.from_url(own_redis.url) as probe:
+        clients = await probe.client_list()
+    assert len(clients) == 1, clients  # the probe alone: the store closed all of its own
 
 
 async def test_restart_ends_the_session_as_lost_on_every_screen(

@@ -78,7 +78,8 @@ class PlainFanout(_Fanout):
     async def stop(self) -> None:
         if self._reader:
             self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError):
+            # Whatever it met last (a reconnect cut short by the cancel), the store stops.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
         with contextlib.suppress(RedisError):
             await self.pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -108,7 +109,9 @@ class PlainFanout(_Fanout):
             try:
                 message = await self.pubsub.get_message(timeout=POLL_SECONDS)
                 delay = 0.1
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, RuntimeError) as exc:
+                # RuntimeError: redis-py reconnecting on a transport uvloop has closed. Letting
+                # any of these end the task would end this process's updates from the others.
                 log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
                 delay = await _backoff(delay)
                 continue

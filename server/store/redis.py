@@ -114,9 +114,11 @@ class RedisStore:
         self.fanout.start()
 
     async def stop(self) -> None:
-        await self._batch.drain()
-        await self.fanout.stop()
-        await topology.close(self.redis)
+        try:
+            await self._batch.drain()
+            await self.fanout.stop()
+        finally:  # connections left open would keep the event loop from closing
+            await topology.close(self.redis)
         # Closed sockets finish closing on the next loop turn: give it one, so a loop that
         # ends right after the store stops leaves no half-closed transport behind.
         await asyncio.sleep(0)
