@@ -9,6 +9,12 @@ four options each time, so some repeat). It prints one JSON object: redis-server
 (from INFO, user + system) per answer, for first answers and for changes of mind, and Redis's
 own time per EVALSHA. `--scripts` measures another version of server/store/scripts.py (a copy
 of an older commit's, say) against the same load.
+
+`--commit` measures the COMMIT script instead: `--rounds` (3,000) commits of a room's document
+back to back (each opens another activity, as a facilitator's `open` does; every 60th refreshes
+the room's keys, as server/store/expiry.py asks at one commit a second): redis-server's CPU and
+its own time per call. Scripts from before 2026-12-05 (seven arguments, every key refreshed
+each time) are called with their own arguments.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import orjson
 from redis.asyncio import Redis
 
 from bench.procs import HOST, free_port, pinned, wait_port
-from server.store.base import submit_keys
+from server.domain.codes import digest
+from server.domain.rooms import new_room
+from server.store.base import channel, key, submit_keys
 
 
 def load_scripts(path: str | None) -> ModuleType:
@@ -89,13 +97,43 @@ async def measure(
     }
 
 
+async def measure_commit(port: int, commit: str, rounds: int) -> dict[str, Any]:
+    redis = Redis(host=HOST, port=port)
+    sha = await redis.script_load(commit)
+    code = "BENCH2"
+    keys = [key(code, "state"), key(code, "accepting"), key(code, "index")]
+    doc = new_room(code, digest("f" * 20), digest("d" * 20), k=3, cap=100).model_dump_json()
+    await redis.hset(keys[0], mapping={"v": 1, "doc": doc})
+    await redis.sadd(keys[2], keys[0], key(code, "people"), key(code, "presence"))
+    await redis.config_resetstat()
+    before = await cpu_seconds(redis)
+    for version in range(1, rounds + 1):
+        activity = f"a{version % 2}"
+        if "ARGV[8]" in commit:  # next version as text, and whether to refresh every key
+            refresh = "1" if version % 60 == 1 else ""
+            args = [version, version + 1, doc, activity, 600, channel(code), "P", refresh]
+        else:
+            args = [version, doc, activity, 600, channel(code), "P"]
+        assert await redis.evalsha(sha, len(keys), *keys, *args) == 1
+    spent = (await cpu_seconds(redis) - before) / rounds * 1e6
+    stats = (await redis.info("commandstats"))["cmdstat_evalsha"]
+    await redis.aclose()
+    return {
+        "commits": rounds,
+        "document_bytes": len(doc),
+        "commit_us": round(spent, 2),
+        "evalsha_usec_per_call": float(stats["usec_per_call"]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, help="10 rounds of answers; 3,000 commits")
     parser.add_argument("--merge", type=int, default=20, help="answers per script call")
     parser.add_argument("--scripts", help="another scripts.py to measure (default: this one)")
     parser.add_argument("--server-cpus", default="0")
+    parser.add_argument("--commit", action="store_true", help="the COMMIT script, not SUBMIT")
     options = parser.parse_args()
     binary = shutil.which("redis-server")
     if binary is None:
@@ -105,8 +143,13 @@ def main() -> None:
     process = subprocess.Popen(pinned(options.server_cpus, argv), stdout=subprocess.DEVNULL)
     try:
         wait_port(port, process, "redis-server")
-        submit = load_scripts(options.scripts).SUBMIT
-        result = asyncio.run(measure(port, submit, options.people, options.rounds, options.merge))
+        scripts = load_scripts(options.scripts)
+        if options.commit:
+            result = asyncio.run(measure_commit(port, scripts.COMMIT, options.rounds or 3000))
+        else:
+            rounds = options.rounds or 10
+            load = measure(port, scripts.SUBMIT, options.people, rounds, options.merge)
+            result = asyncio.run(load)
     finally:
         process.terminate()
         process.wait(10)

@@ -144,3 +144,37 @@ def test_script_cost_measures_redis_server_alone() -> None:
     assert report["people"] == 40 and report["rounds"] == 3 and report["merge"] == 7
     assert report["first_answer_us"] > 0 and report["change_of_mind_us"] > 0
     assert report["evalsha_usec_per_call"] > 0
+
+
+def test_script_cost_measures_the_commit_script_of_this_tree_and_of_an_older_one(
+    tmp_path: Path,
+) -> None:
+    """`python -m bench.script_cost --commit`: redis-server's own time per COMMIT, every commit
+    applied (the script answers 1); `--scripts` runs a scripts.py from before COMMIT took the
+    next version and the refresh flag, with its own arguments."""
+    require_tool("redis-server", "apt-get install redis-server")
+    older = tmp_path / "scripts.py"
+    older.write_text(
+        '''COMMIT = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return -1 end
+if v ~= ARGV[1] then return 0 end
+if string.sub(ARGV[2], 1, 1) ~= '{' then return redis.error_reply('not its arguments') end
+redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1]) + 1, 'doc', ARGV[2])
+redis.call('PUBLISH', ARGV[5], 'S' .. ARGV[2])
+return 1
+"""
+'''
+    )
+    for extra in ([], ["--scripts", str(older)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.script_cost", "--commit", "--rounds", "70", *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        report = json.loads(done.stdout)
+        assert report["commits"] == 70 and report["document_bytes"] > 100
+        assert report["commit_us"] > 0 and report["evalsha_usec_per_call"] > 0
