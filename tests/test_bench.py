@@ -127,20 +127,26 @@ def test_idle_memory_per_connection() -> None:
         assert isinstance(figures["kib_per_connection"], float)
 
 
-def test_script_cost_measures_redis_server_alone() -> None:
-    """`python -m bench.script_cost` (docs/performance.md): redis-server's own CPU per answer
-    script, first answers and changes of mind, every call stored."""
+def script_cost(*options: str) -> dict[str, Any]:
+    """`python -m bench.script_cost` with these options: its JSON report."""
     require_tool("redis-server", "apt-get install redis-server")
-    merged = ["--merge", "7"]  # 40 answers in calls of 7: the last call is short
     done = subprocess.run(
-        [sys.executable, "-m", "bench.script_cost", "--people", "40", "--rounds", "3", *merged],
+        [sys.executable, "-m", "bench.script_cost", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_script_cost_measures_redis_server_alone() -> None:
+    """`python -m bench.script_cost` (docs/performance.md): redis-server's own CPU per answer
+    script, first answers and changes of mind, every call stored."""
+    # 40 answers in calls of 7: the last call is short
+    report = script_cost("--people", "40", "--rounds", "3", "--merge", "7")
     assert report["people"] == 40 and report["rounds"] == 3 and report["merge"] == 7
     assert report["first_answer_us"] > 0 and report["change_of_mind_us"] > 0
     assert report["evalsha_usec_per_call"] > 0
@@ -152,7 +158,6 @@ def test_script_cost_measures_the_commit_script_of_this_tree_and_of_an_older_one
     """`python -m bench.script_cost --commit`: redis-server's own time per COMMIT, every commit
     applied (the script answers 1); `--scripts` runs a scripts.py from before COMMIT took the
     next version and the refresh flag, with its own arguments."""
-    require_tool("redis-server", "apt-get install redis-server")
     older = tmp_path / "scripts.py"
     older.write_text(
         '''COMMIT = """
@@ -167,14 +172,6 @@ return 1
 '''
     )
     for extra in ([], ["--scripts", str(older)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.script_cost", "--commit", "--rounds", "70", *extra],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        report = json.loads(done.stdout)
+        report = script_cost("--commit", "--rounds", "70", *extra)
         assert report["commits"] == 70 and report["document_bytes"] > 100
         assert report["commit_us"] > 0 and report["evalsha_usec_per_call"] > 0

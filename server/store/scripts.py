@@ -3,7 +3,7 @@
 Every key a script touches, in KEYS or through the room's index set (COMMIT refreshes the keys the
 index lists, when server/store/expiry.py says it is due), and the channel COMMIT publishes on,
 start with hearth:{CODE}: and so share the room's hash tag: one cluster slot per room
-(tests/test_store_cluster.py checks every call).
+(tests/test_store.py checks every call).
 
 Nothing in the store may pair who answered with what was answered, not even by position: small
 Redis hashes and sets iterate in insertion order, so the people of a room, the ballots of an
