@@ -62,14 +62,37 @@ async def _backoff(delay: float) -> float:
     return min(delay * 2, 5.0)
 
 
+def _one_connect_at_a_time(connection: Any) -> None:
+    """The reader reconnecting (inside get_message) and a subscribe sending (redis-py connects
+    first when the connection is down) would each open a socket and keep the last one: the other
+    stays open, owned by nothing, until the process ends (and keeps its event loop from
+    closing). One attempt at a time; a caller that waited finds it connected. The check comes
+    before the lock: redis-py re-subscribes from inside a connect, by calling connect again."""
+    connect = connection.connect
+    lock = asyncio.Lock()
+
+    async def connect_once() -> None:
+        if connection.is_connected:
+            return
+        async with lock:
+            if not connection.is_connected:
+                await connect()
+
+    connection.connect = connect_once
+
+
 class PlainFanout(_Fanout):
-    """SUBSCRIBE on one connection; redis-py re-subscribes every channel when it reconnects."""
+    """SUBSCRIBE on one connection; redis-py re-subscribes every channel when it reconnects.
+    redis-py's PubSub is not safe for two tasks changing it at once (one's reconnect closes
+    the socket the other is writing to): subscribes and unsubscribes take turns, and a change
+    made while the connection is down is only recorded, for the reader's reconnect to send."""
 
     def __init__(self, redis: Redis) -> None:
         super().__init__()
         self.pubsub: PubSub = redis.pubsub(ignore_subscribe_messages=True)
         self._reader: asyncio.Task[None] | None = None
         self._has_channels = asyncio.Event()
+        self._changing = asyncio.Lock()
         self._watching: object | None = None  # the connection we watch for reconnects
 
     def start(self) -> None:
@@ -88,19 +111,38 @@ class PlainFanout(_Fanout):
         # redis-py calls this after its own on_connect, which re-subscribed every channel.
         self.notify_reconnect()
 
+    def _key(self, channel: str) -> Any:
+        encoder = self.pubsub.encoder  # as redis-py keys its channels: bytes, or text if decoded
+        return encoder.decode(encoder.encode(channel))
+
     async def subscribe(self, channel: str, handler: Handler) -> None:
         self.handlers[channel] = handler
-        await self.pubsub.subscribe(channel)
-        connection = self.pubsub.connection
-        if connection is not None and connection is not self._watching:
-            connection.register_connect_callback(self._connected)
-            self._watching = connection
+        async with self._changing:
+            connection = self.pubsub.connection
+            if connection is None:  # the first: connects, and fails if Redis cannot be reached
+                await self.pubsub.subscribe(channel)
+            elif not connection.is_connected:
+                self.pubsub.channels[self._key(channel)] = None
+            else:
+                try:
+                    await self.pubsub.subscribe(channel)
+                except Exception:  # lost while sending: the reconnect subscribes it
+                    self.pubsub.channels[self._key(channel)] = None
+            connection = self.pubsub.connection
+            if connection is not None and connection is not self._watching:
+                _one_connect_at_a_time(connection)
+                connection.register_connect_callback(self._connected)
+                self._watching = connection
         self._has_channels.set()
 
     async def unsubscribe(self, channel: str) -> None:
         self.handlers.pop(channel, None)
-        with contextlib.suppress(RedisError):
-            await self.pubsub.unsubscribe(channel)
+        async with self._changing:
+            connection = self.pubsub.connection
+            if connection is not None and connection.is_connected:
+                with contextlib.suppress(Exception):  # lost: the reconnect leaves it out
+                    await self.pubsub.unsubscribe(channel)
+            self.pubsub.channels.pop(self._key(channel), None)
 
     async def _read_loop(self) -> None:
         delay = 0.1
@@ -109,9 +151,10 @@ class PlainFanout(_Fanout):
             try:
                 message = await self.pubsub.get_message(timeout=POLL_SECONDS)
                 delay = 0.1
-            except (RedisError, OSError, RuntimeError) as exc:
-                # RuntimeError: redis-py reconnecting on a transport uvloop has closed. Letting
-                # any of these end the task would end this process's updates from the others.
+            except Exception as exc:
+                # RedisError, OSError, or redis-py reconnecting on a transport uvloop has closed
+                # (RuntimeError). Ending the task would end this process's updates from the
+                # others for good: log the type only, wait, and read again.
                 log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
                 delay = await _backoff(delay)
                 continue
