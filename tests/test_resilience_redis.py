@@ -14,10 +14,13 @@ import httpx
 import pytest
 import websockets
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError
 
 from server.domain.codes import digest
 from server.domain.rooms import new_room
+from server.store import pubsub as pubsub_module
 from server.store.base import channel
+from server.store.connection_io import UNREAD, next_reply
 from server.store.pubsub import PlainFanout
 from server.store.redis import RedisStore
 from tests.proxy import Proxy
@@ -66,7 +69,7 @@ async def test_pubsub_resubscribes_every_room_after_a_restart(own_redis: RedisSe
 
 
 async def test_pubsub_reader_outlives_any_failure_and_the_store_still_stops(
-    own_redis: RedisServer,
+    own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """redis-py reconnecting over a transport uvloop has closed raises RuntimeError (seen when a
     Sentinel primary was killed), and a race inside redis-py can raise anything. The reader must
@@ -77,32 +80,61 @@ async def test_pubsub_reader_outlives_any_failure_and_the_store_still_stops(
     await store.start()
     fanout = store.fanout
     assert isinstance(fanout, PlainFanout)
-    real_get = fanout.pubsub.get_message
     failure: list[Exception] = []
     failed = asyncio.Event()
 
-    async def failing(**options: Any) -> Any:
+    async def failing(connection: Any, wait_seconds: float) -> Any:
         if failure:
             failed.set()
             raise failure.pop()
-        return await real_get(**options)
+        return await next_reply(connection, wait_seconds)
 
     try:
         inbox: asyncio.Queue[bytes] = asyncio.Queue()
         await store.subscribe("CDFGHJ", inbox.put_nowait)
-        fanout.pubsub.get_message = failing  # type: ignore[method-assign]
+        monkeypatch.setattr(pubsub_module, "next_reply", failing)
         for odd in (RuntimeError("the handler is closed"), AttributeError("writelines")):
             failed.clear()
             failure.append(odd)
             await asyncio.wait_for(failed.wait(), 5)  # the reader's next read met it
-            await store.publish("CDFGHJ", b"after " + type(odd).__name__.encode())
-            assert await asyncio.wait_for(inbox.get(), 5) == b"after " + type(odd).__name__.encode()
+            said = b"after " + type(odd).__name__.encode()
+            await store.publish("CDFGHJ", said)
+            assert await asyncio.wait_for(inbox.get(), 5) == said
         assert fanout._reader is not None and not fanout._reader.done()
     finally:
         await store.stop()
     async with Redis.from_url(own_redis.url) as probe:
         clients = await probe.client_list()
     assert len(clients) == 1, clients  # the probe alone: the store closed all of its own
+
+
+async def test_a_subscriber_reads_straight_from_its_connection(own_redis: RedisServer) -> None:
+    """next_reply, the pub/sub reader's short way: a message as Redis sent it, None when quiet,
+    and a connection Redis closed is disconnected (redis-py's own read connects it again)."""
+    client = Redis.from_url(own_redis.url)
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe("hearth:{CDFGHJ}:ch")
+        connection = pubsub.connection
+        assert connection is not None
+        assert await next_reply(connection, 1) == [b"subscribe", b"hearth:{CDFGHJ}:ch", 1]
+        assert await next_reply(connection, 0.05) is None  # nothing more said
+        await client.publish("hearth:{CDFGHJ}:ch", b"one")
+        await client.publish("hearth:{CDFGHJ}:ch", b"two")
+        assert await next_reply(connection, 1) == [b"message", b"hearth:{CDFGHJ}:ch", b"one"]
+        assert await next_reply(connection, 1) == [b"message", b"hearth:{CDFGHJ}:ch", b"two"]
+        await client.client_kill_filter(_type="pubsub")
+        with pytest.raises(ConnectionError):
+            await next_reply(connection, 1)
+        assert not connection.is_connected
+        assert await next_reply(connection, 1) is UNREAD
+        # redis-py's read connects again and re-subscribes; then the short way reads on.
+        assert (await pubsub.get_message(timeout=1))["type"] == "subscribe"  # type: ignore[index]
+        await client.publish("hearth:{CDFGHJ}:ch", b"three")
+        assert await next_reply(connection, 1) == [b"message", b"hearth:{CDFGHJ}:ch", b"three"]
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await client.aclose()
 
 
 async def test_rooms_subscribing_while_the_pubsub_connection_drops(own_redis: RedisServer) -> None:

@@ -37,6 +37,7 @@ from server.store.connection_io import (
     replies_at_hand,
 )
 from server.store.redis import SCRIPTS, RedisStore
+from server.transport import eager
 from tests.support import eventually
 
 TTL = 600
@@ -62,9 +63,9 @@ async def open_activity(store: RoomStore, code: str, activity: str = "a1") -> No
 async def test_on_committed_runs_once_the_write_is_known_to_have_succeeded(
     store: RoomStore,
 ) -> None:
-    """The screens of a commit are updated from the store's reply as it is read: on Redis,
-    in the task that reads the reply (before the caller's coroutine resumes, a turn later);
-    never for a write that lost (stale version, no such room)."""
+    """The screens of a commit are updated from the store's reply as it is read (on Redis,
+    before the caller's coroutine resumes: test_a_commit_leaves_in_the_call_with_what_is_pending),
+    once, and never for a write that lost (stale version, no such room)."""
     code, version = await make_room(store)
     doc = orjson.loads(await store.load(code) or b"")
     doc["version"] = version + 1
@@ -76,8 +77,6 @@ async def test_on_committed_runs_once_the_write_is_known_to_have_succeeded(
 
     assert await store.commit(code, version, body, None, TTL, committed)
     assert len(ran_in) == 1
-    if isinstance(store, RedisStore):
-        assert ran_in[0] is not asyncio.current_task()  # from the reply, not after it
     assert not await store.commit(code, version, body, None, TTL, committed)  # stale
     assert not await store.commit("ZZZZZZ", 0, body, None, TTL, committed)  # no such room
     assert len(ran_in) == 1
@@ -512,6 +511,39 @@ async def test_a_pipeline_leaves_on_a_kept_connection_in_the_turn_it_is_flushed(
     person = who()
     assert await store.join(code, person, 20, TTL) == "ok"
     assert await store.member(code, person) == ""
+
+
+@pytest.mark.parametrize("store", ["redis", "sentinel"], indirect=True)
+async def test_a_commit_leaves_in_the_call_with_what_is_pending(store: RoomStore) -> None:
+    """The screens wait for a commit: it is written when made, with the calls pending in the
+    same turn (in their order), not at the turn's end; and when Redis has answered within the
+    write, the screens were told before commit() returned to its caller."""
+    assert isinstance(store, RedisStore)
+    code, version = await make_room(store)
+    assert await store.join(code, who(), 20, TTL) == "ok"  # leaves a connection kept
+    doc = orjson.loads(await store.load(code) or b"{}")
+    doc["version"] = version + 1
+    batch = store._batch
+    joining = asyncio.ensure_future(store.join(code, who(), 20, TTL))
+    await asyncio.sleep(0)  # the join's call is made; the turn's flush has not run
+    assert batch.pending
+    told: list[str] = []
+    committed: list[bool] = []
+
+    async def commit() -> None:
+        screens = lambda: told.append("screens")  # noqa: E731
+        committed.append(await store.commit(code, version, orjson.dumps(doc), "a1", TTL, screens))
+
+    rest = eager.start(commit())  # commit() runs now, in this turn, up to its first wait
+    assert not batch.pending  # the join went with it, ahead of it
+    if rest is None:  # answered within the write (Redis on this core): settled already
+        assert told == ["screens"]
+    else:
+        await rest
+    assert committed == [True]
+    assert await joining == "ok"
+    assert told == ["screens"]
+    assert orjson.loads(await store.load(code) or b"{}")["version"] == version + 1
 
 
 @pytest.mark.parametrize("store", ["redis", "cluster"], indirect=True)

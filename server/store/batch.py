@@ -77,13 +77,23 @@ class Batch:
         self._idle: list[Any] = []
 
     def call(
-        self, script: Script, keys: list[Any], args: list[Any], then: Then | None = None
+        self,
+        script: Script,
+        keys: list[Any],
+        args: list[Any],
+        then: Then | None = None,
+        now: bool = False,
     ) -> asyncio.Future[Any]:
         """The call's reply, as a future. `then(reply)`, if given, runs as soon as the reply is
         read and before the future is done (not for an error): what must follow a write at
-        once (a commit's screens) need not wait for the caller's turn."""
+        once (a commit's screens) need not wait for the caller's turn. `now`: sent now, with
+        whatever is pending, rather than at the end of this turn (a commit: the screens wait
+        for it, and nothing else is made in the turn of a console's message); when Redis has
+        answered within the write (on the same core) `then` has run before this returns."""
         future: asyncio.Future[Any] = self.running_loop().create_future()
         self._add((script, keys, args, future, then))
+        if now:
+            self._flush()  # the flush the turn's end would do finds nothing left to send
         return future
 
     def call_with(

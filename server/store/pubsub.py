@@ -25,6 +25,7 @@ from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.exceptions import RedisError
 
 from server.store.base import Handler
+from server.store.connection_io import UNREAD, next_reply
 
 log = logging.getLogger("hearth.store")
 
@@ -47,11 +48,20 @@ class _Fanout:
     def dispatch(self, message: dict[str, Any] | None) -> None:
         if message is None or message.get("type") not in ("message", "smessage"):
             return
-        handler = self.handlers.get(_text(message["channel"]))
+        self.deliver(message["channel"], message["data"])
+
+    def dispatch_reply(self, reply: Any) -> None:
+        """A reply as Redis sent it: a message is [b"message", channel, data]; anything else
+        (a subscription's confirmation, a health check's PONG, an error) is not for a room."""
+        if isinstance(reply, list) and len(reply) == 3 and _text(reply[0]) == "message":
+            self.deliver(reply[1], reply[2])
+
+    def deliver(self, channel: bytes | str, data: bytes) -> None:
+        handler = self.handlers.get(_text(channel))
         if handler is None:
             return
         try:
-            handler(message["data"])
+            handler(data)
         except Exception as exc:  # a bad handler must not stop every room's updates
             # The type only: a traceback or message could quote room state (answers).
             log.warning("pub/sub handler failed: %s", type(exc).__name__)
@@ -149,7 +159,14 @@ class PlainFanout(_Fanout):
         while True:
             await self._has_channels.wait()
             try:
-                message = await self.pubsub.get_message(timeout=POLL_SECONDS)
+                connection = self.pubsub.connection
+                reply = UNREAD if connection is None else await next_reply(connection, POLL_SECONDS)
+                if reply is UNREAD:  # redis-py reads (and connects, and re-subscribes)
+                    self.dispatch(await self.pubsub.get_message(timeout=POLL_SECONDS))
+                elif reply is None:  # quiet for a while: a PING when one is due
+                    await self.pubsub.check_health()  # type: ignore[no-untyped-call]
+                else:
+                    self.dispatch_reply(reply)
                 delay = 0.1
             except Exception as exc:
                 # RedisError, OSError, or redis-py reconnecting on a transport uvloop has closed
@@ -157,8 +174,6 @@ class PlainFanout(_Fanout):
                 # others for good: log the type only, wait, and read again.
                 log.warning("redis pub/sub connection lost (%s); retrying", type(exc).__name__)
                 delay = await _backoff(delay)
-                continue
-            self.dispatch(message)
 
 
 class ShardedFanout(_Fanout):

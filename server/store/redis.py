@@ -186,7 +186,7 @@ class RedisStore:
         keys = [key(code, "state"), key(code, "accepting"), key(code, "index")]
         args = [expected_version, expected_version + 1, doc, accepting or "", ttl, channel(code)]
         args += [self._publish_tag, "1" if refresh else ""]
-        return int(await self._batch.call(COMMIT, keys, args, then)) == 1
+        return int(await self._batch.call(COMMIT, keys, args, then, now=True)) == 1
 
     # -- participants ------------------------------------------------------------------------
 
