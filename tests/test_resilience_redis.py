@@ -14,7 +14,7 @@ import httpx
 import pytest
 import websockets
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, ResponseError
 
 from server.domain.codes import digest
 from server.domain.rooms import new_room
@@ -135,6 +135,25 @@ async def test_a_subscriber_reads_straight_from_its_connection(own_redis: RedisS
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
+
+
+async def test_a_reply_read_straight_reaches_its_room_and_a_refusal_is_logged(
+    own_redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Redis.from_url(own_redis.url)
+    fanout = PlainFanout(client)
+    heard: list[bytes] = []
+    fanout.handlers["hearth:{CDFGHJ}:ch"] = heard.append
+    fanout.dispatch_reply([b"message", b"hearth:{CDFGHJ}:ch", b"doc"])
+    fanout.dispatch_reply([b"message", b"hearth:{OTHERS}:ch", b"not ours"])
+    fanout.dispatch_reply([b"subscribe", b"hearth:{CDFGHJ}:ch", 1])
+    fanout.dispatch_reply([b"pong", b""])
+    assert heard == [b"doc"]
+    fanout.dispatch_reply(ResponseError("NOPERM this user has no permissions to the channel"))
+    assert [r.getMessage() for r in caplog.records if r.name == "hearth.store"] == [
+        "redis pub/sub refused a command (ResponseError)"  # the type only, never the text
+    ]
+    await client.aclose()
 
 
 async def test_rooms_subscribing_while_the_pubsub_connection_drops(own_redis: RedisServer) -> None:

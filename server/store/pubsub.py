@@ -55,6 +55,8 @@ class _Fanout:
         (a subscription's confirmation, a health check's PONG, an error) is not for a room."""
         if isinstance(reply, list) and len(reply) == 3 and _text(reply[0]) == "message":
             self.deliver(reply[1], reply[2])
+        elif isinstance(reply, Exception):  # a SUBSCRIBE refused (an ACL without the channel)
+            log.warning("redis pub/sub refused a command (%s)", type(reply).__name__)
 
     def deliver(self, channel: bytes | str, data: bytes) -> None:
         handler = self.handlers.get(_text(channel))
