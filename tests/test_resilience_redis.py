@@ -192,6 +192,13 @@ async def test_rooms_subscribing_while_the_pubsub_connection_drops(own_redis: Re
             await store.publish(code, b"to " + code.encode())
             assert await asyncio.wait_for(inbox.get(), 5) == b"to " + code.encode()
         assert [await subscribers(f"R{r:02d}X0") for r in range(20)] == [0] * 20
+        await open_room("LASTRM")  # a room that opens and closes on a settled connection
+        await store.unsubscribe("LASTRM")
+        del inboxes["LASTRM"]
+        fanout = store.fanout
+        assert isinstance(fanout, PlainFanout)  # it keeps no code of a room it left
+        assert not fanout.pubsub.pending_unsubscribe_channels
+        assert set(fanout.pubsub.channels) == {channel(code).encode() for code in inboxes}
         assert len(await probe.client_list(_type="pubsub")) == 1
     finally:
         await store.stop()

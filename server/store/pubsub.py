@@ -154,7 +154,12 @@ class PlainFanout(_Fanout):
             if connection is not None and connection.is_connected:
                 with contextlib.suppress(Exception):  # lost: the reconnect leaves it out
                     await self.pubsub.unsubscribe(channel)
-            self.pubsub.channels.pop(self._key(channel), None)
+            # Forgotten now, not when Redis confirms (the reader does not hand redis-py the
+            # confirmation): kept, a process would hold every ended room's code until it
+            # reconnects.
+            key = self._key(channel)
+            self.pubsub.channels.pop(key, None)
+            self.pubsub.pending_unsubscribe_channels.discard(key)
 
     async def _read_loop(self) -> None:
         delay = 0.1
