@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -72,6 +72,16 @@ class _Fanout:
 async def _backoff(delay: float) -> float:
     await asyncio.sleep(delay * (0.5 + secrets.randbelow(1000) / 1000))
     return min(delay * 2, 5.0)
+
+
+async def _sent(command: Awaitable[Any]) -> bool:
+    """Whether a pub/sub command was sent; lost with the connection, it is not (and whatever
+    redis-py raised then, a race inside it included, is not the caller's to handle)."""
+    try:
+        await command
+    except Exception:
+        return False
+    return True
 
 
 def _one_connect_at_a_time(connection: Any) -> None:
@@ -133,13 +143,8 @@ class PlainFanout(_Fanout):
             connection = self.pubsub.connection
             if connection is None:  # the first: connects, and fails if Redis cannot be reached
                 await self.pubsub.subscribe(channel)
-            elif not connection.is_connected:
-                self.pubsub.channels[self._key(channel)] = None
-            else:
-                try:
-                    await self.pubsub.subscribe(channel)
-                except Exception:  # lost while sending: the reconnect subscribes it
-                    self.pubsub.channels[self._key(channel)] = None
+            elif not (connection.is_connected and await _sent(self.pubsub.subscribe(channel))):
+                self.pubsub.channels[self._key(channel)] = None  # the reconnect subscribes it
             connection = self.pubsub.connection
             if connection is not None and connection is not self._watching:
                 _one_connect_at_a_time(connection)
@@ -152,8 +157,7 @@ class PlainFanout(_Fanout):
         async with self._changing:
             connection = self.pubsub.connection
             if connection is not None and connection.is_connected:
-                with contextlib.suppress(Exception):  # lost: the reconnect leaves it out
-                    await self.pubsub.unsubscribe(channel)
+                await _sent(self.pubsub.unsubscribe(channel))  # lost: the reconnect leaves it out
             # Forgotten now, not when Redis confirms (the reader does not hand redis-py the
             # confirmation): kept, a process would hold every ended room's code until it
             # reconnects.
