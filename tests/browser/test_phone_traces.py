@@ -81,14 +81,20 @@ def traces(phone: Page) -> dict[str, Any]:
 
 def nothing_left(phone: Page) -> None:
     # The page clears its own storage at once; the browser applies Clear-Site-Data from the
-    # /api/forget answer a moment later, so wait for that rather than sleep.
-    phone.wait_for_function(
-        """async () => localStorage.length === 0 && document.cookie === ''
-            && (await caches.keys()).length === 0
-            && (await indexedDB.databases()).length === 0""",
-        polling=100,
+    # /api/forget answer a moment later. wait_for_function does not await an async predicate
+    # (a Promise is truthy), so the page itself polls until the sweep shows, or ten seconds pass.
+    left = phone.evaluate(
+        f"""async () => {{
+            const deadline = Date.now() + 10000;
+            for (;;) {{
+                const left = await ({TRACES})();
+                const swept = left.local === 0 && left.cookies === ''
+                    && left.caches.length === 0 && left.databases.length === 0;
+                if (swept || Date.now() > deadline) return left;
+                await new Promise((next) => setTimeout(next, 100));
+            }}
+        }}"""
     )
-    left = traces(phone)
     assert left["session"] == 0 and left["local"] == 0 and left["cookies"] == "", left
     assert left["caches"] == [] and left["databases"] == [] and left["workers"] == 0, left
     assert "#" not in left["url"] and not re.search(r"[A-Z0-9]{6}", left["url"]), left
