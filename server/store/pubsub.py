@@ -16,13 +16,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterPubSub, RedisCluster
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError, RedisError
 
 from server.store.base import Handler
 from server.store.connection_io import UNREAD, next_reply
@@ -30,6 +30,7 @@ from server.store.connection_io import UNREAD, next_reply
 log = logging.getLogger("hearth.store")
 
 POLL_SECONDS = 1.0  # a reader's wait for a message; also how often a moved channel is noticed
+SUBSCRIBE_ATTEMPTS = 5  # a shard subscribe's tries while its primary's connection is re-made
 
 
 def _text(value: bytes | str) -> str:
@@ -84,23 +85,67 @@ async def _sent(command: Awaitable[Any]) -> bool:
     return True
 
 
-def _one_connect_at_a_time(connection: Any) -> None:
-    """The reader reconnecting (inside get_message) and a subscribe sending (redis-py connects
-    first when the connection is down) would each open a socket and keep the last one: the other
-    stays open, owned by nothing, until the process ends (and keeps its event loop from
-    closing). One attempt at a time; a caller that waited finds it connected. The check comes
-    before the lock: redis-py re-subscribes from inside a connect, by calling connect again."""
-    connect = connection.connect
-    lock = asyncio.Lock()
+def _key(pubsub: PubSub, channel: str) -> Any:
+    encoder = pubsub.encoder  # as redis-py keys its channels: bytes, or text if decoded
+    return encoder.decode(encoder.encode(channel))
 
-    async def connect_once() -> None:
-        if connection.is_connected:
+
+async def _unsubscribe(connection: Any, send: Callable[[], Awaitable[Any]]) -> None:
+    """Send an unsubscribe until it is sent or the connection is down. When a send fails,
+    redis-py reconnects, re-subscribing every channel it holds (this one too), before it gives
+    up: left there, the ended room would stay subscribed on the new connection."""
+    for _ in range(SUBSCRIBE_ATTEMPTS):
+        if await _sent(send()) or connection is None or not connection.is_connected:
+            return  # sent, or the next connect leaves it out (the caller forgets it)
+
+
+class _Turns:
+    """Who may change a pub/sub connection now. The reader reconnecting (inside get_message)
+    and a subscribe sending (redis-py connects first when the connection is down) would each
+    open a socket and keep the last one: the other stays open, owned by nothing, until the
+    process ends. A subscribe or unsubscribe sent while a reconnect re-subscribes (redis-py
+    re-subscribes what it held when the reconnect began) can be undone by it, and a reader whose
+    read failed on the socket a subscribe has just replaced closes the new one under it. So a
+    connect (with its re-subscribe), a disconnect and a change take turns; the task whose turn
+    it is may connect again inside it (redis-py reconnects from inside a failed re-subscribe)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._connect = connection.connect
+        self._disconnect = connection.disconnect
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[Any] | None = None
+        connection.connect = self.connect
+        connection.disconnect = self.disconnect
+        connection.hearth_turns = self
+
+    @classmethod
+    def of(cls, connection: Any) -> _Turns:
+        turns = getattr(connection, "hearth_turns", None)
+        return turns if isinstance(turns, _Turns) else cls(connection)
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self._holder is asyncio.current_task():
+            yield
             return
-        async with lock:
-            if not connection.is_connected:
-                await connect()
+        async with self._lock:
+            self._holder = asyncio.current_task()
+            try:
+                yield
+            finally:
+                self._holder = None
 
-    connection.connect = connect_once
+    async def connect(self) -> None:
+        if self.connection.is_connected and self._holder is None:
+            return
+        async with self.turn():
+            if not self.connection.is_connected:  # a caller that waited finds it connected
+                await self._connect()
+
+    async def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        async with self.turn():
+            await self._disconnect(*args, **kwargs)
 
 
 class PlainFanout(_Fanout):
@@ -133,10 +178,6 @@ class PlainFanout(_Fanout):
         # redis-py calls this after its own on_connect, which re-subscribed every channel.
         self.notify_reconnect()
 
-    def _key(self, channel: str) -> Any:
-        encoder = self.pubsub.encoder  # as redis-py keys its channels: bytes, or text if decoded
-        return encoder.decode(encoder.encode(channel))
-
     async def subscribe(self, channel: str, handler: Handler) -> None:
         self.handlers[channel] = handler
         async with self._changing:
@@ -144,10 +185,10 @@ class PlainFanout(_Fanout):
             if connection is None:  # the first: connects, and fails if Redis cannot be reached
                 await self.pubsub.subscribe(channel)
             elif not (connection.is_connected and await _sent(self.pubsub.subscribe(channel))):
-                self.pubsub.channels[self._key(channel)] = None  # the reconnect subscribes it
+                self.pubsub.channels[_key(self.pubsub, channel)] = None  # for the reconnect
             connection = self.pubsub.connection
             if connection is not None and connection is not self._watching:
-                _one_connect_at_a_time(connection)
+                _Turns.of(connection)
                 connection.register_connect_callback(self._connected)
                 self._watching = connection
         self._has_channels.set()
@@ -156,12 +197,12 @@ class PlainFanout(_Fanout):
         self.handlers.pop(channel, None)
         async with self._changing:
             connection = self.pubsub.connection
-            if connection is not None and connection.is_connected:
-                await _sent(self.pubsub.unsubscribe(channel))  # lost: the reconnect leaves it out
+            if connection is not None and connection.is_connected:  # down: the reconnect won't
+                await _unsubscribe(connection, lambda: self.pubsub.unsubscribe(channel))
             # Forgotten now, not when Redis confirms (the reader does not hand redis-py the
             # confirmation): kept, a process would hold every ended room's code until it
             # reconnects.
-            key = self._key(channel)
+            key = _key(self.pubsub, channel)
             self.pubsub.channels.pop(key, None)
             self.pubsub.pending_unsubscribe_channels.discard(key)
 
@@ -189,7 +230,9 @@ class PlainFanout(_Fanout):
 
 class ShardedFanout(_Fanout):
     """SSUBSCRIBE through redis-py's ClusterPubSub: one connection, and one reader, per primary
-    that holds a subscribed room."""
+    that holds a subscribed room. As on one Redis, a per-primary PubSub is not safe for a
+    change and its reader's reconnect at once: they take turns on the connection, and a
+    subscribe that met a connection being re-made tries again once it is."""
 
     def __init__(self, cluster: RedisCluster) -> None:
         super().__init__()
@@ -197,7 +240,7 @@ class ShardedFanout(_Fanout):
         self.pubsub: ClusterPubSub = cluster.pubsub()
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._supervisor: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
+        self._changing = asyncio.Lock()
 
     def start(self) -> None:
         self._supervisor = asyncio.create_task(self._supervise(), name="hearth-redis-spubsub")
@@ -212,13 +255,77 @@ class ShardedFanout(_Fanout):
 
     async def subscribe(self, channel: str, handler: Handler) -> None:
         self.handlers[channel] = handler
-        await self.pubsub.ssubscribe(channel)
+        async with self._changing:
+            delay = 0.05
+            for attempt in range(SUBSCRIBE_ATTEMPTS):
+                try:
+                    async with self._turn(self._node_pubsub(channel)):
+                        await self.pubsub.ssubscribe(channel)
+                    break
+                except Exception as exc:  # redis-py's own race included (RuntimeError, ...)
+                    if attempt == SUBSCRIBE_ATTEMPTS - 1:  # the primary is out of reach
+                        raise ConnectionError(
+                            f"shard subscribe failed ({type(exc).__name__})"
+                        ) from exc
+                    delay = await _backoff(delay)
+                finally:
+                    for node_pubsub in self.pubsub.node_pubsub_mapping.values():
+                        if node_pubsub.connection is not None:  # a new primary's, made now
+                            _Turns.of(node_pubsub.connection)
         self._ensure_readers(moved=False)
 
     async def unsubscribe(self, channel: str) -> None:
         self.handlers.pop(channel, None)
-        with contextlib.suppress(RedisError):
-            await self.pubsub.sunsubscribe(channel)
+        async with self._changing:
+            node_pubsub = self._node_pubsub(channel)
+            async with self._turn(node_pubsub):
+                if node_pubsub is not None:
+                    await _unsubscribe(
+                        node_pubsub.connection, lambda: self.pubsub.sunsubscribe(channel)
+                    )
+                # Forgotten now, not when Redis confirms: redis-py forgets a channel only on a
+                # confirmation it was waiting for, and a reconnect in between (it clears what
+                # it waits for, and subscribes every channel it holds) would subscribe the
+                # ended room again, for as long as the process runs.
+                pubsub = self.pubsub
+                key = _key(pubsub, channel)
+                for held in pubsub.node_pubsub_mapping.values():
+                    held.shard_channels.pop(key, None)
+                    held.pending_unsubscribe_shard_channels.discard(key)
+                pubsub.shard_channels.pop(key, None)
+                pubsub.pending_unsubscribe_shard_channels.discard(key)
+                pubsub._shard_channel_to_node.pop(key, None)
+            await self._close_idle()
+
+    def _node_pubsub(self, channel: str) -> PubSub | None:
+        """The PubSub of the primary that carries the channel, if one is open."""
+        pubsub = self.pubsub
+        name = pubsub._shard_channel_to_node.get(_key(self.pubsub, channel))
+        if name is None:
+            with contextlib.suppress(Exception):  # a slot not covered: redis-py will say so
+                node = self.cluster.get_node_from_key(channel)
+                name = node.name if node is not None else None
+        return pubsub.node_pubsub_mapping.get(name) if name else None
+
+    def _turn(self, node_pubsub: PubSub | None) -> contextlib.AbstractAsyncContextManager[None]:
+        if node_pubsub is None or node_pubsub.connection is None:
+            return contextlib.nullcontext()
+        return _Turns.of(node_pubsub.connection).turn()
+
+    async def _close_idle(self) -> None:
+        """Close the connection to a primary that holds no room of this process any more
+        (its reader first, so that nothing reads from a connection being closed)."""
+        mapping = self.pubsub.node_pubsub_mapping
+        for name, node_pubsub in list(mapping.items()):
+            if node_pubsub.subscribed:
+                continue
+            del mapping[name]
+            reader = self._readers.pop(name, None)
+            if reader is not None:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await node_pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def connections(self) -> int:
         """Pub/sub connections held now: one per primary with a subscribed room."""
