@@ -38,9 +38,16 @@ def test_the_licence_is_the_full_agpl_and_the_readme_names_it() -> None:
 
 def test_every_page_links_to_the_source(server: LiveServer) -> None:
     for path in PAGES:
-        page = httpx.get(server.base_url + path)
+        page = httpx.get(server.base_url + path, follow_redirects=True)
         assert page.status_code == 200, path
         assert re.search(r'<a href="/source"[^>]*>Source code</a>', page.text), path
+
+
+def test_the_bare_address_is_the_join_page(server: LiveServer) -> None:
+    """One path for the join page, so that the phone's rejoin cookie can be scoped to it."""
+    bare = httpx.get(server.base_url + "/")
+    assert (bare.status_code, bare.headers["location"]) == (302, "/join")
+    assert httpx.get(server.base_url + "/?lang=de").headers["location"] == "/join?lang=de"
 
 
 def test_the_source_link_follows_the_setting() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import segno
 from pydantic import Field, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -136,6 +136,13 @@ def _page(template: str, title: str):  # type: ignore[no-untyped-def]
     return page
 
 
+async def _to_join(request: Request) -> Response:
+    """The bare address is the join page's: one path, so that the phone's rejoin cookie can be
+    scoped to it (docs/privacy.md). A code after # stays with the browser across the redirect."""
+    query = request.url.query
+    return RedirectResponse("/join" + (f"?{query}" if query else ""), status_code=302)
+
+
 def _store_errors(
     handler: Callable[[Request], Awaitable[Response]],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -165,7 +172,7 @@ def routes() -> list[Route | Mount]:
         *catalogue_routes.routes(),
         *source_routes.routes(),
         *summary_export.routes(),
-        Route("/", _page("join.html", "Join")),
+        Route("/", _to_join),
         Route("/join", _page("join.html", "Join")),
         Route("/host", _page("console.html", "Console")),
         Route("/display", _page("display.html", "Display")),

@@ -30,7 +30,7 @@ from server.store.connection_io import UNREAD, next_reply
 log = logging.getLogger("hearth.store")
 
 POLL_SECONDS = 1.0  # a reader's wait for a message; also how often a moved channel is noticed
-SUBSCRIBE_ATTEMPTS = 5  # a shard subscribe's tries while its primary's connection is re-made
+SUBSCRIBE_ATTEMPTS = 5  # tries of a change that meets its connection being re-made
 
 
 def _text(value: bytes | str) -> str:

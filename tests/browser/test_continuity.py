@@ -6,10 +6,42 @@ and Back to; the support card in the phone's menu and on its end screen; the wor
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import LAPTOP, PHONE, Harness
+
+
+def cookies_sent(page: Page) -> tuple[list[str], list[str]]:
+    """The path of every request the page makes from now on, and the paths of those that carried
+    the rejoin cookie, as the browser sent them (DevTools' record of the headers on the wire,
+    the WebSocket's handshake included)."""
+    requested: list[str] = []
+    carried: list[str] = []
+    paths: dict[str, str] = {}
+    cdp = page.context.new_cdp_session(page)
+
+    def started(request_id: str, url: str) -> None:
+        paths[request_id] = urlsplit(url).path
+        requested.append(paths[request_id])
+
+    def sent(request_id: str, cookie: str) -> None:
+        if "hearth-rejoin" in cookie:
+            carried.append(paths.get(request_id, "?"))
+
+    cdp.on("Network.requestWillBeSent", lambda e: started(e["requestId"], e["request"]["url"]))
+    cdp.on("Network.webSocketCreated", lambda e: started(e["requestId"], e["url"]))
+    cdp.on(
+        "Network.requestWillBeSentExtraInfo",
+        lambda e: sent(e["requestId"], str({k.lower(): v for k, v in e["headers"].items()})),
+    )
+    cdp.on(  # the handshake as written to the socket
+        "Network.webSocketHandshakeResponseReceived",
+        lambda e: sent(e["requestId"], e["response"].get("requestHeadersText", "")),
+    )
+    cdp.send("Network.enable")
+    return requested, carried
 
 
 def stored(phone: Page) -> None:
@@ -31,8 +63,13 @@ def test_a_phone_that_closes_its_tab_and_rejoins_answers_once(harness: Harness) 
     phone.close()  # the tab is gone, and its sessionStorage with it
     again = context.new_page()
     harness._watch(again)
+    requested, carried = cookies_sent(again)
     again.goto(f"/join#{code}")  # the QR code or the link, opened again
     expect(again.get_by_text("Which feels closest?")).to_be_visible()
+    # The cookie (code, token, answer) goes with the join page's request and nothing else: not
+    # with its scripts, the WebSocket or an API call.
+    assert "/ws" in requested and any(path.startswith("/static/") for path in requested)
+    assert carried == ["/join"]
     stored(again)  # the room knows this phone answered
     again.get_by_role("button", name="Show my answer").click()
     expect(again.get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")

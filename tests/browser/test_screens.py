@@ -28,6 +28,7 @@ def test_the_qr_link_joins_and_the_phone_keeps_only_session_storage(harness: Har
     # never sent elsewhere, gone by itself within four hours (and at Leave and the end).
     [cookie] = phone.context.cookies()
     assert cookie["name"] == "hearth-rejoin" and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/join", "sent with the join page alone"
     assert 0 < cookie["expires"] - time.time() <= 4 * 3600 + 60
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     harness.open_activity(
