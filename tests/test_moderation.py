@@ -88,7 +88,7 @@ async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer)
     await facilitator.command({"type": "close"})
     queue = (await facilitator.until_view(lambda v: len(v["queue"]) == 5))["queue"]
     assert sorted(q["text"] for q in queue) == sorted(texts)  # the replaced answer is gone
-    assert all(set(q) == {"id", "text", "state"} for q in queue)  # no times, no tokens
+    assert all(set(q) == {"id", "text", "state", "released"} for q in queue)  # no times, no tokens
     for client in (display, *phones):
         await client.until_view(lambda v: v["activity"] and v["activity"]["status"] == "closed")
     by_text = {q["text"]: q["id"] for q in queue}
@@ -106,6 +106,9 @@ async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer)
     for client in (display, *phones):
         view = await client.until_view(lambda v: len(v["texts"]) == 4)
         assert sorted(view["texts"]) == sorted(texts[:4])
+    # The console is told which went out (they can no longer be moderated), and only those.
+    view = await facilitator.until_view(lambda v: any(q["released"] for q in v["queue"]))
+    assert sorted(q["text"] for q in view["queue"] if q["released"]) == sorted(texts[:4])
     again = await facilitator.command({"type": "release"})
     assert again["code"] == "nothing_approved"
     late = await facilitator.command(

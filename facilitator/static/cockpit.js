@@ -88,12 +88,17 @@ export function closePanel(name) {
   if (openPanel === name) setPanel(name);
 }
 
-// Redraw the side column; the control that had focus there keeps it (by its place).
+// Redraw the side column; the control that had focus there keeps it (by its place), or the
+// nearest one still enabled (a Release just pressed is disabled once nothing waits).
 function renderSide() {
   const controls = () => [...parts.side.querySelectorAll("button, input, select, textarea, a")];
   const focused = controls().indexOf(document.activeElement);
   drawSide();
-  if (focused >= 0) controls()[Math.min(focused, controls().length - 1)]?.focus();
+  if (focused < 0) return;
+  const now = controls();
+  const at = Math.min(focused, now.length - 1);
+  const enabled = (c) => !c.disabled;
+  (enabled(now[at] ?? {}) ? now[at] : now.slice(0, at).reverse().find(enabled) ?? now.slice(at).find(enabled))?.focus();
 }
 
 function drawSide() {

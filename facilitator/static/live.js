@@ -3,11 +3,11 @@
 // will show, paper answers, results, and the pages of released answers on the display. The
 // moderation queue goes in the side column.
 import { formatClock, h, replace } from "/static/shared/dom.js";
-import { t } from "/static/shared/i18n.js";
+import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
-import { act, commandButton, state } from "./console-state.js";
+import { act, button, commandButton, state } from "./console-state.js";
 import { paperForm } from "./paper.js";
 
 const turnChoices = () => [[0, t("By hand")], ...[8, 12, 20, 30].map((s) => [s, t("Every {n} seconds", { n: s })])];
@@ -96,9 +96,15 @@ function pageControls() {
   );
 }
 
+// The preview of the live activity, once it is closed (the server sends none while open).
+function previewOf(a) {
+  return a && state.progress.activity === a.id ? state.progress.preview : null;
+}
+
 function renderPreview(a) {
-  const preview = state.progress.preview;
-  if (!a || a.status === "revealed" || !preview || state.progress.activity !== a.id) return null;
+  const preview = previewOf(a);
+  // written answers are never revealed, so there is nothing to preview
+  if (!a || a.status === "revealed" || !preview || isText(a.definition)) return null;
   return h(
     "div",
     { class: "preview" },
@@ -106,6 +112,54 @@ function renderPreview(a) {
     h("p", { class: "hint", text: t("Drawn by the same rule as every screen; nothing is previewed while answers come in.") }),
     renderResults(preview, a.definition),
   );
+}
+
+// The results a reveal would draw: fewer than k on every side, it would show nothing at all.
+function wouldShowNothing(a) {
+  const preview = previewOf(a);
+  const results = preview ? (preview.overall ? [preview.overall] : Object.values(preview.by_track || {})) : [];
+  return results.length > 0 && results.every((r) => !r.shown) ? results[0].k : null;
+}
+
+let confirming = null; // the activity whose empty reveal waits for a second press
+
+// A reveal is final: one that can only show nothing (the check-in is lost) asks first, here.
+function revealControl(a, el) {
+  const reveal = (label, cls, attrs = {}) => commandButton(label, { type: "reveal" }, cls, { "data-key": "r", ...attrs });
+  const k = wouldShowNothing(a);
+  if (k === null) return reveal(t("Reveal results"), "");
+  const redraw = (id, focus) => { confirming = id; renderLive(el); el.querySelector(focus)?.focus(); };
+  if (confirming !== a.id) return button(t("Reveal results"), () => redraw(a.id, "#reveal-anyway"), "", { "data-key": "r" });
+  const cancel = () => redraw(null, '[data-key="r"]');
+  return h(
+    "div",
+    { class: "confirm reveal-confirm", role: "group", "aria-labelledby": "reveal-confirm-text", onkeydown: (e) => e.key === "Escape" && cancel() },
+    h("p", { id: "reveal-confirm-text", text: t("Reveal anyway? Nothing will show: fewer than {k} answered, and a reveal cannot be undone.", { k }) }),
+    reveal(t("Reveal anyway"), "danger", { id: "reveal-anyway" }),
+    button(t("Cancel"), cancel, "secondary"),
+  );
+}
+
+// A heading from the text when there is no title: whole words, and an ellipsis where it stops.
+function shortened(text, max = 60) {
+  const line = text.split("\n")[0];
+  const chars = Array.from(line);
+  if (line === text && chars.length <= max) return text;
+  const cut = chars.slice(0, max + 1).join("");
+  const words = chars.length <= max ? line : /\S\s/u.test(cut) ? cut.replace(/\s+\S*$/u, "") : chars.slice(0, max).join("");
+  return words.replace(/[\s,;:.\-–—]+$/u, "") + "…";
+}
+
+// The heading names the activity; the text follows it only when the heading does not already
+// say it all (.live-text is wherever the whole text is).
+function liveHeading(def) {
+  const text = def.text || "";
+  const named = def.title || shortened(text);
+  const whole = named === text;
+  return [
+    h("h2", { id: "live-heading" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", whole ? h("span", { class: "live-text", text }) : named),
+    whole ? null : h("p", { class: "live-text", text }),
+  ];
 }
 
 export function renderLive(el) {
@@ -127,14 +181,13 @@ export function renderLive(el) {
     : t("On screens (nothing to answer)");
   replace(
     el,
-    h("h2", { id: "live-heading" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", def.title || def.text.slice(0, 60)),
-    h("p", { class: "live-text", text: def.text }),
+    liveHeading(def),
     h("p", { class: `badge ${a.status}`, id: "live-status", text: status }),
     h(
       "div",
       { class: "row live-actions" },
       answers && a.status === "open" ? commandButton(t("Close answers"), { type: "close" }) : null,
-      answers && a.status !== "revealed" && !isText(def) ? commandButton(t("Reveal results"), { type: "reveal" }, "", { "data-key": "r" }) : null,
+      answers && a.status !== "revealed" && !isText(def) ? revealControl(a, el) : null,
       commandButton(t("Clear"), { type: "clear" }, "secondary"),
     ),
     noteControls(def),
@@ -147,25 +200,36 @@ export function renderLive(el) {
   tickClock();
 }
 
+const releasedNote = h("p", { id: "queue-released", class: "queue-released", role: "status", tabindex: "-1" });
+
 export function renderQueue(el) {
   const queue = state.view.queue || [];
   if (!queue.length) {
     replace(el);
     return false;
   }
-  const approved = queue.filter((q) => q.state === "approved").length;
+  const released = queue.filter((q) => q.released).length;
+  const waiting = queue.filter((q) => q.state === "approved" && !q.released).length;
   const toggle = (item, action, label, cls) => commandButton(label, () => ({ type: "moderate", item: item.id, action: item.state === action ? "pending" : { approved: "approve", hidden: "hide" }[action] }), cls, { "aria-pressed": String(item.state === action) });
+  const controls = (item, i) => item.released
+    ? h("p", { class: "queue-state", text: t("Released") }) // out on the display: no taking it back
+    : h("div", { class: "row", role: "group", "aria-label": t("Answer {n}", { n: i + 1 }) }, toggle(item, "approved", t("Approve"), "secondary"), toggle(item, "hidden", t("Hide"), "quiet"));
   replace(
     el,
     h("h2", { id: "queue-heading", text: t("Written answers to review") }),
     h("p", { class: "hint", text: t("In a shuffled order, never the order they were sent. Nothing reaches the display until you approve and release it; released answers show as one shuffled batch.") }),
     h("ul", { class: "queue-list" }, queue.map((item, i) => h(
       "li",
-      { class: `queue-item ${item.state}` },
+      { class: `queue-item ${item.state}${item.released ? " released" : ""}` },
       h("p", { class: "queue-text", text: item.text }),
-      h("div", { class: "row", role: "group", "aria-label": t("Answer {n}", { n: i + 1 }) }, toggle(item, "approved", t("Approve"), "secondary"), toggle(item, "hidden", t("Hide"), "quiet")),
+      controls(item, i),
     ))),
-    h("div", { class: "row queue-release" }, commandButton(t("Release approved ({n})", { n: approved }), { type: "release" }, "", { disabled: approved === 0 })),
+    h("div", { class: "row queue-release" },
+      commandButton(t("Release approved ({n})", { n: waiting }), { type: "release" }, "", { disabled: waiting === 0 }),
+      releasedNote),
   );
+  // said once it is in place, and only when it changes, so a screen reader hears it once
+  const said = released ? plural("{n} written answer released", "{n} written answers released", released) : "";
+  if (releasedNote.textContent !== said) releasedNote.textContent = said;
   return true;
 }

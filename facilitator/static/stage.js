@@ -38,6 +38,7 @@ function lobby(room, say) {
       say("p", "lobby-step", (t) => t("and enter the code")),
       h("p", { class: "big-code", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
       say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
+      say("p", "lobby-hint", (t, _, plural) => plural("In a small group, results may still hint at who answered — which is why no result is shown until at least {n} person answered.", "In a small group, results may still hint at who answered — which is why no result is shown until at least {n} people answered.", room.k)),
     ),
     room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, t("QR code to join the session"))) : null,
   );
@@ -92,7 +93,7 @@ export class Stage {
   render(view) {
     this.view = view;
     const room = view.room;
-    const key = JSON.stringify([language(), this.second?.lang, view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.join_url, room.facilitator_away]);
+    const key = JSON.stringify([language(), this.second?.lang, view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.k, room.join_url, room.facilitator_away]);
     if (key === this.key) return;
     this.key = key;
     this.timerEl = null;

@@ -77,7 +77,8 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
             else None
         ),
         queue=(
-            [vm.QueueItem(id=q.id, text=q.text, state=q.state) for q in live.queue]
+            [vm.QueueItem(id=q.id, text=q.text, state=q.state, released=q.released)
+                for q in live.queue]
             if facilitator and live is not None
             else ([] if facilitator else None)
         ),

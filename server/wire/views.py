@@ -56,6 +56,9 @@ class QueueItem(Section):
     id: str
     text: str
     state: Literal["pending", "approved", "hidden"]
+    released: bool = Field(
+        default=False, description="Released to the display: it can no longer be moderated."
+    )
 
 
 class ScreenView(Section):

@@ -1,0 +1,223 @@
+"""The console's live panel and queue: a reveal that can only show nothing asks first, written
+answers have no preview, a release marks what went out, the heading names the activity once,
+and the display-window warning leaves the console whole at 1366x768."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.drive import Screen, phones
+from tests.browser.harness import Harness
+from tests.browser.layout import page_scroll
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def live_id(phone: Screen, text: str) -> str:
+    """The id of the live activity once this phone has seen the one with `text`."""
+    phone.until(
+        lambda _m: (phone.view.get("activity") or {}).get("definition", {}).get("text") == text
+    )
+    return str(phone.view["activity"]["id"])
+
+
+def poll(console: Page, people: list[Screen], text: str, answers: int) -> None:
+    Harness.open_activity(console, "poll", text, **{"Options, one per line": "Rest\nTalk"})
+    aid = live_id(people[0], text)
+    for phone in people[:answers]:
+        phone.answer(aid, {"kind": "choice", "option": 0})
+    expect(console.locator("#count-answered")).to_have_text(str(answers))
+    console.get_by_role("button", name="Close answers").click()
+
+
+def seen(console: Page, selector: str) -> None:
+    """On screen: inside the window and not clipped away by a column that scrolls."""
+    visible = console.locator(selector).first.evaluate(
+        """(el) => {
+          let { top, bottom } = el.getBoundingClientRect();
+          for (let up = el.parentElement; up; up = up.parentElement) {
+            if (getComputedStyle(up).overflowY === 'visible') continue;
+            const c = up.getBoundingClientRect();
+            top = Math.max(top, c.top);
+            bottom = Math.min(bottom, c.bottom);
+          }
+          return bottom - top >= el.getBoundingClientRect().height - 1 && bottom <= innerHeight + 1;
+        }"""
+    )
+    assert visible, f"{selector} is off screen"
+
+
+def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
+    console = harness.facilitator(k=5)
+    people = phones(harness.live, {"code": harness.code(console)}, 5)
+    poll(console, people, "Which helps tonight?", answers=2)
+    expect(console.locator(".preview")).to_contain_text("Fewer than 5 answered")
+    status = console.locator("#live-status")
+
+    # the button asks, in the page; nothing is sent yet
+    console.get_by_role("button", name="Reveal results").click()
+    ask = console.get_by_role("group", name=re.compile("^Reveal anyway\\? Nothing will show"))
+    expect(ask).to_contain_text("fewer than 5 answered")
+    anyway = ask.get_by_role("button", name="Reveal anyway")
+    expect(anyway).to_be_focused()
+    expect(status).to_have_text("Closed")
+    # Escape (or Cancel) takes it back, with the focus on the button again
+    console.keyboard.press("Escape")
+    expect(ask).to_have_count(0)
+    expect(console.get_by_role("button", name="Reveal results")).to_be_focused()
+    console.get_by_role("button", name="Reveal results").click()
+    ask.get_by_role("button", name="Cancel").click()
+    expect(ask).to_have_count(0)
+    expect(status).to_have_text("Closed")
+
+    # R asks too; a second R (or the button) reveals
+    console.keyboard.press("r")
+    expect(anyway).to_be_focused()
+    expect(status).to_have_text("Closed")
+    console.keyboard.press("r")
+    expect(status).to_have_text("Revealed on screens")
+    expect(console.locator(".results")).to_contain_text("Fewer than 5 answered")
+
+    # a reveal that shows results stays one press
+    poll(console, people, "Which helps now?", answers=5)
+    expect(console.locator(".preview .answered")).to_have_text("5 people answered")
+    console.get_by_role("button", name="Reveal results").click()
+    expect(status).to_have_text("Revealed on screens")
+    expect(console.locator(".reveal-confirm")).to_have_count(0)
+    for phone in people:
+        phone.close()
+
+
+def test_written_answers_have_no_preview(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 2)
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(console, "prompt", "What helped?")
+    aid = live_id(people[0], "What helped?")
+    people[0].answer(aid, {"kind": "text", "text": "A walk"})
+    console.get_by_role("button", name="Close answers").click()
+    # closed: answers and passes apart, in the same message as the preview
+    expect(console.locator("#count-passed")).to_be_visible()
+    expect(console.locator(".queue-item")).to_have_count(1)
+    expect(console.locator(".preview")).to_have_count(0)
+    expect(console.get_by_text("Preview: what a reveal will show")).to_have_count(0)
+    for phone in people:
+        phone.close()
+
+
+def test_a_release_marks_what_went_out(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    people = phones(harness.live, {"code": harness.code(console)}, 4)
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(console, "prompt", "What helped you stay?")
+    aid = live_id(people[0], "What helped you stay?")
+    for phone, text in zip(people, ["A walk", "Tea", "Saying it", "Time"], strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
+    console.get_by_role("button", name="Close answers").click()
+    items = console.locator(".queue-item")
+    expect(items).to_have_count(4)
+    for i in range(2):
+        items.nth(i).get_by_role("button", name="Approve").click()
+        expect(items.nth(i).get_by_role("button", name="Approve")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+
+    release = console.locator(".queue-release button")
+    expect(release).to_have_text("Release approved (2)")
+    release.click()
+    expect(display.locator(".card")).to_have_count(2)
+    # what went out is marked, can no longer be moderated, and is counted by the button
+    released = console.locator(".queue-item.released")
+    expect(released).to_have_count(2)
+    expect(released.get_by_role("button")).to_have_count(0)
+    expect(released.nth(0)).to_contain_text("Released")
+    expect(release).to_have_text("Release approved (0)")
+    expect(release).to_be_disabled()
+    note = console.locator("#queue-released")
+    expect(note).to_have_text("2 written answers released")
+    expect(note).to_have_attribute("role", "status")
+    near, said = release.bounding_box(), note.bounding_box()
+    assert near and said and abs(said["y"] - near["y"]) < 80, "the confirmation sits by its button"
+    seen(console, "#queue-released")
+
+    # one more approved: only it is counted, and a second release adds it
+    items.nth(2).get_by_role("button", name="Approve").click()
+    expect(release).to_have_text("Release approved (1)")
+    expect(release).to_be_enabled()
+    release.click()
+    expect(display.locator(".card")).to_have_count(3)
+    expect(released).to_have_count(3)
+    expect(note).to_have_text("3 written answers released")
+    expect(release).to_be_disabled()
+    for phone in people:
+        phone.close()
+
+
+def own_texts(console: Page, text: str) -> int:
+    """How many elements of the live panel show exactly `text` as their own words."""
+    count: int = console.locator(".live-card").evaluate(
+        """(card, text) => [...card.querySelectorAll('*')].filter((el) =>
+             [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() === text)).length""",
+        text,
+    )
+    return count
+
+
+def test_the_heading_names_the_activity_once(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    heading = console.locator("#live-heading")
+    options = {"Options, one per line": "Rest\nTalk"}
+
+    # no title, a long text: cut after a whole word, with an ellipsis; the text in full below
+    long = "When you think about the last week, which moment felt most like home to you?"
+    harness.open_activity(console, "poll", long, **options)
+    expect(heading).to_have_text("Poll When you think about the last week, which moment felt most…")
+    expect(console.locator("p.live-text")).to_have_text(long)
+
+    # no title, a short text: said once, as the heading
+    harness.open_activity(console, "poll", "What helps?", **options)
+    expect(heading).to_have_text("Poll What helps?")
+    assert own_texts(console, "What helps?") == 1
+    expect(console.locator("p.live-text")).to_have_count(0)
+
+    # a title: the heading, then the text
+    harness.open_activity(
+        console, "poll", "Which one helps most?", **options, **{"Title (optional)": "Helps"}
+    )
+    expect(heading).to_have_text("Poll Helps")
+    expect(console.locator("p.live-text")).to_have_text("Which one helps most?")
+
+
+def test_the_screen_warning_leaves_the_console_whole(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    console.set_viewport_size(LAPTOP)
+    harness.display(console)  # on this same screen: the warning shows
+    warning = console.locator("#screen-warning")
+    expect(warning).to_contain_text("The display window is on this screen")
+    box = warning.bounding_box()
+    assert box and box["height"] < 40, f"the warning takes {box} of the centre"
+    harness.panel(console, "New activity")
+    seen(console, "#live-heading")
+    seen(console, "button[type=submit]:text('Open on phones')")
+    sizes = page_scroll(console)
+    assert sizes["height"] <= LAPTOP["height"] and sizes["width"] <= LAPTOP["width"], sizes
+
+    # the rest of it, on demand (and back)
+    more = console.get_by_role("button", name="Read more")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    more.click()
+    less = console.get_by_role("button", name="Show less")
+    expect(less).to_have_attribute("aria-expanded", "true")
+    tall = warning.bounding_box()
+    assert tall and tall["height"] > 60, "the whole warning shows when asked"
+    less.click()
+    expect(console.get_by_role("button", name="Read more")).to_have_attribute(
+        "aria-expanded", "false"
+    )

@@ -1,0 +1,132 @@
+"""Small screens and the projector's lobby: on a 360x640 or 320x568 phone the grounding circle is
+whole above the footer without scrolling (pushed by "Grounding now", or a grounding activity with
+a long text, moving or still); the projector's lobby says all three privacy sentences, with the
+room's own k, and fits at 1920x1080 and 1280x720."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.drive import facilitator, new_room
+from tests.browser.harness import Harness
+from tests.browser.layout import cut_off
+from tests.support import LiveServer
+
+PHONES = [(360, 640), (320, 568)]
+PROJECTORS = [(1920, 1080), (1280, 720)]
+LONG = (
+    "Let your shoulders drop. Notice where your body meets the chair and the floor, and let "
+    "the next breath be a little slower than the last. There is nowhere else to be just now, "
+    "and nothing you need to say or decide."
+)
+
+# The circle's whole box (at full size, whatever the breath's scale now: it scales about its
+# centre), what main shows of the page (between the top bar and the footer), and the label's box.
+GROUNDING = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; };
+  const circle = document.querySelector('.pacer-circle');
+  const r = circle.getBoundingClientRect();
+  const middle = r.top + r.height / 2, half = circle.offsetHeight / 2;
+  const main = document.querySelector('main');
+  return {
+    circle: { top: middle - half, bottom: middle + half, size: circle.offsetWidth },
+    label: box(document.querySelector('.pacer-label')),
+    main: box(main),
+    footer: box(document.querySelector('#actions')),
+    scrolled: main.scrollTop + document.scrollingElement.scrollTop,
+  };
+}"""
+
+
+def joined(harness: Harness, code: str, width: int, height: int, motion: str) -> Page:
+    viewport = {"width": width, "height": height}
+    page = harness.page(viewport=viewport, is_mobile=True, has_touch=True, reduced_motion=motion)
+    page.goto(f"/join#{code}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_role("heading", name="You're in")).to_be_visible()
+    return page
+
+
+def circle_in_view(page: Page, where: str) -> None:
+    expect(page.locator(".pacer-label")).to_have_text(
+        re.compile(r"^(Breathe in|Hold|Breathe out)$")
+    )
+    seen: dict[str, Any] = page.evaluate(GROUNDING)
+    circle, label, main, footer = seen["circle"], seen["label"], seen["main"], seen["footer"]
+    assert seen["scrolled"] == 0, f"{where}: nothing scrolled yet"
+    assert main["bottom"] <= footer["top"] + 1, f"{where}: main ends where the footer starts"
+    assert circle["size"] >= 140, f"{where}: the circle is too small to follow: {circle}"
+    for name, part in (("circle", circle), ("its label", label)):
+        assert part["top"] >= main["top"] - 1 and part["bottom"] <= main["bottom"] + 1, (
+            f"{where}: the {name} is not whole between the top bar and the footer "
+            f"(main {main['top']:.0f}-{main['bottom']:.0f}, "
+            f"{name} {part['top']:.0f}-{part['bottom']:.0f})"
+        )
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+@pytest.mark.parametrize(("width", "height"), PHONES)
+def test_the_grounding_circle_is_whole_above_the_footer(
+    harness: Harness, server: LiveServer, width: int, height: int, motion: str
+) -> None:
+    room = new_room(server)
+    lead = facilitator(server, room)
+    page = joined(harness, room["code"], width, height, motion)
+    where = f"{width}x{height}, {motion} motion"
+
+    lead.command({"type": "grounding_now"})
+    expect(page.get_by_role("heading", name="Grounding")).to_be_visible()
+    expect(page.locator(".timer")).to_contain_text("1:30")
+    circle_in_view(page, f"Grounding now at {where}")
+
+    title = "A slower breath, before we go on"
+    grounding = {"kind": "grounding", "title": title, "text": LONG, "seconds": 120}
+    lead.command({"type": "open", "activity": grounding})
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    circle_in_view(page, f"a grounding activity with a long text at {where}")
+    # the words are all still there, below the circle, for whoever scrolls to read them
+    text = page.locator(".activity-text")
+    expect(text).to_have_text(LONG)
+    text.scroll_into_view_if_needed()
+    expect(text).to_be_in_viewport()
+    lead.close()
+
+
+@pytest.mark.parametrize(("width", "height"), PROJECTORS)
+def test_the_lobby_says_all_three_privacy_sentences(
+    harness: Harness, server: LiveServer, width: int, height: int
+) -> None:
+    room = new_room(server, k=4)
+    page = harness.page(viewport={"width": width, "height": height})
+    page.goto(room["display_url"].removeprefix(server.base_url))
+    expect(page.locator(".big-code")).to_be_visible()
+    hints = page.locator(".lobby-hint")
+    expect(hints).to_have_text(
+        [
+            "We never ask your name. Answers are deleted when the session ends.",
+            "In a small group, results may still hint at who answered — which is why no result "
+            "is shown until at least 4 people answered.",
+        ]
+    )
+
+    def fits(state: str) -> None:
+        page.wait_for_function(
+            f"() => document.querySelector('#stage').dataset.fitFor === '{width}x{height}'"
+        )
+        problems = cut_off(page)
+        assert not problems, f"{state} at {width}x{height}:\n" + "\n".join(problems[:12])
+        for hint in hints.all():
+            expect(hint).to_be_in_viewport(ratio=1)
+
+    fits("the lobby")
+
+    # the room's k, as it is now: the facilitator changing it changes the lobby
+    lead = facilitator(server, room)
+    lead.command({"type": "configure", "k": 7})
+    expect(hints.nth(1)).to_contain_text("until at least 7 people answered.")
+    fits("the lobby after k changed")
+    lead.close()
