@@ -32,6 +32,15 @@ def poll(console: Page, people: list[Screen], text: str, answers: int) -> None:
     console.get_by_role("button", name="Close answers").click()
 
 
+def written_prompt(harness: Harness, console: Page, people: list[Screen], text: str) -> str:
+    """Open a prompt that collects written answers; its id as the phones see it."""
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(console, "prompt", text)
+    return live_id(people[0], text)
+
+
 def seen(console: Page, selector: str) -> None:
     """On screen: inside the window and not clipped away by a column that scrolls."""
     visible = console.locator(selector).first.evaluate(
@@ -93,11 +102,7 @@ def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
 def test_written_answers_have_no_preview(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     people = phones(harness.live, {"code": harness.code(console)}, 2)
-    harness.panel(console, "New activity")
-    console.get_by_label("Kind").select_option("prompt")
-    console.get_by_label("Collect anonymous written answers").check()
-    harness.open_activity(console, "prompt", "What helped?")
-    aid = live_id(people[0], "What helped?")
+    aid = written_prompt(harness, console, people, "What helped?")
     people[0].answer(aid, {"kind": "text", "text": "A walk"})
     console.get_by_role("button", name="Close answers").click()
     # closed: answers and passes apart, in the same message as the preview
@@ -113,11 +118,7 @@ def test_a_release_marks_what_went_out(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     display = harness.display(console)
     people = phones(harness.live, {"code": harness.code(console)}, 4)
-    harness.panel(console, "New activity")
-    console.get_by_label("Kind").select_option("prompt")
-    console.get_by_label("Collect anonymous written answers").check()
-    harness.open_activity(console, "prompt", "What helped you stay?")
-    aid = live_id(people[0], "What helped you stay?")
+    aid = written_prompt(harness, console, people, "What helped you stay?")
     for phone, text in zip(people, ["A walk", "Tea", "Saying it", "Time"], strict=True):
         phone.answer(aid, {"kind": "text", "text": text})
     console.get_by_role("button", name="Close answers").click()
