@@ -97,8 +97,7 @@ function renderSide() {
   if (focused < 0) return;
   const now = controls();
   const at = Math.min(focused, now.length - 1);
-  const enabled = (c) => !c.disabled;
-  (enabled(now[at] ?? {}) ? now[at] : now.slice(0, at).reverse().find(enabled) ?? now.slice(at).find(enabled))?.focus();
+  [now[at], ...now.slice(0, at).reverse(), ...now.slice(at + 1)].find((c) => c && !c.disabled)?.focus();
 }
 
 function drawSide() {

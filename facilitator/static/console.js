@@ -100,23 +100,7 @@ function cockpit() {
   resetCockpit();
   document.body.classList.add("running");
   buildCockpit({ app, form, plan, weeks: state.room.seat !== "co" ? weeks : null, openDisplay });
-  compactWarning();
   renderCounts();
-}
-
-// The warning about the display window, one line until asked for more: in full it takes a
-// laptop console's centre column. A screen reader hears all of it either way.
-function compactWarning() {
-  const warning = $("#screen-warning");
-  if (!warning) return;
-  const box = h("div", { class: "screen-warning-box" });
-  const more = button(t("Read more"), () => {
-    const open = box.classList.toggle("open");
-    more.setAttribute("aria-expanded", String(open));
-    more.textContent = open ? t("Show less") : t("Read more");
-  }, "quiet small", { "aria-expanded": "false", "aria-controls": "screen-warning" });
-  warning.replaceWith(box);
-  box.append(warning, more);
 }
 
 function receipt(ended) {

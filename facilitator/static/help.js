@@ -2,6 +2,7 @@
 // that is not on the projector. What Hearth can tell by itself comes first.
 import { t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
+import { button } from "./console-state.js";
 import { watchScreens } from "./screens.js";
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
@@ -47,9 +48,18 @@ export function connectHelp(joinUrl) {
   );
 }
 
-// A line in the console about the display window's screen; empty when all looks right.
+// A line in the console about the display window's screen; empty (and hidden) when all looks
+// right. One line until asked for more: in full it takes a laptop console's centre column; a
+// screen reader hears all of it either way.
 export function screenWarning() {
   const el = h("p", { class: "screen-warning", id: "screen-warning", role: "status" });
+  const box = h("div", { class: "screen-warning-box" }, el);
+  const more = button(t("Read more"), () => {
+    const open = box.classList.toggle("open");
+    more.setAttribute("aria-expanded", String(open));
+    more.textContent = open ? t("Show less") : t("Read more");
+  }, "quiet small", { "aria-expanded": "false", "aria-controls": "screen-warning" });
+  box.append(more);
   watchScreens(({ same, extended }) => {
     if (!same) {
       replace(el);
@@ -59,5 +69,5 @@ export function screenWarning() {
       extended === false ? t("Only one screen is connected to this computer: connect the projector.") + " " : "",
       t("Drag the display window onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you."));
   });
-  return el;
+  return box;
 }

@@ -136,6 +136,16 @@ class Harness:
         return page
 
     @staticmethod
+    def approve(console: Page, *places: int) -> None:
+        """Approve the written answers at these places in the console's queue, each pressed."""
+        items = console.locator(".queue-item")
+        for i in places:
+            items.nth(i).get_by_role("button", name="Approve").click()
+            expect(items.nth(i).get_by_role("button", name="Approve")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+
+    @staticmethod
     def open_activity(
         console: Page, kind: str, text: str, style: str | None = None, **fields: str
     ) -> None:
