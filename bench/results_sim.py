@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.results_sim [--k 5] [--runs 2000] [--seed 12]
 
-Each run draws one answer per person for a 5-option check-in and a 5-point scale from one of
-three spreads, computes the result exactly as the server does (server.domain.results.compute), and
+Each run draws one answer per person for a 5-option check-in and a 5-point scale, and one to
+three ticks per person for a 6-option multiple-choice poll, from one of three spreads, computes
+the result exactly as the server does (server.domain.results.compute), and
 counts it as saying something when it tells anything beyond how many answered: a count, a word
 that sets some options apart, an order that is not one big tie, a lean, or two bands or more.
 The table in docs/results.md is this command's output.
@@ -15,7 +16,7 @@ import argparse
 import random
 from collections.abc import Callable
 
-from server.domain.activities import CheckIn, Scale
+from server.domain.activities import CheckIn, Poll, Scale
 from server.domain.results import Result, compute
 
 SIZES = (4, 6, 8, 10, 12, 20, 30)
@@ -25,6 +26,8 @@ SPREADS: dict[str, list[float]] = {
     "skewed": [8, 4, 2, 1, 1],
     "two-peaked": [4, 1, 0.5, 1, 4],
 }
+TICKED_OPTIONS = 6  # the built-in plans' multiple-choice polls
+TICK_SPREADS: list[list[float]] = [[1] * 6, [8, 4, 2, 1, 1, 1], [4, 1, 0.5, 0.5, 1, 4]]
 CHOICE_STYLES = ("counts", "words", "leaning", "auto")
 SCALE_STYLES = ("counts", "words", "leaning", "bands", "auto")
 
@@ -41,17 +44,36 @@ def says_something(result: Result) -> bool:
     return len(result.bands) > 1
 
 
-def tally(answers: list[int], cell: str) -> dict[str, int]:
+def tally(answers: list[list[int]], cell: str) -> dict[str, int]:
     out: dict[str, int] = {"n": len(answers)}
-    for a in answers:
-        out[cell.format(a)] = out.get(cell.format(a), 0) + 1
+    for ticks in answers:
+        for a in ticks:
+            out[cell.format(a)] = out.get(cell.format(a), 0) + 1
+    return out
+
+
+def one_each(size: int, run: int, first: int, rng: random.Random) -> list[list[int]]:
+    weights = list(SPREADS.values())[run % len(SPREADS)]
+    return [[a] for a in rng.choices(range(first, first + OPTIONS), weights=weights, k=size)]
+
+
+def ticks(size: int, run: int, rng: random.Random) -> list[list[int]]:
+    """One to three different options per person, drawn by the run's spread."""
+    weights = TICK_SPREADS[run % len(TICK_SPREADS)]
+    out = []
+    for _ in range(size):
+        chosen: set[int] = set()
+        wanted = rng.randint(1, 3)
+        while len(chosen) < wanted:
+            chosen.add(rng.choices(range(TICKED_OPTIONS), weights=weights)[0])
+        out.append(sorted(chosen))
     return out
 
 
 def share(
     make: Callable[[str], object],
+    answer: Callable[[int, int, random.Random], list[list[int]]],
     cell: str,
-    first: int,
     size: int,
     k: int,
     runs: int,
@@ -61,9 +83,7 @@ def share(
     said = dict.fromkeys(styles, 0)
     activities = {style: make(style) for style in styles}
     for run in range(runs):
-        weights = list(SPREADS.values())[run % len(SPREADS)]
-        answers = rng.choices(range(first, first + OPTIONS), weights=weights, k=size)
-        cells = tally(answers, cell)
+        cells = tally(answer(size, run, rng), cell)
         for style, activity in activities.items():
             overall = compute(activity, cells, k).overall
             assert overall is not None
@@ -81,9 +101,20 @@ def table(k: int, runs: int, seed: int) -> dict[str, dict[int, dict[str, float]]
     def scale(style: str) -> object:
         return Scale(text="x", points=OPTIONS, result_style=style)
 
+    def poll(style: str) -> object:
+        options = [f"o{i}" for i in range(TICKED_OPTIONS)]
+        return Poll(text="x", options=options, multiple=True, result_style=style)
+
+    def choice(size: int, run: int, rng: random.Random) -> list[list[int]]:
+        return one_each(size, run, 0, rng)
+
+    def point(size: int, run: int, rng: random.Random) -> list[list[int]]:
+        return one_each(size, run, 1, rng)
+
     return {
-        "check-in": {n: share(check_in, "o:{}", 0, n, k, runs, rng) for n in SIZES},
-        "scale": {n: share(scale, "v:{}", 1, n, k, runs, rng) for n in SIZES},
+        "check-in": {n: share(check_in, choice, "o:{}", n, k, runs, rng) for n in SIZES},
+        "scale": {n: share(scale, point, "v:{}", n, k, runs, rng) for n in SIZES},
+        "poll, several ticks": {n: share(poll, ticks, "o:{}", n, k, runs, rng) for n in SIZES},
     }
 
 

@@ -92,6 +92,6 @@ def test_the_default_says_something_at_real_group_sizes() -> None:
     """The goal of docs/results.md: at 8 to 12 people with k = 5, the default style says
     something beyond "not enough answers" in at least 90% of reveals."""
     table = results_sim.table(k=5, runs=300, seed=3)
-    for activity in ("check-in", "scale"):
+    for activity in ("check-in", "scale", "poll, several ticks"):
         for size in (8, 10, 12):
             assert table[activity][size]["auto"] >= 0.9, (activity, size, table[activity][size])

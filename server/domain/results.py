@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.domain import styles
 from server.domain.activities import TRACKS, CheckIn, Poll, Scale, WordCloud
-from server.domain.disclosure import ENUMERATION_LIMIT, pattern_count, small
+from server.domain.disclosure import checkable, small
 
 MIN_K = 3
 MAX_K = 50  # a room needs at least k answers before any result: above this it could never show
@@ -81,7 +81,8 @@ def resolve_style(activity: object, n: int, k: int) -> Style:
         return "bands" if n >= 4 * k else "leaning"
     options = len(getattr(activity, "options", ()))
     multiple = isinstance(activity, Poll) and activity.multiple
-    return "leaning" if pattern_count(n, options, multiple) <= ENUMERATION_LIMIT else "counts"
+    # multiple choice needs no listing (styles._full_order_allowed)
+    return "leaning" if multiple or checkable(n, options, False) else "counts"
 
 
 def _choice_values(activity: object, cells: Mapping[str, int], prefix: str) -> list[int]:

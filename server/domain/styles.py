@@ -7,11 +7,11 @@ written out in docs/results.md; server/domain/disclosure.py checks that a descri
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from server.domain.disclosure import allowed_descriptions, small
+from server.domain.disclosure import Labels, allowed_descriptions, small, value_leaks
 
 WORDS = {
     "all": "all of us",
@@ -77,8 +77,8 @@ def _words(values: tuple[int, ...], n: int, k: int, multiple: bool) -> tuple[str
 
 
 def _ranks(values: tuple[int, ...]) -> tuple[int, ...]:
-    distinct = sorted(set(values), reverse=True)
-    return tuple(distinct.index(c) + 1 for c in values)
+    rank = {c: r for r, c in enumerate(sorted(set(values), reverse=True), start=1)}
+    return tuple(rank[c] for c in values)
 
 
 def _top(values: tuple[int, ...]) -> tuple[int, ...]:
@@ -86,39 +86,71 @@ def _top(values: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if c == most else 2 for c in values)
 
 
+def _sorted(values: Sequence[int]) -> tuple[int, ...]:
+    """The counts from largest to smallest: a description is allowed when that of the sorted
+    counts is (server/domain/disclosure.py)."""
+    return tuple(sorted(values, reverse=True))
+
+
 @lru_cache(maxsize=512)
-def _allowed(style: str, n: int, k: int, options: int, multiple: bool) -> frozenset[Hashable]:
+def _allowed(style: str, n: int, k: int, options: int, multiple: bool) -> frozenset[Labels] | None:
     """The descriptions a style may give at this size (server/domain/disclosure.py)."""
 
-    def describe(values: tuple[int, ...]) -> Hashable:
+    def describe(values: tuple[int, ...]) -> Labels:
         if style == "words":
             return _words(values, n, k, multiple)
         return _order(values, n, k, multiple)
 
-    return allowed_descriptions(describe, n, k, options, multiple) or frozenset()
+    return allowed_descriptions(describe, n, k, options, multiple)
 
 
 @lru_cache(maxsize=512)
-def _ordered(n: int, k: int, options: int, multiple: bool) -> frozenset[Hashable]:
-    return allowed_descriptions(_ranks, n, k, options, multiple) or frozenset()
+def _ordered(n: int, k: int, options: int) -> frozenset[Labels] | None:
+    return allowed_descriptions(_ranks, n, k, options, False)
 
 
-def _order(values: tuple[int, ...], n: int, k: int, multiple: bool) -> tuple[str, tuple[int, ...]]:
-    """The full order where it may be given at this size, else only the most chosen."""
-    ranks = _ranks(values)
-    if ranks in _ordered(n, k, len(values), multiple):
-        return ("full", ranks)
-    return ("top", _top(values))
+def _full_order_allowed(values: tuple[int, ...], n: int, k: int, multiple: bool) -> bool:
+    """With multiple choice every option's count is 0..n whatever the others are, so the tallies
+    ordered alike are every choice of d distinct counts for the d ranks: the option at rank r
+    can hold any of d-r..n-r+1, one count only when d = n+1 (every count from n down to 0 used,
+    then each is pinned). Checked against the full enumeration in tests/test_disclosure.py."""
+    if multiple:
+        return len(set(values)) <= n
+    allowed = _ordered(n, k, len(values))
+    return allowed is not None and _ranks(_sorted(values)) in allowed
+
+
+def _order(values: tuple[int, ...], n: int, k: int, multiple: bool) -> tuple[tuple[str, int], ...]:
+    """Each option's rank in the full order where it may be given at this size, else only
+    whether it is among the most chosen."""
+    if _full_order_allowed(values, n, k, multiple):
+        return tuple(("full", r) for r in _ranks(values))
+    return tuple(("top", r) for r in _top(values))
+
+
+def _words_allowed(values: tuple[int, ...], n: int, k: int, multiple: bool) -> bool:
+    """With multiple choice an option's word depends on its own count only, so a reader of the
+    words knows each count to within the counts sharing its word, and nothing more; the words
+    are refused when one of those sets is a single count the rule forbids. (The refused
+    tallies, drawn alike, pin nothing: any option may be beside the one that was refused.)
+    Checked against the full enumeration in tests/test_disclosure.py."""
+    if multiple:
+        sets = [{c for c in range(n + 1) if _word(c, n, k) == _word(v, n, k)} for v in values]
+        everything = all(len(s) == 1 for s in sets)
+        return not any(
+            len(s) == 1 and value_leaks(next(iter(s)), n, k, multiple, everything) for s in sets
+        )
+    allowed = _allowed("words", n, k, len(values), multiple)
+    return allowed is not None and _words(_sorted(values), n, k, multiple) in allowed
 
 
 def words(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
     """Each option in words from its share; anything below k reads "a few of us, or none" (an
     empty option is not told apart from a few). A description that would let a reader pin a
     count (docs/results.md) is not given: every option then reads "not shown"."""
-    described = _words(tuple(values), n, k, multiple)
-    if described not in _allowed("words", n, k, len(values), multiple):
+    if not _words_allowed(tuple(values), n, k, multiple):
         return Shown(cells=[Drawn(withheld=True) for _ in values])
-    return Shown(cells=[Drawn(word=WORDS[w]) for w in described])
+    return Shown(cells=[Drawn(word=WORDS[w]) for w in _words(tuple(values), n, k, multiple)])
 
 
 # -- leaning ----------------------------------------------------------------------------------
@@ -127,12 +159,15 @@ def words(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
 def leaning(values: Sequence[int], n: int, k: int, multiple: bool) -> Shown:
     """Options from most to least chosen, equal counts as ties, no numbers. Where the full
     order could let a reader pin a count (4, 3, 2, 1, 0 of 10 can only be that), only the most
-    chosen option or options are named; where even that could, no order is given."""
+    chosen option or options are named; where even that could, no order is given. With multiple
+    choice the order is always given (_full_order_allowed): naming only the most chosen is then
+    the most it holds back."""
+    if not multiple:
+        allowed = _allowed("leaning", n, k, len(values), multiple)
+        if allowed is None or _order(_sorted(values), n, k, multiple) not in allowed:
+            return Shown(cells=[Drawn() for _ in values], order="none")
     described = _order(tuple(values), n, k, multiple)
-    if described not in _allowed("leaning", n, k, len(values), multiple):
-        return Shown(cells=[Drawn() for _ in values], order="none")
-    order, ranks = described
-    return Shown(cells=[Drawn(rank=r) for r in ranks], order=order)
+    return Shown(cells=[Drawn(rank=r) for _, r in described], order=described[0][0])
 
 
 def scale_thirds(points: int) -> list[str]:
