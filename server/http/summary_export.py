@@ -1,12 +1,14 @@
 """A summary file as people read it: a printable page and a CSV for a spreadsheet.
 
 Both are made from the summary alone, held to its k once more on the way out (the same
-rethreshold as every screen), so only what the room was shown appears: a count below k never
-does, not even as a total to subtract from. Written answers stay out of the CSV (counts only);
-the page lists the ones that were released.
+rethreshold as every screen), so only what the room was shown appears, in the style it was
+drawn in: exact counts, words, an order, where a scale leans, bands. A count below k never
+does, not even as a total to subtract from, and an option the room saw as "not shown" says so
+(never "fewer than k": it may have held 0 or many). Written answers stay out of the CSV; the
+page lists the ones that were released.
 
 POST /summary       the summary (JSON, or a form field "summary") -> a readable, printable page
-POST /summary.csv   the same -> CSV rows, one per answer of each revealed result
+POST /summary.csv   the same -> CSV rows, one per option (or band) of each revealed result
 GET  /summary       a page to open a saved summary file from this device
 Nothing sent here is kept or logged.
 """
@@ -53,8 +55,9 @@ BY_HAND = _("includes answers added by hand from paper")
 @dataclass
 class Line:
     answer: str
-    count: int | float | None  # None: not shown
+    count: int | float | None  # None: no number was shown
     note: str = ""
+    rank: int | None = None  # leaning: the place in the order the room saw, 1 = chosen most
 
 
 @dataclass
@@ -74,13 +77,90 @@ class Item:
     texts: list[str]
 
 
+# The room's own words for each style (shared/static/results.js), under the same msgids as the
+# pages' catalogue so each language says here what it said on the screens.
+NOT_SHOWN = _("not shown")
+SHARE_WORDS = {
+    "all of us": _("all of us"),
+    "most of us": _("most of us"),
+    "many of us": _("many of us"),
+    "some of us": _("some of us"),
+    "a few of us, or none": _("a few of us, or none"),
+    "none of us": _("none of us"),
+}
+LEANS = {
+    "low": _("The room leans low."),
+    "middle": _("The room leans to the middle."),
+    "high": _("The room leans high."),
+}
+TIE = _("(as often as each other)")
+FROM_MOST = _("From most to least chosen.")
+NO_ORDER = _("No order can be shown at this size without hinting at how few chose something.")
+# The projector says "Chosen most: A" and "Chosen less: B, C"; a row per option says it short.
+CHOSEN_MOST = _("chosen most")
+CHOSEN_MOST_TIED = _("chosen most, as often as each other")
+CHOSEN_LESS = _("chosen less")
+
+
+def _counted(result: Result, lang: str) -> list[Line]:
+    """Exact counts. A withheld option may hold 0 or many (all or none are withheld), so it
+    reads "not shown", never "fewer than k"; so does a word of a cloud shown without its count."""
+    return [Line(c.label, c.count, "" if c.count is not None else say(NOT_SHOWN, lang))
+            for c in result.cells]
+
+
+def _worded(result: Result, lang: str) -> list[Line]:
+    # Only the style's own words: anything else in an edited file is not what a room saw.
+    return [Line(c.label, None, say(SHARE_WORDS.get(c.word or "", NOT_SHOWN), lang))
+            for c in result.cells]
+
+
+def _ordered(result: Result, lang: str) -> list[Line]:
+    """As much of the order as the room saw: every place ("full"), the most chosen ("top"),
+    or that no order could be given ("none"). Places count distinct ranks, as the projector's
+    numbered list does, so equal ranks share a place."""
+    ranked = [(c.rank, c) for c in result.cells if c.rank is not None]
+    if result.order not in ("full", "top") or not ranked:
+        return [Line("", None, say(NO_ORDER, lang))]
+    if result.order == "top":
+        top = [c for rank, c in ranked if rank == 1]
+        most = say(CHOSEN_MOST_TIED if len(top) > 1 else CHOSEN_MOST, lang)
+        less = say(CHOSEN_LESS, lang)
+        return [Line(c.label, None, most, 1) if c.rank == 1 else Line(c.label, None, less)
+                for c in result.cells]
+    places = {rank: i for i, rank in enumerate(sorted({rank for rank, _c in ranked}), start=1)}
+    sharing = [rank for rank, _c in ranked]
+    lines = [
+        Line(c.label, None, say(TIE, lang) if sharing.count(rank) > 1 else "", places[rank])
+        for rank, c in sorted(ranked, key=lambda pair: pair[0])
+    ]
+    return [*lines, Line("", None, say(FROM_MOST, lang))]
+
+
+def _banded(result: Result, lang: str) -> list[Line]:
+    # A range as the projector writes it: "4", or low and high joined by an en dash.
+    lines = [Line(f"{b.low}" if b.low == b.high else f"{b.low}\u2013{b.high}", b.count)
+             for b in result.bands]
+    joined = _("Neighbouring values are joined until each part holds at least {k}.", k=result.k)
+    return [*lines, Line("", None, say(joined, lang))]
+
+
 def _block(group: str, result: Result, lang: str) -> Block:
+    """One result as the room saw it, in the style it was drawn in (docs/results.md)."""
     k = result.k
     if not result.shown:
         note = say(_("fewer than {k} answered: not shown", k=k), lang)
         return Block(group, False, [Line("", None, note)])
-    fewer = say(_("fewer than {k}", k=k), lang)
-    lines = [Line(c.label, c.count, "" if c.count is not None else fewer) for c in result.cells]
+    if result.kind == "words" or result.style == "counts":
+        lines = _counted(result, lang)
+    elif result.style == "words":
+        lines = _worded(result, lang)
+    elif result.style == "leaning" and result.lean is not None:
+        lines = [Line("", None, say(LEANS[result.lean], lang))]
+    elif result.style == "leaning":
+        lines = _ordered(result, lang)
+    else:
+        lines = _banded(result, lang)
     if result.hidden_words:
         hidden = _("words given by fewer than {k} people are not shown", k=k)
         lines.append(Line("", None, say(hidden, lang)))
@@ -125,7 +205,9 @@ def summary_csv(summary: Summary, lang: str = i18n.SOURCE) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
-        ["date", "session", "activity", "kind", "question", "group", "answer", "count", "note"]
+        # rank last: columns a spreadsheet already names keep their places
+        ["date", "session", "activity", "kind", "question", "group", "answer", "count", "note",
+         "rank"]
     )
     by_hand = say(BY_HAND, lang)
     for item in readable(summary, lang):
@@ -145,6 +227,7 @@ def summary_csv(summary: Summary, lang: str = i18n.SOURCE) -> str:
                             line.answer,
                             line.count,
                             note,
+                            line.rank,
                         )
                     ]
                 )
