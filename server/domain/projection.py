@@ -12,7 +12,8 @@ from server.wire import protocol as p
 from server.wire import views as vm
 
 # Kept on the projector while a content note guards the activity: the note, never the text.
-NOTE_ONLY = ("kind", "content_note")
+# `lang` says which language the note is in, so a second language is not drawn as a copy of it.
+NOTE_ONLY = ("kind", "content_note", "lang")
 
 
 class Projection(BaseModel):
@@ -41,7 +42,17 @@ def guarded(definition: dict[str, Any], projection: Projection) -> bool:
 
 
 def note_only(definition: dict[str, Any]) -> dict[str, Any]:
-    return {key: definition[key] for key in NOTE_ONLY if key in definition}
+    """The note in each language the activity has one in (a projector may show two; one left
+    out falls back to the activity's own, as on phones), and nothing else of any wording."""
+    kept = {key: definition[key] for key in NOTE_ONLY if definition.get(key) is not None}
+    notes = {
+        lang: {"content_note": words["content_note"]}
+        for lang, words in (definition.get("translations") or {}).items()
+        if words.get("content_note")
+    }
+    if notes:
+        kept["translations"] = notes
+    return kept
 
 
 def screen_view(blank: bool, projection: Projection | None, has_note: bool) -> vm.ScreenView:

@@ -136,7 +136,10 @@ export function words(definition, lang = current.lang, side = null) {
       const value = layer ? layer[field] : undefined;
       if (value !== undefined && value !== null && value !== "") {
         out[field] = value;
-        if (field === "text") out.lang = tag || own.lang || null;
+        // The words' language is the text's; a note-only step (the projector before Show
+        // text) carries no text, so there it is the note's.
+        const says = field === "text" || (field === "content_note" && own.text === undefined);
+        if (says) out.lang = tag || own.lang || null;
         break;
       }
     }

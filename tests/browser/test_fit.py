@@ -318,6 +318,12 @@ def test_the_second_language_covers_orders_clouds_and_kinds(display: Any) -> Non
                                      "content_note": "Sobre lo que ayuda cuando duele."}}}
     open_and_answer(lead, [], cloud)
     expect(page.locator(".kind.twin")).to_have_text("Nube de palabras")
+    # the note before the question, in each language's own words
+    expect(page.locator(".note-first .text:not(.twin)")).to_have_text(cloud["content_note"])
+    expect(page.locator(".note-first .text.twin")).to_have_text(
+        cloud["translations"]["es"]["content_note"]
+    )
+    expect(page.locator(".note-first .text.twin")).to_have_attribute("lang", "es")
     expect(page.locator(".kind:not(.twin)")).to_have_text("Word cloud")
     assert lines_without_twin(page) == []
     fits_everywhere(page, "a content note in two languages")
