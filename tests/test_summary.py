@@ -51,6 +51,12 @@ def test_rethreshold_hides_what_a_larger_k_would() -> None:
     words = Result(kind="words", k=3, shown=True, answered=6, cells=[Cell(label="calm", count=3)])
     hidden = rethreshold(words, 4)
     assert hidden.cells == [] and hidden.hidden_words and hidden.answered == 6
+    # "calm" shown without its count (10 - 8 = 2 did not give it) says only "at least 3 gave it"
+    uncounted = Result(kind="words", k=3, shown=True, answered=10,
+                       cells=[Cell(label="calm", withheld=True), Cell(label="still", count=5)])  # fmt: skip
+    assert [c.label for c in rethreshold(uncounted, 5).cells] == ["still"]
+    assert rethreshold(uncounted, 5).hidden_words
+    assert [c.label for c in rethreshold(uncounted, 3).cells] == ["calm", "still"]
     said = Result(
         kind="poll",
         style="words",

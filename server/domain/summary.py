@@ -107,7 +107,10 @@ def rethreshold(result: Result, k: int) -> Result:
         cells = []
         hidden = result.hidden_words
         for cell in result.cells:
-            if cell.count is not None and cell.count < k:
+            # a word shown without its count was given by at least the old k, which says
+            # nothing about the new one: it goes the way a word given by too few does
+            unknown = cell.count is None and result.k < k
+            if unknown or (cell.count is not None and cell.count < k):
                 hidden = True
                 continue
             exact = cell.count is not None and not small(answered - cell.count, k)
