@@ -60,7 +60,9 @@ class TrendPoint(Document):
     shown: bool = Field(description="False: fewer than k answered; no counts at all.")
     answered: int | None = Field(default=None, ge=0, description="Withheld when any count is.")
     counts: list[int | None] = Field(
-        default_factory=list, max_length=12, description="null: fewer than k; [] when not shown."
+        default_factory=list,
+        max_length=12,
+        description="null: not shown (all or none); [] when not shown.",
     )
     mean: float | None = Field(default=None, description="Scales, only when nothing is withheld.")
     style: Literal["counts", "words", "leaning", "bands"] = Field(

@@ -43,7 +43,8 @@ refused with an `error` frame that names the problem, and the socket stays open.
    resending the same `ballot` counts once.
 5. The facilitator alone receives `progress` (counts only, at most ten a second). Displays and
    phones never receive a count of answers before the facilitator reveals results, and then only
-   counts of at least *k* (or zero); smaller ones arrive as `null`, meaning "fewer than k".
+   counts of at least *k* (or zero), never one of 1..k-1: when any count would be, every count
+   arrives as `null` ("not shown"; docs/results.md), never as a smaller number.
 6. When the room ends every socket gets `ended` (the facilitator's carries the erasure receipt) and
    is closed. A room whose facilitator consoles are all gone shows `room.facilitator_away` after
    a few seconds and ends by itself (reason `abandoned`) after `facilitator_grace_seconds`.
@@ -221,7 +222,8 @@ def render() -> str:
         *_models("Summary files and trends", FILE_MODELS),
         "Activities (`definition`), answers (`value`) and results are defined in",
         "`server/domain/activities.py` and `server/domain/results.py`; a result cell's `count`",
-        "is `null` when fewer than *k* people chose it.",
+        "is `null` when no number is shown for it (another style, or every count withheld",
+        "because one was 1..k-1; docs/results.md).",
         "",
         "An activity may carry `lang`, `translations` and `sides` (`server/domain/wording.py`,",
         "docs/plan-format.md): views carry every language and both sides' words, and each",
