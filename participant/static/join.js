@@ -74,7 +74,7 @@ function farewell(title, text, withSupport = false) {
   actions.hidden = true;
   net.textContent = "";
   replace(app, h("h1", { text: title() }), h("p", { text: text() }), withSupport ? menu.supportSection() : null,
-    h("p", {}, h("a", { href: "/join", class: "button secondary", text: t("Join a session") })));
+    h("p", { class: "farewell-actions" }, h("a", { href: "/join", class: "button secondary", text: t("Join a session") })));
   app.focus();
 }
 

@@ -18,6 +18,27 @@ export const trackNames = (t) => ({
 // every line here then has its twin in it beneath (twins.js).
 const withheld = (tw) => inside(tw, (t) => t("not shown"));
 
+// A name someone wrote (an option, a scale's end, a word, a shared answer) is isolated from the
+// words around it and takes its direction from its own letters: an English option on an Arabic
+// screen keeps its quotes, commas and full stops where its writer put them, and an Arabic one on
+// an English screen likewise, and neither reorders the sentence it is named in. A <bdi> inside a
+// box keeps the box's own alignment (the page's start).
+const own = (text) => h("bdi", { text });
+const joined = (names, between) => names.flatMap((name, i) => (i ? [between, own(name)] : [own(name)]));
+
+// Names inside one of Hearth's sentences ("Chosen most: {option}"): marked while the sentence is
+// put together in each language, then each drawn as its own <bdi> (the sentence's text unchanged).
+const OPEN = "\uE000";
+const CLOSE = "\uE001";
+const marked = (names) => names.map((name) => OPEN + name + CLOSE).join(", ");
+function isolated(elements) {
+  for (const el of elements) {
+    const parts = el.textContent.split(/\uE000([^\uE001]*)\uE001/);
+    if (parts.length > 1) el.replaceChildren(...parts.map((part, i) => (i % 2 ? own(part) : part)).filter((part) => part !== ""));
+  }
+  return elements;
+}
+
 function stub(kind) {
   return h("span", { class: `${kind}-fill bar-withheld` });
 }
@@ -33,7 +54,7 @@ function bars(result, tw) {
       return h(
         "li",
         { class: "bar" + (cell.withheld ? " is-withheld" : "") },
-        h("span", { class: "bar-label" }, cell.label, cell.twin),
+        h("span", { class: "bar-label" }, own(cell.label), cell.twin),
         h("span", { class: "bar-track", "aria-hidden": "true" }, bar),
         h("span", { class: "bar-count" }, cell.withheld ? withheld(tw) : String(cell.count)),
       );
@@ -87,7 +108,7 @@ function words(result, tw) {
     h(
       "ul",
       { class: "said" },
-      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label" }, cell.label, cell.twin), h("span", { class: "said-word" }, said(cell)))),
+      result.cells.map((cell) => h("li", { class: "said-item" }, h("span", { class: "said-label" }, own(cell.label), cell.twin), h("span", { class: "said-word" }, said(cell)))),
     ),
   ];
 }
@@ -95,11 +116,13 @@ function words(result, tw) {
 // "1 = low label · 10 = high label", and beneath it in the second language's wording if any
 // (definition.twin: {lang, low_label, high_label}); the stage shows it before results too.
 export function scaleEnds(definition, points) {
-  const said = (w) => (w?.low_label && w?.high_label ? `1 = ${w.low_label} · ${points} = ${w.high_label}` : null);
-  const first = said(definition);
-  const other = said(definition.twin);
+  const ends = (w) => (w?.low_label && w?.high_label ? [w.low_label, w.high_label] : null);
+  const drawn = ([low, high]) => ["1 = ", own(low), ` · ${points} = `, own(high)];
+  const first = ends(definition);
+  const other = ends(definition.twin);
   if (!first) return [];
-  return [h("p", { class: "scale-ends", text: first }), other && other !== first ? h("p", { class: "scale-ends twin", lang: definition.twin.lang, dir: "auto", text: other }) : null];
+  const same = other && other[0] === first[0] && other[1] === first[1];
+  return [h("p", { class: "scale-ends" }, drawn(first)), other && !same ? h("p", { class: "scale-ends twin", lang: definition.twin.lang, dir: "auto" }, drawn(other)) : null];
 }
 
 const leans = (t) => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
@@ -129,10 +152,10 @@ function order(result, tw) {
   const named = (rank, second = false) => result.cells.filter((c) => c.rank === rank).map((c) => (second ? c.secondLabel ?? c.label : c.label));
   if (result.order === "top") {
     const top = (second) => named(1, second);
-    return [
-      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: top(second).join(", ") }) : t("Chosen most: {option}", { option: top(second)[0] }))),
-      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: named(2, second).join(", ") })),
-    ];
+    return isolated([
+      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: marked(top(second)) }) : t("Chosen most: {option}", { option: marked(top(second)) }))),
+      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: marked(named(2, second)) })),
+    ]);
   }
   return [
     h(
@@ -140,11 +163,11 @@ function order(result, tw) {
       { class: "ranking" },
       ranks.map((rank) => {
         const names = named(rank);
-        const second = named(rank, true).join(" · ");
+        const second = named(rank, true);
         return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") },
-          h("span", { class: "rank-names", text: names.join(" · ") }),
+          h("span", { class: "rank-names" }, joined(names, " · ")),
           names.length > 1 ? line(tw, "span", "note", (t) => " " + t("(as often as each other)")) : null,
-          tw && second !== names.join(" · ") ? h("span", { class: "rank-names twin", lang: tw.lang, dir: tw.dir ?? "auto", text: second }) : null);
+          tw && second.join(" · ") !== names.join(" · ") ? h("span", { class: "rank-names twin", lang: tw.lang, dir: tw.dir ?? "auto" }, joined(second, " · ")) : null);
       }),
     ),
     ...line(tw, "p", "note", (t) => t("From most to least chosen.")),
@@ -180,6 +203,7 @@ function cloud(result) {
     result.cells.map((cell) =>
       h("li", {
         class: `word size-${Math.max(1, Math.round(((cell.count ?? result.k) / max) * 4))}`,
+        dir: "auto",
         text: cell.label,
         title: cell.count === null ? t("{k} or more of us", { k: result.k }) : plural("{n} of us", "{n} of us", cell.count),
       }),
@@ -246,5 +270,5 @@ export function renderResults(results, definition = {}) {
 
 export function renderTexts(texts) {
   if (!texts || !texts.length) return null;
-  return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", text })));
+  return h("ul", { class: "cards" }, texts.map((text) => h("li", { class: "card", dir: "auto", text })));
 }

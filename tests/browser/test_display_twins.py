@@ -38,7 +38,9 @@ WITHOUT_TWIN = """([lang, exempt]) => {
   };
   for (const el of document.querySelectorAll("#stage *")) {
     if (el.closest(".twin, svg, .cloud .word, .cards, .big-code" + exempt) || !el.checkVisibility()) continue;
-    const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("");
+    // A <bdi> (an option's name isolated inside a line, results.js) is part of the line's words.
+    if (el.localName === "bdi") continue;
+    const own = [...el.childNodes].filter((n) => n.nodeType === 3 || n.localName === "bdi").map((n) => n.textContent).join("");
     if (!/\\p{L}/u.test(own)) continue;
     if (!hasTwin(el)) out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")}: ${own.trim()}`);
   }
