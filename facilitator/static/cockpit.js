@@ -5,12 +5,16 @@
 import { h, replace } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
-import { act, button, commandButton, state } from "./console-state.js";
+import { act, button, commandButton, isLead, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
 import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
 import { panelList } from "./panels.js";
 
+// The keys and what they press; a co-facilitator's console has only the timer's (the others
+// would send what the server refuses it).
 const KEYS = [["n", () => t("next step")], ["r", () => t("reveal")], ["b", () => t("blank the display")], ["p", () => t("pause or resume the timer")]];
+const CO_KEYS = new Set(["p"]);
+const keys = () => (isLead() ? KEYS : KEYS.filter(([k]) => CO_KEYS.has(k)));
 const parts = {};
 let openPanel = null;
 let joinByItself = false; // "How to join" opens at the start and closes when the first activity does
@@ -35,7 +39,7 @@ export function renderCounts() {
     ...(split ? [[t("Answered"), p.answered - p.passed, "count-answers"], [t("Passed"), p.passed, "count-passed"]] : [[t("Responded"), p.answered, "count-answered"]]),
     [t("Pause signals"), p.pauses, "count-pauses", p.pauses > 0],
     [t("A word afterwards"), p.words ?? 0, "count-words", (p.words ?? 0) > 0],
-    ...(state.room.seat !== "co" ? [[t("Co-facilitator"), p.cofacilitators ? t("here") : "—", "count-co"]] : []),
+    ...(isLead() ? [[t("Co-facilitator"), p.cofacilitators ? t("here") : "—", "count-co"]] : []),
   ];
   const shape = items.map((item) => item[2]).join();
   if (shape !== countsShape || !parts.counts.childElementCount) {
@@ -123,8 +127,12 @@ export function renderAll(changes = null) {
   const changed = (name) => !changes || changes.includes(name);
   if (changed("screen")) {
     const blank = !!view.screen?.blank;
-    parts.blank.setAttribute("aria-pressed", String(blank));
-    parts.blank.textContent = blank ? t("Display is blank: show it") : t("Blank the display");
+    if (isLead()) {
+      parts.blank.setAttribute("aria-pressed", String(blank));
+      parts.blank.textContent = blank ? t("Display is blank: show it") : t("Blank the display");
+    } else {
+      parts.blank.textContent = blank ? t("The display is blank") : "";
+    }
   }
   if (changed("set_aside")) {
     const back = view.set_aside;
@@ -150,19 +158,23 @@ function shortcuts() {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
     const key = event.key.toLowerCase();
-    if (!KEYS.some(([k]) => k === key)) return;
+    const entry = keys().find(([k]) => k === key);
+    if (!entry) return;
     const target = document.querySelector(`[data-key="${key}"]:not([disabled])`);
     event.preventDefault();
     if (target) target.click();
-    else parts.keys.querySelector(".key-said").textContent = t("Nothing to {what} right now.", { what: KEYS.find(([k]) => k === key)[1]() });
+    else parts.keys.querySelector(".key-said").textContent = t("Nothing to {what} right now.", { what: entry[1]() });
   });
 }
 
 export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
-  const lead = state.room.seat !== "co";
+  const lead = isLead();
   parts.counts = h("dl", { class: "counts" });
   parts.timer = h("div", { class: "bar-timer" });
-  parts.blank = commandButton(t("Blank the display"), () => ({ type: "screen", blank: !state.view?.screen?.blank }), "secondary", { "aria-pressed": "false", "data-key": "b" });
+  // a co-facilitator cannot blank the display, but sees when it is blank
+  parts.blank = lead
+    ? commandButton(t("Blank the display"), () => ({ type: "screen", blank: !state.view?.screen?.blank }), "secondary", { "aria-pressed": "false", "data-key": "b" })
+    : h("p", { class: "bar-note", role: "status" });
   parts.setAside = h("span", { class: "set-aside" });
   parts.end = h("div", { class: "end-zone" });
   parts.live = h("section", { class: "live-card", "aria-labelledby": "live-heading" });
@@ -170,7 +182,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
   parts.panels = panelList(form, weeks).filter(([, , , body, leadOnly]) => body && (lead || !leadOnly));
   parts.toggles = Object.fromEntries(parts.panels.map(([name, label]) => [name, button(label, () => setPanel(name), "quiet small", { "aria-expanded": "false" })]));
   parts.keys = h("footer", { class: "keys", "aria-label": t("Keyboard shortcuts") },
-    h("span", { text: t("Keys:") }), KEYS.map(([k, what]) => h("span", { class: "key" }, h("kbd", { text: k.toUpperCase() }), " " + what())),
+    h("span", { text: t("Keys:") }), keys().map(([k, what]) => h("span", { class: "key" }, h("kbd", { text: k.toUpperCase() }), " " + what())),
     h("span", { class: "key-said", role: "status" }));
   parts.work = h("div", { class: "work" },
     h("aside", { class: "runsheet", "aria-label": t("Run-sheet") }, plan.el),
@@ -185,14 +197,14 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
       h("div", { class: "bar-group bar-actions" },
         lead && state.room.displayKey ? button(t("Open the display"), openDisplay, "secondary") : null,
         parts.blank,
-        commandButton(t("Quick check-in"), { type: "open", interrupt: true, activity: { kind: "checkin", title: t("Check-in"), text: t("How are you right now?") } }, "secondary"),
+        lead ? commandButton(t("Quick check-in"), { type: "open", interrupt: true, activity: { kind: "checkin", title: t("Check-in"), text: t("How are you right now?") } }, "secondary") : null,
         commandButton(t("Grounding now"), { type: "grounding_now" }, "grounding-now"),
         parts.setAside,
         lead ? parts.end : null)),
     h("nav", { class: "tools", "aria-label": t("Panels") },
       Object.values(parts.toggles),
       lead ? null : h("h2", { class: "co-note", text: t("Co-facilitator console") }),
-      lead ? null : h("p", { class: "hint", text: t("Ending the session and room settings stay with the facilitator.") }),
+      lead ? null : h("p", { class: "hint", text: t("You can press Grounding now and Back to, run the timer and review written answers; the rest stays with the facilitator.") }),
       h("p", { id: "feedback", class: "feedback error", role: "alert" })),
     parts.work,
     parts.keys,

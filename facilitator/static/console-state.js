@@ -13,6 +13,11 @@ export const state = {
   progress: { connected: 0, activity: null, answered: 0, passed: null, pauses: 0, words: 0, cofacilitators: 0, preview: null },
 };
 
+// The facilitator's console, or a co-facilitator's: the server lets a co-facilitator push
+// grounding, bring back what it set aside, work the queue, the released pages and the timer,
+// and nothing else (server/wire/protocol.py COFACILITATOR_TYPES), so its console offers no more.
+export const isLead = () => state.room?.seat !== "co";
+
 export function load(key) {
   try {
     return JSON.parse(sessionStorage.getItem(key));

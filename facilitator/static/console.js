@@ -5,10 +5,11 @@ import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
-import { act, button, HOST_KEY, load, ROOM_KEY, state } from "./console-state.js";
+import { act, button, HOST_KEY, isLead, load, ROOM_KEY, state } from "./console-state.js";
 import { tickClock } from "./live.js";
 import { PlanPanel } from "./plan.js";
 import { RunSheetSync } from "./runsheet-sync.js";
+import { RunSheetView } from "./runsheet-view.js";
 import { WeeksPanel } from "./weeks.js";
 
 const app = $("#app");
@@ -84,22 +85,26 @@ function cockpit() {
     await open(definition);
     closePanel("activity"); // back to the live activity it opened
   }, (definition) => plan.add(definition));
-  plan = new PlanPanel({
-    open,
-    auth,
-    edit: (def, index, onSave) => form.load(def, index, onSave),
-    // Kept with the room too, so a console that comes back (or a co-facilitator) finds it.
-    changed: (kept) => {
-      const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};
-      if (state.conn) runsheet.push(kept.plan ? planOnly : null, kept.index);
-    },
-    useCard: (card) => request({ type: "support", ...card }).catch(() => {}),
-  });
-  runsheet = new RunSheetSync(() => state.conn, (error) => plan.kept(error));
+  // A co-facilitator reads the facilitator's run-sheet (runsheet-view.js): only the facilitator
+  // steps through it or changes it, and only the facilitator's console sends it to the room.
+  plan = isLead()
+    ? new PlanPanel({
+        open,
+        auth,
+        edit: (def, index, onSave) => form.load(def, index, onSave),
+        // Kept with the room too, so a console that comes back (or a co-facilitator) finds it.
+        changed: (kept) => {
+          const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};
+          if (state.conn) runsheet.push(kept.plan ? planOnly : null, kept.index);
+        },
+        useCard: (card) => request({ type: "support", ...card }).catch(() => {}),
+      })
+    : new RunSheetView();
+  runsheet = isLead() ? new RunSheetSync(() => state.conn, (error) => plan.kept(error)) : null;
   weeks = new WeeksPanel({ request, command: (message, origin) => act(origin, message), auth, k: () => state.view?.room.k ?? 5 });
   resetCockpit();
   document.body.classList.add("running");
-  buildCockpit({ app, form, plan, weeks: state.room.seat !== "co" ? weeks : null, openDisplay });
+  buildCockpit({ app, form, plan, weeks: isLead() ? weeks : null, openDisplay });
   renderCounts();
 }
 
@@ -141,8 +146,12 @@ function connect() {
       },
       view(next, changes) {
         state.view = next;
-        if (!changes && next.runsheet && !plan.plan) plan.restore(next.runsheet);
-        if (!changes) runsheet.reconnected();
+        if (!isLead()) {
+          if (!changes || "runsheet" in changes) plan.mirror(next.runsheet);
+        } else if (!changes) {
+          if (next.runsheet && !plan.plan) plan.restore(next.runsheet);
+          runsheet.reconnected();
+        }
         weeks.update(next.trend ?? null);
         renderAll(changes ? Object.keys(changes) : null);
         renderCounts();

@@ -7,7 +7,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
-import { act, button, commandButton, state } from "./console-state.js";
+import { act, button, commandButton, isLead, state } from "./console-state.js";
 import { paperForm } from "./paper.js";
 
 const turnChoices = () => [[0, t("By hand")], ...[8, 12, 20, 30].map((s) => [s, t("Every {n} seconds", { n: s })])];
@@ -68,7 +68,7 @@ function noteControls(def) {
     { class: "note-control" },
     h("p", { class: "hint", text: guarded ? t("Content note on the display: “{note}”. The text is not shown there yet.", { note: def.content_note }) : t("The display shows the text (its content note came first).") }),
     // the facilitator's call alone: a co-facilitator's console only says where it stands
-    state.room.seat === "co" ? null : h("div", { class: "row" }, commandButton(guarded ? t("Show the text on the display") : t("Put the note back on the display"), { type: "show_text", shown: guarded }, guarded ? "" : "secondary")),
+    !isLead() ? null : h("div", { class: "row" }, commandButton(guarded ? t("Show the text on the display") : t("Put the note back on the display"), { type: "show_text", shown: guarded }, guarded ? "" : "secondary")),
   );
 }
 
@@ -169,7 +169,7 @@ export function renderLive(el) {
     replace(
       el,
       h("h2", { id: "live-heading", text: t("Nothing live") }),
-      h("p", { class: "hint", text: view.trend ? t("The display shows a trend from past sessions; phones wait.") : t("Phones wait and the display shows how to join. Open the next step of the plan, or a new activity.") }),
+      h("p", { class: "hint", text: view.trend ? t("The display shows a trend from past sessions; phones wait.") : isLead() ? t("Phones wait and the display shows how to join. Open the next step of the plan, or a new activity.") : t("Phones wait and the display shows how to join, until the facilitator opens something.") }),
       timerStarter(null),
     );
     return;
@@ -179,21 +179,26 @@ export function renderLive(el) {
   const status = answers
     ? { open: t("Open: taking answers"), closed: t("Closed"), revealed: t("Revealed on screens") }[a.status]
     : t("On screens (nothing to answer)");
+  const lead = isLead();
   replace(
     el,
     liveHeading(def),
     h("p", { class: `badge ${a.status}`, id: "live-status", text: status }),
-    h(
-      "div",
-      { class: "row live-actions" },
-      answers && a.status === "open" ? commandButton(t("Close answers"), { type: "close" }) : null,
-      answers && a.status !== "revealed" && !isText(def) ? revealControl(a, el) : null,
-      commandButton(t("Clear"), { type: "clear" }, "secondary"),
-    ),
+    // closing, revealing, clearing and paper answers are the facilitator's (the server refuses
+    // them from a co-facilitator): a co-facilitator's console says so instead
+    lead
+      ? h(
+          "div",
+          { class: "row live-actions" },
+          answers && a.status === "open" ? commandButton(t("Close answers"), { type: "close" }) : null,
+          answers && a.status !== "revealed" && !isText(def) ? revealControl(a, el) : null,
+          commandButton(t("Clear"), { type: "clear" }, "secondary"),
+        )
+      : h("p", { class: "hint co-hint", text: t("The facilitator closes, reveals and clears the live activity.") }),
     noteControls(def),
     timerStarter(def),
     renderPreview(a),
-    answers ? paperForm(a, view.room, (message, origin) => act(origin, message)) : null,
+    answers && lead ? paperForm(a, view.room, (message, origin) => act(origin, message)) : null,
     a.status === "revealed" && view.results ? h("section", { class: "results", "aria-label": t("Results") }, h("h3", { text: t("Results") }), renderResults(view.results, def)) : null,
     pageControls(),
   );

@@ -4,7 +4,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
-import { act, button, showError, state } from "./console-state.js";
+import { act, button, isLead, showError, state } from "./console-state.js";
 import { connectHelp } from "./help.js";
 import { supportPanel } from "./support.js";
 
@@ -16,7 +16,11 @@ export function joinPanel(el) {
     h("p", { class: "join-code", "aria-label": t("Join code {code}", { code: r.code.split("").join(" ") }), text: r.code }),
     r.qr_svg ? h("div", { class: "qr" }, svgFrom(r.qr_svg, t("QR code with the join link"))) : null,
     h("p", { class: "join-link" }, h("a", { href: r.join_url, target: "_blank", rel: "noopener noreferrer", text: r.join_url })),
-    h("p", { class: "hint", id: "reentry-hint" }, ...reentry.split("{command}").flatMap((part, i) => (i ? [h("code", { text: `hearth link --room ${r.code}` }), part] : [part]))),
+    // `hearth link --room` makes a facilitator's link, which would shut the facilitator's own
+    // console out: a co-facilitator gets a new co-facilitator link instead
+    isLead()
+      ? h("p", { class: "hint", id: "reentry-hint" }, ...reentry.split("{command}").flatMap((part, i) => (i ? [h("code", { text: `hearth link --room ${r.code}` }), part] : [part])))
+      : h("p", { class: "hint", id: "reentry-hint", text: t("If this tab closes, the room carries on: ask the facilitator for a new co-facilitator link.") }),
     connectHelp(r.join_url),
   );
 }
@@ -108,7 +112,7 @@ export function historyPanel(el) {
 // it is drawn from (it is redrawn when one of them changes)]
 export function panelList(form, weeks) {
   return [
-    ["activity", t("New activity"), t("New activity"), form, false, []],
+    ["activity", t("New activity"), t("New activity"), form, true, []],
     ["join", t("How to join"), t("How to join"), joinPanel, false, ["room"]],
     ["settings", t("Room settings"), t("Room settings"), settingsPanel, true, ["room", "activity"]],
     ["links", t("Another device"), t("Another device"), linksPanel, true, []],

@@ -22,10 +22,20 @@ export function paperForm(activity, room, command) {
   const multiple = def.kind === "poll" && def.multiple;
   const sheets = multiple ? h("input", { id: "paper-sheets", type: "number", min: "0", max: "1000", value: String(paper.n || 0) }) : null;
   const status = h("p", { class: "hint", role: "status", text: paper.n ? plural("{n} paper answer added. Adding again replaces it.", "{n} paper answers added. Adding again replaces them.", paper.n) : "" });
-  return h(
+  // Opened by hand (not drawn open again), it comes into view with its first count focused:
+  // at 1366x768 it would otherwise open below the fold.
+  let asked = false;
+  const show = () => {
+    const wanted = asked;
+    asked = false;
+    if (!details.open || !wanted) return;
+    details.scrollIntoView({ block: "nearest" });
+    inputs[0]?.focus(); // scrolls again only if a long form put it out of view
+  };
+  const details = h(
     "details",
-    { class: "paper", open: !!paper.n },
-    h("summary", { text: t("Add answers from paper") }),
+    { class: "paper", open: !!paper.n, ontoggle: show },
+    h("summary", { text: t("Add answers from paper"), onclick: () => { asked = true; } }),
     h("p", { class: "hint", text: t("For people without a phone: count the paper slips and enter how many chose each answer, before you reveal. They count toward k, and the summary says some answers were added by hand.") }),
     h(
       "form",
@@ -44,4 +54,5 @@ export function paperForm(activity, room, command) {
     ),
     status,
   );
+  return details;
 }

@@ -6,6 +6,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { showError, state } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
+import { Follower } from "./follow.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
 const KEY = "hearth.plan";
@@ -27,6 +28,39 @@ function handoutCard(plan) {
   return has ? room : planCard(plan);
 }
 
+// What the run-sheet says about the plan and the current step, above the steps: the content
+// note, the preparation notes and the notes for this step (the co-facilitator's too).
+export function planNotes(plan, index) {
+  const notes = plan.items[index]?.activity.facilitator_notes;
+  return [
+    plan.content_note ? h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }) : null,
+    plan.notes ? h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })) : null,
+    notes ? h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: notes })) : null,
+  ];
+}
+
+export const stepTitle = (item) => item.activity.title || item.activity.text.slice(0, 50);
+
+// A step's line in the list: its kind, its name and its minutes.
+export function stepName(item) {
+  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : "");
+}
+
+// The plan kept on this device or on paper.
+export function planFiles(plan) {
+  return [
+    h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
+    h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
+    h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan, handoutCard(plan)) }),
+  ];
+}
+
+// The run-sheet follows the plan: the current step's notes stay in view first, then Open next,
+// then as much of the current step as fits (also when the bar above takes another row).
+export function followRunSheet(el) {
+  return new Follower(() => [".facilitator-notes", ".plan-next", ".step.current"].map((s) => el.querySelector(s)));
+}
+
 export class PlanPanel {
   constructor({ open, auth, edit, changed = () => {}, useCard = () => {} }) {
     this.open = open; // (definition) => Promise
@@ -41,6 +75,7 @@ export class PlanPanel {
     this.plan = kept?.plan ?? null;
     this.index = kept?.index ?? -1;
     this.errors = null;
+    this.follower = followRunSheet(this.el);
     this.render();
   }
 
@@ -209,21 +244,16 @@ export class PlanPanel {
       parts.push(h("p", { class: "hint", text: t("Step through a prepared run-sheet, or run activities one at a time below.") }));
     } else {
       const plan = this.plan;
-      if (plan.content_note) parts.push(h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }));
-      if (plan.notes) parts.push(h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })));
-      const current = plan.items[this.index];
-      if (current?.activity.facilitator_notes) {
-        parts.push(h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: current.activity.facilitator_notes })));
-      }
+      parts.push(...planNotes(plan, this.index));
       const next = plan.items[this.index + 1];
-      parts.push(h("div", { class: "row" },
+      parts.push(h("div", { class: "row plan-next" },
         this.index > 0 ? h("button", { type: "button", class: "secondary", text: t("Previous step"), onclick: (e) => this.step(this.index - 1, e.target) }) : null,
         next ? h("button", { type: "button", "data-key": "n", text: t("Open next: {title}", { title: next.activity.title || KIND_NAMES[next.activity.kind] }), onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: t("That was the last step.") }),
       ));
       parts.push(h("ol", { class: "steps" }, plan.items.map((item, i) => {
-        const name = item.activity.title || item.activity.text.slice(0, 50);
+        const name = stepTitle(item);
         return h("li", { class: i === this.index ? "step current" : "step", "aria-current": i === this.index ? "step" : null },
-          h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${name}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : ""),
+          stepName(item),
           h("span", { class: "step-actions" },
             h("button", { type: "button", class: "quiet small", text: t("Open"), "aria-label": t("Open step {n}: {name}", { n: i + 1, name }), onclick: (e) => this.step(i, e.target) }),
             this.edit ? h("button", { type: "button", class: "quiet small", text: t("Edit"), "aria-label": t("Edit step {n}: {name}", { n: i + 1, name }), onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
@@ -233,16 +263,14 @@ export class PlanPanel {
           ));
       })));
       parts.push(h("div", { class: "row" },
-        h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
-        h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
-        h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan, handoutCard(plan)) }),
+        planFiles(plan),
         h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
       ));
     }
     parts.push(h("div", { class: "row" }, browse), picker);
     if (this.libraryOpen) parts.push(this.library);
     replace(this.el, parts);
-    this.el.querySelector(".step.current")?.scrollIntoView({ block: "nearest" }); // the run-sheet follows
+    this.follower.follow(this.el.closest(".runsheet"));
   }
 }
 

@@ -3,7 +3,7 @@
 // can be added here. The co-facilitator reads the card in the console's language.
 import { cardWords, languages, t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
-import { act, state } from "./console-state.js";
+import { act, isLead, state } from "./console-state.js";
 
 const MAX = "2000";
 
@@ -29,7 +29,7 @@ function languageField(tag, value) {
 export function supportPanel(el) {
   const card = state.view.support_card || { text: "", lang: null, translations: {} };
   const hint = h("p", { id: "support-hint", class: "hint", text: t("Local helplines and what to do if someone needs to step out. Phones can open it at any time and see it when the session ends. It is never logged.") });
-  if (state.room.seat === "co") {
+  if (!isLead()) {
     const { text, lang } = cardWords(card);
     replace(el, hint, h("p", { lang: lang || undefined, dir: "auto", text: text || t("No support card yet.") }));
     return;

@@ -1,0 +1,74 @@
+"""The console's buttons never split a word ("Ouvr/ir"): in French and German, at 1366x768 and
+1280x800, with the run-sheet beside a side panel, the new-activity form and a live poll."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import Harness
+
+# Every word of every visible button (and summary) on one line: a word whose letters sit on two
+# lines was split. Hyphens and slashes are places a word may break.
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const el of document.querySelectorAll('button, summary')) {
+    if (!el.checkVisibility()) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const words = /[^\\s\\-\\u2010/]+/gu;
+      for (let m; (m = words.exec(node.textContent)); ) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(`"${m[0]}" in "${el.textContent.trim().slice(0, 40)}"`);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def whole_words(console: Page, state: str) -> None:
+    split = console.evaluate(SPLIT_WORDS)
+    assert not split, f"{state}: {split}"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 800)], ids=["1366x768", "1280x800"])
+@pytest.mark.parametrize("locale", ["fr-FR", "de-DE"])
+def test_buttons_wrap_between_words(harness: Harness, locale: str, size: tuple[int, int]) -> None:
+    width, height = size
+    console = harness.page(viewport={"width": width, "height": height}, locale=locale)
+    console.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
+    console.locator("#start-k").fill("3")
+    console.locator("form.start button[type=submit]").click()
+    expect(console.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    toggles = console.locator(".tools button[aria-expanded]")  # New activity, How to join, ...
+    console.locator(".plan button[aria-expanded]").click()  # Browse the library
+    console.locator(".library-list li").first.locator("button").first.click()  # Use this plan
+    console.keyboard.press("n")
+    expect(console.locator(".step").first).to_have_attribute("aria-current", "step")
+    whole_words(console, "a plan step live")
+
+    toggles.nth(1).click()  # How to join: three columns
+    expect(console.locator(".join-code")).to_be_visible()
+    whole_words(console, "the run-sheet beside How to join")
+
+    toggles.nth(0).click()  # New activity
+    expect(console.locator(".activity-form")).to_be_visible()
+    whole_words(console, "the run-sheet beside New activity")
+
+    # a poll with its Close, Reveal and Clear, and the paper form open
+    console.locator("#new-kind").select_option("poll")
+    console.locator("#new-text").fill("Qu'est-ce qui aide ?")
+    console.locator("#new-options").fill("Repos\nParole")
+    console.locator(".activity-form button[type=submit]").click()
+    expect(console.locator(".live-actions button")).to_have_count(3)
+    console.locator(".paper summary").click()
+    expect(console.locator(".paper input").first).to_be_visible()
+    toggles.nth(1).click()
+    expect(console.locator(".join-code")).to_be_visible()
+    whole_words(console, "a live poll beside How to join")

@@ -1,0 +1,110 @@
+"""The run-sheet and the live column at 1366x768: stepping through a plan keeps the current
+step's notes in view, in English and in French (where the timer takes a row of its own in the
+bar and the columns get shorter); "Add answers from paper" opens in view, focused."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from server.domain.library import load_library
+from tests.browser.harness import Harness
+
+SIZE = {"width": 1366, "height": 768}
+TIMED = {"reflection", "grounding"}
+
+# What of `el` is on screen: its box, less what scrolling columns clip, in the window.
+SHOWN = """(el) => {
+  const box = el.getBoundingClientRect();
+  let top = box.top, bottom = box.bottom;
+  for (let up = el.parentElement; up; up = up.parentElement) {
+    if (getComputedStyle(up).overflowY === 'visible') continue;
+    const c = up.getBoundingClientRect();
+    top = Math.max(top, c.top + up.clientTop);
+    bottom = Math.min(bottom, c.top + up.clientTop + up.clientHeight);
+  }
+  return { whole: top <= box.top + 1 && bottom >= box.bottom - 1 && bottom <= innerHeight + 1,
+           box: [Math.round(box.top), Math.round(box.bottom)], seen: [Math.round(top), Math.round(bottom)] };
+}"""
+
+# Two frames: layout, resize observers and anything they scroll have all run.
+SETTLED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def not_whole(page: Page, locator: Locator, what: str) -> list[str]:
+    """[] when `locator` is wholly in view once the page has settled, else what is wrong."""
+    page.evaluate(SETTLED)
+    shown = locator.evaluate(SHOWN)
+    return [] if shown["whole"] else [f"{what} is not wholly in view: {shown}"]
+
+
+def whole(page: Page, locator: Locator, what: str) -> None:
+    problems = not_whole(page, locator, what)
+    assert not problems, problems
+
+
+def console_in(harness: Harness, locale: str) -> Page:
+    """A console made in the browser's own language (its labels in `locale`)."""
+    page = harness.page(viewport=SIZE, locale=locale)
+    page.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
+    page.locator("#start-k").fill("3")
+    page.locator("form.start button[type=submit]").click()
+    expect(page.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    return page
+
+
+def use_first_plan(console: Page) -> None:
+    console.locator(".plan button[aria-expanded]").click()  # Browse the library
+    console.locator(".library-list li").first.locator("button").first.click()  # Use this plan
+    expect(console.locator(".step").first).to_be_visible()
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+def test_stepping_keeps_the_current_steps_notes_in_view(harness: Harness, locale: str) -> None:
+    items = load_library().plans[0].plan.items
+    console = console_in(harness, locale)
+    use_first_plan(console)
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        console.keyboard.press("n")  # Open next
+        expect(console.locator(".step").nth(index)).to_have_attribute("aria-current", "step")
+        timed = item.activity.kind in TIMED
+        if timed:
+            expect(console.locator("#timer-clock")).to_be_visible()
+        else:
+            expect(console.locator("#timer-clock")).to_have_count(0)
+        notes = console.locator(".plan .facilitator-notes")
+        expect(notes).to_contain_text((item.activity.facilitator_notes or "")[:30])
+        step = f"step {index + 1} ({item.activity.kind}{', timer' if timed else ''}, {locale})"
+        problems += not_whole(console, notes, f"{step}: the notes")
+        following = console.locator(".plan [data-key=n]")
+        if following.count():
+            problems += not_whole(console, following, f"{step}: Open next")
+    assert not problems, "\n".join(problems)
+
+
+def test_answers_from_paper_open_in_view_and_take_focus(harness: Harness) -> None:
+    items = load_library().plans[0].plan.items
+    poll = next(i for i, item in enumerate(items) if item.activity.kind == "poll")
+    console = console_in(harness, "en-GB")
+    use_first_plan(console)
+    console.get_by_role("button", name=re.compile(rf"^Open step {poll + 1}:")).click()
+    expect(console.locator(".live-text").first).to_have_text(items[poll].activity.text)
+
+    console.get_by_text("Add answers from paper").click()
+    first = console.locator(".paper input").first
+    expect(first).to_be_focused()
+    whole(console, console.get_by_role("button", name="Add paper answers"), "Add paper answers")
+    whole(console, first, "the first paper count")
+
+    # shut and opened again from the keyboard: the same
+    summary = console.locator(".paper summary")
+    summary.click()
+    expect(console.locator(".paper")).not_to_have_attribute("open", "")
+    console.locator(".centre").evaluate("(el) => { el.scrollTop = 0; }")
+    summary.focus()
+    console.keyboard.press("Enter")
+    expect(first).to_be_focused()
+    whole(console, console.get_by_role("button", name="Add paper answers"), "Add paper answers")
