@@ -201,6 +201,8 @@ async def test_a_co_facilitator_sees_and_helps_but_cannot_end(live: LiveServer) 
         {"type": "configure", "k": 3},
         {"type": "open", "activity": POLL},
         {"type": "screen", "blank": True},
+        {"type": "runsheet", "plan": None, "index": -1},  # the run-sheet is the facilitator's
+        {"type": "runsheet_part", "part": 0, "parts": 2, "text": "{"},
     ):
         reply = await co.command(forbidden)
         assert reply["type"] == "error" and reply["code"] == "forbidden", (forbidden, reply)

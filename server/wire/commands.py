@@ -71,7 +71,8 @@ class SupportCard(Message):
 
 class RunSheet(Message):
     """The plan being run and the current step, kept with the room so a console that comes
-    back (or a co-facilitator) finds it. Facilitators only; never sent to phones or display.
+    back finds it and a co-facilitator's console can show it (read-only: only the facilitator
+    sends it). Never sent to phones or display.
     `plan` left out: only the step moved (the room keeps its plan). Larger than one frame:
     sent as `runsheet_part`s."""
 

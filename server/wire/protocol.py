@@ -147,8 +147,6 @@ COFACILITATOR_TYPES = frozenset(
         "release",
         "pages",
         "timer",
-        "runsheet",
-        "runsheet_part",
         "summary",
     }
 )
