@@ -116,6 +116,17 @@ class Harness:
             toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
 
+    def co_console(self, console: Page) -> Page:
+        """A co-facilitator's console, from the one-time link the facilitator's console makes."""
+        self.panel(console, "Another device")
+        console.get_by_role("button", name="Co-facilitator link").click()
+        link = console.locator("#made-link").input_value()
+        co = self.page(**LAPTOP)
+        co.goto(link.removeprefix(self.live.base_url))
+        expect(co.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
+        expect(console.locator("#count-co")).to_have_text("here")
+        return co
+
     def display(self, console: Page) -> Page:
         context = console.context
         with context.expect_page() as opened:

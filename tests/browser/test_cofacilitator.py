@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
 from tests.browser.drive import Screen, phones
-from tests.browser.harness import LAPTOP, Harness
+from tests.browser.harness import Harness
 from tests.browser.test_accessibility import assert_accessible
 
 # What the server refuses a co-facilitator (server/wire/protocol.py COFACILITATOR_TYPES), by
@@ -38,18 +38,6 @@ REFUSED_BUTTONS = [
     re.compile(r"^Save the support card$"),
     re.compile(r"^End session"),
 ]
-
-
-def co_console(harness: Harness, console: Page) -> Page:
-    """A co-facilitator's console, from the one-time link the facilitator's console makes."""
-    harness.panel(console, "Another device")
-    console.get_by_role("button", name="Co-facilitator link").click()
-    link = console.locator("#made-link").input_value()
-    co = harness.page(**LAPTOP)
-    co.goto(link.removeprefix(harness.live.base_url))
-    expect(co.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
-    expect(console.locator("#count-co")).to_have_text("here")
-    return co
 
 
 def live_id(phone: Screen, text: str) -> str:
@@ -83,7 +71,7 @@ def test_a_co_facilitator_is_offered_only_what_it_may_do(harness: Harness) -> No
     console.get_by_role("button", name=re.compile("^Open next:")).click()
     expect(console.locator(".step").nth(1)).to_have_attribute("aria-current", "step")
 
-    co = co_console(harness, console)
+    co = harness.co_console(console)
     runsheet = co.get_by_role("complementary", name="Run-sheet")
     expect(runsheet.get_by_role("heading", name=f"Plan: {entry.plan.title}")).to_be_visible()
     expect(co.locator(".live-text").first).to_be_visible()

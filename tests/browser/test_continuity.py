@@ -99,14 +99,8 @@ def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> 
     stored(phone)
 
     # A co-facilitator, from a one-time link the console makes
-    harness.panel(console, "Another device")
-    console.get_by_role("button", name="Co-facilitator link").click()
-    link = console.locator("#made-link").input_value()
-    co = harness.page(**LAPTOP)
-    co.goto(link.removeprefix(harness.live.base_url))
-    expect(co.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
+    co = harness.co_console(console)
     expect(co.get_by_role("button", name="End session…")).to_have_count(0)
-    expect(console.locator("#count-co")).to_have_text("here")
 
     # The phone asks for a word afterwards: both consoles see the count
     phone.get_by_role("button", name="More").click()
