@@ -155,9 +155,9 @@ def serve(settings: Settings) -> int:
     store = (
         "Redis (shared by every process)"
         if settings.redis_url
-        else "embedded in-memory store (one process)"
+        else "the embedded in-memory store (one process)"
     )
-    print(f"Hearth is starting with the {store}.", flush=True)
+    print(f"Hearth is starting with {store}.", flush=True)
     embedded = open_store(settings.redis_url) if not settings.redis_url else None
     try:
         ticket: str | None = asyncio.run(start_ticket(settings, embedded))

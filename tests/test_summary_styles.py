@@ -153,3 +153,19 @@ def test_the_page_and_csv_reuse_the_room_s_translations(server: LiveServer) -> N
     sheet = httpx.post(server.base_url + "/summary.csv?lang=es", data={"summary": body}).text
     assert "El grupo se inclina hacia lo alto." in sheet and "no se muestra" in sheet
     assert sheet.startswith("date,session,activity,kind,question,group,answer,count,note,rank")
+
+
+def test_a_cloud_word_shown_without_its_count_reads_as_shown(server: LiveServer) -> None:
+    """The room saw "hope" (given by 6 of 7, so its count is not given: 7 - 6 would tell the
+    one who did not): the file says it was given by k or more, not "not shown"."""
+    cloud = Result(kind="words", k=K, shown=True, answered=7,
+                   cells=[Cell(label="hope", withheld=True)])  # fmt: skip
+    words = SummaryEntry(kind="words", title="Cloud", text="One word?",
+                         results=Results(overall=cloud))  # fmt: skip
+    said = SummaryEntry(kind="prompt", title="Said", text="Anything?", texts=["كنت خائفًا."])
+    file = Summary(date=dt.date(2026, 3, 4), title="Week 5", k=K, entries=[words, said])
+    assert of(rows(summary_csv(file)), "Cloud") == [
+        ("hope", "", "", "5 or more of us"), ("Answered", "7", "", "")]  # fmt: skip
+    page = httpx.post(server.base_url + "/summary", data={"summary": file.model_dump_json()}).text
+    assert "hope 5 or more of us" in visible(page) and "not shown" not in visible(page)
+    assert '<li dir="auto">كنت خائفًا.</li>' in page  # a released answer in its own direction

@@ -38,7 +38,8 @@ function render() {
     return;
   }
   const room = view.room;
-  replace(corner, h("span", { class: "corner-label", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", text: spaced(room.code) }));
+  // the address and the code read left to right whatever the display's language
+  replace(corner, h("span", { class: "corner-label", dir: "ltr", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", dir: "ltr", text: spaced(room.code) }));
   stage.render(view);
 }
 

@@ -226,7 +226,7 @@ export function renderQueue(el) {
     h("ul", { class: "queue-list" }, queue.map((item, i) => h(
       "li",
       { class: `queue-item ${item.state}${item.released ? " released" : ""}` },
-      h("p", { class: "queue-text", text: item.text }),
+      h("p", { class: "queue-text", dir: "auto", text: item.text }), // in its writer's direction
       controls(item, i),
     ))),
     h("div", { class: "row queue-release" },

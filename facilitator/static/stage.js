@@ -25,6 +25,16 @@ export function spaced(code) {
   return `${code.slice(0, 3)} ${code.slice(3)}`;
 }
 
+// An address inside a sentence stays left to right on a right-to-left screen (an Arabic
+// projector drew "join/127.0.0.1:8741"): each occurrence becomes its own <bdi dir="ltr">.
+function addressKept(elements, address) {
+  for (const el of elements) {
+    const parts = el.textContent.split(address);
+    if (parts.length > 1) el.replaceChildren(...parts.flatMap((part, i) => (i ? [h("bdi", { dir: "ltr", text: address }), part] : [part])).filter((part) => part !== ""));
+  }
+  return elements;
+}
+
 function lobby(room, say) {
   const address = { address: joinAddress(room.join_url) };
   return h(
@@ -34,9 +44,9 @@ function lobby(room, say) {
       "div",
       { class: "lobby-text" },
       say("h1", "lobby-title", (t) => t("Join on your phone")),
-      say("p", "lobby-step", (t) => t("Open {address}", address)),
+      ...addressKept(say("p", "lobby-step", (t) => t("Open {address}", address)), address.address),
       say("p", "lobby-step", (t) => t("and enter the code")),
-      h("p", { class: "big-code", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
+      h("p", { class: "big-code", dir: "ltr", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
       say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
       say("p", "lobby-hint", (t, _, plural) => plural("In a small group, results may still hint at who answered — which is why no result is shown until at least {n} person answered.", "In a small group, results may still hint at who answered — which is why no result is shown until at least {n} people answered.", room.k)),
     ),
@@ -49,6 +59,9 @@ function twin(cls, text, first, lang) {
   return text && text !== first ? h("p", { class: `${cls} twin`, lang, dir: "auto", text }) : null;
 }
 
+// The kinds that ask a question (a prompt, a reflection or grounding behind a note is not one).
+const QUESTIONS = ["poll", "scale", "words", "checkin"];
+
 // Only the note: the text, options and results wait until the facilitator shows them.
 function noteFirst(def, alt, say) {
   return h(
@@ -58,7 +71,9 @@ function noteFirst(def, alt, say) {
     say("h1", "title", (t) => t("Content note")),
     h("p", { class: "text", lang: def.lang, dir: "auto", text: def.content_note }),
     twin("text", alt?.content_note, def.content_note, alt?.lang),
-    say("p", "hint", (t) => t("The question will appear here when the room is ready. On your phone you can skip this one.")),
+    QUESTIONS.includes(def.kind)
+      ? say("p", "hint", (t) => t("The question will appear here when the room is ready. On your phone you can skip this one."))
+      : say("p", "hint", (t) => t("What follows will appear here when the room is ready. On your phone you can skip it.")),
   );
 }
 

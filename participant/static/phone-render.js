@@ -28,6 +28,7 @@ function statusText(aid, status) {
     if (known) return { text: "✓ " + t("Your answer is stored. It is hidden here; you can change it until it closes."), cls: "stored" };
     return { text: "", cls: "" };
   }
+  if (value?.kind === "pass") return { text: "✓ " + t("You passed. Answers are closed now."), cls: "stored" };
   if (known) return { text: "✓ " + t("Your answer was stored. Answers are closed now."), cls: "stored" };
   return { text: t("Answers are closed."), cls: "" };
 }

@@ -104,8 +104,10 @@ CHOSEN_LESS = _("chosen less")
 
 def _counted(result: Result, lang: str) -> list[Line]:
     """Exact counts. A withheld option may hold 0 or many (all or none are withheld), so it
-    reads "not shown", never "fewer than k"; so does a word of a cloud shown without its count."""
-    return [Line(c.label, c.count, "" if c.count is not None else say(NOT_SHOWN, lang))
+    reads "not shown", never "fewer than k". A cloud's word shown without its count was on the
+    screen, given by k or more (as the projector says of it), which is what it reads here."""
+    hidden = NOT_SHOWN if result.kind != "words" else _("{k} or more of us", k=result.k)
+    return [Line(c.label, c.count, "" if c.count is not None else say(hidden, lang))
             for c in result.cells]
 
 

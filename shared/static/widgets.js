@@ -136,7 +136,7 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
       if (def.multiple) return multiChoice(def, stored, send);
       return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"));
     case "checkin":
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("How are you arriving?"));
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"));
     case "scale":
       return scale(def, stored, send);
     case "words":
