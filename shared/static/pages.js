@@ -4,12 +4,21 @@
 export const PER_PAGE = 6;
 export const CHARS_PER_PAGE = 900;
 
+// As few pages as the limits allow, and as even as that number allows: seven answers are 4 and
+// 3, not 6 and one alone on a page of its own.
 export function paginate(texts) {
+  const fewest = cut(texts || [], PER_PAGE);
+  if (fewest.length < 2) return fewest;
+  const even = cut(texts, Math.ceil(texts.length / fewest.length));
+  return even.length === fewest.length ? even : fewest;
+}
+
+function cut(texts, perPage) {
   const pages = [];
   let page = [];
   let chars = 0;
-  for (const text of texts || []) {
-    if (page.length && (page.length >= PER_PAGE || chars + text.length > CHARS_PER_PAGE)) {
+  for (const text of texts) {
+    if (page.length && (page.length >= perPage || chars + text.length > CHARS_PER_PAGE)) {
       pages.push(page);
       page = [];
       chars = 0;

@@ -3,7 +3,8 @@ after answers close (not that its answer was stored); an Arabic projector keeps 
 and the code left to right; a ranked result in two languages puts each language on its own line;
 the projector's content-note screen speaks of a question only when a question is behind it; a
 check-in's choices are not announced as "How are you arriving?" whatever it asks; a written
-answer on the console reads in its writer's direction."""
+answer on the console reads in its writer's direction; released answers are cut into pages
+as even as their number allows."""
 
 from __future__ import annotations
 
@@ -120,3 +121,18 @@ def test_a_written_answer_on_the_console_reads_in_its_writers_direction(
     expect(item).to_have_text("كنت خائفًا.")
     expect(item).to_have_attribute("dir", "auto")
     assert item.evaluate("(el) => getComputedStyle(el).direction") == "rtl"
+
+
+def test_released_answers_are_paged_evenly(harness: Harness) -> None:
+    page = harness.page(**PROJECTOR)
+    page.goto("/join")
+    sizes = page.evaluate(
+        """async () => {
+          const { paginate } = await import('/static/shared/pages.js');
+          const of = (n, length = 20) => paginate(Array.from({ length: n }, () => 'x'.repeat(length)))
+            .map((p) => p.length);
+          return [of(0), of(5), of(6), of(7), of(13), of(30), of(4, 400)];
+        }"""
+    )
+    # six to a page at most, and no more than 900 characters: 4 of 400 characters are 2 and 2
+    assert sizes == [[], [5], [6], [4, 3], [5, 5, 3], [6, 6, 6, 6, 6], [2, 2]]
