@@ -195,7 +195,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
       parts.counts,
       parts.timer,
       h("div", { class: "bar-group bar-actions" },
-        lead && state.room.displayKey ? button(t("Open the display"), openDisplay, "secondary") : null,
+        lead ? button(t("Open the display"), openDisplay, "secondary") : null,
         parts.blank,
         lead ? commandButton(t("Quick check-in"), { type: "open", interrupt: true, activity: { kind: "checkin", title: t("Check-in"), text: t("How are you right now?") } }, "secondary") : null,
         commandButton(t("Grounding now"), { type: "grounding_now" }, "grounding-now"),

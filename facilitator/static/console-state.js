@@ -9,7 +9,7 @@ export const HOST_KEY = "hearth.host";
 export const state = {
   conn: null,
   view: null,
-  room: null, // {code, key, displayKey, seat: "lead" | "co"}
+  room: null, // {code, key, displayKey (the console that made the room), seat: "lead" | "co"}
   progress: { connected: 0, activity: null, answered: 0, passed: null, pauses: 0, words: 0, cofacilitators: 0, preview: null },
 };
 
@@ -17,6 +17,11 @@ export const state = {
 // grounding, bring back what it set aside, work the queue, the released pages and the timer,
 // and nothing else (server/wire/protocol.py COFACILITATOR_TYPES), so its console offers no more.
 export const isLead = () => state.room?.seat !== "co";
+
+// What the facilitator's console makes display links with: the display credential when this
+// tab made the room, else the facilitator's own (the server then hands the display the
+// credential that goes with it; server/http/ticket_routes.py).
+export const displayCredential = () => state.room.displayKey || state.room.key;
 
 export function load(key) {
   try {
@@ -41,7 +46,7 @@ export function showError(origin, text) {
   else document.querySelector("#feedback")?.replaceChildren(text);
 }
 
-function clearError(origin) {
+export function clearError(origin) {
   const host = origin?.closest(".row, form, .bar-group") ?? origin;
   const next = host?.nextElementSibling;
   if (next?.classList.contains("inline-error")) next.remove();

@@ -5,7 +5,7 @@ import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
-import { act, button, HOST_KEY, isLead, load, ROOM_KEY, state } from "./console-state.js";
+import { act, button, clearError, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
 import { tickClock } from "./live.js";
 import { PlanPanel } from "./plan.js";
 import { RunSheetSync } from "./runsheet-sync.js";
@@ -64,17 +64,24 @@ function startScreen(message = "") {
   replace(app, form);
 }
 
-// Each display window gets its own one-time ticket, so its link carries no credential.
-async function openDisplay() {
+// Each display window gets its own one-time ticket, so its link carries no credential. A
+// console without the display credential (one that came back through `hearth link --room`, or
+// opened from a console link) makes it with the facilitator's.
+async function openDisplay(event) {
+  const origin = event?.currentTarget;
   const response = await fetch("/api/tickets", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ role: "display", code: state.room.code, credential: state.room.displayKey }),
+    body: JSON.stringify({ role: "display", code: state.room.code, credential: displayCredential() }),
   }).catch(() => null);
-  if (!response?.ok) return; // never a credential in a URL: no ticket, no window
-  const fragment = `#ticket=${encodeURIComponent((await response.json()).ticket)}`;
+  const body = await response?.json().catch(() => ({}));
+  if (!response?.ok) { // never a credential in a URL: no ticket, no window
+    showError(origin, body?.message || t("Could not make a link."));
+    return;
+  }
+  clearError(origin);
   // Its own window (not a tab), ready to drag onto the projector.
-  window.open(`/display${fragment}`, "_blank", "noopener,popup");
+  window.open(`/display#ticket=${encodeURIComponent(body.ticket)}`, "_blank", "noopener,popup");
 }
 
 function cockpit() {
@@ -173,10 +180,10 @@ function connect() {
   state.conn.start();
 }
 
+// A console opened from a link keeps the credential it was given, nothing older: a display
+// credential kept from before may have been replaced since (displayCredential()).
 function keepRoom(code, key, seat = "lead") {
-  const previous = load(ROOM_KEY);
-  const displayKey = previous?.code === code ? previous.displayKey : null;
-  sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, displayKey, seat }));
+  sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, seat }));
 }
 
 async function start(params) {

@@ -4,7 +4,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
-import { act, button, isLead, showError, state } from "./console-state.js";
+import { act, button, displayCredential, isLead, showError, state } from "./console-state.js";
 import { connectHelp } from "./help.js";
 import { supportPanel } from "./support.js";
 
@@ -57,7 +57,7 @@ export function linksPanel(el) {
     h("div", { class: "row" },
       button(t("Console link"), make("facilitator", room.key, t("Console link (works once)")), "secondary"),
       button(t("Co-facilitator link"), make("cofacilitator", room.key, t("Co-facilitator link (works once; a new one replaces the last)")), "secondary"),
-      room.displayKey ? button(t("Display link"), make("display", room.displayKey, t("Display link (works once)")), "secondary") : null),
+      button(t("Display link"), make("display", displayCredential(), t("Display link (works once)")), "secondary")),
     out,
   );
 }

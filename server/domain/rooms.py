@@ -90,6 +90,11 @@ class RoomState(State):
     blank: bool = False
     facilitator_digest: str
     display_digest: str
+    previous_display_digest: str | None = Field(
+        default=None,
+        description="The display credential the last one replaced (server/service/rooms.py "
+        "display_for): it still admits a display, but makes no links.",
+    )
     cofacilitator_digest: str | None = None
     facilitator_away_since_ms: int | None = Field(
         default=None, description="Set while no facilitator console is connected anywhere."

@@ -2,6 +2,9 @@
 
 POST /api/tickets           {"role": "facilitator"|"display", "code", "credential"} -> a ticket for
                             a page of that room (whoever holds a credential may pass it on once);
+                            {"role": "display", "code", "credential": the facilitator's} -> the
+                            display credential that goes with it (made anew after re-entry), as
+                            a ticket;
                             {"role": "cofacilitator", "code", "credential": the facilitator's}
                             -> a new co-facilitator credential, as a ticket;
                             {"role": "host"} with the host secret as Bearer -> a start link;
@@ -21,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.domain.codes import matches, normalise_code
+from server.domain.errors import CommandError
 from server.http import auth
 from server.i18n import _
 from server.service import tickets
@@ -92,10 +96,24 @@ async def create_ticket(request: Request) -> Response:
                 state = await service.load(code)
             except RoomGone:
                 state = None
-        expected = None
-        if state is not None:  # a co-facilitator link is made with the facilitator's credential
-            expected = state.display_digest if role == "display" else state.facilitator_digest
-        if code is None or expected is None or not matches(str(credential), expected):
+        # A co-facilitator link is made with the facilitator's credential; a display link with
+        # the display credential, or with the facilitator's (a console back from re-entry has
+        # no other): it hands on the display credential that goes with it. The one the current
+        # display credential replaced still admits its display, but makes no links.
+        made: str | None = None  # the credential the ticket hands on
+        if state is not None and isinstance(credential, str):
+            if matches(credential, state.facilitator_digest):
+                made = credential
+                if role == "display":
+                    try:
+                        made = await service.display_for(state.code, credential)
+                    except RoomGone:
+                        made = None
+                    except CommandError as busy:
+                        return answer({"error": busy.code, "message": busy.message}, 503)
+            elif role == "display" and matches(credential, state.display_digest):
+                made = credential
+        if code is None or made is None:
             auth.failed(request)
             return answer(
                 {"error": "unauthorised", "message": _("That credential is not valid here.")}, 401
@@ -103,7 +121,7 @@ async def create_ticket(request: Request) -> Response:
         if role == "cofacilitator":
             grant = tickets.Grant(role, code, await service.new_cofacilitator(code))
         else:
-            grant = tickets.Grant(role, code, str(credential))
+            grant = tickets.Grant(role, code, made)
     else:
         message = "role: host, facilitator, cofacilitator or display"
         return answer({"error": "invalid", "message": message}, 400)

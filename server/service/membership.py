@@ -5,6 +5,9 @@ or a Refusal that it turns into an error frame and a close code; it never reads 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,17 +55,27 @@ class Seat:
         return "co" if self.role == "cofacilitator" else "lead"
 
 
+def display_credential(facilitator_credential: str) -> str:
+    """The display credential that goes with a facilitator credential: whoever holds the
+    facilitator's can always make the room's display links (the server keeps only digests, so
+    it could not hand an earlier one back), and every console holding the same credential gets
+    the same display. One-way: a display credential gives nothing of the facilitator's."""
+    mac = hmac.new(facilitator_credential.encode(), b"hearth:display", hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
 def console_admitted(hello: p.Hello, state: RoomState) -> bool:
-    """A facilitator's, co-facilitator's or display's credential against the room's digests."""
+    """A facilitator's, co-facilitator's or display's credential against the room's digests.
+    A display is also admitted with the credential the current one replaced (the projector that
+    was up when a console came back and opened a new display keeps working); not with older."""
     expected = {
-        "facilitator": state.facilitator_digest,
-        "cofacilitator": state.cofacilitator_digest,
-        "display": state.display_digest,
-    }.get(hello.role)
-    return (
-        hello.credential is not None
-        and expected is not None
-        and matches(hello.credential, expected)
+        "facilitator": (state.facilitator_digest,),
+        "cofacilitator": (state.cofacilitator_digest,),
+        "display": (state.display_digest, state.previous_display_digest),
+    }.get(hello.role, ())
+    credential = hello.credential
+    return credential is not None and any(
+        wanted is not None and matches(credential, wanted) for wanted in expected
     )
 
 

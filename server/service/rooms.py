@@ -7,6 +7,7 @@ write it in one atomic step, publish only after the write succeeded."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,17 @@ from typing import Literal
 
 from server.clock import now_ms
 from server.domain.activities import TRACKS, AnswerError, answer_cells
-from server.domain.codes import digest, new_credential, new_join_code, normalise_code
+from server.domain.codes import digest, matches, new_credential, new_join_code, normalise_code
 from server.domain.rooms import Attendance, CommandError, RoomState, apply, new_room, steps
 from server.domain.summary import build_summary, filename
 from server.i18n import _
-from server.service.membership import Refused, Seat, console_admitted, seat_participant
+from server.service.membership import (
+    Refused,
+    Seat,
+    console_admitted,
+    display_credential,
+    seat_participant,
+)
 from server.service.watch import PRESENCE_STALE_MS, StoreWatch
 from server.settings import Settings
 from server.store import RoomStore
@@ -63,7 +70,8 @@ class Service:
         self.watch.attendance = self.attendance
 
     async def create_room(self, k: int | None = None) -> CreatedRoom:
-        facilitator, display = new_credential(), new_credential()
+        facilitator = new_credential()
+        display = display_credential(facilitator)
         for _attempt in range(20):
             code = new_join_code()
             state = new_room(
@@ -303,6 +311,33 @@ class Service:
         credential = new_credential()
         await self._rekey(code, facilitator_digest=digest(credential))
         return credential
+
+    async def display_for(self, code: str, facilitator_credential: str) -> str | None:
+        """The display credential for a console holding the facilitator's credential (None:
+        it does not). The server keeps only digests, so after re-entry it cannot hand back the
+        display credential the room had: the room's display credential is then replaced by the
+        one made from the facilitator's (display_credential), once. The replaced one still
+        admits a display, so a projector already up keeps working, but it makes no links; the
+        one it had replaced before is retired. Raises RoomGone."""
+        credential = display_credential(facilitator_credential)
+        wanted = digest(credential)
+        state = await self._fresh(code)
+        for _attempt in range(COMMIT_ATTEMPTS):
+            if not matches(facilitator_credential, state.facilitator_digest):
+                return None  # replaced meanwhile (re-entry elsewhere): this console is out
+            if hmac.compare_digest(state.display_digest, wanted):
+                return credential
+            new = state.model_copy(
+                update={
+                    "display_digest": wanted,
+                    "previous_display_digest": state.display_digest,
+                    "version": state.version + 1,
+                }
+            )
+            if await self._commit(code, state.version, new):
+                return credential
+            state = await self._fresh(code)
+        raise CommandError("busy", _("The room is busy; try again."))
 
     async def new_cofacilitator(self, code: str) -> str:
         """A co-facilitator credential (a new one replaces the last)."""
