@@ -7,7 +7,6 @@ write it in one atomic step, publish only after the write succeeded."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -325,7 +324,7 @@ class Service:
         for _attempt in range(COMMIT_ATTEMPTS):
             if not matches(facilitator_credential, state.facilitator_digest):
                 return None  # replaced meanwhile (re-entry elsewhere): this console is out
-            if hmac.compare_digest(state.display_digest, wanted):
+            if matches(credential, state.display_digest):
                 return credential
             new = state.model_copy(
                 update={
