@@ -22,6 +22,29 @@ const styles = () => [
   ["bands", t("Bands: neighbouring values joined (scales)")],
 ];
 
+// The limits server/domain/activities.py sets, checked here so a step that the room would
+// refuse is never added to a plan (a saved plan with one would not load back).
+const MOST_OPTIONS = { poll: 12, checkin: 6 };
+const LABEL_CHARS = 120;
+const SECONDS = { reflection: [10, 3600], grounding: [20, 1200] };
+const POINTS = [2, 10];
+const WORDS = [1, 5];
+
+const within = (value, [low, high]) => Number.isInteger(value) && value >= low && value <= high;
+
+// What is wrong with a definition, in words for the facilitator, or null.
+function problem(def) {
+  if (!def.text) return t("Write the question or text first.");
+  const most = MOST_OPTIONS[def.kind];
+  if (most && (def.options.length < 2 || def.options.length > most)) return t("Give between 2 and {n} options, one per line.", { n: most });
+  if (most && def.options.some((o) => o.length > LABEL_CHARS)) return t("An option can be at most {n} characters.", { n: LABEL_CHARS });
+  if (def.kind === "scale" && !within(def.points, POINTS)) return t("A scale has between {low} and {high} points.", { low: POINTS[0], high: POINTS[1] });
+  const seconds = SECONDS[def.kind];
+  if (seconds && !within(def.seconds, seconds)) return t("Give a time between {low} and {high} seconds.", { low: seconds[0], high: seconds[1] });
+  if (def.kind === "words" && !within(def.max_words, WORDS)) return t("Each person can give between {low} and {high} words.", { low: WORDS[0], high: WORDS[1] });
+  return null;
+}
+
 function field(id, label, control, kinds = null) {
   const wrap = h("p", { class: "field", "data-kinds": kinds ? kinds.join(" ") : "all" }, h("label", { for: id, text: label }), control);
   return wrap;
@@ -47,6 +70,7 @@ export function activityForm(onOpen, onAdd) {
   const title = h("input", { id: "new-title", type: "text", maxlength: "120" });
   const text = h("textarea", { id: "new-text", rows: "3", maxlength: "2000", required: true });
   const options = h("textarea", { id: "new-options", rows: "4", "aria-describedby": "new-options-hint" });
+  const optionsHint = h("span", { id: "new-options-hint", class: "hint" });
   const points = h("input", { id: "new-points", type: "number", min: "2", max: "10", value: "5" });
   const low = h("input", { id: "new-low", type: "text", maxlength: "60" });
   const high = h("input", { id: "new-high", type: "text", maxlength: "60" });
@@ -62,8 +86,9 @@ export function activityForm(onOpen, onAdd) {
     if (!def || !editing) return;
     editing.onSave(keepHidden(def, editing.base));
     stopEditing();
+    clear();
   } });
-  const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: t("Cancel editing"), onclick: () => stopEditing() });
+  const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: t("Cancel editing"), onclick: () => { stopEditing(); clear(); } });
 
   const form = h(
     "form",
@@ -77,7 +102,7 @@ export function activityForm(onOpen, onAdd) {
       { class: "field", "data-kinds": "poll checkin" },
       h("label", { for: "new-options", text: t("Options, one per line") }),
       options,
-      h("span", { id: "new-options-hint", class: "hint", text: t("Between 2 and 12 options.") }),
+      optionsHint,
     ),
     check("new-multiple", t("People may choose more than one"), ["poll"]),
     field("new-points", t("Points on the scale"), points, ["scale"]),
@@ -100,7 +125,7 @@ export function activityForm(onOpen, onAdd) {
       "div",
       { class: "row" },
       h("button", { type: "submit", text: t("Open on phones") }),
-      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: () => { const def = valid(); if (def) onAdd(def); } }) : null,
+      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: () => { const def = valid(); if (def) { onAdd(def); clear(); } } }) : null,
       saveStep,
       cancelEdit,
     ),
@@ -111,7 +136,13 @@ export function activityForm(onOpen, onAdd) {
       const kinds = el.dataset.kinds;
       el.hidden = kinds !== "all" && !kinds.split(" ").includes(kind.value);
     }
+    // The check-in's own feelings fill in for a check-in, and leave with it: a poll opened after
+    // switching away would otherwise ask about them.
     if (kind.value === "checkin" && !options.value.trim()) options.value = checkinOptions();
+    if (kind.value !== "checkin" && options.value === checkinOptions()) options.value = "";
+    const [low, high] = SECONDS[kind.value] ?? SECONDS.reflection;
+    Object.assign(seconds, { min: String(low), max: String(high) });
+    optionsHint.textContent = t("Between 2 and {n} options.", { n: MOST_OPTIONS[kind.value] ?? MOST_OPTIONS.poll });
     const bands = style.querySelector('option[value="bands"]');
     bands.hidden = bands.disabled = kind.value !== "scale";
     if (bands.disabled && style.value === "bands") style.value = "auto";
@@ -158,18 +189,24 @@ export function activityForm(onOpen, onAdd) {
 
   function valid() {
     const def = definition();
-    if (!def.text) {
-      error.textContent = t("Write the question or text first.");
-      text.focus();
-      return null;
-    }
-    if ((def.kind === "poll" || def.kind === "checkin") && def.options.length < 2) {
-      error.textContent = t("Give at least two options, one per line.");
-      options.focus();
-      return null;
-    }
-    error.textContent = "";
-    return def;
+    const wrong = problem(def);
+    error.textContent = wrong ?? "";
+    if (!wrong) return def;
+    const at = !def.text ? text : MOST_OPTIONS[def.kind] ? options : { scale: points, words: maxWords }[def.kind] ?? seconds;
+    at.focus();
+    return null;
+  }
+
+  // After a step is opened or added, the next one starts from a clean form: a title, a content
+  // note or options must not ride along to it by accident (a plan read "Noticing" at every step).
+  function clear() {
+    for (const el of [title, text, note, options, low, high]) el.value = "";
+    points.value = "5";
+    seconds.value = "180";
+    maxWords.value = "3";
+    style.value = "auto";
+    for (const id of ["#new-multiple", "#new-share", "#new-open-text"]) form.querySelector(id).checked = false;
+    showFields();
   }
 
   function stopEditing() {
@@ -209,10 +246,7 @@ export function activityForm(onOpen, onAdd) {
     if (!def) return;
     try {
       await onOpen(def);
-      // A content note or text must not ride along to the next activity by accident.
-      for (const el of [title, text, note]) el.value = "";
-      style.value = "auto";
-      showFields();
+      clear();
     } catch (failure) {
       error.textContent = failure.message || t("Could not open that activity.");
     }
