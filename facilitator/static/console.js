@@ -139,6 +139,15 @@ function receipt(ended) {
   $("#receipt-heading").focus();
 }
 
+// "The server cannot reach its session store" stays until a view comes through the store again
+// (the server has every screen reconnect once it is back), not for the rest of the session.
+let storeAway = false;
+function storeBack() {
+  if (!storeAway) return;
+  storeAway = false;
+  $("#feedback")?.replaceChildren();
+}
+
 function connect() {
   cockpit();
   const room = state.room;
@@ -153,6 +162,7 @@ function connect() {
       },
       view(next, changes) {
         state.view = next;
+        storeBack();
         if (!isLead()) {
           if (!changes || "runsheet" in changes) plan.mirror(next.runsheet);
         } else if (!changes) {
@@ -174,6 +184,7 @@ function connect() {
       },
       error(message) {
         $("#feedback")?.replaceChildren(message.message);
+        storeAway = message.code === "unavailable";
       },
     },
   });

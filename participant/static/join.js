@@ -13,6 +13,7 @@ const net = $("#net");
 const actions = $("#actions");
 const pauseButton = $("#pause");
 const announce = $("#announce");
+let storeAway = ""; // the store-unavailable word on the announce line, until a view clears it
 let everLive = false;
 let redraw = () => {}; // the screen now shown, drawn again in another language
 
@@ -108,6 +109,8 @@ function join(code, token) {
       },
       view(next, changes, you) {
         phone.view = next;
+        // A view came through the store: a word that it could not be reached is over.
+        if (storeAway) announce.textContent = storeAway = "";
         menu.setCard(next.support_card);
         if (you) {
           phone.answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
@@ -133,6 +136,7 @@ function join(code, token) {
       },
       error(message) {
         announce.textContent = message.message;
+        storeAway = message.code === "unavailable" ? message.message : "";
       },
     },
   });
