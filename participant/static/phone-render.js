@@ -141,7 +141,10 @@ export function render(force) {
   const def = { ...a.definition, ...words(a.definition, language(), phone.track) };
   const accepting = a.status === "open" && takesAnswers(def);
   const { note, parts } = activityParts(a, def, accepting);
-  parts.unshift(awayNotice(), h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }));
+  // The kind above the heading, unless the heading already is the kind (no title: "POLL" over
+  // "Poll" said it twice).
+  const headedByKind = note !== undefined && !def.title;
+  parts.unshift(awayNotice(), headedByKind ? null : h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }));
   if (takesAnswers(def) && note !== undefined) {
     statusEl = h("p", { class: "answer-status", role: "status", "aria-live": "polite" });
     parts.push(statusEl);

@@ -4,7 +4,7 @@ and the code left to right; a ranked result in two languages puts each language 
 the projector's content-note screen speaks of a question only when a question is behind it; a
 check-in's choices are not announced as "How are you arriving?" whatever it asks; a written
 answer on the console reads in its writer's direction; released answers are cut into pages
-as even as their number allows."""
+as even as their number allows; an untitled activity is named once on a phone."""
 
 from __future__ import annotations
 
@@ -136,3 +136,20 @@ def test_released_answers_are_paged_evenly(harness: Harness) -> None:
     )
     # six to a page at most, and no more than 900 characters: 4 of 400 characters are 2 and 2
     assert sizes == [[], [5], [6], [4, 3], [5, 5, 3], [6, 6, 6, 6, 6], [2, 2]]
+
+
+def test_a_phone_names_an_untitled_activity_once(harness: Harness, server: LiveServer) -> None:
+    room = new_room(server, k=3)
+    lead = facilitator(server, room)
+    phone = harness.phone(room["code"])
+    activity = phone.locator(".activity")
+    lead.command(
+        {"type": "open", "activity": {"kind": "poll", "text": "Which?", "options": ["A", "B"]}}
+    )
+    expect(activity.get_by_role("heading", name="Poll")).to_be_visible()
+    expect(activity.locator(".kind")).to_have_count(0)  # not "POLL" over "Poll"
+    titled = {"kind": "poll", "title": "Noticing", "text": "Which?", "options": ["A", "B"]}
+    lead.command({"type": "open", "activity": titled})
+    expect(activity.get_by_role("heading", name="Noticing")).to_be_visible()
+    expect(activity.locator(".kind")).to_have_text("Poll")
+    lead.close()
