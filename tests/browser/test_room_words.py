@@ -4,7 +4,8 @@ and the code left to right; a ranked result in two languages puts each language 
 the projector's content-note screen speaks of a question only when a question is behind it; a
 check-in's choices are not announced as "How are you arriving?" whatever it asks; a written
 answer on the console reads in its writer's direction; released answers are cut into pages
-as even as their number allows; an untitled activity is named once on a phone."""
+as even as their number allows; an untitled activity is named once on a phone; in room
+settings each Apply stands beside its own field."""
 
 from __future__ import annotations
 
@@ -153,3 +154,16 @@ def test_a_phone_names_an_untitled_activity_once(harness: Harness, server: LiveS
     expect(activity.get_by_role("heading", name="Noticing")).to_be_visible()
     expect(activity.locator(".kind")).to_have_text("Poll")
     lead.close()
+
+
+def test_room_settings_keep_each_apply_beside_its_field(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    for width, height in ((1366, 768), (1280, 800)):
+        console.set_viewport_size({"width": width, "height": height})
+        harness.panel(console, "Room settings")
+        for field, name in (("#set-k", "Apply k"), ("#set-cap", "Apply the cap")):
+            box = console.locator(field).bounding_box()
+            apply = console.get_by_role("button", name=name).bounding_box()
+            assert box and apply, field
+            middle = apply["y"] + apply["height"] / 2
+            assert box["y"] <= middle <= box["y"] + box["height"], (width, field, box, apply)
