@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import LAPTOP, PHONE, Harness
+from tests.browser.layout import under_fixed
 
 
 def cookies_sent(page: Page) -> tuple[list[str], list[str]]:
@@ -143,12 +144,34 @@ def test_the_phone_menu_fits_and_text_grows(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     phone = harness.phone(harness.code(console))
     phone.set_viewport_size(PHONE["viewport"])
+    harness.open_activity(console, "poll", "Which helps?", **{"Options, one per line": "A\nB"})
+    # the words people read grow, not only the page's root size (a pixel size on the body once
+    # kept every heading, question and option as it was)
+    sizes = """() => ['#activity-title', '.activity-text', '.choice'].map(
+      (s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))"""
+    before = phone.evaluate(sizes)
     phone.get_by_role("button", name="More").click()
-    before = phone.evaluate("getComputedStyle(document.documentElement).fontSize")
     phone.get_by_role("button", name="Larger text").click()
-    after = phone.evaluate("getComputedStyle(document.documentElement).fontSize")
-    assert float(after.removesuffix("px")) > float(before.removesuffix("px"))
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    phone.get_by_role("button", name="Larger text").click()
+    expect(phone.get_by_role("button", name="Smaller text")).to_be_visible()
+    after = phone.evaluate(sizes)
+    assert all(a >= 1.35 * b for a, b in zip(after, before, strict=True)), (before, after)
+    # every control of the open menu can be reached (its bar scrolls), nothing runs off the side
+    reachable = """() => [...document.querySelectorAll('#actions button, #actions select')]
+      .filter((el) => el.checkVisibility()).filter((el) => {
+        el.scrollIntoView({ block: 'nearest' });
+        const r = el.getBoundingClientRect();
+        return r.top < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1;
+      }).map((el) => el.textContent)"""
+    for width, height in ((360, 640), (320, 568)):
+        phone.set_viewport_size({"width": width, "height": height})
+        assert phone.evaluate("document.documentElement.scrollWidth") <= width
+        assert phone.evaluate(reachable) == [], (width, "menu open")
+    phone.get_by_role("button", name="Close").click()
+    for width, height in ((360, 640), (320, 568)):
+        phone.set_viewport_size({"width": width, "height": height})
+        assert phone.evaluate(reachable) == [], (width, "menu shut")
+        assert under_fixed(phone) == [], (width, under_fixed(phone))
 
 
 def test_a_private_note_survives_a_reload_and_the_pacer_can_buzz(harness: Harness) -> None:
