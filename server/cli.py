@@ -231,16 +231,19 @@ def print_link(url: str | None, port: int | None, room: str | None = None) -> in
     import json
     import urllib.error
     import urllib.request
+    from urllib.parse import urlsplit
 
     settings = Settings.from_env()
-    port = port or settings.port
+    # the port of the server asked: given, or in the address given, or the default
+    port = port or (urlsplit(url).port if url else None) or settings.port
     secret = settings.host_secret
     if not secret:
         with contextlib.suppress(OSError):
             secret = secret_file(port).read_text().strip()
     if not secret:
+        where = f"at {url}" if url else f"on port {port} here"
         print(
-            f"hearth: no server started by you is running on port {port} here; "
+            f"hearth: no server started by you is running {where}; "
             "elsewhere, set HEARTH_HOST_SECRET to the server's host secret.",
             file=sys.stderr,
         )

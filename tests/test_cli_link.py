@@ -88,3 +88,10 @@ def test_hearth_link_without_a_server_says_what_to_do(
     monkeypatch.delenv("HEARTH_HOST_SECRET", raising=False)
     result = hearth_link(1)
     assert result.returncode == 2 and "HEARTH_HOST_SECRET" in result.stderr
+    assert "on port 1 here" in result.stderr
+    # an address given is the one named, not the default port
+    asked = subprocess.run(
+        [sys.executable, "-m", "server.cli", "link", "--url", "http://127.0.0.1:18143"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert asked.returncode == 2 and "at http://127.0.0.1:18143;" in asked.stderr, asked.stderr

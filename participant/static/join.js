@@ -150,7 +150,9 @@ function leave() {
     phone.conn = null;
   }
   forgetEverything();
-  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Take care of yourself."));
+  // Said plainly: someone may leave because of an answer, and answers cannot be taken back
+  // (nothing links an answer to a phone, so nothing can find it to remove it).
+  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Answers you gave before leaving still count, and nothing links them to you. Take care of yourself."));
 }
 
 // -- answers ---------------------------------------------------------------------------------

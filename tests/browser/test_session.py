@@ -169,5 +169,7 @@ def test_leave_forgets_everything(harness: Harness) -> None:
     phone.get_by_role("button", name="More").click()
     phone.get_by_role("button", name="Leave").click()
     expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
+    # said plainly: answers already given stay counted (nothing links them to this phone)
+    expect(phone.locator("#app")).to_contain_text("Answers you gave before leaving still count")
     assert phone.evaluate("sessionStorage.length") == 0
     expect(console.locator("#count-connected")).to_have_text("0")
