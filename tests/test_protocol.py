@@ -245,3 +245,21 @@ async def test_credentials_only_in_the_first_message(live: LiveServer) -> None:
         path = url.partition("#")[0]
         assert room["facilitator_credential"] not in path and room["display_credential"] not in path
         assert room["code"] not in path
+
+
+async def test_one_phone_in_two_tabs_is_one_person_here(live: LiveServer) -> None:
+    """Two sockets with one token (a phone's two tabs share its rejoin cookie) count once in
+    "here"; another phone counts as another."""
+    room = await live.create_room(k=3)
+    await Client.join(live, room, "facilitator")
+    first = await Client.join(live, room, "participant")
+    await Client.join(live, room, "participant")
+    twin = await Client.join(live, room, "participant", token=first.token)
+    assert twin.token == first.token
+    service = live.service
+
+    async def here() -> int:
+        await service.watch.write_presence(service.hub.rooms[room["code"]])
+        return int(await service.store.connected(room["code"], 0, "p"))
+
+    assert await live.acall(here()) == 2

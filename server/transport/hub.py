@@ -57,7 +57,9 @@ class RoomChannel:
         """Local sockets by presence role: p phones, f facilitator consoles, c co-facilitators."""
         consoles = self.sockets["facilitator"]
         co = sum(1 for c in consoles if getattr(c, "seat", "lead") == "co")
-        return {"p": len(self.sockets["participant"]), "f": len(consoles) - co, "c": co}
+        # people, not tabs: a phone's two tabs share its token (the digest each socket holds)
+        people = {c.grant or id(c) for c in self.sockets["participant"]}
+        return {"p": len(people), "f": len(consoles) - co, "c": co}
 
 
 class Hub:
