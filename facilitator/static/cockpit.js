@@ -5,10 +5,10 @@
 import { h, replace } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
-import { act, button, commandButton, isLead, state } from "./console-state.js";
+import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
 import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
-import { panelList } from "./panels.js";
+import { panelList, updateCapNote } from "./panels.js";
 
 // The keys and what they press; a co-facilitator's console has only the timer's (the others
 // would send what the server refuses it).
@@ -55,6 +55,7 @@ export function renderCounts() {
   }
   parts.counts.setAttribute("aria-label", split ? t("{here} here · {answered} answered · {passed} passed", { here: p.connected, answered: p.answered - p.passed, passed: p.passed }) : t("{here} here · {answered} responded", { here: p.connected, answered: p.answered }));
   if (parts.live && state.view) renderLiveIfChanged(); // the preview comes with the counts
+  updateCapNote(); // the room settings' word on a cap below the people here follows them
 }
 
 function renderLiveIfChanged() {
@@ -65,20 +66,20 @@ function renderLiveIfChanged() {
   renderLive(parts.live);
 }
 
+// Ending erases everything, so it asks first, in a modal dialog whose focus starts on Cancel:
+// Enter twice, or a double click, ends nothing, and Esc (or Cancel) puts the focus back on
+// End session…. Only a press on End and erase itself ends the session.
 function endButton() {
-  replace(parts.end, button(t("End session…"), confirmEnd, "danger"));
-}
-
-function confirmEnd() {
+  const end = button(t("End session…"), () => { if (!dialog.open) dialog.showModal(); cancel.focus(); }, "danger", { "aria-haspopup": "dialog" });
   const yes = button(t("End and erase"), async () => {
     yes.disabled = true;
     if (!(await act(yes, { type: "end" }))) yes.disabled = false;
   }, "danger");
-  replace(parts.end, h("div", { class: "confirm bar-group", role: "group", "aria-labelledby": "confirm-text" },
+  const cancel = button(t("Cancel"), () => dialog.close(), "secondary", { autofocus: true });
+  const dialog = h("dialog", { class: "end-confirm", "aria-labelledby": "confirm-text", onclose: () => { clearError(yes); end.focus(); } },
     h("p", { id: "confirm-text", text: t("End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one.") }),
-    yes,
-    button(t("Cancel"), () => { endButton(); parts.end.querySelector("button").focus(); }, "secondary")));
-  yes.focus();
+    h("div", { class: "row" }, yes, cancel));
+  replace(parts.end, end, dialog);
 }
 
 function setPanel(name) {

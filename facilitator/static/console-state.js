@@ -52,11 +52,18 @@ export function clearError(origin) {
   if (next?.classList.contains("inline-error")) next.remove();
 }
 
+// Once something works, no error said earlier stays on screen, beside that control or any
+// other: it would be about a moment that has passed.
+export function clearErrors() {
+  for (const box of document.querySelectorAll(".inline-error")) box.remove();
+  for (const field of document.querySelectorAll("#app [aria-invalid]")) field.removeAttribute("aria-invalid");
+}
+
 // Send a command; on failure say why beside `origin`. Resolves with the ack or null.
 export async function act(origin, message) {
   try {
     const ack = await state.conn.request(message);
-    clearError(origin);
+    clearErrors();
     return ack;
   } catch (error) {
     showError(origin, error.message || t("That did not work."));

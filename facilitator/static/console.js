@@ -5,7 +5,7 @@ import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
-import { act, button, clearError, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
+import { act, button, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
 import { tickClock } from "./live.js";
 import { PlanPanel } from "./plan.js";
 import { RunSheetSync } from "./runsheet-sync.js";
@@ -79,7 +79,7 @@ async function openDisplay(event) {
     showError(origin, body?.message || t("Could not make a link."));
     return;
   }
-  clearError(origin);
+  clearErrors();
   // Its own window (not a tab), ready to drag onto the projector.
   window.open(`/display#ticket=${encodeURIComponent(body.ticket)}`, "_blank", "noopener,popup");
 }
@@ -204,9 +204,14 @@ async function start(params) {
       if (grant.kind === "host") sessionStorage.setItem(HOST_KEY, grant.credential);
       else if (grant.kind === "facilitator") keepRoom(grant.code, grant.credential);
       else if (grant.kind === "cofacilitator") keepRoom(grant.code, grant.credential, "co");
-    } catch (failure) {
+    } catch {
       if (!sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
-        replace(app, h("h1", { text: t("This link has been used") }), h("p", { text: [failure.message, t("Ask for a new link with “hearth link”.")].join(" ") }));
+        // The console cannot tell a spent facilitator link from a co-facilitator's, so this
+        // is worded for both: only whoever runs Hearth may make a link with `hearth link`.
+        replace(app,
+          h("h1", { text: t("This link no longer works") }),
+          h("p", { text: t("A link works once, for a short while: this one was used already or its time ran out. Ask the facilitator for a new link.") }),
+          h("p", { class: "hint", text: t("If you run Hearth yourself: on its computer, “hearth link” prints a new link, and “hearth link --room” with the code brings you back into a running session.") }));
         return;
       }
     }

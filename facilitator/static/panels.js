@@ -4,7 +4,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
-import { act, button, displayCredential, isLead, showError, state } from "./console-state.js";
+import { act, button, clearErrors, displayCredential, isLead, showError, state } from "./console-state.js";
 import { connectHelp } from "./help.js";
 import { supportPanel } from "./support.js";
 
@@ -43,6 +43,7 @@ export function linksPanel(el) {
   const make = (role, credential, label) => async (event) => {
     try {
       const url = await mintLink(role, credential);
+      clearErrors();
       const input = h("input", { id: "made-link", type: "text", readonly: true, value: url, "aria-describedby": "made-link-hint" });
       replace(out, h("label", { for: "made-link", text: label }), input,
         h("p", { id: "made-link-hint", class: "hint", text: t("It works once, for a short while. Whoever holds it gets that screen, so keep it private.") }));
@@ -62,10 +63,31 @@ export function linksPanel(el) {
   );
 }
 
+// The limits the server holds a room's settings to (server/wire/commands.py Configure).
+const LIMITS = { k: [3, 50], cap: [1, 10000] };
+
+// A whole number within `key`'s limits, or null.
+function withinLimits(text, key) {
+  const [low, high] = LIMITS[key];
+  const value = Number(text);
+  return text.trim() !== "" && Number.isInteger(value) && value >= low && value <= high ? value : null;
+}
+
+// A cap below the people already here removes nobody (the server only turns new phones away,
+// and anyone already in keeps their place if their phone drops), which the panel says.
+export function updateCapNote() {
+  const note = document.querySelector("#cap-note");
+  const cap = state.view?.room.cap;
+  if (!note || cap === null || cap === undefined) return;
+  const here = state.progress.connected;
+  const text = cap < here ? plural("{n} person is already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", "{n} people are already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", here) : "";
+  if (note.textContent !== text) note.textContent = text;
+}
+
 export function settingsPanel(el) {
   const r = state.view.room;
-  const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", value: String(r.k) });
-  const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", value: String(r.cap ?? 300) });
+  const k = h("input", { id: "set-k", type: "number", min: "3", max: "50", step: "1", value: String(r.k) });
+  const cap = h("input", { id: "set-cap", type: "number", min: "1", max: "10000", step: "1", value: String(r.cap ?? 300) });
   // Mirrors the server: the split is fixed while an activity that takes answers is not revealed.
   const a = state.view.activity;
   const collecting = !!a && a.status !== "revealed" && takesAnswers(a.definition);
@@ -77,21 +99,39 @@ export function settingsPanel(el) {
     });
     return h("p", { class: "check-field row" }, input, h("label", { for: id, text: label }));
   };
+  // Checked here first, and said plainly; a change the server refuses leaves the field showing
+  // the value still in force, never one that is not.
+  const apply = async (form, input, key) => {
+    const value = withinLimits(input.value, key);
+    if (value === null) {
+      const [low, high] = LIMITS[key];
+      showError(form, t("Type a whole number from {low} to {high}.", { low, high }));
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    const done = await act(form, { type: "configure", [key]: value });
+    const now = state.view.room[key];
+    if (!done && now !== null && now !== undefined) input.value = String(now);
+  };
   const number = (input, label, key, name) => h(
     "form",
-    { class: "row k-form", onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "configure", [key]: Number(input.value) }); } },
+    { class: "row k-form", novalidate: true, onsubmit: (e) => { e.preventDefault(); apply(e.currentTarget, input, key); } },
     h("label", { for: input.id, text: label }), input,
     h("button", { type: "submit", class: "secondary", text: t("Apply"), "aria-label": name }),
   );
   replace(
     el,
-    number(k, "k (minimum answers)", "k", t("Apply k")),
+    number(k, t("k (minimum answers)"), "k", t("Apply k")),
     number(cap, t("Most people who may join"), "cap", t("Apply the cap")),
+    h("p", { id: "cap-note", class: "hint cap-note", role: "status" }),
     toggle("set-locked", t("Lock the room (no new people)"), r.locked, "locked"),
     toggle("set-tracks", t("Let people say which side they are on"), r.tracks, "tracks", collecting && r.split),
     toggle("set-split", t("Show results per side"), r.split, "split", collecting),
     collecting ? h("p", { id: "split-hint", class: "hint", text: t("The split can change between activities, not while one collects answers.") }) : null,
   );
+  updateCapNote();
 }
 
 export function historyPanel(el) {

@@ -298,10 +298,9 @@ class Session:
         )
         self.conn = conn
         self.conn.lang = self.lang  # the hub's own error frames
-        if seat.audience == "facilitator":  # which console, and the credential it came with
-            self.conn.seat, self.conn.grant = seat.console, seat.credential_digest
-        elif seat.role == "participant":  # one person in two tabs is one person here
-            self.conn.grant = seat.who
+        # which console, and the credential it came with; a phone's token: two tabs, one person
+        self.conn.seat = seat.console
+        self.conn.grant = seat.credential_digest if seat.audience == "facilitator" else seat.who
         room = await self.service.attach(seat, self.conn)
         if room is None:
             self.conn.close(CLOSE_NO_ROOM, "no room")
