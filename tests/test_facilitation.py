@@ -287,7 +287,7 @@ async def test_summary_file_and_trend_on_the_display(live: LiveServer) -> None:
     assert reply["type"] == "summary"
     summary = reply["summary"]
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    assert reply["filename"] == f"hearth-summary-{today}.json"
+    assert reply["filename"] == f"hearth-summary-{today}-week-1.json"  # the label tells days apart
     assert summary["date"] == today and summary["title"] == "Week 1" and summary["k"] == 3
     hope, prompt = summary["entries"]
     # all or none: a 0 and a 3 beside a withheld count would tell it

@@ -10,14 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from server.domain.results import Band, Cell, Result, Results
-from server.domain.summary import (
-    Summary,
-    SummaryEntry,
-    Trend,
-    rethreshold,
-    rethreshold_trend,
-    trends,
-)
+from server.domain.summary import Summary, SummaryEntry, rethreshold
+from server.domain.trends import Trend, rethreshold_trend, trends
 from tests.support import LiveServer
 
 

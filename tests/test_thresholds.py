@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from server.domain.activities import TRACKS
 from server.domain.codes import digest
 from server.domain.rooms import CommandError
-from server.domain.summary import Trend, build_summary, trends
+from server.domain.summary import build_summary
+from server.domain.trends import Trend, trends
 from server.service import watch as watch_module
 from server.service.membership import Seat
 from server.service.rooms import Service

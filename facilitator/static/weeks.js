@@ -1,9 +1,16 @@
 // Progress across weeks with no server memory: save this session's summary to a file, load
-// past summaries, and show a trend on the display.
+// past summaries, and show a trend on the display. This session's revealed results join the
+// past ones as the latest week (asked for again when a trend is shown, so it is up to date).
 import { language, plural, t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
+import { trackNames } from "/static/shared/results.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { filePicker, problemList, saveFile } from "./files.js";
+
+// A point's fields left at null or [] are left out (the server fills them in again), so the
+// largest trend command stays under the 16 KiB message limit (tests/test_trends.py).
+const empty = (value) => value === null || (Array.isArray(value) && value.length === 0);
+const compact = (trend) => ({ ...trend, points: trend.points.map((point) => Object.fromEntries(Object.entries(point).filter(([, value]) => !empty(value)))) });
 
 export class WeeksPanel {
   constructor({ request, command, auth, k }) {
@@ -12,6 +19,7 @@ export class WeeksPanel {
     this.auth = auth;
     this.k = k;
     this.trends = [];
+    this.past = []; // the loaded files' summaries, kept in this page only
     this.errors = null;
     this.showing = null;
     this.el = h("section", { class: "card weeks", "aria-labelledby": "weeks-heading" });
@@ -58,15 +66,41 @@ export class WeeksPanel {
         return;
       }
     }
+    this.past = summaries;
+    this.trends = await this.series();
+    this.render();
+  }
+
+  // This session so far, as a summary (revealed results only), or null if nothing is revealed
+  // or it cannot be had (a co-facilitator's console).
+  async current() {
+    try {
+      const answer = await this.request({ type: "summary", title: this.label.value.trim() || t("This session") });
+      return answer.summary.entries.some((entry) => entry.results) ? answer.summary : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // The series the past files and this session allow, held to this room's k by the server.
+  async series() {
+    const now = await this.current();
     const response = await fetch(`/api/summaries/trends?k=${this.k()}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", ...this.auth() },
-      body: JSON.stringify({ summaries }),
+      body: JSON.stringify({ summaries: now ? [...this.past, now] : this.past }),
     });
     const body = await response.json().catch(() => ({ ok: false }));
     this.errors = body.ok ? null : body.errors || [{ message: body.message || t("Those files could not be read.") }];
-    this.trends = body.ok ? body.trends : [];
-    this.render();
+    return body.ok ? body.trends : [];
+  }
+
+  // Show a series with this session's latest reveals in it.
+  async show(trend, button) {
+    const same = (other) => other.kind === trend.kind && other.text === trend.text && other.track === trend.track && JSON.stringify(other.labels) === JSON.stringify(trend.labels);
+    const fresh = (await this.series()).filter(Boolean);
+    this.trends = fresh.length ? fresh : this.trends;
+    this.command({ type: "trend", trend: compact(fresh.find(same) ?? trend) }, button);
   }
 
   update(trend) {
@@ -91,11 +125,15 @@ export class WeeksPanel {
     ];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, problemList(this.errors)));
     if (this.trends.length) {
-      parts.push(h("ul", { class: "trend-list" }, this.trends.map((trend, i) => {
-        const name = `${trend.title || trend.text.slice(0, 50)} (${KIND_NAMES[trend.kind]}, ` + plural("{n} session", "{n} sessions", trend.points.length) + ")";
+      parts.push(h("ul", { class: "trend-list" }, this.trends.map((trend) => {
+        // the question's title or its words, and its side when results were split: the same
+        // name is read out on the button, so two series never sound alike
+        const side = trend.track ? ` · ${trackNames(t)[trend.track] ?? trend.track}` : "";
+        const title = (trend.title || trend.text.slice(0, 50)) + side;
+        const name = `${title} (${KIND_NAMES[trend.kind]}, ` + plural("{n} session", "{n} sessions", trend.points.length) + ")";
         return h("li", {}, h("span", { text: name }), h("button", {
-          type: "button", class: "secondary small", text: t("Show on display"), "aria-label": t("Show on display: {title}", { title: trend.title || t("trend {n}", { n: i + 1 }) }),
-          onclick: (e) => this.command({ type: "trend", trend }, e.target),
+          type: "button", class: "secondary small", text: t("Show on display"), "aria-label": t("Show on display: {title}", { title }),
+          onclick: (e) => this.show(trend, e.target),
         }));
       })));
     }

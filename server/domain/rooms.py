@@ -20,8 +20,8 @@ from server.domain.paper import PaperError, counted, paper_cells, takes_paper
 from server.domain.plans import Plan
 from server.domain.projection import Projection, project
 from server.domain.results import Results, clamp_k, compute
-from server.domain.summary import Trend, rethreshold_trend
 from server.domain.timer import TimerState, apply_timer, timer_for
+from server.domain.trends import Trend, rethreshold_trend
 from server.i18n import _
 from server.wire import protocol as p
 

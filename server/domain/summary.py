@@ -13,16 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from server.domain.activities import ActivityKind
 from server.domain.disclosure import small
 from server.domain.models import Document
-from server.domain.results import MAX_K, MIN_K, Band, Cell, Result, Results, clamp_k
+from server.domain.results import (
+    MAX_K,
+    MIN_K,
+    Band,
+    Cell,
+    Result,
+    Results,
+    clamp_k,
+)
 
 MAX_SUMMARY_BYTES = 512 * 1024
-MAX_POINTS = 26  # half a year of weekly sessions; keeps a trend command well under 16 KiB
-COUNTED = frozenset({"poll", "scale", "checkin"})  # fixed labels, so weeks line up
 Label = Annotated[str, Field(max_length=120)]
 
 
@@ -50,47 +56,6 @@ class Summary(Document):
     title: Annotated[str, Field(max_length=120)] = ""
     k: int = Field(ge=MIN_K, le=MAX_K)
     entries: list[SummaryEntry] = Field(default_factory=list, max_length=200)
-
-
-class TrendPoint(Document):
-    """One session's result, compact: counts in the order of the series' labels."""
-
-    date: dt.date
-    label: Annotated[str, Field(max_length=60)] = Field(default="", description="e.g. 'Week 3'.")
-    shown: bool = Field(description="False: fewer than k answered; no counts at all.")
-    answered: int | None = Field(default=None, ge=0, description="Withheld when any count is.")
-    counts: list[int | None] = Field(
-        default_factory=list,
-        max_length=12,
-        description="null: not shown (all or none); [] when not shown.",
-    )
-    mean: float | None = Field(default=None, description="Scales, only when nothing is withheld.")
-    style: Literal["counts", "words", "leaning", "bands"] = Field(
-        default="counts", description="How it was shown that week; only counts carry numbers."
-    )
-
-
-class Trend(Document):
-    """One activity's results over several sessions, for the display."""
-
-    title: Annotated[str, Field(max_length=120)] = ""
-    text: Annotated[str, Field(max_length=2000)] = ""
-    kind: Literal["poll", "scale", "checkin"]
-    track: Literal["hurt", "caused", "unsaid"] | None = Field(
-        default=None, description="A per-track series when results were split."
-    )
-    k: int = Field(
-        default=MIN_K, ge=MIN_K, le=MAX_K, description="The threshold the counts were held to."
-    )
-    labels: list[Label] = Field(min_length=2, max_length=12)
-    points: list[TrendPoint] = Field(min_length=1, max_length=MAX_POINTS)
-
-    @model_validator(mode="after")
-    def _counts_fit_labels(self) -> Trend:
-        for point in self.points:
-            if point.shown and len(point.counts) != len(self.labels):
-                raise ValueError("each shown point needs one count per label")
-        return self
 
 
 # -- thresholds, again ------------------------------------------------------------------------
@@ -127,18 +92,7 @@ def rethreshold(result: Result, k: int) -> Result:
                 cells=[Cell(label=c.label, withheld=True) for c in result.cells], mean=None
             )
     elif result.style == "bands":
-        merged: list[Band] = []
-        for band in result.bands:
-            if merged and merged[-1].count < k:
-                last = merged.pop()
-                band = Band(low=last.low, high=band.high, count=last.count + band.count)
-            merged.append(band)
-        if len(merged) > 1 and merged[-1].count < k:
-            last = merged.pop()
-            merged[-1] = Band(
-                low=merged[-1].low, high=last.high, count=merged[-1].count + last.count
-            )
-        update["bands"] = merged
+        update["bands"] = merged_bands(result.bands, k)
     elif result.k < k and result.style == "words":
         update["cells"] = [Cell(label=c.label, withheld=True) for c in result.cells]
     elif result.k < k and result.lean is None:
@@ -157,50 +111,19 @@ def rethreshold_results(results: Results, k: int) -> Results:
     )
 
 
-def _point_threshold(point: TrendPoint, k: int) -> TrendPoint:
-    if not point.shown or (point.answered is not None and point.answered < k):
-        return TrendPoint(date=point.date, label=point.label, shown=False)
-    counts: list[int | None] = [None if c is None or 0 < c < k else c for c in point.counts]
-    if any(c is None for c in counts):
-        counts = [None] * len(counts)  # all or none, as on the night (docs/results.md)
-    withheld = any(c is None for c in counts)
-    return TrendPoint(
-        date=point.date,
-        label=point.label,
-        shown=True,
-        answered=point.answered,
-        counts=counts,
-        mean=None if withheld else point.mean,
-        style=point.style,
-    )
-
-
-def rethreshold_trend(trend: Trend, k: int) -> Trend:
-    """The series held to max(its k, k): what the display may show."""
-    k = max(clamp_k(k), trend.k)
-    points = [_point_threshold(point, k) for point in trend.points]
-    return trend.model_copy(update={"k": k, "points": points})
-
-
-def _point(date: dt.date, label: str, result: Result, labels: list[str]) -> TrendPoint:
-    if not result.shown:
-        return TrendPoint(date=date, label=label, shown=False)
-    if result.style != "counts":
-        counts: list[int | None] = [None] * len(labels)  # words, orders, bands: no numbers
-    elif [c.label for c in result.cells] == labels:
-        counts = [c.count for c in result.cells]
-    else:  # cells that do not match the labels: line up by name; unknown reads "fewer than k"
-        by_label = {c.label: c.count for c in result.cells}
-        counts = [by_label.get(name) for name in labels]
-    return TrendPoint(
-        date=date,
-        label=label,
-        shown=True,
-        answered=result.answered,
-        counts=counts,
-        mean=result.mean,
-        style=result.style,
-    )
+def merged_bands(bands: list[Band], k: int) -> list[Band]:
+    """Neighbouring bands joined, from the low end, until each holds k; a last band short of k
+    joins the one before (styles.bands, again)."""
+    merged: list[Band] = []
+    for band in bands:
+        if merged and merged[-1].count < k:
+            last = merged.pop()
+            band = Band(low=last.low, high=band.high, count=last.count + band.count)
+        merged.append(band)
+    if len(merged) > 1 and merged[-1].count < k:
+        last = merged.pop()
+        merged[-1] = Band(low=merged[-1].low, high=last.high, count=merged[-1].count + last.count)
+    return merged
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -245,43 +168,14 @@ def build_summary(state: Summarised, title: str = "") -> Summary:
     )
 
 
+def slug(text: str, limit: int = 40) -> str:
+    """Letters and digits of any script, lower case, everything else one hyphen: a label that is
+    safe in a file name ("Week 3 — evening" is "week-3-evening")."""
+    words = "".join(c if c.isalnum() else " " for c in text.casefold()).split()
+    return "-".join(words)[:limit].strip("-")
+
+
 def filename(summary: Summary) -> str:
-    return f"hearth-summary-{summary.date.isoformat()}.json"
-
-
-def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
-    """Every series the summaries allow: one per counted activity (same kind, wording and
-    labels), and one per track when results were split; points in date order, each held to
-    max(k, the k of its file)."""
-    Key = tuple[str, str, tuple[str, ...], str | None]
-    series: dict[Key, list[TrendPoint]] = {}
-    titles: dict[Key, str] = {}
-    limits: dict[Key, int] = {}
-    k = clamp_k(k)
-    for summary in sorted(summaries, key=lambda s: s.date):
-        for entry in summary.entries:
-            if entry.results is None or entry.kind not in COUNTED or len(entry.labels) < 2:
-                continue
-            parts: list[tuple[str | None, Result]] = []
-            if entry.results.overall is not None:
-                parts.append((None, entry.results.overall))
-            parts += list((entry.results.by_track or {}).items())
-            for track, result in parts:
-                key: Key = (entry.kind, entry.text, tuple(entry.labels), track)
-                titles.setdefault(key, entry.title)
-                limit = max(k, summary.k)
-                limits[key] = max(limits.get(key, k), limit)
-                point = _point(summary.date, summary.title[:60], result, entry.labels)
-                series.setdefault(key, []).append(_point_threshold(point, limit))
-    return [
-        Trend(
-            title=titles[key],
-            text=key[1],
-            kind=key[0],
-            track=key[3],
-            k=limits[key],
-            labels=list(key[2]),
-            points=points[-MAX_POINTS:],
-        )
-        for key, points in series.items()
-    ]
+    """The day and the label's slug, so two sessions on one day do not share a name."""
+    label = slug(summary.title)
+    return f"hearth-summary-{summary.date.isoformat()}{'-' + label if label else ''}.json"

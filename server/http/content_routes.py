@@ -28,7 +28,8 @@ from server.domain.plans import (
     normalised,
 )
 from server.domain.results import MAX_K, MIN_K
-from server.domain.summary import MAX_SUMMARY_BYTES, Summary, trends
+from server.domain.summary import MAX_SUMMARY_BYTES, Summary
+from server.domain.trends import trends
 from server.http import auth
 from server.i18n import _
 from server.service.rooms import RoomGone, Service

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from server.domain.activities import Activity
 from server.domain.plans import Plan
 from server.domain.results import MAX_K, MIN_K
-from server.domain.summary import Trend
+from server.domain.trends import Trend
 from server.domain.wording import CARD_TOTAL, MAX_LANGUAGES, CardText, LangTag
 from server.wire.message import Message, RequestId
 

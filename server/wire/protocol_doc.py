@@ -12,7 +12,8 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from server.domain.summary import Summary, SummaryEntry, Trend, TrendPoint
+from server.domain.summary import Summary, SummaryEntry
+from server.domain.trends import Trend, TrendPoint
 from server.wire import protocol as p
 from server.wire import views as vm
 

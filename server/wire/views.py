@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.domain.activities import Track
 from server.domain.results import Results
-from server.domain.summary import Trend
+from server.domain.trends import Trend
 
 
 class Section(BaseModel):
