@@ -91,8 +91,18 @@ def test_the_page_and_the_csv_over_http(server: LiveServer) -> None:
                              headers={"Content-Type": "application/json"})
     assert spreadsheet.status_code == 200
     assert spreadsheet.headers["content-type"].startswith("text/csv")
-    assert 'filename="hearth-summary-2026-03-04.csv"' in spreadsheet.headers["content-disposition"]
+    # the file's own name: its day and its label ("Week 4"), so two sessions a day differ
+    disposition = spreadsheet.headers["content-disposition"]
+    assert 'filename="hearth-summary-2026-03-04-week-4.csv"' in disposition, disposition
     assert spreadsheet.text == summary_csv(summary())
+    # a label in another script rides in filename*, with an ASCII name beside it
+    arabic = summary().model_copy(update={"title": "الأسبوع 4"}).model_dump_json()
+    named = httpx.post(server.base_url + "/summary.csv", content=arabic,
+                       headers={"Content-Type": "application/json"})  # fmt: skip
+    assert named.status_code == 200
+    disposition = named.headers["content-disposition"]
+    assert "filename*=UTF-8''hearth-summary-2026-03-04-%D8%A7" in disposition, disposition
+    assert 'filename="hearth-summary-2026-03-04-4.csv"' in disposition, disposition
     assert httpx.post(server.base_url + "/summary.csv", content=b"{}").status_code == 422
     foreign = httpx.post(server.base_url + "/summary", data={"summary": body},
                          headers={"Origin": "https://elsewhere.example"})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import orjson
 from babel.dates import format_date
@@ -29,7 +29,13 @@ from starlette.routing import Route
 
 from server import i18n
 from server.domain.results import Result
-from server.domain.summary import MAX_SUMMARY_BYTES, Summary, SummaryEntry, rethreshold_results
+from server.domain.summary import (
+    MAX_SUMMARY_BYTES,
+    Summary,
+    SummaryEntry,
+    filename,
+    rethreshold_results,
+)
 from server.http import auth
 from server.http.pages import templates
 from server.i18n import Msg, _, say
@@ -298,12 +304,16 @@ async def summary_spreadsheet(request: Request) -> Response:
     if isinstance(summary, Response):
         return summary
     lang = i18n.request_lang.get()
-    name = f"hearth-summary-{summary.date.isoformat()}.csv"
+    # the summary file's own name (its day and label), as .csv; a label in any script rides in
+    # filename* (RFC 6266), with a plain-ASCII name beside it for older clients
+    name = filename(summary).removesuffix(".json") + ".csv"
+    plain = name.encode("ascii", "ignore").decode().replace("--", "-")
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
     return Response(
         summary_csv(summary, lang),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": disposition,
             "Cache-Control": "no-store",
         },
     )
