@@ -116,6 +116,15 @@ class Harness:
             toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
 
+    def reenter(self, code: str) -> Page:
+        """A console brought back into a running room, as `hearth link --room CODE` does."""
+        path = self.link(
+            {"role": "facilitator", "code": code}, bearer=self.live.settings.host_secret
+        )
+        back = self.page(**LAPTOP)
+        back.goto(path)
+        return back
+
     def co_console(self, console: Page) -> Page:
         """A co-facilitator's console, from the one-time link the facilitator's console makes."""
         self.panel(console, "Another device")

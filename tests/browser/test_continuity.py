@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import LAPTOP, PHONE, Harness
+from tests.browser.harness import PHONE, Harness
 from tests.browser.layout import under_fixed
 
 
@@ -123,11 +123,7 @@ def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> 
 
     # The console tab closes mid-activity; `hearth link --room CODE` brings it back
     console.close()
-    path = harness.link(
-        {"role": "facilitator", "code": code}, bearer=harness.live.settings.host_secret
-    )
-    back = harness.page(**LAPTOP)
-    back.goto(path)
+    back = harness.reenter(code)
     expect(back.locator(".live-text")).to_have_text("What helps?")
     expect(back.locator("#count-answered")).to_have_text("1")
     back.get_by_role("button", name="Reveal results").click()

@@ -8,7 +8,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import LAPTOP, PROJECTOR, Harness
+from tests.browser.harness import PROJECTOR, Harness
 
 
 def test_a_console_back_from_re_entry_opens_the_display(harness: Harness) -> None:
@@ -22,11 +22,7 @@ def test_a_console_back_from_re_entry_opens_the_display(harness: Harness) -> Non
     # The laptop restarts: the console and the projector window are both gone
     harness.display(console).close()
     console.close()
-    path = harness.link(
-        {"role": "facilitator", "code": code}, bearer=harness.live.settings.host_secret
-    )
-    back = harness.page(**LAPTOP)
-    back.goto(path)
+    back = harness.reenter(code)
     expect(back.locator(".live-text")).to_have_text("What helps?")
     room = json.loads(back.evaluate("sessionStorage.getItem('hearth.console')"))
     assert room["code"] == code and not room.get("displayKey")  # a facilitator's credential only
