@@ -129,14 +129,16 @@ function revealControl(a, el) {
   const k = wouldShowNothing(a);
   if (k === null) return reveal(t("Reveal results"), "");
   const redraw = (id, focus) => { confirming = id; renderLive(el); el.querySelector(focus)?.focus(); };
-  if (confirming !== a.id) return button(t("Reveal results"), () => redraw(a.id, "#reveal-anyway"), "", { "data-key": "r" });
+  // The question opens with the focus on Cancel: Enter pressed twice must not lose the answers
+  // (as "End session" does); R again is the deliberate way on.
+  if (confirming !== a.id) return button(t("Reveal results"), () => redraw(a.id, "#reveal-cancel"), "", { "data-key": "r" });
   const cancel = () => redraw(null, '[data-key="r"]');
   return h(
     "div",
     { class: "confirm reveal-confirm", role: "group", "aria-labelledby": "reveal-confirm-text", onkeydown: (e) => e.key === "Escape" && cancel() },
     h("p", { id: "reveal-confirm-text", text: t("Reveal anyway? Nothing will show: fewer than {k} answered, and a reveal cannot be undone.", { k }) }),
     reveal(t("Reveal anyway"), "danger", { id: "reveal-anyway" }),
-    button(t("Cancel"), cancel, "secondary"),
+    button(t("Cancel"), cancel, "secondary", { id: "reveal-cancel" }),
   );
 }
 
