@@ -61,7 +61,8 @@ async function start(params) {
       if (grant.kind === "display") sessionStorage.setItem(KEY, JSON.stringify({ code: grant.code, key: grant.credential }));
     } catch (failure) {
       if (!sessionStorage.getItem(KEY)) {
-        message((t) => t("This link has been used"), (t, second) => [second ? null : failure.message, t("Open the display again from the console.")].filter(Boolean).join(" "));
+        // used or expired: the server's message below says which may be the case
+        message((t) => t("This link no longer works"), (t, second) => [second ? null : failure.message, t("Open the display again from the console.")].filter(Boolean).join(" "));
         return;
       }
     }

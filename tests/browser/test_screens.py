@@ -114,7 +114,8 @@ def test_one_time_links_open_the_display_and_console_elsewhere(harness: Harness)
     assert "ticket" not in projector.url
     again = harness.page(**PROJECTOR)
     again.goto(link)
-    expect(again.get_by_role("heading", name="This link has been used")).to_be_visible()
+    expect(again.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    expect(again.locator("body")).to_contain_text("This link has been used or has expired.")
 
     console.get_by_role("button", name="Console link").click()
     tablet = harness.page(**LAPTOP)
