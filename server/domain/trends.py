@@ -8,15 +8,14 @@ number or an order chosen for a smaller k through.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast, get_args
+from typing import Annotated, Literal, cast, get_args
 
 from pydantic import Field, model_validator
 
-from server.domain.disclosure import small
 from server.domain.models import Document
-from server.domain.results import MAX_K, MIN_K, Band, Cell, Lean, Result, clamp_k
+from server.domain.results import MAX_K, MIN_K, Band, Cell, Lean, Result, Style, clamp_k
 from server.domain.styles import WORDS
-from server.domain.summary import Label, Summary, merged_bands, rethreshold
+from server.domain.summary import Label, Summary, rethreshold
 
 MAX_POINTS = 26  # half a year of weekly sessions; keeps a trend command well under 16 KiB
 COUNTED = frozenset({"poll", "scale", "checkin"})  # fixed labels, so weeks line up
@@ -44,7 +43,7 @@ class TrendPoint(Document):
         "[] when not shown.",
     )
     mean: float | None = Field(default=None, description="Scales, only when nothing is withheld.")
-    style: Literal["counts", "words", "leaning", "bands"] = Field(
+    style: Style = Field(
         default="counts", description="How it was shown that week."
     )
     order: Literal["full", "top", "none"] | None = Field(
@@ -132,35 +131,48 @@ def _hidden(point: TrendPoint, reason: Literal["hint", "k"]) -> TrendPoint:
     )
 
 
-def _point_threshold(point: TrendPoint, k: int, was: int) -> TrendPoint:
-    """A point described for a series held to `was`, held to k >= was by rethreshold's rules:
-    counts stay only while none is 1..k-1 (nor n minus one), bands merge, a lean stays, and an
-    order or words chosen for the smaller k are withheld."""
-    if not point.shown or (point.answered is not None and point.answered < k):
-        return TrendPoint(date=point.date, label=point.label, shown=False)
-    before = _described(point)
-    update: dict[str, Any] = {}
-    if point.style == "counts":
-        n = point.answered
-        if any(
-            c is None or small(c, k) or (n is not None and small(n - c, k)) for c in point.counts
-        ):
-            update.update(counts=[None] * len(point.counts), mean=None)
-    elif point.style == "bands":
-        bands = [Band(low=low, high=high, count=c) for low, high, c in point.bands]
-        update["bands"] = _triples(merged_bands(bands, k))
-    elif was < k and (point.style == "words" or point.lean is None):
-        update.update(words=[], ranks=[], order="none" if point.style == "leaning" else None)
-    held = point.model_copy(update=update)
-    if _described(held):
-        return held
-    return _hidden(held, "k" if before else "hint")
+def _drawn_from(point: TrendPoint, trend: Trend) -> Result:
+    """The result a point was made from, as far as the point kept it: held again by
+    rethreshold (and _point), a trend needs no rules of its own."""
+    if not point.shown:
+        return Result(kind=trend.kind, k=trend.k, shown=False)
+
+    def cell(i: int, label: str) -> Cell:
+        count = point.counts[i] if i < len(point.counts) else None
+        word = point.words[i] if point.words else None
+        return Cell(
+            label=label,
+            count=count,
+            rank=point.ranks[i] if point.ranks else None,
+            word=WORDS[word] if word else None,
+            withheld=(point.style == "counts" and count is None)
+            or (point.style == "words" and word is None),
+        )
+
+    return Result(
+        kind=trend.kind,
+        style=point.style,
+        k=trend.k,
+        shown=True,
+        answered=point.answered,
+        cells=[cell(i, label) for i, label in enumerate(trend.labels)],
+        order=point.order,
+        lean=point.lean,
+        bands=[Band(low=low, high=high, count=c) for low, high, c in point.bands],
+        mean=point.mean,
+    )
 
 
 def rethreshold_trend(trend: Trend, k: int) -> Trend:
-    """The series held to max(its k, k): what the display may show."""
+    """The series held to max(its k, k): what the display may show. A week marked as withheld
+    keeps the reason it was marked with."""
     k = max(clamp_k(k), trend.k)
-    points = [_point_threshold(point, k, trend.k) for point in trend.points]
+    points = []
+    for point in trend.points:
+        held = _point(point.date, point.label, _drawn_from(point, trend), trend.labels, k)
+        if held.withheld and point.withheld:
+            held = held.model_copy(update={"withheld": point.withheld})
+        points.append(held)
     return trend.model_copy(update={"k": k, "points": points})
 
 
