@@ -6,7 +6,7 @@ import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
 import { baseTag, language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
-import { renderResults, renderTexts, scaleEnds } from "/static/shared/results.js";
+import { isolated, marked, renderResults, renderTexts, scaleEnds } from "/static/shared/results.js";
 import { renderTrend } from "/static/shared/trend.js";
 import { line } from "/static/shared/twins.js";
 import { kindNames } from "/static/shared/widgets.js";
@@ -25,18 +25,8 @@ export function spaced(code) {
   return `${code.slice(0, 3)} ${code.slice(3)}`;
 }
 
-// An address inside a sentence stays left to right on a right-to-left screen (an Arabic
-// projector drew "join/127.0.0.1:8741"): each occurrence becomes its own <bdi dir="ltr">.
-function addressKept(elements, address) {
-  for (const el of elements) {
-    const parts = el.textContent.split(address);
-    if (parts.length > 1) el.replaceChildren(...parts.flatMap((part, i) => (i ? [h("bdi", { dir: "ltr", text: address }), part] : [part])).filter((part) => part !== ""));
-  }
-  return elements;
-}
-
 function lobby(room, say) {
-  const address = { address: joinAddress(room.join_url) };
+  const address = { address: marked([joinAddress(room.join_url)]) };
   return h(
     "section",
     { class: "lobby" },
@@ -44,7 +34,9 @@ function lobby(room, say) {
       "div",
       { class: "lobby-text" },
       say("h1", "lobby-title", (t) => t("Join on your phone")),
-      ...addressKept(say("p", "lobby-step", (t) => t("Open {address}", address)), address.address),
+      // the address stays left to right on a right-to-left screen ("join/127.0.0.1:8741" was
+      // drawn on an Arabic projector)
+      ...isolated(say("p", "lobby-step", (t) => t("Open {address}", address)), { dir: "ltr" }),
       say("p", "lobby-step", (t) => t("and enter the code")),
       h("p", { class: "big-code", dir: "ltr", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
       say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),

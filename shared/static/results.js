@@ -23,18 +23,19 @@ const withheld = (tw) => inside(tw, (t) => t("not shown"));
 // screen keeps its quotes, commas and full stops where its writer put them, and an Arabic one on
 // an English screen likewise, and neither reorders the sentence it is named in. A <bdi> inside a
 // box keeps the box's own alignment (the page's start).
-const own = (text) => h("bdi", { text });
+const own = (text, attrs = {}) => h("bdi", { ...attrs, text });
 const joined = (names, between) => names.flatMap((name, i) => (i ? [between, own(name)] : [own(name)]));
 
-// Names inside one of Hearth's sentences ("Chosen most: {option}"): marked while the sentence is
-// put together in each language, then each drawn as its own <bdi> (the sentence's text unchanged).
+// Names inside one of Hearth's sentences ("Chosen most: {option}", "Open {address}"): marked
+// while the sentence is put together in each language, then each drawn as its own <bdi> (the
+// sentence's text unchanged); `attrs` for them all (an address: dir="ltr").
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
-const marked = (names) => names.map((name) => OPEN + name + CLOSE).join(", ");
-function isolated(elements) {
+export const marked = (names) => names.map((name) => OPEN + name + CLOSE).join(", ");
+export function isolated(elements, attrs = {}) {
   for (const el of elements) {
     const parts = el.textContent.split(/\uE000([^\uE001]*)\uE001/);
-    if (parts.length > 1) el.replaceChildren(...parts.map((part, i) => (i % 2 ? own(part) : part)).filter((part) => part !== ""));
+    if (parts.length > 1) el.replaceChildren(...parts.map((part, i) => (i % 2 ? own(part, attrs) : part)).filter((part) => part !== ""));
   }
   return elements;
 }
