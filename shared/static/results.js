@@ -28,10 +28,12 @@ const joined = (names, between) => names.flatMap((name, i) => (i ? [between, own
 
 // Names inside one of Hearth's sentences ("Chosen most: {option}", "Open {address}"): marked
 // while the sentence is put together in each language, then each drawn as its own <bdi> (the
-// sentence's text unchanged); `attrs` for them all (an address: dir="ltr").
+// sentence's text unchanged); `attrs` for them all (an address: dir="ltr"). Several names are
+// listed in the sentence's own language (`t`): an Arabic list takes the Arabic comma.
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
-export const marked = (names) => names.map((name) => OPEN + name + CLOSE).join(", ");
+export const marked = (names, t = null) =>
+  names.map((name) => OPEN + name + CLOSE).reduce((list, item) => (t ? t("{list}, {item}", { list, item }) : `${list}, ${item}`));
 export function isolated(elements, attrs = {}) {
   for (const el of elements) {
     const parts = el.textContent.split(/\uE000([^\uE001]*)\uE001/);
@@ -154,8 +156,8 @@ function order(result, tw) {
   if (result.order === "top") {
     const top = (second) => named(1, second);
     return isolated([
-      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: marked(top(second)) }) : t("Chosen most: {option}", { option: marked(top(second)) }))),
-      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: marked(named(2, second)) })),
+      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: marked(top(second), t) }) : t("Chosen most: {option}", { option: marked(top(second)) }))),
+      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: marked(named(2, second), t) })),
     ]);
   }
   return [
