@@ -32,11 +32,14 @@ export function renderCounts() {
   if (!parts.counts) return;
   const p = state.progress;
   const split = p.passed !== null && p.passed !== undefined;
+  const onPaper = state.view?.activity?.paper?.n ?? 0;
   const items = [
     [t("Code"), state.view ? state.view.room.code : state.room.code, "count-code"],
     [t("Here"), p.connected, "count-connected"],
     // live: who has tapped (an answer or a pass); once closed, answers and passes apart
     ...(split ? [[t("Answered"), p.answered - p.passed, "count-answers"], [t("Passed"), p.passed, "count-passed"]] : [[t("Responded"), p.answered, "count-answered"]]),
+    // phones' answers above; slips typed in from paper beside them (a result counts both)
+    ...(onPaper ? [[t("On paper"), onPaper, "count-paper"]] : []),
     [t("Pause signals"), p.pauses, "count-pauses", p.pauses > 0],
     [t("A word afterwards"), p.words ?? 0, "count-words", (p.words ?? 0) > 0],
     ...(isLead() ? [[t("Co-facilitator"), p.cofacilitators ? t("here") : "—", "count-co"]] : []),
@@ -53,7 +56,9 @@ export function renderCounts() {
       dd.parentElement.classList.toggle("alert", !!alert);
     }
   }
-  parts.counts.setAttribute("aria-label", split ? t("{here} here · {answered} answered · {passed} passed", { here: p.connected, answered: p.answered - p.passed, passed: p.passed }) : t("{here} here · {answered} responded", { here: p.connected, answered: p.answered }));
+  const said = split ? t("{here} here · {answered} answered · {passed} passed", { here: p.connected, answered: p.answered - p.passed, passed: p.passed }) : t("{here} here · {answered} responded", { here: p.connected, answered: p.answered });
+  const paper = onPaper ? t("{n} on paper", { n: onPaper }) : "";
+  parts.counts.setAttribute("aria-label", paper ? `${said} · ${paper}` : said);
   if (parts.live && state.view) renderLiveIfChanged(); // the preview comes with the counts
   updateCapNote(); // the room settings' word on a cap below the people here follows them
 }

@@ -104,6 +104,23 @@ def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
         phone.close()
 
 
+def test_paper_answers_are_counted_beside_the_phones(harness: Harness) -> None:
+    console = harness.facilitator(k=5)
+    people = phones(harness.live, {"code": harness.code(console)}, 2)
+    poll(console, people, "Which helps tonight?", answers=2)
+    expect(console.locator("#count-paper")).to_have_count(0)
+    console.get_by_text("Add answers from paper").click()
+    console.get_by_label("On paper: Rest").fill("3")
+    console.get_by_role("button", name="Add paper answers").click()
+    # the bar says where the five of the preview come from: two phones and three slips
+    expect(console.locator("#count-paper")).to_have_text("3")
+    expect(console.locator("#count-answers")).to_have_text("2")
+    expect(console.locator(".preview .answered")).to_have_text("5 people answered")
+    expect(console.locator("dl.counts")).to_have_attribute("aria-label", re.compile("3 on paper$"))
+    for phone in people:
+        phone.close()
+
+
 def test_written_answers_have_no_preview(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     people = phones(harness.live, {"code": harness.code(console)}, 2)
