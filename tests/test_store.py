@@ -137,12 +137,14 @@ async def test_join_respects_cap_and_membership(store: RoomStore) -> None:
     people = [who() for _ in range(4)]
     assert [await store.join(code, p, 3, TTL) for p in people] == ["ok", "ok", "ok", "full"]
     assert await store.join(code, people[0], 3, TTL) == "ok"  # rejoining is not a new person
+    assert await store.joined(code) == 3  # what the cap counts, and the console is told
     assert await store.member(code, people[1]) == ""
     assert await store.set_side(code, people[1], "tag-of-a-side", TTL)
     assert await store.member(code, people[1]) == "tag-of-a-side"
     assert await store.member(code, people[3]) is None
     await store.leave(code, people[0])
     assert await store.member(code, people[0]) is None
+    assert await store.joined(code) == 2
     assert await store.join("NOPE99", people[0], 3, TTL) == "gone"
 
 

@@ -79,7 +79,9 @@ export function updateCapNote() {
   const note = document.querySelector("#cap-note");
   const cap = state.view?.room.cap;
   if (!note || cap === null || cap === undefined) return;
-  const here = state.progress.connected;
+  // The server refuses a new phone once everyone who joined and has not left (connected or
+  // not: a phone asleep keeps its place) reaches the cap.
+  const here = state.progress.joined ?? state.progress.connected;
   const text = cap < here ? plural("{n} person is already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", "{n} people are already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", here) : "";
   if (note.textContent !== text) note.textContent = text;
 }

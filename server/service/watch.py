@@ -188,8 +188,9 @@ class StoreWatch:
         code, since = room.code, now - PRESENCE_STALE_MS
         closed = live is not None and live.status == "closed" and accepts_answers(live.activity)
         # The reads are independent: one round trip's wait for all of them, not one each.
-        here, pauses, words, cofacilitators, answered, tally = await asyncio.gather(
+        here, joined, pauses, words, cofacilitators, answered, tally = await asyncio.gather(
             self.store.connected(code, since, "p"),
+            self.store.joined(code),
             self.store.pauses(code, now - PAUSE_WINDOW_MS),
             self.store.words(code),
             self.store.connected(code, since, "c"),
@@ -210,6 +211,7 @@ class StoreWatch:
             activity=live.id if live is not None else None,
             answered=answered,
             passed=passed,
+            joined=joined,
             pauses=pauses,
             words=words,
             cofacilitators=cofacilitators,

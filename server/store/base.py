@@ -237,6 +237,9 @@ class RoomStore(Protocol):
 
     async def set_side(self, code: str, who: str, tag: str, ttl: int) -> bool: ...
     async def leave(self, code: str, who: str) -> None: ...
+    async def joined(self, code: str) -> int:
+        """People who joined and have not left (connected or not): what the cap counts."""
+
 
     async def submit(
         self,

@@ -141,6 +141,9 @@ class MemoryStore:
         self.keys.expire(key(code, "people"), ttl)
         return True
 
+    async def joined(self, code: str) -> int:
+        return len(self._people(code))
+
     async def leave(self, code: str, who: str) -> None:
         self._people(code).pop(who, None)
         self.keys.get(key(code, "pause"), {}).pop(who, None)

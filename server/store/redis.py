@@ -302,6 +302,9 @@ class RedisStore:
         else:
             await self.redis.zrem(word, who)
 
+    async def joined(self, code: str) -> int:
+        return int(await self.redis.zcard(key(code, "people")))
+
     async def words(self, code: str) -> int:
         return int(await self.redis.zcard(key(code, "word")))
 

@@ -204,6 +204,11 @@ class Progress(Message):
         description="Once the activity is closed, and results are not split by side: how many "
         "passed (answered minus passed is the number of answers).",
     )
+    joined: int = Field(
+        default=0,
+        description="Phones that joined and have not left, connected or not: what the room's "
+        "cap counts.",
+    )
     pauses: int = Field(description="Pause signals in the last few minutes.")
     words: int = Field(default=0, description="'A word afterwards' signals not taken back.")
     cofacilitators: int = Field(default=0, description="Co-facilitator consoles connected.")

@@ -151,7 +151,15 @@ def test_a_cap_below_the_people_here_says_what_it_does(harness: Harness) -> None
     cap.fill("300")
     cap.press("Enter")
     expect(note).to_be_empty()
-    for phone in people:
+
+    # A phone that dropped keeps its place (it may come back), and the cap counts it: with 2
+    # connected and 3 joined, a cap of 2 still lets no one new in, and the note says so.
+    people[0].close()
+    expect(console.locator("#count-connected")).to_have_text("2")
+    cap.fill("2")
+    cap.press("Enter")
+    expect(note).to_contain_text("3 people are already here.")
+    for phone in people[1:]:
         phone.close()
 
 
