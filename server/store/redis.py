@@ -1,6 +1,5 @@
 """The production store: Redis, shared by every process. One Redis, a Redis Cluster or a primary
-found through Sentinel (server/store/topology.py); fan-out in server/store/pubsub.py, every Lua
-script call through server/store/batch.py."""
+found through Sentinel (topology.py); fan-out in pubsub.py, every Lua script call in batch.py."""
 
 from __future__ import annotations
 
