@@ -1,5 +1,7 @@
 // Answers on paper, for people without a phone: the facilitator types the tally of paper slips
-// before revealing. Adding again replaces the paper tally; it counts toward k like any answer.
+// while answers are open (the server refuses them once closed: the preview would then be a
+// second look). Adding again replaces the paper tally. The facilitator knows those answers, so a
+// result that includes them is held to k plus their number (server/domain/paper.py).
 import { plural, t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
 
@@ -12,7 +14,11 @@ function labels(def) {
 
 export function paperForm(activity, room, command) {
   const def = activity.definition;
-  if (!COUNTED.has(def.kind) || activity.status === "revealed") return null;
+  if (!COUNTED.has(def.kind)) return null;
+  const added = activity.paper?.n ?? 0;
+  if (activity.status !== "open") {
+    return added ? h("p", { class: "hint paper", text: plural("{n} paper answer is included.", "{n} paper answers are included.", added) }) : null;
+  }
   if (room.split && room.tracks) {
     return h("p", { class: "hint paper", text: t("Paper answers have no side, so they cannot be added while results are shown per side.") });
   }
@@ -36,7 +42,7 @@ export function paperForm(activity, room, command) {
     "details",
     { class: "paper", open: !!paper.n, ontoggle: show },
     h("summary", { text: t("Add answers from paper"), onclick: () => { asked = true; } }),
-    h("p", { class: "hint", text: t("For people without a phone: count the paper slips and enter how many chose each answer, before you reveal. They count toward k, and the summary says some answers were added by hand.") }),
+    h("p", { class: "hint", text: t("For people without a phone: count the paper slips and enter how many chose each answer, before you close answers. You know these answers, so they cannot help hide anyone's: a result that includes them shows exact counts only, each none or at least k plus the number of paper answers. The summary says some answers were added by hand.") }),
     h(
       "form",
       {

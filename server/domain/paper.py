@@ -1,8 +1,13 @@
 """Answers on paper, for people without a phone. The facilitator counts the slips and enters a
-tally per option (or per scale value) before revealing; it lives in the room state beside the
-live activity, never in the answer store, and is added to the phones' tally in one place
-(`counted`) for the preview and the reveal alike. Paper answers count toward k like any others;
-the summary marks the result as including answers added by hand, without saying how many."""
+tally per option (or per scale value) while the activity is open; it lives in the room state
+beside the live activity, never in the answer store, and is added to the phones' tally in one
+place (`counted`) for the preview and the reveal alike.
+
+Whoever typed them in knows those answers one by one, so they cannot help hide anyone else's:
+a result that includes them is held to k plus their number, in exact counts
+(server/domain/results.py `compute`, `known`), and they can be entered only while no preview
+exists (before closing), so no two looks differ by them. The summary marks such a result as
+including answers added by hand."""
 
 from __future__ import annotations
 
@@ -48,6 +53,11 @@ def paper_cells(activity: BaseModel, counts: list[int], sheets: int | None) -> d
     if people:
         cells["n"] = people
     return cells
+
+
+def known(paper: Mapping[str, int]) -> int:
+    """How many answers came from paper (people, not ticks): the answers the facilitator knows."""
+    return paper.get("n", 0)
 
 
 def counted(tally: Mapping[str, int], paper: Mapping[str, int]) -> dict[str, int]:

@@ -153,24 +153,36 @@ def _result(activity: object, cells: Mapping[str, int], k: int, prefix: str = ""
     )
 
 
-def compute(activity: object, cells: Mapping[str, int], k: int, split: bool = False) -> Results:
+def compute(
+    activity: object, cells: Mapping[str, int], k: int, split: bool = False, known: int = 0
+) -> Results:
+    """`known`: how many of the answers the reader may know one by one (those the facilitator
+    typed in from paper). Subtracting them must still leave nothing below k, so such a result
+    is drawn in exact counts held to k + known: each count is then 0 or at least k + known,
+    and what is left of it once the known answers are taken away is 0 or at least k (the same
+    for a group of options, and for those who did not tick an option). Its `k` says so."""
     k = clamp_k(k)
     if split:
         tracks = {t: _result(activity, cells, k, prefix=f"t:{t}|") for t in TRACKS}
         return Results(overall=None, by_track=tracks)
+    if known and isinstance(activity, (Poll, CheckIn, Scale)):
+        exact = activity.model_copy(update={"result_style": "counts"})
+        return Results(overall=_result(exact, cells, k + known))
     return Results(overall=_result(activity, cells, k))
 
 
-_previews: dict[tuple[str, tuple[tuple[str, int], ...], int, bool], Results] = {}
+_previews: dict[tuple[str, tuple[tuple[str, int], ...], int, bool, int], Results] = {}
 
 
-def preview_of(activity: object, cells: Mapping[str, int], k: int, split: bool) -> Results:
+def preview_of(
+    activity: object, cells: Mapping[str, int], k: int, split: bool, known: int = 0
+) -> Results:
     """compute(), remembered for the last few tallies: a closed activity's preview is sent
     many times over and its tally no longer changes."""
-    key = (repr(activity), tuple(sorted(cells.items())), k, split)
+    key = (repr(activity), tuple(sorted(cells.items())), k, split, known)
     found = _previews.get(key)
     if found is None:
-        found = compute(activity, cells, k, split)
+        found = compute(activity, cells, k, split, known)
         if len(_previews) >= 64:
             _previews.clear()
         _previews[key] = found

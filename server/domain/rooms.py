@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.domain.activities import Activity, CheckIn, Grounding, Poll, Scale, accepts_answers
 from server.domain.errors import CommandError as CommandError
-from server.domain.paper import PaperError, counted, paper_cells, takes_paper
+from server.domain.paper import PaperError, counted, known, paper_cells, takes_paper
 from server.domain.plans import Plan
 from server.domain.projection import Projection, project
 from server.domain.results import Results, clamp_k, compute
@@ -322,8 +322,12 @@ def apply(
             live = _require_live(s)
             if live.id != activity_id:
                 raise CommandError("closed", _("That activity is no longer live."))
-            if live.status == "revealed":
-                raise CommandError("revealed", _("Add paper answers before revealing."))
+            if live.status != "open":
+                # Once closed the console shows a preview: paper typed in after it would let
+                # the facilitator compare two looks at the same phones' answers.
+                raise CommandError(
+                    "closed", _("Paper answers can be added only while answers are open.")
+                )
             if not takes_paper(live.activity):
                 raise CommandError("bad_paper", _("Paper answers fit polls, scales and check-ins."))
             if s.split and s.tracks:
@@ -349,9 +353,8 @@ def _close(live: LiveActivity, texts: Sequence[tuple[str, str]]) -> None:
 def results_for(state: RoomState, live: LiveActivity, tally: Mapping[str, int]) -> Results:
     """The thresholded results of the live activity: phones' and paper answers together. The
     preview (server/transport/hub.py) and the reveal both come through here."""
-    return compute(
-        live.activity, counted(tally, live.paper), state.k, split=state.split and state.tracks
-    )
+    cells = counted(tally, live.paper)
+    return compute(live.activity, cells, state.k, state.split and state.tracks, known(live.paper))
 
 
 def _record(

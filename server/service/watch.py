@@ -15,7 +15,7 @@ from typing import Any
 
 from server.clock import now_ms
 from server.domain.activities import accepts_answers
-from server.domain.paper import counted
+from server.domain.paper import counted, known
 from server.domain.results import preview_of
 from server.domain.rooms import RoomState
 from server.store import RoomStore
@@ -204,7 +204,7 @@ class StoreWatch:
             # answers count as in the reveal (server/domain/rooms.py results_for).
             split = state.split and state.tracks
             cells = counted(tally, live.paper)
-            preview = preview_of(live.activity, cells, state.k, split)
+            preview = preview_of(live.activity, cells, state.k, split, known(live.paper))
             passed = None if split else cells.get("pass", 0)
         return p.Progress(
             connected=here,

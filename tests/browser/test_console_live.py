@@ -105,18 +105,27 @@ def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
 
 
 def test_paper_answers_are_counted_beside_the_phones(harness: Harness) -> None:
-    console = harness.facilitator(k=5)
-    people = phones(harness.live, {"code": harness.code(console)}, 2)
-    poll(console, people, "Which helps tonight?", answers=2)
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 5)
+    Harness.open_activity(console, "poll", "Which helps tonight?", **{"Options, one per line": "Rest\nTalk"})
+    aid = live_id(people[0], "Which helps tonight?")
+    for phone in people:
+        phone.answer(aid, {"kind": "choice", "option": 0})
+    expect(console.locator("#count-answered")).to_have_text("5")
     expect(console.locator("#count-paper")).to_have_count(0)
     console.get_by_text("Add answers from paper").click()
-    console.get_by_label("On paper: Rest").fill("3")
+    console.get_by_label("On paper: Rest").fill("2")
     console.get_by_role("button", name="Add paper answers").click()
-    # the bar says where the five of the preview come from: two phones and three slips
-    expect(console.locator("#count-paper")).to_have_text("3")
-    expect(console.locator("#count-answers")).to_have_text("2")
-    expect(console.locator(".preview .answered")).to_have_text("5 people answered")
-    expect(console.locator("dl.counts")).to_have_attribute("aria-label", re.compile("3 on paper$"))
+    # the bar says where the seven of the preview come from: five phones and two slips
+    expect(console.locator("#count-paper")).to_have_text("2")
+    expect(console.locator("dl.counts")).to_have_attribute("aria-label", re.compile("2 on paper$"))
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator("#count-answers")).to_have_text("5")
+    expect(console.locator("#count-paper")).to_have_text("2")
+    expect(console.locator(".preview .answered")).to_have_text("7 people answered")
+    # closed: the slips are in and fixed (typed in now, they would give a second look)
+    expect(console.get_by_text("2 paper answers are included.")).to_be_visible()
+    expect(console.get_by_role("button", name="Add paper answers")).to_have_count(0)
     for phone in people:
         phone.close()
 

@@ -13,6 +13,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
+from tests.browser.drive import phones
 from tests.browser.harness import Harness
 from tests.browser.test_languages import say
 
@@ -239,14 +240,21 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     console.get_by_role("button", name="Open on phones").click()
     phone.get_by_role("button", name="Honesty").click()
     expect(phone.locator(".answer-status")).to_contain_text("stored")
+    others = phones(harness.live, {"code": harness.code(console)}, 3)
+    aid = others[0].view["activity"]["id"]
+    for other in others:
+        other.answer(aid, {"kind": "choice", "option": 0})
     console.get_by_text("Add answers from paper").click()
     console.get_by_label("On paper: Honesty").fill("2")
     console.get_by_role("button", name="Add paper answers").click()
     expect(console.get_by_text("2 paper answers added")).to_be_visible()
     console.get_by_role("button", name="Reveal results").click()
-    # 1 phone + 2 on paper = 3 for Honesty (k = 3): paper answers count toward k
-    expect(display.locator(".results")).to_contain_text("3 people answered")
+    # 4 phones + 2 on paper = 6 for Honesty: at least k + 2 = 5, so shown
+    expect(display.locator(".results")).to_contain_text("6 people answered")
     assert "paper" not in display.content().lower()
+    expect(console.get_by_text("2 paper answers are included.")).to_be_visible()
+    for other in others:
+        other.close()
 
     harness.panel(console, "Across weeks")
     console.get_by_label("Label for the summary").fill("Week 5")
@@ -267,7 +275,7 @@ def test_paper_answers_reach_the_result_and_the_summary_exports(harness: Harness
     assert path is not None
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert [(r["answer"], r["count"]) for r in rows] == [
-        ("Honesty", "3"), ("Patience", "0"), ("Time", "0"), ("Answered", "3")]
+        ("Honesty", "6"), ("Patience", "0"), ("Time", "0"), ("Answered", "6")]
     assert all("added by hand" in r["note"] for r in rows)
     expect(console.locator("#app")).to_be_visible()  # the console stayed where it was
 
