@@ -128,24 +128,31 @@ async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer)
 
 
 @pytest.mark.parametrize("live", ["memory"], indirect=True)  # the rule is in the domain
-async def test_release_needs_k_written_answers(live: LiveServer) -> None:
+async def test_fewer_than_k_written_answers_are_read_by_nobody(live: LiveServer) -> None:
+    """The facilitator watches the count rise: shown one text after one person sent, it would
+    know whose it was. With fewer than k writers none reaches the queue, nor any frame."""
     room = await live.create_room(k=3)
     facilitator = await Client.join(live, room, "facilitator")
     display = await Client.join(live, room, "display")
     phones = [await Client.join(live, room, "participant") for _ in range(2)]
+    seen = {id(c): record(c) for c in (facilitator, display, *phones)}
     await facilitator.command(
         {"type": "open", "activity": {"kind": "prompt", "text": "?", "open_text": True}}
     )
     aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
-    for phone in phones:
-        await answer(phone, aid, ballot(), f"only-{secrets.token_hex(3)}")
+    texts = [f"only-{secrets.token_hex(3)}" for _ in phones]
+    for phone, text in zip(phones, texts, strict=True):
+        assert (await answer(phone, aid, ballot(), text))["type"] == "ack"
     await facilitator.command({"type": "close"})
-    queue = (await facilitator.until_view(lambda v: len(v["queue"]) == 2))["queue"]
-    for item in queue:
-        await facilitator.command({"type": "moderate", "item": item["id"], "action": "approve"})
+    view = await facilitator.until_view(lambda v: v["activity"]["status"] == "closed")
+    assert view["queue"] == [] and view["activity"]["withheld_texts"] is True
     refused = await facilitator.command({"type": "release"})
-    assert refused["code"] == "too_few" and "Fewer than 3" in refused["message"]
+    assert refused["code"] == "nothing_approved"
+    await facilitator.command({"type": "reveal"})
+    await facilitator.until_view(lambda v: v["activity"]["status"] == "revealed")
     assert display.view["texts"] == []
+    for frames in seen.values():
+        assert not any(text in frame for text in texts for frame in frames)
 
 
 # -- the shuffle --------------------------------------------------------------------------------

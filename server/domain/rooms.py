@@ -49,6 +49,7 @@ class LiveActivity(State):
     queue: list[QueuedText] = []
     released: list[str] = []
     paper: dict[str, int] = Field(default_factory=dict, description="Cells tallied from paper.")
+    withheld_texts: bool = False  # closed with fewer than k written answers: none was queued
     projection: Projection = Field(default_factory=Projection)
 
 
@@ -235,7 +236,7 @@ def apply(
             live = _require_live(s)
             if live.status != "open":
                 raise CommandError("not_open", _("The activity is already closed."))
-            _close(live, texts)
+            _close(live, texts, s.k)
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":
@@ -343,8 +344,13 @@ def apply(
     return s
 
 
-def _close(live: LiveActivity, texts: Sequence[tuple[str, str]]) -> None:
+def _close(live: LiveActivity, texts: Sequence[tuple[str, str]], k: int) -> None:
     live.status = "closed"
+    if len(texts) < k:
+        # Fewer than k wrote: none could be released, and the facilitator, who watched the
+        # count rise, could tell who wrote a text it was shown. So nobody reads them.
+        live.withheld_texts = bool(texts)
+        return
     # Shuffled once, here: the queue's order says nothing of who wrote first.
     live.queue = [QueuedText(id=item_id, text=text) for item_id, text in texts]
     _shuffler.shuffle(live.queue)

@@ -40,6 +40,7 @@ def build_view(state: RoomState, role: Role, join_url: str, qr_svg: str | None) 
             status=live.status,
             definition=definition,
             paper=dict(live.paper) if facilitator else None,
+            withheld_texts=live.withheld_texts and facilitator,
         )
         if live.status == "revealed" and not (role == "display" and note_guard):
             results = live.results

@@ -43,6 +43,11 @@ class ActivityView(Section):
     paper: dict[str, int] | None = Field(
         default=None, description="Facilitator only: the cells tallied from paper answers."
     )
+    withheld_texts: bool = Field(
+        default=False,
+        description="Facilitator only: closed with fewer than k written answers, so none is in "
+        "the queue (none could be released, and a lone text could point to its writer).",
+    )
 
 
 class TimerView(Section):
