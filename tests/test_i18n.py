@@ -226,3 +226,15 @@ async def test_http_errors_follow_accept_language(live: LiveServer) -> None:
         catalogue = await http.get("/i18n/ar.json")
         assert catalogue.json()["dir"] == "rtl"
         assert (await http.get("/i18n/xx.json")).status_code == 404
+
+
+def test_passing_reads_as_the_pass_button_says() -> None:
+    """A phone that pressed "Pass" reads that it passed, in the same verb: in Portuguese the
+    button said "Passar" and the status "Você pulou" (you skipped), which reads as another act."""
+    words = {"pt_BR": "pass", "es": "pas", "fr": "pass", "de": "aus(ge)?setz", "ar": "تخط|تجاوز"}
+    for lang, stem in words.items():
+        catalogue = ids("pages", lang)
+        for said in ("Pass", "Passed", "You passed. You can still answer until it closes.",
+                     "You passed. Answers are closed now."):
+            translated = str(catalogue[said].string)
+            assert re.search(stem, translated, re.IGNORECASE), (lang, said, translated)
