@@ -203,7 +203,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
       h("div", { class: "bar-group bar-actions" },
         lead ? button(t("Open the display"), openDisplay, "secondary") : null,
         parts.blank,
-        lead ? commandButton(t("Quick check-in"), { type: "open", interrupt: true, activity: { kind: "checkin", title: t("Check-in"), text: t("How are you right now?") } }, "secondary") : null,
+        lead ? commandButton(t("Quick check-in"), { type: "checkin_now" }, "secondary") : null,
         commandButton(t("Grounding now"), { type: "grounding_now" }, "grounding-now"),
         parts.setAside,
         lead ? parts.end : null)),

@@ -14,8 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.domain.activities import Activity, CheckIn, Grounding, Poll, Scale, accepts_answers
+from server.domain.activities import Activity, CheckIn, Poll, Scale, accepts_answers
 from server.domain.errors import CommandError as CommandError
+from server.domain.interruptions import checkin_now, grounding_now
 from server.domain.paper import PaperError, counted, known, paper_cells, takes_paper
 from server.domain.plans import Plan
 from server.domain.projection import Projection, project
@@ -64,18 +65,6 @@ class SetAside(State):
 class RunSheetState(State):
     plan: Plan
     index: int = -1
-
-
-# Pushed by "Grounding now": no breath needed to follow it, and it promises nothing.
-GROUNDING_NOW = Grounding(
-    title="Grounding",
-    text=(
-        "Let's pause together. Feel your feet on the floor and the seat holding you. If it "
-        "helps, breathe with the circle; or instead name to yourself three things you can see "
-        "and two you can hear. Nothing needs to be said."
-    ),
-    seconds=90,
-)
 
 
 class RoomState(State):
@@ -179,6 +168,7 @@ def steps(state: RoomState, command: p.FacilitatorCommand) -> list[p.Facilitator
 TOP_LEVEL_ONLY = (
     p.Open,
     p.GroundingNow,
+    p.CheckInNow,
     p.Resume,
     p.Clear,
     p.Screen,
@@ -209,8 +199,10 @@ def apply(
     match command:
         case p.Open(activity=activity, interrupt=interrupt):
             _open(s, activity, interrupt, now_ms)
+        case p.CheckInNow():
+            _open(s, checkin_now(), True, now_ms)
         case p.GroundingNow():
-            _open(s, GROUNDING_NOW, True, now_ms)
+            _open(s, grounding_now(), True, now_ms)
             if s.timer is not None:  # the pacer runs at once: no extra tap in a hard moment
                 s.timer = apply_timer(s.timer, "start", None, now_ms)
         case p.Resume():

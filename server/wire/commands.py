@@ -42,6 +42,13 @@ class GroundingNow(Message):
     id: RequestId
 
 
+class CheckInNow(Message):
+    """Interrupt whatever is live with the room's quick check-in: how is everyone right now?"""
+
+    type: Literal["checkin_now"]
+    id: RequestId
+
+
 class SupportCard(Message):
     """The support card phones can open at any moment and see at the end (never logged), in
     its first language and, optionally, others: each phone shows its own language's card, or
@@ -245,6 +252,7 @@ FACILITATOR_COMMANDS = (
     Open,
     Resume,
     GroundingNow,
+    CheckInNow,
     SupportCard,
     RunSheet,
     Close,
@@ -264,6 +272,7 @@ FacilitatorCommand = (
     Open
     | Resume
     | GroundingNow
+    | CheckInNow
     | SupportCard
     | RunSheet
     | Close

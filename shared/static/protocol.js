@@ -1,6 +1,6 @@
 // Message type names, kept in step with server/wire/protocol.py by tests/browser/test_protocol_names.py.
 export const CLIENT_TYPES = Object.freeze([
-  "answer", "clear", "close", "configure", "end", "grounding_now", "hello", "leave", "moderate",
+  "answer", "checkin_now", "clear", "close", "configure", "end", "grounding_now", "hello", "leave", "moderate",
   "open", "pages", "paper", "pause", "ping", "release", "resume", "reveal", "runsheet",
   "runsheet_part", "screen",
   "show_text", "summary",

@@ -1,0 +1,53 @@
+"""The room's own interruptions, "Quick check-in" and "Grounding now", speak each screen's
+language whatever the console's: an outside tester pressed Quick check-in on a Spanish console
+and a German projector showed the Spanish question with English feelings, as did an English
+phone; "Grounding now" was English everywhere."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from server.domain.interruptions import CHECKIN_TEXT, FEELINGS, GROUNDING_TEXT
+from tests.browser.drive import facilitator, new_room
+from tests.browser.harness import PROJECTOR, Harness
+from tests.browser.test_languages import say
+from tests.support import LiveServer
+
+LOCALES = {"es": "es-ES", "de": "de-DE", "ar": "ar-EG", "en": "en-US"}
+
+
+def phone_in(harness: Harness, code: str, lang: str) -> Page:
+    page = harness.page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                        locale=LOCALES[lang])
+    page.goto(f"/join#{code}")
+    page.get_by_role("button", name=say(lang, "Join"), exact=True).click()
+    expect(page.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
+    return page
+
+
+def test_check_in_and_grounding_now_speak_each_screens_language(
+    harness: Harness, server: LiveServer
+) -> None:
+    room = new_room(server, k=3)
+    lead = facilitator(server, room)
+    display = harness.page(**PROJECTOR, locale="de-DE")
+    display.goto(room["display_url"].removeprefix(server.base_url))
+    expect(display.get_by_role("heading", name=say("de", "Join on your phone"))).to_be_visible()
+    phones = {lang: phone_in(harness, room["code"], lang) for lang in ("es", "ar", "en")}
+
+    lead.command({"type": "checkin_now"})
+    for lang, page in phones.items():
+        expect(page.get_by_text(CHECKIN_TEXT.in_language(lang))).to_be_visible()
+        for feeling in FEELINGS:
+            name = feeling.in_language(lang)
+            expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(display.locator("main")).to_contain_text(CHECKIN_TEXT.in_language("de"))
+    expect(display.locator("main")).to_contain_text(FEELINGS[3].in_language("de"))
+    phones["es"].get_by_role("button", name=FEELINGS[1].in_language("es"), exact=True).click()
+    lead.until(lambda m: m["type"] == "progress" and m["answered"] == 1)
+
+    lead.command({"type": "grounding_now"})
+    for lang, page in {**phones, "de": display}.items():
+        expect(page.locator("main")).to_contain_text(GROUNDING_TEXT.in_language(lang)[:40])
+    assert str(GROUNDING_TEXT)[:40] not in display.locator("main").inner_text()
+    lead.close()
