@@ -5,8 +5,10 @@ import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
 import { languageOptions, PhoneMenu } from "./menu.js";
 import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
-import { forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode } from "./phone-state.js";
-import { readRejoin } from "./rejoin.js";
+import {
+  answerNotShown, dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
+} from "./phone-state.js";
+import { forgetRejoin, readRejoin, REFRESH_MS } from "./rejoin.js";
 
 const app = $("#app");
 const net = $("#net");
@@ -15,6 +17,7 @@ const pauseButton = $("#pause");
 const announce = $("#announce");
 let storeAway = ""; // the store-unavailable word on the announce line, until a view clears it
 let everLive = false;
+let activitySeen; // the id of the activity in the latest view (null: none)
 let redraw = () => {}; // the screen now shown, drawn again in another language
 
 // -- screens ---------------------------------------------------------------------------------
@@ -29,8 +32,6 @@ function welcome(linkCode, message = "") {
   });
   if (linkCode) input.value = linkCode;
   redraw = () => welcome(input.value || linkCode, message); // keeps what was typed
-  // The menu waits until the phone has joined; the language can be changed before that too.
-  const picker = h("select", { id: "welcome-language", onchange: () => switchTo(picker.value) }, languageOptions());
   const form = h(
     "form",
     {
@@ -64,9 +65,55 @@ function welcome(linkCode, message = "") {
     h("p", { class: "privacy" },
       t("We never ask your name. Answers are deleted when the session ends, and this page keeps nothing once you leave."), " ",
       t("Results appear only when enough people answered; in a small group, results may still hint at who answered.")),
-    h("p", { class: "language-field welcome-language" }, h("label", { for: "welcome-language", text: t("Language") }), " ", picker),
+    languageField(),
   );
   if (!linkCode) input.focus();
+}
+
+// The menu waits until the phone has joined; the language can be changed before that too.
+function languageField() {
+  const picker = h("select", { id: "welcome-language", onchange: () => switchTo(picker.value) }, languageOptions());
+  return h("p", { class: "language-field welcome-language" }, h("label", { for: "welcome-language", text: t("Language") }), " ", picker);
+}
+
+// This tab has no session of its own, but the phone was in this session in another tab (the
+// rejoin cookie). It may be the same person whose tab closed, or their partner on a phone they
+// share: never take the second in as the first without asking.
+function whoIsJoining(cookie) {
+  redraw = () => whoIsJoining(cookie);
+  actions.hidden = true;
+  const title = h("h1", { id: "who-title", tabindex: "-1", text: t("Who is using this phone?") });
+  replace(
+    app,
+    h("section", { class: "who-is-joining", "aria-labelledby": "who-title", "aria-describedby": "who-text" },
+      title,
+      h("p", { id: "who-text", class: "lead", text: t("Someone has already joined this session on this phone. If that was you, carry on where you left off. If you are someone else, join as yourself: each person's answers stay their own.") }),
+      h("div", { class: "choices" },
+        h("button", { type: "button", class: "big", text: t("Carry on where I left off"), onclick: () => carryOn(cookie) }),
+        h("button", { type: "button", class: "big secondary", text: t("Join as someone new"), onclick: () => joinAsSomeoneNew(cookie.code) }))),
+    languageField(),
+  );
+  title.focus(); // a screen reader starts at the question; Tab reaches the two answers next
+}
+
+// The same person: their token, and the ballot of their latest answer, so a change of mind
+// replaces it. The answer itself was never kept (rejoin.js), so this page cannot show it.
+function carryOn({ code, token, ballot }) {
+  saved.set("code", code);
+  saved.set("token", token);
+  if (ballot) {
+    phone.ballots[ballot.aid] = ballot.ballot;
+    saved.set("lastAnswered", ballot.aid);
+    persist();
+  }
+  join(code, token);
+}
+
+// Someone else: the other person's cookie goes (their place and answers stay in the room), and
+// this one joins with a token of their own.
+function joinAsSomeoneNew(code) {
+  forgetRejoin();
+  join(code, null);
 }
 
 // title and text are functions, so a change of language words them again.
@@ -108,6 +155,12 @@ function join(code, token) {
         }
       },
       view(next, changes, you) {
+        // (next is the connection's view, updated in place: the activity seen last is kept here)
+        if ((next.activity?.id ?? null) !== activitySeen) {
+          activitySeen = next.activity?.id ?? null;
+          dropDraftsBeside(next.activity);
+          remember(); // the page is in use: the rejoin cookie's lifetime rolls on
+        }
         phone.view = next;
         // A view came through the store: a word that it could not be reached is over.
         if (storeAway) announce.textContent = storeAway = "";
@@ -162,6 +215,10 @@ function answer(aid, value) {
   phone.pending[aid] = value;
   delete phone.errors[aid];
   persist();
+  // The ballot goes in the rejoin cookie before the answer is sent: a tab closed before the
+  // acknowledgement comes back with it, and can still change that answer.
+  saved.set("lastAnswered", aid);
+  remember(aid);
   render(true);
   flush();
 }
@@ -181,10 +238,8 @@ function flush() {
         settle();
         stored[aid] = value;
         if (pending[aid] === value) delete pending[aid];
-        if (value.kind === "text") delete drafts[aid]; // not left on screen for a neighbour
+        if (value.kind === "text") delete drafts[aid]; // not left on screen for a neighbour, nor in storage
         persist();
-        saved.set("lastStored", aid);
-        remember(aid);
         updateStatus();
         render(false);
         flush();
@@ -246,25 +301,33 @@ const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.sen
 renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);
 
-const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
-let savedCode = saved.get("code");
-let savedToken = saved.get("token");
-const cookie = readRejoin();
-if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
-  // The tab was closed and the join link opened again: the same participant, not a new one.
-  savedCode = cookie.code;
-  savedToken = cookie.token;
-  saved.set("code", savedCode);
-  saved.set("token", savedToken);
-  if (cookie.answer) {
-    phone.ballots[cookie.answer.aid] = cookie.answer.ballot;
-    phone.stored[cookie.answer.aid] = cookie.answer.value;
-    saved.set("lastStored", cookie.answer.aid);
-    persist();
-  }
+// The room says this phone answered, but the page no longer holds the answer (answerNotShown):
+// say so under the status line, which would otherwise read as if the answer were still here to
+// show. Watched on #app, so every drawing of the activity, by whichever module, gets the note.
+function noteAnswerNotShown() {
+  const status = app.querySelector(".answer-status");
+  const aid = phone.view?.activity?.id;
+  const note = app.querySelector("#answer-not-shown");
+  const wanted = status && aid && answerNotShown(aid);
+  if (!wanted) note?.remove();
+  else if (!note) status.after(h("p", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") }));
 }
+new MutationObserver(noteAnswerNotShown).observe(app, { childList: true });
+
+// The rejoin cookie's lifetime rolls on while the page is in use, and starts afresh when it is
+// hidden or closed (rejoin.js says why); remember() does nothing once the phone has left.
+setInterval(() => remember(), REFRESH_MS);
+document.addEventListener("visibilitychange", () => remember());
+addEventListener("pagehide", () => remember());
+
+const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
+const savedCode = saved.get("code");
+const savedToken = saved.get("token");
+const cookie = readRejoin();
 if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
-  join(savedCode, savedToken);
+  join(savedCode, savedToken); // this tab's own session, after a reload: no question
+} else if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
+  whoIsJoining(cookie); // a tab closed and opened again, or a new one: whose turn is it?
 } else {
   if (savedCode || cookie) forgetEverything();
   welcome(linkCode);

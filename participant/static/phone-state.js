@@ -1,6 +1,9 @@
 // What the phone keeps, and only in sessionStorage (plus one rejoin cookie, rejoin.js), all of it
-// cleared on Leave and at the end: ballots, answers not yet acknowledged, answers stored, content
-// notes seen, drafts. Also the join code's rules, which the server's page states once.
+// cleared on Leave and at the end: ballots, answers not yet acknowledged, choices stored, content
+// notes seen, drafts not yet sent. A written answer (a text, words) is kept in memory alone once
+// it is stored, for this page's life: sessionStorage is written to disk, and what was written
+// there can outlive its deletion in the browser's files (docs/privacy.md). Also the join code's
+// rules, which the server's page states once.
 import { forgetSite } from "/static/shared/connection.js";
 import { $ } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
@@ -20,14 +23,23 @@ export const saved = {
   },
 };
 
-// Private notes survive a reload (sessionStorage), never the end of the session.
+// Drafts survive a reload (sessionStorage), never their sending, the next activity or the end.
 const drafts = new Proxy(saved.get("drafts", {}), {
   set(target, key, value) {
     target[key] = value;
     saved.set("drafts", target);
     return true;
   },
+  deleteProperty(target, key) {
+    delete target[key];
+    saved.set("drafts", target);
+    return true;
+  },
 });
+
+// Kinds whose value is the person's own words: never written to storage once stored.
+const WRITTEN = new Set(["text", "words"]);
+const unwritten = (answers) => Object.fromEntries(Object.entries(answers).filter(([, value]) => !WRITTEN.has(value?.kind)));
 
 export const phone = {
   conn: null,
@@ -48,7 +60,7 @@ export const phone = {
 export function persist() {
   saved.set("ballots", phone.ballots);
   saved.set("pending", phone.pending);
-  saved.set("stored", phone.stored);
+  saved.set("stored", unwritten(phone.stored));
   saved.set("notes", phone.notes);
 }
 
@@ -61,14 +73,31 @@ export function forgetEverything() {
   sessionStorage.clear(); // (deleting drafts wrote them back)
 }
 
-// The cookie that lets this phone rejoin as itself after its tab was closed.
-export function remember(aid = saved.get("lastStored")) {
+// A draft is removed once the step moves on: it is of no use to the next activity, and a note
+// left in storage is a note someone could find. A check-in or grounding may be an interruption
+// the facilitator comes back from ("Back to"), so it keeps the drafts of the activity it set aside.
+const INTERRUPTIONS = new Set(["checkin", "grounding"]);
+export function dropDraftsBeside(activity) {
+  if (activity && INTERRUPTIONS.has(activity.definition?.kind)) return;
+  for (const aid of Object.keys(drafts)) if (aid !== activity?.id) delete drafts[aid];
+}
+
+// The room says this phone answered, but the page holds no copy of the answer: it was given
+// before this page was closed and opened again (or reloaded, for a written answer, which is never
+// written to storage), so the phone cannot show it any more.
+export function answerNotShown(aid) {
+  return !!phone.answeredBySnapshot[aid] && !phone.stored[aid] && !phone.pending[aid];
+}
+
+// The cookie that lets this phone rejoin as itself after its tab was closed (rejoin.js): the
+// code, the token and the latest answer's ballot, never the answer. Written again while
+// the page is in use, so its lifetime rolls on until the page is closed.
+export function remember(aid = saved.get("lastAnswered")) {
   const token = saved.get("token");
   const code = saved.get("code");
   if (!token || !code) return;
-  const { ballots, stored } = phone;
-  const value = aid && ballots[aid] && stored[aid] ? { aid, ballot: ballots[aid], value: stored[aid] } : null;
-  keepRejoin({ code, token, answer: value });
+  const ballot = aid && phone.ballots[aid] ? { aid, ballot: phone.ballots[aid] } : null;
+  keepRejoin({ code, token, ballot });
 }
 
 // -- join codes (the alphabet and length come from server/domain/codes.py, through the page) ---------

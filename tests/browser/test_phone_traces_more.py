@@ -1,0 +1,167 @@
+"""What a phone keeps while a session runs, and who it is after its tab closed, in real Chromium.
+
+The rejoin cookie holds the code, the token and a ballot, never an answer, and lives 40 minutes
+past the page's last use; a written answer leaves sessionStorage once stored, a draft once sent
+or once the step moves on. A tab with no session of its own that finds the cookie asks who is
+joining (a phone two partners share): "carry on" is the same person, whose change of mind
+replaces their answer; "someone new" is a second person with an answer of their own. The cookie
+goes when the page learns the room is gone."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import unquote
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.drive import facilitator, new_room
+from tests.browser.harness import Harness
+from tests.browser.test_accessibility import assert_accessible
+
+WRITTEN = "I still check his phone every night"
+NOTE = "only for me, for now"
+POLL = {"kind": "poll", "text": "Which feels closest?", "options": ["Hope", "Fear"]}
+PROMPT = {"kind": "prompt", "text": "What is hard this week?", "open_text": True}
+REFLECTION = {"kind": "reflection", "text": "Write to yourself.", "seconds": 300}
+SMALL = {"width": 320, "height": 568}
+STORAGE = "() => JSON.stringify(Object.entries(sessionStorage))"
+
+
+def rejoin_cookie(context: BrowserContext) -> tuple[str, dict[str, Any], float]:
+    """The cookie as the browser holds it: its raw value, parsed, and seconds left to live."""
+    [cookie] = [c for c in context.cookies() if c["name"] == "hearth-rejoin"]
+    raw = unquote(cookie["value"])
+    return raw, json.loads(raw), cookie["expires"] - time.time()
+
+
+def stored(phone: Page) -> None:
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+
+
+def poll(harness: Harness, console: Page) -> None:
+    harness.open_activity(
+        console, "poll", "Which feels closest?", **{"Options, one per line": "Hope\nFear"}
+    )
+
+
+def reopen(context: BrowserContext, harness: Harness, code: str) -> Page:
+    """The join link opened again in a new tab of the same browser, as on a shared phone."""
+    page = context.new_page()
+    harness._watch(page)
+    page.goto(f"/join#{code}")
+    return page
+
+
+def test_the_cookie_and_storage_keep_no_answer(harness: Harness) -> None:
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)  # the room driven over its socket: quicker
+    phone = harness.phone(room["code"])
+    lead.command({"type": "open", "activity": POLL})
+    phone.get_by_role("button", name="Hope").click()
+    stored(phone)
+    raw, cookie, left = rejoin_cookie(phone.context)
+    assert set(cookie) == {"code", "token", "ballot"}, raw
+    assert set(cookie["ballot"]) == {"aid", "ballot"}, raw
+    assert "Hope" not in raw and "choice" not in raw, raw
+    assert 30 * 60 < left <= 45 * 60, "a rolling lifetime far shorter than the room's four hours"
+
+    lead.command({"type": "open", "activity": PROMPT})
+    phone.get_by_label("Your answer").fill(WRITTEN)
+    assert WRITTEN in phone.evaluate(STORAGE), "an unsent draft survives a reload"
+    phone.get_by_role("button", name="Send").click()
+    stored(phone)
+    raw, cookie, _ = rejoin_cookie(phone.context)
+    assert WRITTEN not in raw and "text" not in raw, raw
+    assert WRITTEN not in phone.evaluate(STORAGE), "a sent text is kept in memory only"
+    # the page still holds it for its own life
+    phone.get_by_role("button", name="Show my answer").click()
+    expect(phone.get_by_label("Your answer")).to_have_value(WRITTEN)
+
+    # a private note stays through a reload, and goes from storage when the step moves on
+    lead.command({"type": "open", "activity": REFLECTION})
+    phone.get_by_label("Your note").fill(NOTE)
+    phone.reload()
+    expect(phone.get_by_label("Your note")).to_have_value(NOTE)
+    lead.command({"type": "open", "activity": POLL})
+    expect(phone.get_by_role("button", name="Hope")).to_be_visible()
+    assert NOTE not in phone.evaluate(STORAGE)
+    lead.close()
+
+
+def test_a_reopened_tab_asks_who_is_joining(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    first = harness.phone(code)
+    context = first.context
+    poll(harness, console)
+    first.get_by_role("button", name="Hope").click()
+    stored(first)
+    _, cookie, _ = rejoin_cookie(context)
+    first.reload()  # the same tab: its own session, no question
+    stored(first)
+    first.close()  # the tab is gone, and its sessionStorage with it
+
+    again = reopen(context, harness, code)
+    again.set_viewport_size(SMALL)
+    question = again.get_by_role("heading", name="Who is using this phone?")
+    expect(question).to_be_focused()
+    carry_on = again.get_by_role("button", name="Carry on where I left off")
+    someone_new = again.get_by_role("button", name="Join as someone new")
+    for button in (carry_on, someone_new):  # both in view at 320x568, nothing over them
+        expect(button).to_be_in_viewport(ratio=1)
+        assert button.evaluate(
+            "(b) => { const r = b.getBoundingClientRect();"
+            " return b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); }"
+        )
+    assert_accessible(again, "phone asking who is joining")
+    again.keyboard.press("Tab")
+    expect(carry_on).to_be_focused()
+    again.keyboard.press("Enter")
+
+    # the same person: the room knows it answered; the page says it cannot show the answer
+    expect(again.get_by_text("Which feels closest?")).to_be_visible()
+    stored(again)
+    expect(again.locator("#answer-not-shown")).to_have_text(
+        "Since this page was opened again, this phone no longer shows what you answered."
+    )
+    expect(again.get_by_role("button", name="Show my answer")).to_have_count(0)
+    again.get_by_role("button", name="Fear").click()  # a change of mind, not a second answer
+    stored(again)
+    expect(again.locator("#answer-not-shown")).to_have_count(0)
+    expect(console.locator("#count-connected")).to_have_text("1")
+    expect(console.locator("#count-answered")).to_have_text("1")
+    again.close()
+
+    # someone else on the same phone: a person of their own, with an answer of their own
+    other = reopen(context, harness, code)
+    other.get_by_role("button", name="Join as someone new").click()
+    expect(other.get_by_role("button", name="Hope")).to_be_visible()
+    expect(other.locator(".answer-status")).not_to_contain_text("stored")
+    other.get_by_role("button", name="Hope").click()
+    stored(other)
+    expect(console.locator("#count-answered")).to_have_text("2")
+    _, theirs, _ = rejoin_cookie(context)
+    assert theirs["token"] != cookie["token"], "the other person's cookie was dropped"
+
+
+def test_the_cookie_goes_when_the_page_learns_the_room_is_gone(harness: Harness) -> None:
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    code = room["code"]
+    phone = harness.phone(code)
+    context = phone.context
+    lead.command({"type": "open", "activity": POLL})
+    phone.get_by_role("button", name="Hope").click()
+    stored(phone)
+    phone.close()
+    lead.ws.send(json.dumps({"type": "end", "id": 99}))
+    lead.until(lambda m: m["type"] == "ended")
+    assert rejoin_cookie(context)[1]["code"] == code, "a closed tab could not hear the end"
+
+    again = reopen(context, harness, code)
+    again.get_by_role("button", name="Carry on where I left off").click()
+    expect(again.get_by_role("alert")).to_contain_text(f"No session with the code {code}")
+    again.wait_for_function("() => document.cookie === ''", polling=100)
+    assert context.cookies() == []
