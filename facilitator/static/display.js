@@ -6,6 +6,7 @@
 import { Connection, redeemTicket } from "/static/shared/connection.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load, remember, t, translateMarkup, translatorFor } from "/static/shared/i18n.js";
+import { inside } from "/static/shared/twins.js";
 import { fit, fitOnResize } from "./fit.js";
 import { reportScreen } from "./screens.js";
 import { joinAddress, spaced, Stage } from "./stage.js";
@@ -43,13 +44,21 @@ function render() {
   stage.render(view);
 }
 
+// While the server cannot be reached the stage stops updating: the room is told, calmly and in
+// both of the display's languages, and the stage is softened (display.css .net).
+function showReconnecting(away) {
+  document.body.classList.toggle("is-reconnecting", away);
+  if (away) replace(net, ...inside(stage.second, (t) => t("Reconnecting…")));
+  else net.replaceChildren();
+}
+
 // title and text are (t) => words, so a change of language words them again, and a second
 // language gives each its twin beneath (stage.say).
 function message(title, text) {
   redraw = () => message(title, text);
   corner.replaceChildren();
   blank.hidden = true;
-  net.textContent = "";
+  showReconnecting(false);
   replace(stageEl, h("section", { class: "notice" }, stage.say("h1", "notice-title", title), stage.say("p", "notice-text", text)));
   fit(stageEl);
 }
@@ -84,7 +93,7 @@ async function start(params) {
     credential: saved.key,
     handlers: {
       status(status) {
-        net.textContent = status === "reconnecting" ? t("Reconnecting…") : "";
+        showReconnecting(status === "reconnecting");
       },
       view(next) {
         view = next;

@@ -28,12 +28,13 @@ const joined = (names, between) => names.flatMap((name, i) => (i ? [between, own
 
 // Names inside one of Hearth's sentences ("Chosen most: {option}", "Open {address}"): marked
 // while the sentence is put together in each language, then each drawn as its own <bdi> (the
-// sentence's text unchanged); `attrs` for them all (an address: dir="ltr"). Several names are
-// listed in the sentence's own language (`t`): an Arabic list takes the Arabic comma.
+// sentence's text unchanged); `attrs` for them all (an address: dir="ltr"). Several names stand
+// apart by " · ", as in a ranking, in every language: options hold commas of their own, so a
+// comma between them would not tell where one ends and the next begins.
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
-export const marked = (names, t = null) =>
-  names.map((name) => OPEN + name + CLOSE).reduce((list, item) => (t ? t("{list}, {item}", { list, item }) : `${list}, ${item}`));
+const NAMES_BETWEEN = " · ";
+export const marked = (names) => names.map((name) => OPEN + name + CLOSE).join(NAMES_BETWEEN);
 export function isolated(elements, attrs = {}) {
   for (const el of elements) {
     const parts = el.textContent.split(/\uE000([^\uE001]*)\uE001/);
@@ -116,11 +117,14 @@ function words(result, tw) {
   ];
 }
 
-// "1 = low label · 10 = high label", and beneath it in the second language's wording if any
-// (definition.twin: {lang, low_label, high_label}); the stage shows it before results too.
+// "1 = low label" over "10 = high label", and beneath them in the second language's wording if
+// any (definition.twin: {lang, low_label, high_label}); the stage shows them before results too.
+// Each end is a line of its own: on one line that wraps, a label's last words can land beside
+// the other end's number ("… my = 10 · now" on an Arabic projector with English labels).
 export function scaleEnds(definition, points) {
   const ends = (w) => (w?.low_label && w?.high_label ? [w.low_label, w.high_label] : null);
-  const drawn = ([low, high]) => ["1 = ", own(low), ` · ${points} = `, own(high)];
+  const end = (value, label) => h("span", { class: "scale-end" }, `${value} = `, own(label));
+  const drawn = ([low, high]) => [end(1, low), end(points, high)];
   const first = ends(definition);
   const other = ends(definition.twin);
   if (!first) return [];
@@ -156,8 +160,8 @@ function order(result, tw) {
   if (result.order === "top") {
     const top = (second) => named(1, second);
     return isolated([
-      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: marked(top(second), t) }) : t("Chosen most: {option}", { option: marked(top(second)) }))),
-      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: marked(named(2, second), t) })),
+      ...line(tw, "p", "lean", (t, second) => (top(second).length > 1 ? t("Chosen most, as often as each other: {options}", { options: marked(top(second)) }) : t("Chosen most: {option}", { option: marked(top(second)) }))),
+      ...line(tw, "p", "note", (t, second) => t("Chosen less: {options}", { options: marked(named(2, second)) })),
     ]);
   }
   return [
@@ -168,16 +172,19 @@ function order(result, tw) {
         const names = named(rank);
         const second = named(rank, true);
         return h("li", { class: "rank" + (names.length > 1 ? " tie" : "") },
-          h("span", { class: "rank-names" }, joined(names, " · ")),
+          h("span", { class: "rank-names" }, joined(names, NAMES_BETWEEN)),
           names.length > 1 ? line(tw, "span", "note", (t) => " " + t("(as often as each other)")) : null,
-          tw && second.join(" · ") !== names.join(" · ") ? h("span", { class: "rank-names twin", lang: tw.lang, dir: tw.dir ?? "auto" }, joined(second, " · ")) : null);
+          tw && second.join(NAMES_BETWEEN) !== names.join(NAMES_BETWEEN) ? h("span", { class: "rank-names twin", lang: tw.lang, dir: tw.dir ?? "auto" }, joined(second, NAMES_BETWEEN)) : null);
       }),
     ),
     ...line(tw, "p", "note", (t) => t("From most to least chosen.")),
   ];
 }
 
-function bands(result, tw) {
+// The bands, then what each end of the scale means (as counts and leaning say it), so "1–4 ·
+// 5 of us" tells which end is which.
+function bands(result, definition) {
+  const tw = definition.twin ?? null;
   const points = result.cells.length;
   return [
     h(
@@ -194,6 +201,7 @@ function bands(result, tw) {
         return li;
       }),
     ),
+    ...scaleEnds(definition, definition.points ?? points),
     ...line(tw, "p", "note", (t) => t("Neighbouring values are joined until each part holds at least {k}.", { k: result.k })),
   ];
 }
@@ -243,7 +251,7 @@ export function renderResult(given, definition = {}) {
   } else if (result.style === "leaning") {
     parts = result.lean ? scaleLean(result, definition) : order(result, tw);
   } else if (result.style === "bands") {
-    parts = bands(result, tw);
+    parts = bands(result, definition);
   } else {
     parts = counts(result, tw);
     if (result.kind === "scale") {

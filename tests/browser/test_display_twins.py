@@ -28,14 +28,16 @@ from tests.support import LiveServer
 WITHOUT_TWIN = """([lang, exempt]) => {
   const out = [];
   const twin = (el) => el.classList.contains("twin") && el.lang === lang;
-  const hasTwin = (el) => {
-    if ([...el.querySelectorAll(".twin")].some(twin)) return true;
+  const twinAfter = (el) => {
     const classes = [...el.classList];
     for (let next = el.nextElementSibling; next; next = next.nextElementSibling) {
       if (twin(next) && classes.every((c) => next.classList.contains(c))) return true;
     }
     return false;
   };
+  // A part of a line (a scale's end inside its line of ends) is twinned by its line's twin.
+  const hasTwin = (el) => [...el.querySelectorAll(".twin")].some(twin) || twinAfter(el)
+    || (el.parentElement?.classList.length > 0 && twinAfter(el.parentElement));
   for (const el of document.querySelectorAll("#stage *")) {
     if (el.closest(".twin, svg, .cloud .word, .cards, .big-code" + exempt) || !el.checkVisibility()) continue;
     // A <bdi> (an option's name isolated inside a line, results.js) is part of the line's words.
@@ -145,7 +147,7 @@ def test_every_result_style_has_its_second_language_line_by_line(display: Any) -
     each_line_twinned_and_fits(page, "counts, withheld: not shown in every bar")
 
     reveal(page, lead, people, scale("A scale as counts?", "counts"), points([2, 2, 2, 6, 6, 6]))
-    expect(page.locator(".results .scale-ends.twin")).to_have_text("1 = Nada · 7 = Del todo")
+    expect(page.locator(".results .scale-ends.twin .scale-end")).to_have_text(["1 = Nada", "7 = Del todo"])
     expect(page.locator(".results .mean.twin")).to_be_visible()
     each_line_twinned_and_fits(page, "a scale as counts, with its ends and average")
 
@@ -185,6 +187,8 @@ def test_every_result_style_has_its_second_language_line_by_line(display: Any) -
     grounding = {"kind": "grounding", "lang": "en", "text": "Breathe with the circle.",
                  "seconds": 60, "translations": {"es": {"text": "Respira con el círculo."}}}  # fmt: skip
     lead.command({"type": "open", "activity": grounding})
+    expect(page.locator(".pacer-label.twin")).to_have_text("Esperando para empezar")
+    lead.command({"type": "timer", "action": "start"})  # the circle breathes once it starts
     expect(page.locator(".pacer-label.twin")).to_have_text(re.compile("^(Inhala|Sostén|Exhala)$"))
     each_line_twinned_and_fits(page, "grounding: the pacer's label")
 

@@ -163,13 +163,14 @@ def test_english_options_keep_their_order_on_an_arabic_phone_and_projector(
     parts |= {".scale-ends": LABELS[2:], ".cards": LABELS}
     for part, names in parts.items():
         names_in_own_order(phone, f".probe {part}", names, f"{where}, {part}")
-    # Between the names of a list inside an Arabic sentence stands the Arabic comma.
+    # Between the names of a list inside an Arabic sentence stands " · ", as in a ranking: the
+    # names hold commas of their own, so a comma (Arabic or not) would not tell them apart.
     between = phone.evaluate(
         """() => [...document.querySelectorAll('.probe .lean, .probe .note')].map((line) =>
           [...line.childNodes].filter((n, i, all) => n.nodeType === 3 && i > 0 && all[i - 1].nodeName === 'BDI'
             && all[i + 1]?.nodeName === 'BDI').map((n) => n.textContent))"""
     )
-    assert [sep for line in between for sep in line] and all(sep == "، " for line in between for sep in line), between
+    assert [sep for line in between for sep in line] and all(sep == " · " for line in between for sep in line), between
     lead.close()
     for other in others:
         other.close()
