@@ -166,15 +166,17 @@ def serve(settings: Settings) -> int:
         print(f"  Redis is not answering ({type(exc).__name__}): /healthz says 503 until it does.")
     # The one secret this banner prints is a one-time ticket: spent when the console opens it,
     # expired after start_link_ttl_seconds, so a copy kept in a journal opens nothing later.
+    another = link_command(settings.host, settings.port)
     if ticket is None:
-        print("  Facilitator link: run `hearth link` once Redis answers.", flush=True)
+        print(f"  Facilitator link: run `{another}` once Redis answers.", flush=True)
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
     launch.print_addresses(settings.host, settings.port, f"{base}/join")
     if ticket is not None:
-        print("  The link works once; `hearth link` prints another.", flush=True)
-        print("  Console closed mid-session? `hearth link --room CODE` brings it back.", flush=True)
+        print(f"  The link works once; `{another}` prints another.", flush=True)
+        back = link_command(settings.host, settings.port, "CODE")
+        print(f"  Console closed mid-session? `{back}` brings it back.", flush=True)
     opening = ticket is not None and launch.should_open(
         settings.open, launch.interactive(), os.environ
     )
@@ -222,6 +224,23 @@ async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
         return await tickets.mint(redis_store, grant, ttl)
     finally:
         await redis_store.stop()
+
+
+def link_options(host: str, port: int) -> str:
+    """What `hearth link` needs after it to reach this server. It asks http://127.0.0.1:PORT,
+    PORT by default the default port: nothing more is needed there, --port on another port, and
+    --url for a server listening on one address 127.0.0.1 does not reach. The console's page
+    says the same (facilitator/templates/console.html; tests/test_cli_link.py holds them alike)."""
+    if not (host in ("", "0.0.0.0", "::", "localhost") or host.startswith("127.")):
+        shown = f"[{host}]" if ":" in host else host
+        return f"--url http://{shown}:{port}"
+    return "" if port == Settings.port else f"--port {port}"
+
+
+def link_command(host: str, port: int, room: str | None = None) -> str:
+    """`hearth link` as it must be typed on this computer, for this server (and a room)."""
+    words = ["hearth link", f"--room {room}" if room else "", link_options(host, port)]
+    return " ".join(word for word in words if word)
 
 
 def print_link(url: str | None, port: int | None, room: str | None = None) -> int:

@@ -10,10 +10,14 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from server.cli import link_command, link_options
+from server.http.pages import templates
+from server.settings import Settings
 from tests.support import Client, ServeProcess
 
 
@@ -78,6 +82,9 @@ async def test_hearth_link_after_serve_opens_the_running_room(
     finally:
         output = server.stop()
     assert not kept.exists(), "the secret file is removed when the server stops"
+    # not the default port: the banner names the --port that `hearth link` needs to find it
+    assert f"`hearth link --port {server.port}` prints another" in output
+    assert f"`hearth link --room CODE --port {server.port}` brings it back" in output
     assert json.dumps(room["facilitator_credential"]) not in output
 
 
@@ -95,3 +102,31 @@ def test_hearth_link_without_a_server_says_what_to_do(
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert asked.returncode == 2 and "at http://127.0.0.1:18143;" in asked.stderr, asked.stderr
+
+
+# (host, port) -> what `hearth link` needs: 127.0.0.1 reaches a server on every interface or on
+# the loopback; another address needs --url; a port not the default needs --port.
+LINK_OPTIONS = {
+    ("0.0.0.0", 8000): "",
+    ("127.0.0.1", 8000): "",
+    ("::", 8000): "",
+    ("localhost", 8000): "",
+    ("0.0.0.0", 8123): "--port 8123",
+    ("127.0.0.1", 9000): "--port 9000",
+    ("192.168.1.20", 8000): "--url http://192.168.1.20:8000",
+    ("192.168.1.20", 8123): "--url http://192.168.1.20:8123",
+    ("::1", 8123): "--url http://[::1]:8123",
+}
+
+
+@pytest.mark.parametrize(("host", "port"), list(LINK_OPTIONS))
+def test_the_link_command_names_what_finds_this_server(host: str, port: int) -> None:
+    assert link_options(host, port) == LINK_OPTIONS[host, port]
+    assert link_command(host, port, "CODE").startswith("hearth link --room CODE")
+    # the console's page says the same to the console (its hints, its lost-room screen)
+    settings = Settings(host=host, port=port)
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+    page = templates.get_template("console.html").render(
+        request=request, source_url="/source", lang="en", dir="ltr", languages=[]
+    )
+    assert f'<main id="app" data-link-options="{LINK_OPTIONS[host, port]}">' in page

@@ -153,7 +153,8 @@ export function renderAll(changes = null) {
   // a panel being typed in is not redrawn under the cursor
   const typing = document.activeElement?.matches?.("input:not([type=checkbox]), textarea, select") && parts.side.contains(document.activeElement);
   const panel = parts.panels.find(([name]) => name === openPanel);
-  if ((panel ? panel[5] : ["queue"]).some(changed) && !typing) renderSide();
+  // the queue, or why it is empty once closed (activity.withheld_texts)
+  if ((panel ? panel[5] : ["queue", "activity"]).some(changed) && !typing) renderSide();
   tickClock();
 }
 

@@ -23,6 +23,19 @@ export const isLead = () => state.room?.seat !== "co";
 // credential that goes with it; server/http/ticket_routes.py).
 export const displayCredential = () => state.room.displayKey || state.room.key;
 
+// `hearth link` as it must be typed on the computer running Hearth: with --port (or --url) when
+// this server is not where `hearth link` looks by default. The console's page says which
+// (facilitator/templates/console.html, by the rule of server/cli.py link_options).
+export function linkCommand(room = null) {
+  const options = document.querySelector("#app")?.dataset.linkOptions ?? "";
+  return ["hearth link", room ? `--room ${room}` : "", options].filter(Boolean).join(" ");
+}
+
+// A sentence with "{command}" in it, the command set as code.
+export function withCommand(sentence, command) {
+  return sentence.split("{command}").flatMap((part, i) => (i ? [h("code", { text: command }), part] : [part]));
+}
+
 export function load(key) {
   try {
     return JSON.parse(sessionStorage.getItem(key));
@@ -41,9 +54,24 @@ function errorBox(origin) {
   return box;
 }
 
-export function showError(origin, text) {
-  if (origin?.isConnected) errorBox(origin).textContent = text;
-  else document.querySelector("#feedback")?.replaceChildren(text);
+// The connection's own failures: nothing was sent, or it dropped before an answer came.
+const CONNECTION_FAILURES = new Set(["offline", "disconnected", "stopped"]);
+export const connectionFailed = (error) => CONNECTION_FAILURES.has(error?.code);
+
+// `connection`: the error is the connection's, said about a moment that passes once the
+// console is back (clearConnectionErrors), when the view shows what is true again.
+export function showError(origin, text, { connection = false } = {}) {
+  if (origin?.isConnected) {
+    const box = errorBox(origin);
+    box.textContent = text;
+    box.toggleAttribute("data-connection", connection);
+  } else {
+    document.querySelector("#feedback")?.replaceChildren(text);
+  }
+}
+
+export function clearConnectionErrors() {
+  for (const box of document.querySelectorAll(".inline-error[data-connection]")) box.remove();
 }
 
 export function clearError(origin) {
@@ -66,15 +94,16 @@ export async function act(origin, message) {
     clearErrors();
     return ack;
   } catch (error) {
-    showError(origin, error.message || t("That did not work."));
+    showError(origin, error.message || t("That did not work."), { connection: connectionFailed(error) });
     return null;
   }
 }
 
-// A button that sends `message` (an object, or a function returning one) when pressed.
+// A button that sends `message` (an object, or a function returning one) when pressed; while
+// the console is not connected it looks as if it waits (console.css body.offline .command).
 export function commandButton(label, message, cls = "", attrs = {}) {
   const el = h("button", {
-    type: "button", class: cls, text: label, ...attrs,
+    type: "button", class: cls ? `command ${cls}` : "command", text: label, ...attrs,
     onclick: () => act(el, typeof message === "function" ? message() : message),
   });
   return el;
@@ -82,4 +111,22 @@ export function commandButton(label, message, cls = "", attrs = {}) {
 
 export function button(label, onclick, cls = "", attrs = {}) {
   return h("button", { type: "button", class: cls, text: label, onclick, ...attrs });
+}
+
+// A line saying what was just done, with Undo, for a while: longer while the pointer or the
+// keyboard is on it, so it never goes from under a hand reaching for it. `expired` runs once
+// it has gone.
+export function undoLine(text, undo, expired, ms = 10000) {
+  let timer = null;
+  const line = h("p", { class: "undo-note row", role: "status" }, h("span", { id: "undo-text", text }),
+    button(t("Undo"), () => { clearTimeout(timer); undo(); }, "secondary small", { "aria-describedby": "undo-text" }));
+  const wait = (after) => {
+    timer = setTimeout(() => {
+      if (line.matches(":hover, :focus-within")) return wait(ms / 2);
+      line.remove(); // the rest of the page stays as it is, and any focus in it
+      expired();
+    }, after);
+  };
+  wait(ms);
+  return line;
 }

@@ -5,8 +5,10 @@ import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
-import { act, button, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
+import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
+import { linkNeeded, lostRoomSteps, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
+import { escapeClosesPanel } from "./panels.js";
 import { PlanPanel } from "./plan.js";
 import { RunSheetSync } from "./runsheet-sync.js";
 import { RunSheetView } from "./runsheet-view.js";
@@ -22,11 +24,7 @@ function startScreen(message = "") {
   document.body.classList.remove("running");
   const secret = sessionStorage.getItem(HOST_KEY);
   if (!secret) {
-    replace(
-      app,
-      h("h1", { text: t("Open the facilitator link") }),
-      h("p", { text: t("Open the link that “hearth serve” printed when it started. It works once; “hearth link” prints another.") }),
-    );
+    replace(app, linkNeeded());
     return;
   }
   const k = h("input", { id: "start-k", type: "number", min: "3", max: "50", value: "5", "aria-describedby": "start-k-hint" });
@@ -43,6 +41,11 @@ function startScreen(message = "") {
           headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
           body: JSON.stringify({ k: Number(k.value) }),
         });
+        if (response.status === 401) { // Hearth was restarted with a new host secret
+          sessionStorage.removeItem(HOST_KEY);
+          replace(app, linkNeeded(t("Hearth was restarted since this tab opened its link, so it needs a new one.")));
+          return;
+        }
         if (!response.ok) {
           const body = await response.json().catch(() => ({}));
           error.textContent = body.message || t("Could not create a room.");
@@ -133,6 +136,7 @@ function receipt(ended) {
             ended: t("The facilitator ended the session; every answer and key of the room was deleted."),
           }[ended.reason] ?? t("The room had been idle too long and expired; its keys expired with it.") }),
       r ? h("p", { text: r.remaining === 0 ? t("Phones and the display were told. Answers are deleted; nothing of this room remains on the server.") : t("Some keys were still found: tell whoever runs this server.") }) : null,
+      ended.reason === "lost" ? lostRoomSteps() : null,
       sessionStorage.getItem(HOST_KEY) ? button(t("Start another session"), () => startScreen()) : null,
     ),
   );
@@ -158,7 +162,11 @@ function connect() {
     lang: language,
     handlers: {
       status(status) {
-        net.textContent = { reconnecting: t("Reconnecting…"), connecting: t("Connecting…") }[status] ?? "";
+        net.textContent = { reconnecting: t("Reconnecting… What you press now is not sent."), connecting: t("Connecting…") }[status] ?? "";
+        // Commands are never kept to send later (connection.js): buttons look as if they wait,
+        // and once back, "not sent" lines go (the view shows what did happen).
+        document.body.classList.toggle("offline", status === "reconnecting");
+        if (status === "live") clearConnectionErrors();
       },
       view(next, changes) {
         state.view = next;
@@ -197,29 +205,59 @@ function keepRoom(code, key, seat = "lead") {
   sessionStorage.setItem(ROOM_KEY, JSON.stringify({ code, key, seat }));
 }
 
-async function start(params) {
-  if (params.get("ticket")) {
-    try {
-      const grant = await redeemTicket(params.get("ticket"));
-      if (grant.kind === "host") sessionStorage.setItem(HOST_KEY, grant.credential);
-      else if (grant.kind === "facilitator") keepRoom(grant.code, grant.credential);
-      else if (grant.kind === "cofacilitator") keepRoom(grant.code, grant.credential, "co");
-    } catch {
-      if (!sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
-        // The console cannot tell a spent facilitator link from a co-facilitator's, so this
-        // is worded for both: only whoever runs Hearth may make a link with `hearth link`.
-        replace(app,
-          h("h1", { text: t("This link no longer works") }),
-          h("p", { text: t("A link works once, for a short while: this one was used already or its time ran out. Ask the facilitator for a new link.") }),
-          h("p", { class: "hint", text: t("If you run Hearth yourself: on its computer, “hearth link” prints a new link, and “hearth link --room” with the code brings you back into a running session.") }));
-        return;
-      }
-    }
+// Spend a link's ticket and keep what it grants in this tab; false when it no longer works.
+async function takeTicket(ticket) {
+  try {
+    const grant = await redeemTicket(ticket);
+    if (grant.kind === "host") sessionStorage.setItem(HOST_KEY, grant.credential);
+    else if (grant.kind === "facilitator") keepRoom(grant.code, grant.credential);
+    else if (grant.kind === "cofacilitator") keepRoom(grant.code, grant.credential, "co");
+    return true;
+  } catch {
+    return false;
   }
+}
+
+function spentLinkScreen() {
+  document.body.classList.remove("running");
+  replace(app, spentLink());
+}
+
+// What this tab holds now: its room (connected), else the start screen.
+function resume() {
   state.room = load(ROOM_KEY);
   if (state.room) connect();
   else startScreen();
-  setInterval(() => state.conn && tickClock(), 200);
+}
+
+async function start(params) {
+  const ticket = params.get("ticket");
+  if (ticket && !(await takeTicket(ticket)) && !sessionStorage.getItem(HOST_KEY) && !load(ROOM_KEY)) {
+    spentLinkScreen();
+    return;
+  }
+  resume();
+}
+
+// A link pasted into this tab's address bar changes only what follows "#": no page loads, so
+// the new ticket is taken here. A console running a room goes on unless the link is for another
+// room (or another seat in it); a spent link leaves a running console as it is, and says so.
+async function takeNewLink() {
+  const { params } = takeFragment();
+  const ticket = params.get("ticket");
+  if (!ticket) return;
+  const before = state.conn && !state.conn.stopped ? state.room : null;
+  if (!(await takeTicket(ticket))) {
+    if (before) $("#feedback")?.replaceChildren(t("This link no longer works"));
+    else spentLinkScreen();
+    return;
+  }
+  const next = load(ROOM_KEY);
+  if (before && next && next.code === before.code && next.key === before.key) return;
+  state.conn?.stop();
+  state.conn = null;
+  state.view = null;
+  resume();
 }
 
 // The console's own language (this tab's choice, else the browser's). A switch reloads the
@@ -238,8 +276,11 @@ function languagePicker() {
 }
 
 const { params } = takeFragment(); // the ticket leaves the address bar before anything waits
+window.addEventListener("hashchange", takeNewLink);
+document.addEventListener("keydown", escapeClosesPanel);
 forScreen("console");
 await loadLanguage().catch(() => null); // no catalogue: the console stays in English
 translateMarkup();
 languagePicker();
 start(params);
+setInterval(() => state.conn && tickClock(), 200);

@@ -2,7 +2,7 @@
 // that is not on the projector. What Hearth can tell by itself comes first.
 import { t } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
-import { button } from "./console-state.js";
+import { button, linkCommand, withCommand } from "./console-state.js";
 import { watchScreens } from "./screens.js";
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
@@ -70,4 +70,32 @@ export function screenWarning() {
       t("Drag the display window onto the projector's screen and make it full screen. Set the displays to extend, not mirror: a mirrored projector would show the room this console, its counts and the written answers waiting for you."));
   });
   return box;
+}
+
+// No start link kept in this tab (or one a restarted server no longer knows): how to get one.
+export function linkNeeded(message = "") {
+  return [
+    h("h1", { text: t("Open the facilitator link") }),
+    message ? h("p", { class: "error", role: "alert", text: message }) : null,
+    h("p", {}, withCommand(t("Open the link that “hearth serve” printed when it started. It works once; {command} prints another."), linkCommand())),
+  ];
+}
+
+// The console cannot tell a spent facilitator link from a co-facilitator's, so this is worded
+// for both: only whoever runs Hearth may make a link with `hearth link`.
+export function spentLink() {
+  return [
+    h("h1", { text: t("This link no longer works") }),
+    h("p", { text: t("A link works once, for a short while: this one was used already or its time ran out. Ask the facilitator for a new link.") }),
+    h("p", { class: "hint", text: t("If you run Hearth yourself: on its computer, “hearth link” prints a new link, and “hearth link --room” with the code brings you back into a running session.") }),
+  ];
+}
+
+// A room the server lost is gone with its answers: what the facilitator does next, with the
+// people still waiting in the room, is a new room (a new link, if Hearth itself restarted).
+export function lostRoomSteps() {
+  return [
+    h("p", { id: "lost-next" }, withCommand(t("To carry on, start a new room: on the computer running Hearth, run {command} and open the link it prints. In this tab, paste it into the address bar."), linkCommand())),
+    h("p", { text: t("Phones and the display show that the session ended. In the new room, press Open the display and ask everyone to join again with the new code; the answers given before are gone.") }),
+  ];
 }

@@ -115,10 +115,20 @@ function renderPreview(a) {
 }
 
 // The results a reveal would draw: fewer than k on every side, it would show nothing at all.
+// -> {k, split} (split: each side is held to k on its own), or null when something shows.
 function wouldShowNothing(a) {
   const preview = previewOf(a);
-  const results = preview ? (preview.overall ? [preview.overall] : Object.values(preview.by_track || {})) : [];
-  return results.length > 0 && results.every((r) => !r.shown) ? results[0].k : null;
+  const split = !!preview && !preview.overall;
+  const results = preview ? (split ? Object.values(preview.by_track || {}) : [preview.overall]) : [];
+  return results.length > 0 && results.every((r) => !r.shown) ? { k: results[0].k, split } : null;
+}
+
+// Why nothing would show. Split by side, the room's total (Responded) may pass k while no side
+// does: saying "fewer than k answered" then would read as false.
+function nothingWouldShow({ k, split }) {
+  return split
+    ? t("Reveal anyway? Nothing will show: results are shown per side, and no side has {k} answers of its own yet. A reveal cannot be undone.", { k })
+    : t("Reveal anyway? Nothing will show: fewer than {k} answered, and a reveal cannot be undone.", { k });
 }
 
 let confirming = null; // the activity whose empty reveal waits for a second press
@@ -126,8 +136,8 @@ let confirming = null; // the activity whose empty reveal waits for a second pre
 // A reveal is final: one that can only show nothing (the check-in is lost) asks first, here.
 function revealControl(a, el) {
   const reveal = (label, cls, attrs = {}) => commandButton(label, { type: "reveal" }, cls, { "data-key": "r", ...attrs });
-  const k = wouldShowNothing(a);
-  if (k === null) return reveal(t("Reveal results"), "");
+  const nothing = wouldShowNothing(a);
+  if (nothing === null) return reveal(t("Reveal results"), "");
   const redraw = (id, focus) => { confirming = id; renderLive(el); el.querySelector(focus)?.focus(); };
   // The question opens with the focus on Cancel: Enter pressed twice must not lose the answers
   // (as "End session" does); R again is the deliberate way on.
@@ -135,8 +145,9 @@ function revealControl(a, el) {
   const cancel = () => redraw(null, '[data-key="r"]');
   return h(
     "div",
-    { class: "confirm reveal-confirm", role: "group", "aria-labelledby": "reveal-confirm-text", onkeydown: (e) => e.key === "Escape" && cancel() },
-    h("p", { id: "reveal-confirm-text", text: t("Reveal anyway? Nothing will show: fewer than {k} answered, and a reveal cannot be undone.", { k }) }),
+    // Esc is this question's (the console's own Esc, closing a side panel, leaves it be)
+    { class: "confirm reveal-confirm", role: "group", "aria-labelledby": "reveal-confirm-text", onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); cancel(); } } },
+    h("p", { id: "reveal-confirm-text", text: nothingWouldShow(nothing) }),
     reveal(t("Reveal anyway"), "danger", { id: "reveal-anyway" }),
     button(t("Cancel"), cancel, "secondary", { id: "reveal-cancel" }),
   );
@@ -159,9 +170,21 @@ function liveHeading(def) {
   const named = def.title || shortened(text);
   const whole = named === text;
   return [
-    h("h2", { id: "live-heading" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", whole ? h("span", { class: "live-text", text }) : named),
+    h("h2", { id: "live-heading", tabindex: "-1" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", whole ? h("span", { class: "live-text", text }) : named),
     whole ? null : h("p", { class: "live-text", text }),
   ];
+}
+
+// The run-sheet comes before the live activity in the keyboard's order, with several buttons
+// a step: its first stop leads straight past it, to here (shown only when it has the focus).
+export function skipToLive() {
+  return h("a", {
+    href: "#live-heading", class: "skip-link", text: t("Skip to the live activity"),
+    onclick: (event) => {
+      event.preventDefault(); // no "#" in the address: the console reads a new link there
+      document.querySelector("#live-heading")?.focus();
+    },
+  });
 }
 
 export function renderLive(el) {
@@ -170,7 +193,7 @@ export function renderLive(el) {
   if (!a) {
     replace(
       el,
-      h("h2", { id: "live-heading", text: t("Nothing live") }),
+      h("h2", { id: "live-heading", tabindex: "-1", text: t("Nothing live") }), // the run-sheet's skip link lands here
       h("p", { class: "hint", text: view.trend ? t("The display shows a trend from past sessions; phones wait.") : isLead() ? t("Phones wait and the display shows how to join. Open the next step of the plan, or a new activity.") : t("Phones wait and the display shows how to join, until the facilitator opens something.") }),
       timerStarter(null),
     );
@@ -211,12 +234,20 @@ const releasedNote = h("p", { id: "queue-released", class: "queue-released", rol
 
 export function renderQueue(el) {
   const queue = state.view.queue || [];
+  if (!queue.length && state.view.activity?.withheld_texts) {
+    // fewer than k wrote: the server kept their words from everyone, this console included
+    replace(el, h("h2", { id: "queue-heading", text: t("Written answers to review") }),
+      h("p", { class: "hint queue-withheld", text: t("Fewer than {k} people wrote, so their answers are not shown to anyone, you included, and none can be released.", { k: state.view.room.k }) }));
+    return true;
+  }
   if (!queue.length) {
     replace(el);
     return false;
   }
   const released = queue.filter((q) => q.released).length;
   const waiting = queue.filter((q) => q.state === "approved" && !q.released).length;
+  // Opened in the side column (after a panel there was scrolled), it starts at its heading.
+  const opening = !el.querySelector("#queue-heading");
   const toggle = (item, action, label, cls) => commandButton(label, () => ({ type: "moderate", item: item.id, action: item.state === action ? "pending" : { approved: "approve", hidden: "hide" }[action] }), cls, { "aria-pressed": String(item.state === action) });
   const controls = (item, i) => item.released
     ? h("p", { class: "queue-state", text: t("Released") }) // out on the display: no taking it back
@@ -235,6 +266,7 @@ export function renderQueue(el) {
       commandButton(t("Release approved ({n})", { n: waiting }), { type: "release" }, "", { disabled: waiting === 0 }),
       releasedNote),
   );
+  if (opening) el.scrollTop = 0;
   // said once it is in place, and only when it changes, so a screen reader hears it once
   const said = released ? plural("{n} written answer released", "{n} written answers released", released) : "";
   if (releasedNote.textContent !== said) releasedNote.textContent = said;

@@ -4,7 +4,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
-import { act, button, clearErrors, displayCredential, isLead, showError, state } from "./console-state.js";
+import { act, button, clearErrors, displayCredential, isLead, linkCommand, showError, state, withCommand } from "./console-state.js";
 import { connectHelp } from "./help.js";
 import { supportPanel } from "./support.js";
 
@@ -19,7 +19,7 @@ export function joinPanel(el) {
     // `hearth link --room` makes a facilitator's link, which would shut the facilitator's own
     // console out: a co-facilitator gets a new co-facilitator link instead
     isLead()
-      ? h("p", { class: "hint", id: "reentry-hint" }, ...reentry.split("{command}").flatMap((part, i) => (i ? [h("code", { text: `hearth link --room ${r.code}` }), part] : [part])))
+      ? h("p", { class: "hint", id: "reentry-hint" }, withCommand(reentry, linkCommand(r.code)))
       : h("p", { class: "hint", id: "reentry-hint", text: t("If this tab closes, the room carries on: ask the facilitator for a new co-facilitator link.") }),
     connectHelp(r.join_url),
   );
@@ -162,4 +162,17 @@ export function panelList(form, weeks) {
     ["weeks", t("Across weeks"), t("Across weeks"), weeks?.el ?? null, true, []],
     ["history", t("Revealed so far"), t("Revealed so far"), historyPanel, false, ["history"]],
   ];
+}
+
+// Esc shuts the side panel that is open and puts the focus back on its button, unless Esc
+// is already someone else's: a dialog, a question that took it, or a field typed in (a list
+// that is open, a search field's clearing).
+export function escapeClosesPanel(event) {
+  if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+  if (event.target.closest?.("input:not([type=checkbox], [type=radio]), textarea, select, [contenteditable]")) return;
+  const toggle = document.querySelector('.tools button[aria-expanded="true"]');
+  if (!toggle) return;
+  event.preventDefault();
+  toggle.click(); // the panel's own button shuts it (cockpit.js), as a press on it would
+  toggle.focus();
 }

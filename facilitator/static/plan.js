@@ -4,9 +4,10 @@
 import { h, replace } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
-import { showError, state } from "./console-state.js";
+import { connectionFailed, showError, state, undoLine } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { Follower } from "./follow.js";
+import { skipToLive } from "./live.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
 const KEY = "hearth.plan";
@@ -79,7 +80,10 @@ export class PlanPanel {
     this.render();
   }
 
-  keep() {
+  // Every change but a removal ends the chance to undo the last removal: the plan kept for it
+  // would undo that change too.
+  keep(undo = null) {
+    this.undo = undo;
     sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index }));
     this.changed({ plan: this.plan, index: this.index });
   }
@@ -94,6 +98,7 @@ export class PlanPanel {
 
   // The room's copy, for a console that came back without its own.
   restore({ plan, index }) {
+    this.undo = null;
     this.plan = plan;
     this.index = index;
     sessionStorage.setItem(KEY, JSON.stringify({ plan, index }));
@@ -126,7 +131,7 @@ export class PlanPanel {
     try {
       await this.open(item.activity);
     } catch (error) {
-      showError(origin, error.message || t("Could not open that step."));
+      showError(origin, error.message || t("Could not open that step."), { connection: connectionFailed(error) });
       return;
     }
     this.index = index;
@@ -151,12 +156,21 @@ export class PlanPanel {
     this.render();
   }
 
+  // A step removed can be put back for a while (Undo takes the focus the removed ✕ had).
   remove(index) {
-    this.plan.items.splice(index, 1);
+    const undo = { plan: { ...this.plan, items: [...this.plan.items] }, index: this.index };
+    const [gone] = this.plan.items.splice(index, 1);
     if (this.index >= index) this.index -= 1;
     if (!this.plan.items.length) this.plan = null;
-    this.keep();
+    undo.line = undoLine(t("Removed step {n}: {name}.", { n: index + 1, name: stepTitle(gone) }), () => {
+      Object.assign(this, { plan: undo.plan, index: undo.index });
+      this.keep();
+      this.render();
+      this.el.querySelectorAll(".steps > .step")[index]?.querySelector("[data-remove]")?.focus();
+    }, () => { if (this.undo === undo) this.undo = null; });
+    this.keep(undo); // any later change ends it: the plan kept here would undo that change too
     this.render();
+    undo.line.querySelector("button").focus();
   }
 
   async check(text) {
@@ -211,7 +225,7 @@ export class PlanPanel {
           h("p", { class: "library-title", text: `${KIND_NAMES[entry.activity.kind]}: ${entry.activity.title || entry.activity.text.slice(0, 60)}` }),
           h("p", { class: "hint", text: entry.activity.text.slice(0, 160) }),
           h("div", { class: "row" },
-            h("button", { type: "button", class: "secondary", text: t("Open now"), "aria-label": t("Open now: {title}", { title: entry.activity.title || entry.id }), onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message)) }),
+            h("button", { type: "button", class: "secondary", text: t("Open now"), "aria-label": t("Open now: {title}", { title: entry.activity.title || entry.id }), onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message, { connection: connectionFailed(error) })) }),
             h("button", { type: "button", class: "quiet", text: t("Add to plan"), "aria-label": t("Add to plan: {title}", { title: entry.activity.title || entry.id }), onclick: () => this.add(entry.activity, entry.minutes) }),
           ),
         ))),
@@ -228,7 +242,7 @@ export class PlanPanel {
         if (this.libraryOpen) this.browse();
       },
     });
-    const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
+    const parts = [skipToLive(), h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
     if (this.keptProblem && this.plan) {
       parts.push(h("div", { class: "error kept", role: "alert" },
@@ -241,7 +255,7 @@ export class PlanPanel {
         problemList(this.missing)));
     }
     if (!this.plan) {
-      parts.push(h("p", { class: "hint", text: t("Step through a prepared run-sheet, or run activities one at a time below.") }));
+      parts.push(h("p", { class: "hint", text: t("Step through a prepared run-sheet, or run activities one at a time below.") }), this.undo?.line);
     } else {
       const plan = this.plan;
       parts.push(...planNotes(plan, this.index));
@@ -259,9 +273,9 @@ export class PlanPanel {
             this.edit ? h("button", { type: "button", class: "quiet small", text: t("Edit"), "aria-label": t("Edit step {n}: {name}", { n: i + 1, name }), onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
             h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": t("Move step {n} up", { n: i + 1 }), disabled: i === 0, onclick: () => this.move(i, -1) }),
             h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": t("Move step {n} down", { n: i + 1 }), disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
-            h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": t("Remove step {n}", { n: i + 1 }), onclick: () => this.remove(i) }),
+            h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": t("Remove step {n}", { n: i + 1 }), "data-remove": true, onclick: () => this.remove(i) }),
           ));
-      })));
+      })), this.undo?.line);
       parts.push(h("div", { class: "row" },
         planFiles(plan),
         h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),

@@ -158,8 +158,10 @@ export class Connection {
         reject({ type: "error", code: "too_large", message: t("That is too large to send: {size} KiB, at most {limit} KiB.", { size: kib(size), limit: Math.floor(this.maxBytes / 1024) }) });
         return;
       }
+      // Never kept to send later: a command meant for the room as it was may not suit the room
+      // as it is once the connection is back (docs/protocol.md), so it is refused, and said so.
       if (!this.send(framed)) {
-        reject({ type: "error", code: "offline", message: t("Not connected; trying again.") });
+        reject({ type: "error", code: "offline", message: t("Not connected, so this was not sent. Once the connection is back, try again.") });
         return;
       }
       this.pending.set(framed.id, { resolve, reject });

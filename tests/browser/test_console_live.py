@@ -132,15 +132,35 @@ def test_paper_answers_are_counted_beside_the_phones(harness: Harness) -> None:
 
 def test_written_answers_have_no_preview(harness: Harness) -> None:
     console = harness.facilitator(k=3)
-    people = phones(harness.live, {"code": harness.code(console)}, 2)
+    people = phones(harness.live, {"code": harness.code(console)}, 3)
     aid = written_prompt(harness, console, people, "What helped?")
-    people[0].answer(aid, {"kind": "text", "text": "A walk"})
+    for phone, text in zip(people, ["A walk", "Tea", "Quiet"], strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
     console.get_by_role("button", name="Close answers").click()
     # closed: answers and passes apart, in the same message as the preview
     expect(console.locator("#count-passed")).to_be_visible()
-    expect(console.locator(".queue-item")).to_have_count(1)
+    expect(console.locator(".queue-item")).to_have_count(3)
     expect(console.locator(".preview")).to_have_count(0)
     expect(console.get_by_text("Preview: what a reveal will show")).to_have_count(0)
+    for phone in people:
+        phone.close()
+
+
+def test_fewer_than_k_written_answers_stay_unread(harness: Harness) -> None:
+    """Watching Responded rise, the facilitator would know whose a lone text was."""
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 2)
+    aid = written_prompt(harness, console, people, "What helped?")
+    for phone, text in zip(people, ["A long walk alone", "My sister"], strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
+    expect(console.locator("#count-answered")).to_have_text("2")
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator(".queue-withheld")).to_have_text(
+        "Fewer than 3 people wrote, so their answers are not shown to anyone, you included,"
+        " and none can be released."
+    )
+    expect(console.locator(".queue-item")).to_have_count(0)
+    assert "A long walk alone" not in console.content() and "My sister" not in console.content()
     for phone in people:
         phone.close()
 

@@ -114,11 +114,12 @@ def test_a_written_answer_on_the_console_reads_in_its_writers_direction(
     harness: Harness, server: LiveServer
 ) -> None:
     console = harness.facilitator(k=3)
-    people = phones(server, {"code": harness.code(console)}, 1)
+    people = phones(server, {"code": harness.code(console)}, 3)  # k wrote: the queue shows
     aid = written_prompt(harness, console, people, "What would you like to say?")
-    people[0].answer(aid, {"kind": "text", "text": "كنت خائفًا."})  # a full stop at its end
+    for phone in people:
+        phone.answer(aid, {"kind": "text", "text": "كنت خائفًا."})  # a full stop at its end
     console.get_by_role("button", name="Close answers").click()
-    item = console.locator(".queue-item .queue-text")
+    item = console.locator(".queue-item .queue-text").first
     expect(item).to_have_text("كنت خائفًا.")
     expect(item).to_have_attribute("dir", "auto")
     assert item.evaluate("(el) => getComputedStyle(el).direction") == "rtl"
