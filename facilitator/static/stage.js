@@ -135,7 +135,7 @@ export class Stage {
       extras.push(this.timerEl);
     }
     if (def.kind === "grounding") {
-      this.pacerWidget = pacer(def, this.serverNow, { second: this.second });
+      this.pacerWidget = pacer(def, this.serverNow, { second: this.second, timer: () => this.view?.timer ?? null });
       extras.push(this.pacerWidget.el);
     }
     if (extras.length) parts.push(h("div", { class: "beside" }, extras));
@@ -183,7 +183,9 @@ export class Stage {
     const timer = this.view?.timer;
     if (this.timerEl && timer) {
       const ms = timer.running && timer.deadline_ms !== null ? timer.deadline_ms - this.serverNow() : timer.remaining_ms;
-      this.timerEl.textContent = formatClock(ms);
+      // stopped, it says why in words: a grey clock alone reads as a fault from the back row
+      const state = timer.running ? "" : timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started");
+      this.timerEl.replaceChildren(formatClock(ms), state ? h("span", { class: "timer-state", text: state }) : "");
       this.timerEl.classList.toggle("paused", !timer.running);
     }
     if (this.pacerWidget) this.pacerWidget.tick();

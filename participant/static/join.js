@@ -6,9 +6,10 @@ import { language, load, remember as keepLanguage, t, translateMarkup } from "/s
 import { languageOptions, PhoneMenu } from "./menu.js";
 import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import {
-  answerNotShown, dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
+  dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
 } from "./phone-state.js";
-import { forgetRejoin, readRejoin, REFRESH_MS } from "./rejoin.js";
+import { readRejoin, REFRESH_MS } from "./rejoin.js";
+import { whoIsJoining } from "./who-joins.js";
 
 const app = $("#app");
 const net = $("#net");
@@ -76,44 +77,11 @@ function languageField() {
   return h("p", { class: "language-field welcome-language" }, h("label", { for: "welcome-language", text: t("Language") }), " ", picker);
 }
 
-// This tab has no session of its own, but the phone was in this session in another tab (the
-// rejoin cookie). It may be the same person whose tab closed, or their partner on a phone they
-// share: never take the second in as the first without asking.
-function whoIsJoining(cookie) {
-  redraw = () => whoIsJoining(cookie);
+// Another tab of this phone was in the session: ask who this is first (who-joins.js).
+function askWhoIsJoining(cookie) {
+  redraw = () => askWhoIsJoining(cookie);
   actions.hidden = true;
-  const title = h("h1", { id: "who-title", tabindex: "-1", text: t("Who is using this phone?") });
-  replace(
-    app,
-    h("section", { class: "who-is-joining", "aria-labelledby": "who-title", "aria-describedby": "who-text" },
-      title,
-      h("p", { id: "who-text", class: "lead", text: t("Someone has already joined this session on this phone. If that was you, carry on where you left off. If you are someone else, join as yourself: each person's answers stay their own.") }),
-      h("div", { class: "choices" },
-        h("button", { type: "button", class: "big", text: t("Carry on where I left off"), onclick: () => carryOn(cookie) }),
-        h("button", { type: "button", class: "big secondary", text: t("Join as someone new"), onclick: () => joinAsSomeoneNew(cookie.code) }))),
-    languageField(),
-  );
-  title.focus(); // a screen reader starts at the question; Tab reaches the two answers next
-}
-
-// The same person: their token, and the ballot of their latest answer, so a change of mind
-// replaces it. The answer itself was never kept (rejoin.js), so this page cannot show it.
-function carryOn({ code, token, ballot }) {
-  saved.set("code", code);
-  saved.set("token", token);
-  if (ballot) {
-    phone.ballots[ballot.aid] = ballot.ballot;
-    saved.set("lastAnswered", ballot.aid);
-    persist();
-  }
-  join(code, token);
-}
-
-// Someone else: the other person's cookie goes (their place and answers stay in the room), and
-// this one joins with a token of their own.
-function joinAsSomeoneNew(code) {
-  forgetRejoin();
-  join(code, null);
+  whoIsJoining(app, cookie, { join, languageField });
 }
 
 // title and text are functions, so a change of language words them again.
@@ -301,19 +269,6 @@ const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.sen
 renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);
 
-// The room says this phone answered, but the page no longer holds the answer (answerNotShown):
-// say so under the status line, which would otherwise read as if the answer were still here to
-// show. Watched on #app, so every drawing of the activity, by whichever module, gets the note.
-function noteAnswerNotShown() {
-  const status = app.querySelector(".answer-status");
-  const aid = phone.view?.activity?.id;
-  const note = app.querySelector("#answer-not-shown");
-  const wanted = status && aid && answerNotShown(aid);
-  if (!wanted) note?.remove();
-  else if (!note) status.after(h("p", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") }));
-}
-new MutationObserver(noteAnswerNotShown).observe(app, { childList: true });
-
 // The rejoin cookie's lifetime rolls on while the page is in use, and starts afresh when it is
 // hidden or closed (rejoin.js says why); remember() does nothing once the phone has left.
 setInterval(() => remember(), REFRESH_MS);
@@ -327,7 +282,7 @@ const cookie = readRejoin();
 if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
   join(savedCode, savedToken); // this tab's own session, after a reload: no question
 } else if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
-  whoIsJoining(cookie); // a tab closed and opened again, or a new one: whose turn is it?
+  askWhoIsJoining(cookie); // a tab closed and opened again, or a new one: whose turn is it?
 } else {
   if (savedCode || cookie) forgetEverything();
   welcome(linkCode);

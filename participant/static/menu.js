@@ -1,9 +1,34 @@
 // The phone's "More" menu: "I'd like a word afterwards", the support card, text size, language,
-// Leave. The word signal, text size and language live in sessionStorage like the rest.
+// which side the person is on (when the room asks), Leave. The word signal, text size and
+// language live in sessionStorage like the rest.
 import { $, h, replace } from "/static/shared/dom.js";
 import { cardWords, language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
+
+// The side question, worded alike on the waiting screen and under "More": which side of the
+// betrayal this person is on, if they want to say. choose(value) records and sends it.
+export function sideChooser({ id, current, choose }) {
+  const options = [["hurt", t("I was hurt")], ["caused", t("I caused hurt")], ["unsaid", t("I'd rather not say")]];
+  return h(
+    "section",
+    { class: "tracks", "aria-labelledby": id },
+    h("h2", { id, text: t("Optional: which side are you on?") }),
+    h("p", { class: "hint", text: t("If results are shown per side, each side's answers stay hidden until enough people on that side have answered. You can skip this.") }),
+    h("div", { class: "choices", role: "group", "aria-labelledby": id },
+      options.map(([value, label]) => h("button", { type: "button", class: "choice", "data-side": value, "aria-pressed": String(current === value), text: label, onclick: () => choose(value) }))),
+  );
+}
+
+// Under "More" whenever the room offers sides: the waiting screen, where the question is also
+// asked, may never come again once a plan runs, and someone who came late or chose wrongly
+// must still be able to say.
+export function offerSides(offered, current, choose) {
+  const box = $("#menu-sides");
+  if (!box) return;
+  box.hidden = !offered;
+  replace(box, offered ? sideChooser({ id: "menu-sides-title", current, choose }) : null);
+}
 
 // The shipped languages, each in its own words, the current one chosen.
 export function languageOptions() {

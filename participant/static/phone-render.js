@@ -1,9 +1,10 @@
 // The phone's screens while joined: waiting, the live activity (its content note first, the
 // question only after "Continue"), answer status, results and shared answers.
-import { formatClock, h, replace } from "/static/shared/dom.js";
+import { $, formatClock, h, replace } from "/static/shared/dom.js";
 import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
-import { persist, phone, saved } from "./phone-state.js";
+import { offerSides, sideChooser } from "./menu.js";
+import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { answerWidget, KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
 
@@ -12,38 +13,143 @@ let lastAid = null;
 let timerEl = null;
 let pacerWidget = null;
 let statusEl = null;
+let resultsSeen = ""; // the results (and shared answers) last brought into view
+const awaiting = new Set(); // activities whose answer this phone sent and has not seen settle
 let hooks = { answer() {}, announce() {}, app: null };
+
+// What became of the person's answer is said once, in a live region of its own that outlives every
+// redraw: the status line is drawn afresh with its words already in it, which is not read out.
+const answerNews = h("div", { id: "answer-news", class: "visually-hidden", role: "status", "aria-live": "polite" });
+document.body.append(answerNews);
 
 export function renderHooks(given) {
   hooks = given; // {app, answer(aid, value), announce(text)}
 }
 
-function statusText(aid, status) {
+// Written words the person sent, now hidden here: the status says so in place of an empty box.
+function wordsHidden(aid) {
+  const { stored, pending, shown } = phone;
+  return stored[aid]?.kind === "text" && !pending[aid] && !shown[aid];
+}
+
+// Said plainly what happened to writing that left the box: it was shared, not lost, and is
+// hidden only so that the person in the next seat cannot read it.
+function sharedText(aid, kind) {
+  if (kind === "reflection") return t("Shared anonymously. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until sharing closes.");
+  if (wordsHidden(aid)) return t("Sent without your name, and stored. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until it closes.");
+  return t("Your answer is stored. It is hidden here; you can change it until it closes.");
+}
+
+// A reflection's private note outlives the end of sharing: only sharing closes.
+function closedText(known, kind) {
+  if (kind === "reflection") return known ? "✓ " + t("Shared anonymously. Sharing is closed now.") : t("Sharing is closed. Your note stays on this phone, and you can keep writing until the next step.");
+  return known ? "✓ " + t("Your answer was stored. Answers are closed now.") : t("Answers are closed.");
+}
+
+function statusText(aid, status, kind) {
   if (phone.errors[aid]) return { text: phone.errors[aid], cls: "error" };
   if (phone.pending[aid]) return { text: t("Sending…"), cls: "sending" };
   const value = phone.stored[aid];
   const known = value || phone.answeredBySnapshot[aid];
   if (status === "open") {
     if (value?.kind === "pass") return { text: "✓ " + t("You passed. You can still answer until it closes."), cls: "stored" };
-    if (known) return { text: "✓ " + t("Your answer is stored. It is hidden here; you can change it until it closes."), cls: "stored" };
+    if (known) return { text: "✓ " + sharedText(aid, kind), cls: "stored" };
     return { text: "", cls: "" };
   }
   if (value?.kind === "pass") return { text: "✓ " + t("You passed. Answers are closed now."), cls: "stored" };
-  if (known) return { text: "✓ " + t("Your answer was stored. Answers are closed now."), cls: "stored" };
-  return { text: t("Answers are closed."), cls: "" };
+  return { text: closedText(known, kind), cls: known ? "stored" : "" };
 }
 
 export function updateStatus() {
   const view = phone.view;
   if (!statusEl || !view?.activity) return;
   const aid = view.activity.id;
-  const { text, cls } = statusText(aid, view.activity.status);
+  const { text, cls } = statusText(aid, view.activity.status, view.activity.definition?.kind);
   const canShow = phone.stored[aid] && phone.stored[aid].kind !== "pass" && !phone.pending[aid] && !phone.shown[aid];
   statusEl.replaceChildren(
     text,
     canShow ? h("button", { type: "button", class: "quiet small", text: t("Show my answer"), onclick: () => { phone.shown[aid] = true; render(true); } }) : "",
+    // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
+    answerNotShown(aid) ? h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") }) : "",
   );
   statusEl.className = `answer-status ${cls}`;
+  followAnswer(aid, text);
+}
+
+// The chosen option is not left highlighted (a neighbour could read it), so the status line is
+// the only sign a tap was taken: it is brought into view as the answer leaves and again as it
+// settles, and what became of it is said once.
+function followAnswer(aid, text) {
+  if (phone.pending[aid]) {
+    if (!awaiting.has(aid)) {
+      awaiting.add(aid);
+      bringStatusIntoView();
+    }
+    return;
+  }
+  if (!awaiting.delete(aid)) return;
+  answerNews.textContent = text.replace(/^✓\s*/, "");
+  bringStatusIntoView();
+}
+
+// After this task's redraw (the acknowledgement draws the activity again), at the next frame.
+function bringStatusIntoView() {
+  requestAnimationFrame(() => bringIntoView(statusEl));
+}
+
+// Scroll the page's scrolling part (main) as little as needs be for el to be seen whole, so
+// what is above it (the question) stays in view whenever both fit; an element taller than the
+// view shows its start. Nothing takes the focus.
+function bringIntoView(el) {
+  const main = hooks.app;
+  if (!el?.isConnected || !main) return;
+  const box = el.getBoundingClientRect();
+  const view = main.getBoundingClientRect();
+  const margin = 8;
+  let delta = Math.max(0, box.bottom - (view.bottom - margin));
+  if (box.top - delta < view.top + margin) delta = box.top - (view.top + margin);
+  if (Math.abs(delta) < 1) return;
+  const calm = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  main.scrollBy({ top: delta, behavior: calm ? "instant" : "smooth" });
+}
+
+const TEXT_FIELD = "textarea, input:not([type]), input[type=text]";
+
+// Someone typing keeps their place: results arriving do not scroll the caret away.
+function typing() {
+  const el = document.activeElement;
+  return !!el && hooks.app.contains(el) && el.matches(TEXT_FIELD);
+}
+
+// Results or shared answers that have just arrived are brought into view (the phone otherwise
+// stays where it was scrolled, with them below the fold) and said once.
+function showArrived(section, seen) {
+  if (!section || seen === resultsSeen) return;
+  resultsSeen = seen;
+  answerNews.textContent = section.querySelector("h2").textContent;
+  if (!typing()) requestAnimationFrame(() => bringIntoView(section));
+}
+
+// How to find the focused control again once redrawn: a text field by its id, a side by its
+// value. Not an answer's option or box: focus left on it would show the neighbour which one.
+function finderFor(was) {
+  if (was.id && was.matches(TEXT_FIELD)) return (container) => container.querySelector(`#${CSS.escape(was.id)}`);
+  if (was.dataset.side) return (container) => container.querySelector(`[data-side="${was.dataset.side}"]`);
+  return null;
+}
+
+// A redraw keeps the focus where it was and a text field's caret: an answer stored, results or a
+// change of side arriving while someone types or chooses by keyboard take nothing from them.
+function keepingFocus(container, draw) {
+  const was = document.activeElement;
+  const inside = container && was && was !== container && container.contains(was);
+  const find = inside ? finderFor(was) : null;
+  const caret = find && was.matches(TEXT_FIELD) ? [was.selectionStart, was.selectionEnd] : null;
+  draw();
+  const again = find?.(container);
+  if (!again) return;
+  again.focus({ preventScroll: true });
+  if (caret) again.setSelectionRange(...caret);
 }
 
 function awayNotice() {
@@ -51,23 +157,17 @@ function awayNotice() {
   return h("p", { class: "away-notice", role: "status", text: t("The facilitator is reconnecting. Your answers are safe; stay as long as you like.") });
 }
 
+// The side this person is on, chosen on the waiting screen or under "More" at any time.
+function chooseSide(value) {
+  phone.track = value;
+  saved.set("track", value);
+  phone.conn?.send({ type: "track", track: value });
+  render(true); // the activity's words for that side, and both choosers pressed alike
+}
+
 function trackChooser() {
   if (!phone.view.room.tracks) return null;
-  const choose = (value) => {
-    phone.track = value;
-    saved.set("track", value);
-    phone.conn.send({ type: "track", track: value });
-    render(true);
-  };
-  const options = [["hurt", t("I was hurt")], ["caused", t("I caused hurt")], ["unsaid", t("I'd rather not say")]];
-  return h(
-    "section",
-    { class: "tracks", "aria-labelledby": "track-title" },
-    h("h2", { id: "track-title", text: t("Optional: which side are you on?") }),
-    h("p", { class: "hint", text: t("Results may be shown per side, each under the same threshold. You can skip this.") }),
-    h("div", { class: "choices", role: "group", "aria-labelledby": "track-title" },
-      options.map(([value, label]) => h("button", { type: "button", class: "choice", "aria-pressed": String(phone.track === value), text: label, onclick: () => choose(value) }))),
-  );
+  return sideChooser({ id: "track-title", current: phone.track, choose: chooseSide });
 }
 
 // The note comes before the question: nothing of the activity is on screen until "Continue".
@@ -103,19 +203,33 @@ function activityParts(a, def, accepting) {
     parts.push(timerEl);
   }
   if (def.kind === "grounding") {
-    pacerWidget = pacer(def, () => phone.conn.serverNow(), { cues: true });
+    pacerWidget = pacer(def, () => phone.conn.serverNow(), { cues: true, timer: () => phone.view?.timer ?? null });
     parts.push(pacerWidget.el);
   }
-  const { pending, stored, shown, drafts } = phone;
+  // Sent words are not left in the box for a neighbour: the status says where they went.
+  if (wordsHidden(a.id)) return { note, parts };
+  const { pending, stored, shown } = phone;
+  const drafts = draftsShowing(a.id);
   if (accepting) {
     // Once stored, an answer is not left highlighted for a neighbour to read; a tap shows it.
     const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
     const widget = answerWidget(def, { stored: mine, send: (value) => hooks.answer(a.id, value), drafts, aid: a.id });
     if (widget) parts.push(widget);
-  } else if (def.kind === "reflection" && a.status === "open") {
-    parts.push(answerWidget(def, { stored: null, send: () => {}, drafts, aid: a.id }));
+  } else if (def.kind === "reflection") {
+    // Closing takes only sharing away: the private note stays, to read and go on writing,
+    // until the step changes (its words then say it stays on this phone).
+    parts.push(answerWidget({ ...def, share: false }, { stored: null, send: () => {}, drafts, aid: a.id }));
   }
   return { note, parts };
+}
+
+// The drafts, where shared words the person asked to see again stand in for the note (a shared
+// note leaves the phone's storage), so "Show my answer" shows them in the box.
+function draftsShowing(aid) {
+  const { drafts, shown, stored } = phone;
+  const words = shown[aid] && stored[aid]?.kind === "text" ? stored[aid].text : undefined;
+  if (words === undefined) return drafts;
+  return new Proxy(drafts, { get: (target, key) => (key === aid ? (target[key] ?? words) : target[key]) });
 }
 
 export function render(force) {
@@ -132,9 +246,10 @@ export function render(force) {
   lastAid = a?.id ?? null;
   renderedKey = key;
   timerEl = pacerWidget = statusEl = null;
+  keepingFocus($("#menu-sides"), () => offerSides(!!view.room.tracks, phone.track, chooseSide));
   if (!a) {
-    replace(hooks.app, awayNotice(), h("h1", { text: t("You're in") }),
-      h("p", { class: "waiting", text: t("Waiting for the next activity. It will appear here by itself.") }), trackChooser());
+    keepingFocus(hooks.app, () => replace(hooks.app, awayNotice(), h("h1", { text: t("You're in") }),
+      h("p", { class: "waiting", text: t("Waiting for the next activity. It will appear here by itself.") }), trackChooser()));
     return;
   }
   // The words in this phone's language and for its side; options keep their positions.
@@ -146,18 +261,25 @@ export function render(force) {
   const headedByKind = note !== undefined && !def.title;
   parts.unshift(awayNotice(), headedByKind ? null : h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }));
   if (takesAnswers(def) && note !== undefined) {
-    statusEl = h("p", { class: "answer-status", role: "status", "aria-live": "polite" });
+    statusEl = h("p", { class: "answer-status" }); // said through answerNews, once
     parts.push(statusEl);
     if (accepting) parts.push(h("button", { type: "button", class: "secondary pass", text: t("Pass"), onclick: () => hooks.answer(a.id, { kind: "pass" }) }));
   }
+  let arrived = null;
   if (note !== undefined && note !== "skip") {
     if (a.status === "revealed" && view.results) {
-      parts.push(h("section", { class: "results", "aria-label": t("Results") }, h("h2", { text: t("What the group said") }), renderResults(view.results, def)));
+      arrived = h("section", { class: "results", "aria-label": t("Results") }, h("h2", { text: t("What the group said") }), renderResults(view.results, def));
+      parts.push(arrived);
     }
     const cards = renderTexts(view.texts);
-    if (cards) parts.push(h("section", { class: "texts", "aria-label": t("Shared answers") }, h("h2", { text: t("Shared answers") }), cards));
+    if (cards) {
+      const texts = h("section", { class: "texts", "aria-label": t("Shared answers") }, h("h2", { text: t("Shared answers") }), cards);
+      parts.push(texts);
+      arrived ??= texts;
+    }
   }
-  replace(hooks.app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts));
+  keepingFocus(hooks.app, () => replace(hooks.app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts)));
+  showArrived(arrived, JSON.stringify([a.id, view.results, view.texts]));
   updateStatus();
   tick();
   if (announceNew) hooks.announce(def.content_note && note === undefined ? t("New: an activity with a content note") : t("New: {title}", { title: def.title || KIND_NAMES[def.kind] }));

@@ -1,5 +1,8 @@
-// The grounding breathing pacer. Its phase comes from the server clock, so every phone and the
-// projector breathe together. With reduced motion the circle stays still and only words change.
+// The grounding breathing pacer. It follows the room's timer: the first breath starts when the
+// timer does, and while the timer waits to start or is paused the circle rests and says so. Its
+// phase is the timer's elapsed time on the server clock, so every phone and the projector breathe
+// together (a grounding with no timer breathes by the server clock alone). With reduced motion
+// the circle stays still and only words change.
 // For closed eyes, a gentle buzz (or, where phones cannot buzz, a soft tone) marks each change.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -24,9 +27,16 @@ function signal() {
   }
 }
 
-// `second`: the projector's second language ({lang, dir, t}, i18n.js translatorFor): the label's
-// twin beneath it.
-export function pacer(definition, serverNow, { cues = false, second = null } = {}) {
+// Where the breathing is: {at} ms into it, or {still: "waiting" | "paused"}.
+export function breathing(timer, serverNow) {
+  if (!timer) return { at: serverNow() };
+  if (timer.running && timer.deadline_ms !== null) return { at: timer.duration_ms - (timer.deadline_ms - serverNow()) };
+  return { still: timer.remaining_ms < timer.duration_ms ? "paused" : "waiting" };
+}
+
+// `timer`: the room's timer view now (a function). `second`: the projector's second language
+// ({lang, dir, t}, i18n.js translatorFor): the label's twin beneath it.
+export function pacer(definition, serverNow, { cues = false, second = null, timer = () => null } = {}) {
   const inhale = (definition.inhale ?? 4) * 1000;
   const hold = (definition.hold ?? 0) * 1000;
   const exhale = (definition.exhale ?? 6) * 1000;
@@ -40,13 +50,17 @@ export function pacer(definition, serverNow, { cues = false, second = null } = {
   });
   const twin = second ? h("p", { class: "pacer-label twin", lang: second.lang, dir: second.dir ?? "auto" }) : null;
   const el = h("div", { class: "pacer" }, circle, label, twin, toggle);
-  const said = (t) => ({ in: t("Breathe in"), hold: t("Hold"), out: t("Breathe out") });
+  const said = (t) => ({ in: t("Breathe in"), hold: t("Hold"), out: t("Breathe out"), waiting: t("Waiting to start"), paused: t("Paused") });
   let phase = "";
 
   function tick() {
-    const at = ((serverNow() % cycle) + cycle) % cycle;
+    const now = breathing(timer(), serverNow);
+    const at = ((now.at % cycle) + cycle) % cycle;
     let next, scale;
-    if (at < inhale) {
+    if (now.still) {
+      next = now.still;
+      scale = 0.55; // at rest, as before a breath in
+    } else if (at < inhale) {
       next = "in";
       scale = 0.55 + 0.45 * (at / inhale);
     } else if (at < inhale + hold) {
@@ -57,8 +71,9 @@ export function pacer(definition, serverNow, { cues = false, second = null } = {
       scale = 1 - 0.45 * ((at - inhale - hold) / exhale);
     }
     circle.style.setProperty("--scale", scale.toFixed(3));
+    el.classList.toggle("still", !!now.still);
     if (next !== phase) {
-      if (phase && cue) signal();
+      if (phase && cue && !now.still) signal();
       phase = next;
       label.textContent = said(t)[next];
       if (twin) {

@@ -132,6 +132,9 @@ def test_word_cloud_check_in_grounding_and_pause(harness: Harness) -> None:
     expect(phones[0].locator(".answer-status")).to_contain_text("stored")
 
     harness.open_activity(console, "grounding", "Breathe with the circle.")
+    for page in (display, phones[0]):  # the circle rests until the timer starts
+        expect(page.locator(".pacer-label")).to_have_text("Waiting to start")
+    console.get_by_role("button", name="Start", exact=True).click()
     for page in (display, phones[0]):
         expect(page.locator(".pacer-label")).to_have_text(re.compile("Breathe in|Hold|Breathe out"))
         expect(page.locator(".timer")).to_be_visible()

@@ -51,3 +51,31 @@ def test_check_in_and_grounding_now_speak_each_screens_language(
         expect(page.locator("main")).to_contain_text(GROUNDING_TEXT.in_language(lang)[:40])
     assert str(GROUNDING_TEXT)[:40] not in display.locator("main").inner_text()
     lead.close()
+
+
+def test_the_breathing_follows_the_timer(harness: Harness, server: LiveServer) -> None:
+    """The circle used to breathe by the wall clock: before Start, through Pause, and from the
+    middle of a breath when started. It rests until the timer starts, begins with a breath in,
+    and rests again, saying so, while paused; the projector's clock says "paused" in words."""
+    room = new_room(server, k=3)
+    lead = facilitator(server, room)
+    display = harness.page(**PROJECTOR)
+    display.goto(room["display_url"].removeprefix(server.base_url))
+    grounding = {"kind": "grounding", "text": "Breathe with the circle.", "seconds": 120,
+                 "inhale": 8, "hold": 0, "exhale": 10}
+    lead.command({"type": "open", "activity": grounding})
+    label, timer = display.locator(".pacer-label").first, display.locator(".timer")
+    expect(label).to_have_text("Waiting to start")
+    expect(timer).to_contain_text("not started")
+    expect(display.locator(".pacer.still")).to_have_count(1)
+
+    lead.command({"type": "timer", "action": "start"})
+    expect(label).to_have_text("Breathe in")  # the first eight seconds are the first breath in
+    expect(display.locator(".pacer.still")).to_have_count(0)
+
+    lead.command({"type": "timer", "action": "pause"})
+    expect(label).to_have_text("Paused")
+    expect(timer).to_contain_text("paused")
+    scale = display.locator(".pacer-circle").evaluate("(el) => el.style.getPropertyValue('--scale')")
+    assert scale == "0.550", scale
+    lead.close()

@@ -87,6 +87,7 @@ def test_the_grounding_circle_is_whole_above_the_footer(
     grounding = {"kind": "grounding", "title": title, "text": LONG, "seconds": 120}
     lead.command({"type": "open", "activity": grounding})
     expect(page.get_by_role("heading", name=title)).to_be_visible()
+    lead.command({"type": "timer", "action": "start"})  # the circle breathes once it starts
     circle_in_view(page, f"a grounding activity with a long text at {where}")
     # the words are all still there, below the circle, for whoever scrolls to read them
     text = page.locator(".activity-text")
