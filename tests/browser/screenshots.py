@@ -192,6 +192,8 @@ def run() -> None:
                 console, "grounding", "Breathe with the circle. Nothing to answer."
             )
             expect(display.locator(".pacer")).to_be_visible()
+            console.get_by_role("button", name="Start", exact=True).click()  # it breathes once started
+            expect(display.locator(".pacer.still")).to_have_count(0)
             shot(display, "display-grounding")
             sized(display, "display-grounding", PROJECTORS, fitted=True)
             shot(phones[3], "phone-grounding")
