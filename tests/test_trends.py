@@ -202,3 +202,17 @@ def test_the_largest_trend_command_fits_in_a_message() -> None:
         trend = Trend(title="t" * 120, text="T" * 2000, kind="scale" if point.bands else "poll",
                       k=50, labels=labels, points=points)  # fmt: skip
         assert sent(trend) < 15 * 1024, (point.style, sent(trend))
+
+
+def test_a_week_with_paper_answers_keeps_its_own_k_and_not_the_series() -> None:
+    """A result with paper answers is held to k plus their number, for that week alone: an
+    outside tester added one slip in week 3 and the two weeks before lost their orders."""
+    one = week(6, 3, entry(POLL, {"n": 6, "o:0": 4, "o:1": 2}, 3))
+    two = week(13, 3, entry(POLL, {"n": 7, "o:0": 2, "o:1": 5}, 3))
+    paper = entry(POLL, {"n": 9, "o:0": 5, "o:1": 4}, 3)
+    paper = paper.model_copy(update={"by_hand": True,
+                                     "results": compute(POLL, {"n": 9, "o:0": 5, "o:1": 4}, 3, known=1)})
+    built = series(trends([one, two, week(20, 3, paper)], 3), "Which?")
+    assert built.k == 3
+    assert [p.order for p in built.points[:2]] == ["full", "full"]
+    assert built.points[2].style == "counts" and built.points[2].counts == [5, 4, 0]

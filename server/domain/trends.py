@@ -229,7 +229,7 @@ def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
     held to one k, the largest of k, its files' and its results' k, and every point to it: a
     week whose k was smaller shows no order or words chosen for that smaller k."""
     Key = tuple[str, str, tuple[str, ...], str | None]
-    weeks: dict[Key, list[tuple[Summary, Result]]] = {}
+    weeks: dict[Key, list[tuple[Summary, Result, int]]] = {}
     titles: dict[Key, str] = {}
     k = clamp_k(k)
     for summary in sorted(summaries, key=lambda s: s.date):
@@ -243,13 +243,17 @@ def trends(summaries: list[Summary], k: int = 3) -> list[Trend]:
             for track, result in parts:
                 key: Key = (entry.kind, entry.text, tuple(entry.labels), track)
                 titles.setdefault(key, entry.title)
-                weeks.setdefault(key, []).append((summary, result))
+                # A result with paper answers carries k plus their number, meant for that week
+                # alone (results.py `compute`): it keeps it (rethreshold never lowers a k), and
+                # the series is held to the room's k of that week, not to it.
+                own_k = summary.k if entry.by_hand else max(summary.k, clamp_k(result.k))
+                weeks.setdefault(key, []).append((summary, result, own_k))
     out = []
     for key, found in weeks.items():
         kept = found[-MAX_POINTS:]
-        limit = max([k] + [max(s.k, clamp_k(r.k)) for s, r in kept])
+        limit = max([k] + [own_k for _s, _r, own_k in kept])
         labels = list(key[2])
-        points = [_point(s.date, s.title[:60], r, labels, limit) for s, r in kept]
+        points = [_point(s.date, s.title[:60], r, labels, limit) for s, r, _k in kept]
         out.append(
             Trend(
                 title=titles[key],
