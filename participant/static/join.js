@@ -279,7 +279,18 @@ const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
 const savedCode = saved.get("code");
 const savedToken = saved.get("token");
 const cookie = readRejoin();
-if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
+// Back (or forward) to this page from another one may be someone else's hand on the same tab,
+// as may a page restored from the back-forward cache: ask, as a reopened tab does. A reload is
+// the same person and goes straight on.
+const returned = performance.getEntriesByType("navigation")[0]?.type === "back_forward";
+addEventListener("pageshow", (event) => {
+  if (!event.persisted || !saved.get("token")) return;
+  phone.conn?.stop();
+  askWhoIsJoining({ code: saved.get("code"), token: saved.get("token"), ballot: null });
+});
+if (savedCode && savedToken && returned && (!linkCode || linkCode === savedCode)) {
+  askWhoIsJoining({ code: savedCode, token: savedToken, ballot: null });
+} else if (savedCode && savedToken && (!linkCode || linkCode === savedCode)) {
   join(savedCode, savedToken); // this tab's own session, after a reload: no question
 } else if (!savedToken && cookie && (!linkCode || linkCode === cookie.code)) {
   askWhoIsJoining(cookie); // a tab closed and opened again, or a new one: whose turn is it?

@@ -65,10 +65,16 @@ export function persist() {
 }
 
 export function forgetEverything() {
+  forgetThisPerson();
+  forgetSite();
+}
+
+// Whoever used this phone before: their token, answers, drafts and signals go from this tab and
+// the rejoin cookie (their place and answers stay in the room), so someone new starts clean.
+export function forgetThisPerson() {
   sessionStorage.clear();
   forgetRejoin();
-  forgetSite();
-  Object.assign(phone, { ballots: {}, pending: {}, stored: {}, notes: {}, pausing: false, track: null });
+  Object.assign(phone, { ballots: {}, pending: {}, stored: {}, shown: {}, notes: {}, pausing: false, track: null });
   for (const key of Object.keys(drafts)) delete drafts[key];
   sessionStorage.clear(); // (deleting drafts wrote them back)
 }

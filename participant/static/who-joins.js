@@ -3,8 +3,7 @@
 // share. Never take the second in as the first without asking.
 import { h, replace } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
-import { persist, phone, saved } from "./phone-state.js";
-import { forgetRejoin } from "./rejoin.js";
+import { forgetThisPerson, persist, phone, saved } from "./phone-state.js";
 
 // `join(code, token)` joins (token null: as someone new); `languageField()` the language picker.
 export function whoIsJoining(app, cookie, { join, languageField }) {
@@ -15,7 +14,8 @@ export function whoIsJoining(app, cookie, { join, languageField }) {
       title,
       h("p", { id: "who-text", class: "lead", text: t("Someone has already joined this session on this phone. If that was you, carry on where you left off. If you are someone else, join as yourself: each person's answers stay their own.") }),
       h("div", { class: "choices" },
-        h("button", { type: "button", class: "big", text: t("Carry on where I left off"), onclick: () => carryOn(cookie, join) }),
+        // two equal choices: neither is offered as the default to a partner holding the phone
+        h("button", { type: "button", class: "big secondary", text: t("Carry on where I left off"), onclick: () => carryOn(cookie, join) }),
         h("button", { type: "button", class: "big secondary", text: t("Join as someone new"), onclick: () => joinAsSomeoneNew(cookie.code, join) }))),
     languageField(),
   );
@@ -35,9 +35,9 @@ function carryOn({ code, token, ballot }, join) {
   join(code, token);
 }
 
-// Someone else: the other person's cookie goes (their place and answers stay in the room), and
-// this one joins with a token of their own.
+// Someone else: what this phone kept of the other person goes (their place and answers stay in
+// the room), and this one joins with a token of their own.
 function joinAsSomeoneNew(code, join) {
-  forgetRejoin();
+  forgetThisPerson();
   join(code, null);
 }

@@ -165,3 +165,30 @@ def test_the_cookie_goes_when_the_page_learns_the_room_is_gone(harness: Harness)
     expect(again.get_by_role("alert")).to_contain_text(f"No session with the code {code}")
     again.wait_for_function("() => document.cookie === ''", polling=100)
     assert context.cookies() == []
+
+
+def test_back_to_the_page_from_another_asks_who_is_joining(harness: Harness) -> None:
+    """An outside tester: the first partner answered and typed another address in the same tab;
+    the second pressed Back and was that person, answer, signals and all, unasked."""
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    poll(harness, console)
+    phone.get_by_role("button", name="Hope").click()
+    stored(phone)
+    phone.goto("/privacy")  # the same tab, somewhere else
+    phone.go_back()
+    expect(phone.get_by_role("heading", name="Who is using this phone?")).to_be_visible()
+    expect(phone.get_by_role("button", name="Show my answer")).to_have_count(0)
+    phone.get_by_role("button", name="Join as someone new").click()
+    expect(phone.get_by_role("button", name="Hope")).to_be_visible()
+    expect(phone.locator(".answer-status")).not_to_contain_text("stored")
+    # nothing of the first person is left in the tab for the second to find
+    assert "Hope" not in phone.evaluate(STORAGE) and '"option"' not in phone.evaluate(STORAGE)
+    phone.get_by_role("button", name="Fear").click()
+    stored(phone)
+    expect(console.locator("#count-answered")).to_have_text("2")
+    # a reload is the same person: no question
+    phone.reload()
+    stored(phone)
+    expect(phone.get_by_role("heading", name="Who is using this phone?")).to_have_count(0)
