@@ -50,12 +50,21 @@ def redact(text: str) -> str:
     return _CODE.sub(REDACTED, text)
 
 
+# uvicorn's line for each WebSocket it accepts: in a journal, a timestamp for every phone that
+# joins or comes back, which says when each person arrived and adds nothing an operator needs.
+# Refusals (403 and other codes) are still logged: they are what an operator looks for.
+_ACCEPTED = '%s - "WebSocket %s" [accepted]'
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites every record to its redacted text. Records from the websockets library below
-    WARNING are dropped: at debug level it logs every frame, and frames carry answers."""
+    WARNING are dropped: at debug level it logs every frame, and frames carry answers; so is
+    uvicorn's line for each accepted WebSocket."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.pathname.startswith(_WEBSOCKETS_LIB) and record.levelno < logging.WARNING:
+            return False
+        if record.msg == _ACCEPTED:
             return False
         try:
             message = record.getMessage()

@@ -230,6 +230,8 @@ async def test_no_secret_in_any_log_record(
     # the run did log: uvicorn refused the foreign origin, and said so (without the address)
     assert '"WebSocket /ws" 403' in joined, joined
     assert '[redacted] - "WebSocket /ws" 403' in joined
+    # no line per phone that joined: a journal would hold when each person arrived
+    assert "[accepted]" not in joined, joined
     assert keep.hits(lines) == []
 
 
@@ -319,4 +321,5 @@ async def test_hearth_serve_at_debug_logs_no_secret(backend: str) -> None:
     searched = [line for line in lines if not line.startswith(BANNER)]
     text = "\n".join(searched)
     assert "Application startup complete" in text and '"WebSocket /ws" 403' in text, text
+    assert "[accepted]" not in text, text
     assert keep.hits(searched, server=f"127.0.0.1:{port}") == [], text
