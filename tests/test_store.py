@@ -36,6 +36,7 @@ from server.store.connection_io import (
     read_replies,
     replies_at_hand,
 )
+from server.store.memory import MemoryStore
 from server.store.redis import SCRIPTS, RedisStore
 from server.transport import eager
 from tests.support import eventually
@@ -219,15 +220,25 @@ async def test_who_and_what_are_stored_apart(store: RoomStore) -> None:
         assert b not in who_key
 
 
+async def pause_scores(store: RoomStore, code: str) -> list[float]:
+    name = key(code, "pause")
+    if isinstance(store, MemoryStore):
+        return [float(at) for at in store.keys.get(name, {}).values()]
+    assert isinstance(store, RedisStore)
+    return [score for _, score in await store.redis.zrange(name, 0, -1, withscores=True)]
+
+
 async def test_pauses_and_presence(store: RoomStore) -> None:
     code, _ = await make_room(store)
     a, b = who(), who()
-    await store.set_pause(code, a, True, 1_000, TTL)
-    await store.set_pause(code, b, True, 5_000, TTL)
-    assert await store.pauses(code, 0) == 2
-    assert await store.pauses(code, 2_000) == 1
-    await store.set_pause(code, b, False, 6_000, TTL)
-    assert await store.pauses(code, 0) == 1
+    await store.set_pause(code, a, True, TTL)
+    await store.set_pause(code, b, True, TTL)
+    await store.set_pause(code, b, True, TTL)  # asked twice (a rejoin resends it): one person
+    assert await store.pauses(code) == 2
+    await store.set_pause(code, b, False, TTL)
+    assert await store.pauses(code) == 1
+    # No time is kept: a request counts until taken back, and a dump cannot date it.
+    assert await pause_scores(store, code) == [0.0]
     await store.set_presence(code, "p:1", 3, 10_000, TTL)
     await store.set_presence(code, "p:2", 4, 20_000, TTL)
     assert await store.connected(code, 0) == 7
@@ -312,7 +323,7 @@ async def test_every_key_has_a_ttl_and_erase_leaves_none(store: RoomStore) -> No
     await store.join(code, p, 10, TTL)
     await open_activity(store, code)
     await store.submit(code, "a1", p, "b", ["n", "o:1"], "x", TTL)
-    await store.set_pause(code, p, True, 1, TTL)
+    await store.set_pause(code, p, True, TTL)
     await store.set_presence(code, "p:proc", 1, 1, TTL)
     ttls = await store.key_ttls(code)
     assert {key(code, n) for n in ("state", "people", "accepting", "pause", "presence")} <= set(
@@ -395,7 +406,7 @@ async def test_every_key_and_the_channel_of_a_room_share_one_cluster_slot(
     await store.set_side(code, p, "tag", TTL)
     await open_activity(store, code)
     await store.submit(code, "a1", p, "b", ["n"], "x", TTL)
-    await store.set_pause(code, p, True, 1, TTL)
+    await store.set_pause(code, p, True, TTL)
     await store.set_presence(code, "proc", 1, 1, TTL)
     await store.put_ticket(key(code, "ticket:t"), b"x", TTL)
     names = [*await store.key_ttls(code), channel(code)]

@@ -295,7 +295,7 @@ class Service:
         return "stored"
 
     async def pause(self, code: str, who: str, on: bool) -> None:
-        await self.store.set_pause(code, who, on, now_ms(), self.ttl)
+        await self.store.set_pause(code, who, on, self.ttl)
         self.watch.answers_changed(code)
 
     async def word(self, code: str, who: str, on: bool) -> None:

@@ -31,7 +31,6 @@ log = logging.getLogger("hearth.hub")
 PRESENCE_SECONDS = 1.0
 PRESENCE_STALE_MS = 3_000  # three missed rewrites
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
-PAUSE_WINDOW_MS = 5 * 60_000
 PRESENCE_ROLES = ("participant", "facilitator")
 
 
@@ -183,15 +182,15 @@ class StoreWatch:
         self._spawn(self.store.publish(room.code, PROGRESS + self.hub.process_id.encode()))
 
     async def progress(self, room: RoomChannel) -> p.Progress:
-        state, now = room.state, now_ms()
+        state = room.state
         live = state.live if state else None
-        code, since = room.code, now - PRESENCE_STALE_MS
+        code, since = room.code, now_ms() - PRESENCE_STALE_MS
         closed = live is not None and live.status == "closed" and accepts_answers(live.activity)
         # The reads are independent: one round trip's wait for all of them, not one each.
         here, joined, pauses, words, cofacilitators, answered, tally = await asyncio.gather(
             self.store.connected(code, since, "p"),
             self.store.joined(code),
-            self.store.pauses(code, now - PAUSE_WINDOW_MS),
+            self.store.pauses(code),
             self.store.words(code),
             self.store.connected(code, since, "c"),
             self.store.answered(code, live.id) if live is not None else _nothing(0),

@@ -231,17 +231,17 @@ class MemoryStore:
 
     # -- signals -----------------------------------------------------------------------------
 
-    async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
+    async def set_pause(self, code: str, who: str, on: bool, ttl: int) -> None:
         pause_key = key(code, "pause")
         if on:
-            self.keys.ensure(pause_key, dict)[who] = now_ms
+            self.keys.ensure(pause_key, dict)[who] = 0
             self.keys.expire(pause_key, ttl)
             self._index(code, pause_key, ttl=ttl)
         else:
             self.keys.get(pause_key, {}).pop(who, None)
 
-    async def pauses(self, code: str, since_ms: int) -> int:
-        return sum(1 for at in self.keys.get(key(code, "pause"), {}).values() if at >= since_ms)
+    async def pauses(self, code: str) -> int:
+        return len(self.keys.get(key(code, "pause"), {}))
 
     async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
         word_key = key(code, "word")

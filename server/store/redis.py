@@ -284,15 +284,15 @@ class RedisStore:
 
     # -- signals -----------------------------------------------------------------------------
 
-    async def set_pause(self, code: str, who: str, on: bool, now_ms: int, ttl: int) -> None:
+    async def set_pause(self, code: str, who: str, on: bool, ttl: int) -> None:
         pause, index = key(code, "pause"), key(code, "index")
         if on:  # only while the room exists, like presence
-            await self._batch.call(PAUSE, [key(code, "state"), pause, index], [who, now_ms, ttl])
+            await self._batch.call(PAUSE, [key(code, "state"), pause, index], [who, 0, ttl])
         else:
             await self.redis.zrem(pause, who)
 
-    async def pauses(self, code: str, since_ms: int) -> int:
-        return int(await self.redis.zcount(key(code, "pause"), since_ms, "+inf"))
+    async def pauses(self, code: str) -> int:
+        return int(await self.redis.zcard(key(code, "pause")))
 
     async def set_word(self, code: str, who: str, on: bool, ttl: int) -> None:
         word, index = key(code, "word"), key(code, "index")

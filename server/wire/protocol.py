@@ -209,7 +209,10 @@ class Progress(Message):
         description="Phones that joined and have not left, connected or not: what the room's "
         "cap counts.",
     )
-    pauses: int = Field(description="Pause signals in the last few minutes.")
+    pauses: int = Field(
+        description="Phones asking for a pause: each counts until it takes the request back or "
+        "leaves."
+    )
     words: int = Field(default=0, description="'A word afterwards' signals not taken back.")
     cofacilitators: int = Field(default=0, description="Co-facilitator consoles connected.")
     preview: Results | None = Field(
