@@ -120,6 +120,21 @@ class RedisServer(Freezable):
 QUICK_BEAT = 1.0
 
 
+async def _wind_down() -> None:
+    """What `asyncio.run` does after the server returns (`hearth serve` runs under it): cancel
+    what is left, and give closed sockets their loop turns to finish closing. uvloop's close()
+    drops callbacks still queued, so a socket closed in the last turn would stay open and the
+    loop would refuse to close (EBUSY)."""
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
 @dataclass
 class LiveServer:
     """uvicorn serving Hearth on a free port, in a thread with its own event loop."""
@@ -158,6 +173,7 @@ class LiveServer:
             asyncio.set_event_loop(live.loop)
             live.loop.call_soon(ready.set)
             live.loop.run_until_complete(live.server.serve())  # type: ignore[union-attr]
+            live.loop.run_until_complete(_wind_down())
             live.loop.close()
 
         live.thread = threading.Thread(target=run, daemon=True)

@@ -389,3 +389,30 @@ async def test_shard_channel_follows_the_room_to_the_promoted_replica(
     finally:
         await listener.stop()
         await writer.stop()
+
+
+async def test_a_connection_that_fails_to_close_leaves_no_other_open(
+    redis_sentinel: SentinelSetup,
+) -> None:
+    """After a failover a socket to the old primary can fail to close; redis-py raises that
+    after closing the rest of its pool. The connections to the sentinels must close too, or
+    the server's event loop cannot close (uvloop: EBUSY) and their sockets stay open."""
+    store = RedisStore(redis_sentinel.url, timeout=REPLICATED_DEADLINE)
+    await store.start()
+    await make_room(store)  # connects: to the sentinels to find the primary, then to it
+    pool = store.redis.connection_pool
+    sentinels = pool.sentinel_manager.sentinels  # type: ignore[attr-defined]
+    to_sentinels = [
+        c for s in sentinels for c in s.connection_pool._available_connections if c.is_connected
+    ]
+    assert to_sentinels, "the store should have asked a sentinel for the primary"
+    primary = next(c for c in pool._available_connections if c.is_connected)
+    close_cleanly = primary.disconnect
+
+    async def fails_to_close(*args: Any, **kwargs: Any) -> None:
+        await close_cleanly(*args, **kwargs)
+        raise TimeoutError("Timed out closing the connection")  # as redis-py reports one
+
+    primary.disconnect = fails_to_close  # type: ignore[method-assign]
+    await store.stop()
+    assert not [c for c in to_sentinels if c.is_connected]

@@ -6,6 +6,7 @@ primary is on every new connection."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -133,8 +134,15 @@ def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
 
 
 async def close(client: Redis | RedisCluster) -> None:
-    """Close the client and, for Sentinel, its connections to the sentinels."""
-    await client.aclose()
+    """Close the client and, for Sentinel, its connections to the sentinels. Each is closed even
+    when another fails to close cleanly (redis-py raises the first failure of a pool's
+    disconnects, e.g. a socket to a primary that died mid-failover, after trying them all);
+    the first failure is raised once everything has been tried."""
     sentinel = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
+    closing = [client.aclose()]
     if isinstance(sentinel, Sentinel):
-        await sentinel.aclose()
+        closing.append(sentinel.aclose())
+    outcomes = await asyncio.gather(*closing, return_exceptions=True)
+    failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+    if failure is not None:
+        raise failure
