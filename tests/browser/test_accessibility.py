@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
-from server.http.catalogue_routes import page_catalogue
+from tests.browser.drive import say
 from tests.browser.harness import PHONE, Harness
 
 AXE = Axe()
@@ -101,10 +101,6 @@ def test_every_screen_passes_axe(harness: Harness) -> None:
     console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
     expect(console.locator(".step").first).to_be_visible()
     assert_accessible(console, "console with a plan")
-
-
-def say(lang: str, msgid: str) -> str:
-    return str(page_catalogue(lang)["messages"].get(msgid) or msgid)
 
 
 def test_the_librarys_buttons_say_their_visible_label_in_their_name(harness: Harness) -> None:

@@ -13,9 +13,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
-from tests.browser.drive import phones
+from tests.browser.drive import phones, say
 from tests.browser.harness import Harness
-from tests.browser.test_languages import say
 
 PLAN = {
     "format": "hearth-plan",
