@@ -101,23 +101,47 @@ def test_no_user_facing_server_string_skips_the_catalogue() -> None:
     assert not bare, f"mark these with _() (server/i18n.py): {bare}"
 
 
-def test_pages_use_only_catalogued_strings() -> None:
-    """t("...") and plural("...") in the pages' modules are all in the pages catalogue."""
+PAGE_FOLDERS = ("participant/static", "facilitator/static", "shared/static")
+
+
+def called_by_pages() -> set[Any]:
+    """t("...") and plural("...", "...") in the pages' modules."""
     used = set()
-    for folder in ("participant/static", "facilitator/static", "shared/static"):
+    for folder in PAGE_FOLDERS:
         for _f, _l, message, _c, _x in extract_from_dir(
             str(ROOT / folder),
             method_map=[("**.js", "javascript")],
             keywords={"t": None, "plural": (1, 2)},
         ):
             used.add(message if isinstance(message, str) else tuple(message))
-    assert used <= set(ids("pages", "en"))
+    return used
+
+
+def markup_words() -> set[str]:
+    """data-i18n (text) and data-i18n-label (aria-label) in the templates."""
+    used: set[str] = set()
+    for path in ROOT.glob("*/templates/*.html"):
+        used |= set(re.findall(r'data-i18n(?:-label)?="([^"]+)"', path.read_text()))
+    return used
+
+
+def test_pages_use_only_catalogued_strings() -> None:
+    """t("...") and plural("...") in the pages' modules are all in the pages catalogue."""
+    assert called_by_pages() <= set(ids("pages", "en"))
+
+
+def test_the_pages_catalogue_holds_nothing_stale() -> None:
+    """Every pages msgid is still said by a page (a call or the markup), as extraction finds
+    nothing stale in server.pot: a sentence no page says any more would be translated for
+    nothing, and a reader of the catalogue would take it for something a screen shows."""
+    stale = set(ids("pages", "en")) - called_by_pages() - markup_words()
+    assert not stale, f"remove from pages.pot and every pages.po: {sorted(stale, key=str)}"
 
 
 def test_no_page_string_hides_from_extraction() -> None:
     """Babel's extractor does not look inside template literals: a t() there would go unchecked."""
     hidden = []
-    for folder in ("participant/static", "facilitator/static", "shared/static"):
+    for folder in PAGE_FOLDERS:
         for path in sorted((ROOT / folder).glob("*.js")):
             hidden += [
                 f"{path.name}: {m}" for m in re.findall(r"\$\{\s*(?:t|plural)\(", path.read_text())
@@ -127,9 +151,7 @@ def test_no_page_string_hides_from_extraction() -> None:
 
 def test_markup_words_are_catalogued() -> None:
     """data-i18n (text) and data-i18n-label (aria-label) in the templates name catalogue entries."""
-    used = set()
-    for path in ROOT.glob("*/templates/*.html"):
-        used |= set(re.findall(r'data-i18n(?:-label)?="([^"]+)"', path.read_text()))
+    used = markup_words()
     assert used and used <= set(ids("pages", "en"))
 
 

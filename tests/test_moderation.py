@@ -155,6 +155,37 @@ async def test_fewer_than_k_written_answers_are_read_by_nobody(live: LiveServer)
         assert not any(text in frame for text in texts for frame in frames)
 
 
+@pytest.mark.parametrize("live", ["memory"], indirect=True)  # the rule is in the domain
+async def test_a_k_raised_after_the_reveal_holds_back_a_queue_of_fewer_writers(
+    live: LiveServer,
+) -> None:
+    """k may change once an activity is revealed; texts queued when k writers were enough are
+    then fewer than the new k, and none is released (too_few), as no result would show."""
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    phones = [await Client.join(live, room, "participant") for _ in range(3)]
+    await facilitator.command(
+        {"type": "open", "activity": {"kind": "prompt", "text": "?", "open_text": True}}
+    )
+    aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
+    texts = [f"kept-{secrets.token_hex(3)}" for _ in phones]
+    for phone, text in zip(phones, texts, strict=True):
+        assert (await answer(phone, aid, ballot(), text))["type"] == "ack"
+    await facilitator.command({"type": "close"})
+    queue = (await facilitator.until_view(lambda v: len(v["queue"]) == 3))["queue"]
+    await facilitator.command({"type": "moderate", "item": queue[0]["id"], "action": "approve"})
+    assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
+    assert (await facilitator.command({"type": "configure", "k": 5}))["type"] == "ack"
+    refused = await facilitator.command({"type": "release"})
+    assert refused["code"] == "too_few"
+    assert refused["message"] == "Fewer than 5 answers were written; nothing can be released."
+    view = await facilitator.until_view(lambda v: v["room"]["k"] == 5)
+    assert not any(q["released"] for q in view["queue"])
+    await display.until_view(lambda v: v["activity"] and v["activity"]["status"] == "revealed")
+    assert display.view["texts"] == []
+
+
 # -- the shuffle --------------------------------------------------------------------------------
 
 CHI2_LIMIT_P = 1e-6  # chance that a correct shuffle fails this test

@@ -3,7 +3,7 @@
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
 import { h, replace } from "/static/shared/dom.js";
-import { t } from "/static/shared/i18n.js";
+import { plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
@@ -61,6 +61,7 @@ export function renderCounts() {
   parts.counts.setAttribute("aria-label", paper ? `${said} · ${paper}` : said);
   if (parts.live && state.view) renderLiveIfChanged(); // the preview comes with the counts
   updateCapNote(); // the room settings' word on a cap below the people here follows them
+  endWords();
 }
 
 function renderLiveIfChanged() {
@@ -73,18 +74,29 @@ function renderLiveIfChanged() {
 
 // Ending erases everything, so it asks first, in a modal dialog whose focus starts on Cancel:
 // Enter twice, or a double click, ends nothing, and Esc (or Cancel) puts the focus back on
-// End session…. Only a press on End and erase itself ends the session.
+// End session…. Only a press on End and erase itself ends the session. Ending also clears
+// "a word afterwards": the dialog names who asked, so nobody waiting for a word is forgotten.
 function endButton() {
-  const end = button(t("End session…"), () => { if (!dialog.open) dialog.showModal(); cancel.focus(); }, "danger", { "aria-haspopup": "dialog" });
+  const end = button(t("End session…"), () => { if (!dialog.open) dialog.showModal(); endWords(); cancel.focus(); }, "danger", { "aria-haspopup": "dialog" });
   const yes = button(t("End and erase"), async () => {
     yes.disabled = true;
     if (!(await act(yes, { type: "end" }))) yes.disabled = false;
   }, "danger");
   const cancel = button(t("Cancel"), () => dialog.close(), "secondary", { autofocus: true });
-  const dialog = h("dialog", { class: "end-confirm", "aria-labelledby": "confirm-text", onclose: () => { clearError(yes); end.focus(); } },
+  const dialog = h("dialog", { class: "end-confirm", "aria-labelledby": "confirm-text", "aria-describedby": "confirm-words", onclose: () => { clearError(yes); end.focus(); } },
     h("p", { id: "confirm-text", text: t("End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one.") }),
+    parts.endWords = h("p", { id: "confirm-words", class: "error", hidden: true }),
     h("div", { class: "row" }, yes, cancel));
   replace(parts.end, end, dialog);
+}
+
+// The dialog's line about people who asked for a word; kept up to date while it is open.
+function endWords() {
+  const el = parts.endWords;
+  const n = state.progress.words ?? 0;
+  if (!el) return;
+  el.hidden = n === 0;
+  el.textContent = n ? plural("{n} person asked for a word afterwards. Ending the session clears that signal: make sure you have seen them.", "{n} people asked for a word afterwards. Ending the session clears that signal: make sure you have seen them.", n) : "";
 }
 
 function setPanel(name) {

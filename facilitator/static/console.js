@@ -1,12 +1,13 @@
 // The facilitator console, start-up: create a room (or take one a link hands over), connect,
 // and build the cockpit (cockpit.js); the end of a session shows its erasure receipt.
 import { Connection, redeemTicket } from "/static/shared/connection.js";
+import { REPLACED } from "/static/shared/protocol.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
-import { linkNeeded, lostRoomSteps, spentLink } from "./help.js";
+import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
 import { escapeClosesPanel } from "./panels.js";
 import { PlanPanel } from "./plan.js";
@@ -186,8 +187,13 @@ function connect() {
         renderCounts();
       },
       ended: receipt,
-      rejected(_code, error) {
+      rejected(code, error, reason) {
         sessionStorage.removeItem(ROOM_KEY);
+        if (code === 4401 && reason === REPLACED) {
+          document.body.classList.remove("running");
+          replace(app, replacedConsole(room.seat, room.code));
+          return;
+        }
         startScreen(error?.message || t("That room is no longer running."));
       },
       error(message) {

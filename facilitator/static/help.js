@@ -81,6 +81,23 @@ export function linkNeeded(message = "") {
   ];
 }
 
+// A console a newer link replaced while it was open (the server closes it with 4401 and the
+// reason REPLACED): the session runs on, so no start link, no restart, no spent link. Only
+// `hearth link --room` replaces the facilitator's credential; the co-facilitator's is replaced
+// each time the facilitator makes a co-facilitator link.
+export function replacedConsole(seat, code) {
+  const lead = seat !== "co";
+  return [
+    h("h1", { text: t("This console was signed out") }),
+    h("p", { class: "error", role: "alert", text: lead
+      ? t("A newer link into this session was made on the computer running Hearth, so this tab was signed out: a session has one facilitator console at a time. The session is still running.")
+      : t("The facilitator made a newer co-facilitator link, so this tab was signed out: a session has one co-facilitator console at a time. The session is still running.") }),
+    lead
+      ? h("p", { id: "replaced-next" }, withCommand(t("Carry on in the console that newer link opens. If you did not make it: on the computer running Hearth, {command} prints another link, and opening it signs out the other console."), linkCommand(code)))
+      : h("p", { id: "replaced-next", text: t("Carry on in the console that newer link opens, or ask the facilitator for a new one.") }),
+  ];
+}
+
 // The console cannot tell a spent facilitator link from a co-facilitator's, so this is worded
 // for both: only whoever runs Hearth may make a link with `hearth link`.
 export function spentLink() {

@@ -217,7 +217,7 @@ export class PlanPanel {
         h("li", {},
           h("p", { class: "library-title", text: plan.title + " · " + plural("{n} step", "{n} steps", plan.items.length) }),
           h("p", { class: "hint", text: plan.summary }),
-          h("button", { type: "button", class: "secondary", text: t("Use this plan"), "aria-label": t("Use the plan {title}", { title: plan.title }), onclick: () => this.use(plan) }),
+          h("button", { type: "button", class: "secondary", text: t("Use this plan"), "aria-label": t("Use this plan: {title}", { title: plan.title }), onclick: () => this.use(plan) }),
         ))),
       h("h4", { text: t("Activities ({n})", { n: data.activities.length }) }),
       h("ul", { class: "library-list" }, data.activities.slice(0, 40).map((entry) =>

@@ -20,7 +20,7 @@ from server.transport.connection import Connection
 from server.transport.fast_writes import offer_to_all
 from server.wire import protocol as p
 from server.wire import views as vm
-from server.wire.close_codes import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED
+from server.wire.close_codes import CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED, REASON_REPLACED
 
 log = logging.getLogger("hearth.hub")
 
@@ -160,7 +160,7 @@ class Hub:
                         code="unauthorised", message=say(message, conn.lang)
                     ).model_dump_json()
                 )
-                conn.close(CLOSE_UNAUTHORISED, "console opened elsewhere")
+                conn.close(CLOSE_UNAUTHORISED, REASON_REPLACED)
 
     def tell_unavailable(self, room: RoomChannel) -> None:
         """Tell the room's screens once per outage; they keep their socket and wait."""

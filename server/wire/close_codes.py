@@ -13,3 +13,8 @@ CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_TOO_SLOW = 4409  # fell behind; reconnect for a fresh snapshot
 CLOSE_TRY_LATER = 1013  # the session store is not answering; reconnect with backoff
 CLOSE_REFUSED = 4429  # room locked or full, or too many sockets
+
+# The reason a console closed with 4401 is given when its credential was replaced while it was
+# connected (re-entry, a newer co-facilitator link), so it can say so rather than "link spent"
+# (shared/static/protocol.js holds the same words).
+REASON_REPLACED = "console opened elsewhere"

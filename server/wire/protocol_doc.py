@@ -96,8 +96,11 @@ CLOSE_CODES = {
     1013: "The store is not answering: retry with backoff.",
     4400: "The first message was not a valid `hello`.",
     4401: (
-        "The credential is not valid for this room and role (or was replaced: the console "
-        "was opened elsewhere)."
+        "The credential is not valid for this room and role (refused at `hello`: no close "
+        "reason). A console whose credential was replaced while it was "
+        "connected (re-entry with `hearth link --room`, or a newer co-facilitator link) gets "
+        "`error` `unauthorised`, then this code with the reason `console opened elsewhere`: "
+        "the console says it was signed out by a newer link, not that its link was spent."
     ),
     4404: "No session with that code is running (wrong, ended and expired codes look alike).",
     4408: "No `hello` within 10 seconds.",

@@ -99,10 +99,10 @@ export class Connection {
     };
     ws.onmessage = (event) => this.receive(JSON.parse(event.data));
     ws.onerror = () => {}; // a close event always follows
-    ws.onclose = (event) => this.closed(ws, event.code);
+    ws.onclose = (event) => this.closed(ws, event.code, event.reason);
   }
 
-  closed(ws, code) {
+  closed(ws, code, reason = "") {
     if (ws !== this.ws) return;
     this.ws = null;
     this.clearTimers();
@@ -111,7 +111,7 @@ export class Connection {
     if (FINAL_CLOSES.has(code)) {
       this.stopped = true;
       this.setStatus("rejected");
-      this.handlers.rejected?.(code, this.lastError);
+      this.handlers.rejected?.(code, this.lastError, reason);
       return;
     }
     const delay = Math.random() * Math.min(CAP_MS, BASE_MS * 2 ** this.attempt);

@@ -11,6 +11,10 @@ export const SERVER_TYPES = Object.freeze([
   "ack", "ended", "error", "pong", "progress", "reconnect", "snapshot", "summary", "update", "welcome",
 ]);
 
+// The close reason of a 4401 sent to a console whose credential a newer link replaced while it
+// was connected (server/wire/close_codes.py REASON_REPLACED; docs/protocol.md, Close codes).
+export const REPLACED = "console opened elsewhere";
+
 const CLIENT = new Set(CLIENT_TYPES);
 const SERVER = new Set(SERVER_TYPES);
 

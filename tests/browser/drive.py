@@ -1,4 +1,5 @@
-"""Drive a room over its WebSocket from a browser test, while real browsers render it."""
+"""Drive a room over its WebSocket from a browser test, while real browsers render it, and
+bring phones in through the join page in a language."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import time
 from typing import Any
 
 import httpx
+from playwright.sync_api import Page, expect
 from websockets.sync.client import ClientConnection, connect
 
+from server.http.catalogue_routes import page_catalogue
+from tests.browser.harness import PHONE, Harness
 from tests.support import LiveServer
+
+# The browser language that gets each shipped language.
+LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE", "pt_BR": "pt-BR", "ar": "ar-EG"}
 
 
 class Screen:
@@ -86,3 +93,22 @@ def phones(live: LiveServer, room: dict[str, Any], count: int) -> list[Screen]:
         phone.until(lambda m: m["type"] == "snapshot")
         out.append(phone)
     return out
+
+
+def say(lang: str, msgid: str) -> str:
+    """A page string as the catalogue has it in `lang` (English is the msgid itself)."""
+    text: Any = page_catalogue(lang)["messages"].get(msgid) or msgid
+    return str(text)
+
+
+def phone_joined(
+    harness: Harness, code: str, lang: str, width: int = 360, height: int = 740
+) -> Page:
+    """A phone whose browser speaks `lang`, joined through the room's link, in that language."""
+    viewport = {"width": width, "height": height}
+    page = harness.page(**{**PHONE, "viewport": viewport}, locale=LOCALES[lang])
+    page.goto(f"/join#{code}")
+    page.get_by_role("button", name=say(lang, "Join"), exact=True).click()
+    expect(page.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == lang
+    return page

@@ -200,7 +200,7 @@ def run() -> None:
             sized(phones[3], "phone-grounding", PHONES)
 
             console.get_by_role("button", name="Browse the library").click()
-            console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+            console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
             console.get_by_role("button", name=re.compile("^Open next:")).click()
             console.get_by_role("button", name=re.compile("^Open next:")).click()
             expect(console.locator(".step.current")).to_have_count(1)

@@ -8,6 +8,8 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from server.domain.library import load_library
+from tests.browser.drive import say
 from tests.browser.harness import PHONE, Harness
 
 AXE = Axe()
@@ -96,6 +98,26 @@ def test_every_screen_passes_axe(harness: Harness) -> None:
     console.get_by_role("button", name="Browse the library").click()
     expect(console.locator(".library-list li").first).to_be_visible()
     assert_accessible(console, "console with the library open")
-    console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
     expect(console.locator(".step").first).to_be_visible()
     assert_accessible(console, "console with a plan")
+
+
+def test_the_librarys_buttons_say_their_visible_label_in_their_name(harness: Harness) -> None:
+    """WCAG 2.5.3 Label in Name: saying a button's visible words (voice control) reaches it,
+    in English and in a translation; the plan's or activity's title follows its label."""
+    title = load_library().plans[0].plan.title
+    console = harness.facilitator(k=3)
+    for lang in ("en", "fr"):
+        if lang != "en":
+            console.get_by_label("Language").select_option(lang)
+        console.get_by_role("button", name=say(lang, "Browse the library")).click()
+        use = console.get_by_role("button", name=say(lang, "Use this plan") + " ", exact=False)
+        expect(use.first).to_be_visible()
+        buttons = console.locator(".library-list button")
+        assert buttons.count() > 3
+        for button in buttons.all():
+            expect(button).to_have_accessible_name(re.compile("^" + re.escape(button.inner_text())))
+    named = console.get_by_role("button", name=f"{say('fr', 'Use this plan')} : {title}")
+    expect(named).to_have_count(1)
+    expect(named).to_have_text(say("fr", "Use this plan"))

@@ -37,7 +37,7 @@ def test_the_console_fits_and_answers_the_keyboard(harness: Harness) -> None:
     display = harness.display(console)
     code = harness.code(console)
     console.get_by_role("button", name="Browse the library").click()
-    console.get_by_role("button", name=re.compile("^Use the plan")).first.click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
     console.get_by_role("button", name="Browse the library").click()  # the library, left open
     expect(console.locator(".library-list li").first).to_be_visible()
     keys = console.locator(".keys")

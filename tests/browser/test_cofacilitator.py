@@ -66,7 +66,7 @@ def test_a_co_facilitator_is_offered_only_what_it_may_do(harness: Harness) -> No
     console = harness.facilitator(k=3)
     code = harness.code(console)
     console.get_by_role("button", name="Browse the library").click()
-    console.get_by_role("button", name=f"Use the plan {entry.plan.title}").click()
+    console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
     console.get_by_role("button", name=re.compile("^Open next:")).click()
     console.get_by_role("button", name=re.compile("^Open next:")).click()
     expect(console.locator(".step").nth(1)).to_have_attribute("aria-current", "step")

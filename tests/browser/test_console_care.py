@@ -1,10 +1,12 @@
 """The console's care with what cannot be undone or is easy to get wrong: ending a session asks
-with Cancel focused (Enter twice or Esc ends nothing), room settings check their fields and never
+with Cancel focused (Enter twice or Esc ends nothing) and names how many asked for a word
+afterwards (ending clears that signal), room settings check their fields and never
 show a k or a cap that is not in force, a cap below the people already here says what it does,
 and a spent link tells anyone what to do without pointing a co-facilitator at `hearth link`."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Locator, Page, expect
@@ -52,6 +54,38 @@ def test_ending_asks_first_with_cancel_focused(harness: Harness) -> None:
     ask.get_by_role("button", name="End and erase").click()
     expect(console.get_by_role("heading", name="The session has ended")).to_be_visible()
     expect(console.locator("#receipt")).to_contain_text("a fresh scan found 0 left")
+
+
+def test_ending_names_the_people_who_asked_for_a_word(harness: Harness) -> None:
+    console = harness.facilitator(k=3)
+    end = console.get_by_role("button", name="End session…")
+    ask = console.get_by_role("dialog")
+    end.click()
+    expect(ask).to_contain_text("End for everyone?")
+    expect(ask).not_to_contain_text("word afterwards")  # nobody asked: nothing to say
+    ask.get_by_role("button", name="Cancel").click()
+
+    people = phones(harness.live, {"code": harness.code(console)}, 2)
+    for person in people:  # no id: a signal gets no ack
+        person.ws.send(json.dumps({"type": "word", "on": True}))
+    expect(console.locator("#count-words")).to_have_text("2")
+    end.click()
+    said = (
+        "{} asked for a word afterwards. Ending the session clears that signal: make sure you "
+        "have seen them."
+    )
+    expect(ask.locator("#confirm-words")).to_have_text(said.format("2 people"))
+    expect(ask).to_have_accessible_description(said.format("2 people"))
+    # while the question is open, the line follows the signals
+    people[0].ws.send(json.dumps({"type": "word", "on": False}))
+    expect(ask.locator("#confirm-words")).to_have_text(said.format("1 person"))
+    people[1].ws.send(json.dumps({"type": "word", "on": False}))
+    expect(ask.locator("#confirm-words")).to_be_hidden()
+    expect(ask).not_to_contain_text("word afterwards")
+    ask.get_by_role("button", name="Cancel").click()
+    still_running(console)
+    for person in people:
+        person.close()
 
 
 def settings(console: Page) -> tuple[Locator, Locator]:

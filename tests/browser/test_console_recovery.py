@@ -80,6 +80,34 @@ def test_a_lost_room_says_what_next_and_a_pasted_link_is_taken(
     assert kept["code"] == room["code"]
 
 
+def test_a_console_a_newer_link_replaced_says_so_not_restart_or_spent_link(
+    harness: Harness, server: LiveServer
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    # a newer co-facilitator link signs out the co-facilitator console open before it
+    co = harness.co_console(console)
+    console.get_by_role("button", name="Co-facilitator link").click()
+    expect(co.get_by_role("heading", name="This console was signed out")).to_be_visible()
+    expect(co.get_by_role("alert")).to_contain_text("newer co-facilitator link")
+    expect(co.locator("#replaced-next")).to_contain_text("ask the facilitator for a new one")
+
+    # `hearth link --room CODE` on the server replaces the facilitator's credential
+    server.call(server.service.rekey_facilitator(code))
+    expect(console.get_by_role("heading", name="This console was signed out")).to_be_visible()
+    expect(console.get_by_role("alert")).to_have_text(
+        "A newer link into this session was made on the computer running Hearth, so this tab "
+        "was signed out: a session has one facilitator console at a time. The session is "
+        "still running."
+    )
+    command = f"hearth link --room {code} --port {server.settings.port}"
+    expect(console.locator("#replaced-next code")).to_have_text(command)
+    said = console.locator("#app").inner_text()
+    for wrong in ("restarted", "no longer works", "Open the facilitator link", "Start a session"):
+        assert wrong not in said, said
+    assert console.evaluate("sessionStorage.getItem('hearth.console')") is None
+
+
 def test_reveal_anyway_speaks_of_sides_when_results_are_split(
     harness: Harness, server: LiveServer
 ) -> None:

@@ -5,24 +5,12 @@ phone; "Grounding now" was English everywhere."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from server.domain.interruptions import CHECKIN_TEXT, FEELINGS, GROUNDING_TEXT
-from tests.browser.drive import facilitator, new_room
+from tests.browser.drive import facilitator, new_room, phone_joined, say
 from tests.browser.harness import PROJECTOR, Harness
-from tests.browser.test_languages import say
 from tests.support import LiveServer
-
-LOCALES = {"es": "es-ES", "de": "de-DE", "ar": "ar-EG", "en": "en-US"}
-
-
-def phone_in(harness: Harness, code: str, lang: str) -> Page:
-    page = harness.page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                        locale=LOCALES[lang])
-    page.goto(f"/join#{code}")
-    page.get_by_role("button", name=say(lang, "Join"), exact=True).click()
-    expect(page.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
-    return page
 
 
 def test_check_in_and_grounding_now_speak_each_screens_language(
@@ -33,7 +21,7 @@ def test_check_in_and_grounding_now_speak_each_screens_language(
     display = harness.page(**PROJECTOR, locale="de-DE")
     display.goto(room["display_url"].removeprefix(server.base_url))
     expect(display.get_by_role("heading", name=say("de", "Join on your phone"))).to_be_visible()
-    phones = {lang: phone_in(harness, room["code"], lang) for lang in ("es", "ar", "en")}
+    phones = {lang: phone_joined(harness, room["code"], lang) for lang in ("es", "ar", "en")}
 
     lead.command({"type": "checkin_now"})
     for lang, page in phones.items():

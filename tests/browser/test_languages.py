@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -17,7 +16,7 @@ from server import i18n
 from server.domain.results import Cell, Result, Results
 from server.domain.summary import Summary, SummaryEntry
 from server.http.catalogue_routes import languages, page_catalogue
-from tests.browser.drive import facilitator, new_room
+from tests.browser.drive import facilitator, new_room, say
 from tests.browser.harness import PHONE, PROJECTOR, Harness
 from tests.browser.test_accessibility import assert_accessible
 
@@ -43,12 +42,6 @@ POLL = {
 
 LANGUAGE_NAMES = {item["lang"]: item["name"] for item in languages()}
 LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR"}
-
-
-def say(lang: str, msgid: str) -> str:
-    """A page string as the catalogue has it in `lang` (English is the msgid itself)."""
-    text: Any = page_catalogue(lang)["messages"].get(msgid) or msgid
-    return str(text)
 
 
 def join(harness: Harness, code: str, locale: str, lang: str) -> Page:

@@ -36,7 +36,7 @@ def test_a_built_in_plan_runs_to_the_end(harness: Harness, tmp_path: Path) -> No
     phones = [harness.phone(harness.code(console)) for _ in range(2)]
 
     console.get_by_role("button", name="Browse the library").click()
-    console.get_by_role("button", name=f"Use the plan {entry.plan.title}").click()
+    console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
     expect(console.get_by_role("heading", name=f"Plan: {entry.plan.title}")).to_be_visible()
     expect(console.locator(".step")).to_have_count(len(entry.plan.items))
 

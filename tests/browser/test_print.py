@@ -13,9 +13,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from server.domain.library import load_library
-from tests.browser.drive import phones
+from tests.browser.drive import phones, say
 from tests.browser.harness import Harness
-from tests.browser.test_languages import say
 
 PLAN = {
     "format": "hearth-plan",
@@ -198,7 +197,7 @@ def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None
     entry = load_library().plans[0]
     console = harness.facilitator(k=3)
     console.get_by_role("button", name="Browse the library").click()
-    console.get_by_role("button", name=f"Use the plan {entry.plan.title}").click()
+    console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
     no_print_dialog(console)
     console.get_by_role("button", name="Print handout").click()
     console.wait_for_function("() => window.printed === 1")  # after other languages' headings

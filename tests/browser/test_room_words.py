@@ -13,10 +13,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.drive import facilitator, new_room, phones
+from tests.browser.drive import facilitator, new_room, phones, say
 from tests.browser.harness import PROJECTOR, Harness
 from tests.browser.test_console_live import written_prompt
-from tests.browser.test_languages import say
 from tests.support import LiveServer
 
 # The first character of an element's text drawn left of its last: it reads left to right.

@@ -13,13 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.drive import Screen, facilitator, new_room, phones
+from tests.browser.drive import Screen, facilitator, new_room, phone_joined, phones, say
 from tests.browser.harness import PROJECTOR, Harness
-from tests.browser.test_languages import say
 from tests.support import LiveServer
 
 PHONES = [(360, 640), (320, 568)]
-LOCALES = {"en": "en-US", "ar": "ar-EG"}
 
 # English options, as a facilitator's plan written in English has them (no Arabic wording): the
 # library's own two, and two whose first or last character is punctuation (a quote, a full
@@ -88,16 +86,6 @@ def names_in_own_order(page: Page, selector: str, names: list[str], where: str) 
     )
 
 
-def joined(harness: Harness, code: str, lang: str, width: int, height: int) -> Page:
-    viewport = {"width": width, "height": height}
-    page = harness.page(viewport=viewport, is_mobile=True, has_touch=True, locale=LOCALES[lang])
-    page.goto(f"/join#{code}")
-    page.get_by_role("button", name=say(lang, "Join"), exact=True).click()
-    expect(page.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
-    assert page.evaluate("document.documentElement.lang") == lang
-    return page
-
-
 def everyone_chooses_all(lead: Screen, others: list[Screen]) -> None:
     aid = lead.view["activity"]["id"]
     for other in others:
@@ -113,7 +101,7 @@ def test_english_options_keep_their_order_on_an_arabic_phone_and_projector(
     display = harness.page(**PROJECTOR, locale="ar-EG")
     display.goto(room["display_url"].removeprefix(server.base_url))
     expect(display.get_by_role("heading", name=say("ar", "Join on your phone"))).to_be_visible()
-    phone = joined(harness, room["code"], "ar", width, height)
+    phone = phone_joined(harness, room["code"], "ar", width, height)
     where = f"an Arabic phone at {width}x{height}"
 
     # The options as they are chosen from...
@@ -241,7 +229,7 @@ def test_marks_keep_their_size_on_the_first_line_of_a_long_option(
 ) -> None:
     room = new_room(server, k=3)
     lead = facilitator(server, room)
-    phone = joined(harness, room["code"], lang, width, height)
+    phone = phone_joined(harness, room["code"], lang, width, height)
     where = f"{lang} at {width}x{height}"
     rtl = lang == "ar"
 
@@ -316,7 +304,7 @@ def test_the_end_screen_button_stands_clear_of_the_support_text(
     lead = facilitator(server, room)
     card = "Call the group line: 0800 000 000.\nOr step outside; a facilitator will follow."
     lead.command({"type": "support", "text": card, "lang": "en"})
-    phone = joined(harness, room["code"], lang, width, height)
+    phone = phone_joined(harness, room["code"], lang, width, height)
     lead.command({"type": "end"})
     expect(phone.get_by_role("heading", name=say(lang, "The session has ended"))).to_be_visible()
     link = phone.get_by_role("link", name=say(lang, "Join a session"))
