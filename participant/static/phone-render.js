@@ -72,8 +72,8 @@ export function updateStatus() {
     text,
     canShow ? h("button", { type: "button", class: "quiet small", text: t("Show my answer"), onclick: () => { phone.shown[aid] = true; render(true); } }) : "",
     // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
-    answerNotShown(aid) ? h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") }) : "",
-  );
+    ...(answerNotShown(aid) ? [" ", h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") })] : []),
+  ); // (a space after the sentence before: the span is inline, and no string ends with one)
   statusEl.className = `answer-status ${cls}`;
   followAnswer(aid, text);
 }

@@ -123,6 +123,29 @@ def test_a_reopened_tab_carries_on_with_its_own_pause_and_word(harness: Harness)
     expect(again.locator("#pause")).to_have_text("I need a pause")
 
 
+def test_a_reopened_tab_says_its_answer_is_not_shown_in_sentences_apart(
+    harness: Harness,
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    context = phone.context
+    harness.open_activity(console, "poll", "What helps?", **{"Options, one per line": "Rest\nTalk"})
+    phone.get_by_role("button", name="Rest").click()
+    stored(phone)
+    phone.close()
+    again = context.new_page()
+    harness._watch(again)
+    again.goto(f"/join#{code}")
+    again.get_by_role("button", name="Carry on where I left off").click()
+    expect(again.locator("#answer-not-shown")).to_be_visible()
+    console.get_by_role("button", name="Close answers").click()
+    status = again.locator(".answer-status")
+    expect(status).to_contain_text("Answers are closed now.")
+    said = status.evaluate("(el) => el.textContent")
+    assert "now. Since this page was opened again" in said, said
+
+
 def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     code = harness.code(console)
