@@ -191,6 +191,28 @@ async def test_reconnect_keeps_token_and_answer(live: LiveServer) -> None:
     assert progress["answered"] == 1
 
 
+async def test_a_phone_back_with_its_token_is_told_its_own_signals(live: LiveServer) -> None:
+    """A tab closed and reopened ("Carry on where I left off") keeps nothing of its own: the
+    snapshot tells it the pause and word the room still counts, so the phone shows the truth."""
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    phone = await Client.join(live, room, "participant")
+    await phone.send({"type": "pause", "on": True})
+    await phone.send({"type": "word", "on": True})
+    await facilitator.expect_where(
+        lambda m: m["type"] == "progress" and m["pauses"] == 1 and m["words"] == 1
+    )
+    await phone.close()
+    again = await Client.connect(
+        live.ws_url, role="participant", code=room["code"], credential=phone.token
+    )
+    snapshot = await again.expect("snapshot")
+    assert snapshot["you"]["pause"] is True and snapshot["you"]["word"] is True
+    newcomer = await Client.connect(live.ws_url, role="participant", code=room["code"])
+    fresh = await newcomer.expect("snapshot")
+    assert fresh["you"]["pause"] is False and fresh["you"]["word"] is False
+
+
 @pytest.mark.parametrize("role", ["participant", "display"])
 async def test_other_roles_are_refused_facilitator_commands(live: LiveServer, role: str) -> None:
     room = await live.create_room()

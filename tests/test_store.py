@@ -19,6 +19,7 @@ from server.store.base import (
     NO_SIDES,
     STATE,
     Sides,
+    Signals,
     answer_keys,
     channel,
     key,
@@ -245,6 +246,23 @@ async def test_pauses_and_presence(store: RoomStore) -> None:
     assert await store.connected(code, 15_000) == 4  # a silent process stops counting
     await store.set_presence(code, "p:2", 0, 21_000, TTL)
     assert await store.connected(code, 0) == 3
+
+
+async def test_a_participants_own_signals_are_read_back_in_one_call(store: RoomStore) -> None:
+    """A phone that rejoins after its tab was closed shows the pause and word it still has on."""
+    code, _ = await make_room(store)
+    a, b = who(), who()
+    assert await store.signals(code, a) == Signals(pause=False, word=False)
+    await store.set_pause(code, a, True, TTL)
+    await store.set_word(code, b, True, TTL)
+    assert await store.signals(code, a) == Signals(pause=True, word=False)
+    assert await store.signals(code, b) == Signals(pause=False, word=True)
+    await store.set_word(code, a, True, TTL)
+    await store.set_pause(code, a, False, TTL)
+    assert await store.signals(code, a) == Signals(pause=False, word=True)
+    await store.leave(code, b)
+    assert await store.signals(code, b) == Signals(pause=False, word=False)
+    assert await store.signals("ZZZZZZ", a) == Signals(pause=False, word=False)
 
 
 async def test_answers_sent_together_are_judged_in_turn_as_if_each_came_alone(
@@ -685,7 +703,7 @@ async def test_what_a_word_answer_says_outlives_it_in_no_cache(store: RoomStore)
     """The Redis store encodes an answer's cells once per distinct set and keeps the encoding;
     a word cloud's words are what someone wrote, so they must not be among what it keeps once
     the session is erased (an option's number says nothing of anyone)."""
-    from server.store import redis as redis_store
+    from server.store import calls
 
     code, _ = await make_room(store)
     p = who()
@@ -696,10 +714,10 @@ async def test_what_a_word_answer_says_outlives_it_in_no_cache(store: RoomStore)
     assert (await store.tally(code, "a1"))[word] == 1  # stored, and erased with the room
     await store.submit(code, "a1", p, "b1", ["n", "o:1"], None, TTL)  # a change of mind
     assert (await store.tally(code, "a1")) == {"n": 1, word: 0, "o:1": 1}
-    kept = [cell for cells in redis_store._CELLS_JSON for cell in cells]
+    kept = [cell for cells in calls.CELLS_JSON for cell in cells]
     assert "o:1" in kept  # the encoding of an option's cells is kept
     assert word not in kept
-    assert not any(word.encode() in encoded for encoded in redis_store._CELLS_JSON.values())
+    assert not any(word.encode() in encoded for encoded in calls.CELLS_JSON.values())
     assert person_tags("t", TRACKS).encoded() == orjson.dumps(dict(person_tags("t", TRACKS)))
 
 

@@ -9,6 +9,7 @@ import {
   dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
 } from "./phone-state.js";
 import { readRejoin, REFRESH_MS } from "./rejoin.js";
+import { adoptSignals, resendSignals, setPause, showPause } from "./signals.js";
 import { whoIsJoining } from "./who-joins.js";
 
 const app = $("#app");
@@ -117,8 +118,7 @@ function join(code, token) {
         net.classList.toggle("away", status === "reconnecting");
         if (status === "live") {
           everLive = true;
-          if (phone.pausing) phone.conn.send({ type: "pause", on: true });
-          menu.resend();
+          resendSignals(menu);
           flush();
         }
       },
@@ -136,6 +136,7 @@ function join(code, token) {
         if (you) {
           phone.answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
           if (you.track) phone.track = you.track;
+          adoptSignals(you, menu);
         }
         actions.hidden = false;
         render(!changes);
@@ -233,19 +234,6 @@ function flush() {
 
 // -- start -----------------------------------------------------------------------------------
 
-function showPause(on) {
-  pauseButton.setAttribute("aria-pressed", String(on));
-  pauseButton.textContent = on ? t("Pause asked · tap to take back") : t("I need a pause");
-}
-
-function setPause(on) {
-  phone.pausing = on;
-  saved.set("pause", on);
-  showPause(on);
-  phone.conn?.send({ type: "pause", on });
-  announce.textContent = on ? t("The facilitator sees that someone asked for a pause, never who.") : t("Pause request taken back.");
-}
-
 // Another language, at once: this tab remembers it, every word on screen changes, and the
 // server words its errors to this phone in it from now on (kept on the connection only).
 async function switchTo(tag) {
@@ -264,7 +252,7 @@ const { raw } = takeFragment(); // the code leaves the address bar before anythi
 await load().catch(() => null); // no catalogue: the page stays in English
 translateMarkup();
 showPause(phone.pausing);
-pauseButton.addEventListener("click", () => setPause(!phone.pausing));
+pauseButton.addEventListener("click", () => setPause(!phone.pausing, announce));
 const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.send(message), leave, switchTo });
 renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);

@@ -115,8 +115,17 @@ export class PhoneMenu {
     this.wordButton.textContent = this.word ? t("Word afterwards asked · tap to take back") : t("I'd like a word afterwards");
   }
 
+  // Back on line: this tab's own word, on or taken back, said again (signals.js).
   resend() {
-    if (this.word) this.send({ type: "word", on: true });
+    if (this.saved.get("word") !== null) this.send({ type: "word", on: this.word });
+  }
+
+  // Asked from a tab since closed, and still counted (signals.js): shown and kept, not sent.
+  adoptWord() {
+    if (this.saved.get("word") !== null) return;
+    this.word = true;
+    this.saved.set("word", true);
+    this.renderWord();
   }
 
   setSize(index) {

@@ -4,6 +4,7 @@ import { $, formatClock, h, replace } from "/static/shared/dom.js";
 import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { offerSides, sideChooser } from "./menu.js";
+import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { answerWidget, KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
@@ -24,6 +25,7 @@ document.body.append(answerNews);
 
 export function renderHooks(given) {
   hooks = given; // {app, answer(aid, value), announce(text)}
+  placeIn(given.app);
 }
 
 // Written words the person sent, now hidden here: the status says so in place of an empty box.
@@ -70,8 +72,8 @@ export function updateStatus() {
     text,
     canShow ? h("button", { type: "button", class: "quiet small", text: t("Show my answer"), onclick: () => { phone.shown[aid] = true; render(true); } }) : "",
     // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
-    answerNotShown(aid) ? h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") }) : "",
-  );
+    ...(answerNotShown(aid) ? [" ", h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") })] : []),
+  ); // (a space after the sentence before: the span is inline, and no string ends with one)
   statusEl.className = `answer-status ${cls}`;
   followAnswer(aid, text);
 }
@@ -83,42 +85,19 @@ function followAnswer(aid, text) {
   if (phone.pending[aid]) {
     if (!awaiting.has(aid)) {
       awaiting.add(aid);
-      bringStatusIntoView();
+      bringStatusIntoView(aid);
     }
     return;
   }
   if (!awaiting.delete(aid)) return;
   answerNews.textContent = text.replace(/^✓\s*/, "");
-  bringStatusIntoView();
+  bringStatusIntoView(aid);
 }
 
-// After this task's redraw (the acknowledgement draws the activity again), at the next frame.
-function bringStatusIntoView() {
-  requestAnimationFrame(() => bringIntoView(statusEl));
-}
-
-// Scroll the page's scrolling part (main) as little as needs be for el to be seen whole, so
-// what is above it (the question) stays in view whenever both fit; an element taller than the
-// view shows its start. Nothing takes the focus.
-function bringIntoView(el) {
-  const main = hooks.app;
-  if (!el?.isConnected || !main) return;
-  const box = el.getBoundingClientRect();
-  const view = main.getBoundingClientRect();
-  const margin = 8;
-  let delta = Math.max(0, box.bottom - (view.bottom - margin));
-  if (box.top - delta < view.top + margin) delta = box.top - (view.top + margin);
-  if (Math.abs(delta) < 1) return;
-  const calm = matchMedia("(prefers-reduced-motion: reduce)").matches;
-  main.scrollBy({ top: delta, behavior: calm ? "instant" : "smooth" });
-}
-
-const TEXT_FIELD = "textarea, input:not([type]), input[type=text]";
-
-// Someone typing keeps their place: results arriving do not scroll the caret away.
-function typing() {
-  const el = document.activeElement;
-  return !!el && hooks.app.contains(el) && el.matches(TEXT_FIELD);
+// After this task's redraw (the acknowledgement draws the activity again): the status line then
+// drawn, if its activity is still the one shown.
+function bringStatusIntoView(aid) {
+  bringIntoViewSoon(() => (lastAid === aid ? statusEl : null));
 }
 
 // Results or shared answers that have just arrived are brought into view (the phone otherwise
@@ -127,29 +106,7 @@ function showArrived(section, seen) {
   if (!section || seen === resultsSeen) return;
   resultsSeen = seen;
   answerNews.textContent = section.querySelector("h2").textContent;
-  if (!typing()) requestAnimationFrame(() => bringIntoView(section));
-}
-
-// How to find the focused control again once redrawn: a text field by its id, a side by its
-// value. Not an answer's option or box: focus left on it would show the neighbour which one.
-function finderFor(was) {
-  if (was.id && was.matches(TEXT_FIELD)) return (container) => container.querySelector(`#${CSS.escape(was.id)}`);
-  if (was.dataset.side) return (container) => container.querySelector(`[data-side="${was.dataset.side}"]`);
-  return null;
-}
-
-// A redraw keeps the focus where it was and a text field's caret: an answer stored, results or a
-// change of side arriving while someone types or chooses by keyboard take nothing from them.
-function keepingFocus(container, draw) {
-  const was = document.activeElement;
-  const inside = container && was && was !== container && container.contains(was);
-  const find = inside ? finderFor(was) : null;
-  const caret = find && was.matches(TEXT_FIELD) ? [was.selectionStart, was.selectionEnd] : null;
-  draw();
-  const again = find?.(container);
-  if (!again) return;
-  again.focus({ preventScroll: true });
-  if (caret) again.setSelectionRange(...caret);
+  if (!typing()) bringIntoViewSoon(() => section);
 }
 
 function awayNotice() {
@@ -191,8 +148,8 @@ function contentNote(aid, def, accepting) {
 
 function activityParts(a, def, accepting) {
   const note = def.content_note ? phone.notes[a.id] : "go";
-  if (note === undefined) return { note, parts: [h("h1", { id: "activity-title", text: t("Before this one") }), contentNote(a.id, def, accepting)] };
-  const parts = [h("h1", def.title ? { id: "activity-title", lang: def.lang, dir: "auto", text: def.title } : { id: "activity-title", text: KIND_NAMES[def.kind] || t("Activity") })];
+  if (note === undefined) return { note, parts: [h("h1", { id: "activity-title", tabindex: "-1", text: t("Before this one") }), contentNote(a.id, def, accepting)] };
+  const parts = [h("h1", def.title ? { id: "activity-title", tabindex: "-1", lang: def.lang, dir: "auto", text: def.title } : { id: "activity-title", tabindex: "-1", text: KIND_NAMES[def.kind] || t("Activity") })];
   if (note === "skip") {
     parts.push(h("p", { class: "skipped", text: t("You skipped this one. Take whatever care you need.") }));
     return { note, parts };
@@ -278,7 +235,8 @@ export function render(force) {
       arrived ??= texts;
     }
   }
-  keepingFocus(hooks.app, () => replace(hooks.app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts)));
+  const focusLost = keepingFocus(hooks.app, () => replace(hooks.app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts)));
+  if (announceNew) startAtTop(focusLost); // an update of the same activity stays where it was
   showArrived(arrived, JSON.stringify([a.id, view.results, view.texts]));
   updateStatus();
   tick();

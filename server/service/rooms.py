@@ -30,6 +30,7 @@ from server.settings import Settings
 from server.store import RoomStore
 from server.store.base import (
     ENDED,
+    NO_SIGNALS,
     AnswerWrite,
     Sides,
     Submitted,
@@ -193,14 +194,19 @@ class Service:
             return None
         state = self.hub.state(seat.code)
         live = state.live if state else None
-        answered = False
-        if live is not None and not (on_join and seat.newcomer):
-            answered = await self.store.has_answered(seat.code, live.id, seat.who)
+        answered, signals = False, NO_SIGNALS
+        if not (on_join and seat.newcomer):  # a newcomer has answered and signalled nothing
+            if live is not None:
+                answered = await self.store.has_answered(seat.code, live.id, seat.who)
+            # a phone back after its tab closed shows the signals the room still counts
+            signals = await self.store.signals(seat.code, seat.who)
         track = seat.track  # on join it was read a moment ago; on sync it may have changed
         if not on_join and seat.token is not None:
             tag = await self.store.member(seat.code, seat.who)
             track = side_of(tag or "", seat.token, TRACKS)
-        return vm.You(answered=answered, track=track or None)
+        return vm.You(
+            answered=answered, track=track or None, pause=signals.pause, word=signals.word
+        )
 
     async def summary_file(self, code: str, request: p.SummaryRequest) -> p.SummaryFile:
         summary = build_summary(await self.load(code), request.title)

@@ -195,6 +195,17 @@ async def outcome_of(
 
 
 @dataclass(frozen=True)
+class Signals:
+    """One participant's own signals, as the room counts them."""
+
+    pause: bool
+    word: bool
+
+
+NO_SIGNALS = Signals(pause=False, word=False)
+
+
+@dataclass(frozen=True)
 class Erased:
     deleted: int
     remaining: int
@@ -274,6 +285,9 @@ class RoomStore(Protocol):
         """'A word afterwards': kept until taken back, Leave or the end."""
 
     async def words(self, code: str) -> int: ...
+    async def signals(self, code: str, who: str) -> Signals:
+        """Whether this participant's pause and word-afterwards signals are on (one read)."""
+
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         """How many sockets of one kind one process holds: field is "<role>:<process>"
         (p: phones, f: facilitator consoles, c: co-facilitator consoles)."""

@@ -1,5 +1,6 @@
-"""What a Batch sends: a Lua script and its calls, and how the calls of a merging script travel
-as one (server/store/batch.py sends them; server/store/scripts.py SUBMIT is one that merges)."""
+"""What a Batch sends: a Lua script and its calls, how the calls of a merging script travel
+as one (server/store/batch.py sends them; server/store/scripts.py SUBMIT is one that merges), and
+an answer's cells encoded for SUBMIT."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,23 @@ class Script:
 
 
 log = logging.getLogger("hearth.store")
+
+# An answer's cells as JSON, encoded once per distinct set: each orjson.dumps call mallocs a
+# 1 KiB buffer (too large for glibc's per-thread cache), a cost per answer on a busy heap.
+# Only cells that say nothing of their own (options, scale points, "pass") are kept: a word
+# cloud's words are what someone wrote, and nothing of a session may outlive it in memory.
+CELLS_JSON: dict[tuple[str, ...], bytes] = {}
+CELLS_JSON_KEPT = 1024
+
+
+def cells_json(cells: list[str]) -> bytes:
+    kept = tuple(cells)
+    encoded = CELLS_JSON.get(kept)
+    if encoded is None:
+        encoded = orjson.dumps(cells)
+        if len(CELLS_JSON) < CELLS_JSON_KEPT and not any(c.startswith("w:") for c in cells):
+            CELLS_JSON[kept] = encoded
+    return encoded
 
 
 class Outcome:

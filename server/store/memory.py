@@ -18,6 +18,7 @@ from server.store.base import (
     Handler,
     JoinStatus,
     Sides,
+    Signals,
     Submitted,
     answer_keys,
     channel,
@@ -256,6 +257,10 @@ class MemoryStore:
 
     async def words(self, code: str) -> int:
         return len(self.keys.get(key(code, "word"), SortedMap()))
+
+    async def signals(self, code: str, who: str) -> Signals:
+        pause = who in self.keys.get(key(code, "pause"), {})
+        return Signals(pause, who in self.keys.get(key(code, "word"), SortedMap()))
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         presence_key = key(code, "presence")

@@ -23,6 +23,7 @@ from server.store.base import (
     Handler,
     JoinStatus,
     Sides,
+    Signals,
     Submitted,
     answer_keys,
     channel,
@@ -34,7 +35,7 @@ from server.store.base import (
     submit_keys,
 )
 from server.store.batch import Batch, NotReplicated
-from server.store.calls import Script
+from server.store.calls import Script, cells_json
 from server.store.expiry import ExpiryRefresh
 from server.store.pubsub import PlainFanout, ShardedFanout
 
@@ -51,25 +52,8 @@ LEAVE = Script(scripts.LEAVE)
 SUBMIT = Script(scripts.SUBMIT, merges=True)
 PRESENCE = Script(scripts.PRESENCE)
 PAUSE = Script(scripts.PAUSE)
-SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE)
-
-# An answer's cells as JSON, encoded once per distinct set: each orjson.dumps call mallocs a
-# 1 KiB buffer (too large for glibc's per-thread cache), a cost per answer on a busy heap.
-# Only cells that say nothing of their own (options, scale points, "pass") are kept: a word
-# cloud's words are what someone wrote, and nothing of a session may outlive it in memory.
-_CELLS_JSON: dict[tuple[str, ...], bytes] = {}
-CELLS_JSON_KEPT = 1024
-
-
-def _cells_json(cells: list[str]) -> bytes:
-    kept = tuple(cells)
-    encoded = _CELLS_JSON.get(kept)
-    if encoded is None:
-        encoded = orjson.dumps(cells)
-        if len(_CELLS_JSON) < CELLS_JSON_KEPT and not any(c.startswith("w:") for c in cells):
-            _CELLS_JSON[kept] = encoded
-    return encoded
-
+SIGNALS = Script(scripts.SIGNALS, writes=False)
+SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE, SIGNALS)
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
@@ -232,7 +216,7 @@ class RedisStore:
             answer.activity,
             answer.who,
             answer.ballot,
-            _cells_json(answer.cells),
+            cells_json(answer.cells),
             text or "",
             answer.ttl,
             random_score(),
@@ -308,6 +292,11 @@ class RedisStore:
 
     async def words(self, code: str) -> int:
         return int(await self.redis.zcard(key(code, "word")))
+
+    async def signals(self, code: str, who: str) -> Signals:
+        keys = [key(code, "pause"), key(code, "word")]
+        pause, word = await self._batch.call(SIGNALS, keys, [who])
+        return Signals(bool(int(pause)), bool(int(word)))
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         await self._batch.call(

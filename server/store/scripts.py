@@ -273,3 +273,10 @@ redis.call('SADD', KEYS[3], KEYS[2])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 """
+
+# KEYS: pause, word. ARGV: who. Whether this participant's two signals are on (1/0 each): read
+# in one round trip when a phone rejoins, so it shows what the room still counts.
+SIGNALS = """
+return {redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0,
+        redis.call('ZSCORE', KEYS[2], ARGV[1]) and 1 or 0}
+"""

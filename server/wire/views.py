@@ -129,3 +129,9 @@ class You(Section):
 
     answered: bool = Field(description="This phone's answer to the live activity is stored.")
     track: Track | None
+    pause: bool = Field(
+        default=False, description="This phone's pause request is on (the room counts it)."
+    )
+    word: bool = Field(
+        default=False, description="This phone asked for a word afterwards (not taken back)."
+    )

@@ -5,18 +5,17 @@ import { plural, t } from "./i18n.js";
 
 const CHARS_LEFT = (max, len) => plural("{n} character left", "{n} characters left", max - len);
 
-function choiceButtons(options, chosen, onPick, label) {
+// An option someone wrote, in its own direction and language (dir="auto"; lang: the activity's,
+// when known): an English option on an Arabic phone reads, wraps and lines up as English, and a
+// screen reader says it in English; the button and its mark keep the page's direction.
+const optionText = (option, lang) => h("span", { class: "option-text", lang: lang || undefined, dir: "auto", text: option });
+
+function choiceButtons(options, chosen, onPick, label, lang) {
   return h(
     "div",
     { class: "choices", role: "group", "aria-label": label },
     options.map((option, i) =>
-      h("button", {
-        type: "button",
-        class: "choice",
-        "aria-pressed": String(chosen === i),
-        text: option,
-        onclick: () => onPick(i),
-      }),
+      h("button", { type: "button", class: "choice", "aria-pressed": String(chosen === i), onclick: () => onPick(i) }, optionText(option, lang)),
     ),
   );
 }
@@ -26,7 +25,7 @@ function multiChoice(def, stored, send) {
   const boxes = def.options.map((option, i) => {
     const input = h("input", { type: "checkbox", id: `opt-${i}`, value: String(i) });
     input.checked = picked.has(i);
-    return h("label", { class: "check", for: `opt-${i}` }, input, h("span", { text: option }));
+    return h("label", { class: "check", for: `opt-${i}` }, input, optionText(option, def.lang));
   });
   const submit = h("button", {
     type: "submit",
@@ -134,9 +133,9 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
   switch (def.kind) {
     case "poll":
       if (def.multiple) return multiChoice(def, stored, send);
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"));
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"), def.lang);
     case "checkin":
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"));
+      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"), def.lang);
     case "scale":
       return scale(def, stored, send);
     case "words":

@@ -87,6 +87,65 @@ def test_a_phone_that_closes_its_tab_and_rejoins_answers_once(harness: Harness) 
     assert context.cookies() == []
 
 
+def test_a_reopened_tab_carries_on_with_its_own_pause_and_word(harness: Harness) -> None:
+    """The room still counts a pause and a word asked from a tab since closed: the phone that
+    carries on must show them as asked (and can take them back), not as never asked."""
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    context = phone.context
+    phone.get_by_role("button", name="I need a pause").click()
+    phone.get_by_role("button", name="More").click()
+    phone.get_by_role("button", name="I'd like a word afterwards").click()
+    expect(console.locator("#count-pauses")).to_have_text("1")
+    expect(console.locator("#count-words")).to_have_text("1")
+
+    phone.close()  # the tab is gone, and its sessionStorage with it
+    again = context.new_page()
+    harness._watch(again)
+    again.goto(f"/join#{code}")
+    again.get_by_role("button", name="Carry on where I left off").click()
+    expect(again.get_by_role("heading", name="You're in")).to_be_visible()
+    pause = again.locator("#pause")
+    expect(pause).to_have_text("Pause asked · tap to take back")
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    again.get_by_role("button", name="More").click()
+    word = again.locator("#word")
+    expect(word).to_have_text("Word afterwards asked · tap to take back")
+    expect(word).to_have_attribute("aria-pressed", "true")
+    # Kept as a tap keeps them: a reload shows them still, and the counts stay one each.
+    again.reload()
+    expect(again.locator("#pause")).to_have_attribute("aria-pressed", "true")
+    expect(console.locator("#count-pauses")).to_have_text("1")
+    expect(console.locator("#count-words")).to_have_text("1")
+    again.locator("#pause").click()  # and taken back from here
+    expect(console.locator("#count-pauses")).to_have_text("0")
+    expect(again.locator("#pause")).to_have_text("I need a pause")
+
+
+def test_a_reopened_tab_says_its_answer_is_not_shown_in_sentences_apart(
+    harness: Harness,
+) -> None:
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    phone = harness.phone(code)
+    context = phone.context
+    harness.open_activity(console, "poll", "What helps?", **{"Options, one per line": "Rest\nTalk"})
+    phone.get_by_role("button", name="Rest").click()
+    stored(phone)
+    phone.close()
+    again = context.new_page()
+    harness._watch(again)
+    again.goto(f"/join#{code}")
+    again.get_by_role("button", name="Carry on where I left off").click()
+    expect(again.locator("#answer-not-shown")).to_be_visible()
+    console.get_by_role("button", name="Close answers").click()
+    status = again.locator(".answer-status")
+    expect(status).to_contain_text("Answers are closed now.")
+    said = status.evaluate("(el) => el.textContent")
+    assert "now. Since this page was opened again" in said, said
+
+
 def test_the_console_comes_back_and_a_co_facilitator_helps(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     code = harness.code(console)

@@ -164,15 +164,82 @@ def test_english_options_keep_their_order_on_an_arabic_phone_and_projector(
         other.close()
 
 
+# Each option's words as laid out: the element holding them, the direction and language they are
+# read in, whether every line starts flush with their own start edge, and any line that begins
+# inside a word.
+OPTION_LINES = """(selector) => [...document.querySelectorAll(selector)].map((option) => {
+  const node = document.createTreeWalker(option, NodeFilter.SHOW_TEXT).nextNode();
+  const host = node.parentElement;
+  const style = getComputedStyle(host);
+  const chars = [...node.data].map((ch, i) => {
+    const r = document.createRange();
+    r.setStart(node, i);
+    r.setEnd(node, i + 1);
+    return { ch, box: r.getBoundingClientRect() };
+  });
+  const starts = [chars[0]];
+  const midWord = [];
+  for (let i = 1; i < chars.length; i++) {
+    if (/\\s/.test(chars[i].ch)) continue;
+    let j = i - 1;
+    while (j > 0 && /\\s/.test(chars[j].ch)) j--;
+    if (Math.abs(chars[i].box.top - chars[j].box.top) < 4) continue;
+    starts.push(chars[i]);
+    if (!/[\\s\\-/]/.test(chars[i - 1].ch)) midWord.push(node.data.slice(Math.max(0, i - 8), i + 8));
+  }
+  const ltr = style.direction === 'ltr';
+  const edge = (c) => (ltr ? c.box.left : c.box.right);
+  const flush = Math.max(...starts.map(edge)) - Math.min(...starts.map(edge)) < 1;
+  return { text: node.data, direction: style.direction, lang: host.closest('[lang]').lang,
+    lines: starts.length, flush, midWord };
+})"""
+
+LONG_OPTIONS = [
+    "I noticed that I wanted to explain myself before I had really listened to what was said",
+    "Understandably overwhelmed, uncomfortable, disconnected and misunderstood",
+    'Hearing "I was wrong" without a defence',
+]
+
+
+@pytest.mark.parametrize(("width", "height"), PHONES)
+def test_long_english_options_wrap_as_english_on_an_arabic_phone(
+    harness: Harness, server: LiveServer, width: int, height: int
+) -> None:
+    """Options a facilitator wrote in English, on an Arabic phone: each reads left to right, its
+    lines flush with its own (left) start, breaking only between words, and is said in English."""
+    room = new_room(server, k=3)
+    lead = facilitator(server, room)
+    phone = joined(harness, room["code"], "ar", width, height)
+    poll = {
+        "kind": "poll",
+        "lang": "en",
+        "title": "Reconnecting after acknowledgement",
+        "text": "Which of these describes your week?",
+        "options": LONG_OPTIONS,
+    }
+    for multiple, selector in ((False, ".choice"), (True, ".check")):
+        lead.command({"type": "open", "activity": {**poll, "multiple": multiple}})
+        expect(phone.locator(selector)).to_have_count(len(LONG_OPTIONS))
+        laid = phone.evaluate(OPTION_LINES, selector)
+        laid += phone.evaluate(OPTION_LINES, "#activity-title, .activity-text")
+        assert any(o["lines"] >= 3 for o in laid), laid  # long enough to wrap
+        bad = [
+            o
+            for o in laid
+            if (o["direction"], o["lang"], o["flush"], o["midWord"]) != ("ltr", "en", True, [])
+        ]
+        assert not bad, f"{selector} at {width}x{height}:\n" + "\n".join(map(str, bad))
+    lead.close()
+
+
 # The mark's rows, from a screenshot of the chosen option (its ink is white on the accent), in
 # the strip between the button's padding and its words; the words' first line; their lines.
 MARK = """async ([png, side]) => {
   const button = document.querySelector('.choice[aria-pressed="true"]');
   const box = button.getBoundingClientRect();
   const style = getComputedStyle(button);
-  const text = [...button.childNodes].find((n) => n.nodeType === 3);
   const range = document.createRange();
-  range.selectNodeContents(text);
+  range.selectNodeContents(button);
   const lines = [...range.getClientRects()].filter((r) => r.width > 0);
   const tops = [...new Set(lines.map((r) => Math.round(r.top)))];
   const first = lines.filter((r) => Math.abs(r.top - lines[0].top) < 2);

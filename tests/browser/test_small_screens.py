@@ -131,3 +131,66 @@ def test_the_lobby_says_all_three_privacy_sentences(
     expect(hints.nth(1)).to_contain_text("until at least 7 people answered.")
     fits("the lobby after k changed")
     lead.close()
+
+
+# Where the title and the first answer stand on a phone on its side, and whether the bars cover
+# either: each box whole on the screen and in main's view, with main not scrolled.
+LANDSCAPE = """(first) => {
+  const box = (el) => el.getBoundingClientRect();
+  const main = box(document.querySelector('main'));
+  const bars = [...document.querySelectorAll('.topbar, #actions')].map(box);
+  const whole = (r) => r.top >= Math.max(0, main.top) - 0.5 && r.bottom <= Math.min(innerHeight, main.bottom) + 0.5
+    && r.left >= main.left - 0.5 && r.right <= main.right + 0.5;
+  const covers = (r) => bars.some((b) => b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom);
+  return ['#activity-title', first].map((selector) => {
+    const r = box(document.querySelector(selector));
+    return { selector, whole: whole(r), covered: covers(r) };
+  }).concat([{ selector: 'main', scrolled: document.querySelector('main').scrollTop }]);
+}"""
+
+
+def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
+    harness: Harness, server: LiveServer
+) -> None:
+    """At 740x360 the footer's row (pause, More) took the height the activity needs: its title
+    and first option (or the whole scale) must be in sight at once, under no bar, and every
+    button of the menu still reachable."""
+    room = new_room(server)
+    lead = facilitator(server, room)
+    page = harness.page(viewport={"width": 740, "height": 360}, is_mobile=True, has_touch=True)
+    page.goto(f"/join#{room['code']}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_role("heading", name="You're in")).to_be_visible()
+    poll = {
+        "kind": "poll",
+        "title": "Reconnecting after acknowledgement conversations",
+        "text": "Which of these statements describes your experience of accountability most "
+        "accurately?",
+        "options": [
+            "I noticed that I wanted to explain myself before I had really listened",
+            "Understandably overwhelmed, uncomfortable, disconnected and misunderstood",
+        ],
+    }
+    scale = {
+        "kind": "scale",
+        "title": "How settled do you feel right now?",
+        "text": "One is not at all, ten is completely.",
+        "points": 10,
+        "low_label": "not at all",
+        "high_label": "completely",
+    }
+    for activity, first in ((poll, ".choice"), (scale, ".point:last-child")):
+        lead.command({"type": "open", "activity": activity})
+        expect(page.get_by_role("heading", name=str(activity["title"]))).to_be_visible()
+        *boxes, main = page.evaluate(LANDSCAPE, first)
+        assert main["scrolled"] == 0, main
+        assert all(b["whole"] and not b["covered"] for b in boxes), (activity["kind"], boxes)
+    # the scale's ten points in one row
+    rows = {round(b["y"]) for b in (p.bounding_box() for p in page.locator(".point").all()) if b}
+    assert len(rows) == 1, rows
+    page.get_by_role("button", name="More").click()
+    leave = page.get_by_role("button", name="Leave")
+    leave.scroll_into_view_if_needed()
+    expect(leave).to_be_in_viewport()
+    expect(page.get_by_role("button", name="I need a pause")).to_be_in_viewport()
+    lead.close()
