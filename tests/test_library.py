@@ -12,6 +12,7 @@ import pytest
 import server as server_package
 from server.domain.library import HERE, THEMES, load_library
 from server.domain.plans import load_plan
+from server.i18n import LANGUAGES
 from tests.support import LiveServer
 
 # Words the library must not use: clinical labels, and promises we cannot keep.
@@ -67,6 +68,21 @@ def test_sessions_follow_the_arc() -> None:
         assert all(item.minutes for item in entry.plan.items), entry.id
         assert 45 <= entry.plan.minutes <= 120, entry.id
         assert entry.plan.summary and entry.plan.notes, entry.id
+
+
+def test_every_built_in_plan_and_item_speaks_every_language_of_the_pages() -> None:
+    """A French, German, Portuguese or Arabic group gets the library in its own language on
+    every phone, not in English: each plan lists every language, and each of its activities
+    (and the plan's own words) carries a translation into each one but the first."""
+    library = load_library()
+    for entry in (*library.plans, *library.collections):
+        plan = entry.plan
+        assert sorted(plan.languages) == sorted(LANGUAGES), (entry.id, plan.languages)
+        others = set(plan.languages[1:])
+        assert set(plan.translations) == others, (entry.id, sorted(plan.translations))
+        for item in plan.items:
+            missing = others - set(item.activity.translations)
+            assert not missing, (entry.id, item.activity.title, sorted(missing))
 
 
 def test_every_activity_has_notes_a_known_theme_and_plain_words() -> None:
