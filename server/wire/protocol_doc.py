@@ -69,8 +69,8 @@ refused with an `error` frame that names the problem, and the socket stays open.
 
 Every socket, the facilitator's too, takes frames of at most 16 KiB (`welcome.max_bytes` says
 the limit; a larger frame closes the socket with 1009, so screens check before they send). A plan
-in three or more languages is larger: the built-in plans, in all six languages, are 24–33 KB
-as they reach the console. The console keeps its plan with the room
+in three or more languages is larger: the built-in plans, in all six languages, are
+24 to 33 KB as they reach the console. The console keeps its plan with the room
 (`runsheet`) so that a console that comes back, or a co-facilitator, finds it; when the message
 would not fit a frame it sends the JSON of `{"plan": ..., "index": ...}` as `runsheet_part`s, in
 order, each acknowledged, on its one socket; the server puts them together and answers the last

@@ -209,7 +209,7 @@ def test_long_english_options_wrap_as_english_on_an_arabic_phone(
     lines flush with its own (left) start, breaking only between words, and is said in English."""
     room = new_room(server, k=3)
     lead = facilitator(server, room)
-    phone = joined(harness, room["code"], "ar", width, height)
+    phone = phone_joined(harness, room["code"], "ar", width, height)
     poll = {
         "kind": "poll",
         "lang": "en",
