@@ -31,15 +31,21 @@ def three_languages() -> dict[str, Any]:
     """The largest built-in plan ("Two kinds of work", en + es) with Arabic as a third."""
     plan = next(e.plan for e in load_library().plans if e.plan.title == "Two kinds of work")
     data: dict[str, Any] = plan.model_dump(mode="json", exclude_unset=True)
-    data["languages"] = ["en", "es", "ar"]
+    data["languages"] = ["en", "es", "ar"]  # the library has six: this plan keeps two of them
+    data["translations"] = {"es": data["translations"]["es"]}
     data["translations"]["ar"] = in_arabic(data["translations"]["es"])
     for item in data["items"]:
         words = item["activity"].setdefault("translations", {})
+        for other in set(words) - {"es"}:
+            del words[other]
         own = {k: v for k, v in item["activity"].items() if k in FIELDS}
         words["ar"] = in_arabic(own)  # every field, as a full translation has
         for side in item["activity"].get("sides", {}).values():
-            if "es" in side.get("translations", {}):
-                side["translations"]["ar"] = in_arabic(side["translations"]["es"])
+            side_words = side.get("translations", {})
+            for other in set(side_words) - {"es"}:
+                del side_words[other]
+            if "es" in side_words:
+                side_words["ar"] = in_arabic(side_words["es"])
     Plan.model_validate(data)
     return data
 

@@ -133,6 +133,8 @@ async def _wind_down() -> None:
     await asyncio.get_running_loop().shutdown_asyncgens()
     for _ in range(3):
         await asyncio.sleep(0)
+    # A socket closed with bytes still queued closes once they are written: a moment for that.
+    await asyncio.sleep(0.1)
 
 
 @dataclass
