@@ -7,6 +7,7 @@ from typing import Any
 
 from server.domain.library import load_library
 from server.domain.plans import Plan
+from tests.support import Client
 
 FIELDS = {"title", "text", "content_note", "options", "low_label", "high_label",
           "facilitator_notes"}
@@ -72,3 +73,30 @@ def slices(text: str, budget: int) -> list[str]:
         out.append(text[at : at + n])
         at += n
     return out
+
+
+ENVELOPE = 160  # as facilitator/static/runsheet-sync.js
+
+
+async def send_in_parts(
+    console: Client, body: dict[str, Any], limit: int, order: list[int] | None = None
+) -> dict[str, Any]:
+    texts = slices(json.dumps(body, ensure_ascii=False), limit - ENVELOPE)
+    reply: dict[str, Any] = {}
+    for part in order if order is not None else range(len(texts)):
+        message = {"type": "runsheet_part", "part": part, "parts": len(texts), "text": texts[part]}
+        reply = await request(console, message, limit)
+        if reply["type"] == "error":
+            return reply
+    return reply
+
+
+async def request(console: Client, message: dict[str, Any], limit: int) -> dict[str, Any]:
+    """Client.command, but sent as a browser sends it (UTF-8, compact), checked to fit a frame."""
+    request_id, console.next_id = console.next_id, console.next_id + 1
+    text = json.dumps({**message, "id": request_id}, ensure_ascii=False, separators=(",", ":"))
+    assert len(text.encode()) <= limit
+    await console.ws.send(text)
+    return await console.expect_where(
+        lambda m: m.get("id") == request_id and m["type"] in ("ack", "error")
+    )

@@ -11,37 +11,18 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from server.wire.commands import MAX_RUNSHEET_BYTES
-from tests.large_plans import checked, in_arabic, slices, three_languages, wire_bytes
+from tests.large_plans import (
+    ENVELOPE,
+    checked,
+    in_arabic,
+    send_in_parts,
+    slices,
+    three_languages,
+    wire_bytes,
+)
 from tests.support import Client, LiveServer
 
 pytestmark = pytest.mark.usefixtures("both_paths")
-
-ENVELOPE = 160  # as facilitator/static/runsheet-sync.js
-
-
-async def send_in_parts(
-    console: Client, body: dict[str, Any], limit: int, order: list[int] | None = None
-) -> dict[str, Any]:
-    texts = slices(json.dumps(body, ensure_ascii=False), limit - ENVELOPE)
-    reply: dict[str, Any] = {}
-    for part in order if order is not None else range(len(texts)):
-        message = {"type": "runsheet_part", "part": part, "parts": len(texts), "text": texts[part]}
-        reply = await request(console, message, limit)
-        if reply["type"] == "error":
-            return reply
-    return reply
-
-
-async def request(console: Client, message: dict[str, Any], limit: int) -> dict[str, Any]:
-    """Client.command, but sent as a browser sends it (UTF-8, compact), checked to fit a frame."""
-    request_id, console.next_id = console.next_id, console.next_id + 1
-    text = json.dumps({**message, "id": request_id}, ensure_ascii=False, separators=(",", ":"))
-    assert len(text.encode()) <= limit
-    await console.ws.send(text)
-    return await console.expect_where(
-        lambda m: m.get("id") == request_id and m["type"] in ("ack", "error")
-    )
-
 
 def big_plan(target: int) -> dict[str, Any]:
     """Three languages, as many long steps as fit under `target` bytes on the wire."""

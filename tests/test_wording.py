@@ -14,11 +14,10 @@ import pytest
 
 from server.domain.library import load_library, search
 from server.domain.plans import PlanError, dump_plan, load_plan, missing_translations
-from tests.large_plans import slices, wire_bytes
+from tests.large_plans import ENVELOPE, request, send_in_parts, wire_bytes
 from tests.support import Client, LiveServer
 
 FRAME = 16 * 1024  # settings.max_message_bytes, the server's default
-ENVELOPE = 160  # as facilitator/static/runsheet-sync.js
 
 BILINGUAL = """\
 title: Week one
@@ -244,26 +243,8 @@ async def send_runsheet(console: Client, plan: dict[str, Any]) -> dict[str, Any]
     """As facilitator/static/runsheet-sync.js: one `runsheet` when it fits a frame, else parts."""
     body = {"plan": plan, "index": 0}
     if wire_bytes({"type": "runsheet", "id": 0, **body}) <= FRAME - ENVELOPE:
-        return await browser_request(console, {"type": "runsheet", **body})
-    texts = slices(json.dumps(body, ensure_ascii=False), FRAME - ENVELOPE)
-    reply: dict[str, Any] = {}
-    for part, text in enumerate(texts):
-        message = {"type": "runsheet_part", "part": part, "parts": len(texts), "text": text}
-        reply = await browser_request(console, message)
-        if reply["type"] == "error":
-            break
-    return reply
-
-
-async def browser_request(console: Client, message: dict[str, Any]) -> dict[str, Any]:
-    """Client.command, sent as a browser sends it (compact UTF-8), checked to fit one frame."""
-    request_id, console.next_id = console.next_id, console.next_id + 1
-    text = json.dumps({**message, "id": request_id}, ensure_ascii=False, separators=(",", ":"))
-    assert len(text.encode()) <= FRAME
-    await console.ws.send(text)
-    return await console.expect_where(
-        lambda m: m.get("id") == request_id and m["type"] in ("ack", "error")
-    )
+        return await request(console, {"type": "runsheet", **body}, FRAME)
+    return await send_in_parts(console, body, FRAME)
 
 
 async def test_a_bilingual_library_plan_fits_in_a_runsheet(live: LiveServer) -> None:

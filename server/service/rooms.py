@@ -6,6 +6,7 @@ write it in one atomic step, publish only after the write succeeded."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -196,10 +197,15 @@ class Service:
         live = state.live if state else None
         answered, signals = False, NO_SIGNALS
         if not (on_join and seat.newcomer):  # a newcomer has answered and signalled nothing
-            if live is not None:
-                answered = await self.store.has_answered(seat.code, live.id, seat.who)
-            # a phone back after its tab closed shows the signals the room still counts
-            signals = await self.store.signals(seat.code, seat.who)
+            # A phone back after its tab closed shows the signals the room still counts. The
+            # reads are independent: one round trip's wait for both.
+            signalled = self.store.signals(seat.code, seat.who)
+            if live is None:
+                signals = await signalled
+            else:
+                answered, signals = await asyncio.gather(
+                    self.store.has_answered(seat.code, live.id, seat.who), signalled
+                )
         track = seat.track  # on join it was read a moment ago; on sync it may have changed
         if not on_join and seat.token is not None:
             tag = await self.store.member(seat.code, seat.who)
