@@ -692,6 +692,47 @@ async def test_a_node_that_lost_its_scripts_gets_them_all_back_at_once(store: Ro
     await answer_close_answer(store, code, alice, bob)
 
 
+@pytest.mark.parametrize("store", ["redis", "sentinel"], indirect=True)
+async def test_a_pipeline_that_waits_to_be_written_keeps_the_calls_after_it_behind(
+    store: RoomStore,
+) -> None:
+    """A kept connection quiet past its health check sends a PING before its pipeline. The
+    calls made meanwhile must not leave on another connection and reach Redis first: an answer
+    made after the commit that closed its activity would be counted (a quiet room, the
+    facilitator closing a poll as a late answer comes in)."""
+    assert isinstance(store, RedisStore)
+    code, _ = await make_room(store)
+    alice, bob = who(), who()
+    for p in (alice, bob):
+        await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    batch = store._batch
+    spare = await store.redis.connection_pool.get_connection()  # type: ignore[no-untyped-call]
+    batch._idle.insert(0, spare)  # a second kept connection, ready to write at once
+    batch._idle[-1].next_health_check = -1  # the one used next is due a PING first
+    await answer_close_answer(store, code, alice, bob)
+    assert batch.unwritten == 0 and batch.in_flight == 0
+
+
+@pytest.mark.parametrize("store", ["redis", "sentinel"], indirect=True)
+async def test_a_busy_kept_connection_is_not_sent_a_ping_before_its_pipelines(
+    store: RoomStore,
+) -> None:
+    """Replies read straight from the parser count as hearing from Redis, as redis-py's own
+    reads do: a connection in use is not due a health check's PING ahead of its next write."""
+    assert isinstance(store, RedisStore)
+    code, _ = await make_room(store)
+    await store.join(code, who(), 10, TTL)
+    kept = store._batch._idle[-1]
+    interval = kept.health_check_interval
+    assert interval > 1
+    now = asyncio.get_running_loop().time
+    kept.next_health_check = now() + 0.5  # not due yet, but soon
+    assert await store.member(code, who()) is None  # a pipeline on that connection
+    assert store._batch._idle[-1] is kept
+    assert kept.next_health_check > now() + interval - 1
+
+
 async def _client_id(conn: object) -> int:
     """The Redis client id of one pooled connection (asked on that connection)."""
     await conn.send_command("CLIENT", "ID")  # type: ignore[attr-defined]

@@ -4,6 +4,13 @@ the answers to one activity in it as one script call (server/store/calls.py). At
 IN_FLIGHT_AT_MOST pipelines are out at once: calls made meanwhile wait for one to come back and
 leave together, so under load the bursts grow instead of the number of pipelines.
 
+Redis runs the calls in the order they were made: two pipelines on two connections run in the
+order their bytes reached Redis, so a pipeline leaves only once the one before it has been
+written. One written at once (a kept connection) lets the next go in the same turn; one that
+must wait first (a connection to make or to take from the pool, a health check's PING) holds
+the calls made meanwhile until its bytes are out, or an answer made after the commit that
+closed its activity could run before it and be counted.
+
 With `wait_replicas` above 0, each pipeline that wrote ends with WAIT on the same connection: a
 call succeeds only once that many replicas hold what it wrote, so a replica promoted after the
 primary died has every acknowledged answer. A call whose writes were not confirmed in time fails
@@ -30,6 +37,7 @@ from redis.exceptions import (
 
 from server.store.calls import Call, Outcome, Script, Then, hand_out, merged
 from server.store.connection_io import (
+    heard_from,
     pack_command,
     read_replies,
     replies_at_hand,
@@ -70,6 +78,7 @@ class Batch:
         self._loop: asyncio.AbstractEventLoop | None = None  # asked for once: see running_loop
         self.pending: list[Call] = []
         self.in_flight = 0  # pipelines sent (or being sent) whose replies are not all read
+        self.unwritten = 0  # of those, not written yet: the calls made meanwhile wait for them
         self._tasks: set[asyncio.Task[None]] = set()  # flushes in flight, kept from the GC
         # Connections kept between pipelines (one Redis): taking one from redis-py's blocking
         # pool (its lock, deadline and checks) was a tenth of a millisecond before every push.
@@ -104,9 +113,9 @@ class Batch:
         self._add((script, keys, args, Outcome(outcome), None))
 
     def _add(self, call: Call) -> None:
-        if not self.pending and self.in_flight < IN_FLIGHT_AT_MOST:
+        if not self.pending and self.in_flight < IN_FLIGHT_AT_MOST and not self.unwritten:
             self.running_loop().call_soon(self._flush)
-        # else a flush is due already, or the next pipeline to come back sends these
+        # else a flush is due already, or the pipeline ahead sends these once written or back
         self.pending.append(call)
 
     def running_loop(self) -> asyncio.AbstractEventLoop:
@@ -120,7 +129,7 @@ class Batch:
     async def drain(self) -> None:
         """Let the pipelines in flight finish (before the client closes under them)."""
         while self.pending or self._tasks:
-            if self.pending and self.in_flight < IN_FLIGHT_AT_MOST:
+            if self.pending and self.in_flight < IN_FLIGHT_AT_MOST and not self.unwritten:
                 self._flush()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if isinstance(self.redis, Redis):
@@ -131,8 +140,8 @@ class Batch:
         """Send what is pending; `settle`: its replies may be handed out now if they are at hand
         (not while an earlier pipeline's replies wait to be handed out: replies go out in the
         order Redis ran their calls)."""
-        if self.in_flight >= IN_FLIGHT_AT_MOST:  # the next pipeline to come back sends them
-            return
+        if self.in_flight >= IN_FLIGHT_AT_MOST or self.unwritten:
+            return  # the pipeline ahead sends them, once written (or back)
         batch, self.pending = self.pending, []
         if not batch:  # flushed already (by a pipeline that came back, or by drain())
             return
@@ -144,6 +153,8 @@ class Batch:
             if self._settled_now(batch, written):
                 return
         self.in_flight += 1
+        if written is None:  # written by the task, turns from now: what is made meanwhile waits
+            self.unwritten += 1
         task = self.running_loop().create_task(self._send(batch, written))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -181,6 +192,7 @@ class Batch:
             return False
         if any(isinstance(reply, Exception) for reply in got):
             return False
+        heard_from(conn, self.running_loop())
         self._idle.append(conn)  # _write_now took it from there, in this turn
         for call, reply in zip(calls, got, strict=True):
             hand_out(call, reply)
@@ -188,10 +200,21 @@ class Batch:
 
     async def _send(self, batch: list[Call], written: Written | None = None) -> None:
         replies: list[tuple[Call, Any]] = []
+        waited_on = [written is None]  # counted in `unwritten` until its bytes are out
+
+        def out() -> None:
+            """Its bytes are out (or never will be): the calls held behind it may leave."""
+            if waited_on[0]:
+                waited_on[0] = False
+                self.unwritten -= 1
+                if self.pending:  # (_flush waits while IN_FLIGHT_AT_MOST are out)
+                    self._flush(settle=False)
+
         try:
-            replies = await self._send_groups(batch, written)
+            replies = await self._send_groups(batch, written, out)
         finally:
             self.in_flight -= 1
+            out()
             # The calls made while the pipelines were out leave now, together, before these
             # replies are handed out: Redis runs them while the acks of these go out.
             if self.pending:
@@ -200,7 +223,7 @@ class Batch:
             hand_out(call, reply)
 
     async def _send_groups(
-        self, batch: list[Call], written: Written | None
+        self, batch: list[Call], written: Written | None, out: Callable[[], None]
     ) -> list[tuple[Call, Any]]:
         """Each call with its reply, or its error."""
         if isinstance(self.redis, RedisCluster):
@@ -215,14 +238,20 @@ class Batch:
                 groups[name].append(call)
                 nodes[name] = node
             sent = [self._send_group(c, nodes[n]) for n, c in groups.items()]
+            # redis-py writes a cluster's pipelines turns later, after its own awaits: the
+            # next waits for these replies (`out` is called as the task ends)
             return [reply for replies in await asyncio.gather(*sent) for reply in replies]
-        return await self._send_group(batch, None, written)
+        return await self._send_group(batch, None, written, out)
 
     async def _send_group(
-        self, calls: list[Call], node: ClusterNode | None, written: Written | None = None
+        self,
+        calls: list[Call],
+        node: ClusterNode | None,
+        written: Written | None = None,
+        out: Callable[[], None] | None = None,
     ) -> list[tuple[Call, Any]]:
         try:
-            results = await self._pipeline(calls, node, evalsha=True, written=written)
+            results = await self._pipeline(calls, node, True, written, out)
             retry = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
             if retry:  # a new or restarted primary without our scripts: EVAL caches them there
                 await self._scripts_loaded()
@@ -275,6 +304,7 @@ class Batch:
         node: ClusterNode | None,
         evalsha: bool,
         written: Written | None = None,
+        out: Callable[[], None] | None = None,
     ) -> list[Any]:
         wait = self._waits(calls)
         results: list[Any]
@@ -287,7 +317,7 @@ class Batch:
         else:
             # Built once: a pipeline the flush wrote already carries its bytes and count.
             commands = self._commands(calls, evalsha) if written is None else []
-            results = await self._exchange(commands, written)
+            results = await self._exchange(commands, written, out)
         if wait:
             acked = results.pop()
             failure = None
@@ -303,13 +333,16 @@ class Batch:
         return results
 
     async def _exchange(
-        self, commands: list[tuple[Any, ...]], written: Written | None = None
+        self,
+        commands: list[tuple[Any, ...]],
+        written: Written | None = None,
+        out: Callable[[], None] | None = None,
     ) -> list[Any]:
         """One pipeline on one pooled connection (one Redis, or Sentinel's primary): packed by
         hiredis in C and read reply by reply, with the client's retries and deadlines.
         redis-py's own pipeline packed each argument in Python and wrapped each reply: a
         sixth of an answer's cost on Redis. `written`: already sent on that connection (a
-        retry sends it again); then `commands` is not needed."""
+        retry sends it again); then `commands` is not needed. `out()` once its bytes are out."""
         assert isinstance(self.redis, Redis)
         packed: bytes | list[bytes]
         got: list[Any] = []
@@ -335,6 +368,8 @@ class Batch:
             else:
                 got = []  # and reads every reply afresh
                 await send_packed(conn, packed)
+                if out is not None:
+                    out()
             return await read_replies(conn, count, got)
 
         async def drop(_error: Exception) -> None:  # as redis-py does: reconnect on the retry

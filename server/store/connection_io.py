@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - another redis-py: replies through read
 __all__ = [
     "UNREAD",
     "buffered_replies",
+    "heard_from",
     "next_reply",
     "pack_command",
     "read_replies",
@@ -59,6 +60,15 @@ async def send_packed(conn: Any, packed: bytes | list[bytes]) -> None:
     except OSError as exc:
         await conn.disconnect(nowait=True)
         raise ConnectionError(f"Error while writing to socket: {exc.args}") from exc
+
+
+def heard_from(conn: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """The connection answered: its health check (a PING before the next write) is not due for
+    another interval, as redis-py's read_response does. Replies read here from the hiredis
+    parser bypass it: a busy connection sent a PING every interval, ahead of a pipeline."""
+    if conn.health_check_interval:
+        now = (loop or asyncio.get_running_loop()).time()
+        conn.next_health_check = now + conn.health_check_interval
 
 
 def _hiredis_reader(conn: Any) -> Any:
@@ -138,6 +148,7 @@ async def read_replies(conn: Any, count: int, got: list[Any] | None = None) -> l
             raise reply
         failed = failed or isinstance(reply, ResponseError)
         replies.append(reply)
+    heard_from(conn)
     if failed:
         # The node may not be what it was: a primary demoted to a replica by a failover answers
         # READONLY (or NOSCRIPT, or refuses WAIT). redis-py's Sentinel pool drops its idle
@@ -175,6 +186,5 @@ async def next_reply(conn: Any, wait_seconds: float) -> Any:
             raise ConnectionError("Connection closed by server.")
         reader.feed(data)
         reply = reader.gets()
-    if conn.health_check_interval:  # as redis-py's read_response: the link is alive
-        conn.next_health_check = asyncio.get_running_loop().time() + conn.health_check_interval
+    heard_from(conn)
     return reply
