@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import server as server_package
+from server.domain.interruptions import FEELINGS
 from server.domain.library import HERE, THEMES, load_library
 from server.domain.plans import load_plan
 from server.i18n import LANGUAGES
@@ -227,3 +228,30 @@ def test_the_new_plans_are_there() -> None:
     titles = {entry.id: entry.plan.title.lower() for entry in load_library().plans}
     assert any("first" in t for t in titles.values()), titles
     assert any("straight line" in t for t in titles.values()), titles
+
+
+def test_the_quick_check_ins_four_feelings_read_the_same_in_every_library_list() -> None:
+    """The room's "Quick check-in" offers four feelings in the server's words. A library
+    check-in with those same four reads exactly as it does in every language (a group sees
+    both in one evening, and the trends compare them), and in Spanish, German and Portuguese,
+    whose lists share one style, each of the four reads the same wherever it appears."""
+    feelings = {str(feeling): feeling for feeling in FEELINGS}
+    library = load_library()
+    checked = 0
+    for entry in (*library.plans, *library.collections):
+        for item in entry.plan.items:
+            activity = item.activity
+            if activity.kind != "checkin":
+                continue
+            english = list(activity.options)
+            the_four = english == list(feelings)
+            for lang, translation in activity.translations.items():
+                if not (the_four or lang in ("es", "de", "pt-BR")) or not translation.options:
+                    continue
+                for word, translated in zip(english, translation.options, strict=True):
+                    if word in feelings:
+                        checked += 1
+                        assert translated == feelings[word].in_language(lang), (
+                            entry.id, activity.title, lang, word, translated
+                        )
+    assert checked >= 60
