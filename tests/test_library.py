@@ -251,7 +251,6 @@ def test_the_quick_check_ins_four_feelings_read_the_same_in_every_library_list()
                 for word, translated in zip(english, translation.options, strict=True):
                     if word in feelings:
                         checked += 1
-                        assert translated == feelings[word].in_language(lang), (
-                            entry.id, activity.title, lang, word, translated
-                        )
+                        where = (entry.id, activity.title, lang, word, translated)
+                        assert translated == feelings[word].in_language(lang), where
     assert checked >= 60
