@@ -13,6 +13,7 @@ import httpx
 import pytest
 import websockets
 
+from server.wire.close_codes import REASON_REPLACED
 from tests.support import QUICK_BEAT, Client, LiveServer
 
 POLL = {
@@ -76,13 +77,28 @@ async def test_the_host_gets_back_into_a_running_room_and_the_old_console_is_shu
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await facilitator.receive(5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    # a console asleep when it happened (a laptop's lid shut) comes back with the replaced
+    # credential: refused, with the reason that makes it say it was signed out
     stale = await Client.connect(
         live.ws_url,
         role="facilitator",
         code=room["code"],
         credential=room["facilitator_credential"],
     )
-    assert (await stale.expect("error"))["code"] == "unauthorised"
+    said = await stale.expect("error")
+    assert said["code"] == "unauthorised" and "opened somewhere else" in said["message"]
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await stale.receive(5)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, REASON_REPLACED)
+    # a credential that never was this room's is only not valid
+    stranger = await Client.connect(
+        live.ws_url, role="facilitator", code=room["code"], credential=secrets.token_urlsafe(32)
+    )
+    assert "not valid" in (await stranger.expect("error"))["message"]
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await stranger.receive(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.reason == ""
 
     # the new console finds the room as it was: the live poll, its answers, the run-sheet
     back = await Client.join(

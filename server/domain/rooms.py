@@ -86,6 +86,11 @@ class RoomState(State):
         "display_for): it still admits a display, but makes no links.",
     )
     cofacilitator_digest: str | None = None
+    replaced_digests: dict[str, str] = Field(
+        default_factory=dict,
+        description="By role, the console credential the current one replaced (a newer link): "
+        "it admits nothing, but a console back with it is told it was opened somewhere else.",
+    )
     facilitator_away_since_ms: int | None = Field(
         default=None, description="Set while no facilitator console is connected anywhere."
     )

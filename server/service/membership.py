@@ -18,7 +18,7 @@ from server.store import RoomStore
 from server.store.base import PersonTags, side_of
 from server.wire import protocol as p
 
-RefusalReason = Literal["lost", "no_room", "gone", "unauthorised", "locked", "full"]
+RefusalReason = Literal["lost", "no_room", "gone", "unauthorised", "replaced", "locked", "full"]
 
 
 class Refused(Exception):
@@ -77,6 +77,13 @@ def console_admitted(hello: p.Hello, state: RoomState) -> bool:
     return credential is not None and any(
         wanted is not None and matches(credential, wanted) for wanted in expected
     )
+
+
+def console_replaced(hello: p.Hello, state: RoomState) -> bool:
+    """A console back with the credential a newer link replaced while it was away (a laptop
+    asleep, a tab in the background): told so, not that its credential is not valid."""
+    old = state.replaced_digests.get(hello.role)
+    return old is not None and hello.credential is not None and matches(hello.credential, old)
 
 
 async def seat_participant(store: RoomStore, state: RoomState, hello: p.Hello, ttl: int) -> Seat:

@@ -23,6 +23,7 @@ from server.service.membership import (
     Refused,
     Seat,
     console_admitted,
+    console_replaced,
     display_credential,
     seat_participant,
 )
@@ -176,7 +177,7 @@ class Service:
         if hello.role == "participant":
             return await seat_participant(self.store, state, hello, self.ttl)
         if not console_admitted(hello, state):
-            raise Refused("unauthorised")
+            raise Refused("replaced" if console_replaced(hello, state) else "unauthorised")
         return Seat(code, hello.role, credential_digest=digest(hello.credential or ""))
 
     async def attach(self, seat: Seat, conn: Connection) -> RoomChannel | None:
@@ -320,7 +321,7 @@ class Service:
         """A new facilitator credential for a running room (re-entry from `hearth link`): the
         old one stops working, so a console left open elsewhere is shut out."""
         credential = new_credential()
-        await self._rekey(code, facilitator_digest=digest(credential))
+        await self._rekey(code, "facilitator", digest(credential))
         return credential
 
     async def display_for(self, code: str, facilitator_credential: str) -> str | None:
@@ -353,13 +354,16 @@ class Service:
     async def new_cofacilitator(self, code: str) -> str:
         """A co-facilitator credential (a new one replaces the last)."""
         credential = new_credential()
-        await self._rekey(code, cofacilitator_digest=digest(credential))
+        await self._rekey(code, "cofacilitator", digest(credential))
         return credential
 
-    async def _rekey(self, code: str, **digests: str) -> None:
+    async def _rekey(self, code: str, role: str, wanted: str) -> None:
         state = await self._fresh(code)
         for _attempt in range(COMMIT_ATTEMPTS):
-            new = state.model_copy(update={**digests, "version": state.version + 1})
+            old = getattr(state, f"{role}_digest")
+            replaced = {**state.replaced_digests, **({role: old} if old else {})}
+            update = {f"{role}_digest": wanted, "replaced_digests": replaced}
+            new = state.model_copy(update={**update, "version": state.version + 1})
             if await self._commit(code, state.version, new):
                 return
             state = await self._fresh(code)

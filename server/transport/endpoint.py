@@ -100,9 +100,9 @@ class Session:
             raise WebSocketDisconnect(message.get("code", 1000))
         return _text(message)
 
-    async def _reject(self, code: int, message: p.Message) -> None:
+    async def _reject(self, code: int, message: p.Message, reason: str = "") -> None:
         await self.websocket.send_text(message.model_dump_json())
-        await self.websocket.close(code)
+        await self.websocket.close(code, reason)
 
     async def unavailable(self) -> None:
         err = self._error("unavailable", _("The server cannot reach its session store; retrying."))
@@ -282,11 +282,11 @@ class Session:
         try:
             seat = await self.service.admit(hello)
         except Refused as refusal:
-            close_code, code, text, counts = REFUSALS[refusal.reason]
+            close_code, code, text, counts, reason = REFUSALS[refusal.reason]
             if counts:
                 attempts.failed(address)
             message = self._error(code, text) if code else p.Ended(reason="lost")
-            await self._reject(close_code, message)
+            await self._reject(close_code, message, reason)
             return False
         self.seat = seat
         queue, deadline = self.settings.send_queue_messages, self.settings.write_deadline_seconds

@@ -16,26 +16,42 @@ from server.i18n import _, say
 from server.service.membership import RefusalReason
 from server.service.rooms import RoomGone
 from server.wire import protocol as p
-from server.wire.close_codes import CLOSE_NO_ROOM, CLOSE_REFUSED, CLOSE_UNAUTHORISED
+from server.wire.close_codes import (
+    CLOSE_NO_ROOM,
+    CLOSE_REFUSED,
+    CLOSE_UNAUTHORISED,
+    REASON_REPLACED,
+)
 
 log = logging.getLogger("hearth.ws")
 
 NO_ROOM = _("No session with that code is running.")
 
-# What each refusal closes with, what the screen is told, and whether it counts as a failed
-# attempt against the address (guessing codes and credentials is slowed down; see auth.py).
-REFUSALS: dict[RefusalReason, tuple[int, str, str, bool]] = {
-    "lost": (CLOSE_NO_ROOM, "", "", False),  # an `ended` frame, not an error
-    "no_room": (CLOSE_NO_ROOM, "no_room", NO_ROOM, True),
-    "gone": (CLOSE_NO_ROOM, "no_room", NO_ROOM, False),
+# What each refusal closes with (code, reason), what the screen is told, and whether it counts
+# as a failed attempt against the address (guessing codes and credentials is slowed down; see
+# auth.py).
+REFUSALS: dict[RefusalReason, tuple[int, str, str, bool, str]] = {
+    "lost": (CLOSE_NO_ROOM, "", "", False, ""),  # an `ended` frame, not an error
+    "no_room": (CLOSE_NO_ROOM, "no_room", NO_ROOM, True, ""),
+    "gone": (CLOSE_NO_ROOM, "no_room", NO_ROOM, False, ""),
     "unauthorised": (
         CLOSE_UNAUTHORISED,
         "unauthorised",
         _("That credential is not valid here."),
         True,
+        "",
     ),
-    "locked": (CLOSE_REFUSED, "locked", _("This session is not taking new people."), False),
-    "full": (CLOSE_REFUSED, "full", _("This session is full."), False),
+    # the credential a newer link replaced: held by whoever had the console, not guessed; the
+    # reason tells the console to say it was signed out, not that its link is wrong
+    "replaced": (
+        CLOSE_UNAUTHORISED,
+        "unauthorised",
+        _("This console was opened somewhere else."),
+        False,
+        REASON_REPLACED,
+    ),
+    "locked": (CLOSE_REFUSED, "locked", _("This session is not taking new people."), False, ""),
+    "full": (CLOSE_REFUSED, "full", _("This session is full."), False, ""),
 }
 
 

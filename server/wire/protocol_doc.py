@@ -97,10 +97,12 @@ CLOSE_CODES = {
     4400: "The first message was not a valid `hello`.",
     4401: (
         "The credential is not valid for this room and role (refused at `hello`: no close "
-        "reason). A console whose credential was replaced while it was "
-        "connected (re-entry with `hearth link --room`, or a newer co-facilitator link) gets "
-        "`error` `unauthorised`, then this code with the reason `console opened elsewhere`: "
-        "the console says it was signed out by a newer link, not that its link was spent."
+        "reason). A console whose credential was replaced (re-entry with `hearth link "
+        "--room`, or a newer co-facilitator link) gets `error` `unauthorised`, then this code "
+        "with the reason `console opened elsewhere`: while it was connected, and at `hello` "
+        "when it comes back with the credential the newer one replaced (a laptop asleep at "
+        "the time). The console says it was signed out by a newer link, not that its link "
+        "was spent."
     ),
     4404: "No session with that code is running (wrong, ended and expired codes look alike).",
     4408: "No `hello` within 10 seconds.",

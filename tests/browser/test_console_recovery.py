@@ -108,6 +108,23 @@ def test_a_console_a_newer_link_replaced_says_so_not_restart_or_spent_link(
     assert console.evaluate("sessionStorage.getItem('hearth.console')") is None
 
 
+def test_a_console_away_when_a_newer_link_replaced_it_says_so_when_it_comes_back(
+    harness: Harness, server: LiveServer
+) -> None:
+    """A laptop asleep (here: offline) while `hearth link --room` made a newer link: when it
+    wakes, its console is told it was signed out, not that its credential is not valid."""
+    harness.allow_console.append(r"WebSocket connection to .* failed")
+    console = harness.facilitator(k=3)
+    code = harness.code(console)
+    console.context.set_offline(True)
+    expect(console.locator("#net")).to_have_text("Reconnecting… What you press now is not sent.")
+    server.call(server.service.rekey_facilitator(code))
+    console.context.set_offline(False)
+    expect(console.get_by_role("heading", name="This console was signed out")).to_be_visible()
+    expect(console.locator("#replaced-next code")).to_contain_text(f"hearth link --room {code}")
+    assert "not valid" not in console.locator("#app").inner_text()
+
+
 def test_reveal_anyway_speaks_of_sides_when_results_are_split(
     harness: Harness, server: LiveServer
 ) -> None:
