@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 import server as server_package
 from server.domain.interruptions import FEELINGS
@@ -222,6 +223,87 @@ def test_the_word_lists_catch_what_they_are_for() -> None:
     assert NEEDS_A_NOTE.search("Think of a moment when shame took over.")
     assert WITHOUT_BREATH.search("Or press your feet into the floor.")
     assert CARELESS.search("The old danger is not in this room.")
+
+
+# -- one form of address in French ---------------------------------------------------------------
+
+# The app's own French says "vous" to everyone; an activity that said "tu" would sit beside its
+# buttons on the same screen. A tu-form: the pronouns and possessives (tu, te, toi, ton, ta, tes,
+# t'), a verb turned round (arrives-tu, assure-toi), and an imperative of the tu-form with its
+# pronoun after it (garde-le, dis-le; the vous-forms are gardez-le, dites-le).
+TU_FORM = re.compile(
+    r"(?<![\w\u2019'-])(?:tu|te|toi|ton|ta|tes)(?![\w\u2019'-])|-(?:tu|toi|te)\b|\bt[\u2019']|"
+    r"\b\w+e-(?:le|la|les|moi|lui|leur|en)\b|\b(?:dis|lis|fais|prends|choisis|mets|sens|reviens)-",
+    re.IGNORECASE,
+)
+# What may stay, lowercased, each exactly as the library writes it. Words one partner says to the
+# other, quoted as partners say them (they say "tu" to each other; the app speaks to no one here),
+# and "ton" the noun: the tone of the evening.
+TU_ALLOWED = (
+    "je n\u2019ai jamais compt\u00e9 pour toi",
+    "est-ce que je compte pour toi",
+    "regarde-moi, reste, dis-moi que \u00e7a a compt\u00e9",
+    "d\u00e9p\u00eache-toi",
+    "un ton doux",
+)
+
+
+def french_strings(node: object, french: bool = False) -> Iterator[str]:
+    """Every string under a `fr:` mapping of any `translations`, however deep."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "translations" and isinstance(value, dict):
+                for language, words in value.items():
+                    yield from french_strings(words, french or language == "fr")
+            else:
+                yield from french_strings(value, french)
+    elif isinstance(node, list):
+        for value in node:
+            yield from french_strings(value, french)
+    elif isinstance(node, str) and french:
+        yield node
+
+
+def tu_forms(text: str, allowed: set[str]) -> list[str]:
+    lowered = text.lower()
+    for phrase in TU_ALLOWED:
+        if phrase in lowered:
+            allowed.add(phrase)
+            lowered = lowered.replace(phrase, "")
+    return [match.group(0) for match in TU_FORM.finditer(lowered)]
+
+
+def test_the_french_library_says_vous_as_the_app_does() -> None:
+    caught = "Comment arrives-tu ? | garde-le comme ta propre lecture | t\u2019aide | tes pieds | "
+    caught += "Assure-toi que | dis-le si le nuage | pour toi. | Ton travail | te demander"
+    for text in caught.split(" | "):
+        assert tu_forms(text, set()), text
+    fine = "Comment arrivez-vous ? | Gardez-le | Dites-le | Assurez-vous | vous-m\u00eame | "
+    fine += "\u00e9tait toutes tentatives | tonalit\u00e9 | Que vous co\u00fbte-t-elle ? | "
+    fine += "cette demande-l\u00e0 | Peut-\u00eatre | celle-ci | le va-et-vient | Cette"
+    for text in fine.split(" | "):
+        assert not tu_forms(text, set()), text
+
+    allowed: set[str] = set()
+    strings = 0
+    for path in sorted(HERE.glob("*/*.yaml")):
+        for text in french_strings(yaml.safe_load(path.read_text("utf-8"))):
+            strings += 1
+            assert not tu_forms(text, allowed), (path.name, tu_forms(text, set()), text)
+    assert strings >= 500
+    assert allowed == set(TU_ALLOWED)  # every exception is still needed
+
+    catalogues = sorted(Path(server_package.__file__).parent.glob("locale/fr/LC_MESSAGES/*.po"))
+    assert len(catalogues) >= 2
+    for path in catalogues:
+        translated = False
+        for line in path.read_text("utf-8").splitlines():
+            if line.startswith("msgstr"):
+                translated, line = True, line.partition(" ")[2]
+            elif not (translated and line.startswith('"')):
+                translated = False
+            if translated:
+                assert not tu_forms(line, set()), (path.name, line)
 
 
 def test_the_new_plans_are_there() -> None:
