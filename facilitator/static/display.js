@@ -105,8 +105,14 @@ async function start(params) {
         const why = (t) => ({ lost: t("The server lost it."), abandoned: t("The facilitator could not come back in time.") })[ended.reason] ?? "";
         message((t) => t("The session has ended"), (t) => [why(t), t("Thank you. Answers are deleted now that the session has ended.")].filter(Boolean).join(" "));
       },
-      rejected() {
+      rejected(code) {
         sessionStorage.removeItem(KEY);
+        if (code === 4401) {
+          // its credential was retired by newer displays (two re-entries): the session runs on,
+          // and a room reading "ended" on the wall would believe it
+          message((t) => t("This display was replaced"), (t) => t("The session is still running. Open the display again from the facilitator's console."));
+          return;
+        }
         message((t) => t("The session has ended"), (t) => t("This session is no longer running."));
       },
     },

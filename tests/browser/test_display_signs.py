@@ -88,3 +88,23 @@ def test_the_ended_projector_leaves_no_code_box(harness: Harness, server: LiveSe
     expect(display.get_by_role("heading", name="The session has ended")).to_be_visible()
     expect(display.locator("#corner")).to_be_hidden()
     lead.close()
+
+
+def test_a_projector_whose_display_was_replaced_does_not_say_the_session_ended(
+    harness: Harness, server: LiveServer
+) -> None:
+    """Two re-entries, each opening a display, retire the first display's credential. The
+    projector still up with it, once its connection drops and comes back, says it was replaced
+    and the session runs on: the whole room reads that wall."""
+    harness.allow_console.append(r"WebSocket connection to .* failed")  # Chromium's own, offline
+    display, room = projector(harness, server)
+    code = room["code"]
+    for _ in range(2):
+        console = server.call(server.service.rekey_facilitator(code))
+        assert server.call(server.service.display_for(code, console))
+    display.context.set_offline(True)
+    expect(display.locator("#net")).to_have_text("Reconnecting…")
+    display.context.set_offline(False)
+    expect(display.get_by_role("heading", name="This display was replaced")).to_be_visible()
+    expect(display.locator("#stage")).to_contain_text("The session is still running.")
+    assert "ended" not in display.locator("#stage").inner_text()
