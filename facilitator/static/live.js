@@ -9,6 +9,7 @@ import { renderResults, renderTexts } from "/static/shared/results.js";
 import { KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
 import { act, button, commandButton, isLead, state } from "./console-state.js";
 import { paperForm } from "./paper.js";
+import { shownActivity } from "./plan-words.js";
 
 const turnChoices = () => [[0, t("By hand")], ...[8, 12, 20, 30].map((s) => [s, t("Every {n} seconds", { n: s })])];
 const TIMED = new Set(["reflection", "grounding"]);
@@ -110,7 +111,7 @@ function renderPreview(a) {
     { class: "preview" },
     h("h3", { text: t("Preview: what a reveal will show") }),
     h("p", { class: "hint", text: t("Drawn by the same rule as every screen; nothing is previewed while answers come in.") }),
-    renderResults(preview, a.definition),
+    renderResults(preview, shownActivity(a.definition)),
   );
 }
 
@@ -199,7 +200,7 @@ export function renderLive(el) {
     );
     return;
   }
-  const def = a.definition;
+  const def = shownActivity(a.definition); // in this console's language where it has one
   const answers = takesAnswers(def);
   const status = answers
     ? { open: t("Open: taking answers"), closed: t("Closed"), revealed: t("Revealed on screens") }[a.status]
@@ -223,7 +224,7 @@ export function renderLive(el) {
     noteControls(def),
     timerStarter(def),
     renderPreview(a),
-    answers && lead ? paperForm(a, view.room, (message, origin) => act(origin, message)) : null,
+    answers && lead ? paperForm({ ...a, definition: def }, view.room, (message, origin) => act(origin, message)) : null,
     a.status === "revealed" && view.results ? h("section", { class: "results", "aria-label": t("Results") }, h("h3", { text: t("Results") }), renderResults(view.results, def)) : null,
     pageControls(),
   );

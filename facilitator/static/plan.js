@@ -7,6 +7,7 @@ import { KIND_NAMES } from "/static/shared/widgets.js";
 import { connectionFailed, showError, state, undoLine } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
 import { Follower } from "./follow.js";
+import { planNotes, shownActivity, shownPlan, stepName, stepTitle } from "./plan-words.js";
 import { skipToLive } from "./live.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
@@ -27,24 +28,6 @@ function handoutCard(plan) {
   const room = state.view?.support_card;
   const has = room && (room.text?.trim() || Object.values(room.translations || {}).some((text) => text?.trim()));
   return has ? room : planCard(plan);
-}
-
-// What the run-sheet says about the plan and the current step, above the steps: the content
-// note, the preparation notes and the notes for this step (the co-facilitator's too).
-export function planNotes(plan, index) {
-  const notes = plan.items[index]?.activity.facilitator_notes;
-  return [
-    plan.content_note ? h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }) : null,
-    plan.notes ? h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })) : null,
-    notes ? h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: notes })) : null,
-  ];
-}
-
-export const stepTitle = (item) => item.activity.title || item.activity.text.slice(0, 50);
-
-// A step's line in the list: its kind, its name and its minutes.
-export function stepName(item) {
-  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : "");
 }
 
 // The plan kept on this device or on paper.
@@ -215,20 +198,21 @@ export class PlanPanel {
       h("h4", { text: t("Session plans ({n})", { n: data.plans.length }) }),
       h("ul", { class: "library-list" }, data.plans.map((plan) =>
         h("li", {},
-          h("p", { class: "library-title", text: plan.title + " · " + plural("{n} step", "{n} steps", plan.items.length) }),
-          h("p", { class: "hint", text: plan.summary }),
-          h("button", { type: "button", class: "secondary", text: t("Use this plan"), "aria-label": t("Use this plan: {title}", { title: plan.title }), onclick: () => this.use(plan) }),
+          h("p", { class: "library-title", text: shownPlan(plan).title + " · " + plural("{n} step", "{n} steps", plan.items.length) }),
+          h("p", { class: "hint", text: shownPlan(plan).summary }),
+          h("button", { type: "button", class: "secondary", text: t("Use this plan"), "aria-label": t("Use this plan: {title}", { title: shownPlan(plan).title }), onclick: () => this.use(plan) }),
         ))),
       h("h4", { text: t("Activities ({n})", { n: data.activities.length }) }),
-      h("ul", { class: "library-list" }, data.activities.slice(0, 40).map((entry) =>
-        h("li", {},
-          h("p", { class: "library-title", text: `${KIND_NAMES[entry.activity.kind]}: ${entry.activity.title || entry.activity.text.slice(0, 60)}` }),
-          h("p", { class: "hint", text: entry.activity.text.slice(0, 160) }),
+      h("ul", { class: "library-list" }, data.activities.slice(0, 40).map((entry) => {
+        const shown = shownActivity(entry.activity);
+        return h("li", {},
+          h("p", { class: "library-title", text: `${KIND_NAMES[shown.kind]}: ${shown.title || shown.text.slice(0, 60)}` }),
+          h("p", { class: "hint", text: shown.text.slice(0, 160) }),
           h("div", { class: "row" },
-            h("button", { type: "button", class: "secondary", text: t("Open now"), "aria-label": t("Open now: {title}", { title: entry.activity.title || entry.id }), onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message, { connection: connectionFailed(error) })) }),
-            h("button", { type: "button", class: "quiet", text: t("Add to plan"), "aria-label": t("Add to plan: {title}", { title: entry.activity.title || entry.id }), onclick: () => this.add(entry.activity, entry.minutes) }),
-          ),
-        ))),
+            h("button", { type: "button", class: "secondary", text: t("Open now"), "aria-label": t("Open now: {title}", { title: shown.title || entry.id }), onclick: (e) => this.open(entry.activity).catch((error) => showError(e.target, error.message, { connection: connectionFailed(error) })) }),
+            h("button", { type: "button", class: "quiet", text: t("Add to plan"), "aria-label": t("Add to plan: {title}", { title: shown.title || entry.id }), onclick: () => this.add(entry.activity, entry.minutes) }),
+          ));
+      })),
     );
   }
 
@@ -242,7 +226,7 @@ export class PlanPanel {
         if (this.libraryOpen) this.browse();
       },
     });
-    const parts = [skipToLive(), h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: this.plan.title }) : t("Session plan") })];
+    const parts = [skipToLive(), h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: shownPlan(this.plan).title }) : t("Session plan") })];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
     if (this.keptProblem && this.plan) {
       parts.push(h("div", { class: "error kept", role: "alert" },
@@ -262,7 +246,7 @@ export class PlanPanel {
       const next = plan.items[this.index + 1];
       parts.push(h("div", { class: "row plan-next" },
         this.index > 0 ? h("button", { type: "button", class: "secondary", text: t("Previous step"), onclick: (e) => this.step(this.index - 1, e.target) }) : null,
-        next ? h("button", { type: "button", "data-key": "n", text: t("Open next: {title}", { title: next.activity.title || KIND_NAMES[next.activity.kind] }), onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: t("That was the last step.") }),
+        next ? h("button", { type: "button", "data-key": "n", text: t("Open next: {title}", { title: shownActivity(next.activity).title || KIND_NAMES[next.activity.kind] }), onclick: (e) => this.step(this.index + 1, e.target) }) : h("p", { class: "hint", text: t("That was the last step.") }),
       ));
       parts.push(h("ol", { class: "steps" }, plan.items.map((item, i) => {
         const name = stepTitle(item);

@@ -4,7 +4,8 @@
 // here offers it. The plan can still be saved or printed from this console.
 import { h, replace } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
-import { followRunSheet, planFiles, planNotes, stepName, stepTitle } from "./plan.js";
+import { followRunSheet, planFiles } from "./plan.js";
+import { planNotes, shownPlan, stepName, stepTitle } from "./plan-words.js";
 
 export class RunSheetView {
   constructor() {
@@ -29,7 +30,7 @@ export class RunSheetView {
   render() {
     const plan = this.plan;
     const parts = [
-      h("h2", { id: "plan-heading", text: plan ? t("Plan: {title}", { title: plan.title }) : t("Session plan") }),
+      h("h2", { id: "plan-heading", text: plan ? t("Plan: {title}", { title: shownPlan(plan).title }) : t("Session plan") }),
       h("p", { class: "read-only", text: t("The facilitator's run-sheet, read-only: it follows their steps, and only they open a step or change the plan.") }),
     ];
     if (!plan) {

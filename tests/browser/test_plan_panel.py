@@ -76,7 +76,8 @@ def test_stepping_keeps_the_current_steps_notes_in_view(harness: Harness, locale
         else:
             expect(console.locator("#timer-clock")).to_have_count(0)
         notes = console.locator(".plan .facilitator-notes")
-        expect(notes).to_contain_text((item.activity.facilitator_notes or "")[:30])
+        words = item.activity.translations.get(locale[:2]) or item.activity
+        expect(notes).to_contain_text((words.facilitator_notes or "")[:30])  # its own language
         step = f"step {index + 1} ({item.activity.kind}{', timer' if timed else ''}, {locale})"
         problems += not_whole(console, notes, f"{step}: the notes")
         following = console.locator(".plan [data-key=n]")
@@ -108,3 +109,35 @@ def test_answers_from_paper_open_in_view_and_take_focus(harness: Harness) -> Non
     console.keyboard.press("Enter")
     expect(first).to_be_focused()
     whole(console, console.get_by_role("button", name="Add paper answers"), "Add paper answers")
+
+
+def test_a_french_console_shows_the_library_in_french(harness: Harness) -> None:
+    """The library carries French, so a French console lists it, steps through it and shows
+    the live step, its notes and its options in French, as the phones and the display do;
+    the plan file it saves keeps the plan's own words."""
+    plan = load_library().plans[0].plan
+    french = plan.translations["fr"]
+    console = console_in(harness, "fr-FR")
+    console.locator(".plan button[aria-expanded]").click()  # Browse the library
+    expect(console.locator(".library-list .library-title").first).to_contain_text(french.title)
+    console.locator(".library-list li").first.locator("button").first.click()  # Use this plan
+    expect(console.locator("#plan-heading")).to_contain_text(french.title)
+    first = plan.items[0].activity
+    expect(console.locator(".step").first).to_contain_text(first.translations["fr"].title)
+    console.keyboard.press("n")  # Open next
+    notes = first.translations["fr"].facilitator_notes or ""
+    expect(console.locator(".plan .facilitator-notes")).to_contain_text(notes[:30])
+    expect(console.locator("#live-heading")).to_contain_text(first.translations["fr"].title)
+
+    poll = next(i for i, item in enumerate(plan.items) if item.activity.kind == "poll")
+    options = plan.items[poll].activity.translations["fr"].options
+    console.locator(".step").nth(poll).locator(".step-actions button").first.click()  # Open
+    expect(console.locator(".live-text").first).to_have_text(
+        plan.items[poll].activity.translations["fr"].text
+    )
+    console.locator(".paper summary").click()  # the counts from paper, by option
+    expect(console.locator(".paper")).to_contain_text(options[0])
+    with console.expect_download() as saved:
+        console.get_by_role("button", name="Enregistrer le fichier du plan").click()
+    kept = saved.value.path().read_text("utf-8")
+    assert plan.title in kept and plan.items[0].activity.title in kept

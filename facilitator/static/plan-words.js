@@ -1,0 +1,56 @@
+// A plan's and its activities' words as the console shows them: in the console's language
+// where the plan carries it, else the plan's first language, as phones and the display pick
+// theirs (words() in shared/static/i18n.js). Only what is shown: editing, the plan file, the
+// copy the room keeps and what is sent to the room keep the plan's own words.
+import { h } from "/static/shared/dom.js";
+import { baseTag, language, t, words } from "/static/shared/i18n.js";
+import { KIND_NAMES } from "/static/shared/widgets.js";
+
+const PLAN_FIELDS = ["title", "summary", "content_note", "notes", "practice"];
+
+// The entry of `group` ({tag: words}) for `lang`: the same tag, else one of the same base.
+function inLanguage(group, lang) {
+  if (!group) return null;
+  if (group[lang]) return group[lang];
+  const match = Object.keys(group).find((tag) => baseTag(tag) === baseTag(lang));
+  return match ? group[match] : null;
+}
+
+// An activity definition with its title, text, options, labels, content note and facilitator
+// notes in `lang` where it has them.
+export function shownActivity(definition, lang = language()) {
+  const notes = inLanguage(definition.translations, lang)?.facilitator_notes;
+  return { ...definition, ...words(definition, lang), facilitator_notes: notes || definition.facilitator_notes };
+}
+
+// A plan with its own words (title, summary, notes...) in `lang` where it has them.
+export function shownPlan(plan, lang = language()) {
+  const mine = inLanguage(plan.translations, lang) || {};
+  const out = { ...plan };
+  for (const field of PLAN_FIELDS) if (mine[field]) out[field] = mine[field];
+  return out;
+}
+
+// What the run-sheet says about the plan and the current step, above the steps: the content
+// note, the preparation notes and the notes for this step (the co-facilitator's too), in the
+// console's language where the plan has it.
+export function planNotes(source, index) {
+  const plan = shownPlan(source);
+  const step = source.items[index]?.activity;
+  const notes = step ? shownActivity(step).facilitator_notes : null;
+  return [
+    plan.content_note ? h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }) : null,
+    plan.notes ? h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })) : null,
+    notes ? h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: notes })) : null,
+  ];
+}
+
+export function stepTitle(item) {
+  const shown = shownActivity(item.activity);
+  return shown.title || shown.text.slice(0, 50);
+}
+
+// A step's line in the list: its kind, its name and its minutes.
+export function stepName(item) {
+  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : "");
+}
