@@ -55,9 +55,10 @@ function check(id, label, kinds) {
 }
 
 // Fields the form does not show (notes for the facilitator, theme, breathing pattern) survive
-// an edit when the kind stays the same.
+// an edit when the kind stays the same, and so does the language its words are in. Its words in
+// other languages and each side's do not: they would no longer say what was written here.
 function keepHidden(def, base) {
-  const kept = { facilitator_notes: base.facilitator_notes, theme: base.theme };
+  const kept = { facilitator_notes: base.facilitator_notes, theme: base.theme, lang: base.lang };
   if (def.kind === base.kind && def.kind === "grounding") {
     Object.assign(kept, { inhale: base.inhale, hold: base.hold, exhale: base.exhale });
   }
@@ -80,6 +81,7 @@ export function activityForm(onOpen, onAdd) {
   const note = h("input", { id: "new-note", type: "text", maxlength: "300", "aria-describedby": "new-note-hint" });
   const error = h("p", { class: "error", role: "alert" });
   const heading = h("h2", { id: "new-heading", text: t("New activity") });
+  const othersDropped = h("p", { class: "note", id: "edit-languages", hidden: true, text: t("This step also has its own words in other languages or for each side. Once you save it, every phone shows the words here instead.") });
   let editing = null; // { index, base, onSave } while a plan step is being edited here
   const saveStep = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => {
     const def = valid();
@@ -94,6 +96,7 @@ export function activityForm(onOpen, onAdd) {
     "form",
     { class: "activity-form", "aria-labelledby": "new-heading" },
     heading,
+    othersDropped,
     field("new-kind", t("Kind"), kind),
     field("new-title", t("Title (optional)"), title),
     field("new-text", t("Question or text"), text),
@@ -211,7 +214,7 @@ export function activityForm(onOpen, onAdd) {
 
   function stopEditing() {
     editing = null;
-    saveStep.hidden = cancelEdit.hidden = true;
+    saveStep.hidden = cancelEdit.hidden = othersDropped.hidden = true;
     heading.textContent = t("New activity");
   }
 
@@ -233,6 +236,7 @@ export function activityForm(onOpen, onAdd) {
     form.querySelector("#new-open-text").checked = !!def.open_text;
     showFields();
     editing = { index, base: def, onSave };
+    othersDropped.hidden = !Object.keys({ ...def.translations, ...def.sides }).length;
     heading.textContent = t("Edit step {n}", { n: index + 1 });
     saveStep.textContent = t("Save step {n}", { n: index + 1 });
     saveStep.hidden = cancelEdit.hidden = false;

@@ -110,6 +110,10 @@ export function closePanel(name) {
   if (openPanel === name) setPanel(name);
 }
 
+export function showPanel(name) {
+  if (openPanel !== name) setPanel(name);
+}
+
 // Redraw the side column; the control that had focus there keeps it (by its place), or the
 // nearest one still enabled (a Release just pressed is disabled once nothing waits).
 function renderSide() {

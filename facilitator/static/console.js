@@ -5,12 +5,13 @@ import { REPLACED } from "/static/shared/protocol.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
-import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit } from "./cockpit.js";
+import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel } from "./cockpit.js";
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
 import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
 import { escapeClosesPanel } from "./panels.js";
 import { PlanPanel } from "./plan.js";
+import { shownActivity } from "./plan-words.js";
 import { RunSheetSync } from "./runsheet-sync.js";
 import { RunSheetView } from "./runsheet-view.js";
 import { WeeksPanel } from "./weeks.js";
@@ -102,7 +103,8 @@ function cockpit() {
     ? new PlanPanel({
         open,
         auth,
-        edit: (def, index, onSave) => form.load(def, index, onSave),
+        // in the form's panel (opened if shut), in this console's language
+        edit: (def, index, onSave) => { showPanel("activity"); form.load(shownActivity(def), index, onSave); },
         // Kept with the room too, so a console that comes back (or a co-facilitator) finds it.
         changed: (kept) => {
           const { id: _id, minutes: _minutes, ...planOnly } = kept.plan ?? {};

@@ -141,3 +141,28 @@ def test_a_french_console_shows_the_library_in_french(harness: Harness) -> None:
         console.get_by_role("button", name="Enregistrer le fichier du plan").click()
     kept = saved.value.path().read_text("utf-8")
     assert plan.title in kept and plan.items[0].activity.title in kept
+
+
+def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness) -> None:
+    """Edit loads the step's French into the form, says its other languages give way, and the
+    saved step is the French that was written: every phone then reads it (an English phone
+    too, rather than English that no longer says what the facilitator wrote)."""
+    first = load_library().plans[0].plan.items[0].activity
+    console = console_in(harness, "fr-FR")
+    code = harness.code(console)
+    use_first_plan(console)
+    console.locator(".step").first.locator(".step-actions button").nth(1).click()  # Edit
+    expect(console.locator("#new-text")).to_have_value(first.translations["fr"].text)
+    expect(console.locator("#new-title")).to_have_value(first.translations["fr"].title or "")
+    expect(console.locator("#edit-languages")).to_be_visible()
+    console.locator("#new-text").fill("Bienvenue à toutes et à tous, ce soir.")
+    console.get_by_role("button", name="Enregistrer l'étape 1").click()
+    expect(console.locator("#edit-languages")).to_be_hidden()
+    phone = harness.phone(code)  # an English phone
+    console.locator(".step").first.locator(".step-actions button").first.click()  # Open
+    expect(console.locator(".live-text").first).to_have_text("Bienvenue à toutes et à tous, ce soir.")
+    expect(phone.locator(".activity-text, .text, main").first).to_contain_text(
+        "Bienvenue à toutes et à tous, ce soir."
+    )
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert phone.locator("[lang=fr]").count() >= 1  # the French words say they are French
