@@ -262,14 +262,18 @@ def test_passing_reads_as_the_pass_button_says() -> None:
             assert re.search(stem, translated, re.IGNORECASE), (lang, said, translated)
 
 
-def test_the_german_catalogues_say_du_as_the_library_does() -> None:
-    """German speaks to the reader with "du" everywhere (the library's "Wie kommst du an?"):
-    two sentences said "Sie"/"Ihnen", the formal address, to the same facilitator. Caught: a
-    formal pronoun after a verb or a conjunction, and its cases mid-sentence ("Sie" opening a
-    sentence is also "she", "it" or "they")."""
-    formal = re.compile(r"\b(Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b|(?<![.!?:] )(?<!^)\bSie\b")
-    for domain in ("pages", "server"):
-        for message in ids(domain, "de").values():
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            for said in forms:
-                assert not formal.search(str(said)), (domain, message.id, said)
+def test_german_says_du_and_spanish_tu_as_their_libraries_do() -> None:
+    """Each speaks to the reader one way everywhere, as its library does ("Wie kommst du
+    an?", "¿Cómo llegas?"): two sentences said "Sie"/"Ihnen" and "usted", the formal address,
+    to the same facilitator. German: a formal pronoun after a verb or a conjunction, and its
+    cases mid-sentence ("Sie" opening a sentence is also "she", "it" or "they")."""
+    formal = {
+        "de": re.compile(r"\b(Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b|(?<![.!?:] )(?<!^)\bSie\b"),
+        "es": re.compile(r"\busted(es)?\b", re.IGNORECASE),
+    }
+    for lang, pattern in formal.items():
+        for domain in ("pages", "server"):
+            for message in ids(domain, lang).values():
+                forms = message.string if isinstance(message.string, tuple) else (message.string,)
+                for said in forms:
+                    assert not pattern.search(str(said)), (lang, domain, message.id, said)
