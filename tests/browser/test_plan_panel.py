@@ -158,6 +158,7 @@ def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness)
     console.locator("#new-text").fill("Bienvenue à toutes et à tous, ce soir.")
     console.get_by_role("button", name="Enregistrer l'étape 1").click()
     expect(console.locator("#edit-languages")).to_be_hidden()
+    expect(console.locator(".step").first).to_contain_text("Bienvenue")
     phone = harness.phone(code)  # an English phone
     console.locator(".step").first.locator(".step-actions button").first.click()  # Open
     expect(console.locator(".live-text").first).to_have_text("Bienvenue à toutes et à tous, ce soir.")
@@ -166,3 +167,4 @@ def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness)
     )
     assert phone.locator("html").get_attribute("lang") == "en"
     assert phone.locator("[lang=fr]").count() >= 1  # the French words say they are French
+    expect(console.locator(".plan .error")).to_have_count(0)  # the room took the edited plan
