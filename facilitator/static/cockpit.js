@@ -9,6 +9,7 @@ import { act, button, clearError, commandButton, isLead, state } from "./console
 import { screenWarning } from "./help.js";
 import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
 import { panelList, updateCapNote } from "./panels.js";
+import { titleIn } from "./plan-words.js";
 
 // The keys and what they press; a co-facilitator's console has only the timer's (the others
 // would send what the server refuses it).
@@ -158,7 +159,7 @@ export function renderAll(changes = null) {
   }
   if (changed("set_aside")) {
     const back = view.set_aside;
-    replace(parts.setAside, back ? commandButton(t("Back to: {title}", { title: back.title || KIND_NAMES[back.kind] }), { type: "resume" }) : "");
+    replace(parts.setAside, back ? commandButton(t("Back to: {title}", { title: titleIn(back) || KIND_NAMES[back.kind] }), { type: "resume" }) : "");
   }
   if (changed("timer")) replace(parts.timer, timerControls());
   if (joinByItself && view.activity) {

@@ -23,6 +23,9 @@ export function shownActivity(definition, lang = language()) {
   return { ...definition, ...words(definition, lang), facilitator_notes: notes || definition.facilitator_notes };
 }
 
+// A set-aside activity's title (a view's {title, titles}) in `lang` where it has one.
+export const titleIn = (named, lang = language()) => inLanguage(named.titles, lang) || named.title;
+
 // A plan with its own words (title, summary, notes...) in `lang` where it has them.
 export function shownPlan(plan, lang = language()) {
   const mine = inLanguage(plan.translations, lang) || {};

@@ -104,7 +104,9 @@ def _set_aside(state: RoomState) -> vm.SetAsideView | None:
     if state.set_aside is None:
         return None
     live = state.set_aside.live
-    return vm.SetAsideView(id=live.id, kind=live.activity.kind, title=live.activity.title)
+    activity = live.activity
+    titles = {tag: words.title for tag, words in activity.translations.items() if words.title}
+    return vm.SetAsideView(id=live.id, kind=activity.kind, title=activity.title, titles=titles)
 
 
 def changed_sections(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

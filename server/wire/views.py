@@ -84,6 +84,11 @@ class SetAsideView(Section):
     id: str
     kind: str
     title: str
+    titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="The title in the plan's other languages, by tag: each console names it in "
+        "its own (\"Back to\").",
+    )
 
 
 class SupportCardView(Section):

@@ -168,3 +168,16 @@ def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness)
     assert phone.locator("html").get_attribute("lang") == "en"
     assert phone.locator("[lang=fr]").count() >= 1  # the French words say they are French
     expect(console.locator(".plan .error")).to_have_count(0)  # the room took the edited plan
+
+
+def test_back_to_names_the_set_aside_step_in_the_consoles_language(harness: Harness) -> None:
+    """A Quick check-in sets the live step aside; "Back to" names it as the run-sheet does, in
+    the console's language."""
+    plan = load_library().plans[0].plan
+    console = console_in(harness, "fr-FR")
+    use_first_plan(console)
+    console.keyboard.press("n")  # Open next: the first step
+    expect(console.locator(".step").first).to_have_attribute("aria-current", "step")
+    console.get_by_role("button", name="Météo rapide").click()
+    french = plan.items[0].activity.translations["fr"].title
+    expect(console.get_by_role("button", name=f"Revenir à : {french}")).to_be_visible()
