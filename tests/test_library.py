@@ -13,7 +13,8 @@ import yaml
 import server as server_package
 from server.domain.interruptions import FEELINGS
 from server.domain.library import HERE, THEMES, load_library
-from server.domain.plans import load_plan
+from server.domain.plans import load_plan, missing_translations
+from server.domain.rooting import rooted
 from server.i18n import LANGUAGES
 from tests.support import LiveServer
 
@@ -130,6 +131,16 @@ async def test_library_api(server: LiveServer) -> None:
         assert {t["id"] for t in everything["themes"]} == set(THEMES)
         plan = everything["plans"][0]
         assert plan["items"][0]["activity"]["facilitator_notes"] and plan["minutes"] > 0
+        assert plan["languages"][0] == "en"
+
+        # a console in French asks for it in French first; an unknown language gets it as written
+        french = (await http.get("/api/library", params={"lang": "fr"})).json()
+        first = load_library().plans[0].plan
+        assert french["plans"][0]["languages"][0] == "fr"
+        assert french["plans"][0]["title"] == first.translations["fr"].title
+        assert french["activities"][0]["activity"]["lang"] == "fr"
+        unknown = (await http.get("/api/library", params={"lang": "xx"})).json()
+        assert unknown["plans"][0]["title"] == first.title
 
         impatience = (await http.get("/api/library", params={"theme": "impatience"})).json()
         assert impatience["activities"] and all(
@@ -336,3 +347,31 @@ def test_the_quick_check_ins_four_feelings_read_the_same_in_every_library_list()
                         where = (entry.id, activity.title, lang, word, translated)
                         assert translated == feelings[word].in_language(lang), where
     assert checked >= 60
+
+
+def test_the_library_comes_in_each_of_its_languages_first() -> None:
+    """A console in French asks for the library in French: each plan's and activity's own words
+    are then the French ones, the English become a translation, nothing is lost and nothing is
+    added (rooted there and back, it is the plan it was, its languages in another order)."""
+    for entry in (*load_library().plans, *load_library().collections):
+        plan, first = entry.plan, entry.plan.languages[0]
+        for lang in LANGUAGES:
+            there = rooted(plan, lang)
+            assert there.languages[0] == lang and sorted(there.languages) == sorted(LANGUAGES)
+            assert not missing_translations(there)  # no phone falls back to another language
+            words = plan.translations.get(lang)
+            assert there.title == (words.title if words and words.title else plan.title)
+            for before, after in zip(plan.items, there.items, strict=True):
+                mine, theirs = before.activity, after.activity
+                assert theirs.lang == lang
+                if lang != first:
+                    assert theirs.text == mine.translations[lang].text, (entry.id, lang)
+                    assert theirs.translations[first].text == mine.text
+                    assert getattr(theirs, "options", None) == (
+                        mine.translations[lang].options or getattr(mine, "options", None)
+                    )
+            back = rooted(there, first).model_dump()
+            assert {**back, "languages": None} == {**plan.model_dump(), "languages": None}
+    with_gaps = load_library().plans[0].plan.model_copy(deep=True)
+    del with_gaps.items[0].activity.translations["fr"]
+    assert rooted(with_gaps, "fr") is with_gaps  # a language with gaps is not made first

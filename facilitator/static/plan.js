@@ -2,7 +2,7 @@
 // through with next/previous/jump, and saved back to a file. The room keeps a copy (facilitator
 // consoles only) so a console that comes back finds its place.
 import { h, replace } from "/static/shared/dom.js";
-import { plural, t } from "/static/shared/i18n.js";
+import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { connectionFailed, showError, state, undoLine } from "./console-state.js";
 import { filePicker, problemList, saveFile } from "./files.js";
@@ -174,6 +174,7 @@ export class PlanPanel {
     const params = new URLSearchParams();
     if (theme) params.set("theme", theme);
     if (query) params.set("q", query);
+    params.set("lang", language()); // plans come in this console's language first, where written in it
     const response = await fetch(`/api/library?${params}`);
     const data = await response.json();
     this.renderLibrary(data, theme, query);

@@ -31,7 +31,7 @@ from server.domain.results import MAX_K, MIN_K
 from server.domain.summary import MAX_SUMMARY_BYTES, Summary
 from server.domain.trends import trends
 from server.http import auth
-from server.i18n import _
+from server.i18n import LANGUAGES, _
 from server.service.rooms import RoomGone, Service
 
 ROOM_HEADER = "x-hearth-room"
@@ -81,7 +81,8 @@ async def get_library(request: Request) -> Response:
             {"error": "invalid", "message": _("No theme called {theme}.", theme=repr(theme))}, 400
         )
     query = (request.query_params.get("q") or "")[:200]
-    return JSONResponse(library.search(theme, query))
+    lang = request.query_params.get("lang")  # the console's: plans come in it first
+    return JSONResponse(library.search(theme, query, lang if lang in LANGUAGES else None))
 
 
 async def check_plan(request: Request) -> Response:

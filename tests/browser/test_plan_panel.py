@@ -4,6 +4,7 @@ bar and the columns get shorter); "Add answers from paper" opens in view, focuse
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -113,8 +114,8 @@ def test_answers_from_paper_open_in_view_and_take_focus(harness: Harness) -> Non
 
 def test_a_french_console_shows_the_library_in_french(harness: Harness) -> None:
     """The library carries French, so a French console lists it, steps through it and shows
-    the live step, its notes and its options in French, as the phones and the display do;
-    the plan file it saves keeps the plan's own words."""
+    the live step, its notes and its options in French, as the phones and the display do; the
+    plan it takes is French first (what the room keeps, the summary), with its other languages."""
     plan = load_library().plans[0].plan
     french = plan.translations["fr"]
     console = console_in(harness, "fr-FR")
@@ -139,8 +140,10 @@ def test_a_french_console_shows_the_library_in_french(harness: Harness) -> None:
     expect(console.locator(".paper")).to_contain_text(options[0])
     with console.expect_download() as saved:
         console.get_by_role("button", name="Enregistrer le fichier du plan").click()
-    kept = saved.value.path().read_text("utf-8")
-    assert plan.title in kept and plan.items[0].activity.title in kept
+    kept = json.loads(saved.value.path().read_text("utf-8"))
+    assert kept["languages"][0] == "fr" and kept["title"] == french.title
+    assert kept["translations"]["en"]["title"] == plan.title  # and every other language
+    assert sorted(kept["languages"]) == sorted(plan.languages)
 
 
 def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness) -> None:

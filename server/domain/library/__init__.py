@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from server.domain.plans import Plan, load_plan, normalised
+from server.domain.rooting import rooted
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,7 +53,14 @@ def _load(folder: str) -> tuple[Entry, ...]:
 
 
 @functools.cache
-def load_library() -> Library:
+def load_library(lang: str | None = None) -> Library:
+    """The library; in `lang` first where it is written in that language (server/domain/
+    rooting.py), so a console in French takes French plans and activities."""
+    if lang is not None:
+        library = load_library()
+        plans = tuple(Entry(e.id, rooted(e.plan, lang)) for e in library.plans)
+        collections = tuple(Entry(e.id, rooted(e.plan, lang)) for e in library.collections)
+        return Library(plans=plans, collections=collections)
     return Library(plans=_load("plans"), collections=_load("activities"))
 
 
@@ -71,9 +79,12 @@ def _activity_texts(activity: Any) -> list[str]:
     return texts
 
 
-def search(theme: str | None = None, query: str | None = None) -> dict[str, Any]:
-    """Plans and activities, optionally filtered by theme id and by words (all must appear)."""
-    library = load_library()
+def search(
+    theme: str | None = None, query: str | None = None, lang: str | None = None
+) -> dict[str, Any]:
+    """Plans and activities, optionally filtered by theme id and by words (all must appear);
+    in `lang` first where they are written in it."""
+    library = load_library(lang)
     words = (query or "").lower().split()
     plans = []
     for entry in library.plans:
