@@ -13,6 +13,7 @@ import httpx
 import pytest
 import websockets
 
+from server.domain.interruptions import CHECKIN_TITLE, FEELINGS
 from server.wire.close_codes import REASON_REPLACED
 from tests.support import QUICK_BEAT, Client, LiveServer
 
@@ -325,3 +326,26 @@ async def test_grounding_now_and_the_signals(live: LiveServer) -> None:
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["words"] == 1)
     await phone.send({"type": "leave"})  # leaving takes it back too
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["words"] == 0)
+
+
+async def test_an_interruption_is_in_the_language_of_the_console_that_asked(
+    live: LiveServer,
+) -> None:
+    """A French console's Quick check-in is French first (what the room keeps of it, and the
+    summary, read as the facilitator does), and every phone still finds its own language."""
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    phone = await Client.join(live, room, "participant")
+    command = {"type": "checkin_now", "lang": "fr"}
+    assert (await facilitator.command(command))["type"] == "ack"
+    view = await phone.until_view(lambda v: v["activity"] is not None)
+    definition = view["activity"]["definition"]
+    french = FEELINGS[0].in_language("fr")
+    assert definition["lang"] == "fr" and definition["options"][0] == french
+    assert definition["title"] == CHECKIN_TITLE.in_language("fr")
+    assert definition["translations"]["en"]["options"][0] == "Steady"
+    assert "fr" not in definition["translations"]
+    assert (await facilitator.command({"type": "grounding_now", "lang": "ar"}))["type"] == "ack"
+    view = await phone.until_view(lambda v: v["activity"]["definition"]["kind"] == "grounding")
+    assert view["activity"]["definition"]["lang"] == "ar"
+    assert view["activity"]["definition"]["translations"]["en"]["title"] == "Grounding"

@@ -3,7 +3,7 @@
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
 import { h, replace } from "/static/shared/dom.js";
-import { plural, t } from "/static/shared/i18n.js";
+import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
@@ -221,8 +221,9 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
       h("div", { class: "bar-group bar-actions" },
         lead ? button(t("Open the display"), openDisplay, "secondary") : null,
         parts.blank,
-        lead ? commandButton(t("Quick check-in"), { type: "checkin_now" }, "secondary") : null,
-        commandButton(t("Grounding now"), { type: "grounding_now" }, "grounding-now"),
+        // in this console's language first: what the room keeps of it, and the summary
+        lead ? commandButton(t("Quick check-in"), { type: "checkin_now", lang: language() }, "secondary") : null,
+        commandButton(t("Grounding now"), { type: "grounding_now", lang: language() }, "grounding-now"),
         parts.setAside,
         lead ? parts.end : null)),
     h("nav", { class: "tools", "aria-label": t("Panels") },

@@ -20,7 +20,9 @@ CHECKIN_TEXT = _("How are you right now?")
 FEELINGS = (_("Steady"), _("Tender"), _("Heavy"), _("Overwhelmed"))
 
 
-def _each_language(title: Msg, text: Msg, options: tuple[Msg, ...] = ()) -> dict[str, Translation]:
+def _each_language(
+    first: str, title: Msg, text: Msg, options: tuple[Msg, ...] = ()
+) -> dict[str, Translation]:
     return {
         lang: Translation(
             title=title.in_language(lang),
@@ -28,25 +30,33 @@ def _each_language(title: Msg, text: Msg, options: tuple[Msg, ...] = ()) -> dict
             options=[option.in_language(lang) for option in options] or None,
         )
         for lang in LANGUAGES
-        if lang != SOURCE
+        if lang != first
     }
 
 
-def grounding_now() -> Grounding:
+def _first(lang: str | None) -> str:
+    """The language the interruption's own words are in: the console's that asked for it (so
+    what the room keeps of it, and the summary, read as the facilitator does)."""
+    return lang if lang in LANGUAGES else SOURCE
+
+
+def grounding_now(lang: str | None = None) -> Grounding:
+    first = _first(lang)
     return Grounding(
-        title=str(GROUNDING_TITLE),
-        text=str(GROUNDING_TEXT),
+        title=GROUNDING_TITLE.in_language(first),
+        text=GROUNDING_TEXT.in_language(first),
         seconds=90,
-        lang=SOURCE,
-        translations=_each_language(GROUNDING_TITLE, GROUNDING_TEXT),
+        lang=first,
+        translations=_each_language(first, GROUNDING_TITLE, GROUNDING_TEXT),
     )
 
 
-def checkin_now() -> CheckIn:
+def checkin_now(lang: str | None = None) -> CheckIn:
+    first = _first(lang)
     return CheckIn(
-        title=str(CHECKIN_TITLE),
-        text=str(CHECKIN_TEXT),
-        options=[str(feeling) for feeling in FEELINGS],
-        lang=SOURCE,
-        translations=_each_language(CHECKIN_TITLE, CHECKIN_TEXT, FEELINGS),
+        title=CHECKIN_TITLE.in_language(first),
+        text=CHECKIN_TEXT.in_language(first),
+        options=[feeling.in_language(first) for feeling in FEELINGS],
+        lang=first,
+        translations=_each_language(first, CHECKIN_TITLE, CHECKIN_TEXT, FEELINGS),
     )

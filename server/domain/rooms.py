@@ -204,10 +204,10 @@ def apply(
     match command:
         case p.Open(activity=activity, interrupt=interrupt):
             _open(s, activity, interrupt, now_ms)
-        case p.CheckInNow():
-            _open(s, checkin_now(), True, now_ms)
-        case p.GroundingNow():
-            _open(s, grounding_now(), True, now_ms)
+        case p.CheckInNow(lang=lang):
+            _open(s, checkin_now(lang), True, now_ms)
+        case p.GroundingNow(lang=lang):
+            _open(s, grounding_now(lang), True, now_ms)
             if s.timer is not None:  # the pacer runs at once: no extra tap in a hard moment
                 s.timer = apply_timer(s.timer, "start", None, now_ms)
         case p.Resume():

@@ -40,6 +40,11 @@ class GroundingNow(Message):
 
     type: Literal["grounding_now"]
     id: RequestId
+    lang: LangTag | None = Field(
+        default=None,
+        description="The console's language: the grounding's own words are in it (what the "
+        "room keeps and the summary), every other language a translation.",
+    )
 
 
 class CheckInNow(Message):
@@ -47,6 +52,11 @@ class CheckInNow(Message):
 
     type: Literal["checkin_now"]
     id: RequestId
+    lang: LangTag | None = Field(
+        default=None,
+        description="The console's language: the check-in's own words are in it (what the "
+        "room keeps and the summary), every other language a translation.",
+    )
 
 
 class SupportCard(Message):

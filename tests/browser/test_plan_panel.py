@@ -184,3 +184,6 @@ def test_back_to_names_the_set_aside_step_in_the_consoles_language(harness: Harn
     console.get_by_role("button", name="Météo rapide").click()
     french = plan.items[0].activity.translations["fr"].title
     expect(console.get_by_role("button", name=f"Revenir à : {french}")).to_be_visible()
+    live = harness.live  # the check-in itself is French first, as the console asked
+    state = live.call(live.service.load(harness.code(console)))
+    assert state.live is not None and state.live.activity.lang == "fr"
