@@ -305,6 +305,16 @@ async def test_answers_sent_together_are_judged_in_turn_as_if_each_came_alone(
         assert await store.redis.zcard(answer_keys(code, "a1")[1]) == 3
 
 
+async def two_people_and_an_open_activity(store: RoomStore) -> tuple[str, str, str]:
+    """A room, two people in it and activity a1 open: (code, one, the other)."""
+    code, _ = await make_room(store)
+    alice, bob = who(), who()
+    for p in (alice, bob):
+        await store.join(code, p, 10, TTL)
+    await open_activity(store, code)
+    return code, alice, bob
+
+
 async def answer_close_answer(store: RoomStore, code: str, first: str, second: str) -> None:
     """One burst: an answer, the commit that closes the activity, an answer. The first is
     stored and the second refused, as sent."""
@@ -679,11 +689,7 @@ async def test_a_node_that_lost_its_scripts_gets_them_all_back_at_once(store: Ro
     answer a later burst in part, its refused calls sent again after the rest had run, and an
     answer sent before the commit that closed its activity would come after it."""
     assert isinstance(store, RedisStore)
-    code, _ = await make_room(store)
-    alice, bob = who(), who()
-    for p in (alice, bob):
-        await store.join(code, p, 10, TTL)
-    await open_activity(store, code)
+    code, alice, bob = await two_people_and_an_open_activity(store)
     await store.redis.script_flush()
     await open_activity(store, code)  # a pipeline of one commit meets the empty cache
     assert await store.redis.script_exists(*(script.sha for script in SCRIPTS)) == [True] * len(
@@ -701,11 +707,7 @@ async def test_a_pipeline_that_waits_to_be_written_keeps_the_calls_after_it_behi
     made after the commit that closed its activity would be counted (a quiet room, the
     facilitator closing a poll as a late answer comes in)."""
     assert isinstance(store, RedisStore)
-    code, _ = await make_room(store)
-    alice, bob = who(), who()
-    for p in (alice, bob):
-        await store.join(code, p, 10, TTL)
-    await open_activity(store, code)
+    code, alice, bob = await two_people_and_an_open_activity(store)
     batch = store._batch
     spare = await store.redis.connection_pool.get_connection()  # type: ignore[no-untyped-call]
     batch._idle.insert(0, spare)  # a second kept connection, ready to write at once
