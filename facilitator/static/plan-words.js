@@ -1,7 +1,9 @@
 // A plan's and its activities' words as the console shows them: in the console's language
 // where the plan carries it, else the plan's first language, as phones and the display pick
-// theirs (words() in shared/static/i18n.js). Only what is shown: editing, the plan file, the
-// copy the room keeps and what is sent to the room keep the plan's own words.
+// theirs (words() in shared/static/i18n.js). A plan from the library comes in the console's
+// language first already (server/domain/rooting.py); this serves the others, and a console
+// whose language changes. Edit starts from these words (console.js); the plan file, the copy
+// the room keeps and what is sent to the room keep the plan as it is.
 import { h } from "/static/shared/dom.js";
 import { baseTag, language, t, words } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
