@@ -84,7 +84,7 @@ def search(
 ) -> dict[str, Any]:
     """Plans and activities, optionally filtered by theme id and by words (all must appear);
     in `lang` first where they are written in it."""
-    library = load_library(lang)
+    library = load_library(lang) if lang else load_library()  # one cached copy as written
     words = (query or "").lower().split()
     plans = []
     for entry in library.plans:
