@@ -277,3 +277,13 @@ def test_german_says_du_and_spanish_tu_as_their_libraries_do() -> None:
                 forms = message.string if isinstance(message.string, tuple) else (message.string,)
                 for said in forms:
                     assert not pattern.search(str(said)), (lang, domain, message.id, said)
+
+
+def test_french_writes_the_typographic_apostrophe_as_its_library_does() -> None:
+    """A French screen showed "Révélé jusqu'ici" in its buttons beside "Ouvrir l\u2019affichage"
+    and the library's pause button: one apostrophe, the typographic one (U+2019), throughout."""
+    for domain in ("pages", "server"):
+        for message in ids(domain, "fr").values():
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            for said in forms:
+                assert "'" not in str(said), (domain, message.id, said)

@@ -159,7 +159,7 @@ def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness)
     expect(console.locator("#new-title")).to_have_value(first.translations["fr"].title or "")
     expect(console.locator("#edit-languages")).to_be_visible()
     console.locator("#new-text").fill("Bienvenue à toutes et à tous, ce soir.")
-    console.get_by_role("button", name="Enregistrer l'étape 1").click()
+    console.get_by_role("button", name="Enregistrer l\u2019étape 1").click()
     expect(console.locator("#edit-languages")).to_be_hidden()
     expect(console.locator(".step").first).to_contain_text("Bienvenue")
     phone = harness.phone(code)  # an English phone
