@@ -139,6 +139,8 @@ async def test_library_api(server: LiveServer) -> None:
         assert french["plans"][0]["languages"][0] == "fr"
         assert french["plans"][0]["title"] == first.translations["fr"].title
         assert french["activities"][0]["activity"]["lang"] == "fr"
+        labels = {theme["id"]: theme["label"] for theme in french["themes"]}
+        assert labels["arrival"] == THEMES["arrival"].in_language("fr") != "Arrival and check-in"
         unknown = (await http.get("/api/library", params={"lang": "xx"})).json()
         assert unknown["plans"][0]["title"] == first.title
 

@@ -14,21 +14,23 @@ from typing import Any
 
 from server.domain.plans import Plan, load_plan, normalised
 from server.domain.rooting import rooted
+from server.i18n import Msg, _
 
 HERE = Path(__file__).resolve().parent
 
-THEMES: dict[str, str] = {
-    "arrival": "Arrival and check-in",
-    "stopping-is-not-changing": "Stopping is not changing",
-    "safety": "Safety is a presence",
-    "impatience": "Impatience and pace",
-    "old-patterns": "Old survival patterns",
-    "insight-and-practice": "Insight is not practice",
-    "upstream-swim": "The upstream swim",
-    "each-partner": "Different work for each partner",
-    "small-progress": "Noticing small progress",
-    "grounding": "Grounding",
-    "closing": "Closing",
+# Each theme's label in every language of the pages (the console's library filter).
+THEMES: dict[str, Msg] = {
+    "arrival": _("Arrival and check-in"),
+    "stopping-is-not-changing": _("Stopping is not changing"),
+    "safety": _("Safety is a presence"),
+    "impatience": _("Impatience and pace"),
+    "old-patterns": _("Old survival patterns"),
+    "insight-and-practice": _("Insight is not practice"),
+    "upstream-swim": _("The upstream swim"),
+    "each-partner": _("Different work for each partner"),
+    "small-progress": _("Noticing small progress"),
+    "grounding": _("Grounding"),
+    "closing": _("Closing"),
 }
 
 
@@ -111,7 +113,7 @@ def search(
                     }
                 )
     return {
-        "themes": [{"id": key, "label": label} for key, label in THEMES.items()],
+        "themes": [{"id": key, "label": label.in_language(lang)} for key, label in THEMES.items()],
         "plans": plans,
         "activities": activities,
     }
