@@ -320,6 +320,9 @@ def test_marks_keep_their_size_on_the_first_line_of_a_long_option(
 
     # One choice: the chosen option's ✓ on its first line, whole.
     lead.command({"type": "open", "activity": {**poll, "text": "Pick one"}})
+    # the new poll, not the last one's buttons of the same names, takes the tap
+    expect(phone.get_by_text("Pick one", exact=True)).to_be_visible()
+    expect(phone.locator(".check")).to_have_count(0)
     phone.get_by_role("button", name=WRAPPING[1]).click()
     done = "Your answer is stored. It is hidden here; you can change it until it closes."
     expect(phone.locator(".answer-status")).to_contain_text(say(lang, done))
