@@ -98,6 +98,7 @@ def test_nothing_hides_under_the_bars(
     clear(page, "a poll with 12 long options")
 
     lead.command({"type": "open", "activity": {**noted, "content_note": "Also hard."}})
+    expect(page.get_by_role("note")).to_contain_text("Also hard.")  # the new one takes the tap
     page.get_by_role("button", name="Skip this one").click()
     expect(page.locator(".answer-status")).to_contain_text("You passed")
     clear(page, "skipped")
