@@ -45,6 +45,19 @@ async def answer(phone: Client, aid: str, b: str, text: str) -> dict[str, Any]:
     )
 
 
+async def each_writes_then_close(facilitator: Client, phones: list[Client], tag: str) -> list[str]:
+    """A written prompt opened, each phone's one text acknowledged, answers closed: the texts."""
+    await facilitator.command(
+        {"type": "open", "activity": {"kind": "prompt", "text": "?", "open_text": True}}
+    )
+    aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
+    texts = [f"{tag}-{secrets.token_hex(3)}" for _ in phones]
+    for phone, text in zip(phones, texts, strict=True):
+        assert (await answer(phone, aid, ballot(), text))["type"] == "ack"
+    await facilitator.command({"type": "close"})
+    return texts
+
+
 async def test_open_text_and_pauses_reach_only_the_facilitator(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     facilitator = await Client.join(live, room, "facilitator")
@@ -136,14 +149,7 @@ async def test_fewer_than_k_written_answers_are_read_by_nobody(live: LiveServer)
     display = await Client.join(live, room, "display")
     phones = [await Client.join(live, room, "participant") for _ in range(2)]
     seen = {id(c): record(c) for c in (facilitator, display, *phones)}
-    await facilitator.command(
-        {"type": "open", "activity": {"kind": "prompt", "text": "?", "open_text": True}}
-    )
-    aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
-    texts = [f"only-{secrets.token_hex(3)}" for _ in phones]
-    for phone, text in zip(phones, texts, strict=True):
-        assert (await answer(phone, aid, ballot(), text))["type"] == "ack"
-    await facilitator.command({"type": "close"})
+    texts = await each_writes_then_close(facilitator, phones, "only")
     view = await facilitator.until_view(lambda v: v["activity"]["status"] == "closed")
     assert view["queue"] == [] and view["activity"]["withheld_texts"] is True
     refused = await facilitator.command({"type": "release"})
@@ -165,14 +171,7 @@ async def test_a_k_raised_after_the_reveal_holds_back_a_queue_of_fewer_writers(
     facilitator = await Client.join(live, room, "facilitator")
     display = await Client.join(live, room, "display")
     phones = [await Client.join(live, room, "participant") for _ in range(3)]
-    await facilitator.command(
-        {"type": "open", "activity": {"kind": "prompt", "text": "?", "open_text": True}}
-    )
-    aid = (await phones[0].until_view(lambda v: v["activity"] is not None))["activity"]["id"]
-    texts = [f"kept-{secrets.token_hex(3)}" for _ in phones]
-    for phone, text in zip(phones, texts, strict=True):
-        assert (await answer(phone, aid, ballot(), text))["type"] == "ack"
-    await facilitator.command({"type": "close"})
+    await each_writes_then_close(facilitator, phones, "kept")
     queue = (await facilitator.until_view(lambda v: len(v["queue"]) == 3))["queue"]
     await facilitator.command({"type": "moderate", "item": queue[0]["id"], "action": "approve"})
     assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
