@@ -173,6 +173,10 @@ async def test_submit_counts_each_participant_once(store: RoomStore) -> None:
     assert await store.answered(code, "a1") == 2
     assert await store.has_answered(code, "a1", alice)
     assert not await store.has_answered(code, "a1", stranger)
+    # a phone rejoining reads it with its signals, in one call
+    assert (await store.signals(code, alice, "a1")).answered
+    assert not (await store.signals(code, stranger, "a1")).answered
+    assert not (await store.signals(code, alice)).answered  # nothing live: not asked
 
 
 async def one_on_a_side(store: RoomStore) -> tuple[str, str, str, str]:

@@ -6,7 +6,6 @@ write it in one atomic step, publish only after the write succeeded."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -196,23 +195,17 @@ class Service:
             return None
         state = self.hub.state(seat.code)
         live = state.live if state else None
-        answered, signals = False, NO_SIGNALS
-        if not (on_join and seat.newcomer):  # a newcomer has answered and signalled nothing
-            # A phone back after its tab closed shows the signals the room still counts. The
-            # reads are independent: one round trip's wait for both.
-            signalled = self.store.signals(seat.code, seat.who)
-            if live is None:
-                signals = await signalled
-            else:
-                answered, signals = await asyncio.gather(
-                    self.store.has_answered(seat.code, live.id, seat.who), signalled
-                )
+        signals = NO_SIGNALS  # a newcomer has answered and signalled nothing
+        if not (on_join and seat.newcomer):
+            # A phone back after its tab closed shows its answer and the signals the room still
+            # counts: one read.
+            signals = await self.store.signals(seat.code, seat.who, live.id if live else None)
         track = seat.track  # on join it was read a moment ago; on sync it may have changed
         if not on_join and seat.token is not None:
             tag = await self.store.member(seat.code, seat.who)
             track = side_of(tag or "", seat.token, TRACKS)
         return vm.You(
-            answered=answered, track=track or None, pause=signals.pause, word=signals.word
+            answered=signals.answered, track=track or None, pause=signals.pause, word=signals.word
         )
 
     async def summary_file(self, code: str, request: p.SummaryRequest) -> p.SummaryFile:

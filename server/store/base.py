@@ -196,10 +196,12 @@ async def outcome_of(
 
 @dataclass(frozen=True)
 class Signals:
-    """One participant's own signals, as the room counts them."""
+    """One participant's own signals, as the room counts them, and whether their answer to the
+    live activity is stored (when one was asked about)."""
 
     pause: bool
     word: bool
+    answered: bool = False
 
 
 NO_SIGNALS = Signals(pause=False, word=False)
@@ -285,8 +287,9 @@ class RoomStore(Protocol):
         """'A word afterwards': kept until taken back, Leave or the end."""
 
     async def words(self, code: str) -> int: ...
-    async def signals(self, code: str, who: str) -> Signals:
-        """Whether this participant's pause and word-afterwards signals are on (one read)."""
+    async def signals(self, code: str, who: str, activity: str | None = None) -> Signals:
+        """Whether this participant's pause and word-afterwards signals are on and, given an
+        activity, whether they answered it: one read (a phone rejoining)."""
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         """How many sockets of one kind one process holds: field is "<role>:<process>"

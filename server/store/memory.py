@@ -258,9 +258,11 @@ class MemoryStore:
     async def words(self, code: str) -> int:
         return len(self.keys.get(key(code, "word"), SortedMap()))
 
-    async def signals(self, code: str, who: str) -> Signals:
+    async def signals(self, code: str, who: str, activity: str | None = None) -> Signals:
         pause = who in self.keys.get(key(code, "pause"), {})
-        return Signals(pause, who in self.keys.get(key(code, "word"), SortedMap()))
+        word = who in self.keys.get(key(code, "word"), SortedMap())
+        answered = activity is not None and await self.has_answered(code, activity, who)
+        return Signals(pause, word, answered)
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         presence_key = key(code, "presence")

@@ -293,10 +293,12 @@ class RedisStore:
     async def words(self, code: str) -> int:
         return int(await self.redis.zcard(key(code, "word")))
 
-    async def signals(self, code: str, who: str) -> Signals:
+    async def signals(self, code: str, who: str, activity: str | None = None) -> Signals:
         keys = [key(code, "pause"), key(code, "word")]
-        pause, word = await self._batch.call(SIGNALS, keys, [who])
-        return Signals(bool(int(pause)), bool(int(word)))
+        if activity is not None:
+            keys.append(answer_keys(code, activity)[0])
+        pause, word, answered = await self._batch.call(SIGNALS, keys, [who])
+        return Signals(bool(int(pause)), bool(int(word)), bool(int(answered)))
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         await self._batch.call(

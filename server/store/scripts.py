@@ -274,9 +274,12 @@ redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 """
 
-# KEYS: pause, word. ARGV: who. Whether this participant's two signals are on (1/0 each): read
-# in one round trip when a phone rejoins, so it shows what the room still counts.
+# KEYS: pause, word[, who answered the live activity]. ARGV: who. Whether this participant's two
+# signals are on and whether they answered (1/0 each): read in one call when a phone rejoins, so
+# it shows what the room still counts (a reconnect storm's reads leave in one pipeline).
 SIGNALS = """
+local answered = 0
+if KEYS[3] and redis.call('ZSCORE', KEYS[3], ARGV[1]) then answered = 1 end
 return {redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0,
-        redis.call('ZSCORE', KEYS[2], ARGV[1]) and 1 or 0}
+        redis.call('ZSCORE', KEYS[2], ARGV[1]) and 1 or 0, answered}
 """
