@@ -133,7 +133,7 @@ export function answerWidget(def, { stored, send, drafts, aid }) {
   switch (def.kind) {
     case "poll":
       if (def.multiple) return multiChoice(def, stored, send);
-      return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"), def.lang);
+      // falls through: a single-choice poll is answered as a check-in is
     case "checkin":
       return choiceButtons(def.options, stored?.kind === "choice" ? stored.option : null, (option) => send({ kind: "choice", option }), t("Choose one"), def.lang);
     case "scale":
