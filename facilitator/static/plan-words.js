@@ -5,18 +5,10 @@
 // whose language changes. Edit starts from these words (console.js); the plan file, the copy
 // the room keeps and what is sent to the room keep the plan as it is.
 import { h } from "/static/shared/dom.js";
-import { baseTag, language, t, words } from "/static/shared/i18n.js";
+import { inLanguage, language, t, words } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 
 const PLAN_FIELDS = ["title", "summary", "content_note", "notes", "practice"];
-
-// The entry of `group` ({tag: words}) for `lang`: the same tag, else one of the same base.
-function inLanguage(group, lang) {
-  if (!group) return null;
-  if (group[lang]) return group[lang];
-  const match = Object.keys(group).find((tag) => baseTag(tag) === baseTag(lang));
-  return match ? group[match] : null;
-}
 
 // An activity definition with its title, text, options, labels, content note and facilitator
 // notes in `lang` where it has them.

@@ -111,6 +111,14 @@ export function translateMarkup(root = document) {
 
 const PHONE_FIELDS = ["title", "text", "content_note", "options", "low_label", "high_label"];
 
+// The entry of `group` ({tag: words}) for `lang`: the same tag, else one of the same base.
+export function inLanguage(group, lang) {
+  if (!group) return null;
+  if (group[lang]) return group[lang];
+  const match = Object.keys(group).find((tag) => baseTag(tag) === baseTag(lang));
+  return match ? group[match] : null;
+}
+
 // What a phone shows of an activity definition (from a view): for each field, its side's words
 // in its language, then the activity's words in its language, then its side's words in the
 // activity's own language, then the activity's own. `lang` says which language the words are in.
@@ -118,12 +126,7 @@ export function words(definition, lang = current.lang, side = null) {
   const own = definition || {};
   const sides = own.sides || {};
   const mine = side && sides[side] ? sides[side] : null;
-  const find = (group) => {
-    if (!group) return null;
-    if (group[lang]) return group[lang];
-    const match = Object.keys(group).find((tag) => baseTag(tag) === baseTag(lang));
-    return match ? group[match] : null;
-  };
+  const find = (group) => inLanguage(group, lang);
   const layers = [
     [mine && find(mine.translations), lang],
     [find(own.translations), lang],
