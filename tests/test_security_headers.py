@@ -110,3 +110,29 @@ def test_pages_load_nothing_inline(server: LiveServer) -> None:
             assert not re.search(r"<[^>]*\son[a-z]+\s*=", html), f"inline handler on {path}"
             foreign = re.findall(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html)
             assert not foreign, f"{path} loads from another host: {foreign}"
+
+
+@pytest.mark.parametrize(
+    ("host", "forwarded_proto", "secure"),
+    [
+        ("127.0.0.1:8000", None, True),
+        ("localhost:8000", None, True),
+        ("[::1]:8000", None, True),
+        ("192.0.2.2:8000", None, False),
+        ("hearth.lan", None, False),
+        ("hearth.lan", "https", True),
+    ],
+)
+def test_headers_only_secure_origins_honour_go_only_to_them(
+    server: LiveServer, host: str, forwarded_proto: str | None, secure: bool
+) -> None:
+    """On a plain-HTTP LAN address a browser ignores Cross-Origin-Opener-Policy and
+    Clear-Site-Data and logs an error for each on every phone; they go where they are honoured."""
+    headers = {"Host": host, **({"X-Forwarded-Proto": forwarded_proto} if forwarded_proto else {})}
+    with httpx.Client(base_url=server.base_url) as http:
+        page = http.get("/join", headers=headers)
+        forget = http.post("/api/forget", headers=headers)
+    assert page.status_code == 200 and forget.status_code == 204
+    assert ("cross-origin-opener-policy" in page.headers) is secure
+    assert ("clear-site-data" in forget.headers) is secure
+    assert page.headers["cross-origin-resource-policy"] == "same-origin"

@@ -11,6 +11,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from ipaddress import ip_address
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -94,6 +95,22 @@ def is_tls(scope: Scope) -> bool:
         return True
     proto = Headers(scope=scope).get("x-forwarded-proto", "")
     return proto.split(",")[0].strip().lower() == "https"
+
+
+def secure_context(scope: Scope) -> bool:
+    """The browser counts this page's origin as potentially trustworthy: TLS, or a loopback host.
+    Headers that browsers honour only there (Clear-Site-Data, Cross-Origin-Opener-Policy) are
+    sent only there: elsewhere each page would log an error on every phone and do nothing."""
+    if is_tls(scope):
+        return True
+    host = Headers(scope=scope).get("host", "").lower()
+    name = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def origin_allowed(conn: HTTPConnection, extra: Iterable[str]) -> bool:

@@ -8,7 +8,7 @@ import re
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.http.auth import is_tls
+from server.http.auth import is_tls, secure_context
 
 # -- HTTP headers -----------------------------------------------------------------------------
 
@@ -53,9 +53,10 @@ def security_headers(scope: Scope, path: str) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Permissions-Policy": PERMISSIONS_POLICY,
-        "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
+    if secure_context(scope):
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if is_tls(scope):
         headers["Strict-Transport-Security"] = "max-age=31536000"
     if not path.startswith("/static/"):

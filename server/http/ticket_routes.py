@@ -144,12 +144,13 @@ async def forget(request: Request) -> Response:
     phone's session mid-way."""
     if auth.cross_site(request):
         return answer(auth.FORBIDDEN, 403)
-    # Browsers honour this only on secure origins (HTTPS or localhost); the page also clears
-    # its own storage, so on plain HTTP nothing is lost but this extra sweep of caches.
-    return Response(
-        status_code=204,
-        headers={"Clear-Site-Data": '"cache", "cookies", "storage"', "Cache-Control": "no-store"},
-    )
+    # Browsers honour this only on secure origins (HTTPS or localhost) and log an error
+    # elsewhere; the page also clears its own storage, so on plain HTTP nothing is lost but
+    # this extra sweep of caches.
+    headers = {"Cache-Control": "no-store"}
+    if auth.secure_context(request.scope):
+        headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return Response(status_code=204, headers=headers)
 
 
 def routes() -> list[Route]:

@@ -31,11 +31,14 @@ PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
 TIMEOUT_MS = 10_000
 
 
-def launch(playwright: Playwright) -> Browser:
-    path = os.environ.get("HEARTH_CHROMIUM") or require_tool(
+def chromium_path() -> str:
+    return os.environ.get("HEARTH_CHROMIUM") or require_tool(
         "chromium", "apt-get install chromium (Debian's build; Playwright cannot download one)"
     )
-    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
 @dataclass

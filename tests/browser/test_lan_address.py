@@ -1,0 +1,54 @@
+"""A phone that reaches Hearth at a plain-HTTP LAN address, as `hearth serve` prints it, sees no
+error in its browser: no header is sent that such an origin ignores (docs/security.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.drive import new_room
+from tests.browser.harness import CHROMIUM_ARGS, PHONE, TIMEOUT_MS, chromium_path
+from tests.support import LiveServer
+
+LAN_HOST = "hearth.lan"  # a name Chromium treats as an ordinary, not potentially trustworthy, host
+
+
+@pytest.fixture
+def lan_browser(browser: Browser) -> Iterator[Browser]:
+    """A second Chromium whose resolver sends the LAN name to this machine's loopback."""
+    lan = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1"],
+    )
+    yield lan
+    lan.close()
+
+
+def test_a_phone_on_a_plain_http_lan_address_logs_no_error(
+    lan_browser: Browser, server: LiveServer
+) -> None:
+    room = new_room(server)
+    base = f"http://{LAN_HOST}:{server.settings.port}"
+    context = lan_browser.new_context(base_url=base, **PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    phone = context.new_page()
+    phone.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    phone.on("pageerror", lambda e: problems.append(str(e)))
+    assert not phone.evaluate("window.isSecureContext"), "the test needs an insecure origin"
+
+    phone.goto(f"/join#{room['code']}")
+    phone.get_by_role("button", name="Join").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    phone.get_by_role("button", name="More").click()
+    with phone.expect_response("**/api/forget") as forgotten:
+        phone.get_by_role("button", name="Leave").click()
+    assert forgotten.value.status == 204
+    expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
+    # A navigation after the forget answer: whatever the browser had to say of it is said by now.
+    phone.goto("/join")
+    expect(phone.get_by_label("Session code")).to_be_visible()
+    context.close()
+    assert problems == [], problems
