@@ -77,8 +77,10 @@ function renderLiveIfChanged() {
 // Enter twice, or a double click, ends nothing, and Esc (or Cancel) puts the focus back on
 // End session…. Only a press on End and erase itself ends the session. Ending also clears
 // "a word afterwards": the dialog names who asked, so nobody waiting for a word is forgotten.
-function endButton() {
-  const end = button(t("End session…"), () => { if (!dialog.open) dialog.showModal(); endWords(); cancel.focus(); }, "danger", { "aria-haspopup": "dialog" });
+// The dialog saves the summary itself: it asks for one, so it offers it where it asks.
+function endButton(weeks) {
+  const end = button(t("End session…"), () => { if (!dialog.open) dialog.showModal(); endWords(); saved.textContent = ""; cancel.focus(); }, "danger", { "aria-haspopup": "dialog" });
+  const saved = h("span", { class: "hint", role: "status" });
   const yes = button(t("End and erase"), async () => {
     yes.disabled = true;
     if (!(await act(yes, { type: "end" }))) yes.disabled = false;
@@ -87,6 +89,7 @@ function endButton() {
   const dialog = h("dialog", { class: "end-confirm", "aria-labelledby": "confirm-text", "aria-describedby": "confirm-words", onclose: () => { clearError(yes); end.focus(); } },
     h("p", { id: "confirm-text", text: t("End for everyone? Every answer and key of this room is deleted now. Save the summary first if you want to keep one.") }),
     parts.endWords = h("p", { id: "confirm-words", class: "error", hidden: true }),
+    weeks ? h("div", { class: "row save-first" }, button(t("Save summary file"), async () => { saved.textContent = await weeks.saveSummary(); }, "secondary"), saved) : null,
     h("div", { class: "row" }, yes, cancel));
   replace(parts.end, end, dialog);
 }
@@ -234,7 +237,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
     parts.work,
     parts.keys,
   );
-  endButton();
+  endButton(weeks);
   shortcuts();
   joinByItself = true;
   openPanel = "join";

@@ -28,6 +28,7 @@ export class WeeksPanel {
     this.render();
   }
 
+  // Says (here, and to the caller: the end dialog shows it too) whether the file was saved.
   async saveSummary() {
     try {
       const answer = await this.request({ type: "summary", title: this.label.value.trim() });
@@ -36,6 +37,7 @@ export class WeeksPanel {
     } catch (error) {
       this.status.textContent = error.message || t("Could not make the summary.");
     }
+    return this.status.textContent;
   }
 
   // The summary as a printable page (a new tab) or a CSV file: posted to the server, which

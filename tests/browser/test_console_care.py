@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -54,6 +55,31 @@ def test_ending_asks_first_with_cancel_focused(harness: Harness) -> None:
     ask.get_by_role("button", name="End and erase").click()
     expect(console.get_by_role("heading", name="The session has ended")).to_be_visible()
     expect(console.locator("#receipt")).to_contain_text("a fresh scan found 0 left")
+
+
+def test_the_end_dialog_saves_the_summary_it_asks_for(harness: Harness) -> None:
+    """"Save the summary first", says the question: the button is in the question itself."""
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 3)
+    harness.open_activity(console, "scale", "How steady are you?")
+    for person in people:
+        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
+        person.answer(view["changes"]["activity"]["id"], {"kind": "scale", "value": 4})
+    expect(console.locator("#count-answered")).to_have_text("3")
+    console.get_by_role("button", name="Reveal results").click()
+    expect(console.get_by_text("3 people answered")).to_be_visible()
+
+    console.get_by_role("button", name="End session…").click()
+    ask = console.get_by_role("dialog")
+    with console.expect_download() as saved:
+        ask.get_by_role("button", name="Save summary file").click()
+    summary = json.loads(Path(saved.value.path()).read_text())
+    assert summary["format"] == "hearth-summary"
+    [entry] = summary["entries"]
+    assert entry["text"] == "How steady are you?" and entry["results"] is not None
+    expect(ask.get_by_role("status")).to_have_text(re.compile(r"^Saved .+ to this device\.$"))
+    ask.get_by_role("button", name="End and erase").click()
+    expect(console.get_by_role("heading", name="The session has ended")).to_be_visible()
 
 
 def test_ending_names_the_people_who_asked_for_a_word(harness: Harness) -> None:
