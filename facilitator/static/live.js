@@ -67,7 +67,8 @@ function noteControls(def) {
   return h(
     "div",
     { class: "note-control" },
-    h("p", { class: "hint", text: guarded ? t("Content note on the display: “{note}”. The text is not shown there yet.", { note: def.content_note }) : t("The display shows the text (its content note came first).") }),
+    h("p", { class: "hint", text: guarded ? t("The display shows only the content note, not the text yet:") : t("The display shows the text (its content note came first).") }),
+    guarded ? h("blockquote", { class: "note-quote", text: def.content_note }) : null,
     // the facilitator's call alone: a co-facilitator's console only says where it stands
     !isLead() ? null : h("div", { class: "row" }, commandButton(guarded ? t("Show the text on the display") : t("Put the note back on the display"), { type: "show_text", shown: guarded }, guarded ? "" : "secondary")),
   );

@@ -101,7 +101,13 @@ def test_content_note_skip_and_results_split_by_track(harness: Harness) -> None:
     expect(display.locator(".note-first")).to_contain_text("About pressure.")
     expect(display.get_by_text("Have you felt rushed this week?")).to_have_count(0)
     expect(display.locator(".track-result")).to_have_count(0)
+    # the console says so, quoting the note as its author wrote it
+    expect(console.locator(".note-control .hint")).to_have_text(
+        "The display shows only the content note, not the text yet:"
+    )
+    expect(console.locator(".note-quote")).to_have_text("About pressure.")
     console.get_by_role("button", name="Show the text on the display").click()
+    expect(console.locator(".note-quote")).to_have_count(0)
     expect(display.locator(".text")).to_have_text("Have you felt rushed this week?")
     sections = display.locator(".track-result")
     expect(sections).to_have_count(3)
