@@ -111,3 +111,31 @@ def test_the_console_fits_and_answers_the_keyboard(harness: Harness) -> None:
     no_page_scroll(console, "the moderation queue beside the live activity")
     for phone in people:
         phone.close()
+
+
+TABLETS = [(1024, 768), (768, 1024)]
+
+
+def test_on_a_tablet_what_is_live_sits_beside_the_plan(harness: Harness) -> None:
+    """Below 1100 px the page scrolls, but the live activity and the open panel are not pushed
+    under the whole run-sheet: a facilitator with a tablet sees both at the top of the page."""
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
+    console.get_by_role("button", name=re.compile("^Open next:")).click()
+    expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
+    harness.panel(console, "Room settings")
+    for width, height in TABLETS:
+        console.set_viewport_size({"width": width, "height": height})
+        console.evaluate("window.scrollTo(0, 0)")
+        sizes = page_scroll(console)
+        assert sizes["width"] <= width, (width, sizes)
+        in_view(console, "#live-heading")
+        in_view(console, ".step.current")
+        live = console.locator(".centre").bounding_box()
+        plan = console.locator(".runsheet").bounding_box()
+        panel = console.locator(".side").bounding_box()
+        assert live and plan and panel
+        assert live["x"] >= plan["x"] + plan["width"] - 1, ("beside the plan", width, live, plan)
+        assert panel["y"] >= live["y"] + live["height"] - 1, ("the panel under what is live", panel)
+        assert panel["y"] < plan["y"] + plan["height"], ("not under the whole plan", panel, plan)
