@@ -139,3 +139,23 @@ def test_on_a_tablet_what_is_live_sits_beside_the_plan(harness: Harness) -> None
         assert live["x"] >= plan["x"] + plan["width"] - 1, ("beside the plan", width, live, plan)
         assert panel["y"] >= live["y"] + live["height"] - 1, ("the panel under what is live", panel)
         assert panel["y"] < plan["y"] + plan["height"], ("not under the whole plan", panel, plan)
+
+
+def test_on_a_phone_the_console_is_one_column_with_what_is_live_first(harness: Harness) -> None:
+    """A co-facilitator may help from a phone: nothing runs off the side, and what is live comes
+    before the run-sheet instead of after the whole plan."""
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
+    console.get_by_role("button", name=re.compile("^Open next:")).click()
+    expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
+    co = harness.co_console(console)
+    for page in (console, co):
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.evaluate("window.scrollTo(0, 0)")
+        sizes = page_scroll(page)
+        assert sizes["width"] <= 390, sizes
+        live = page.locator("#live-heading").bounding_box()
+        plan = page.locator(".runsheet").bounding_box()
+        assert live and plan and live["y"] < plan["y"], (live, plan)
+        assert live["y"] + live["height"] <= 844, ("what is live, on the first screen", live)
