@@ -31,9 +31,12 @@ export function linkCommand(room = null) {
   return ["hearth link", room ? `--room ${room}` : "", options].filter(Boolean).join(" ");
 }
 
-// A sentence with "{command}" in it, the command set as code.
+// A sentence with "{command}" in it, the command set as code: left to right in a right-to-left
+// page too, and broken only between its parts ("hearth link", "--room CODE", "--port 8011"),
+// never after a dash ("--" at a line's end, "port 8011" on the next).
 export function withCommand(sentence, command) {
-  return sentence.split("{command}").flatMap((part, i) => (i ? [h("code", { text: command }), part] : [part]));
+  const parts = command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, h("span", { class: "unbroken", text: part })]);
+  return sentence.split("{command}").flatMap((part, i) => (i ? [h("code", { dir: "ltr" }, parts), part] : [part]));
 }
 
 export function load(key) {

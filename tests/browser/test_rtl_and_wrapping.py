@@ -386,3 +386,25 @@ def test_the_end_screen_button_stands_clear_of_the_support_text(
     # at the line's start in either direction (the main column's padding, not pushed across)
     assert 0 <= seen["start"] <= 40, f"{where}: {seen}"
     lead.close()
+
+
+def test_a_command_in_an_arabic_console_reads_left_to_right(harness: Harness) -> None:
+    """`hearth link --room CODE --port N` inside an Arabic sentence is its own left-to-right
+    run: otherwise the right-to-left page moves its dashes ("JC9G3M --" then "port 8011")."""
+    console = harness.facilitator(k=3)
+    console.get_by_label("Language").select_option("ar")
+    expect(console.get_by_role("button", name=say("ar", "Open the display"))).to_be_visible()
+    assert console.evaluate("document.documentElement.dir") == "rtl"
+    command = console.locator(".side code").first
+    expect(command).to_contain_text(f"hearth link --room {harness.code(console)} --port")
+    style = command.evaluate(
+        "(el) => { const s = getComputedStyle(el); return [s.direction, s.unicodeBidi]; }"
+    )
+    assert style == ["ltr", "isolate"], style
+    # it breaks only between its parts, never after a dash, and copies as typed
+    code, port = harness.code(console), harness.live.settings.port
+    parts = command.locator(".unbroken")
+    expect(parts).to_have_text(["hearth link", f"--room {code}", f"--port {port}"])
+    lines = parts.evaluate_all("(spans) => spans.map((s) => s.getClientRects().length)")
+    assert lines == [1, 1, 1], lines
+    assert command.text_content() == f"hearth link --room {code} --port {port}"
