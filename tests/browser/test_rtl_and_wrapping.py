@@ -408,3 +408,24 @@ def test_a_command_in_an_arabic_console_reads_left_to_right(harness: Harness) ->
     lines = parts.evaluate_all("(spans) => spans.map((s) => s.getClientRects().length)")
     assert lines == [1, 1, 1], lines
     assert command.text_content() == f"hearth link --room {code} --port {port}"
+
+
+def test_the_join_code_lines_up_with_an_arabic_lobby(harness: Harness) -> None:
+    """The big code reads left to right but sits at the right-to-left page's start, under the
+    heading, not at the far side of the column."""
+    room = new_room(harness.live, k=3)
+    display = harness.page(**PROJECTOR, locale="ar-EG")
+    display.goto(room["display_url"].removeprefix(harness.live.base_url))
+    expect(display.get_by_role("heading", name=say("ar", "Join on your phone"))).to_be_visible()
+    display.locator("#display-second").select_option("en")  # English lines widen the column
+    expect(display.get_by_text("Join on your phone", exact=True)).to_be_visible()
+    code = display.locator(".big-code")
+    expect(code).to_have_attribute("dir", "ltr")
+    right = code.evaluate(
+        """(el) => { const r = document.createRange(); r.selectNodeContents(el);
+                     return [r.getBoundingClientRect().right, el.getBoundingClientRect().right]; }"""
+    )
+    heading = display.locator(".lobby h1").bounding_box()
+    assert heading is not None
+    text_right, box_right = right
+    assert box_right - text_right < 0.2 * (box_right - heading["x"]), (right, heading)
