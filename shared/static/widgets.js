@@ -54,7 +54,7 @@ function scale(def, stored, send) {
     { class: "scale-answer" },
     h(
       "div",
-      { class: "points", role: "group", "aria-label": t("Choose from 1 to {n}", { n: def.points }) },
+      { class: `points points-${def.points}`, role: "group", "aria-label": t("Choose from 1 to {n}", { n: def.points }) },
       points.map((value) =>
         h("button", {
           type: "button",

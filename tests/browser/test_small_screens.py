@@ -194,3 +194,51 @@ def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
     expect(leave).to_be_in_viewport()
     expect(page.get_by_role("button", name="I need a pause")).to_be_in_viewport()
     lead.close()
+
+
+# Each point's row, in the order the points come (the y of its top edge), and its width.
+POINT_ROWS = """() => [...document.querySelectorAll('.point')].map((p) => {
+  const r = p.getBoundingClientRect(); return [Math.round(r.top), r.width];
+})"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "larger", "points", "rows"),
+    [
+        (360, 740, 0, 5, [5]),
+        (360, 740, 0, 7, [4, 3]),  # not six and a lone 7 under the 1
+        (360, 740, 0, 10, [5, 5]),
+        (320, 568, 2, 5, [5]),  # the largest text on the smallest phone: not four and a 5
+        (740, 360, 0, 10, [10]),  # on its side, ten in one row
+    ],
+)
+def test_a_scale_keeps_its_points_in_even_rows(
+    harness: Harness,
+    server: LiveServer,
+    width: int,
+    height: int,
+    larger: int,
+    points: int,
+    rows: list[int],
+) -> None:
+    room = new_room(server)
+    lead = facilitator(server, room)
+    size = {"width": width, "height": height}
+    page = harness.page(viewport=size, is_mobile=True, has_touch=True)
+    page.goto(f"/join#{room['code']}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_role("heading", name="You're in")).to_be_visible()
+    for _ in range(larger):
+        page.get_by_role("button", name="More").click()
+        page.get_by_role("button", name=re.compile("^(Larger|Smaller) text$")).click()
+        page.get_by_role("button", name="Close").click()
+    scale = {"kind": "scale", "title": "Settled", "text": "?", "points": points}
+    lead.command({"type": "open", "activity": scale})
+    expect(page.locator(".point")).to_have_count(points)
+    placed: list[list[float]] = page.evaluate(POINT_ROWS)
+    tops = [top for top, _ in placed]
+    assert tops == sorted(tops), f"the points read in order: {placed}"
+    counts = [tops.count(top) for top in sorted(set(tops))]
+    assert counts == rows, placed
+    assert min(w for _, w in placed) >= 44, placed
+    lead.close()
