@@ -35,8 +35,8 @@ export function linkCommand(room = null) {
 // page too, and broken only between its parts ("hearth link", "--room CODE", "--port 8011"),
 // never after a dash ("--" at a line's end, "port 8011" on the next).
 export function withCommand(sentence, command) {
-  const parts = command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, h("span", { class: "unbroken", text: part })]);
-  return sentence.split("{command}").flatMap((part, i) => (i ? [h("code", { dir: "ltr" }, parts), part] : [part]));
+  const code = () => h("code", { dir: "ltr" }, command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, h("span", { class: "unbroken", text: part })]));
+  return sentence.split("{command}").flatMap((part, i) => (i ? [code(), part] : [part]));
 }
 
 export function load(key) {
