@@ -4,6 +4,7 @@
 import { direction, language, plural, t, translatorFor } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
+import { shownActivity, shownPlan } from "./plan-words.js";
 
 const WRITTEN = new Set(["prompt", "reflection"]);
 
@@ -25,8 +26,10 @@ function print(kind, ...content) {
   window.print();
 }
 
+// In the console's language, as the sheet's other words (not the browser's: "6 ديسمبر 2026" in
+// a German line read backwards).
 function today() {
-  return new Date().toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
+  return new Date().toLocaleDateString(language(), { day: "numeric", month: "long", year: "numeric" });
 }
 
 function paragraphs(text, cls = "") {
@@ -42,10 +45,13 @@ function answersOf(activity) {
   return null;
 }
 
-export function printRunSheet(plan) {
+// The facilitator's paper, in the console's language where the plan carries it, as its run-sheet
+// on screen (the handout gives every language).
+export function printRunSheet(source) {
+  const plan = shownPlan(source);
   let clock = 0;
   const steps = plan.items.map((item, i) => {
-    const a = item.activity;
+    const a = shownActivity(item.activity);
     const start = clock;
     clock += item.minutes || 0;
     return h(

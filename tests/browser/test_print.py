@@ -209,6 +209,29 @@ def test_a_built_in_plan_hands_out_no_facilitator_note(harness: Harness) -> None
     nothing_cut(console, "#print-sheet")
 
 
+def test_the_run_sheet_prints_in_the_consoles_language(harness: Harness) -> None:
+    """A plan taken in English, then the console turned to German: the paper says what the
+    console's run-sheet says, in German, dated in German (not the browser's language)."""
+    english, german = load_library().plans[0].plan, load_library("de").plans[0].plan
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=f"Use this plan: {english.title}").click()
+    console.get_by_label("Language").select_option("de")
+    expect(console.get_by_role("heading", name=f"Plan: {german.title}")).to_be_visible()
+    no_print_dialog(console)
+    console.get_by_role("button", name=say("de", "Print run-sheet")).click()
+    console.emulate_media(media="print")
+    sheet = console.locator("#print-sheet")
+    expect(sheet.locator("h1")).to_have_text(f"Ablaufplan: {german.title}")
+    first = german.items[0].activity
+    expect(sheet.locator(".run-step h3").first).to_contain_text(f"1. {first.title}")
+    expect(sheet.locator(".run-step").first).to_contain_text(first.text[:40])
+    month = console.evaluate("new Date().toLocaleDateString('de', { month: 'long' })")
+    expect(sheet.locator(".meta")).to_contain_text(month)
+    assert english.title not in sheet.inner_text()
+    nothing_cut(console, "#print-sheet")
+
+
 def test_the_privacy_sheet_is_one_printed_page(harness: Harness) -> None:
     page = harness.page()
     page.goto("/privacy")
