@@ -6,7 +6,7 @@ import { formatClock, h, replace } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
+import { KIND_NAMES, takesAnswers, timerWord } from "/static/shared/widgets.js";
 import { act, button, commandButton, isLead, state } from "./console-state.js";
 import { paperForm } from "./paper.js";
 import { shownActivity } from "./plan-words.js";
@@ -51,8 +51,9 @@ export function tickClock() {
   const clock = document.querySelector("#timer-clock");
   const timer = state.view?.timer;
   if (clock && timer) {
-    const note = timer.running ? "" : " (" + (timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started")) + ")";
-    clock.textContent = formatClock(state.conn.remainingMs(timer)) + note;
+    const ms = state.conn.remainingMs(timer);
+    const word = timerWord(timer, ms);
+    clock.textContent = formatClock(ms) + (word ? ` (${word})` : "");
   }
   const page = document.querySelector("#page-now");
   if (page && state.view) {

@@ -9,7 +9,7 @@ import { pageNow, paginate } from "/static/shared/pages.js";
 import { isolated, marked, renderResults, renderTexts, scaleEnds } from "/static/shared/results.js";
 import { renderTrend } from "/static/shared/trend.js";
 import { line } from "/static/shared/twins.js";
-import { kindNames } from "/static/shared/widgets.js";
+import { kindNames, timerWord } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
 export function joinAddress(url) {
@@ -184,7 +184,7 @@ export class Stage {
     if (this.timerEl && timer) {
       const ms = timer.running && timer.deadline_ms !== null ? timer.deadline_ms - this.serverNow() : timer.remaining_ms;
       // stopped, it says why in words: a grey clock alone reads as a fault from the back row
-      const state = timer.running ? "" : timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started");
+      const state = timerWord(timer, ms);
       this.timerEl.replaceChildren(formatClock(ms), state ? h("span", { class: "timer-state", text: state }) : "");
       this.timerEl.classList.toggle("paused", !timer.running);
     }

@@ -7,7 +7,7 @@ import { offerSides, sideChooser } from "./menu.js";
 import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { answerWidget, KIND_NAMES, takesAnswers } from "/static/shared/widgets.js";
+import { answerWidget, KIND_NAMES, takesAnswers, timerWord } from "/static/shared/widgets.js";
 
 let renderedKey = "";
 let lastAid = null;
@@ -246,8 +246,9 @@ export function render(force) {
 export function tick() {
   const timer = phone.view?.timer;
   if (timerEl && timer) {
-    const state = timer.running ? "" : timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started");
-    timerEl.replaceChildren(formatClock(phone.conn.remainingMs(timer)), state ? h("span", { class: "timer-state", text: state }) : "");
+    const ms = phone.conn.remainingMs(timer);
+    const state = timerWord(timer, ms);
+    timerEl.replaceChildren(formatClock(ms), state ? h("span", { class: "timer-state", text: state }) : "");
     timerEl.classList.toggle("paused", !timer.running);
   }
   if (pacerWidget) pacerWidget.tick();

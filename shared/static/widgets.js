@@ -174,3 +174,10 @@ export const kindNames = (t) => ({
   words: t("Word cloud"), checkin: t("Check-in"), grounding: t("Grounding"),
 });
 export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kindNames(t)[kind] });
+
+// What a timer's clock says beside its digits: why it stands still, or that its time is up (a
+// clock at 0:00 with nothing said reads as stuck, and the console still offered Pause).
+export function timerWord(timer, ms) {
+  if (!timer.running) return timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started");
+  return ms <= 0 ? t("time is up") : "";
+}

@@ -182,3 +182,24 @@ def test_locked_room_refuses_newcomers_and_a_quick_check_in_takes_one_tap(
     phone.get_by_role("button", name="Steady").click()
     expect(phone.locator(".answer-status")).to_contain_text("stored")
     expect(console.locator("#count-answered")).to_have_text("1")
+
+
+def test_a_timer_that_ran_out_says_so_on_every_screen(harness: Harness) -> None:
+    """0:00 alone reads as a stuck clock: at the end each screen says the time is up."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phone = harness.phone(harness.code(console))
+    harness.open_activity(console, "prompt", "Talk in pairs.")
+    console.get_by_label("Timer length (seconds)").fill("1")
+    console.get_by_role("button", name="Start timer").click()
+    expect(console.locator("#timer-clock")).to_have_text("0:00 (time is up)")
+    for page in (display, phone):
+        expect(page.locator(".timer")).to_have_text("0:00time is up")
+        # the word beside the digits, smaller than they are (the projector's had no style)
+        sizes = page.locator(".timer").evaluate(
+            "(el) => [el, el.querySelector('.timer-state')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
+        )
+        assert sizes[1] < sizes[0] / 2, sizes
+    # a paused or waiting clock says why it stands still, as before
+    console.get_by_role("button", name="Stop timer").click()
+    expect(console.locator("#timer-clock")).to_have_count(0)
