@@ -17,7 +17,7 @@ from tests.support import LiveServer
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PROJECTORS = [(1920, 1080), (1280, 720), (1024, 768)]
-CONSOLES = [(1280, 800), (1366, 768), (1920, 1080)]
+CONSOLES = [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
 PHONES = [(320, 568), (360, 740)]
 
 
