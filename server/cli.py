@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import atexit
 import contextlib
+import errno
 import os
 import secrets
 import signal
@@ -144,8 +145,38 @@ def _exit_cleanly(sig: int, frame: object) -> None:
     raise SystemExit(0)  # SIGTERM is how a process is asked to stop: a clean stop is status 0
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """What stops Hearth listening on host:port (another program holds it, or it needs rights
+    this user lacks), said for the facilitator, or None. Asked before the banner: a link printed
+    by a server that then fails to start would open whatever else listens there."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        return f"Hearth cannot listen on {host}: {exc.strerror}."
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} is already in use: is Hearth, or another program, already"
+                    f" running there? Stop it, or start on another port:"
+                    f" `hearth serve --port {port + 1}`."
+                )
+            return f"Hearth cannot listen on port {port}: {exc.strerror}."
+    return None
+
+
 def serve(settings: Settings) -> int:
     from server.app import base_url, create_app
+
+    taken = port_taken(settings.host, settings.port)
+    if taken is not None:
+        print(taken, file=sys.stderr)
+        return 1
 
     # Workers are separate processes: they read the same settings from the environment.
     for f in fields(Settings):

@@ -6,6 +6,7 @@ credential stops working). The file is gone when the server stops."""
 from __future__ import annotations
 
 import json
+import socket
 import stat
 import subprocess
 import sys
@@ -130,3 +131,24 @@ def test_the_link_command_names_what_finds_this_server(host: str, port: int) -> 
         request=request, source_url="/source", lang="en", dir="ltr", languages=[]
     )
     assert f'<main id="app" data-link-options="{LINK_OPTIONS[host, port]}">' in page
+
+
+def test_hearth_serve_on_a_port_in_use_says_so_and_prints_no_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the banner printed a one-time link, then the server failed to bind: the link
+    opened whatever else listened there (another Hearth, which knew nothing of it)."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "server.cli", "serve", "--no-open",
+             "--host", "127.0.0.1", "--port", str(port)],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert result.returncode == 1, result
+    assert f"Port {port} is already in use" in result.stderr
+    assert f"hearth serve --port {port + 1}" in result.stderr
+    assert "ticket=" not in result.stdout + result.stderr
