@@ -17,18 +17,22 @@ const TIMED = new Set(["reflection", "grounding"]);
 // Written answers are not counted into results: they go through the queue and release instead.
 const isText = (def) => def.kind === "prompt" || def.kind === "reflection";
 
-// The timer, in the bar: its clock and what can be done with it now.
+const timeUp = (timer) => timer.running && state.conn.remainingMs(timer) <= 0;
+
+// The timer, in the bar: its clock and what can be done with it now (its time up: more time, or
+// stop; pausing a clock at 0:00 does nothing). tickClock redraws it when the time runs out.
 export function timerControls() {
   const timer = state.view?.timer;
   if (!timer) return null;
   const started = timer.running || timer.remaining_ms < timer.duration_ms;
+  const up = timeUp(timer);
   const clock = h("p", { class: "timer", id: "timer-clock", role: "timer", "aria-label": t("Time left") });
   return h(
     "div",
-    { class: "bar-group timer-group", role: "group", "aria-label": t("Timer") },
+    { class: "bar-group timer-group", role: "group", "aria-label": t("Timer"), "data-up": String(up) },
     clock,
     !started ? commandButton(t("Start"), { type: "timer", action: "start" }, "", { "data-key": "p" }) : null,
-    timer.running ? commandButton(t("Pause"), { type: "timer", action: "pause" }, "secondary", { "data-key": "p" }) : null,
+    timer.running && !up ? commandButton(t("Pause"), { type: "timer", action: "pause" }, "secondary", { "data-key": "p" }) : null,
     started && !timer.running ? commandButton(t("Resume"), { type: "timer", action: "resume" }, "", { "data-key": "p" }) : null,
     commandButton(t("+1 min"), { type: "timer", action: "extend", seconds: 60 }, "secondary"),
     commandButton(t("Stop timer"), { type: "timer", action: "stop" }, "quiet"),
@@ -48,8 +52,10 @@ function timerStarter(def) {
 }
 
 export function tickClock() {
-  const clock = document.querySelector("#timer-clock");
   const timer = state.view?.timer;
+  const group = document.querySelector(".timer-group");
+  if (group && timer && group.dataset.up !== String(timeUp(timer))) group.replaceWith(timerControls());
+  const clock = document.querySelector("#timer-clock");
   if (clock && timer) {
     const ms = state.conn.remainingMs(timer);
     const word = timerWord(timer, ms);

@@ -193,6 +193,10 @@ def test_a_timer_that_ran_out_says_so_on_every_screen(harness: Harness) -> None:
     console.get_by_label("Timer length (seconds)").fill("1")
     console.get_by_role("button", name="Start timer").click()
     expect(console.locator("#timer-clock")).to_have_text("0:00 (time is up)")
+    # nothing to pause at 0:00: more time, or stop
+    timer = console.get_by_role("group", name="Timer")
+    expect(timer.get_by_role("button", name="Pause")).to_have_count(0)
+    expect(timer.get_by_role("button", name="+1 min")).to_be_visible()
     for page in (display, phone):
         expect(page.locator(".timer")).to_have_text("0:00time is up")
         # the word beside the digits, smaller than they are (the projector's had no style)
@@ -200,6 +204,11 @@ def test_a_timer_that_ran_out_says_so_on_every_screen(harness: Harness) -> None:
             "(el) => [el, el.querySelector('.timer-state')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
         )
         assert sizes[1] < sizes[0] / 2, sizes
-    # a paused or waiting clock says why it stands still, as before
+    # a minute more: the clock runs again, and can be paused again
+    timer.get_by_role("button", name="+1 min").click()
+    expect(timer.get_by_role("button", name="Pause")).to_be_visible()
+    expect(console.locator("#timer-clock")).to_have_text(re.compile(r"^[01]:\d\d$"))
+    for page in (display, phone):
+        expect(page.locator(".timer")).to_have_text(re.compile(r"^[01]:\d\d$"))
     console.get_by_role("button", name="Stop timer").click()
     expect(console.locator("#timer-clock")).to_have_count(0)
