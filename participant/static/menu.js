@@ -1,7 +1,7 @@
 // The phone's "More" menu: "I'd like a word afterwards", the support card, text size, language,
 // which side the person is on (when the room asks), Leave. The word signal, text size and
 // language live in sessionStorage like the rest.
-import { $, h, replace } from "/static/shared/dom.js";
+import { $, askedWords, h, replace } from "/static/shared/dom.js";
 import { cardWords, language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
@@ -112,7 +112,7 @@ export class PhoneMenu {
 
   renderWord() {
     this.wordButton.setAttribute("aria-pressed", String(this.word));
-    this.wordButton.textContent = this.word ? t("Word afterwards asked · tap to take back") : t("I'd like a word afterwards");
+    this.wordButton.replaceChildren(...(this.word ? askedWords(t("Word afterwards asked · tap to take back")) : [t("I'd like a word afterwards")]));
   }
 
   // Back on line: this tab's own word, on or taken back, said again (signals.js).

@@ -1,7 +1,7 @@
 // The person's own signals: "I need a pause" (here) and "a word afterwards" (menu.js). This tab
 // keeps each as it is tapped. A tab closed and opened again ("Carry on where I left off") has
 // kept nothing, while the room still counts them: it takes them from its snapshot's `you`.
-import { $ } from "/static/shared/dom.js";
+import { $, askedWords } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
 import { phone, saved } from "./phone-state.js";
 
@@ -9,7 +9,7 @@ const pauseButton = $("#pause");
 
 export function showPause(on) {
   pauseButton.setAttribute("aria-pressed", String(on));
-  pauseButton.textContent = on ? t("Pause asked · tap to take back") : t("I need a pause");
+  pauseButton.replaceChildren(...(on ? askedWords(t("Pause asked · tap to take back")) : [t("I need a pause")]));
 }
 
 export function setPause(on, announce) {

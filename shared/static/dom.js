@@ -38,6 +38,15 @@ export function svgFrom(text, label) {
   return node;
 }
 
+// A pressed toggle's words, "Pause asked · tap to take back": what holds now, then how to undo it
+// on a line of its own, smaller (a narrow phone at large text gave the whole sentence five
+// lines). The text stays whole for anything that reads it; only the " · " is not shown.
+export function askedWords(text) {
+  const [said, ...undo] = text.split(" · ");
+  if (!undo.length) return [text];
+  return [said, h("span", { class: "undo-sep", text: " · " }), h("span", { class: "undo-hint", text: undo.join(" · ") })];
+}
+
 export function formatClock(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));
   const minutes = Math.floor(total / 60);

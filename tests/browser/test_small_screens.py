@@ -242,3 +242,33 @@ def test_a_scale_keeps_its_points_in_even_rows(
     assert counts == rows, placed
     assert min(w for _, w in placed) >= 44, placed
     lead.close()
+
+
+def test_a_pause_asked_keeps_the_footer_short_at_the_largest_text(
+    harness: Harness, server: LiveServer
+) -> None:
+    """"Pause asked · tap to take back" took five lines beside More on a 320 px phone at the
+    largest text: the footer held 43% of the screen. What holds now, then how to undo it,
+    smaller, on a line of its own."""
+    room = new_room(server)
+    page = harness.page(viewport={"width": 320, "height": 568}, is_mobile=True, has_touch=True)
+    page.goto(f"/join#{room['code']}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_role("heading", name="You're in")).to_be_visible()
+    for _ in range(2):
+        page.get_by_role("button", name="More").click()
+        page.get_by_role("button", name="Larger text").click()
+        page.get_by_role("button", name="Close").click()
+    page.get_by_role("button", name="I need a pause").click()
+    pause = page.locator("#pause")
+    expect(pause).to_have_text("Pause asked · tap to take back")  # whole for what reads it
+    expect(pause).to_have_accessible_name("Pause asked tap to take back")
+    hint = pause.locator(".undo-hint")
+    sizes = pause.evaluate(
+        "(b) => [b, b.querySelector('.undo-hint')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes[1] < sizes[0], sizes
+    hint_box, pause_box = hint.bounding_box(), pause.bounding_box()
+    assert hint_box and pause_box and hint_box["y"] > pause_box["y"] + sizes[0], "a line of its own"
+    footer = page.locator("#actions").bounding_box()
+    assert footer and footer["height"] < 0.36 * 568, footer
