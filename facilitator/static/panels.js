@@ -131,7 +131,7 @@ export function settingsPanel(el) {
     toggle("set-locked", t("Lock the room (no new people)"), r.locked, "locked"),
     toggle("set-tracks", t("Let people say which side they are on"), r.tracks, "tracks", collecting && r.split),
     toggle("set-split", t("Show results per side"), r.split, "split", collecting),
-    collecting ? h("p", { id: "split-hint", class: "hint", text: t("The split can change between activities, not while one collects answers.") }) : null,
+    collecting ? h("p", { id: "split-hint", class: "hint", text: t("The split can change between activities: not while one is on screen, until you reveal its results or clear it.") }) : null,
   );
   updateCapNote();
 }

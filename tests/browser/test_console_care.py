@@ -243,3 +243,27 @@ def test_a_spent_link_tells_anyone_what_to_do(harness: Harness) -> None:
     expect(words).not_to_contain_text(re.compile(r"has been used|Ask for a new link with"))
     # `hearth link` is named only for whoever runs Hearth, never as what to ask for
     expect(words).to_contain_text("If you run Hearth yourself")
+
+
+def test_the_split_says_when_it_can_change_again(harness: Harness) -> None:
+    """Fixed from a poll's opening until its reveal (or clearing), closed included: the hint said
+    "not while one collects answers", which a closed poll no longer does."""
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 3)
+    harness.open_activity(console, "poll", "Rushed?", **{"Options, one per line": "Yes\nNo"})
+    for person in people:
+        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
+        person.answer(view["changes"]["activity"]["id"], {"kind": "choice", "option": 0})
+    expect(console.locator("#count-answered")).to_have_text("3")
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator(".preview")).to_be_visible()
+    settings(console)
+    split = console.get_by_label("Show results per side")
+    expect(split).to_be_disabled()
+    expect(console.locator("#split-hint")).to_have_text(
+        "The split can change between activities: not while one is on screen, until you reveal"
+        " its results or clear it."
+    )
+    console.get_by_role("button", name="Reveal results").click()
+    expect(split).to_be_enabled()
+    expect(console.locator("#split-hint")).to_have_count(0)
