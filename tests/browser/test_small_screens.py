@@ -80,7 +80,8 @@ def test_the_grounding_circle_is_whole_above_the_footer(
 
     lead.command({"type": "grounding_now"})
     expect(page.get_by_role("heading", name="Grounding")).to_be_visible()
-    expect(page.locator(".timer")).to_contain_text("1:30")
+    # its 1:30, running: a loaded machine may show this phone's first clock a few seconds on
+    expect(page.locator(".timer")).to_have_text(re.compile(r"^1:[0-3]\d$"))
     circle_in_view(page, f"Grounding now at {where}")
 
     title = "A slower breath, before we go on"
