@@ -59,6 +59,11 @@ class Screen:
         ballot = secrets.token_urlsafe(16)
         self.command({"type": "answer", "activity": activity, "ballot": ballot, "value": value})
 
+    def answer_next(self, value: dict[str, Any]) -> None:
+        """As a participant: wait for the next activity to open, then answer it."""
+        view = self.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
+        self.answer(view["changes"]["activity"]["id"], value)
+
     def close(self) -> None:
         self.ws.close()
 

@@ -63,8 +63,7 @@ def test_the_end_dialog_saves_the_summary_it_asks_for(harness: Harness) -> None:
     people = phones(harness.live, {"code": harness.code(console)}, 3)
     harness.open_activity(console, "scale", "How steady are you?")
     for person in people:
-        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
-        person.answer(view["changes"]["activity"]["id"], {"kind": "scale", "value": 4})
+        person.answer_next({"kind": "scale", "value": 4})
     expect(console.locator("#count-answered")).to_have_text("3")
     console.get_by_role("button", name="Reveal results").click()
     expect(console.get_by_text("3 people answered")).to_be_visible()
@@ -252,8 +251,7 @@ def test_the_split_says_when_it_can_change_again(harness: Harness) -> None:
     people = phones(harness.live, {"code": harness.code(console)}, 3)
     harness.open_activity(console, "poll", "Rushed?", **{"Options, one per line": "Yes\nNo"})
     for person in people:
-        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
-        person.answer(view["changes"]["activity"]["id"], {"kind": "choice", "option": 0})
+        person.answer_next({"kind": "choice", "option": 0})
     expect(console.locator("#count-answered")).to_have_text("3")
     console.get_by_role("button", name="Close answers").click()
     expect(console.locator(".preview")).to_be_visible()

@@ -142,8 +142,7 @@ def test_reveal_anyway_speaks_of_sides_when_results_are_split(
             person.ws.send(json.dumps({"type": "track", "track": ("hurt", "caused")[i % 2]}))
     poll(console, "Per side?")
     for person in people:
-        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
-        person.answer(view["changes"]["activity"]["id"], {"kind": "choice", "option": 0})
+        person.answer_next({"kind": "choice", "option": 0})
     expect(console.locator("#count-answered")).to_have_text("10")  # the room passes k...
     console.get_by_role("button", name="Close answers").click()
     expect(console.locator(".preview")).to_be_visible()
@@ -241,10 +240,9 @@ def test_the_queue_opens_at_its_heading_and_the_ended_page_keeps_its_foot(
     console.get_by_label("Kind").select_option("prompt")
     console.get_by_label("Collect anonymous written answers").check()
     harness.open_activity(console, "prompt", "What helped this week?")
+    text = "Taking a walk before we talk, and saying so out loud. " * 2
     for person in people:
-        view = person.until(lambda m: m["type"] == "update" and "activity" in m["changes"])
-        text = "Taking a walk before we talk, and saying so out loud. " * 2
-        person.answer(view["changes"]["activity"]["id"], {"kind": "text", "text": text})
+        person.answer_next({"kind": "text", "text": text})
     console.get_by_role("button", name="Close answers").click()
     expect(console.locator(".queue-item")).to_have_count(5)
     assert console.evaluate(HEADING_IN_VIEW), "the queue opens with its heading in view"
