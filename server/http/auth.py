@@ -11,8 +11,8 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection, Request
@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from server.i18n import _, localise_body, request_lang
+from server.launch import is_loopback
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -103,14 +104,11 @@ def secure_context(scope: Scope) -> bool:
     sent only there: elsewhere each page would log an error on every phone and do nothing."""
     if is_tls(scope):
         return True
-    host = Headers(scope=scope).get("host", "").lower()
-    name = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ip_address(name).is_loopback
-    except ValueError:
+    try:  # the host without its port (and an IPv6 address without its brackets)
+        name = urlsplit("//" + Headers(scope=scope).get("host", "")).hostname or ""
+    except ValueError:  # a malformed Host header: nothing trustworthy about it
         return False
+    return name.endswith(".localhost") or is_loopback(name)
 
 
 def origin_allowed(conn: HTTPConnection, extra: Iterable[str]) -> bool:
