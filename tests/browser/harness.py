@@ -181,6 +181,10 @@ class Harness:
             console.get_by_label("How results are shown").select_option(style)
         console.get_by_role("button", name="Open on phones").click()
         expect(console.locator(".live-text")).to_have_text(text)
+        # The view can come before the reply, and the reply shuts the panel: a step that
+        # opened the panel again in between would lose it (and its form) under its hands.
+        toggle = console.get_by_role("button", name="New activity", exact=True)
+        expect(toggle).to_have_attribute("aria-expanded", "false")
 
     def check(self) -> None:
         problems, self.problems = self.problems, []
