@@ -1,10 +1,12 @@
-// The phone's "More" menu: "I'd like a word afterwards", the support card, text size, language,
-// which side the person is on (when the room asks), Leave. The word signal, text size and
-// language live in sessionStorage like the rest.
+// The phone's "More" menu: "I'd like a word afterwards", the support card, text size, a dim or
+// bright screen, language, which side the person is on (when the room asks), Leave. The word
+// signal, text size, screen and language live in sessionStorage like the rest.
 import { $, askedWords, h, replace } from "/static/shared/dom.js";
 import { cardWords, language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
+// The phone's own dark setting, until the person picks one here (base.css: data-screen).
+const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 
 // The side question, worded alike on the waiting screen and under "More": which side of the
 // betrayal this person is on, if they want to say. choose(value) records and sends it.
@@ -51,10 +53,13 @@ export class PhoneMenu {
     this.dialog = $("#support-dialog");
     this.word = saved.get("word", false);
     this.size = saved.get("size", 0);
+    this.screen = saved.get("screen", null); // "dim", "bright", or null: as the phone is set
     this.toggle.addEventListener("click", () => this.open(this.panel.hidden));
     this.wordButton.addEventListener("click", () => this.setWord(!this.word));
     $("#support").addEventListener("click", () => this.showSupport());
     $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));
+    $("#screen-tone").addEventListener("click", () => this.setScreen(this.dim() ? "bright" : "dim"));
+    systemDark.addEventListener("change", () => this.applyScreen());
     $("#leave").addEventListener("click", leave);
     $("#support-close").addEventListener("click", () => this.dialog.close());
     this.picker = $("#language");
@@ -66,6 +71,7 @@ export class PhoneMenu {
   relabel() {
     this.picker.replaceChildren(...languageOptions());
     this.applySize();
+    this.applyScreen();
     this.renderWord();
     this.open(!this.panel.hidden);
   }
@@ -137,5 +143,22 @@ export class PhoneMenu {
   applySize() {
     document.documentElement.style.fontSize = `${SIZES[this.size] * 100}%`;
     $("#text-size").textContent = this.size === SIZES.length - 1 ? t("Smaller text") : t("Larger text");
+  }
+
+  dim() {
+    return this.screen ? this.screen === "dim" : systemDark.matches;
+  }
+
+  setScreen(screen) {
+    this.screen = screen;
+    this.saved.set("screen", screen);
+    this.applyScreen();
+  }
+
+  // The button offers the other one, so it says what pressing it does.
+  applyScreen() {
+    if (this.screen) document.documentElement.dataset.screen = this.screen;
+    else delete document.documentElement.dataset.screen;
+    $("#screen-tone").textContent = this.dim() ? t("Bright screen") : t("Dim screen");
   }
 }

@@ -96,8 +96,8 @@ class Harness:
         assert response.status_code == 201, response.text
         return str(response.json()["url"]).removeprefix(self.live.base_url)
 
-    def facilitator(self, k: int = 3) -> Page:
-        page = self.page(**LAPTOP)
+    def facilitator(self, k: int = 3, **options: Any) -> Page:
+        page = self.page(**{**LAPTOP, **options})
         page.goto(self.link({"role": "host"}, bearer=self.live.settings.host_secret))
         expect(page.get_by_role("heading", name="Start a session")).to_be_visible()
         assert "ticket" not in page.url, "the one-time link must leave the address bar at once"
@@ -150,8 +150,8 @@ class Harness:
         assert "key=" not in display.url, "the display credential must leave the address bar"
         return display
 
-    def phone(self, code: str) -> Page:
-        page = self.page(**PHONE)
+    def phone(self, code: str, **options: Any) -> Page:
+        page = self.page(**{**PHONE, **options})
         page.goto("/join")
         page.get_by_label("Session code").fill(code.lower())
         page.get_by_role("button", name="Join").click()
