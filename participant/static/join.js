@@ -4,7 +4,7 @@ import { Connection } from "/static/shared/connection.js";
 import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
 import { languageOptions, PhoneMenu } from "./menu.js";
-import { render, renderHooks, tick, updateStatus } from "./phone-render.js";
+import { forgetScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import {
   dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
 } from "./phone-state.js";
@@ -88,6 +88,7 @@ function askWhoIsJoining(cookie) {
 // title and text are functions, so a change of language words them again.
 function farewell(title, text, withSupport = false) {
   redraw = () => farewell(title, text, withSupport);
+  forgetScreen();
   actions.hidden = true;
   net.textContent = "";
   replace(app, h("h1", { text: title() }), h("p", { text: text() }), withSupport ? menu.supportSection() : null,

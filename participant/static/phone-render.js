@@ -243,6 +243,14 @@ export function render(force) {
   if (announceNew) hooks.announce(def.content_note && note === undefined ? t("New: an activity with a content note") : t("New: {title}", { title: def.title || KIND_NAMES[def.kind] }));
 }
 
+// The session is over on this phone (it left, or the session ended): what was on screen stops
+// ticking, so a grounding circle left behind neither buzzes nor reads a connection now gone.
+export function forgetScreen() {
+  timerEl = pacerWidget = statusEl = null;
+  renderedKey = "";
+  lastAid = null;
+}
+
 export function tick() {
   const timer = phone.view?.timer;
   if (timerEl && timer) {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Harness
@@ -248,3 +249,33 @@ def test_a_private_note_survives_a_reload_and_the_pacer_can_buzz(harness: Harnes
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
     phone.wait_for_function("() => (window.buzzes || []).length > 0", timeout=15_000)
+
+
+@pytest.mark.parametrize("how", ["leaves", "session ends"])
+def test_a_grounding_left_behind_falls_still(harness: Harness, how: str) -> None:
+    """Once a phone has left, or its session has ended, mid-grounding, the circle it was
+    following is gone: no buzz, no tone and no error, however long the farewell stays up."""
+    console = harness.facilitator(k=3)
+    phone = harness.page(**PHONE)
+    phone.clock.install()  # the page's clock, so the test can let a minute pass at once
+    phone.add_init_script(
+        "navigator.vibrate = (ms) => { (window.buzzes ||= []).push(ms); return true; };"
+    )
+    phone.goto(f"/join#{harness.code(console)}")
+    phone.get_by_role("button", name="Join").click()
+    console.get_by_role("button", name="Grounding now").click()
+    toggle = phone.get_by_role("button", name=re.compile("Buzz or tone"))
+    toggle.click()
+    phone.clock.run_for(20_000)
+    assert phone.evaluate("(window.buzzes || []).length") > 0, "the pacer buzzes while it runs"
+    if how == "leaves":
+        phone.get_by_role("button", name="More").click()
+        phone.get_by_role("button", name="Leave").click()
+        expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
+    else:
+        console.get_by_role("button", name="End session…").click()
+        console.get_by_role("button", name="End and erase").click()
+        expect(phone.get_by_role("heading", name="The session has ended")).to_be_visible()
+    buzzed = phone.evaluate("window.buzzes.length")
+    phone.clock.run_for(60_000)
+    assert phone.evaluate("window.buzzes.length") == buzzed
