@@ -117,6 +117,7 @@ function join(code, token) {
       status(status) {
         net.textContent = status === "reconnecting" ? t("Reconnecting…") : "";
         net.classList.toggle("away", status === "reconnecting");
+        updateStatus(); // an answer waiting says whether it is on its way
         if (status === "live") {
           everLive = true;
           resendSignals(menu);

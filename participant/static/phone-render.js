@@ -50,7 +50,11 @@ function closedText(known, kind) {
 
 function statusText(aid, status, kind) {
   if (phone.errors[aid]) return { text: phone.errors[aid], cls: "error" };
-  if (phone.pending[aid]) return { text: t("Sending…"), cls: "sending" };
+  if (phone.pending[aid]) {
+    // kept and sent again once back (join.js flush): said, so it never looks stuck
+    const live = phone.conn?.status === "live";
+    return { text: live ? t("Sending…") : t("Not sent yet: your answer goes as soon as the connection is back."), cls: "sending" };
+  }
   const value = phone.stored[aid];
   const known = value || phone.answeredBySnapshot[aid];
   if (status === "open") {

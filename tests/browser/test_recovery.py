@@ -40,11 +40,14 @@ def test_display_and_phone_recover_after_a_network_drop(harness: Harness) -> Non
     expect(phone.get_by_text("While you were away")).to_be_visible()
     expect(phone.locator("#net")).to_have_text("")
 
-    # An answer given while offline waits on the phone and is sent, once, on reconnecting.
+    # An answer given while offline waits on the phone, says so (never a "Sending…" that looks
+    # stuck) and is sent, once, on reconnecting.
     phone.context.set_offline(True)
     expect(phone.locator("#net")).to_have_text("Reconnecting…")
     phone.get_by_role("button", name="D", exact=True).click()
-    expect(phone.locator(".answer-status")).to_have_text("Sending…")
+    expect(phone.locator(".answer-status")).to_have_text(
+        "Not sent yet: your answer goes as soon as the connection is back."
+    )
     phone.context.set_offline(False)
     expect(phone.locator(".answer-status")).to_have_text(re.compile("stored"))
     expect(console.locator("#count-answered")).to_have_text("1")
