@@ -1,4 +1,5 @@
-"""The projector fits every state on one screen at 1920x1080, 1280x720 and 1024x768: every
+"""The projector fits every state on one screen at 1920x1080, 1280x720 and 1024x768, and on a
+screen on its side (1080x1920): every
 visible element inside the viewport, no text out of its box, no scrolling (tests/browser/
 layout.py). The states are the hard ones: a 3-line title, long texts, 12 options, 30 released
 answers, a word cloud, the grounding pacer, the timer, a content note, blank."""
@@ -19,7 +20,7 @@ from tests.browser.layout import cut_off
 from tests.browser.test_accessibility import assert_accessible
 from tests.support import LiveServer
 
-SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
+SIZES = [(1920, 1080), (1280, 720), (1024, 768), (1080, 1920)]
 TITLE = "What we carry into the room when trust has been broken and we are still trying to stay"
 LONG = (
     "Think of a moment this week when you wanted to hurry past something uncomfortable: a "
@@ -154,6 +155,31 @@ def test_every_projector_state_fits_the_screen(display: Any) -> None:
     lead.command({"type": "screen", "blank": False})
 
 
+# How much of the screen's width the join code and a question's text take.
+WIDTHS = """() => {
+  const share = (el) => el.getBoundingClientRect().width / innerWidth;
+  const text = document.querySelector('.live .text');
+  return { code: share(document.querySelector('.big-code')), text: text ? share(text) : 0 };
+}"""
+
+
+def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
+    """A TV or tablet on its side: the words are sized by its width, not left at a landscape
+    screen's size in a band across its middle, and the QR code stands under them."""
+    page, lead, _people = display
+    page.set_viewport_size({"width": 1080, "height": 1920})
+    page.wait_for_function("() => document.querySelector('#stage').dataset.fitFor === '1080x1920'")
+    assert page.evaluate(WIDTHS)["code"] > 0.6
+    code, qr = page.locator(".big-code").bounding_box(), page.locator(".qr").bounding_box()
+    assert code and qr and qr["y"] >= code["y"] + code["height"], "the QR code under the code"
+    question = "How settled do you feel tonight, compared with last week?"
+    open_and_answer(lead, [], {"kind": "scale", "text": question, "points": 5})
+    expect(page.locator(".text")).to_have_text(question)
+    size = page.eval_on_selector(".live .text", "(el) => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 0.05 * 1080, f"the question at {size}px on a 1080 px wide screen"
+    assert not cut_off(page)
+
+
 def test_thirty_released_answers_page_and_fit(display: Any) -> None:
     page, lead, people = display
     prompt = {"kind": "prompt", "title": TITLE, "text": LONG[:200], "open_text": True}
@@ -279,7 +305,8 @@ def choice(i: int) -> dict[str, Any]:
 def lines_without_twin(page: Page) -> list[str]:
     """Each line of words on the stage (results' lines, "N people answered" included, an order's
     names, the kind) that has no Spanish twin beneath it."""
-    return list(page.evaluate("""() => {
+    return list(
+        page.evaluate("""() => {
       const out = [];
       const twin = (el) => el && el.classList.contains("twin") && el.lang === "es";
       for (const el of document.querySelectorAll(
@@ -290,7 +317,8 @@ def lines_without_twin(page: Page) -> list[str]:
         if (!twin(rank.querySelector(".rank-names.twin"))) out.push("rank: " + rank.textContent);
       }
       return out;
-    }"""))
+    }""")
+    )
 
 
 def test_the_second_language_covers_orders_clouds_and_kinds(display: Any) -> None:
@@ -300,9 +328,14 @@ def test_the_second_language_covers_orders_clouds_and_kinds(display: Any) -> Non
     page.get_by_label("Also in").select_option("es")
     expect(page.locator(".lobby-title.twin")).to_have_text("Entra desde tu teléfono")
 
-    poll = {"kind": "poll", "lang": "en", "text": LONG, "options": OPTIONS[:5],
-            "result_style": "leaning",
-            "translations": {"es": {"text": ES_LONG, "options": ES_OPTIONS[:5]}}}
+    poll = {
+        "kind": "poll",
+        "lang": "en",
+        "text": LONG,
+        "options": OPTIONS[:5],
+        "result_style": "leaning",
+        "translations": {"es": {"text": ES_LONG, "options": ES_OPTIONS[:5]}},
+    }
     open_and_answer(lead, people[:9], poll, lambda i: {"kind": "choice", "option": i % 2})
     lead.command({"type": "reveal"})
     expect(page.locator(".results .ranking, .results .lean")).not_to_have_count(0)
@@ -312,10 +345,19 @@ def test_the_second_language_covers_orders_clouds_and_kinds(display: Any) -> Non
     assert "Alivio" in spanish and "Miedo" in spanish, spanish  # the options' Spanish names
     fits_everywhere(page, "an order revealed in two languages")
 
-    cloud = {"kind": "words", "lang": "en", "text": "One word for what helps?", "max_words": 3,
-             "content_note": "About what helps when it hurts.",
-             "translations": {"es": {"text": "¿Una palabra para lo que ayuda?",
-                                     "content_note": "Sobre lo que ayuda cuando duele."}}}
+    cloud = {
+        "kind": "words",
+        "lang": "en",
+        "text": "One word for what helps?",
+        "max_words": 3,
+        "content_note": "About what helps when it hurts.",
+        "translations": {
+            "es": {
+                "text": "¿Una palabra para lo que ayuda?",
+                "content_note": "Sobre lo que ayuda cuando duele.",
+            }
+        },
+    }
     open_and_answer(lead, [], cloud)
     expect(page.locator(".kind.twin")).to_have_text("Nube de palabras")
     # the note before the question, in each language's own words
