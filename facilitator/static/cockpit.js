@@ -2,7 +2,7 @@
 // is here and has answered, the signals, the timer and End; the run-sheet on the left; the live
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
-import { h, replace } from "/static/shared/dom.js";
+import { h, replace, shortcutKey } from "/static/shared/dom.js";
 import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
@@ -184,7 +184,7 @@ function shortcuts() {
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
-    const key = event.key.toLowerCase();
+    const key = shortcutKey(event);
     const entry = keys().find(([k]) => k === key);
     if (!entry) return;
     const target = document.querySelector(`[data-key="${key}"]:not([disabled])`);

@@ -4,7 +4,7 @@
 // language, and 2 (or the menu beside it) adds a second one beneath, or takes it away; both are
 // remembered in this tab only (docs/languages.md says why it is the display's choice).
 import { Connection, redeemTicket } from "/static/shared/connection.js";
-import { $, h, replace, takeFragment } from "/static/shared/dom.js";
+import { $, h, replace, shortcutKey, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load, remember, t, translateMarkup, translatorFor } from "/static/shared/i18n.js";
 import { inside } from "/static/shared/twins.js";
 import { fit, fitOnResize } from "./fit.js";
@@ -123,16 +123,17 @@ async function start(params) {
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  if (event.key === "b" || event.key === "B" || event.key === ".") {
+  const key = shortcutKey(event);
+  if (key === "b" || key === ".") {
     localBlank = !localBlank;
     render();
-  } else if (event.key === "l" || event.key === "L") {
+  } else if (key === "l") {
     const all = languages().map((entry) => entry.lang);
     if (all.length) switchTo(all[(all.indexOf(language()) + 1) % all.length]);
-  } else if (event.key === "2") {
+  } else if (key === "2") {
     const all = ["", ...languages().map((entry) => entry.lang).filter((tag) => tag !== language())];
     setSecond(all[(all.indexOf(secondChoice()) + 1) % all.length]);
-  } else if (event.key === "f" || event.key === "F") {
+  } else if (key === "f") {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen?.().catch(() => {});
   }

@@ -66,3 +66,13 @@ export function randomId(bytes = 18) {
   const data = crypto.getRandomValues(new Uint8Array(bytes));
   return btoa(String.fromCharCode(...data)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+
+// The letter of a shortcut key as printed on a Latin keyboard: on an Arabic (or Greek, or
+// Russian) layout the key marked N types another letter, and the shortcut still works by its
+// place (event.code); a Latin layout's own letter wins (a German Z is where a US Y is).
+export function shortcutKey(event) {
+  const key = event.key.toLowerCase();
+  if (/^[a-z]$/.test(key)) return key;
+  const place = /^Key([A-Z])$/.exec(event.code || "");
+  return place ? place[1].toLowerCase() : key;
+}

@@ -159,3 +159,22 @@ def test_on_a_phone_the_console_is_one_column_with_what_is_live_first(harness: H
         plan = page.locator(".runsheet").bounding_box()
         assert live and plan and live["y"] < plan["y"], (live, plan)
         assert live["y"] + live["height"] <= 844, ("what is live, on the first screen", live)
+
+
+# A key pressed on an Arabic layout: it types an Arabic letter, from the place of a Latin one.
+PRESS = """([key, code]) => document.body.dispatchEvent(
+  new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }))"""
+
+
+def test_the_shortcuts_work_on_a_keyboard_that_types_another_script(harness: Harness) -> None:
+    """An Arabic layout types ى where a Latin one types N: the key marked N still opens the next
+    step, and the key marked B still blanks the projector."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
+    console.evaluate(PRESS, ["ى", "KeyN"])
+    expect(console.locator(".step.current")).to_have_count(1)
+    expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
+    display.evaluate(PRESS, ["لا", "KeyB"])
+    expect(display.locator("#blank")).to_be_visible()
