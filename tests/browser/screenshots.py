@@ -16,7 +16,7 @@ from tests.browser.harness import LAPTOP, PHONE, Harness, launch
 from tests.support import LiveServer
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PROJECTORS = [(1920, 1080), (1280, 720), (1024, 768)]
+PROJECTORS = [(1920, 1080), (1280, 720), (1024, 768), (1080, 1920)]
 CONSOLES = [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
 PHONES = [(320, 568), (360, 740)]
 
@@ -99,6 +99,9 @@ def run() -> None:
                 expect(phone.locator(".answer-status")).to_contain_text("stored")
             expect(console.locator("#count-answered")).to_have_text("4")
             shot(phones[0], "phone-poll-answered")
+            phones[0].emulate_media(color_scheme="dark")  # a phone set to dark
+            shot(phones[0], "phone-poll-answered-dim")
+            phones[0].emulate_media(color_scheme="light")
             shot(console, "console-live-poll")
             sized(console, "console-live-poll", CONSOLES)
             console.get_by_text("Add answers from paper").click()

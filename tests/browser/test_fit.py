@@ -163,10 +163,28 @@ WIDTHS = """() => {
 }"""
 
 
+# Words of these elements' text that the browser broke across lines (a word whose box is
+# more than one line tall), as "word in 'text'".
+SPLIT_WORDS = """(selector) => [...document.querySelectorAll(selector)].flatMap((el) => {
+  const out = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (tops.size > 1) out.push(`${match[0]} in '${el.textContent}'`);
+    }
+  }
+  return out;
+})"""
+
+
 def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
     """A TV or tablet on its side: the words are sized by its width, not left at a landscape
     screen's size in a band across its middle, and the QR code stands under them."""
-    page, lead, _people = display
+    page, lead, people = display
     page.set_viewport_size({"width": 1080, "height": 1920})
     page.wait_for_function("() => document.querySelector('#stage').dataset.fitFor === '1080x1920'")
     assert page.evaluate(WIDTHS)["code"] > 0.6
@@ -178,6 +196,18 @@ def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
     size = page.eval_on_selector(".live .text", "(el) => parseFloat(getComputedStyle(el).fontSize)")
     assert size >= 0.05 * 1080, f"the question at {size}px on a 1080 px wide screen"
     assert not cut_off(page)
+
+    prompt = {"kind": "prompt", "text": "What helped you stay present?", "open_text": True}
+    aid = open_and_answer(lead, [], prompt)
+    answers = ["Going for a walk before talking", "Breathing first", "Saying I need ten minutes"]
+    for phone, text in zip(people, answers, strict=False):
+        phone.answer(aid, {"kind": "text", "text": text})
+    lead.command({"type": "close"})
+    for item in lead.view["queue"]:
+        lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
+    lead.command({"type": "release"})
+    expect(page.locator(".cards li")).to_have_count(3)
+    assert not page.evaluate(SPLIT_WORDS, ".cards li"), "a word broken across two lines"
 
 
 def test_thirty_released_answers_page_and_fit(display: Any) -> None:
