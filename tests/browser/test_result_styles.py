@@ -35,14 +35,8 @@ def others_answer(harness: Harness, code: str, values: list[dict[str, Any]]) -> 
 
 
 def open_with_style(console: Page, kind: str, text: str, style: str, options: str = "") -> None:
-    Harness.panel(console, "New activity")
-    console.get_by_label("Kind").select_option(kind)
-    console.get_by_label("Question or text").fill(text)
-    if options:
-        console.get_by_label("Options, one per line", exact=True).fill(options)
-    console.get_by_label("How results are shown").select_option(style)
-    console.get_by_role("button", name="Open on phones").click()
-    expect(console.locator(".live-text")).to_have_text(text)
+    fields = {"Options, one per line": options} if options else {}
+    Harness.open_activity(console, kind, text, style, **fields)
 
 
 def choices(counts: list[int], mine: int) -> list[dict[str, Any]]:
