@@ -159,6 +159,10 @@ def test_on_a_phone_the_console_is_one_column_with_what_is_live_first(harness: H
         plan = page.locator(".runsheet").bounding_box()
         assert live and plan and live["y"] < plan["y"], (live, plan)
         assert live["y"] + live["height"] <= 844, ("what is live, on the first screen", live)
+        # "Source code" waits at the page's foot, never floating over what scrolls under it
+        link = page.locator(".source-link").bounding_box()
+        keys = page.locator(".keys").bounding_box()
+        assert link and keys and link["y"] >= keys["y"] + keys["height"] - 1, (link, keys)
 
 
 # A key pressed on an Arabic layout: it types an Arabic letter, from the place of a Latin one.
