@@ -57,6 +57,7 @@ def test_template_strings_are_extracted() -> None:
 def test_every_catalogue_is_complete(domain: str, lang: str) -> None:
     template, catalogue = ids(domain, "en"), ids(domain, lang)
     assert set(catalogue) == set(template), f"{lang}/{domain}.po differs from {domain}.pot"
+
     def names(text: str) -> set[str]:  # {name} in code, %(name)s in templates' {% trans %}
         return {f for _, f, _, _ in string.Formatter().parse(text) if f} | set(
             re.findall(r"%\((\w+)\)s", text)
@@ -147,6 +148,23 @@ def test_no_page_string_hides_from_extraction() -> None:
                 f"{path.name}: {m}" for m in re.findall(r"\$\{\s*(?:t|plural)\(", path.read_text())
             ]
     assert not hidden
+
+
+# A property a person reads or hears, set to a bare string with a letter in it: h("input",
+# { placeholder: "e.g. Week 3" }) stays English on every screen (t() is what extraction finds).
+READ_PROPERTY = re.compile(
+    r'(?:\btext|placeholder|"aria-label"|\btitle|\balt|\blabel)\s*:\s*"[^"]*[A-Za-z][^"]*"'
+)
+
+
+def test_no_page_sets_words_a_person_reads_without_the_catalogue() -> None:
+    bare = []
+    for folder in PAGE_FOLDERS:
+        for path in sorted((ROOT / folder).glob("*.js")):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                code = line.split("//", 1)[0]
+                bare += [f"{path.name}:{number}: {m}" for m in READ_PROPERTY.findall(code)]
+    assert not bare, f"wrap in t(): {bare}"
 
 
 def test_markup_words_are_catalogued() -> None:
@@ -256,8 +274,12 @@ def test_passing_reads_as_the_pass_button_says() -> None:
     words = {"pt_BR": "pass", "es": "pas", "fr": "pass", "de": "aus(ge)?setz", "ar": "تخط|تجاوز"}
     for lang, stem in words.items():
         catalogue = ids("pages", lang)
-        for said in ("Pass", "Passed", "You passed. You can still answer until it closes.",
-                     "You passed. Answers are closed now."):
+        for said in (
+            "Pass",
+            "Passed",
+            "You passed. You can still answer until it closes.",
+            "You passed. Answers are closed now.",
+        ):
             translated = str(catalogue[said].string)
             assert re.search(stem, translated, re.IGNORECASE), (lang, said, translated)
 

@@ -23,7 +23,7 @@ export class WeeksPanel {
     this.errors = null;
     this.showing = null;
     this.el = h("section", { class: "card weeks", "aria-labelledby": "weeks-heading" });
-    this.label = h("input", { id: "summary-title", type: "text", maxlength: "120", placeholder: "e.g. Week 3" });
+    this.label = h("input", { id: "summary-title", type: "text", maxlength: "120", placeholder: t("e.g. Week 3") });
     this.status = h("p", { class: "hint", role: "status" });
     this.render();
   }
