@@ -11,15 +11,19 @@ export function saveFile(filename, text, type = "application/json") {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// The browser's own file button speaks the browser's language ("Choose File", "No file
+// chosen"), not the console's: the input is hidden from sight (still focusable, still what the
+// labels name) and a button-like label in the console's language opens it.
 export function filePicker({ id, label, accept, multiple = false, onFiles }) {
-  const input = h("input", { id, type: "file", accept, multiple });
+  const input = h("input", { id, type: "file", accept, multiple, class: "file-input" });
+  const choose = h("label", { for: id, class: "button secondary file-button", text: multiple ? t("Choose files…") : t("Choose a file…") });
   input.addEventListener("change", async () => {
     const files = [...input.files];
     const texts = await Promise.all(files.map((f) => f.text()));
     input.value = "";
     onFiles(texts, files);
   });
-  return h("p", { class: "field file-field" }, h("label", { for: id, text: label }), input);
+  return h("p", { class: "field file-field" }, h("label", { for: id, text: label }), h("span", { class: "file-row" }, input, choose));
 }
 
 export function problemList(errors) {

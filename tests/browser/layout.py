@@ -76,6 +76,34 @@ UNDER_FIXED = """(named) => {
 }"""
 
 
+# Every word of every visible element matching the selector on one line: a word whose letters
+# sit on two lines was split. Hyphens and slashes are places a word may break.
+SPLIT_WORDS = """(selector) => {
+  const split = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.checkVisibility()) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const words = /[^\\s\\-\\u2010/]+/gu;
+      for (let m; (m = words.exec(node.textContent)); ) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(`"${m[0]}" in "${el.textContent.trim().slice(0, 40)}"`);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def split_words(page: Page, selector: str) -> list[str]:
+    """Words of the visible elements matching `selector` that the browser broke across lines."""
+    split: list[str] = page.evaluate(SPLIT_WORDS, selector)
+    return split
+
+
 def cut_off(page: Page) -> list[str]:
     problems: list[str] = page.evaluate(CUT_OFF)
     return problems

@@ -9,31 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Harness
-
-# Every word of every visible button (and summary) on one line: a word whose letters sit on two
-# lines was split. Hyphens and slashes are places a word may break.
-SPLIT_WORDS = """() => {
-  const split = [];
-  for (const el of document.querySelectorAll('button, summary')) {
-    if (!el.checkVisibility()) continue;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const words = /[^\\s\\-\\u2010/]+/gu;
-      for (let m; (m = words.exec(node.textContent)); ) {
-        const range = document.createRange();
-        range.setStart(node, m.index);
-        range.setEnd(node, m.index + m[0].length);
-        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-        if (lines.size > 1) split.push(`"${m[0]}" in "${el.textContent.trim().slice(0, 40)}"`);
-      }
-    }
-  }
-  return split;
-}"""
+from tests.browser.layout import split_words
 
 
 def whole_words(console: Page, state: str) -> None:
-    split = console.evaluate(SPLIT_WORDS)
+    split = split_words(console, "button, summary")
     assert not split, f"{state}: {split}"
 
 
@@ -72,3 +52,22 @@ def test_buttons_wrap_between_words(harness: Harness, locale: str, size: tuple[i
     toggles.nth(1).click()
     expect(console.locator(".join-code")).to_be_visible()
     whole_words(console, "a live poll beside How to join")
+
+
+def test_file_pickers_speak_the_consoles_language(harness: Harness) -> None:
+    """The browser's own file button says "Choose File" and "No file chosen" in the browser's
+    language: a Spanish console shows its own words instead, reached by the keyboard too."""
+    console = harness.facilitator(k=3)
+    console.get_by_label("Language").select_option("es")
+    picker = console.locator("#plan-file")
+    expect(console.locator("label[for=plan-file].file-button")).to_have_text("Elegir un archivo…")
+    assert picker.evaluate("(el) => getComputedStyle(el).opacity") == "0", "the native control"
+    console.get_by_role("button", name="Explorar la biblioteca").focus()
+    console.keyboard.press("Tab")
+    assert picker.evaluate("(el) => el === document.activeElement")
+    ring = console.locator(".file-button").first.evaluate(
+        "(el) => getComputedStyle(el).outlineStyle"
+    )
+    assert ring == "solid", "the button shows where the keyboard is"
+    harness.panel(console, "A lo largo de las semanas")
+    expect(console.locator("label[for=summary-files].file-button")).to_have_text("Elegir archivos…")

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.drive import Screen, facilitator, new_room, phones
 from tests.browser.harness import Harness
-from tests.browser.layout import cut_off
+from tests.browser.layout import cut_off, split_words
 from tests.browser.test_accessibility import assert_accessible
 from tests.support import LiveServer
 
@@ -163,24 +163,6 @@ WIDTHS = """() => {
 }"""
 
 
-# Words of these elements' text that the browser broke across lines (a word whose box is
-# more than one line tall), as "word in 'text'".
-SPLIT_WORDS = """(selector) => [...document.querySelectorAll(selector)].flatMap((el) => {
-  const out = [];
-  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const match of node.textContent.matchAll(/\\S+/g)) {
-      const range = document.createRange();
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-      if (tops.size > 1) out.push(`${match[0]} in '${el.textContent}'`);
-    }
-  }
-  return out;
-})"""
-
-
 def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
     """A TV or tablet on its side: the words are sized by its width, not left at a landscape
     screen's size in a band across its middle, and the QR code stands under them."""
@@ -207,7 +189,7 @@ def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
         lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
     lead.command({"type": "release"})
     expect(page.locator(".cards li")).to_have_count(3)
-    assert not page.evaluate(SPLIT_WORDS, ".cards li"), "a word broken across two lines"
+    assert not split_words(page, ".cards li"), "a word broken across two lines"
 
 
 def test_thirty_released_answers_page_and_fit(display: Any) -> None:
