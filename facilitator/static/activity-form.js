@@ -94,7 +94,9 @@ export function activityForm(onOpen, onAdd) {
 
   const form = h(
     "form",
-    { class: "activity-form", "aria-labelledby": "new-heading" },
+    // novalidate: the form says what is wrong itself (problem()), in the console's language;
+    // the browser's own bubbles speak the browser's and would stop it from being said
+    { class: "activity-form", "aria-labelledby": "new-heading", novalidate: true },
     heading,
     othersDropped,
     field("new-kind", t("Kind"), kind),

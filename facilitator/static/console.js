@@ -9,7 +9,7 @@ import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPa
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state } from "./console-state.js";
 import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
-import { escapeClosesPanel } from "./panels.js";
+import { escapeClosesPanel, LIMITS, withinLimits } from "./panels.js";
 import { PlanPanel } from "./plan.js";
 import { shownActivity } from "./plan-words.js";
 import { RunSheetSync } from "./runsheet-sync.js";
@@ -35,13 +35,17 @@ function startScreen(message = "") {
     "form",
     {
       class: "card start",
+      novalidate: true, // k is checked here, in the console's language, not the browser's
       onsubmit: async (event) => {
         event.preventDefault();
-        error.textContent = "";
+        const value = withinLimits(k.value, "k");
+        k.setAttribute("aria-invalid", String(value === null));
+        error.textContent = value === null ? t("Type a whole number from {low} to {high}.", { low: LIMITS.k[0], high: LIMITS.k[1] }) : "";
+        if (value === null) return k.focus();
         const response = await fetch("/api/rooms", {
           method: "POST",
           headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
-          body: JSON.stringify({ k: Number(k.value) }),
+          body: JSON.stringify({ k: value }),
         });
         if (response.status === 401) { // Hearth was restarted with a new host secret
           sessionStorage.removeItem(HOST_KEY);

@@ -64,10 +64,10 @@ export function linksPanel(el) {
 }
 
 // The limits the server holds a room's settings to (server/wire/commands.py Configure).
-const LIMITS = { k: [3, 50], cap: [1, 10000] };
+export const LIMITS = { k: [3, 50], cap: [1, 10000] };
 
 // A whole number within `key`'s limits, or null.
-function withinLimits(text, key) {
+export function withinLimits(text, key) {
   const [low, high] = LIMITS[key];
   const value = Number(text);
   return text.trim() !== "" && Number.isInteger(value) && value >= low && value <= high ? value : null;

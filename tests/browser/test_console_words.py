@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import Harness
+from tests.browser.harness import LAPTOP, Harness
 from tests.browser.layout import split_words
 
 
@@ -71,3 +71,26 @@ def test_file_pickers_speak_the_consoles_language(harness: Harness) -> None:
     assert ring == "solid", "the button shows where the keyboard is"
     harness.panel(console, "A lo largo de las semanas")
     expect(console.locator("label[for=summary-files].file-button")).to_have_text("Elegir archivos…")
+
+
+def test_forms_say_what_is_wrong_in_the_consoles_language(harness: Harness) -> None:
+    """A k out of range or a question left empty: the console says so in its own language,
+    never in a browser bubble in the browser's (which also kept its own words from showing)."""
+    console = harness.page(**LAPTOP)  # a browser in English
+    console.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
+    console.get_by_label("Language").select_option("es")
+    console.locator("#start-k").fill("2")
+    console.get_by_role("button", name="Crear una sala").click()
+    expect(console.locator("form.start .error")).to_have_text("Escribe un número entero de 3 a 50.")
+    expect(console.locator("#start-k")).to_have_attribute("aria-invalid", "true")
+    expect(console.locator("#start-k")).to_be_focused()
+    console.locator("#start-k").fill("3")
+    console.get_by_role("button", name="Crear una sala").click()
+    expect(console.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+
+    harness.panel(console, "Actividad nueva")
+    console.get_by_role("button", name="Abrir en los teléfonos").click()
+    expect(console.locator(".activity-form .error")).to_have_text(
+        "Escribe primero la pregunta o el texto."
+    )
+    expect(console.locator("#new-text")).to_be_focused()
