@@ -90,6 +90,31 @@ export function clearErrors() {
   for (const field of document.querySelectorAll("#app [aria-invalid]")) field.removeAttribute("aria-invalid");
 }
 
+// The limits the server holds these numbers to (server/wire/commands.py), checked here first:
+// the forms are novalidate, so what is wrong is said in the console's language, not in a
+// browser's bubble in the browser's.
+export const LIMITS = { k: [3, 50], cap: [1, 10000], timer: [1, 3600], paper: [0, 1000] };
+
+// A whole number within `key`'s limits, or null.
+export function withinLimits(text, key) {
+  const [low, high] = LIMITS[key];
+  const value = Number(text);
+  return text.trim() !== "" && Number.isInteger(value) && value >= low && value <= high ? value : null;
+}
+
+// The inputs' whole numbers; or, when one is not within `key`'s limits, null, with it marked
+// and focused and the form saying what to type.
+export function wholeNumbers(form, inputs, key) {
+  const values = inputs.map((input) => withinLimits(input.value, key));
+  inputs.forEach((input, i) => input.setAttribute("aria-invalid", String(values[i] === null)));
+  const wrong = values.indexOf(null);
+  if (wrong < 0) return values;
+  const [low, high] = LIMITS[key];
+  showError(form, t("Type a whole number from {low} to {high}.", { low, high }));
+  inputs[wrong].focus();
+  return null;
+}
+
 // Send a command; on failure say why beside `origin`. Resolves with the ack or null.
 export async function act(origin, message) {
   try {

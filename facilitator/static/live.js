@@ -7,7 +7,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { KIND_NAMES, takesAnswers, timerWord } from "/static/shared/widgets.js";
-import { act, button, commandButton, isLead, state } from "./console-state.js";
+import { act, button, commandButton, isLead, state, wholeNumbers } from "./console-state.js";
 import { paperForm } from "./paper.js";
 import { shownActivity } from "./plan-words.js";
 
@@ -45,7 +45,11 @@ function timerStarter(def) {
   const secs = h("input", { id: "timer-seconds", type: "number", min: "1", max: "3600", value: "120" });
   return h(
     "form",
-    { class: "row timer-start", onsubmit: (e) => { e.preventDefault(); act(e.target, { type: "timer", action: "start", seconds: Number(secs.value) }); } },
+    { class: "row timer-start", novalidate: true, onsubmit: (e) => {
+      e.preventDefault();
+      const [seconds] = wholeNumbers(e.target, [secs], "timer") ?? [];
+      if (seconds !== undefined) act(e.target, { type: "timer", action: "start", seconds });
+    } },
     h("label", { for: "timer-seconds", text: t("Timer length (seconds)") }), secs,
     h("button", { type: "submit", class: "secondary", text: t("Start timer") }),
   );

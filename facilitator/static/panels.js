@@ -4,7 +4,7 @@ import { plural, t } from "/static/shared/i18n.js";
 import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
-import { act, button, clearErrors, displayCredential, isLead, linkCommand, showError, state, withCommand } from "./console-state.js";
+import { act, button, clearErrors, displayCredential, isLead, linkCommand, showError, state, wholeNumbers, withCommand } from "./console-state.js";
 import { connectHelp } from "./help.js";
 import { supportPanel } from "./support.js";
 
@@ -63,16 +63,6 @@ export function linksPanel(el) {
   );
 }
 
-// The limits the server holds a room's settings to (server/wire/commands.py Configure).
-export const LIMITS = { k: [3, 50], cap: [1, 10000] };
-
-// A whole number within `key`'s limits, or null.
-export function withinLimits(text, key) {
-  const [low, high] = LIMITS[key];
-  const value = Number(text);
-  return text.trim() !== "" && Number.isInteger(value) && value >= low && value <= high ? value : null;
-}
-
 // A cap below the people already here removes nobody (the server only turns new phones away,
 // and anyone already in keeps their place if their phone drops), which the panel says.
 export function updateCapNote() {
@@ -104,15 +94,8 @@ export function settingsPanel(el) {
   // Checked here first, and said plainly; a change the server refuses leaves the field showing
   // the value still in force, never one that is not.
   const apply = async (form, input, key) => {
-    const value = withinLimits(input.value, key);
-    if (value === null) {
-      const [low, high] = LIMITS[key];
-      showError(form, t("Type a whole number from {low} to {high}.", { low, high }));
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      return;
-    }
-    input.removeAttribute("aria-invalid");
+    const [value] = wholeNumbers(form, [input], key) ?? [];
+    if (value === undefined) return;
     const done = await act(form, { type: "configure", [key]: value });
     const now = state.view.room[key];
     if (!done && now !== null && now !== undefined) input.value = String(now);

@@ -4,6 +4,7 @@
 // result that includes them is held to k plus their number (server/domain/paper.py).
 import { plural, t } from "/static/shared/i18n.js";
 import { h } from "/static/shared/dom.js";
+import { wholeNumbers } from "./console-state.js";
 
 const COUNTED = new Set(["poll", "scale", "checkin"]);
 
@@ -47,10 +48,13 @@ export function paperForm(activity, room, command) {
       "form",
       {
         class: "paper-form",
+        novalidate: true,
         onsubmit: (event) => {
           event.preventDefault();
-          const message = { type: "paper", activity: activity.id, counts: inputs.map((i) => Number(i.value) || 0) };
-          if (sheets) message.sheets = Number(sheets.value) || 0;
+          const numbers = wholeNumbers(event.target, sheets ? [...inputs, sheets] : inputs, "paper");
+          if (!numbers) return;
+          const message = { type: "paper", activity: activity.id, counts: numbers.slice(0, inputs.length) };
+          if (sheets) message.sheets = numbers[inputs.length];
           Promise.resolve(command(message, event.target)).catch(() => {});
         },
       },

@@ -94,3 +94,31 @@ def test_forms_say_what_is_wrong_in_the_consoles_language(harness: Harness) -> N
         "Escribe primero la pregunta o el texto."
     )
     expect(console.locator("#new-text")).to_be_focused()
+
+
+def test_a_number_out_of_range_is_said_beside_its_form(harness: Harness) -> None:
+    """The free timer's length and the paper counts: a number the room would refuse is said in
+    the console's words, beside its form, and nothing is sent."""
+    console = harness.facilitator(k=3)
+    console.get_by_label("Timer length (seconds)").fill("5000")
+    console.get_by_role("button", name="Start timer").click()
+    form = console.locator("form.timer-start")
+    expect(console.locator(".inline-error")).to_have_text("Type a whole number from 1 to 3600.")
+    expect(console.get_by_label("Timer length (seconds)")).to_have_attribute("aria-invalid", "true")
+    expect(form).to_be_visible()  # no timer was started
+    console.get_by_label("Timer length (seconds)").fill("90")
+    console.get_by_role("button", name="Start timer").click()
+    expect(console.locator("#timer-clock")).to_have_text(re.compile(r"^1:[23]\d"))
+
+    harness.open_activity(console, "poll", "Which?", **{"Options, one per line": "Rest\nTalk"})
+    console.get_by_text("Add answers from paper").click()
+    console.get_by_label("On paper: Rest").fill("2")
+    console.get_by_label("On paper: Talk").fill("-1")
+    console.get_by_role("button", name="Add paper answers").click()
+    expect(console.locator(".inline-error")).to_have_text("Type a whole number from 0 to 1000.")
+    expect(console.get_by_label("On paper: Talk")).to_be_focused()
+    console.get_by_label("On paper: Talk").fill("1")
+    console.get_by_role("button", name="Add paper answers").click()
+    expect(console.locator(".paper [role=status]")).to_have_text(
+        re.compile("3 paper answers added")
+    )
