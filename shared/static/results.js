@@ -143,7 +143,7 @@ function scaleLean(result, definition) {
     ...line(tw, "p", "lean", (t) => leans(t)[result.lean] ?? result.lean),
     h(
       "ol",
-      { class: "lean-scale", "aria-hidden": "true" },
+      { class: "lean-scale points-" + points, "aria-hidden": "true" }, // points-N: phone.css rows
       result.cells.map((cell, i) => h("li", { class: "lean-point" + (part(i + 1) === result.lean ? " lean-here" : ""), text: cell.label })),
     ),
     ...scaleEnds(definition, points),

@@ -104,6 +104,32 @@ def split_words(page: Page, selector: str) -> list[str]:
     return split
 
 
+# What runs off the sides of a screen `width` wide, or out of its own box sideways (a page
+# whose main part scrolls up and down can still hide what runs off its sides).
+SIDEWAYS = """(W) => {
+  const bad = [], slack = 2;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.visually-hidden, svg, [hidden]')) continue;
+    if (!el.checkVisibility({ visibilityProperty: true })) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left < -slack || r.right > W + slack)
+      bad.push(`${name(el)} at ${Math.round(r.left)}-${Math.round(r.right)}: ${JSON.stringify(el.textContent.trim().slice(0, 20))}`);
+    const style = getComputedStyle(el);
+    if (style.display !== 'inline' && style.overflowX !== 'auto' && el.scrollWidth > el.clientWidth + slack)
+      bad.push(`${name(el)} overflows sideways (${el.scrollWidth} in ${el.clientWidth})`);
+  }
+  return bad;
+}"""
+
+
+def sideways(page: Page, width: int) -> list[str]:
+    problems: list[str] = page.evaluate(SIDEWAYS, width)
+    return problems
+
+
 def cut_off(page: Page) -> list[str]:
     problems: list[str] = page.evaluate(CUT_OFF)
     return problems

@@ -1,0 +1,74 @@
+"""A 320 px phone at the largest text, in the languages with the longest words and in Arabic:
+nothing runs off the sides of the screen, whatever is on it. At that size a revealed 10-point
+scale was 464 px wide, the word fields 352 px, and a French heading ran out of its box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.drive import facilitator, new_room, phone_joined, phones, say
+from tests.browser.harness import Harness
+from tests.browser.layout import sideways
+from tests.support import LiveServer
+
+WIDTH = 320
+LANGUAGES = ["de", "fr", "ar"]
+ACTIVITIES: list[dict[str, Any]] = [
+    {
+        "kind": "poll",
+        "title": "Which of these feels true for you tonight?",
+        "text": "Choose what fits best, even if only a little.",
+        "options": ["Relief that it is finally said out loud", "Überwältigt-und-erschöpft", "Hope"],
+    },
+    {"kind": "scale", "text": "How settled?", "points": 10, "low_label": "Not at all settled"},
+    {"kind": "scale", "text": "How close?", "points": 7},
+    {"kind": "words", "text": "One word for today?", "max_words": 3},
+    {"kind": "prompt", "text": "What helped you stay?", "open_text": True},
+    {"kind": "reflection", "text": "Write to yourself.", "seconds": 120, "share": True},
+    {"kind": "grounding", "text": "Breathe.", "seconds": 60},
+    {"kind": "poll", "text": "Noted", "options": ["A", "B"], "content_note": "A hard moment."},
+]
+
+
+def largest_text(page: Page, lang: str) -> None:
+    page.get_by_role("button", name=say(lang, "More")).click()
+    for _ in range(2):
+        page.get_by_role("button", name=say(lang, "Larger text")).click()
+    page.get_by_role("button", name=say(lang, "Close"), exact=True).click()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_nothing_runs_off_a_small_phone_at_the_largest_text(
+    harness: Harness, server: LiveServer, lang: str
+) -> None:
+    room = new_room(server)
+    lead = facilitator(server, room)
+    page = phone_joined(harness, room["code"], lang, WIDTH, 568)
+    largest_text(page, lang)
+    others = phones(server, room, 3)
+
+    def check(state: str) -> None:
+        problems = sideways(page, WIDTH)
+        assert not problems, f"{lang}, {state}: {problems[:6]}"
+
+    check("waiting")
+    for activity in ACTIVITIES:
+        lead.command({"type": "open", "activity": activity})
+        aid = lead.view["activity"]["id"]
+        if "content_note" in activity:
+            expect(page.locator(".content-note")).to_contain_text(activity["content_note"])
+        else:
+            expect(page.locator(".activity-text")).to_have_text(activity["text"])
+        check(activity["kind"] + (" behind its note" if "content_note" in activity else ""))
+        if activity["kind"] in ("poll", "scale") and "content_note" not in activity:
+            value = {"kind": "scale", "value": 5} if activity["kind"] == "scale" else None
+            for other in others:
+                other.answer(aid, value or {"kind": "choice", "option": 0})
+            lead.command({"type": "reveal"})
+            expect(page.locator(".results")).to_be_visible()
+            check(activity["kind"] + " revealed")
+    page.get_by_role("button", name=say(lang, "More")).click()
+    check("the menu open")
