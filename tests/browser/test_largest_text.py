@@ -1,6 +1,7 @@
 """A 320 px phone at the largest text, in the languages with the longest words and in Arabic:
 nothing runs off the sides of the screen, whatever is on it. At that size a revealed 10-point
-scale was 464 px wide, the word fields 352 px, and a French heading ran out of its box."""
+scale was 464 px wide, its counts 303 px, the word fields 352 px, "most of us" beside an option
+291 px, and a French heading ran out of its box."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ ACTIVITIES: list[dict[str, Any]] = [
     },
     {"kind": "scale", "text": "How settled?", "points": 10, "low_label": "Not at all settled"},
     {"kind": "scale", "text": "How close?", "points": 7},
+    {"kind": "scale", "text": "Counted", "points": 10, "result_style": "counts"},
+    {"kind": "scale", "text": "Banded", "points": 10, "result_style": "bands"},
+    {
+        "kind": "poll",
+        "text": "Said",
+        "options": ["Relief that it is finally said", "Fear", "Hope"],
+        "result_style": "words",
+    },
     {"kind": "words", "text": "One word for today?", "max_words": 3},
     {"kind": "prompt", "text": "What helped you stay?", "open_text": True},
     {"kind": "reflection", "text": "Write to yourself.", "seconds": 120, "share": True},

@@ -70,11 +70,15 @@ def scale(*values: int) -> list[dict[str, Any]]:
 
 
 # A withheld stub's paint and size against its track.
+# Along the track: its height where the scale stands in columns, its width where a narrow
+# screen lays it in rows (base.css), as "length".
 STUBS = """() => [...document.querySelectorAll('.results .column-fill.bar-withheld')].map((stub) => {
   const style = getComputedStyle(stub);
   const track = stub.closest('.column-track').getBoundingClientRect();
-  return { image: style.backgroundImage, colour: style.backgroundColor,
-    height: stub.getBoundingClientRect().height, track: track.height };
+  const box = stub.getBoundingClientRect();
+  const rows = track.width > track.height * 2;
+  return { image: style.backgroundImage, colour: style.backgroundColor, rows,
+    length: rows ? box.width : box.height, track: rows ? track.width : track.height };
 })"""
 
 # Each end of a scale's ends line: the rectangles of its text ("1 = " and its label's <bdi>).
@@ -112,7 +116,7 @@ def test_withheld_columns_are_hatched_stubs(room: Room) -> None:
             # hatched as a withheld bar is, over the track's own colour: no solid fill
             assert "repeating-linear-gradient" in stub["image"], f"{where}: {stub}"
             assert stub["colour"] == "rgba(0, 0, 0, 0)", f"{where}: a solid stub: {stub}"
-            assert 0 < stub["height"] < stub["track"] / 4, f"{where}: not a stub: {stub}"
+            assert 0 < stub["length"] < stub["track"] / 4, f"{where}: not a stub: {stub}"
 
 
 def test_each_end_of_a_scale_stands_on_its_own_line(room: Room) -> None:
