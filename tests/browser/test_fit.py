@@ -66,6 +66,17 @@ def open_and_answer(
     return aid
 
 
+def release(lead: Screen, people: list[Screen], prompt: dict[str, Any], texts: list[str]) -> None:
+    """Open `prompt`, have one phone write each text, then approve and release them all."""
+    aid = open_and_answer(lead, [], prompt)
+    for phone, text in zip(people, texts, strict=False):
+        phone.answer(aid, {"kind": "text", "text": text})
+    lead.command({"type": "close"})
+    for item in lead.view["queue"]:
+        lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
+    lead.command({"type": "release"})
+
+
 @contextlib.contextmanager
 def projector(
     harness: Harness, server: LiveServer, count: int, clock: bool = False
@@ -180,14 +191,8 @@ def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
     assert not cut_off(page)
 
     prompt = {"kind": "prompt", "text": "What helped you stay present?", "open_text": True}
-    aid = open_and_answer(lead, [], prompt)
     answers = ["Going for a walk before talking", "Breathing first", "Saying I need ten minutes"]
-    for phone, text in zip(people, answers, strict=False):
-        phone.answer(aid, {"kind": "text", "text": text})
-    lead.command({"type": "close"})
-    for item in lead.view["queue"]:
-        lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
-    lead.command({"type": "release"})
+    release(lead, people, prompt, answers)
     expect(page.locator(".cards li")).to_have_count(3)
     assert not split_words(page, ".cards li"), "a word broken across two lines"
 
@@ -196,13 +201,7 @@ def test_thirty_released_answers_page_and_fit(display: Any) -> None:
     page, lead, people = display
     prompt = {"kind": "prompt", "title": TITLE, "text": LONG[:200], "open_text": True}
     texts = [(LONG * 2)[i * 7 : i * 7 + 40 + (i * 37) % 240] for i in range(30)]
-    aid = open_and_answer(lead, [], prompt)
-    for phone, text in zip(people, texts, strict=True):
-        phone.answer(aid, {"kind": "text", "text": text})
-    lead.command({"type": "close"})
-    for item in lead.view["queue"]:
-        lead.command({"type": "moderate", "item": item["id"], "action": "approve"})
-    lead.command({"type": "release"})
+    release(lead, people, prompt, texts)
     pages = page.locator(".page-of")
     expect(pages).to_have_text(re.compile(r"^1 / \d+$"))
     count = int(pages.inner_text().split("/")[1])
