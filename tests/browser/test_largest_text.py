@@ -1,7 +1,8 @@
-"""A 320 px phone at the largest text, in the languages with the longest words and in Arabic:
-nothing runs off the sides of the screen, whatever is on it. At that size a revealed 10-point
-scale was 464 px wide, its counts 303 px, the word fields 352 px, "most of us" beside an option
-291 px, and a French heading ran out of its box."""
+"""A small phone (320x568, upright and on its side) at the largest text, in the languages with
+the longest words and in Arabic: nothing runs off the sides of the screen, whatever is on it.
+Upright, a revealed 10-point scale was 464 px wide, its counts 303 px, the word fields 352 px, "most of us" beside an option
+291 px, and a French heading ran out of its box; on its side, "I need a pause" and More (in
+German and Spanish) ran 7-14 px off the screen's edge."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from tests.browser.harness import Harness
 from tests.browser.layout import sideways
 from tests.support import LiveServer
 
-WIDTH = 320
 LANGUAGES = ["de", "fr", "ar"]
+SIZES = [(320, 568), (568, 320)]  # held upright, and on its side
 ACTIVITIES: list[dict[str, Any]] = [
     {
         "kind": "poll",
@@ -37,6 +38,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {"kind": "words", "text": "One word for today?", "max_words": 3},
     {"kind": "prompt", "text": "What helped you stay?", "open_text": True},
     {"kind": "reflection", "text": "Write to yourself.", "seconds": 120, "share": True},
+    {"kind": "checkin", "text": "Arriving?", "options": ["Steady", "Tender", "Overwhelmed"]},
     {"kind": "grounding", "text": "Breathe.", "seconds": 60},
     {"kind": "poll", "text": "Noted", "options": ["A", "B"], "content_note": "A hard moment."},
 ]
@@ -49,19 +51,21 @@ def largest_text(page: Page, lang: str) -> None:
     page.get_by_role("button", name=say(lang, "Close"), exact=True).click()
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["upright", "on-its-side"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_nothing_runs_off_a_small_phone_at_the_largest_text(
-    harness: Harness, server: LiveServer, lang: str
+    harness: Harness, server: LiveServer, lang: str, size: tuple[int, int]
 ) -> None:
+    width, height = size
     room = new_room(server)
     lead = facilitator(server, room)
-    page = phone_joined(harness, room["code"], lang, WIDTH, 568)
+    page = phone_joined(harness, room["code"], lang, width, height)
     largest_text(page, lang)
     others = phones(server, room, 3)
 
     def check(state: str) -> None:
-        problems = sideways(page, WIDTH)
-        assert not problems, f"{lang}, {state}: {problems[:6]}"
+        problems = sideways(page, width)
+        assert not problems, f"{lang} at {width}x{height}, {state}: {problems[:6]}"
 
     check("waiting")
     for activity in ACTIVITIES:
