@@ -189,7 +189,17 @@ def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
     # the scale's ten points in one row
     rows = {round(b["y"]) for b in (p.bounding_box() for p in page.locator(".point").all()) if b}
     assert len(rows) == 1, rows
+
+    # the side column keeps its width when the menu opens (the activity does not reflow), and
+    # its two buttons fill it
+    def widths() -> list[float]:
+        boxes = [page.locator(s).bounding_box() for s in ("#actions", "#pause", "#menu")]
+        return [b["width"] for b in boxes if b]
+
+    shut = widths()
     page.get_by_role("button", name="More").click()
+    assert widths() == shut, (shut, widths())
+    assert min(shut[1:]) > 0.8 * shut[0], shut
     leave = page.get_by_role("button", name="Leave")
     leave.scroll_into_view_if_needed()
     expect(leave).to_be_in_viewport()
