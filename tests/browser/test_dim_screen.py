@@ -107,6 +107,9 @@ def test_dim_screens_pass_axe_and_the_projector_stays_the_same(harness: Harness)
     assert_accessible(phones[1], "dim phone results")
     phones[1].get_by_role("button", name="More").click()
     assert_accessible(phones[1], "dim phone menu")
+    for name in ("Room settings", "Support card", "Across weeks", "New activity"):
+        harness.panel(console, name)
+        assert_accessible(console, f"dim console with {name} open")
     console.get_by_role("button", name="End session…").click()
     assert_accessible(console, "dim console asking to end")
 
