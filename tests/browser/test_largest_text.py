@@ -1,8 +1,8 @@
 """A small phone (320x568, upright and on its side) at the largest text, in the languages with
 the longest words and in Arabic: nothing runs off the sides of the screen, whatever is on it.
-Upright, a revealed 10-point scale was 464 px wide, its counts 303 px, the word fields 352 px, "most of us" beside an option
-291 px, and a French heading ran out of its box; on its side, "I need a pause" and More (in
-German and Spanish) ran 7-14 px off the screen's edge."""
+Upright, a revealed 10-point scale was 464 px wide, its counts 303 px, the word fields 352 px,
+"most of us" beside an option 291 px, and a French heading ran out of its box; on its side,
+"I need a pause" and More (in German and Spanish) ran 7-14 px off the screen's edge."""
 
 from __future__ import annotations
 
