@@ -5,8 +5,11 @@ const text = document.querySelector("#summary-text");
 const problem = document.querySelector("#summary-problem");
 const form = document.querySelector("#summary-form");
 
+const chosen = document.querySelector("#summary-chosen");
+
 file.addEventListener("change", async () => {
   text.value = file.files[0] ? await file.files[0].text() : "";
+  chosen.textContent = file.files[0]?.name ?? chosen.dataset.none; // the file's own name
   problem.textContent = "";
 });
 form.addEventListener("submit", (event) => {

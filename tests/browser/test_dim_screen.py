@@ -112,6 +112,11 @@ def test_dim_screens_pass_axe_and_the_projector_stays_the_same(harness: Harness)
         assert_accessible(console, f"dim console with {name} open")
     console.get_by_role("button", name="End session…").click()
     assert_accessible(console, "dim console asking to end")
+    for path in ("/privacy", "/source", "/summary"):  # the plain pages, with their links
+        page = harness.page(color_scheme="dark")
+        page.goto(path)
+        assert is_dim(page), path
+        assert_accessible(page, f"dim {path}")
 
 
 # Each element with words of its own, and the colour they print in.

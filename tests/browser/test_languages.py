@@ -235,7 +235,11 @@ def test_the_plain_pages_come_in_the_readers_language(harness: Harness, tmp_path
     expect(opening).to_be_visible()
     opener.get_by_role("button", name="Mostrar como página").click()
     expect(opener.get_by_role("alert")).to_have_text("Primero elige un archivo de resumen.")
+    # its file button in the page's words (not the browser's), then the file's own name
+    expect(opener.locator("label.file-button")).to_have_text("Elegir un archivo…")
+    expect(opener.locator("#summary-chosen")).to_have_text("Aún no has elegido ningún archivo.")
     opener.get_by_label("Archivo de resumen").set_input_files(str(path))
+    expect(opener.locator("#summary-chosen")).to_have_text("hearth-summary-2026-03-04.json")
     opener.get_by_role("button", name="Mostrar como página").click()
     expect(opener.get_by_role("heading", name="Semana 4", level=1)).to_be_visible()
     assert opener.evaluate("document.documentElement.lang") == "es"
