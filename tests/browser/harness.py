@@ -128,12 +128,12 @@ class Harness:
         back.goto(path)
         return back
 
-    def co_console(self, console: Page) -> Page:
+    def co_console(self, console: Page, **options: Any) -> Page:
         """A co-facilitator's console, from the one-time link the facilitator's console makes."""
         self.panel(console, "Another device")
         console.get_by_role("button", name="Co-facilitator link").click()
         link = console.locator("#made-link").input_value()
-        co = self.page(**LAPTOP)
+        co = self.page(**{**LAPTOP, **options})
         co.goto(link.removeprefix(self.live.base_url))
         expect(co.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
         expect(console.locator("#count-co")).to_have_text("here")

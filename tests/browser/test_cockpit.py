@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.drive import phones
-from tests.browser.harness import Harness
+from tests.browser.harness import PHONE, Harness
 from tests.browser.layout import page_scroll
 
 SIZES = [(1280, 800), (1366, 768), (1920, 1080)]
@@ -182,3 +182,13 @@ def test_the_shortcuts_work_on_a_keyboard_that_types_another_script(harness: Har
     expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
     display.evaluate(PRESS, ["لا", "KeyB"])
     expect(display.locator("#blank")).to_be_visible()
+
+
+def test_a_console_on_a_touch_screen_lists_no_keys(harness: Harness) -> None:
+    """A co-facilitator helping from a phone has no keyboard: the keys' footer would only take
+    its room. A laptop's console lists them (above)."""
+    console = harness.facilitator(k=3)
+    co = harness.co_console(console, **PHONE)
+    expect(co.locator("#live-heading")).to_be_visible()
+    expect(co.locator(".keys")).to_be_hidden()
+    expect(console.locator(".keys")).to_be_visible()
