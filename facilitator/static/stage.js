@@ -2,14 +2,14 @@
 // content note, until the facilitator shows the text), results once revealed, released answers
 // a page at a time, the timer, the grounding pacer, a trend. After each change the stage is
 // fitted to the screen (fit.js), so nothing is ever cut off.
-import { formatClock, h, replace, svgFrom } from "/static/shared/dom.js";
+import { h, replace, svgFrom } from "/static/shared/dom.js";
 import { baseTag, language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { isolated, marked, renderResults, renderTexts, scaleEnds } from "/static/shared/results.js";
 import { renderTrend } from "/static/shared/trend.js";
 import { line } from "/static/shared/twins.js";
-import { kindNames, timerWord } from "/static/shared/widgets.js";
+import { kindNames, showClock } from "/static/shared/widgets.js";
 import { fit } from "./fit.js";
 
 export function joinAddress(url) {
@@ -183,10 +183,7 @@ export class Stage {
     const timer = this.view?.timer;
     if (this.timerEl && timer) {
       const ms = timer.running && timer.deadline_ms !== null ? timer.deadline_ms - this.serverNow() : timer.remaining_ms;
-      // stopped, it says why in words: a grey clock alone reads as a fault from the back row
-      const state = timerWord(timer, ms);
-      this.timerEl.replaceChildren(formatClock(ms), state ? h("span", { class: "timer-state", text: state }) : "");
-      this.timerEl.classList.toggle("paused", !timer.running);
+      showClock(this.timerEl, timer, ms);
     }
     if (this.pacerWidget) this.pacerWidget.tick();
     if (this.texts && this.showPage()) fit(this.el);

@@ -1,13 +1,13 @@
 // The phone's screens while joined: waiting, the live activity (its content note first, the
 // question only after "Continue"), answer status, results and shared answers.
-import { $, formatClock, h, replace } from "/static/shared/dom.js";
+import { $, h, replace } from "/static/shared/dom.js";
 import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { offerSides, sideChooser } from "./menu.js";
 import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { answerWidget, KIND_NAMES, takesAnswers, timerWord } from "/static/shared/widgets.js";
+import { answerWidget, KIND_NAMES, showClock, takesAnswers } from "/static/shared/widgets.js";
 
 let renderedKey = "";
 let lastAid = null;
@@ -258,10 +258,7 @@ export function forgetScreen() {
 export function tick() {
   const timer = phone.view?.timer;
   if (timerEl && timer) {
-    const ms = phone.conn.remainingMs(timer);
-    const state = timerWord(timer, ms);
-    timerEl.replaceChildren(formatClock(ms), state ? h("span", { class: "timer-state", text: state }) : "");
-    timerEl.classList.toggle("paused", !timer.running);
+    showClock(timerEl, timer, phone.conn.remainingMs(timer));
   }
   if (pacerWidget) pacerWidget.tick();
 }

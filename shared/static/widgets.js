@@ -1,6 +1,6 @@
 // Answer widgets for the phone: large touch targets, one per activity kind. Each calls
 // send(value) with a value the server's activities.py accepts.
-import { h } from "./dom.js";
+import { formatClock, h } from "./dom.js";
 import { plural, t } from "./i18n.js";
 
 const CHARS_LEFT = (max, len) => plural("{n} character left", "{n} characters left", max - len);
@@ -180,4 +180,12 @@ export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kindNames(t)[kind] }
 export function timerWord(timer, ms) {
   if (!timer.running) return timer.remaining_ms < timer.duration_ms ? t("paused") : t("not started");
   return ms <= 0 ? t("time is up") : "";
+}
+
+// A timer's clock on a phone or the projector: its digits, that word beside them (a grey clock
+// alone reads as a fault from the back row), and `paused` while it stands still.
+export function showClock(el, timer, ms) {
+  const word = timerWord(timer, ms);
+  el.replaceChildren(formatClock(ms), word ? h("span", { class: "timer-state", text: word }) : "");
+  el.classList.toggle("paused", !timer.running);
 }
