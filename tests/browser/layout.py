@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+# How the checks below name an element in what they report: tag#id.classes.
+NAME = """const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');"""
+
 # Every visible element inside the viewport; no element's content (or its own lines of text)
 # outside its box; and the page itself does not scroll.
-CUT_OFF = """() => {
+CUT_OFF = (
+    """() => {
   const W = innerWidth, H = innerHeight, bad = [], slack = 2;
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  """
+    + NAME
+    + """
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('.visually-hidden, svg, [hidden]')) continue;
     if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: false })) continue;
@@ -34,6 +40,7 @@ CUT_OFF = """() => {
   if (page.scrollHeight > H + 1 || page.scrollWidth > W + 1) bad.push(`the page scrolls: ${page.scrollWidth}x${page.scrollHeight}`);
   return bad;
 }"""
+)
 
 PAGE_SCROLL = """() => {
   const page = document.scrollingElement;
@@ -106,10 +113,12 @@ def split_words(page: Page, selector: str) -> list[str]:
 
 # What runs off the sides of a screen `width` wide, or out of its own box sideways (a page
 # whose main part scrolls up and down can still hide what runs off its sides).
-SIDEWAYS = """(W) => {
+SIDEWAYS = (
+    """(W) => {
   const bad = [], slack = 2;
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  """
+    + NAME
+    + """
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('.visually-hidden, svg, [hidden]')) continue;
     if (!el.checkVisibility({ visibilityProperty: true })) continue;
@@ -123,6 +132,7 @@ SIDEWAYS = """(W) => {
   }
   return bad;
 }"""
+)
 
 
 def sideways(page: Page, width: int) -> list[str]:
