@@ -117,3 +117,11 @@ def phone_joined(
     expect(page.get_by_role("heading", name=say(lang, "You're in"))).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == lang
     return page
+
+
+def largest_text(page: Page, lang: str = "en") -> None:
+    """A joined phone at its largest text: More, Larger text twice, Close."""
+    page.get_by_role("button", name=say(lang, "More"), exact=True).click()
+    for _ in range(2):
+        page.get_by_role("button", name=say(lang, "Larger text")).click()
+    page.get_by_role("button", name=say(lang, "Close"), exact=True).click()

@@ -114,12 +114,12 @@ def split_words(page: Page, selector: str) -> list[str]:
 # What runs off the sides of a screen `width` wide, or out of its own box sideways (a page
 # whose main part scrolls up and down can still hide what runs off its sides).
 SIDEWAYS = (
-    """(W) => {
+    """([W, root]) => {
   const bad = [], slack = 2;
   """
     + NAME
     + """
-  for (const el of document.body.querySelectorAll('*')) {
+  for (const el of document.querySelectorAll(root + ' *')) {
     if (el.closest('.visually-hidden, svg, [hidden]')) continue;
     if (!el.checkVisibility({ visibilityProperty: true })) continue;
     const r = el.getBoundingClientRect();
@@ -135,8 +135,9 @@ SIDEWAYS = (
 )
 
 
-def sideways(page: Page, width: int) -> list[str]:
-    problems: list[str] = page.evaluate(SIDEWAYS, width)
+def sideways(page: Page, width: int, root: str = "body") -> list[str]:
+    """What runs off a screen `width` wide, among what is inside `root`."""
+    problems: list[str] = page.evaluate(SIDEWAYS, [width, root])
     return problems
 
 

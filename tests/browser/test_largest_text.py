@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.drive import facilitator, new_room, phone_joined, phones, say
+from tests.browser.drive import facilitator, largest_text, new_room, phone_joined, phones, say
 from tests.browser.harness import Harness
 from tests.browser.layout import sideways
 from tests.support import LiveServer
@@ -42,13 +42,6 @@ ACTIVITIES: list[dict[str, Any]] = [
     {"kind": "grounding", "text": "Breathe.", "seconds": 60},
     {"kind": "poll", "text": "Noted", "options": ["A", "B"], "content_note": "A hard moment."},
 ]
-
-
-def largest_text(page: Page, lang: str) -> None:
-    page.get_by_role("button", name=say(lang, "More")).click()
-    for _ in range(2):
-        page.get_by_role("button", name=say(lang, "Larger text")).click()
-    page.get_by_role("button", name=say(lang, "Close"), exact=True).click()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["upright", "on-its-side"])
