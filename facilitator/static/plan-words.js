@@ -49,5 +49,5 @@ export function stepTitle(item) {
 
 // A step's line in the list: its kind, its name and its minutes.
 export function stepName(item) {
-  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " + t("{n} min", { n: item.minutes }) : "");
+  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " : "", item.minutes ? h("span", { class: "step-minutes", text: t("{n} min", { n: item.minutes }) }) : null);
 }

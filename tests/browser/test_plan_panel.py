@@ -87,6 +87,32 @@ def test_stepping_keeps_the_current_steps_notes_in_view(harness: Harness, locale
     assert not problems, "\n".join(problems)
 
 
+# Where each step's first button starts against the bottom of the step's name.
+ACTIONS_UNDER_NAMES = """() => [...document.querySelectorAll('.step')].map((step) => {
+  const name = step.querySelector('.step-name').getBoundingClientRect();
+  const first = step.querySelector('.step-actions button').getBoundingClientRect();
+  return { name: step.querySelector('.step-name').textContent, under: first.top >= name.bottom - 1 };
+})"""
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
+def test_every_steps_buttons_start_a_line_of_their_own(harness: Harness, locale: str) -> None:
+    """An outside tester at 1440x900: a step whose name took two lines had its buttons after
+    "15 min" on the second, the others under their names, so they did not line up."""
+    console = console_in(harness, locale)
+    use_first_plan(console)
+    console.keyboard.press("n")  # a step live: the run-sheet takes its running width
+    expect(console.locator(".step").first).to_have_attribute("aria-current", "step")
+    beside: set[str] = set()
+    for width in range(1280, 1930, 40):  # laptops to a full-HD screen: the run-sheet widens
+        console.set_viewport_size({"width": width, "height": 900})
+        console.evaluate(SETTLED)
+        steps = console.evaluate(ACTIONS_UNDER_NAMES)
+        assert len(steps) > 3
+        beside |= {f"{step['name']} ({width} px)" for step in steps if not step["under"]}
+    assert not beside, f"buttons beside the name of: {sorted(beside)[:6]}"
+
+
 def test_answers_from_paper_open_in_view_and_take_focus(harness: Harness) -> None:
     items = load_library().plans[0].plan.items
     poll = next(i for i, item in enumerate(items) if item.activity.kind == "poll")
@@ -164,7 +190,9 @@ def test_a_step_edited_in_a_french_console_is_edited_in_french(harness: Harness)
     expect(console.locator(".step").first).to_contain_text("Bienvenue")
     phone = harness.phone(code)  # an English phone
     console.locator(".step").first.locator(".step-actions button").first.click()  # Open
-    expect(console.locator(".live-text").first).to_have_text("Bienvenue à toutes et à tous, ce soir.")
+    expect(console.locator(".live-text").first).to_have_text(
+        "Bienvenue à toutes et à tous, ce soir."
+    )
     expect(phone.locator(".activity-text, .text, main").first).to_contain_text(
         "Bienvenue à toutes et à tous, ce soir."
     )
