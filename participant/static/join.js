@@ -261,9 +261,15 @@ setInterval(tick, 200);
 
 // The rejoin cookie's lifetime rolls on while the page is in use, and starts afresh when it is
 // hidden or closed (rejoin.js says why); remember() does nothing once the phone has left.
+// A page going away also stops its connection: a tab still being torn down would otherwise
+// reconnect, hear that the session ended and forget the cookie the tab was closed with.
+// (Back to the page from the back-forward cache asks who is joining: pageshow, below.)
 setInterval(() => remember(), REFRESH_MS);
 document.addEventListener("visibilitychange", () => remember());
-addEventListener("pagehide", () => remember());
+addEventListener("pagehide", () => {
+  remember();
+  phone.conn?.stop();
+});
 
 const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
 const savedCode = saved.get("code");

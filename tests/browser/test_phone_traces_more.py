@@ -156,6 +156,9 @@ def test_the_cookie_goes_when_the_page_learns_the_room_is_gone(harness: Harness)
     phone.get_by_role("button", name="Hope").click()
     stored(phone)
     phone.close()
+    # The end goes once the room has seen the tab's socket close: a tab still being torn down
+    # could otherwise hear it, and rightly forget everything (a flake under load).
+    lead.until(lambda m: m["type"] == "progress" and m["connected"] == 0)
     lead.ws.send(json.dumps({"type": "end", "id": 99}))
     lead.until(lambda m: m["type"] == "ended")
     assert rejoin_cookie(context)[1]["code"] == code, "a closed tab could not hear the end"
@@ -165,6 +168,19 @@ def test_the_cookie_goes_when_the_page_learns_the_room_is_gone(harness: Harness)
     expect(again.get_by_role("alert")).to_contain_text(f"No session with the code {code}")
     again.wait_for_function("() => document.cookie === ''", polling=100)
     assert context.cookies() == []
+
+
+def test_a_page_going_away_closes_its_connection(harness: Harness) -> None:
+    """A tab being closed ran on long enough, under load, to reconnect, hear that the session
+    had ended and forget the rejoin cookie it was closed with (a flake of the test above). The
+    page now stops its connection when it goes away (pagehide), and keeps the cookie."""
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    phone = harness.phone(room["code"])
+    lead.until(lambda m: m["type"] == "progress" and m["connected"] == 1)
+    phone.evaluate("() => dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}))")
+    lead.until(lambda m: m["type"] == "progress" and m["connected"] == 0)
+    assert rejoin_cookie(phone.context)[1]["code"] == room["code"]
 
 
 def test_back_to_the_page_from_another_asks_who_is_joining(harness: Harness) -> None:
