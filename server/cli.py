@@ -190,33 +190,39 @@ def serve(settings: Settings) -> int:
     )
     print(f"Hearth is starting with {store}.", flush=True)
     embedded = open_store(settings.redis_url) if not settings.redis_url else None
+    # The start link is a one-time ticket, minted only for a person at a terminal (or a browser
+    # this start opens): output that is not a terminal (systemd's journal, docker's logs) may
+    # be kept, and a log holds no ticket. `hearth link` makes one there.
+    terminal = launch.interactive()
+    wants_open = launch.should_open(settings.open, terminal, os.environ)
     try:
-        ticket: str | None = asyncio.run(start_ticket(settings, embedded))
+        ticket = asyncio.run(start_ticket(settings, embedded, mint=terminal or wants_open))
+        answering = True
     except Exception as exc:  # Redis down at start: serve anyway (no crash loop), retry per call
-        ticket = None
+        ticket, answering = None, False
         print(f"  Redis is not answering ({type(exc).__name__}): /healthz says 503 until it does.")
-    # The one secret this banner prints is a one-time ticket: spent when the console opens it,
-    # expired after start_link_ttl_seconds, so a copy kept in a journal opens nothing later.
     another = link_command(settings.host, settings.port)
-    if ticket is None:
+    if not answering:
         print(f"  Facilitator link: run `{another}` once Redis answers.", flush=True)
+    elif ticket is None or not terminal:
+        print(f"  Facilitator link: run `{another}` (none is printed where it could be kept).",
+              flush=True)  # fmt: skip
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
     launch.print_addresses(settings.host, settings.port, f"{base}/join")
-    if ticket is not None:
+    if ticket is not None and terminal:
         print(f"  The link works once; `{another}` prints another.", flush=True)
+    if answering:
         back = link_command(settings.host, settings.port, "CODE")
         print(f"  Console closed mid-session? `{back}` brings it back.", flush=True)
-    opening = ticket is not None and launch.should_open(
-        settings.open, launch.interactive(), os.environ
-    )
+    opening = ticket is not None and wants_open
     options = uvicorn_options(settings)
     # uvicorn re-raises SIGTERM with this handler once its graceful shutdown is done.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
         if opening:
-            print("  Open the facilitator link above in your browser.", flush=True)
+            print(f"  Open a facilitator link in your browser (`{another}`).", flush=True)
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
         return 0
     config = uvicorn.Config(create_app(settings, embedded), **options)
@@ -242,17 +248,22 @@ class ReadyServer(uvicorn.Server):
             self.on_ready()
 
 
-async def start_ticket(settings: Settings, store: RoomStore | None) -> str:
-    """Mint the start link's ticket: in the embedded store the server will use, or in Redis."""
+async def start_ticket(settings: Settings, store: RoomStore | None, mint: bool) -> str | None:
+    """Mint the start link's ticket (in the embedded store the server will use, or in Redis);
+    without `mint`, only check that Redis answers. Raises when Redis does not."""
     from server.service import tickets
 
     grant = tickets.Grant("host", None, settings.host_secret)
     ttl = settings.start_link_ttl_seconds
     if store is not None:
-        return await tickets.mint(store, grant, ttl)
+        return await tickets.mint(store, grant, ttl) if mint else None
     redis_store = open_store(settings.redis_url, settings.redis_timeout_seconds)
     try:
-        return await tickets.mint(redis_store, grant, ttl)
+        if mint:
+            return await tickets.mint(redis_store, grant, ttl)
+        if not await redis_store.ping():
+            raise ConnectionError("Redis did not answer a PING")
+        return None
     finally:
         await redis_store.stop()
 
