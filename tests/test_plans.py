@@ -161,6 +161,17 @@ def test_error_message_reads_well() -> None:
     assert str(caught.value).startswith("line 3, column 14: items[0].minutes:")
 
 
+def test_a_summary_file_is_named_as_one_not_listed_as_a_plans_errors() -> None:
+    summary = {"format": "hearth-summary", "version": 1, "date": "2026-12-07", "k": 5,
+               "entries": []}  # fmt: skip
+    with pytest.raises(PlanError) as caught:
+        load_plan(json.dumps(summary))
+    assert [str(p) for p in caught.value.problems] == [
+        "file: This is a session summary, not a plan: load it under Across weeks, Load past"
+        " summaries."
+    ]
+
+
 # -- over HTTP --------------------------------------------------------------------------------
 
 

@@ -57,7 +57,7 @@ export class WeeksPanel {
     }
   }
 
-  async load(texts) {
+  async load(texts, files = []) {
     const summaries = [];
     for (const text of texts) {
       try {
@@ -70,6 +70,9 @@ export class WeeksPanel {
     }
     this.past = summaries;
     this.trends = await this.series();
+    // "summaries[1].date" names the file the person chose instead: "week-3.json: date"
+    const named = (path) => path?.replace(/^summaries\[(\d+)\]\.?/, (all, i) => files[i] ? `${files[i].name}${all.endsWith(".") ? ": " : ""}` : all);
+    if (this.errors) this.errors = this.errors.map((e) => ({ ...e, path: named(e.path) }));
     this.render();
   }
 
@@ -123,7 +126,7 @@ export class WeeksPanel {
         h("button", { type: "button", class: "secondary", text: t("Save as spreadsheet (CSV)"), onclick: () => this.postSummary("/summary.csv", "_self") }),
       ),
       this.status,
-      filePicker({ id: "summary-files", label: t("Load past summaries"), accept: ".json,application/json", multiple: true, onFiles: (texts) => texts.length && this.load(texts) }),
+      filePicker({ id: "summary-files", label: t("Load past summaries"), accept: ".json,application/json", multiple: true, onFiles: (texts, files) => texts.length && this.load(texts, files) }),
     ];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, problemList(this.errors)));
     if (this.trends.length) {

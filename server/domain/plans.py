@@ -347,6 +347,13 @@ def _nearest_mark(marks: Marks, loc: Loc) -> tuple[int | None, int | None]:
 
 def validate(data: Any, marks: Marks | None = None) -> Plan:
     marks = marks or {}
+    if isinstance(data, dict) and data.get("format") == "hearth-summary":
+        # Both are files a facilitator keeps from week to week: say which one this is.
+        where = _(
+            "This is a session summary, not a plan: load it under Across weeks, Load past"
+            " summaries."
+        )
+        raise PlanError([Problem("", where)])
     try:
         return Plan.model_validate(data, strict=False)  # a hand-written file: "5" may be 5
     except ValidationError as exc:

@@ -136,6 +136,10 @@ async def summary_trends(request: Request) -> Response:
         return _reply({"ok": False, "errors": [_problem("summaries", _("A list is needed."))]}, 422)
     summaries, errors = [], []
     for index, item in enumerate(items[:60]):
+        if isinstance(item, dict) and item.get("format") == "hearth-plan":
+            wrong = _("This is a session plan, not a summary: load it under Session plan.")
+            errors.append(_problem(f"summaries[{index}]", wrong))
+            continue
         try:
             summaries.append(Summary.model_validate(item))
         except ValidationError as exc:

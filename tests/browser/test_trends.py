@@ -175,6 +175,36 @@ def test_the_console_names_untitled_series_and_adds_this_session(
     expect(display.locator(".trend h3").last).to_contain_text("This session")
 
 
+def test_a_summary_and_a_plan_in_each_others_picker_say_where_they_go(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """An outside tester chose last week's summary in the plan's file picker and read six
+    validation errors ("format: Input should be 'hearth-plan'", ...). Both files sit side by
+    side on a facilitator's laptop: each picker now says which file it was given and where it
+    goes, naming the file among several."""
+    summary = tmp_path / "hearth-summary-week-1.json"
+    summary.write_text(
+        json.dumps(week(1, 3, entry(POLL, {"n": 6, "o:0": 6}, 3)).model_dump(mode="json"))
+    )
+    plan = tmp_path / "my-plan.json"
+    plan.write_text(json.dumps({"format": "hearth-plan", "version": 1, "title": "Mine",
+                                "items": [{"activity": {"kind": "prompt", "text": "Hello"}}]}))  # fmt: skip
+    harness.allow_console.append(r"status of 422")  # the browser logs each refusal the page words
+    console = harness.facilitator(k=3)
+    console.get_by_label("Load a plan file (JSON or YAML)").set_input_files([str(summary)])
+    problems = console.locator(".plan .error .problems li")
+    expect(problems).to_have_count(1)
+    expect(problems).to_have_text(
+        "file: This is a session summary, not a plan: load it under Across weeks, Load past summaries."
+    )
+    harness.panel(console, "Across weeks")
+    console.get_by_label("Load past summaries").set_input_files([str(summary), str(plan)])
+    told = console.locator(".error .problems li").filter(has_text="my-plan.json")
+    expect(told).to_have_text(
+        "my-plan.json: This is a session plan, not a summary: load it under Session plan."
+    )
+
+
 def test_words_and_bands_weeks_keep_their_style(display: Any) -> None:
     page, lead, _ = display
     said = Poll(text="How was it?", options=OPTIONS, result_style="words")
