@@ -138,7 +138,7 @@ function drawSide() {
     const el = body instanceof Element ? body : h("div", { class: "panel-body" });
     if (!(body instanceof Element)) body(el);
     replace(parts.side,
-      h("div", { class: "panel-head" },
+      h("div", { class: body instanceof Element ? "panel-head beside" : "panel-head" },
         body instanceof Element ? null : h("h2", { id: `panel-${name}`, tabindex: "-1", text: heading }),
         button(t("Close panel"), () => setPanel(name), "quiet small", { "aria-label": t("Close {panel}", { panel: heading }) })),
       el);

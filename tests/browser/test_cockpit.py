@@ -192,3 +192,29 @@ def test_a_console_on_a_touch_screen_lists_no_keys(harness: Harness) -> None:
     expect(co.locator("#live-heading")).to_be_visible()
     expect(co.locator(".keys")).to_be_hidden()
     expect(console.locator(".keys")).to_be_visible()
+
+
+PANELS = ["New activity", "How to join", "Room settings", "Another device", "Support card",
+          "Across weeks", "Revealed so far"]  # fmt: skip
+# Where each panel's Close button sits against the panel's heading.
+CLOSE_BESIDE_HEADING = """() => {
+  const side = document.querySelector('.side');
+  const close = [...side.querySelectorAll('button')].find((b) => b.textContent === 'Close panel')
+    .getBoundingClientRect();
+  const heading = side.querySelector('h2').getBoundingClientRect();
+  return { beside: close.top < heading.bottom && close.bottom > heading.top,
+           close: Math.round(close.top), heading: Math.round(heading.top) };
+}"""
+
+
+def test_every_panels_close_button_sits_beside_its_heading(harness: Harness) -> None:
+    """An outside tester: New activity and Across weeks had Close panel on a line of its own
+    above the heading, the other panels beside it."""
+    console = harness.facilitator(k=3, viewport={"width": 1366, "height": 768})
+    apart = []
+    for name in PANELS:
+        harness.panel(console, name)
+        where = console.evaluate(CLOSE_BESIDE_HEADING)
+        if not where["beside"]:
+            apart.append(f"{name}: {where}")
+    assert not apart, apart
