@@ -222,7 +222,8 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
         if opening:
-            print(f"  Open a facilitator link in your browser (`{another}`).", flush=True)
+            link = "the facilitator link above" if terminal else f"a link from `{another}`"
+            print(f"  Open {link} in your browser.", flush=True)
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
         return 0
     config = uvicorn.Config(create_app(settings, embedded), **options)

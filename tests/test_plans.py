@@ -167,8 +167,8 @@ def test_a_summary_file_is_named_as_one_not_listed_as_a_plans_errors() -> None:
     with pytest.raises(PlanError) as caught:
         load_plan(json.dumps(summary))
     assert [str(p) for p in caught.value.problems] == [
-        "file: This is a session summary, not a plan: load it under Across weeks, Load past"
-        " summaries."
+        "file: This is a session summary, not a plan: load it under “Across weeks”, “Load past"
+        " summaries”."
     ]
 
 

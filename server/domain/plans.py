@@ -350,8 +350,8 @@ def validate(data: Any, marks: Marks | None = None) -> Plan:
     if isinstance(data, dict) and data.get("format") == "hearth-summary":
         # Both are files a facilitator keeps from week to week: say which one this is.
         where = _(
-            "This is a session summary, not a plan: load it under Across weeks, Load past"
-            " summaries."
+            "This is a session summary, not a plan: load it under “Across weeks”, “Load past"
+            " summaries”."
         )
         raise PlanError([Problem("", where)])
     try:

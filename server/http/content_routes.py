@@ -137,7 +137,7 @@ async def summary_trends(request: Request) -> Response:
     summaries, errors = [], []
     for index, item in enumerate(items[:60]):
         if isinstance(item, dict) and item.get("format") == "hearth-plan":
-            wrong = _("This is a session plan, not a summary: load it under Session plan.")
+            wrong = _("This is a session plan, not a summary: load it under “Session plan”.")
             errors.append(_problem(f"summaries[{index}]", wrong))
             continue
         try:

@@ -195,13 +195,13 @@ def test_a_summary_and_a_plan_in_each_others_picker_say_where_they_go(
     problems = console.locator(".plan .error .problems li")
     expect(problems).to_have_count(1)
     expect(problems).to_have_text(
-        "file: This is a session summary, not a plan: load it under Across weeks, Load past summaries."
+        "file: This is a session summary, not a plan: load it under “Across weeks”, “Load past summaries”."
     )
     harness.panel(console, "Across weeks")
     console.get_by_label("Load past summaries").set_input_files([str(summary), str(plan)])
     told = console.locator(".error .problems li").filter(has_text="my-plan.json")
     expect(told).to_have_text(
-        "my-plan.json: This is a session plan, not a summary: load it under Session plan."
+        "my-plan.json: This is a session plan, not a summary: load it under “Session plan”."
     )
 
 
