@@ -56,6 +56,19 @@ def test_timer_start_pause_extend_resume() -> None:
         apply(s, p.TimerCommand(type="timer", id=7, action="resume"), 0)
 
 
+def test_closing_drops_a_timer_never_started_and_keeps_one_that_ran() -> None:
+    """An outside tester: the projector showed "3:00 not started" beside a closed reflection's
+    released notes, a clock for nothing. One that ran still says where it stopped."""
+    reflection = Reflection(text="Write.", seconds=60, share=True)
+    s = apply(room(), p.Open(type="open", id=1, activity=reflection), 0)
+    s = apply(s, p.Close(type="close", id=2), 0)
+    assert s.timer is None
+    s = apply(room(), p.Open(type="open", id=1, activity=reflection), 0)
+    s = apply(s, p.TimerCommand(type="timer", id=2, action="start"), 1_000)
+    s = apply(s, p.Close(type="close", id=3), 11_000)
+    assert s.timer is not None and s.timer.running and s.timer.deadline_ms == 61_000
+
+
 def test_reveal_needs_a_closed_activity_and_freezes_results() -> None:
     poll = Poll(text="?", options=["a", "b"], result_style="counts")
     s = apply(room(), p.Open(type="open", id=1, activity=poll), 0)

@@ -21,7 +21,7 @@ from server.domain.paper import PaperError, counted, known, paper_cells, takes_p
 from server.domain.plans import Plan
 from server.domain.projection import Projection, project
 from server.domain.results import Results, clamp_k, compute
-from server.domain.timer import TimerState, apply_timer, timer_for
+from server.domain.timer import TimerState, apply_timer, never_started, timer_for
 from server.domain.trends import Trend, rethreshold_trend
 from server.i18n import _
 from server.wire import protocol as p
@@ -234,6 +234,8 @@ def apply(
             if live.status != "open":
                 raise CommandError("not_open", _("The activity is already closed."))
             _close(live, texts, s.k)
+            if never_started(s.timer):  # "3:00, not started" beside the results says nothing
+                s.timer = None
         case p.Reveal():
             live = _require_live(s)
             if live.status == "open":

@@ -18,6 +18,10 @@ class TimerState(BaseModel):
     remaining_ms: int
 
 
+def never_started(timer: TimerState | None) -> bool:
+    return timer is not None and not timer.running and timer.remaining_ms == timer.duration_ms
+
+
 def timer_for(activity: Activity) -> TimerState | None:
     if isinstance(activity, (Reflection, Grounding)):
         ms = activity.seconds * 1000
