@@ -190,13 +190,13 @@ def serve(settings: Settings) -> int:
     )
     print(f"Hearth is starting with {store}.", flush=True)
     embedded = open_store(settings.redis_url) if not settings.redis_url else None
-    # The start link is a one-time ticket, minted only for a person at a terminal (or a browser
-    # this start opens): output that is not a terminal (systemd's journal, docker's logs) may
-    # be kept, and a log holds no ticket. `hearth link` makes one there.
+    # The start link is a one-time ticket. Under systemd, whose journal keeps a service's output,
+    # none is minted: a log holds no ticket, and `hearth link` makes one when it is wanted.
     terminal = launch.interactive()
     wants_open = launch.should_open(settings.open, terminal, os.environ)
+    journal = launch.journal_kept()
     try:
-        ticket = asyncio.run(start_ticket(settings, embedded, mint=terminal or wants_open))
+        ticket = asyncio.run(start_ticket(settings, embedded, mint=not journal or wants_open))
         answering = True
     except Exception as exc:  # Redis down at start: serve anyway (no crash loop), retry per call
         ticket, answering = None, False
@@ -204,14 +204,14 @@ def serve(settings: Settings) -> int:
     another = link_command(settings.host, settings.port)
     if not answering:
         print(f"  Facilitator link: run `{another}` once Redis answers.", flush=True)
-    elif ticket is None or not terminal:
-        print(f"  Facilitator link: run `{another}` (none is printed where it could be kept).",
+    elif ticket is None or journal:
+        print(f"  Facilitator link: run `{another}` (none is printed into the journal).",
               flush=True)  # fmt: skip
     else:
         print(f"  Facilitator (one-time link): {local}/host#ticket={ticket}", flush=True)
     print(f"  Phones join: {base}/join", flush=True)
     launch.print_addresses(settings.host, settings.port, f"{base}/join")
-    if ticket is not None and terminal:
+    if ticket is not None and not journal:
         print(f"  The link works once; `{another}` prints another.", flush=True)
     if answering:
         back = link_command(settings.host, settings.port, "CODE")
@@ -222,7 +222,7 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers > 1:
         if opening:
-            link = "the facilitator link above" if terminal else f"a link from `{another}`"
+            link = f"a link from `{another}`" if journal else "the facilitator link above"
             print(f"  Open {link} in your browser.", flush=True)
         uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
         return 0

@@ -115,6 +115,17 @@ def print_addresses(host: str, port: int, join_url: str, out: TextIO = sys.stdou
     out.flush()
 
 
+def journal_kept(out: TextIO = sys.stdout) -> bool:
+    """Whether this output is systemd's journal, which keeps it: systemd names the stream it
+    connected a service's output to in JOURNAL_STREAM (device:inode)."""
+    try:
+        device, inode = (int(part) for part in os.environ["JOURNAL_STREAM"].split(":"))
+        status = os.fstat(out.fileno())
+    except (KeyError, ValueError, OSError):
+        return False
+    return (status.st_dev, status.st_ino) == (device, inode)
+
+
 def interactive(out: TextIO = sys.stdout) -> bool:
     try:
         return out.isatty() and os.environ.get("TERM") != "dumb"

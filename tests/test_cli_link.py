@@ -84,7 +84,7 @@ async def test_hearth_link_after_serve_opens_the_running_room(
         output = server.stop()
     assert not kept.exists(), "the secret file is removed when the server stops"
     # not the default port: the banner names the --port that `hearth link` needs to find it
-    assert f"Facilitator link: run `hearth link --port {server.port}`" in output
+    assert f"`hearth link --port {server.port}` prints another" in output
     assert f"`hearth link --room CODE --port {server.port}` brings it back" in output
     assert json.dumps(room["facilitator_credential"]) not in output
 

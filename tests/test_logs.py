@@ -246,6 +246,9 @@ def serve(port: int, output: Path, host_secret: str, redis_url: str) -> subproce
     args = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--log-level", "debug"]
     with output.open("wb") as out:
+        # As systemd runs it: its output is the journal, named in JOURNAL_STREAM (device:inode).
+        status = os.fstat(out.fileno())
+        env["JOURNAL_STREAM"] = f"{status.st_dev}:{status.st_ino}"
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -275,9 +278,9 @@ async def test_hearth_serve_at_debug_logs_no_secret(backend: str) -> None:
         process = serve(port, output, host_secret, redis.url if redis else "")
         try:
             wait_ready(process, base_url, output)
-            # Not a terminal (as under systemd or docker): the banner says how to get a link
-            # and mints none, so the log holds no ticket (an outside tester found a live one
-            # in a service's journal, an hour's facilitator link nobody had used).
+            # Under systemd the banner says how to get a link and mints none, so the journal
+            # holds no ticket (before, it kept a live facilitator link for an hour that the
+            # operator, told to run `hearth link` on a server, never used).
             started = output.read_text()
             assert BANNER not in started and "ticket=" not in started, started
             assert f"Facilitator link: run `hearth link --port {port}`" in started, started
