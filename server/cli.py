@@ -282,7 +282,8 @@ def link_options(host: str, port: int) -> str:
 
 def link_command(host: str, port: int, room: str | None = None) -> str:
     """`hearth link` as it must be typed on this computer, for this server (and a room)."""
-    words = ["hearth link", f"--room {room}" if room else "", link_options(host, port)]
+    program = launch.hearth_program()
+    words = [f"{program} link", f"--room {room}" if room else "", link_options(host, port)]
     return " ".join(word for word in words if word)
 
 

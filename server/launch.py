@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import sys
 import threading
 import webbrowser
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TextIO
 
 import ifaddr
@@ -113,6 +115,19 @@ def print_addresses(host: str, port: int, join_url: str, out: TextIO = sys.stdou
         print(f"  Scan to join ({join_url}):", file=out)
         terminal_qr(join_url, out)
     out.flush()
+
+
+def hearth_program(argv0: str | None = None) -> str:
+    """`hearth` as it can be typed on this computer: the word when it is on the PATH, else the
+    path of the script that was run (a checkout's `.venv/bin/hearth`, where `hearth link`
+    alone would be "command not found")."""
+    script = Path(argv0 if argv0 is not None else sys.argv[0])
+    if script.name != "hearth":  # python -m server.cli, a test: the installed name
+        return "hearth"
+    found = shutil.which("hearth")
+    if found and Path(found).resolve() == script.resolve():
+        return "hearth"
+    return str(script.resolve())
 
 
 def journal_kept(out: TextIO = sys.stdout) -> bool:

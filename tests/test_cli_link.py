@@ -6,20 +6,23 @@ credential stops working). The file is gone when the server stops."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from server import launch
 from server.cli import link_command, link_options
 from server.http.pages import templates
 from server.settings import Settings
-from tests.support import Client, ServeProcess
+from tests.support import Client, ServeProcess, free_port
 
 
 def hearth_link(port: int, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -130,7 +133,7 @@ def test_the_link_command_names_what_finds_this_server(host: str, port: int) -> 
     page = templates.get_template("console.html").render(
         request=request, source_url="/source", lang="en", dir="ltr", languages=[]
     )
-    assert f'<main id="app" data-link-options="{LINK_OPTIONS[host, port]}">' in page
+    assert f'<main id="app" data-link-options="{LINK_OPTIONS[host, port]}" ' in page
 
 
 def test_hearth_serve_on_a_port_in_use_says_so_and_prints_no_link(
@@ -152,3 +155,43 @@ def test_hearth_serve_on_a_port_in_use_says_so_and_prints_no_link(
     assert f"Port {port} is already in use" in result.stderr
     assert f"hearth serve --port {port + 1}" in result.stderr
     assert "ticket=" not in result.stdout + result.stderr
+
+
+def test_the_command_named_is_one_this_computer_can_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outside tester, from a checkout started with ./deploy/dev serve, typed the `hearth
+    link --room CODE` the banner and the console named: "command not found", the venv's bin not
+    being on the PATH. Both now name the script that is running when `hearth` is not it."""
+    program = Path(sys.executable).with_name("hearth")
+    assert program.exists(), "the virtualenv's hearth script (pip install -e .)"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["PATH"] = "/usr/bin:/bin"  # as a new terminal: no virtualenv on the PATH
+    process = subprocess.Popen(
+        [str(program), "serve", "--no-open", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        page = ""
+        for _ in range(200):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/host", timeout=1).text
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)  # polling for the port to open: there is no event to await
+        assert f'data-link-program="{program.resolve()}"' in page, page[:400]
+        named = subprocess.run(  # the command as named, typed in that terminal
+            [str(program.resolve()), "link", "--port", str(port)],
+            env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert named.returncode == 0 and "/host#ticket=" in named.stdout, named.stderr
+    finally:
+        process.terminate()
+        out = process.communicate(timeout=20)[0].decode()
+    assert f"`{program.resolve()} link --port {port}` prints another" in out, out
+    # installed on the PATH (pipx, the image), the word alone
+    monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin:/bin")
+    assert launch.hearth_program(str(program)) == "hearth"
+    assert launch.hearth_program("/usr/lib/python3/dist-packages/pytest") == "hearth"

@@ -27,8 +27,9 @@ export const displayCredential = () => state.room.displayKey || state.room.key;
 // this server is not where `hearth link` looks by default. The console's page says which
 // (facilitator/templates/console.html, by the rule of server/cli.py link_options).
 export function linkCommand(room = null) {
-  const options = document.querySelector("#app")?.dataset.linkOptions ?? "";
-  return ["hearth link", room ? `--room ${room}` : "", options].filter(Boolean).join(" ");
+  const app = document.querySelector("#app")?.dataset ?? {};
+  const program = app.linkProgram || "hearth"; // a checkout's .venv/bin/hearth when not on the PATH
+  return [`${program} link`, room ? `--room ${room}` : "", app.linkOptions ?? ""].filter(Boolean).join(" ");
 }
 
 // A sentence with "{command}" in it, the command set as code: left to right in a right-to-left

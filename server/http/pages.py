@@ -14,7 +14,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from server import i18n
+from server import i18n, launch
 from server.domain.codes import CODE_ALPHABET, CODE_LENGTH
 from server.http.catalogue_routes import languages
 
@@ -59,5 +59,7 @@ templates = Jinja2Templates(
     context_processors=[_every_page],
 )
 templates.env.add_extension("jinja2.ext.i18n")
+# `hearth` as the console tells a facilitator to type it on this computer (`hearth link`).
+templates.env.globals["hearth_program"] = launch.hearth_program()
 templates.env.policies["ext.i18n.trimmed"] = True  # a paragraph's msgid is one line of words
 cast(Any, templates.env).install_gettext_callables(gettext, ngettext, newstyle=True)
