@@ -36,7 +36,12 @@ export function linkCommand(room = null) {
 // page too, and broken only between its parts ("hearth link", "--room CODE", "--port 8011"),
 // never after a dash ("--" at a line's end, "port 8011" on the next).
 export function withCommand(sentence, command) {
-  const code = () => h("code", { dir: "ltr" }, command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, h("span", { class: "unbroken", text: part })]));
+  // A checkout's program is a long path ("/home/…/.venv/bin/hearth"): it may break after a "/".
+  const piece = (word) => (word.includes("/") ? h("span", { class: "path" }, word.split(/(?<=\/)/).flatMap((bit) => [bit, h("wbr")])) : word);
+  const unbroken = (part) => (part.includes("/")
+    ? h("span", { class: "unbroken" }, ...part.split(" ").flatMap((word, i) => [i ? " " : null, piece(word)]))
+    : h("span", { class: "unbroken", text: part }));
+  const code = () => h("code", { dir: "ltr" }, command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, unbroken(part)]));
   return sentence.split("{command}").flatMap((part, i) => (i ? [code(), part] : [part]));
 }
 

@@ -410,6 +410,24 @@ def test_a_command_in_an_arabic_console_reads_left_to_right(harness: Harness) ->
     assert command.text_content() == f"hearth link --room {code} --port {port}"
 
 
+def test_a_checkouts_long_program_path_stays_inside_the_panel(harness: Harness) -> None:
+    """From a checkout the command names the script by its path (tests/test_cli_link.py): a
+    long one breaks after a "/" instead of running out of the How to join panel, and still
+    copies as typed."""
+    program = "/home/facilitator-with-a-long-name/projects/hearth-group-tool/.venv/bin/hearth"
+    console = harness.facilitator(k=3)
+    console.evaluate(f"() => {{ document.querySelector('#app').dataset.linkProgram = '{program}'; }}")
+    harness.panel(console, "Room settings")
+    harness.panel(console, "How to join")  # drawn again, with the long path
+    command = console.locator(".side code").first
+    code, port = harness.code(console), harness.live.settings.port
+    expect(command).to_have_text(f"{program} link --room {code} --port {port}")
+    inside = command.evaluate(
+        "(el) => el.getBoundingClientRect().right <= el.closest('.side').getBoundingClientRect().right"
+    )
+    assert inside, "the command runs out of the panel"
+
+
 def test_the_join_code_lines_up_with_an_arabic_lobby(harness: Harness) -> None:
     """The big code reads left to right but sits at the right-to-left page's start, under the
     heading, not at the far side of the column."""
