@@ -135,7 +135,7 @@ def test_in_a_terminal_it_prints_every_address_and_the_qr_code(
         assert (exchange(f"http://127.0.0.1:{port}", url))["kind"] == "host"
         shown = read_until(terminal, "prints another")
         # A person at a terminal gets the link printed too (the same one-time link as opened);
-        # output that is not a terminal gets none (tests/test_logs.py).
+        # systemd's journal gets none (tests/test_logs.py).
         assert f"Facilitator (one-time link): {url}" in shown, shown
         join = re.search(r"Phones join: (\S+)", shown)
         assert join, shown
