@@ -36,6 +36,8 @@ export function renderCounts() {
   const onPaper = state.view?.activity?.paper?.n ?? 0;
   const items = [
     [t("Code"), state.view ? state.view.room.code : state.room.code, "count-code"],
+    // a locked room turns late arrivals away: said where the facilitator looks, not only in a panel
+    ...(state.view?.room.locked ? [[t("Room"), t("locked"), "count-locked"]] : []),
     [t("Here"), p.connected, "count-connected"],
     // live: who has tapped (an answer or a pass); once closed, answers and passes apart
     ...(split ? [[t("Answered"), p.answered - p.passed, "count-answers"], [t("Passed"), p.passed, "count-passed"]] : [[t("Responded"), p.answered, "count-answered"]]),

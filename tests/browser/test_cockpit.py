@@ -218,3 +218,19 @@ def test_every_panels_close_button_sits_beside_its_heading(harness: Harness) -> 
         if not where["beside"]:
             apart.append(f"{name}: {where}")
     assert not apart, apart
+
+
+def test_a_locked_room_says_so_in_the_bar(harness: Harness) -> None:
+    """An outside tester locked the room in Room settings, shut the panel, and nothing on the
+    console said so any more: a late arrival was turned away with no sign of why."""
+    console = harness.facilitator(k=3, viewport={"width": 1280, "height": 800})
+    expect(console.locator("#count-locked")).to_have_count(0)
+    harness.panel(console, "Room settings")
+    console.get_by_label("Lock the room (no new people)").check()
+    console.get_by_role("button", name="Close Room settings").click()
+    expect(console.locator("#count-locked")).to_have_text("locked")
+    expect(console.locator(".counts")).to_contain_text("Room")
+    no_page_scroll(console, "a locked room")
+    harness.panel(console, "Room settings")
+    console.get_by_label("Lock the room (no new people)").uncheck()
+    expect(console.locator("#count-locked")).to_have_count(0)
