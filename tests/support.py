@@ -314,12 +314,19 @@ class ServeProcess:
     """`hearth serve` as a real subprocess (for several processes on one Redis, signals, logs)."""
 
     def __init__(
-        self, redis_url: str = "", *flags: str, host_secret: str = "test-host-secret-0123456789"
+        self,
+        redis_url: str = "",
+        *flags: str,
+        host_secret: str = "test-host-secret-0123456789",
+        program: list[str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.redis_url = redis_url
         self.flags = list(flags)
         self.host_secret = host_secret
+        self.program = program  # what runs `serve`; default: this Python's `-m server.cli`
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -339,8 +346,10 @@ class ServeProcess:
             HEARTH_HOST_SECRET=self.host_secret,
             HEARTH_PUBLIC_URL=self.base_url,
             HEARTH_REDIS_URL=self.redis_url,
+            **self.env,
         )
-        args = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
+        args = [*(self.program or [sys.executable, "-m", "server.cli"]), "serve"]
+        args += ["--host", "127.0.0.1"]
         args += ["--port", str(self.port), *self.flags]
         self.process = subprocess.Popen(
             args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

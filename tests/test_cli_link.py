@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +21,7 @@ from server import launch
 from server.cli import link_command, link_options
 from server.http.pages import templates
 from server.settings import Settings
-from tests.support import Client, ServeProcess, free_port
+from tests.support import Client, ServeProcess
 
 
 def hearth_link(port: int, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -166,31 +165,20 @@ def test_the_command_named_is_one_this_computer_can_run(
     program = Path(sys.executable).with_name("hearth")
     assert program.exists(), "the virtualenv's hearth script (pip install -e .)"
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env["PATH"] = "/usr/bin:/bin"  # as a new terminal: no virtualenv on the PATH
-    process = subprocess.Popen(
-        [str(program), "serve", "--no-open", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    plain = {"PATH": "/usr/bin:/bin"}  # as a new terminal: no virtualenv on the PATH
+    server = ServeProcess(host_secret="", program=[str(program)], env=plain).start()
     try:
-        page = ""
-        for _ in range(200):
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/host", timeout=1).text
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)  # polling for the port to open: there is no event to await
+        page = httpx.get(server.base_url + "/host").text
         assert f'data-link-program="{program.resolve()}"' in page, page[:400]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")} | plain
         named = subprocess.run(  # the command as named, typed in that terminal
-            [str(program.resolve()), "link", "--port", str(port)],
+            [str(program.resolve()), "link", "--port", str(server.port)],
             env=env, capture_output=True, text=True, timeout=30,
         )  # fmt: skip
         assert named.returncode == 0 and "/host#ticket=" in named.stdout, named.stderr
     finally:
-        process.terminate()
-        out = process.communicate(timeout=20)[0].decode()
-    assert f"`{program.resolve()} link --port {port}` prints another" in out, out
+        out = server.stop()
+    assert f"`{program.resolve()} link --port {server.port}` prints another" in out, out
     # installed on the PATH (pipx, the image), the word alone
     monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin:/bin")
     assert launch.hearth_program(str(program)) == "hearth"

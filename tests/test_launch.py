@@ -137,6 +137,9 @@ def test_in_a_terminal_it_prints_every_address_and_the_qr_code(
         # A person at a terminal gets the link printed too (the same one-time link as opened);
         # systemd's journal gets none (tests/test_logs.py).
         assert f"Facilitator (one-time link): {url}" in shown, shown
+        again = {"ticket": url.partition("#ticket=")[2]}  # a copy of the banner opens nothing now
+        spent = httpx.post(f"http://127.0.0.1:{port}/api/tickets/exchange", json=again)
+        assert spent.status_code == 404, spent.text
         join = re.search(r"Phones join: (\S+)", shown)
         assert join, shown
         expected = io.StringIO()

@@ -36,10 +36,9 @@ export function linkCommand(room = null) {
 // page too, and broken only between its parts ("hearth link", "--room CODE", "--port 8011"),
 // never after a dash ("--" at a line's end, "port 8011" on the next).
 export function withCommand(sentence, command) {
-  // A checkout's program is a long path ("/home/…/.venv/bin/hearth"): it may break after a "/".
-  const piece = (word) => (word.includes("/") ? h("span", { class: "path" }, word.split(/(?<=\/)/).flatMap((bit) => [bit, h("wbr")])) : word);
+  // A checkout's program is a long path ("/home/…/.venv/bin/hearth link"): it may break after a "/".
   const unbroken = (part) => (part.includes("/")
-    ? h("span", { class: "unbroken" }, ...part.split(" ").flatMap((word, i) => [i ? " " : null, piece(word)]))
+    ? h("span", { class: "path" }, part.split(/(?<=\/)/).flatMap((bit) => [bit, h("wbr")]))
     : h("span", { class: "unbroken", text: part }));
   const code = () => h("code", { dir: "ltr" }, command.split(/ (?=--)/).flatMap((part, i) => [i ? " " : null, unbroken(part)]));
   return sentence.split("{command}").flatMap((part, i) => (i ? [code(), part] : [part]));
@@ -99,24 +98,24 @@ export function clearErrors() {
 // The limits the server holds these numbers to (server/wire/commands.py), checked here first:
 // the forms are novalidate, so what is wrong is said in the console's language, not in a
 // browser's bubble in the browser's.
-export const LIMITS = { k: [3, 50], cap: [1, 10000], timer: [1, 3600], paper: [0, 1000] };
+const LIMITS = { k: [3, 50], cap: [1, 10000], timer: [1, 3600], paper: [0, 1000] };
 
 // A whole number within `key`'s limits, or null.
-export function withinLimits(text, key) {
+function withinLimits(text, key) {
   const [low, high] = LIMITS[key];
   const value = Number(text);
   return text.trim() !== "" && Number.isInteger(value) && value >= low && value <= high ? value : null;
 }
 
 // The inputs' whole numbers; or, when one is not within `key`'s limits, null, with it marked
-// and focused and the form saying what to type.
-export function wholeNumbers(form, inputs, key) {
+// and focused and `say` (beside the form, by default) saying what to type.
+export function wholeNumbers(form, inputs, key, say = (text) => showError(form, text)) {
   const values = inputs.map((input) => withinLimits(input.value, key));
   inputs.forEach((input, i) => input.setAttribute("aria-invalid", String(values[i] === null)));
   const wrong = values.indexOf(null);
   if (wrong < 0) return values;
   const [low, high] = LIMITS[key];
-  showError(form, t("Type a whole number from {low} to {high}.", { low, high }));
+  say(t("Type a whole number from {low} to {high}.", { low, high }));
   inputs[wrong].focus();
   return null;
 }

@@ -6,7 +6,7 @@ import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel } from "./cockpit.js";
-import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, LIMITS, load, ROOM_KEY, showError, state, withinLimits } from "./console-state.js";
+import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state, wholeNumbers } from "./console-state.js";
 import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
 import { escapeClosesPanel } from "./panels.js";
@@ -38,10 +38,9 @@ function startScreen(message = "") {
       novalidate: true, // k is checked here, in the console's language, not the browser's
       onsubmit: async (event) => {
         event.preventDefault();
-        const value = withinLimits(k.value, "k");
-        k.setAttribute("aria-invalid", String(value === null));
-        error.textContent = value === null ? t("Type a whole number from {low} to {high}.", { low: LIMITS.k[0], high: LIMITS.k[1] }) : "";
-        if (value === null) return k.focus();
+        error.textContent = "";
+        const [value] = wholeNumbers(form, [k], "k", (text) => { error.textContent = text; }) ?? [];
+        if (value === undefined) return;
         const response = await fetch("/api/rooms", {
           method: "POST",
           headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
