@@ -33,8 +33,16 @@ from tests.support import LiveServer
 
 class Phone:
     def __init__(self, live: LiveServer, hello: dict[str, Any]) -> None:
+        # max_queue=None: a phone the test is not reading from keeps reading its socket. With
+        # flow control on, a backlog of 16 unread frames stops the reads, the server's close
+        # frame is never seen, and every close waits out its 10-s timeout.
         self.ws: ClientConnection = connect(
-            live.ws_url, origin=live.base_url, compression=None, max_size=2**22, legacy=True
+            live.ws_url,
+            origin=live.base_url,
+            compression=None,
+            max_size=2**22,
+            max_queue=None,
+            legacy=True,
         )
         self.inbox: list[dict[str, Any]] = []
         self.ids = itertools.count(1)
