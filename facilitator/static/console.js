@@ -171,7 +171,7 @@ function connect() {
         net.textContent = { reconnecting: t("Reconnecting… What you press now is not sent."), connecting: t("Connecting…") }[status] ?? "";
         // Commands are never kept to send later (connection.js): buttons look as if they wait,
         // and once back, "not sent" lines go (the view shows what did happen).
-        document.body.classList.toggle("offline", status === "reconnecting");
+        document.body.classList.toggle("offline", status === "reconnecting" || status === "connecting");
         if (status === "live") clearConnectionErrors();
       },
       view(next, changes) {
