@@ -39,8 +39,10 @@ function render() {
     return;
   }
   const room = view.room;
-  // the address and the code read left to right whatever the display's language
-  replace(corner, h("span", { class: "corner-label", dir: "ltr", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", dir: "ltr", text: spaced(room.code) }));
+  // the address and the code read left to right whatever the display's language; a locked
+  // room shows neither (stage.js lockedLobby)
+  if (room.locked) corner.replaceChildren();
+  else replace(corner, h("span", { class: "corner-label", dir: "ltr", text: joinAddress(room.join_url) }), h("span", { class: "corner-code", dir: "ltr", text: spaced(room.code) }));
   stage.render(view);
 }
 

@@ -26,6 +26,7 @@ export function spaced(code) {
 }
 
 function lobby(room, say) {
+  if (room.locked) return lockedLobby(room, say);
   const address = { address: marked([joinAddress(room.join_url)]) };
   return h(
     "section",
@@ -43,6 +44,21 @@ function lobby(room, say) {
       say("p", "lobby-hint", (t, _, plural) => plural("In a small group, results may still hint at who answered — which is why no result is shown until at least {n} person answered.", "In a small group, results may still hint at who answered — which is why no result is shown until at least {n} people answered.", room.k)),
     ),
     room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, t("QR code to join the session"))) : null,
+  );
+}
+
+// A locked room asks no one to join: no address, code or QR code for a late arrival to try
+// (their phone would only be turned away), and the room still hears what is kept of them.
+function lockedLobby(room, say) {
+  return h(
+    "section",
+    { class: "lobby" },
+    h(
+      "div",
+      { class: "lobby-text" },
+      say("h1", "lobby-title", (t) => t("This session is not taking new people.")),
+      say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
+    ),
   );
 }
 
@@ -100,7 +116,7 @@ export class Stage {
   render(view) {
     this.view = view;
     const room = view.room;
-    const key = JSON.stringify([language(), this.second?.lang, view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.k, room.join_url, room.facilitator_away]);
+    const key = JSON.stringify([language(), this.second?.lang, view.activity, view.results, view.texts, !!view.timer, view.trend, view.screen, room.code, room.k, room.join_url, room.locked, room.facilitator_away]);
     if (key === this.key) return;
     this.key = key;
     this.timerEl = null;

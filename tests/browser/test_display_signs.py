@@ -108,3 +108,32 @@ def test_a_projector_whose_display_was_replaced_does_not_say_the_session_ended(
     expect(display.get_by_role("heading", name="This display was replaced")).to_be_visible()
     expect(display.locator("#stage")).to_contain_text("The session is still running.")
     assert "ended" not in display.locator("#stage").inner_text()
+
+
+def test_a_locked_room_s_projector_asks_no_one_to_join(
+    harness: Harness, server: LiveServer
+) -> None:
+    """A locked room turns late arrivals away: its projector no longer shows the address, the
+    code or the QR code for them to try, in the lobby or in the corner, until it is unlocked."""
+    display, room = projector(harness, server)
+    lead = facilitator(server, room)
+    expect(display.locator(".lobby .qr svg")).to_be_visible()
+    lead.command({"type": "configure", "locked": True})
+    expect(
+        display.get_by_role("heading", name="This session is not taking new people.")
+    ).to_be_visible()
+    for gone in (".big-code", ".qr", "#corner"):
+        expect(display.locator(gone)).to_be_hidden()
+    assert room["code"] not in display.locator("body").inner_text().replace(" ", "")
+
+    lead.command({"type": "open", "activity": {"kind": "prompt", "title": "Staying", "text": TEXT}})
+    expect(display.locator(".text")).to_have_text(TEXT)
+    expect(display.locator("#corner")).to_be_hidden()
+
+    lead.command({"type": "configure", "locked": False})
+    expect(display.locator(".corner-code")).to_have_text(f"{room['code'][:3]} {room['code'][3:]}")
+    lead.command({"type": "close"})
+    lead.command({"type": "clear"})
+    expect(display.locator(".big-code")).to_be_visible()
+    expect(display.locator(".lobby .qr svg")).to_be_visible()
+    lead.close()
