@@ -40,26 +40,28 @@ function lobby(room, say) {
       ...isolated(say("p", "lobby-step", (t) => t("Open {address}", address)), { dir: "ltr" }),
       say("p", "lobby-step", (t) => t("and enter the code")),
       h("p", { class: "big-code", dir: "ltr", "aria-label": t("Code {code}", { code: room.code.split("").join(" ") }), text: spaced(room.code) }),
-      say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
-      say("p", "lobby-hint", (t, _, plural) => plural("In a small group, results may still hint at who answered — which is why no result is shown until at least {n} person answered.", "In a small group, results may still hint at who answered — which is why no result is shown until at least {n} people answered.", room.k)),
+      ...promises(room, say),
     ),
     room.qr_svg ? h("div", { class: "qr" }, svgFrom(room.qr_svg, t("QR code to join the session"))) : null,
   );
 }
 
 // A locked room asks no one to join: no address, code or QR code for a late arrival to try
-// (their phone would only be turned away), and the room still hears what is kept of them.
+// (their phone would only be turned away). Said quietly, to a room that is all there: what
+// the room hears first is still how its answers are kept.
 function lockedLobby(room, say) {
   return h(
     "section",
     { class: "lobby" },
-    h(
-      "div",
-      { class: "lobby-text" },
-      say("h1", "lobby-title", (t) => t("This session is not taking new people.")),
-      say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
-    ),
+    h("div", { class: "lobby-text" }, say("h1", "lobby-step", (t) => t("This session is not taking new people.")), ...promises(room, say)),
   );
+}
+
+function promises(room, say) {
+  return [
+    say("p", "lobby-hint", (t) => t("We never ask your name. Answers are deleted when the session ends.")),
+    say("p", "lobby-hint", (t, _, plural) => plural("In a small group, results may still hint at who answered — which is why no result is shown until at least {n} person answered.", "In a small group, results may still hint at who answered — which is why no result is shown until at least {n} people answered.", room.k)),
+  ];
 }
 
 // Content in the second language, beneath the first and smaller, when it says something else.
