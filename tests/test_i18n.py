@@ -276,6 +276,7 @@ def test_passing_reads_as_the_pass_button_says() -> None:
         catalogue = ids("pages", lang)
         for said in (
             "Pass",
+            "Pass instead",
             "Passed",
             "You passed. You can still answer until it closes.",
             "You passed. Answers are closed now.",

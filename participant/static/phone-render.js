@@ -224,7 +224,10 @@ export function render(force) {
   if (takesAnswers(def) && note !== undefined) {
     statusEl = h("p", { class: "answer-status" }); // said through answerNews, once
     parts.push(statusEl);
-    if (accepting) parts.push(h("button", { type: "button", class: "secondary pass", text: t("Pass"), onclick: () => hooks.answer(a.id, { kind: "pass" }) }));
+    // Once passed, the status says so and there is nothing more to press; once answered,
+    // passing takes the answer back, and the button says it does instead of adding to it.
+    const mine = stored[a.id]?.kind;
+    if (accepting && mine !== "pass") parts.push(h("button", { type: "button", class: "secondary pass", text: mine ? t("Pass instead") : t("Pass"), onclick: () => hooks.answer(a.id, { kind: "pass" }) }));
   }
   let arrived = null;
   if (note !== undefined && note !== "skip") {

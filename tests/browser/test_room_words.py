@@ -44,6 +44,28 @@ def test_a_phone_that_passed_is_told_so_once_answers_close(
     lead.close()
 
 
+def test_pass_after_an_answer_says_it_takes_the_answer_back(
+    harness: Harness, server: LiveServer
+) -> None:
+    """A phone that had answered still showed "Pass", as if it were another thing to do; once
+    passed it still showed it, with nothing left for it to do."""
+    room = new_room(server, k=3)
+    lead = facilitator(server, room)
+    phone = harness.phone(room["code"])
+    lead.command({"type": "open", "activity": {"kind": "poll", "text": "Which?",
+                                               "options": ["Here", "There"]}})  # fmt: skip
+    phone.get_by_role("button", name="There").click()
+    expect(phone.locator(".answer-status")).to_contain_text("stored")
+    expect(phone.get_by_role("button", name="Pass", exact=True)).to_have_count(0)
+    phone.get_by_role("button", name="Pass instead").click()
+    expect(phone.locator(".answer-status")).to_contain_text("You passed.")
+    expect(phone.locator("button.pass")).to_have_count(0)
+    lead.command({"type": "close"})  # passes are counted apart once answers close
+    progress = lead.until(lambda m: m["type"] == "progress" and m.get("passed") is not None)
+    assert (progress["answered"], progress["passed"]) == (1, 1)  # the answer was taken back
+    lead.close()
+
+
 def test_an_arabic_projector_keeps_the_address_and_code_left_to_right(
     harness: Harness, server: LiveServer
 ) -> None:
