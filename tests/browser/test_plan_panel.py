@@ -113,6 +113,17 @@ def test_every_steps_buttons_start_a_line_of_their_own(harness: Harness, locale:
     assert not beside, f"buttons beside the name of: {sorted(beside)[:6]}"
 
 
+def test_the_plan_files_label_stands_apart_from_the_library_button(harness: Harness) -> None:
+    """At 1366x768 "Load a plan file" sat against "Browse the library" above it, so it read as
+    that button's caption, with a file's button under it."""
+    console = console_in(harness, "en-GB")
+    browse = console.get_by_role("button", name="Browse the library").bounding_box()
+    label = console.locator("label[for=plan-file]").first.bounding_box()
+    assert browse and label
+    gap = label["y"] - (browse["y"] + browse["height"])
+    assert gap >= 8, f"{gap:.1f}px between the library's button and the plan file's label"
+
+
 def test_answers_from_paper_open_in_view_and_take_focus(harness: Harness) -> None:
     items = load_library().plans[0].plan.items
     poll = next(i for i, item in enumerate(items) if item.activity.kind == "poll")
