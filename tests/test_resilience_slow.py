@@ -156,31 +156,39 @@ async def test_a_phone_that_stops_reading_delays_nobody_and_is_dropped(
     hub = live.service.hub
     before = set(hub.rooms[room["code"]].sockets["participant"])
     reader, writer = await stalled_phone(live, room["code"])
-    await support.eventually(lambda: len(hub.rooms[room["code"]].sockets["participant"]) > OTHERS)
-    [stalled] = set(hub.rooms[room["code"]].sockets["participant"]) - before
-    # keep broadcasting while it is attached and its buffers fill, until the server drops it
-    with_stalled: list[float] = []
-    for chunk in range(2, 60):
-        if stalled.closing is not None:
-            break
-        with_stalled += await broadcast_latencies(facilitator, others, first=chunk * 1000)
-    assert stalled.closing is not None and stalled.closing[0] == 4409, "never dropped"
-    sent = len(with_stalled)
-    baseline += await broadcast_latencies(facilitator, others, first=90_000)  # and after: drift
+    try:
+        await support.eventually(
+            lambda: len(hub.rooms[room["code"]].sockets["participant"]) > OTHERS
+        )
+        [stalled] = set(hub.rooms[room["code"]].sockets["participant"]) - before
+        # keep broadcasting while it is attached and its buffers fill, until the server drops it
+        with_stalled: list[float] = []
+        for chunk in range(2, 60):
+            if stalled.closing is not None:
+                break
+            with_stalled += await broadcast_latencies(facilitator, others, first=chunk * 1000)
+        assert stalled.closing is not None and stalled.closing[0] == 4409, "never dropped"
+        sent = len(with_stalled)
+        baseline += await broadcast_latencies(facilitator, others, first=90_000)  # and after: drift
 
-    # The lower quartile: a phone that held the others up would raise every round, while a busy
-    # machine (other processes, CI neighbours) only adds scattered outliers.
-    base, slow = quartile(baseline), quartile(with_stalled)
-    print(
-        f"\nbroadcast to {OTHERS} phones, lower quartile (median): {base * 1000:.2f} ms "
-        f"({statistics.median(baseline) * 1000:.2f}) alone, {slow * 1000:.2f} ms "
-        f"({statistics.median(with_stalled) * 1000:.2f}) over {sent} updates with a stalled "
-        "phone until it was dropped"
-    )
-    assert slow <= 2 * base, (base, slow)
+        # The lower quartile: a phone that held the others up would raise every round, while a
+        # busy machine (other processes, CI neighbours) only adds scattered outliers.
+        base, slow = quartile(baseline), quartile(with_stalled)
+        print(
+            f"\nbroadcast to {OTHERS} phones, lower quartile (median): {base * 1000:.2f} ms "
+            f"({statistics.median(baseline) * 1000:.2f}) alone, {slow * 1000:.2f} ms "
+            f"({statistics.median(with_stalled) * 1000:.2f}) over {sent} updates with a stalled "
+            "phone until it was dropped"
+        )
+        # A phone that held the others up would cost every round until its drop (or the 10-s
+        # wait above), not a millisecond: the allowance over twice the baseline is for a machine
+        # busy elsewhere (a loaded run measured 1.25 ms against 0.58 over 80 updates).
+        assert slow <= max(2 * base, base + 0.003), (base, slow)
 
-    # it was dropped: what was buffered, then a 4409 close
-    texts, close_code = await read_frames(reader)
-    writer.close()
-    assert close_code == 4409
-    assert texts <= 2 + sent  # welcome, snapshot, what was buffered; nothing sent after the drop
+        # it was dropped: what was buffered, then a 4409 close
+        texts, close_code = await read_frames(reader)
+        assert close_code == 4409
+        # welcome, snapshot, what was buffered; nothing sent after the drop
+        assert texts <= 2 + sent
+    finally:
+        writer.close()  # also when an assertion above fails: no socket left to the next test
