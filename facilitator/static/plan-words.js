@@ -4,7 +4,7 @@
 // language first already (server/domain/rooting.py); this serves the others, and a console
 // whose language changes. Edit starts from these words (console.js); the plan file, the copy
 // the room keeps and what is sent to the room keep the plan as it is.
-import { h } from "/static/shared/dom.js";
+import { formatClock, h } from "/static/shared/dom.js";
 import { inLanguage, language, t, words } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 
@@ -47,7 +47,19 @@ export function stepTitle(item) {
   return shown.title || shown.text.slice(0, 50);
 }
 
-// A step's line in the list: its kind, its name and its minutes.
+// The timer a timed step opens with when its plan names none (server/domain/activities.py).
+const TIMER_SECONDS = { reflection: 180, grounding: 120 };
+
+// A step's line in the list: its kind, its name, its planned minutes and, for a timed step,
+// its timer: a reflection planned for 8 minutes may time 3 of them, and "8 min" alone read as
+// the clock it would start.
 export function stepName(item) {
-  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[item.activity.kind] }), ` ${stepTitle(item)}`, item.minutes ? " · " : "", item.minutes ? h("span", { class: "step-minutes", text: t("{n} min", { n: item.minutes }) }) : null);
+  const a = item.activity;
+  const seconds = a.seconds ?? TIMER_SECONDS[a.kind];
+  const extras = [
+    item.minutes ? t("{n} min", { n: item.minutes }) : null,
+    seconds ? t("timer {clock}", { clock: formatClock(seconds * 1000) }) : null,
+  ].filter(Boolean);
+  return h("span", { class: "step-name" }, h("span", { class: "kind", text: KIND_NAMES[a.kind] }), ` ${stepTitle(item)}`,
+    ...extras.flatMap((text) => [" · ", h("span", { class: "step-minutes", text })]));
 }

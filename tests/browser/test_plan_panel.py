@@ -113,6 +113,21 @@ def test_every_steps_buttons_start_a_line_of_their_own(harness: Harness, locale:
     assert not beside, f"buttons beside the name of: {sorted(beside)[:6]}"
 
 
+def test_a_timed_step_names_its_timer_beside_its_planned_minutes(harness: Harness) -> None:
+    """A reflection planned for 8 minutes opened with a 3:00 timer, and the run-sheet said only
+    "8 min": which of the two the clock would show was a guess."""
+    console = console_in(harness, "en-GB")
+    use_first_plan(console)
+    entry = load_library().plans[0].plan
+    lines = console.locator(".steps .step-name").all_inner_texts()
+    assert len(lines) == len(entry.items)
+    for line, item in zip(lines, entry.items, strict=True):
+        seconds = getattr(item.activity, "seconds", None)
+        timer = f"timer {seconds // 60}:{seconds % 60:02d}" if seconds else None
+        assert (timer is not None and timer in line) == (item.activity.kind in TIMED), line
+        assert f"{item.minutes} min" in line, line
+
+
 def test_the_plan_files_label_stands_apart_from_the_library_button(harness: Harness) -> None:
     """At 1366x768 "Load a plan file" sat against "Browse the library" above it, so it read as
     that button's caption, with a file's button under it."""
