@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.browser.harness import Harness, launch
+from tests.browser.harness import TIMEOUT_MS, Harness, launch
 from tests.support import LiveServer
+
+# Assertions wait as long as actions do (Playwright's own default for them is 5 s): on a loaded
+# machine, a page that is right a little late is not wrong, and waiting costs nothing once it is.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 # Package scope: one browser for the whole browser suite, closed before the async suites run.
