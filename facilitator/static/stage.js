@@ -47,8 +47,8 @@ function lobby(room, say) {
 }
 
 // A locked room asks no one to join: no address, code or QR code for a late arrival to try
-// (their phone would only be turned away). Said quietly, to a room that is all there: what
-// the room hears first is still how its answers are kept.
+// (their phone would only be turned away). Said quietly, to a room that is all there, above
+// the lobby's promises.
 function lockedLobby(room, say) {
   return h(
     "section",
