@@ -349,3 +349,15 @@ async def test_an_interruption_is_in_the_language_of_the_console_that_asked(
     view = await phone.until_view(lambda v: v["activity"]["definition"]["kind"] == "grounding")
     assert view["activity"]["definition"]["lang"] == "ar"
     assert view["activity"]["definition"]["translations"]["en"]["title"] == "Grounding"
+
+
+async def test_the_consoles_count_the_display(live: LiveServer) -> None:
+    """The console says whether the projector's page is there: a display that dropped is
+    counted out, so the bar never shows one that is gone."""
+    room = await live.create_room()
+    facilitator = await Client.join(live, room, "facilitator")
+    display = await Client.join(live, room, "display")
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["displays"] == 1)
+    await display.close()
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["displays"] == 0)
+    await facilitator.close()

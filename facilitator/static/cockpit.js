@@ -46,6 +46,8 @@ export function renderCounts() {
     [t("Pause signals"), p.pauses, "count-pauses", p.pauses > 0],
     [t("A word afterwards"), p.words ?? 0, "count-words", (p.words ?? 0) > 0],
     ...(isLead() ? [[t("Co-facilitator"), p.cofacilitators ? t("here") : "—", "count-co"]] : []),
+    // whether the projector is there, and blank, at a glance (its page can drop out of sight)
+    [t("Display"), p.displays ? (state.view?.screen?.blank ? t("blank") : t("connected")) : "—", "count-display"],
   ];
   const shape = items.map((item) => item[2]).join();
   if (shape !== countsShape || !parts.counts.childElementCount) {

@@ -10,7 +10,7 @@ export const state = {
   conn: null,
   view: null,
   room: null, // {code, key, displayKey (the console that made the room), seat: "lead" | "co"}
-  progress: { connected: 0, activity: null, answered: 0, passed: null, pauses: 0, words: 0, cofacilitators: 0, preview: null },
+  progress: { connected: 0, activity: null, answered: 0, passed: null, pauses: 0, words: 0, cofacilitators: 0, displays: 0, preview: null },
 };
 
 // The facilitator's console, or a co-facilitator's: the server lets a co-facilitator push

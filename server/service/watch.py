@@ -31,7 +31,7 @@ log = logging.getLogger("hearth.hub")
 PRESENCE_SECONDS = 1.0
 PRESENCE_STALE_MS = 3_000  # three missed rewrites
 PROGRESS_INTERVAL = 0.1  # facilitator counts: at most ten updates a second
-PRESENCE_ROLES = ("participant", "facilitator")
+PRESENCE_ROLES = ("participant", "facilitator", "display")
 
 
 class StoreWatch:
@@ -187,12 +187,13 @@ class StoreWatch:
         code, since = room.code, now_ms() - PRESENCE_STALE_MS
         closed = live is not None and live.status == "closed" and accepts_answers(live.activity)
         # The reads are independent: one round trip's wait for all of them, not one each.
-        here, joined, pauses, words, cofacilitators, answered, tally = await asyncio.gather(
+        here, joined, pauses, words, co, displays, answered, tally = await asyncio.gather(
             self.store.connected(code, since, "p"),
             self.store.joined(code),
             self.store.pauses(code),
             self.store.words(code),
             self.store.connected(code, since, "c"),
+            self.store.connected(code, since, "d"),
             self.store.answered(code, live.id) if live is not None else _nothing(0),
             self.store.tally(code, live.id) if live is not None and closed else _nothing({}),
         )
@@ -213,7 +214,8 @@ class StoreWatch:
             joined=joined,
             pauses=pauses,
             words=words,
-            cofacilitators=cofacilitators,
+            cofacilitators=co,
+            displays=displays,
             preview=preview,
         )
 

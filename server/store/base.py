@@ -293,7 +293,7 @@ class RoomStore(Protocol):
 
     async def set_presence(self, code: str, field: str, count: int, now_ms: int, ttl: int) -> None:
         """How many sockets of one kind one process holds: field is "<role>:<process>"
-        (p: phones, f: facilitator consoles, c: co-facilitator consoles)."""
+        (p: phones, f: facilitator consoles, c: co-facilitator consoles, d: displays)."""
 
     async def connected(self, code: str, since_ms: int, role: str = "p") -> int:
         """The sum of the counts of these roles (letters, e.g. "fc") written since since_ms."""

@@ -54,12 +54,14 @@ class RoomChannel:
         return sum(len(s) for s in self.sockets.values())
 
     def presence(self) -> dict[str, int]:
-        """Local sockets by presence role: p phones, f facilitator consoles, c co-facilitators."""
+        """Local sockets by presence role: p phones, f facilitator consoles, c co-facilitators,
+        d displays."""
         consoles = self.sockets["facilitator"]
         co = sum(1 for c in consoles if getattr(c, "seat", "lead") == "co")
         # people, not tabs: a phone's two tabs share its token (the digest each socket holds)
         people = {c.grant or id(c) for c in self.sockets["participant"]}
-        return {"p": len(people), "f": len(consoles) - co, "c": co}
+        displays = len(self.sockets["display"])
+        return {"p": len(people), "f": len(consoles) - co, "c": co, "d": displays}
 
 
 class Hub:

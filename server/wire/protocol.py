@@ -215,6 +215,7 @@ class Progress(Message):
     )
     words: int = Field(default=0, description="'A word afterwards' signals not taken back.")
     cofacilitators: int = Field(default=0, description="Co-facilitator consoles connected.")
+    displays: int = Field(default=0, description="Display screens connected.")
     preview: Results | None = Field(
         description="Once the activity is closed: the results a reveal will show, drawn by the "
         "same rule as every screen. Nothing while answers are still coming in."

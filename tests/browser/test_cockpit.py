@@ -234,3 +234,23 @@ def test_a_locked_room_says_so_in_the_bar(harness: Harness) -> None:
     harness.panel(console, "Room settings")
     console.get_by_label("Lock the room (no new people)").uncheck()
     expect(console.locator("#count-locked")).to_have_count(0)
+
+
+def test_the_bar_says_whether_the_display_is_connected_and_blank(harness: Harness) -> None:
+    """The console could not tell whether the projector's page was there: a display that
+    dropped (a sleeping laptop's second screen, a projector on its own Wi-Fi) left nothing on
+    the console to say so, and the room saw a frozen or empty wall."""
+    console = harness.facilitator(k=3, viewport={"width": 1280, "height": 800})
+    shown = console.locator("#count-display")
+    expect(shown).to_have_text("—")
+    display = harness.display(console)
+    expect(shown).to_have_text("connected")
+    console.get_by_role("button", name="Blank the display").click()
+    expect(shown).to_have_text("blank")
+    harness.panel(console, "Room settings")
+    console.get_by_label("Lock the room (no new people)").check()
+    console.get_by_role("button", name="Close Room settings").click()
+    expect(console.locator("#count-locked")).to_have_text("locked")
+    no_page_scroll(console, "a locked room with its display blank")
+    display.close()
+    expect(shown).to_have_text("—")
