@@ -119,6 +119,26 @@ def phone_joined(
     return page
 
 
+# Resolves once the phone's page has not scrolled for three frames. An answer's status glides
+# into view (participant/static/phone-place.js) from two frames after it is stored: a click
+# whose point was taken just before would land where the button was.
+STILL = """() => new Promise((done) => {
+  const main = document.querySelector('main');
+  let last = main.scrollTop, same = 0;
+  const look = () => {
+    if (main.scrollTop === last) same += 1; else { same = 0; last = main.scrollTop; }
+    if (same >= 3) done(true); else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})"""
+
+
+def press_when_still(page: Page, name: str) -> None:
+    """Press a phone's button once a glide the last answer started has ended."""
+    page.evaluate(STILL)
+    page.get_by_role("button", name=name, exact=True).click()
+
+
 def largest_text(page: Page, lang: str = "en") -> None:
     """A joined phone at its largest text: More, Larger text twice, Close."""
     page.get_by_role("button", name=say(lang, "More"), exact=True).click()

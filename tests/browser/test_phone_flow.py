@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.drive import Screen, facilitator, new_room, phones
+from tests.browser.drive import Screen, facilitator, new_room, phones, press_when_still
 from tests.browser.harness import Harness
 from tests.support import LiveServer
 
@@ -163,7 +163,7 @@ def test_shared_words_say_they_were_shared_and_hidden(harness: Harness, server: 
     # no empty box counting characters beside it, as if the words had gone
     expect(page.get_by_label("Your note")).to_have_count(0)
     expect(page.get_by_text("characters left")).to_have_count(0)
-    page.get_by_role("button", name="Show my answer").click()
+    press_when_still(page, "Show my answer")
     expect(page.get_by_label("Your note")).to_have_value("I stayed in the kitchen")
     lead.close()
 

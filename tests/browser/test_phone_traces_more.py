@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.drive import facilitator, new_room
+from tests.browser.drive import facilitator, new_room, press_when_still
 from tests.browser.harness import Harness
 from tests.browser.test_accessibility import assert_accessible
 
@@ -76,7 +76,7 @@ def test_the_cookie_and_storage_keep_no_answer(harness: Harness) -> None:
     assert WRITTEN not in raw and "text" not in raw, raw
     assert WRITTEN not in phone.evaluate(STORAGE), "a sent text is kept in memory only"
     # the page still holds it for its own life
-    phone.get_by_role("button", name="Show my answer").click()
+    press_when_still(phone, "Show my answer")
     expect(phone.get_by_label("Your answer")).to_have_value(WRITTEN)
 
     # a private note stays through a reload, and goes from storage when the step moves on

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.drive import Screen, facilitator, new_room, phone_joined, phones, say
+from tests.browser.drive import (
+    Screen,
+    facilitator,
+    new_room,
+    phone_joined,
+    phones,
+    press_when_still,
+    say,
+)
 from tests.browser.harness import PROJECTOR, Harness
 from tests.support import LiveServer
 
@@ -326,7 +334,7 @@ def test_marks_keep_their_size_on_the_first_line_of_a_long_option(
     phone.get_by_role("button", name=WRAPPING[1]).click()
     done = "Your answer is stored. It is hidden here; you can change it until it closes."
     expect(phone.locator(".answer-status")).to_contain_text(say(lang, done))
-    phone.get_by_role("button", name=say(lang, "Show my answer")).click()
+    press_when_still(phone, say(lang, "Show my answer"))
     chosen = phone.locator('.choice[aria-pressed="true"]')
     expect(chosen).to_have_text(WRAPPING[1])
     seen = mark_and_line(phone, chosen, "rtl" if rtl else "ltr")

@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.drive import press_when_still
 from tests.browser.harness import Harness, seconds
 
 
@@ -44,7 +45,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     stored(phones[2])
     # Once stored, the answer is not left highlighted for a neighbour to read; a tap shows it.
     expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "false")
-    phones[2].get_by_role("button", name="Show my answer").click()
+    press_when_still(phones[2], "Show my answer")
     expect(phones[2].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
     expect(console.locator("#count-answered")).to_have_text("3")
     # Nothing about answers reaches the display before reveal.
@@ -56,7 +57,7 @@ def test_poll_answered_and_revealed_with_right_counts(harness: Harness) -> None:
     phones[0].reload()
     expect(phones[0].get_by_text("Which feels closest today?")).to_be_visible()
     stored(phones[0])
-    phones[0].get_by_role("button", name="Show my answer").click()
+    press_when_still(phones[0], "Show my answer")
     expect(phones[0].get_by_role("button", name="Hope")).to_have_attribute("aria-pressed", "true")
     assert phones[0].evaluate("sessionStorage.getItem('hearth.token')") == token
     phones[0].get_by_role("button", name="Hope").click()  # resent: same ballot, same count
