@@ -152,7 +152,7 @@ class Target:
                 sys.executable, "-m", module, "serve",
                 "--host", HOST, "--port", str(self.port), "--host-secret", SECRET,
                 "--public-url", f"http://{HOST}:{self.port}",
-                "--max-participants", "20000", "--max-sockets-per-room", "20000",
+                "--max-participants", "20000", "--max-sockets-per-room", "20100",
                 "--join-attempts-per-minute", "1000000", "--log-level", "warning",
             ]  # fmt: skip
             if self.kind.startswith("redis"):
