@@ -1,18 +1,19 @@
 #!/bin/sh
-# Runs one bench command inside a virtual machine (qemu) on this machine, for what a container cannot do: its
-# open-files hard limit (`ulimit -Hn`, 20,000 on the machines these figures come from) cannot be
-# raised without CAP_SYS_RESOURCE, and 20,000 phones on one process need more. Inside the guest
-# the bench runs as root of its own kernel, so `bench/procs.py` lifts the limit to 65,536.
+# Runs one bench command inside a virtual machine (qemu) on this machine, for what a container
+# cannot do: its open-files hard limit (`ulimit -Hn`, 20,000 on the machines these figures come
+# from) cannot be raised without CAP_SYS_RESOURCE, and 20,000 phones on one process need more.
+# Inside the guest the bench runs as root of its own kernel, so `bench/procs.py` lifts the limit
+# to 65,536.
 #
 #   ./bench/vm.sh idle -n 20000 --hold 5 --targets baseline,memory
 #
-# Run as root from the repository root, after the quick start (it uses .venv).
-# The guest is Debian bookworm (debootstrap, kept in $VM_DIR between runs) booted with its own
-# kernel, 2 vCPUs and $VM_MEMORY of memory, with this checkout and the Python its .venv was made
-# from copied in at the same paths, so it runs the same interpreter and code as the host's bench.
-# The guest has no network but loopback. The JSON the bench writes (--json is added) is read back
-# from the guest's disk and printed on stdout; the guest's console (with the bench's progress) goes
-# to stderr.
+# Run as root from the repository root, after the quick start (it uses .venv). The guest is
+# Debian bookworm (debootstrap, kept in $VM_DIR between runs) booted with its own kernel, 2 vCPUs
+# and $VM_MEMORY of memory, with this checkout and the Python its .venv was made from copied in at
+# the same paths, so it runs the same interpreter and code as the host's bench. The guest has no
+# network but loopback; it is stopped after $VM_TIMEOUT seconds (3600) if it has not powered off.
+# The JSON the bench writes (--json is added) is read back from the guest's disk and printed on
+# stdout; the guest's console (with the bench's progress) goes to stderr.
 set -eu
 VM_DIR=${VM_DIR:-/var/tmp/hearth-bench-vm}
 VM_MEMORY=${VM_MEMORY:-8G}
@@ -23,7 +24,9 @@ VM_MEMORY=${VM_MEMORY:-8G}
 VM_ACCEL=${VM_ACCEL:-tcg,thread=multi}
 VM_CPU=${VM_CPU:-max}
 REPO=$(pwd)
-[ -x "$REPO/.venv/bin/python" ] || { echo "vm.sh: run from the repository root after the quick start" >&2; exit 2; }
+[ -x "$REPO/.venv/bin/python" ] || {
+    echo "vm.sh: run from the repository root after the quick start (it uses .venv)" >&2; exit 2
+}
 if ! command -v qemu-system-x86_64 >/dev/null || ! command -v debootstrap >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-x86 debootstrap e2fsprogs >&2
 fi
@@ -36,10 +39,24 @@ if [ ! -e "$ROOT/boot/.hearth-ready" ]; then
         bookworm "$ROOT" http://deb.debian.org/debian >&2
     touch "$ROOT/boot/.hearth-ready"
 fi
-# The interpreter and the checkout, fresh each run (the venv's python points at $PYHOME).
-rm -rf "$ROOT$PYHOME" "$ROOT$REPO"
-mkdir -p "$ROOT$PYHOME" "$ROOT$REPO"
-cp -a "$PYHOME/." "$ROOT$PYHOME/"
+# The interpreter and the checkout, fresh each run (the venv's python points at $PYHOME). A
+# system Python (/usr) cannot be copied over the guest's own system: there, the guest's Debian
+# Python is used, and it must be the same version as the one the venv was made with.
+if [ "$PYHOME" = /usr ]; then
+    PYVER=$("$REPO/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    [ -x "$ROOT/usr/bin/python$PYVER" ] || chroot "$ROOT" apt-get install -y -q python3 >&2 || true
+    [ -x "$ROOT/usr/bin/python$PYVER" ] || {
+        echo "vm.sh: .venv was made with the system's Python $PYVER, which the guest (Debian" >&2
+        echo "bookworm) does not have; make .venv with another Python (pyenv, /usr/local)" >&2
+        exit 2
+    }
+else
+    rm -rf "${ROOT:?}$PYHOME"
+    mkdir -p "$ROOT$PYHOME"
+    cp -a "$PYHOME/." "$ROOT$PYHOME/"
+fi
+rm -rf "${ROOT:?}$REPO"
+mkdir -p "$ROOT$REPO"
 tar -C "$REPO" --exclude=./.git --exclude=./bench/results -cf - . | tar -C "$ROOT$REPO" -xf -
 printf '127.0.0.1 localhost\n::1 localhost\n' > "$ROOT/etc/hosts"
 
@@ -65,8 +82,8 @@ INITRD=$(ls "$ROOT"/boot/initrd.img-* | tail -n 1)
 SIZE=$(( $(du -sm "$ROOT" | cut -f1) + 2048 ))
 rm -f "$VM_DIR/disk.img"
 mkfs.ext4 -q -F -d "$ROOT" "$VM_DIR/disk.img" "${SIZE}M" >&2
-timeout "${VM_TIMEOUT:-3600}" qemu-system-x86_64 -accel "$VM_ACCEL" -cpu "$VM_CPU" -smp 2 -m "$VM_MEMORY" -nographic -no-reboot \
-    -kernel "$KERNEL" -initrd "$INITRD" \
+timeout "${VM_TIMEOUT:-3600}" qemu-system-x86_64 -accel "$VM_ACCEL" -cpu "$VM_CPU" -smp 2 \
+    -m "$VM_MEMORY" -nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD" \
     -drive "file=$VM_DIR/disk.img,format=raw,if=virtio" -nic none \
     -append "root=/dev/vda rw console=ttyS0 loglevel=3 sysrq_always_enabled=1 panic=1 init=/hearth-bench" \
     > "$VM_DIR/console.log" 2>&1 || true
