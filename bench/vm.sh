@@ -66,7 +66,7 @@ cat > "$ROOT/hearth-bench" <<EOF
 #!/bin/sh
 # PID 1 of the guest: mount what the bench reads, run it, keep its JSON on the disk, power off.
 mount -t proc proc /proc 2>/dev/null; mount -t sysfs sys /sys 2>/dev/null
-mount -t devtmpfs dev /dev 2>/dev/null; mount -t tmpfs tmp /tmp
+mount -t devtmpfs dev /dev 2>/dev/null  # /tmp stays on the disk: the checkout may be under it
 ip link set lo up
 ulimit -Hn 1048576; ulimit -Sn 65536
 echo "guest: \$(nproc) CPUs, \$(grep MemTotal /proc/meminfo), open files \$(ulimit -n)" >&2
