@@ -55,7 +55,12 @@ else
     mkdir -p "$ROOT$PYHOME"
     cp -a "$PYHOME/." "$ROOT$PYHOME/"
 fi
+# The checkouts copied in by earlier runs go too (from other paths, they would fill the disk).
+if [ -f "$VM_DIR/checkouts" ]; then
+    while IFS= read -r old; do rm -rf "${ROOT:?}$old"; done < "$VM_DIR/checkouts"
+fi
 rm -rf "${ROOT:?}$REPO"
+printf '%s\n' "$REPO" > "$VM_DIR/checkouts"
 mkdir -p "$ROOT$REPO"
 tar -C "$REPO" --exclude=./.git --exclude=./bench/results -cf - . | tar -C "$ROOT$REPO" -xf -
 printf '127.0.0.1 localhost\n::1 localhost\n' > "$ROOT/etc/hosts"
