@@ -141,6 +141,26 @@ def test_on_a_tablet_what_is_live_sits_beside_the_plan(harness: Harness) -> None
         assert panel["y"] < plan["y"] + plan["height"], ("not under the whole plan", panel, plan)
 
 
+def test_on_a_tablet_a_short_page_still_fills_the_window(harness: Harness) -> None:
+    """Below 1100 px the page is as tall as what is on it, but never shorter than the window:
+    with nothing live and no panel open, the plan and what is live reach the keys, and the keys
+    sit at the foot of the window, not halfway down it with an empty band below."""
+    console = harness.facilitator(k=3)
+    shut = console.get_by_role("button", name="How to join", exact=True)
+    if shut.get_attribute("aria-expanded") == "true":
+        shut.click()
+    expect(console.locator(".side")).to_be_hidden()
+    for width, height in TABLETS:
+        console.set_viewport_size({"width": width, "height": height})
+        sizes = page_scroll(console)
+        assert sizes["height"] == height, ("as tall as the window, no taller", width, sizes)
+        keys = console.locator(".keys").bounding_box()
+        plan = console.locator(".runsheet").bounding_box()
+        assert keys and plan
+        assert keys["y"] + keys["height"] > height * 0.9, ("the keys at the foot", width, keys)
+        assert plan["y"] + plan["height"] >= keys["y"] - 1, ("the plan reaches them", plan, keys)
+
+
 def test_on_a_phone_the_console_is_one_column_with_what_is_live_first(harness: Harness) -> None:
     """A co-facilitator may help from a phone: nothing runs off the side, and what is live comes
     before the run-sheet instead of after the whole plan."""
