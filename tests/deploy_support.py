@@ -187,10 +187,14 @@ async def whole_session(
         await facilitator.command(
             {"type": "open", "activity": {"kind": "prompt", "text": "One word.", "open_text": True}}
         )
-        view = await people[-1].until_view(
-            lambda v: v["activity"]["definition"]["kind"] == "prompt"
-        )
         for phone in people:
+            # each phone answers what it sees: its own worker may learn of the prompt (through
+            # Redis) a moment after the facilitator's worker has told its phones
+            view = await phone.until_view(
+                lambda v: (
+                    v["activity"] is not None and v["activity"]["definition"]["kind"] == "prompt"
+                )
+            )
             await answer(phone, view["activity"]["id"], {"kind": "text", "text": "steadier"})
         await facilitator.expect_where(
             lambda m: m["type"] == "progress" and m["answered"] == phones
