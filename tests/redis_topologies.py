@@ -6,6 +6,7 @@ cluster's and sentinels' own topology files, in a temporary directory."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import signal
 import socket
@@ -331,11 +332,32 @@ class SentinelSetup:
         old = self.primary
         self.primary, self.replica = self.replica, self._data("a", old.port).start()
         replica = self.replica
-        wait_until(
-            lambda: info_field(replica.port, "replication", "master_link_status") == "up",
-            60,  # the sentinels' reconfiguration is slow on a loaded machine (30 s was missed once)
-            "the old primary to become a replica",
-        )
+        try:
+            wait_until(
+                lambda: info_field(replica.port, "replication", "master_link_status") == "up",
+                60,  # the sentinels' reconfiguration is slow on a loaded machine (30 s was missed)
+                "the old primary to become a replica",
+            )
+        except RuntimeError as missed:  # what each side thought, for the next one to read
+            raise RuntimeError(f"{missed}; {self._views(replica.port)}") from None
+
+    def _views(self, port: int) -> str:
+        """The returned node's role, and each sentinel's: TILT (a sentinel starved of its
+        timer for 2 s stops acting for 30), the primary it names, and what it says of the node."""
+        seen = [f"node {port}: role {info_field(port, 'replication', 'role')!r}"]
+        for sentinel in self.sentinels:
+            tilt = info_field(sentinel.port, "sentinel", "sentinel_tilt")
+            replicas = _ask(sentinel.port, "SENTINEL", "REPLICAS", self.NAME)
+            flags = re.findall(rf"{port}.*?flags\r\n\$\d+\r\n([^\r]*)", replicas, re.S)
+            seen.append(
+                f"sentinel {sentinel.port}: tilt {tilt!r}, primary {self._primary_of(sentinel)},"
+                f" node flags {flags[:1]}"
+            )
+        return "; ".join(seen)
+
+    def _primary_of(self, sentinel: Node) -> str:
+        reply = _ask(sentinel.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.NAME)
+        return reply.split("\r\n")[-2] if reply.count("\r\n") >= 2 else "?"
 
     def current_primary(self) -> int:
         reply = _ask(self.sentinels[0].port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.NAME)
