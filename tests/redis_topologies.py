@@ -360,8 +360,7 @@ class SentinelSetup:
         return reply.split("\r\n")[-2] if reply.count("\r\n") >= 2 else "?"
 
     def current_primary(self) -> int:
-        reply = _ask(self.sentinels[0].port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.NAME)
-        return int(reply.split("\r\n")[-2])
+        return int(self._primary_of(self.sentinels[0]))
 
     def stop(self) -> None:
         for node in [*self.sentinels, self.primary, self.replica]:
