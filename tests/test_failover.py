@@ -178,6 +178,7 @@ async def resend(room: Room, i: int, attempts: int = 5) -> None:
         if i in room.told_to_reconnect:  # as the page does: rejoin with its token, then resend
             room.told_to_reconnect.discard(i)
             token = room.phones[i].token
+            await room.phones[i].close()  # the page's old socket goes, as the page lets it go
             room.phones[i] = await Client.join(room.live, room.info, "participant", token=token)
         if await room.answer(i):
             return
