@@ -91,6 +91,13 @@ class Room:
             return True
         return False
 
+    async def rejoin(self, i: int) -> None:
+        """Phone i comes back with its token on a fresh socket, its old one closed first, as
+        the page does (an old socket left open stays open on the server until it stops)."""
+        old = self.phones[i]
+        await old.close()
+        self.phones[i] = await Client.join(self.live, self.info, "participant", token=old.token)
+
 
 async def open_room(live: LiveServer, info: dict[str, Any]) -> Room:
     facilitator = await Client.join(live, info, "facilitator")
@@ -155,12 +162,12 @@ async def reconnect_seen(room: Room, started: float) -> float:
 
 
 async def rejoin_and_resend(live: LiveServer, room: Room) -> None:
-    tokens = [phone.token for phone in room.phones]
     for client in room.screens:
         await client.close()
     room.facilitator = await Client.join(live, room.info, "facilitator")
     room.display = await Client.join(live, room.info, "display")
-    room.phones = [await Client.join(live, room.info, "participant", token=t) for t in tokens]
+    for i in range(PHONES):
+        await room.rejoin(i)
     room.told_to_reconnect.clear()  # every phone has a fresh socket
     for i in range(PHONES):  # the page resends what was not acknowledged, same ballot
         if i not in room.acked:
@@ -177,9 +184,7 @@ async def resend(room: Room, i: int, attempts: int = 5) -> None:
     for attempt in range(attempts):
         if i in room.told_to_reconnect:  # as the page does: rejoin with its token, then resend
             room.told_to_reconnect.discard(i)
-            token = room.phones[i].token
-            await room.phones[i].close()  # the page's old socket goes, as the page lets it go
-            room.phones[i] = await Client.join(room.live, room.info, "participant", token=token)
+            await room.rejoin(i)
         if await room.answer(i):
             return
         await asyncio.sleep(0.2 * (attempt + 1))

@@ -112,12 +112,14 @@ class Harness:
         return console.locator("#count-code").inner_text().strip()
 
     @staticmethod
-    def panel(console: Page, name: str) -> None:
-        """Open one of the console's panels (New activity, Room settings, ...) if it is shut."""
+    def panel(console: Page, name: str, shown: bool = True) -> None:
+        """Open one of the console's panels (New activity, Room settings, ...) if it is shut, or
+        with shown=False shut it if it is open."""
         toggle = console.get_by_role("button", name=name, exact=True)
-        if toggle.get_attribute("aria-expanded") != "true":
+        want = "true" if shown else "false"
+        if toggle.get_attribute("aria-expanded") != want:
             toggle.click()
-        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(toggle).to_have_attribute("aria-expanded", want)
 
     def reenter(self, code: str) -> Page:
         """A console brought back into a running room, as `hearth link --room CODE` does."""

@@ -146,9 +146,7 @@ def test_on_a_tablet_a_short_page_still_fills_the_window(harness: Harness) -> No
     with nothing live and no panel open, the plan and what is live reach the keys, and the keys
     sit at the foot of the window, not halfway down it with an empty band below."""
     console = harness.facilitator(k=3)
-    shut = console.get_by_role("button", name="How to join", exact=True)
-    if shut.get_attribute("aria-expanded") == "true":
-        shut.click()
+    harness.panel(console, "How to join", shown=False)
     expect(console.locator(".side")).to_be_hidden()
     for width, height in TABLETS:
         console.set_viewport_size({"width": width, "height": height})
