@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -137,6 +142,21 @@ async def _wind_down() -> None:
     await asyncio.sleep(0.1)
 
 
+def _open_transports() -> list[str]:
+    """Each uvloop TCP transport still open (the test clients run on asyncio's loop, so these
+    are a server's): what it is connected to and which protocol holds it."""
+    described = []
+    for thing in gc.get_objects():
+        if type(thing).__module__.startswith("uvloop") and type(thing).__name__ == "TCPTransport":
+            if thing.is_closing():
+                continue
+            protocol = type(thing.get_protocol()).__qualname__
+            described.append(
+                f"{thing.get_extra_info('sockname')}->{thing.get_extra_info('peername')} {protocol}"
+            )
+    return described
+
+
 @dataclass
 class LiveServer:
     """uvicorn serving Hearth on a free port, in a thread with its own event loop."""
@@ -176,7 +196,10 @@ class LiveServer:
             live.loop.call_soon(ready.set)
             live.loop.run_until_complete(live.server.serve())  # type: ignore[union-attr]
             live.loop.run_until_complete(_wind_down())
-            live.loop.close()
+            try:
+                live.loop.close()
+            except OSError as error:  # EBUSY: say what was left open, not only that something was
+                raise RuntimeError(f"server loop left open: {_open_transports()}") from error
 
         live.thread = threading.Thread(target=run, daemon=True)
         live.thread.start()
@@ -395,6 +418,25 @@ class ServeProcess:
 
     async def create_room(self, **body: Any) -> dict[str, Any]:
         return await create_room(self.base_url, self.host_secret, **body)
+
+
+def tcp_peers() -> Counter[int]:
+    """The remote ports of this process's established TCP connections (Linux's /proc): how a
+    test sees sockets that a client left open, whatever library or loop opened them."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    peers: Counter[int] = Counter()
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            established = fields[3] == "01"
+            if established and fields[9] in inodes:
+                peers[int(fields[2].rsplit(":", 1)[1], 16)] += 1
+    return peers
 
 
 async def eventually(predicate: Any, seconds: float = 5.0) -> None:

@@ -9,7 +9,7 @@ import select
 import orjson
 import pytest
 from redis.crc import key_slot
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
 from server.domain.activities import TRACKS
 from server.domain.codes import digest, new_join_code
@@ -40,7 +40,8 @@ from server.store.connection_io import (
 from server.store.memory import MemoryStore
 from server.store.redis import SCRIPTS, RedisStore
 from server.transport import eager
-from tests.support import eventually
+from tests.conftest import REDIS_BACKENDS, deadline, redis_url, wait_replicas
+from tests.support import eventually, tcp_peers
 
 TTL = 600
 
@@ -807,3 +808,34 @@ async def test_replies_that_came_with_the_write_are_read_at_once_and_the_rest_in
         assert await conn.read_response() == b"e"
     finally:
         await pool.release(conn)
+
+
+@pytest.mark.parametrize("backend", REDIS_BACKENDS)
+async def test_a_stopped_store_opens_no_connection(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    """redis-py connects again whenever a closed client is used. A call that comes after the
+    store stopped (a timer, a session winding down as the server shuts) must fail at once, not
+    open a socket that nothing closes any more: the server's event loop could not close."""
+    before = tcp_peers()
+    store = RedisStore(
+        redis_url(request, backend), timeout=deadline(backend), wait_replicas=wait_replicas(backend)
+    )
+    await store.start()
+    code, _version = await make_room(store)
+    await store.subscribe(code, lambda _payload: None)
+    assert tcp_peers() - before, "a running store holds connections"
+    await store.stop()
+    await eventually(lambda: not tcp_peers() - before)
+    late = {
+        "a read": lambda: store.load(code),
+        "a script call": lambda: store.join(code, who(), 3, TTL),
+        "a publication": lambda: store.publish(code, b"late"),
+        "a subscription": lambda: store.subscribe(code, lambda _payload: None),
+        "a ping": lambda: store.redis.ping(),
+    }
+    for what, call in late.items():
+        with pytest.raises((RedisError, RedisClusterException)):  # the cluster client's own
+            await call()
+            raise AssertionError(f"{what} after the stop went through")
+    assert not tcp_peers() - before, "a call after the stop opened a connection"

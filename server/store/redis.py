@@ -55,6 +55,7 @@ PAUSE = Script(scripts.PAUSE)
 SIGNALS = Script(scripts.SIGNALS, writes=False)
 SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE, SIGNALS)
 
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -75,7 +76,8 @@ class RedisStore:
         # (frozen, or a network that drops packets) fails each call within `timeout`, and the
         # connection is dropped, so screens hear of the outage (error frames, /healthz 503) and
         # nothing waits on it.
-        self.redis: Redis | RedisCluster = topology.connect(self.topology, timeout)
+        self.gate = topology.Gate()  # shut by stop(): no connection is made after it
+        self.redis: Redis | RedisCluster = topology.connect(self.topology, timeout, self.gate)
         self.cluster = self.redis if isinstance(self.redis, RedisCluster) else None
         self.wait_replicas = wait_replicas
         # WAIT must answer before the call's own deadline.
@@ -101,6 +103,7 @@ class RedisStore:
             await self._batch.drain()
             await self.fanout.stop()
         finally:  # connections left open would keep the event loop from closing
+            self.gate.shut()
             try:  # a failure is of one connection: every other one is closed by then
                 await topology.close(self.redis)
             except (RedisError, OSError) as exc:

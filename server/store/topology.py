@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis._parsers.commands import AsyncCommandsParser
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import (
+    Sentinel,
+    SentinelManagedConnection,
+    SentinelManagedSSLConnection,
+)
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, RedisError
 
+Linked = TypeVar("Linked", bound=AbstractConnection)
 Kind = Literal["single", "cluster", "sentinel"]
 SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "redis+sentinel://")
 
@@ -79,14 +85,48 @@ class _CommandTable(AsyncCommandsParser):
         await super().initialize(node)
 
 
+class StoreStopped(RedisError):
+    """A call on a store that has stopped. Not a ConnectionError: redis-py would retry it (with
+    backoff, for each sentinel in turn) as if Redis might come back."""
+
+
+class Gate:
+    """Shut when the store stops. redis-py connects again whenever a closed client is used, so
+    a call made after the stop (a timer or a session winding down) would open a socket that
+    nothing closes any more: the server's event loop could then not close (uvloop: EBUSY).
+    Through a shut gate no connection connects: the call fails at once instead."""
+
+    def __init__(self) -> None:
+        self.is_shut = False
+
+    def shut(self) -> None:
+        self.is_shut = True
+
+    def guard(self, base: type[Linked]) -> type[Linked]:
+        """`base`, connecting only while the gate is open. Every path to a new socket (a
+        command, a pipeline, pub/sub, Sentinel's connect_to) goes through
+        connect_check_health."""
+        gate = self
+
+        class Gated(base):  # type: ignore[valid-type,misc]
+            async def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+                if gate.is_shut and not self.is_connected:
+                    raise StoreStopped("the session store has stopped")
+                await super().connect_check_health(*args, **kwargs)
+
+        Gated.__name__ = Gated.__qualname__ = f"Gated{base.__name__}"
+        return Gated
+
+
 def _retry() -> Retry:
     # A refused or reset connection is retried briefly; a timeout is not (the command may have
     # run: a retry could apply it twice, and it would only wait longer).
     return Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3, (ConnectionError,))
 
 
-def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
-    """A client for the topology; every call on it has a deadline of `timeout` seconds."""
+def connect(topology: Topology, timeout: float, gate: Gate) -> Redis | RedisCluster:
+    """A client for the topology; every call on it has a deadline of `timeout` seconds, and
+    none connects once `gate` is shut."""
     common: dict[str, Any] = {
         "socket_connect_timeout": timeout,
         "socket_timeout": timeout,
@@ -98,6 +138,7 @@ def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
         pool = BlockingConnectionPool.from_url(
             topology.url, max_connections=64, timeout=2 * timeout, retry=_retry(), **common
         )
+        pool.connection_class = gate.guard(pool.connection_class)  # the URL's: TCP, TLS, unix
         return Redis.from_pool(pool)  # owns the pool: aclose() closes it
     auth: dict[str, Any] = {"username": topology.username, "password": topology.password}
     if topology.kind == "cluster":
@@ -115,6 +156,11 @@ def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
             **common,
         )
         cluster.commands_parser = _CommandTable()
+        # Every node, found now or later, is made from these: the startup nodes were already.
+        guarded = gate.guard(SSLConnection if topology.tls else Connection)
+        cluster.connection_kwargs["connection_class"] = guarded
+        for node in cluster.nodes_manager.startup_nodes.values():
+            node.connection_class = guarded
         return cluster
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
         list(topology.hosts),
@@ -129,7 +175,12 @@ def connect(topology: Topology, timeout: float) -> Redis | RedisCluster:
         **auth,
         **common,
     )
-    primary: Redis = sentinel.master_for(topology.service, redis_class=Redis)
+    for asked in sentinel.sentinels:  # asked where the primary is before each new connection
+        asked.connection_pool.connection_class = gate.guard(asked.connection_pool.connection_class)
+    managed = SentinelManagedSSLConnection if topology.tls else SentinelManagedConnection
+    primary: Redis = sentinel.master_for(
+        topology.service, redis_class=Redis, connection_class=gate.guard(managed)
+    )
     return primary
 
 
