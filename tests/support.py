@@ -147,7 +147,8 @@ def _open_transports() -> list[str]:
     are a server's): what it is connected to and which protocol holds it."""
     described = []
     for thing in gc.get_objects():
-        if type(thing).__module__.startswith("uvloop") and type(thing).__name__ == "TCPTransport":
+        kind = type(thing)
+        if kind.__name__ == "TCPTransport" and str(kind).startswith("<class 'uvloop."):
             if thing.is_closing():
                 continue
             protocol = type(thing.get_protocol()).__qualname__
