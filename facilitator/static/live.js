@@ -63,13 +63,19 @@ export function tickClock() {
   if (clock && timer) {
     const ms = state.conn.remainingMs(timer);
     const word = timerWord(timer, ms);
-    clock.textContent = formatClock(ms) + (word ? ` (${word})` : "");
+    setText(clock, formatClock(ms) + (word ? ` (${word})` : ""));
   }
   const page = document.querySelector("#page-now");
   if (page && state.view) {
     const count = paginate(state.view.texts).length;
-    page.textContent = t("Page {n} of {count}", { n: pageNow(state.view.screen, count, state.conn.serverNow()) + 1, count });
+    setText(page, t("Page {n} of {count}", { n: pageNow(state.view.screen, count, state.conn.serverNow()) + 1, count }));
   }
+}
+
+// Five times a second: written only when it differs. "Page 1 of 3" sits in a live region, which a
+// screen reader may read out again each time its text is replaced, even by the same words.
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function noteControls(def) {

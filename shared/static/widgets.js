@@ -184,8 +184,13 @@ export function timerWord(timer, ms) {
 
 // A timer's clock on a phone or the projector: its digits, that word beside them (a grey clock
 // alone reads as a fault from the back row), and `paused` while it stands still.
+// Called five times a second: the element is touched only when what it shows changes (once a
+// second), not relaid out and repainted each time, nor offered again to a screen reader.
 export function showClock(el, timer, ms) {
   const word = timerWord(timer, ms);
+  const shown = `${formatClock(ms)}|${word}|${timer.running}`;
+  if (el.dataset.shown === shown) return;
+  el.dataset.shown = shown;
   el.replaceChildren(formatClock(ms), word ? h("span", { class: "timer-state", text: word }) : "");
   el.classList.toggle("paused", !timer.running);
 }

@@ -137,6 +137,43 @@ def test_reflection_timer_agrees_on_every_screen(harness: Harness) -> None:
     assert_together(screens)
 
 
+# Counts, on the element a selector finds, how often it was rewritten and how often what it shows
+# changed; the clock's element stays the same while it runs.
+WATCH_WRITES = """(selector) => {
+  const el = document.querySelector(selector);
+  window.clockWrites = 0;
+  window.clockChanges = 0;
+  let shown = el.textContent;
+  new MutationObserver((records) => {
+    window.clockWrites += records.length;
+    if (el.textContent !== shown) { shown = el.textContent; window.clockChanges += 1; }
+  }).observe(el, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_a_running_clock_is_rewritten_only_when_it_changes(harness: Harness) -> None:
+    """The clocks tick five times a second and show whole seconds: each screen's clock element
+    is written once a second, not five times (a phone's battery; a screen reader offered the
+    same words again)."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    phone = harness.phone(harness.code(console))
+    harness.open_activity(
+        console, "reflection", "Write what you noticed this week.", **{"Duration (seconds)": "120"}
+    )
+    clocks = {phone: ".timer", display: ".timer", console: "#timer-clock"}
+    for page, selector in clocks.items():
+        expect(page.locator(selector)).to_have_text(re.compile(r"2:00"))
+    console.get_by_role("button", name="Start", exact=True).click()
+    expect(console.locator("#timer-clock")).to_have_text(re.compile(r"1:5\d"))
+    for page, selector in clocks.items():
+        page.evaluate(WATCH_WRITES, selector)
+    for page in clocks:
+        page.wait_for_function("() => window.clockChanges >= 3")
+        writes, changes = page.evaluate("[window.clockWrites, window.clockChanges]")
+        assert writes <= changes + 1, (page.url, writes, changes)
+
+
 def test_ending_tells_every_screen_and_clears_the_phone(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     display = harness.display(console)
