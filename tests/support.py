@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -421,23 +422,30 @@ class ServeProcess:
         return await create_room(self.base_url, self.host_secret, **body)
 
 
+def tcp_sockets() -> Iterator[list[str]]:
+    """Every TCP socket of this network namespace, as Linux's /proc lists it: the fields of its
+    row (1 local and 2 remote address, 3 state, 4 queues, 9 inode)."""
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            yield line.split()
+
+
+def port_of(address: str) -> int:
+    """The port of an address as /proc/net/tcp writes it (hex, after the last colon)."""
+    return int(address.rsplit(":", 1)[1], 16)
+
+
 def tcp_peers() -> Counter[int]:
-    """The remote ports of this process's established TCP connections (Linux's /proc): how a
-    test sees sockets that a client left open, whatever library or loop opened them."""
+    """The remote ports of this process's established TCP connections: how a test sees sockets
+    that a client left open, whatever library or loop opened them."""
     inodes = set()
     for fd in Path("/proc/self/fd").iterdir():
         with contextlib.suppress(OSError):
             target = os.readlink(fd)
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
-    peers: Counter[int] = Counter()
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            established = fields[3] == "01"
-            if established and fields[9] in inodes:
-                peers[int(fields[2].rsplit(":", 1)[1], 16)] += 1
-    return peers
+    established = (row for row in tcp_sockets() if row[3] == "01" and row[9] in inodes)
+    return Counter(port_of(row[2]) for row in established)
 
 
 async def eventually(predicate: Any, seconds: float = 5.0) -> None:

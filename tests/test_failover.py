@@ -162,8 +162,8 @@ async def reconnect_seen(room: Room, started: float) -> float:
 
 
 async def rejoin_and_resend(live: LiveServer, room: Room) -> None:
-    for client in room.screens:
-        await client.close()
+    await room.facilitator.close()
+    await room.display.close()
     room.facilitator = await Client.join(live, room.info, "facilitator")
     room.display = await Client.join(live, room.info, "display")
     for i in range(PHONES):

@@ -20,13 +20,9 @@ KERNEL_BOUND = 4 * SEND_BUFFER_BYTES  # Linux doubles SO_SNDBUF; twice that agai
 
 def send_queue(port: int, peer_port: int) -> int | None:
     """Bytes the kernel holds unsent on the server's socket to `peer_port` (/proc/net/tcp)."""
-    with open("/proc/net/tcp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            local, remote, queues = fields[1], fields[2], fields[4]
-            if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == peer_port:
-                return int(queues.split(":")[0], 16)
+    for row in support.tcp_sockets():
+        if support.port_of(row[1]) == port and support.port_of(row[2]) == peer_port:
+            return int(row[4].split(":")[0], 16)
     return None
 
 

@@ -2,7 +2,7 @@
 // is here and has answered, the signals, the timer and End; the run-sheet on the left; the live
 // activity in the centre; the moderation queue (or a panel opened on demand) on the right; and
 // the keyboard shortcuts, listed along the bottom.
-import { h, replace, shortcutKey } from "/static/shared/dom.js";
+import { h, replace, setText, shortcutKey } from "/static/shared/dom.js";
 import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
@@ -56,7 +56,7 @@ export function renderCounts() {
   } else {
     for (const [, value, id, alert] of items) {
       const dd = parts.counts.querySelector(`#${id}`);
-      if (dd.textContent !== String(value)) dd.textContent = String(value);
+      setText(dd, String(value));
       dd.classList.toggle("alert", !!alert);
       dd.parentElement.classList.toggle("alert", !!alert);
     }

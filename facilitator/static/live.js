@@ -2,7 +2,7 @@
 // behind a content note, clear), a timer only where one belongs, the preview of what a reveal
 // will show, paper answers, results, and the pages of released answers on the display. The
 // moderation queue goes in the side column.
-import { formatClock, h, replace } from "/static/shared/dom.js";
+import { formatClock, h, replace, setText } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
@@ -70,12 +70,6 @@ export function tickClock() {
     const count = paginate(state.view.texts).length;
     setText(page, t("Page {n} of {count}", { n: pageNow(state.view.screen, count, state.conn.serverNow()) + 1, count }));
   }
-}
-
-// Five times a second: written only when it differs. "Page 1 of 3" sits in a live region, which a
-// screen reader may read out again each time its text is replaced, even by the same words.
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
 }
 
 function noteControls(def) {
@@ -288,6 +282,6 @@ export function renderQueue(el) {
   if (opening) el.scrollTop = 0;
   // said once it is in place, and only when it changes, so a screen reader hears it once
   const said = released ? plural("{n} written answer released", "{n} written answers released", released) : "";
-  if (releasedNote.textContent !== said) releasedNote.textContent = said;
+  setText(releasedNote, said);
   return true;
 }

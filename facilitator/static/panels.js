@@ -1,7 +1,7 @@
 // The console's panels that open on demand beside the live activity: how to join, one-time
 // links, room settings, the support card, summaries across weeks, what was revealed so far.
 import { plural, t } from "/static/shared/i18n.js";
-import { h, replace, svgFrom } from "/static/shared/dom.js";
+import { h, replace, setText, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
 import { act, button, clearErrors, displayCredential, isLead, linkCommand, showError, state, wholeNumbers, withCommand } from "./console-state.js";
@@ -73,7 +73,7 @@ export function updateCapNote() {
   // not: a phone asleep keeps its place) reaches the cap.
   const here = state.progress.joined ?? state.progress.connected;
   const text = cap < here ? plural("{n} person is already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", "{n} people are already here. Nobody is removed, and anyone whose phone drops can come back, but no one new can join until some of them leave.", here) : "";
-  if (note.textContent !== text) note.textContent = text;
+  setText(note, text);
 }
 
 export function settingsPanel(el) {

@@ -47,6 +47,13 @@ export function askedWords(text) {
   return [said, h("span", { class: "undo-sep", text: " · " }), h("span", { class: "undo-hint", text: undo.join(" · ") })];
 }
 
+// Text that is written again and again (a clock five times a second, counts on every update) is
+// written only when it differs: replaced, even by the same words, it is laid out and repainted,
+// and a screen reader may read a live region out again.
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export function formatClock(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));
   const minutes = Math.floor(total / 60);

@@ -188,9 +188,10 @@ export function timerWord(timer, ms) {
 // second), not relaid out and repainted each time, nor offered again to a screen reader.
 export function showClock(el, timer, ms) {
   const word = timerWord(timer, ms);
-  const shown = `${formatClock(ms)}|${word}|${timer.running}`;
+  const digits = formatClock(ms);
+  const shown = `${digits}|${word}|${timer.running}`;
   if (el.dataset.shown === shown) return;
   el.dataset.shown = shown;
-  el.replaceChildren(formatClock(ms), word ? h("span", { class: "timer-state", text: word }) : "");
+  el.replaceChildren(digits, word ? h("span", { class: "timer-state", text: word }) : "");
   el.classList.toggle("paused", !timer.running);
 }
