@@ -50,34 +50,51 @@ async def until_processes(redis: Redis, code: str, want: int, seconds: float = 1
 # -- several processes on one host ---------------------------------------------------------
 
 
+async def phones_by_process(redis: Redis, code: str) -> list[int]:
+    """The room's participant count on each Hearth process that holds any."""
+    fields = await redis.hgetall(key(code, "presence"))  # type: ignore[misc]
+    counts = [int(value.split(b":")[0]) for f, value in fields.items() if f.startswith(b"p:")]
+    return [count for count in counts if count]
+
+
 async def test_workers_on_one_redis_behave_as_one(redis_server: RedisServer) -> None:
+    phones = 12
     server = ServeProcess(redis_server.url, "--workers", "2").start(wait=False)
     redis = Redis.from_url(redis_server.url)
-    warm: list[Client] = []
     try:
         server.wait_ready(STARTUP_SECONDS)
-        # Wait until both workers accept sockets (the kernel hands connections to either).
-        warmup = await server.create_room()
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while await processes_serving(redis, warmup["code"]) < 2:
-            assert time.monotonic() < deadline, "the second worker never took a socket"
-            warm.append(await connect(server.ws_url, warmup, "participant"))
-            if len(warm) > 8:  # keep a few open long enough to be counted, try new ones
-                await warm.pop(0).close()
-            await asyncio.sleep(0.05)
         room = await server.create_room(k=3)
+        code = room["code"]
+
+        async def until_counted(want: int) -> list[int]:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while sum(counts := await phones_by_process(redis, code)) != want:
+                assert time.monotonic() < deadline, f"{counts} phones counted, not {want}"
+                await asyncio.sleep(0.05)
+            return counts
+
+        async def join(role: str, index: int) -> Client:
+            client = await connect(server.ws_url, room, role)
+            if role != "participant" or index < phones - 1:
+                return client
+            # The kernel hands each connection to either worker, and can hand all of them to
+            # one. The last phone comes back with its token, as a phone whose signal dropped
+            # does, until both workers hold some of the room.
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while len(await until_counted(phones)) < 2:
+                assert time.monotonic() < deadline, "the second worker never took a socket"
+                await client.close()
+                await until_counted(phones - 1)
+                client = await connect(server.ws_url, room, role, token=client.token)
+            return client
 
         async def both_workers() -> None:
-            assert await processes_serving(redis, room["code"]) == 2
+            assert await processes_serving(redis, code) == 2
 
-        receipt = await whole_session(
-            lambda role, _: connect(server.ws_url, room, role), phones=12, joined=both_workers
-        )
+        receipt = await whole_session(join, phones=phones, joined=both_workers)
         assert receipt["deleted"] > 0 and receipt["remaining"] == 0
-        assert [k async for k in redis.scan_iter(match=f"hearth:{{{room['code']}}}:*")] == []
+        assert [k async for k in redis.scan_iter(match=f"hearth:{{{code}}}:*")] == []
     finally:
-        for client in warm:
-            await client.close()
         await redis.aclose()
         server.stop()
 
