@@ -251,8 +251,7 @@ export function activityForm(onOpen, onAdd) {
     const def = valid();
     if (!def) return;
     try {
-      await onOpen(def);
-      clear();
+      if (await onOpen(def)) clear();
     } catch (failure) {
       error.textContent = failure.message || t("Could not open that activity.");
     }

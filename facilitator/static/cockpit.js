@@ -118,6 +118,13 @@ export function closePanel(name) {
   if (openPanel === name) setPanel(name);
 }
 
+// The side column's own content, the queue of written answers (a panel open there is shut),
+// with the focus on it; on the live activity until the queue's view has come.
+export function showQueue() {
+  if (openPanel) setPanel(openPanel);
+  (document.querySelector("#queue-heading") ?? document.querySelector("#live-heading"))?.focus();
+}
+
 export function showPanel(name) {
   if (openPanel !== name) setPanel(name);
 }

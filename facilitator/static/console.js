@@ -5,10 +5,11 @@ import { REPLACED } from "/static/shared/protocol.js";
 import { $, h, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
-import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel } from "./cockpit.js";
+import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel, showQueue } from "./cockpit.js";
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state, wholeNumbers } from "./console-state.js";
 import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
+import { mayMoveOn } from "./move-on.js";
 import { escapeClosesPanel } from "./panels.js";
 import { PlanPanel } from "./plan.js";
 import { shownActivity } from "./plan-words.js";
@@ -94,11 +95,13 @@ async function openDisplay(event) {
 
 function cockpit() {
   const request = (message) => state.conn.request(message);
-  const open = (definition) => request({ type: "open", activity: definition });
+  // Resolves with the ack, or false when the facilitator stayed with what is live (move-on.js).
+  const open = async (definition) => (await mayMoveOn(showQueue)) && request({ type: "open", activity: definition });
   const auth = () => ({ Authorization: `Bearer ${state.room.key}`, "X-Hearth-Room": state.room.code });
   const form = activityForm(async (definition) => {
-    await open(definition);
+    if (!(await open(definition))) return false; // stayed: the form keeps what was typed
     closePanel("activity"); // back to the live activity it opened
+    return true;
   }, (definition) => plan.add(definition));
   // A co-facilitator reads the facilitator's run-sheet (runsheet-view.js): only the facilitator
   // steps through it or changes it, and only the facilitator's console sends it to the room.

@@ -222,6 +222,10 @@ export function renderLive(el) {
     el,
     liveHeading(def),
     h("p", { class: `badge ${a.status}`, id: "live-status", text: status }),
+    // where the written answers are while the counter climbs and the side column stays empty
+    lead && answers && isText(def) && a.status === "open"
+      ? h("p", { class: "hint", id: "written-hint", text: t("Written answers stay unread until you close answers; then they come to you to review, and none reaches the display unless you release it.") })
+      : null,
     // closing, revealing, clearing and paper answers are the facilitator's (the server refuses
     // them from a co-facilitator): a co-facilitator's console says so instead
     lead
@@ -249,7 +253,7 @@ export function renderQueue(el) {
   const queue = state.view.queue || [];
   if (!queue.length && state.view.activity?.withheld_texts) {
     // fewer than k wrote: the server kept their words from everyone, this console included
-    replace(el, h("h2", { id: "queue-heading", text: t("Written answers to review") }),
+    replace(el, h("h2", { id: "queue-heading", tabindex: "-1", text: t("Written answers to review") }),
       h("p", { class: "hint queue-withheld", text: t("Fewer than {k} people wrote, so their answers are not shown to anyone, you included, and none can be released.", { k: state.view.room.k }) }));
     return true;
   }
@@ -267,7 +271,7 @@ export function renderQueue(el) {
     : h("div", { class: "row", role: "group", "aria-label": t("Answer {n}", { n: i + 1 }) }, toggle(item, "approved", t("Approve"), "secondary"), toggle(item, "hidden", t("Hide"), "quiet"));
   replace(
     el,
-    h("h2", { id: "queue-heading", text: t("Written answers to review") }),
+    h("h2", { id: "queue-heading", tabindex: "-1", text: t("Written answers to review") }),
     h("p", { class: "hint", text: t("In a shuffled order, never the order they were sent. Nothing reaches the display until you approve and release it; released answers show as one shuffled batch.") }),
     h("ul", { class: "queue-list" }, queue.map((item, i) => h(
       "li",

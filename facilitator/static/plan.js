@@ -112,7 +112,7 @@ export class PlanPanel {
     const item = this.plan.items[index];
     if (!item) return;
     try {
-      await this.open(item.activity);
+      if (!(await this.open(item.activity))) return; // stayed with what is live: no step taken
     } catch (error) {
       showError(origin, error.message || t("Could not open that step."), { connection: connectionFailed(error) });
       return;

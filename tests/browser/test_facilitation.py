@@ -212,3 +212,70 @@ def test_a_timer_that_ran_out_says_so_on_every_screen(harness: Harness) -> None:
         expect(page.locator(".timer")).to_have_text(re.compile(r"^[01]:\d\d$"))
     console.get_by_role("button", name="Stop timer").click()
     expect(console.locator("#timer-clock")).to_have_count(0)
+
+
+def test_moving_on_never_discards_unread_written_answers_without_asking(harness: Harness) -> None:
+    """Written answers reach the console only when answers close; opening something else over
+    an open prompt people wrote to asks first, whether from the form or the run-sheet."""
+    console = harness.facilitator(k=3)
+    phones = [harness.phone(harness.code(console)) for _ in range(3)]
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    harness.open_activity(console, "prompt", "What helped you stay?")
+    expect(console.locator("#written-hint")).to_contain_text("stay unread until you close answers")
+    for phone, text in zip(phones, ["A walk", "Her patience", "Time"], strict=True):
+        write(phone, text)
+    expect(console.locator("#count-answered")).to_have_text("3")
+
+    # The form: a poll typed over the open prompt.
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("poll")
+    console.get_by_label("Question or text").fill("How steady today?")
+    console.get_by_label("Options, one per line").fill("Steady\nShaky")
+    asked = console.get_by_role("dialog")
+    open_on_phones = console.get_by_role("button", name="Open on phones")
+    open_on_phones.click()
+    expect(asked).to_contain_text("3 people have responded")
+    expect(asked.get_by_role("button", name="Cancel")).to_be_focused()
+    console.keyboard.press("Enter")  # Enter on the first focus stays: nothing is discarded
+    expect(asked).to_have_count(0)
+    expect(console.locator(".live-text")).to_have_text("What helped you stay?")
+    expect(console.get_by_label("Question or text")).to_have_value("How steady today?")
+    for phone in phones:
+        expect(phone.locator(".answer-status")).to_contain_text("stored")
+
+    open_on_phones.click()
+    asked.get_by_role("button", name="Close answers first").click()
+    expect(asked).to_have_count(0)
+    expect(console.locator(".queue-item")).to_have_count(3)  # the words, to review
+    expect(console.locator("#queue-heading")).to_be_focused()
+    expect(console.locator("#live-status")).to_have_text("Closed")
+    expect(console.locator("#written-hint")).to_have_count(0)
+    harness.panel(console, "New activity")
+    open_on_phones.click()  # closed and read: nothing to ask
+    expect(console.locator(".live-text")).to_have_text("How steady today?")
+    expect(phones[0].get_by_role("button", name="Shaky")).to_be_visible()
+
+    # The run-sheet: the next step over a prompt one person wrote to, discarded on purpose.
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Question or text").fill("One thing you noticed.")
+    console.get_by_label("Collect anonymous written answers").check()
+    console.get_by_role("button", name="Add to plan").click()
+    console.get_by_label("Kind").select_option("poll")
+    console.get_by_label("Question or text").fill("Ready to stop?")
+    console.get_by_label("Options, one per line").fill("Yes\nNot yet")
+    console.get_by_role("button", name="Add to plan").click()
+    harness.panel(console, "New activity", shown=False)
+    console.locator("[data-key=n]").click()
+    expect(console.locator(".live-text")).to_have_text("One thing you noticed.")
+    write(phones[1], "The quiet")
+    expect(console.locator("#count-answered")).to_have_text("1")
+    console.locator("[data-key=n]").click()
+    expect(asked).to_contain_text("1 person has responded")
+    console.keyboard.press("n")  # the keys wait while the question is open
+    asked.get_by_role("button", name="Discard them and open").click()
+    expect(console.locator(".live-text")).to_have_text("Ready to stop?")
+    expect(phones[1].get_by_role("button", name="Not yet")).to_be_visible()
+    expect(console.locator("[data-key=n]")).to_have_count(0)  # the run-sheet took its step
