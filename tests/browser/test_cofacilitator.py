@@ -68,6 +68,8 @@ def test_a_co_facilitator_is_offered_only_what_it_may_do(harness: Harness) -> No
     console.get_by_role("button", name="Browse the library").click()
     console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
     console.get_by_role("button", name=re.compile("^Open next:")).click()
+    # a second press before the first step is taken would open the first step again
+    expect(console.locator(".step").nth(0)).to_have_attribute("aria-current", "step")
     console.get_by_role("button", name=re.compile("^Open next:")).click()
     expect(console.locator(".step").nth(1)).to_have_attribute("aria-current", "step")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from server.domain.activities import Activity, Prompt, Reflection, accepts_answers
 from server.domain.library import load_library
 from server.domain.plans import load_plan
 from tests.browser.harness import Harness
@@ -27,6 +28,11 @@ def respond(phone: Page) -> bool:
         return False
     expect(phone.locator(".answer-status")).to_contain_text("passed")
     return True
+
+
+def writes(activity: Activity) -> bool:
+    """Whether the activity takes written answers, which reach the console only once closed."""
+    return isinstance(activity, (Prompt, Reflection)) and accepts_answers(activity)
 
 
 def test_a_built_in_plan_runs_to_the_end(harness: Harness, tmp_path: Path) -> None:
@@ -54,6 +60,14 @@ def test_a_built_in_plan_runs_to_the_end(harness: Harness, tmp_path: Path) -> No
         answered = [respond(phone) for phone in phones]
         if all(answered):
             expect(console.locator("#count-answered")).to_have_text("2")
+        if all(answered) and writes(item.activity) and index + 1 < len(entry.plan.items):
+            # what people wrote is unread until answers close: the next step asks first
+            console.get_by_role("button", name=re.compile("^Open next:")).click()
+            asked = console.get_by_role("dialog")
+            expect(asked).to_contain_text("2 people have responded")
+            asked.get_by_role("button", name="Close answers first").click()
+            expect(console.locator("#live-status")).to_have_text("Closed")
+            expect(console.locator(".step").nth(index)).to_have_attribute("aria-current", "step")
     expect(console.get_by_text("That was the last step.")).to_be_visible()
 
     with console.expect_download() as saved:
