@@ -33,11 +33,16 @@ NGINX_SITE = DEPLOY / "nginx" / "hearth.conf"
 STARTUP_SECONDS = 60  # a loaded 2-core CI box can take a while to import and fork
 
 
-async def processes_serving(redis: Redis, code: str) -> int:
-    """How many Hearth processes hold participant sockets of this room (a "p:<process>"
-    presence field each)."""
+async def phones_by_process(redis: Redis, code: str) -> list[int]:
+    """The room's participant count on each Hearth process that holds any (a "p:<process>"
+    presence field each, removed when its count falls to 0)."""
     fields = await redis.hgetall(key(code, "presence"))  # type: ignore[misc]
-    return sum(1 for field in fields if field.startswith(b"p:"))
+    return [int(value.split(b":")[0]) for f, value in fields.items() if f.startswith(b"p:")]
+
+
+async def processes_serving(redis: Redis, code: str) -> int:
+    """How many Hearth processes hold participant sockets of this room."""
+    return len(await phones_by_process(redis, code))
 
 
 async def until_processes(redis: Redis, code: str, want: int, seconds: float = 10) -> None:
@@ -48,13 +53,6 @@ async def until_processes(redis: Redis, code: str, want: int, seconds: float = 1
 
 
 # -- several processes on one host ---------------------------------------------------------
-
-
-async def phones_by_process(redis: Redis, code: str) -> list[int]:
-    """The room's participant count on each Hearth process that holds any."""
-    fields = await redis.hgetall(key(code, "presence"))  # type: ignore[misc]
-    counts = [int(value.split(b":")[0]) for f, value in fields.items() if f.startswith(b"p:")]
-    return [count for count in counts if count]
 
 
 async def test_workers_on_one_redis_behave_as_one(redis_server: RedisServer) -> None:

@@ -6,16 +6,13 @@ import { formatClock, h, replace, setText } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { KIND_NAMES, takesAnswers, timerWord } from "/static/shared/widgets.js";
+import { isWritten, KIND_NAMES, takesAnswers, takesWrittenAnswers, timerWord } from "/static/shared/widgets.js";
 import { act, button, commandButton, isLead, state, wholeNumbers } from "./console-state.js";
 import { paperForm } from "./paper.js";
 import { shownActivity } from "./plan-words.js";
 
 const turnChoices = () => [[0, t("By hand")], ...[8, 12, 20, 30].map((s) => [s, t("Every {n} seconds", { n: s })])];
 const TIMED = new Set(["reflection", "grounding"]);
-
-// Written answers are not counted into results: they go through the queue and release instead.
-const isText = (def) => def.kind === "prompt" || def.kind === "reflection";
 
 const timeUp = (timer) => timer.running && state.conn.remainingMs(timer) <= 0;
 
@@ -117,7 +114,7 @@ function previewOf(a) {
 function renderPreview(a) {
   const preview = previewOf(a);
   // written answers are never revealed, so there is nothing to preview
-  if (!a || a.status === "revealed" || !preview || isText(a.definition)) return null;
+  if (!a || a.status === "revealed" || !preview || isWritten(a.definition)) return null;
   return h(
     "div",
     { class: "preview" },
@@ -223,7 +220,7 @@ export function renderLive(el) {
     liveHeading(def),
     h("p", { class: `badge ${a.status}`, id: "live-status", text: status }),
     // where the written answers are while the counter climbs and the side column stays empty
-    lead && answers && isText(def) && a.status === "open"
+    lead && takesWrittenAnswers(def) && a.status === "open"
       ? h("p", { class: "hint", id: "written-hint", text: t("Written answers stay unread until you close answers; then they come to you to review, and none reaches the display unless you release it.") })
       : null,
     // closing, revealing, clearing and paper answers are the facilitator's (the server refuses
@@ -233,7 +230,7 @@ export function renderLive(el) {
           "div",
           { class: "row live-actions" },
           answers && a.status === "open" ? commandButton(t("Close answers"), { type: "close" }) : null,
-          answers && a.status !== "revealed" && !isText(def) ? revealControl(a, el) : null,
+          answers && a.status !== "revealed" && !isWritten(def) ? revealControl(a, el) : null,
           commandButton(t("Clear"), { type: "clear" }, "secondary"),
         )
       : h("p", { class: "hint co-hint", text: t("The facilitator closes, reveals and clears the live activity.") }),

@@ -5,16 +5,14 @@
 // aside instead, and Resume brings it back with its answers: they do not ask).
 import { h } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
-import { takesAnswers } from "/static/shared/widgets.js";
+import { takesWrittenAnswers } from "/static/shared/widgets.js";
 import { act, button, state } from "./console-state.js";
-
-const WRITTEN = new Set(["prompt", "reflection"]);
 
 // How many have responded to the live activity while its written answers are still unread
 // (a response may be a pass: while answers are open, nobody can tell which).
-export function unreadResponses() {
+function unreadResponses() {
   const live = state.view?.activity;
-  if (!live || live.status !== "open" || !WRITTEN.has(live.definition.kind) || !takesAnswers(live.definition)) return 0;
+  if (live?.status !== "open" || !takesWrittenAnswers(live.definition)) return 0;
   return state.progress.activity === live.id ? state.progress.answered : 0;
 }
 
@@ -24,7 +22,6 @@ export function unreadResponses() {
 export function mayMoveOn(review) {
   const n = unreadResponses();
   if (!n) return Promise.resolve(true);
-  document.querySelector("dialog.move-on")?.close();
   return new Promise((resolve) => {
     let verdict = false;
     let reviewing = false;

@@ -3,10 +3,8 @@
 // Each is laid out in a sheet of its own that only print media shows; then the browser prints.
 import { direction, language, plural, t, translatorFor } from "/static/shared/i18n.js";
 import { h, replace } from "/static/shared/dom.js";
-import { KIND_NAMES } from "/static/shared/widgets.js";
+import { isWritten, KIND_NAMES } from "/static/shared/widgets.js";
 import { shownActivity, shownPlan } from "./plan-words.js";
-
-const WRITTEN = new Set(["prompt", "reflection"]);
 
 function sheet() {
   let el = document.querySelector("#print-sheet");
@@ -144,7 +142,7 @@ function practice(plan, langs) {
 // The handout: the week's prompts and practice in every language of the plan, then the support
 // card in every language it has.
 export async function printHandout(plan, card = null) {
-  const written = plan.items.map((item) => item.activity).filter((a) => WRITTEN.has(a.kind));
+  const written = plan.items.map((item) => item.activity).filter(isWritten);
   const cards = card && cardLanguages(card).some(([tag]) => tag && tag !== language()) ? await supportCards(card) : null;
   const langs = await planLanguages(plan);
   print(

@@ -167,6 +167,11 @@ export function takesAnswers(def) {
   return ["poll", "scale", "words", "checkin"].includes(def.kind);
 }
 
+// The kinds whose answers are words people wrote: never counted, they go through the review
+// queue (and reach the console only once answers close).
+export const isWritten = (def) => def.kind === "prompt" || def.kind === "reflection";
+export const takesWrittenAnswers = (def) => isWritten(def) && takesAnswers(def);
+
 // Each kind's name in the screen's language, read when shown (so a switch of language shows);
 // with another catalogue's t (the projector's second language), in that language.
 export const kindNames = (t) => ({
