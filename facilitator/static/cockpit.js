@@ -19,6 +19,7 @@ const keys = () => (isLead() ? KEYS : KEYS.filter(([k]) => CO_KEYS.has(k)));
 const parts = {};
 let openPanel = null;
 let joinByItself = false; // "How to join" opens at the start and closes when the first activity does
+let queueShown = null; // the activity whose written answers the side column last turned to
 let liveKey = "";
 let listening = false;
 
@@ -186,7 +187,19 @@ export function renderAll(changes = null) {
   const panel = parts.panels.find(([name]) => name === openPanel);
   // the queue, or why it is empty once closed (activity.withheld_texts)
   if ((panel ? panel[5] : ["queue", "activity"]).some(changed) && !typing) renderSide();
+  turnToTheQueue(view);
   tickClock();
+}
+
+// Written answers reach the facilitator when they close answers: the side column turns to them
+// then, once, whatever panel was open there (the Close answers just pressed is gone; the focus
+// goes to what it brought).
+function turnToTheQueue(view) {
+  const a = view.activity;
+  const arrived = isLead() && a && a.status !== "open" && (view.queue?.length || a.withheld_texts);
+  if (!arrived || queueShown === a.id) return;
+  queueShown = a.id;
+  showQueue();
 }
 
 function shortcuts() {
@@ -259,4 +272,5 @@ export function resetCockpit() {
   liveKey = "";
   countsShape = "";
   openPanel = null;
+  queueShown = null; // a new room's activities are numbered from a1 again
 }

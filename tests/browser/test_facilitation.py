@@ -31,9 +31,14 @@ def test_written_answers_reach_screens_only_when_approved_and_released(harness: 
         expect(phone.locator(".counter")).to_have_text(re.compile("characters left"))
         write(phone, text)
     expect(console.locator("#count-answered")).to_have_text("4")
+    harness.panel(console, "Room settings")  # open beside the live activity, where the queue goes
     console.get_by_role("button", name="Close answers").click()
     items = console.locator(".queue-item")
     expect(items).to_have_count(4)
+    expect(console.locator("#queue-heading")).to_be_focused()
+    expect(console.get_by_role("button", name="Room settings", exact=True)).to_have_attribute(
+        "aria-expanded", "false"
+    )
     for i in range(4):
         text = items.nth(i).locator(".queue-text").inner_text()
         action = "Hide" if text == "PRIVATE-DO-NOT-SHOW" else "Approve"
