@@ -95,8 +95,19 @@ async function openDisplay(event) {
 
 function cockpit() {
   const request = (message) => state.conn.request(message);
-  // Resolves with the ack, or false when the facilitator stayed with what is live (move-on.js).
-  const open = async (definition) => (await mayMoveOn(showQueue)) && request({ type: "open", activity: definition });
+  // Resolves with the ack, or false when the facilitator stayed with what is live (move-on.js)
+  // or an open was already on its way: a second press before the first lands (a double click,
+  // N twice) would open the same thing again, and every screen would show it twice.
+  let opening = false;
+  const open = async (definition) => {
+    if (opening) return false;
+    opening = true;
+    try {
+      return (await mayMoveOn(showQueue)) && (await request({ type: "open", activity: definition }));
+    } finally {
+      opening = false;
+    }
+  };
   const auth = () => ({ Authorization: `Bearer ${state.room.key}`, "X-Hearth-Room": state.room.code });
   const form = activityForm(async (definition) => {
     if (!(await open(definition))) return false; // stayed: the form keeps what was typed

@@ -168,3 +168,43 @@ def test_a_trend_from_past_summaries_reaches_the_display(harness: Harness, tmp_p
     expect(display.locator(".trend .bar-count").first).to_have_text("average 2.5")
     console.get_by_role("button", name="Hide the trend").click()
     expect(display.locator(".big-code")).to_be_visible()
+
+
+# Counts the `open` commands the console sends, at the socket (any path that opens passes it).
+COUNT_OPENS = """() => {
+  window.opensSent = 0;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (JSON.parse(data).type === "open") window.opensSent += 1;
+    return send.call(this, data);
+  };
+}"""
+
+PRESS_N_TWICE = """() => {
+  for (const _ of [1, 2]) document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "n", bubbles: true }));
+}"""
+
+
+def test_open_next_pressed_twice_takes_one_step(harness: Harness) -> None:
+    """A double click on Open next, or N pressed twice, before the step lands opens it once: the
+    second press used to open the same step again, and phones and the projector saw it twice."""
+    entry = load_library().plans[0]
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
+    console.evaluate(COUNT_OPENS)
+    first, second = (item.activity.text for item in entry.plan.items[:2])
+
+    # Both presses land in one turn of the page, before any reply: as a double click or a
+    # double tap does on a slow connection.
+    console.get_by_role("button", name=re.compile("^Open next:")).evaluate(
+        "b => { b.click(); b.click(); }"
+    )
+    expect(console.locator(".live-text")).to_have_text(first)
+    expect(console.locator(".step").nth(0)).to_have_attribute("aria-current", "step")
+    assert console.evaluate("window.opensSent") == 1
+
+    console.evaluate(PRESS_N_TWICE)
+    expect(console.locator(".live-text")).to_have_text(second)
+    expect(console.locator(".step").nth(1)).to_have_attribute("aria-current", "step")
+    assert console.evaluate("window.opensSent") == 2
