@@ -9,7 +9,7 @@ import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPa
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state, wholeNumbers } from "./console-state.js";
 import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
 import { tickClock } from "./live.js";
-import { mayMoveOn } from "./move-on.js";
+import { opener } from "./move-on.js";
 import { escapeClosesPanel } from "./panels.js";
 import { PlanPanel } from "./plan.js";
 import { shownActivity } from "./plan-words.js";
@@ -95,19 +95,7 @@ async function openDisplay(event) {
 
 function cockpit() {
   const request = (message) => state.conn.request(message);
-  // Resolves with the ack, or false when the facilitator stayed with what is live (move-on.js)
-  // or an open was already on its way: a second press before the first lands (a double click,
-  // N twice) would open the same thing again, and every screen would show it twice.
-  let opening = false;
-  const open = async (definition) => {
-    if (opening) return false;
-    opening = true;
-    try {
-      return (await mayMoveOn(showQueue)) && (await request({ type: "open", activity: definition }));
-    } finally {
-      opening = false;
-    }
-  };
+  const open = opener(request, showQueue); // asks first over unread written answers (move-on.js)
   const auth = () => ({ Authorization: `Bearer ${state.room.key}`, "X-Hearth-Room": state.room.code });
   const form = activityForm(async (definition) => {
     if (!(await open(definition))) return false; // stayed: the form keeps what was typed

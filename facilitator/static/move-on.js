@@ -19,7 +19,7 @@ function unreadResponses() {
 // Resolves true when the next thing may open: nothing unread is at stake, or the facilitator
 // chose to discard it. False when they cancelled, or closed answers first: then `review` shows
 // them the queue.
-export function mayMoveOn(review) {
+function mayMoveOn(review) {
   const n = unreadResponses();
   if (!n) return Promise.resolve(true);
   return new Promise((resolve) => {
@@ -52,4 +52,21 @@ export function mayMoveOn(review) {
     dialog.showModal();
     cancel.focus();
   });
+}
+
+// The console's single open (the form, the run-sheet and the library's Open now). Resolves with
+// the ack, or false when the facilitator stayed with what is live or an open was already on its
+// way: a second press before the first lands (a double click, N twice) would open the same thing
+// again, and every screen would show it twice.
+export function opener(request, review) {
+  let opening = false;
+  return async (definition) => {
+    if (opening) return false;
+    opening = true;
+    try {
+      return (await mayMoveOn(review)) && (await request({ type: "open", activity: definition }));
+    } finally {
+      opening = false;
+    }
+  };
 }
