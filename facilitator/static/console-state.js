@@ -134,10 +134,19 @@ export async function act(origin, message) {
 
 // A button that sends `message` (an object, or a function returning one) when pressed; while
 // the console is not connected it looks as if it waits (console.css body.offline .command).
-export function commandButton(label, message, cls = "", attrs = {}) {
+// A press while its last is still on its way is ignored: a double click (or a key pressed twice)
+// would send the command again, and the second was refused ("already closed") or took a second
+// step (a second check-in over the first). `repeatable` buttons count every press (+1 min).
+export function commandButton(label, message, cls = "", attrs = {}, { repeatable = false } = {}) {
+  let sending = false;
   const el = h("button", {
     type: "button", class: cls ? `command ${cls}` : "command", text: label, ...attrs,
-    onclick: () => act(el, typeof message === "function" ? message() : message),
+    onclick: async () => {
+      if (sending && !repeatable) return;
+      sending = true;
+      await act(el, typeof message === "function" ? message() : message); // never throws
+      sending = false;
+    },
   });
   return el;
 }

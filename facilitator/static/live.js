@@ -31,7 +31,7 @@ export function timerControls() {
     !started ? commandButton(t("Start"), { type: "timer", action: "start" }, "", { "data-key": "p" }) : null,
     timer.running && !up ? commandButton(t("Pause"), { type: "timer", action: "pause" }, "secondary", { "data-key": "p" }) : null,
     started && !timer.running ? commandButton(t("Resume"), { type: "timer", action: "resume" }, "", { "data-key": "p" }) : null,
-    commandButton(t("+1 min"), { type: "timer", action: "extend", seconds: 60 }, "secondary"),
+    commandButton(t("+1 min"), { type: "timer", action: "extend", seconds: 60 }, "secondary", {}, { repeatable: true }),
     commandButton(t("Stop timer"), { type: "timer", action: "stop" }, "quiet"),
   );
 }

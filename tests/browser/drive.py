@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from server.http.catalogue_routes import page_catalogue
@@ -17,7 +17,14 @@ from tests.browser.harness import PHONE, Harness
 from tests.support import LiveServer
 
 # The browser language that gets each shipped language.
-LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE", "pt_BR": "pt-BR", "ar": "ar-EG"}
+LOCALES = {
+    "en": "en-US",
+    "es": "es-ES",
+    "fr": "fr-FR",
+    "de": "de-DE",
+    "pt_BR": "pt-BR",
+    "ar": "ar-EG",
+}
 
 
 class Screen:
@@ -145,3 +152,30 @@ def largest_text(page: Page, lang: str = "en") -> None:
     for _ in range(2):
         page.get_by_role("button", name=say(lang, "Larger text")).click()
     page.get_by_role("button", name=say(lang, "Close"), exact=True).click()
+
+
+# Records the type of every message the page sends from now on, at its WebSocket: every path
+# that sends (a button, a key, a dialog) passes there.
+RECORD_SENT = """() => {
+  window.sentTypes = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    window.sentTypes.push(JSON.parse(data).type);
+    return send.call(this, data);
+  };
+}"""
+
+
+def record_sent(page: Page) -> None:
+    page.evaluate(RECORD_SENT)
+
+
+def sent(page: Page, kind: str) -> int:
+    """How many messages of this type the page sent since `record_sent`."""
+    return int(page.evaluate("(kind) => window.sentTypes.filter((t) => t === kind).length", kind))
+
+
+def press_twice(button: Locator) -> None:
+    """Two presses in one turn of the page, before any reply can come: a double click or a
+    double tap as it lands on a slow connection."""
+    button.evaluate("b => { b.click(); b.click(); }")

@@ -1,6 +1,7 @@
 """The console's live panel and queue: a reveal that can only show nothing asks first, written
 answers have no preview, a release marks what went out, the heading names the activity once,
-and the display-window warning leaves the console whole at 1366x768."""
+the display-window warning leaves the console whole at 1366x768, and a double press sends a
+command once (but +1 min counts every press)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.drive import Screen, phones
+from tests.browser.drive import Screen, phones, press_twice, record_sent, sent
 from tests.browser.harness import Harness
 from tests.browser.layout import page_scroll
 
@@ -107,7 +108,9 @@ def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
 def test_paper_answers_are_counted_beside_the_phones(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     people = phones(harness.live, {"code": harness.code(console)}, 5)
-    Harness.open_activity(console, "poll", "Which helps tonight?", **{"Options, one per line": "Rest\nTalk"})
+    Harness.open_activity(
+        console, "poll", "Which helps tonight?", **{"Options, one per line": "Rest\nTalk"}
+    )
     aid = live_id(people[0], "Which helps tonight?")
     for phone in people:
         phone.answer(aid, {"kind": "choice", "option": 0})
@@ -269,3 +272,34 @@ def test_the_screen_warning_leaves_the_console_whole(harness: Harness) -> None:
     expect(console.get_by_role("button", name="Read more")).to_have_attribute(
         "aria-expanded", "false"
     )
+
+
+def test_a_double_press_sends_a_command_once(harness: Harness) -> None:
+    """Each press of a double click used to send its command: the second Close answers was
+    refused in red ("The activity is already closed."), the second Quick check-in replaced the
+    first. Only +1 min counts every press."""
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 3)
+    Harness.open_activity(console, "poll", "Which helped?", **{"Options, one per line": "A\nB"})
+    aid = live_id(people[0], "Which helped?")
+    for phone in people:
+        phone.answer(aid, {"kind": "choice", "option": 0})
+    expect(console.locator("#count-answered")).to_have_text("3")
+    record_sent(console)
+
+    press_twice(console.get_by_role("button", name="Close answers"))
+    expect(console.locator("#live-status")).to_have_text("Closed")
+    press_twice(console.get_by_role("button", name="Reveal results"))
+    expect(console.locator(".results .answered")).to_have_text("3 people answered")
+    press_twice(console.get_by_role("button", name="Quick check-in"))
+    expect(console.locator(".live-text")).to_have_text("How are you right now?")
+    press_twice(console.get_by_role("button", name=re.compile("^Back to:")))
+    expect(console.locator(".live-text")).to_have_text("Which helped?")
+    assert [sent(console, kind) for kind in ("close", "reveal", "checkin_now", "resume")] == [1] * 4
+    expect(console.locator("#feedback")).to_have_text("")
+    expect(console.locator(".inline-error")).to_have_count(0)
+
+    Harness.open_activity(console, "reflection", "Breathe.", **{"Duration (seconds)": "60"})
+    press_twice(console.get_by_role("button", name="+1 min"))
+    expect(console.locator(".bar-timer")).to_contain_text("3:00")
+    assert sent(console, "timer") == 2

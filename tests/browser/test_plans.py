@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from server.domain.activities import Activity, Prompt, Reflection, accepts_answers
 from server.domain.library import load_library
 from server.domain.plans import load_plan
+from tests.browser.drive import press_twice, record_sent, sent
 from tests.browser.harness import Harness
 
 
@@ -170,16 +171,6 @@ def test_a_trend_from_past_summaries_reaches_the_display(harness: Harness, tmp_p
     expect(display.locator(".big-code")).to_be_visible()
 
 
-# Counts the `open` commands the console sends, at the socket (any path that opens passes it).
-COUNT_OPENS = """() => {
-  window.opensSent = 0;
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    if (JSON.parse(data).type === "open") window.opensSent += 1;
-    return send.call(this, data);
-  };
-}"""
-
 PRESS_N_TWICE = """() => {
   for (const _ of [1, 2]) document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "n", bubbles: true }));
 }"""
@@ -192,19 +183,15 @@ def test_open_next_pressed_twice_takes_one_step(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     console.get_by_role("button", name="Browse the library").click()
     console.get_by_role("button", name=f"Use this plan: {entry.plan.title}").click()
-    console.evaluate(COUNT_OPENS)
+    record_sent(console)
     first, second = (item.activity.text for item in entry.plan.items[:2])
 
-    # Both presses land in one turn of the page, before any reply: as a double click or a
-    # double tap does on a slow connection.
-    console.get_by_role("button", name=re.compile("^Open next:")).evaluate(
-        "b => { b.click(); b.click(); }"
-    )
+    press_twice(console.get_by_role("button", name=re.compile("^Open next:")))
     expect(console.locator(".live-text")).to_have_text(first)
     expect(console.locator(".step").nth(0)).to_have_attribute("aria-current", "step")
-    assert console.evaluate("window.opensSent") == 1
+    assert sent(console, "open") == 1
 
     console.evaluate(PRESS_N_TWICE)
     expect(console.locator(".live-text")).to_have_text(second)
     expect(console.locator(".step").nth(1)).to_have_attribute("aria-current", "step")
-    assert console.evaluate("window.opensSent") == 2
+    assert sent(console, "open") == 2
