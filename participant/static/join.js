@@ -1,7 +1,7 @@
 // The phone page, start-up: welcome and join, the connection, answers sent until acknowledged,
 // pause and leave. What it keeps is in phone-state.js; what it shows, in phone-render.js.
 import { Connection } from "/static/shared/connection.js";
-import { $, h, randomId, replace, takeFragment } from "/static/shared/dom.js";
+import { $, h, onSignalTap, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
 import { languageOptions, PhoneMenu } from "./menu.js";
 import { forgetScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
@@ -254,7 +254,7 @@ const { raw } = takeFragment(); // the code leaves the address bar before anythi
 await load().catch(() => null); // no catalogue: the page stays in English
 translateMarkup();
 showPause(phone.pausing);
-pauseButton.addEventListener("click", () => setPause(!phone.pausing, announce));
+onSignalTap(pauseButton, () => phone.pausing, (on) => setPause(on, announce));
 const menu = new PhoneMenu({ saved, announce, send: (message) => phone.conn?.send(message), leave, switchTo });
 renderHooks({ app, answer, announce: (text) => (announce.textContent = text) });
 setInterval(tick, 200);

@@ -1,7 +1,7 @@
 // The phone's "More" menu: "I'd like a word afterwards", the support card, text size, a dim or
 // bright screen, language, which side the person is on (when the room asks), Leave. The word
 // signal, text size, screen and language live in sessionStorage like the rest.
-import { $, askedWords, h, replace } from "/static/shared/dom.js";
+import { $, askedWords, h, onSignalTap, replace } from "/static/shared/dom.js";
 import { cardWords, language, languages, t } from "/static/shared/i18n.js";
 
 const SIZES = [1, 1.2, 1.4];
@@ -55,7 +55,7 @@ export class PhoneMenu {
     this.size = saved.get("size", 0);
     this.screen = saved.get("screen", null); // "dim", "bright", or null: as the phone is set
     this.toggle.addEventListener("click", () => this.open(this.panel.hidden));
-    this.wordButton.addEventListener("click", () => this.setWord(!this.word));
+    onSignalTap(this.wordButton, () => this.word, (on) => this.setWord(on));
     $("#support").addEventListener("click", () => this.showSupport());
     $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));
     $("#screen-tone").addEventListener("click", () => this.setScreen(this.dim() ? "bright" : "dim"));

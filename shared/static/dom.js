@@ -83,3 +83,17 @@ export function shortcutKey(event) {
   const place = /^Key([A-Z])$/.exec(event.code || "");
   return place ? place[1].toLowerCase() : key;
 }
+
+// A signal's button ("I need a pause", "a word afterwards") asks on one tap and takes back on
+// the next, but a double tap must not do both in one gesture: a take-back within a moment of
+// the ask is that gesture's second tap, and is let go. Asking is never held back.
+const SECOND_TAP_MS = 500;
+export function onSignalTap(button, isOn, set) {
+  let askedAt = -Infinity;
+  button.addEventListener("click", () => {
+    const now = performance.now();
+    if (isOn() && now - askedAt < SECOND_TAP_MS) return;
+    if (!isOn()) askedAt = now;
+    set(!isOn());
+  });
+}
