@@ -1,7 +1,7 @@
 // What the console's modules share: the connection, the room, the latest view and counts, and
 // commands whose errors appear beside the control that sent them (not at the top of the page).
 import { t } from "/static/shared/i18n.js";
-import { h } from "/static/shared/dom.js";
+import { h, oneAtATime } from "/static/shared/dom.js";
 
 export const ROOM_KEY = "hearth.console";
 export const HOST_KEY = "hearth.host";
@@ -138,15 +138,10 @@ export async function act(origin, message) {
 // would send the command again, and the second was refused ("already closed") or took a second
 // step (a second check-in over the first). `repeatable` buttons count every press (+1 min).
 export function commandButton(label, message, cls = "", attrs = {}, { repeatable = false } = {}) {
-  let sending = false;
+  const send = () => act(el, typeof message === "function" ? message() : message);
   const el = h("button", {
     type: "button", class: cls ? `command ${cls}` : "command", text: label, ...attrs,
-    onclick: async () => {
-      if (sending && !repeatable) return;
-      sending = true;
-      await act(el, typeof message === "function" ? message() : message); // never throws
-      sending = false;
-    },
+    onclick: repeatable ? send : oneAtATime(send),
   });
   return el;
 }

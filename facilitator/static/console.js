@@ -2,7 +2,7 @@
 // and build the cockpit (cockpit.js); the end of a session shows its erasure receipt.
 import { Connection, redeemTicket } from "/static/shared/connection.js";
 import { REPLACED } from "/static/shared/protocol.js";
-import { $, h, replace, takeFragment } from "/static/shared/dom.js";
+import { $, h, oneAtATime, replace, takeFragment } from "/static/shared/dom.js";
 import { forScreen, language, languages, load as loadLanguage, plural, remember, t, translateMarkup } from "/static/shared/i18n.js";
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel, showQueue } from "./cockpit.js";
@@ -37,31 +37,7 @@ function startScreen(message = "") {
     {
       class: "card start",
       novalidate: true, // k is checked here, in the console's language, not the browser's
-      onsubmit: async (event) => {
-        event.preventDefault();
-        error.textContent = "";
-        const [value] = wholeNumbers(form, [k], "k", (text) => { error.textContent = text; }) ?? [];
-        if (value === undefined) return;
-        const response = await fetch("/api/rooms", {
-          method: "POST",
-          headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
-          body: JSON.stringify({ k: value }),
-        });
-        if (response.status === 401) { // Hearth was restarted with a new host secret
-          sessionStorage.removeItem(HOST_KEY);
-          replace(app, linkNeeded(t("Hearth was restarted since this tab opened its link, so it needs a new one.")));
-          return;
-        }
-        if (!response.ok) {
-          const body = await response.json().catch(() => ({}));
-          error.textContent = body.message || t("Could not create a room.");
-          return;
-        }
-        const made = await response.json();
-        state.room = { code: made.code, key: made.facilitator_credential, displayKey: made.display_credential };
-        sessionStorage.setItem(ROOM_KEY, JSON.stringify(state.room));
-        connect();
-      },
+      onsubmit: (event) => { event.preventDefault(); create(); }, // one room for a double click
     },
     h("h1", { text: t("Start a session") }),
     h("p", { text: t("A room lives until you end it (or it sits idle for hours). Ending deletes every answer and shows you a receipt.") }),
@@ -70,13 +46,37 @@ function startScreen(message = "") {
     error,
     h("button", { type: "submit", text: t("Create a room") }),
   );
+  const create = oneAtATime(async () => {
+    error.textContent = "";
+    const [value] = wholeNumbers(form, [k], "k", (text) => { error.textContent = text; }) ?? [];
+    if (value === undefined) return;
+    const response = await fetch("/api/rooms", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ k: value }),
+    });
+    if (response.status === 401) { // Hearth was restarted with a new host secret
+      sessionStorage.removeItem(HOST_KEY);
+      replace(app, linkNeeded(t("Hearth was restarted since this tab opened its link, so it needs a new one.")));
+      return;
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      error.textContent = body.message || t("Could not create a room.");
+      return;
+    }
+    const made = await response.json();
+    state.room = { code: made.code, key: made.facilitator_credential, displayKey: made.display_credential };
+    sessionStorage.setItem(ROOM_KEY, JSON.stringify(state.room));
+    connect();
+  });
   replace(app, form);
 }
 
 // Each display window gets its own one-time ticket, so its link carries no credential. A
 // console without the display credential (one that came back through `hearth link --room`, or
-// opened from a console link) makes it with the facilitator's.
-async function openDisplay(event) {
+// opened from a console link) makes it with the facilitator's. One window for a double click.
+const openDisplay = oneAtATime(async (event) => {
   const origin = event?.currentTarget;
   const response = await fetch("/api/tickets", {
     method: "POST",
@@ -91,7 +91,7 @@ async function openDisplay(event) {
   clearErrors();
   // Its own window (not a tab), ready to drag onto the projector.
   window.open(`/display#ticket=${encodeURIComponent(body.ticket)}`, "_blank", "noopener,popup");
-}
+});
 
 function cockpit() {
   const request = (message) => state.conn.request(message);

@@ -3,7 +3,7 @@
 // Opening something else over an open prompt people have written to would leave their words
 // unread for good, so the console asks first (Quick check-in and Grounding now set the prompt
 // aside instead, and Resume brings it back with its answers: they do not ask).
-import { h } from "/static/shared/dom.js";
+import { h, oneAtATime } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { takesWrittenAnswers } from "/static/shared/widgets.js";
 import { act, button, state } from "./console-state.js";
@@ -59,14 +59,5 @@ function mayMoveOn(review) {
 // way: a second press before the first lands (a double click, N twice) would open the same thing
 // again, and every screen would show it twice.
 export function opener(request, review) {
-  let opening = false;
-  return async (definition) => {
-    if (opening) return false;
-    opening = true;
-    try {
-      return (await mayMoveOn(review)) && (await request({ type: "open", activity: definition }));
-    } finally {
-      opening = false;
-    }
-  };
+  return oneAtATime(async (definition) => (await mayMoveOn(review)) && request({ type: "open", activity: definition }));
 }

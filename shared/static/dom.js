@@ -97,3 +97,18 @@ export function onSignalTap(button, isOn, set) {
     set(!isOn());
   });
 }
+
+// An async handler that lets a call go while its last one is still running (it resolves false):
+// a double click, a key pressed twice or a double tap would otherwise do the thing twice.
+export function oneAtATime(handler) {
+  let running = false;
+  return async (...args) => {
+    if (running) return false;
+    running = true;
+    try {
+      return await handler(...args);
+    } finally {
+      running = false;
+    }
+  };
+}

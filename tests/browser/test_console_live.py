@@ -303,3 +303,22 @@ def test_a_double_press_sends_a_command_once(harness: Harness) -> None:
     press_twice(console.get_by_role("button", name="+1 min"))
     expect(console.locator(".bar-timer")).to_contain_text("3:00")
     assert sent(console, "timer") == 2
+
+
+def test_a_double_click_makes_one_room_and_one_display_window(harness: Harness) -> None:
+    """Create a room and Open the display each did their work once per press: a double click
+    made a second room nobody could run and a second projector window."""
+    console = harness.page(viewport=LAPTOP)
+    posts: list[str] = []
+    console.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    console.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
+    expect(console.get_by_role("heading", name="Start a session")).to_be_visible()
+    press_twice(console.get_by_role("button", name="Create a room"))
+    expect(console.locator("#count-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    with console.context.expect_page() as opened:
+        press_twice(console.get_by_role("button", name="Open the display"))
+    expect(opened.value.locator(".corner-code")).to_be_visible()
+    expect(console.locator("#count-display")).to_have_text("connected")
+    made = [url.rsplit("/", 1)[-1] for url in posts]
+    assert made.count("rooms") == 1 and made.count("tickets") == 1, made
+    assert len(console.context.pages) == 2
