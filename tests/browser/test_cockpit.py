@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.drive import phones
 from tests.browser.harness import PHONE, Harness
-from tests.browser.layout import page_scroll
+from tests.browser.layout import page_scroll, sideways
 
 SIZES = [(1280, 800), (1366, 768), (1920, 1080)]
 
@@ -157,6 +157,34 @@ def test_on_a_tablet_a_short_page_still_fills_the_window(harness: Harness) -> No
         assert keys and plan
         assert keys["y"] + keys["height"] > height * 0.9, ("the keys at the foot", width, keys)
         assert plan["y"] + plan["height"] >= keys["y"] - 1, ("the plan reaches them", plan, keys)
+
+
+def test_on_a_tablet_upright_the_fullest_bar_stays_on_the_page(harness: Harness) -> None:
+    """At 768 px wide (a tablet upright) the bar's counts ran off the side of the page once a
+    co-facilitator and the display were connected, answers had come from paper and answers had
+    closed (Answered and Passed): they wrap instead, in English, in German's longer words and
+    in Arabic, right to left."""
+    console = harness.facilitator(k=3, viewport={"width": 768, "height": 1024})
+    harness.co_console(console)
+    harness.display(console)
+    harness.panel(console, "How to join", shown=False)
+    Harness.open_activity(
+        console, "poll", "Which helps tonight?", **{"Options, one per line": "Rest\nTalk"}
+    )
+    console.get_by_text("Add answers from paper").click()
+    console.get_by_label("On paper: Rest").fill("2")
+    console.get_by_role("button", name="Add paper answers").click()
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator("#live-status")).to_have_text("Closed")
+    for lang in ("en", "de", "ar"):
+        if lang != "en":
+            console.locator("#console-language").select_option(lang)  # the page loads again
+        expect(console.locator("#count-paper")).to_have_text("2")
+        expect(console.locator("#count-display")).not_to_have_text("—")
+        for width, height in TABLETS:
+            console.set_viewport_size({"width": width, "height": height})
+            assert sideways(console, width, ".bar") == [], (lang, width)
+            assert page_scroll(console)["width"] <= width, (lang, width)
 
 
 def test_on_a_phone_the_console_is_one_column_with_what_is_live_first(harness: Harness) -> None:
