@@ -2,7 +2,7 @@
 // behind a content note, clear), a timer only where one belongs, the preview of what a reveal
 // will show, paper answers, results, and the pages of released answers on the display. The
 // moderation queue goes in the side column.
-import { formatClock, h, replace, setText } from "/static/shared/dom.js";
+import { formatClock, h, oneAtATime, replace, setText } from "/static/shared/dom.js";
 import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
@@ -40,12 +40,13 @@ export function timerControls() {
 function timerStarter(def) {
   if (state.view.timer || (def && (TIMED.has(def.kind) || takesAnswers(def)))) return null;
   const secs = h("input", { id: "timer-seconds", type: "number", min: "1", max: "3600", value: "120" });
+  const start = oneAtATime((form, seconds) => act(form, { type: "timer", action: "start", seconds })); // once for a double click
   return h(
     "form",
     { class: "row timer-start", novalidate: true, onsubmit: (e) => {
       e.preventDefault();
       const [seconds] = wholeNumbers(e.target, [secs], "timer") ?? [];
-      if (seconds !== undefined) act(e.target, { type: "timer", action: "start", seconds });
+      if (seconds !== undefined) start(e.target, seconds);
     } },
     h("label", { for: "timer-seconds", text: t("Timer length (seconds)") }), secs,
     h("button", { type: "submit", class: "secondary", text: t("Start timer") }),

@@ -306,8 +306,10 @@ def test_a_double_press_sends_a_command_once(harness: Harness) -> None:
 
 
 def test_a_double_click_makes_one_room_and_one_display_window(harness: Harness) -> None:
-    """Create a room and Open the display each did their work once per press: a double click
-    made a second room nobody could run and a second projector window."""
+    """Create a room, Open the display, Co-facilitator link and Start timer each did their work
+    once per press: a double click made a second room nobody could run, a second projector
+    window, a second link that replaced the first (the one shown could be the dead one) and a
+    second start."""
     console = harness.page(viewport=LAPTOP)
     posts: list[str] = []
     console.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
@@ -319,6 +321,17 @@ def test_a_double_click_makes_one_room_and_one_display_window(harness: Harness) 
         press_twice(console.get_by_role("button", name="Open the display"))
     expect(opened.value.locator(".corner-code")).to_be_visible()
     expect(console.locator("#count-display")).to_have_text("connected")
+    harness.panel(console, "Another device")
+    press_twice(console.get_by_role("button", name="Co-facilitator link"))
+    expect(console.locator("#made-link")).to_have_value(re.compile("ticket="))
     made = [url.rsplit("/", 1)[-1] for url in posts]
-    assert made.count("rooms") == 1 and made.count("tickets") == 1, made
+    # one room; two tickets: the display window's and the co-facilitator link's
+    assert made.count("rooms") == 1 and made.count("tickets") == 2, made
     assert len(console.context.pages) == 2
+
+    # a prompt's own timer, started from the form
+    Harness.open_activity(console, "prompt", "Talk in pairs.")
+    record_sent(console)
+    press_twice(console.get_by_role("button", name="Start timer"))
+    expect(console.get_by_role("button", name="Stop timer")).to_be_visible()
+    assert sent(console, "timer") == 1
