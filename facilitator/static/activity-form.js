@@ -130,7 +130,8 @@ export function activityForm(onOpen, onAdd) {
       "div",
       { class: "row" },
       h("button", { type: "submit", text: t("Open on phones") }),
-      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: () => { const def = valid(); if (def) { onAdd(def); clear(); } } }) : null,
+      // A double click's second click (detail 2) would find the form just cleared, and say so in red.
+      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: (e) => { const def = e.detail < 2 && valid(); if (def) { onAdd(def); clear(); } } }) : null,
       saveStep,
       cancelEdit,
     ),

@@ -70,3 +70,16 @@ def test_each_step_starts_from_a_clean_form(harness: Harness) -> None:
         console.get_by_role("button", name="Save plan file").click()
     items = json.loads(Path(saved.value.path()).read_text())["items"]
     assert [i["activity"].get("title", "") for i in items] == ["Noticing", ""]
+
+
+def test_a_double_click_on_add_to_plan_adds_one_step_and_no_error(harness: Harness) -> None:
+    """The second click of a double click found the form it had just cleared, and said in red
+    that the question was missing, under a step that had been added."""
+    console = harness.facilitator(k=3)
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("scale")
+    console.get_by_label("Question or text").fill("How steady are you?")
+    console.get_by_role("button", name="Add to plan").dblclick()
+    expect(console.locator(".step")).to_have_count(1)
+    expect(console.get_by_label("Question or text")).to_have_value("")
+    expect(console.locator("form:has(#new-kind) .error")).to_have_text("")
