@@ -134,20 +134,17 @@ export async function act(origin, message) {
 
 // A button that sends `message` (an object, or a function returning one) when pressed; while
 // the console is not connected it looks as if it waits (console.css body.offline .command).
-// A press while its last is still on its way is ignored: a double click (or a key pressed twice)
-// would send the command again, and the second was refused ("already closed") or took a second
-// step (a second check-in over the first). `repeatable` buttons count every press (+1 min).
-export function commandButton(label, message, cls = "", attrs = {}, { repeatable = false } = {}) {
-  const send = () => act(el, typeof message === "function" ? message() : message);
-  const el = h("button", {
-    type: "button", class: cls ? `command ${cls}` : "command", text: label, ...attrs,
-    onclick: repeatable ? send : oneAtATime(send),
-  });
+export function commandButton(label, message, cls = "", attrs = {}, options = {}) {
+  const el = button(label, () => act(el, typeof message === "function" ? message() : message), cls ? `command ${cls}` : "command", attrs, options);
   return el;
 }
 
-export function button(label, onclick, cls = "", attrs = {}) {
-  return h("button", { type: "button", class: cls, text: label, onclick, ...attrs });
+// A button of the console: a press while what the last one started is still on its way is
+// let go, since a double click (or a key pressed twice) would do it again: a second command was
+// refused ("already closed") or took a second step (a second check-in over the first), a second
+// link replaced the first. `repeatable` buttons count every press (+1 min).
+export function button(label, onclick, cls = "", attrs = {}, { repeatable = false } = {}) {
+  return h("button", { type: "button", class: cls, text: label, onclick: repeatable ? onclick : oneAtATime(onclick), ...attrs });
 }
 
 // A line saying what was just done, with Undo, for a while: longer while the pointer or the

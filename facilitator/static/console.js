@@ -75,8 +75,8 @@ function startScreen(message = "") {
 
 // Each display window gets its own one-time ticket, so its link carries no credential. A
 // console without the display credential (one that came back through `hearth link --room`, or
-// opened from a console link) makes it with the facilitator's. One window for a double click.
-const openDisplay = oneAtATime(async (event) => {
+// opened from a console link) makes it with the facilitator's.
+async function openDisplay(event) {
   const origin = event?.currentTarget;
   const response = await fetch("/api/tickets", {
     method: "POST",
@@ -91,7 +91,7 @@ const openDisplay = oneAtATime(async (event) => {
   clearErrors();
   // Its own window (not a tab), ready to drag onto the projector.
   window.open(`/display#ticket=${encodeURIComponent(body.ticket)}`, "_blank", "noopener,popup");
-});
+}
 
 function cockpit() {
   const request = (message) => state.conn.request(message);

@@ -1,7 +1,7 @@
 // The console's panels that open on demand beside the live activity: how to join, one-time
 // links, room settings, the support card, summaries across weeks, what was revealed so far.
 import { plural, t } from "/static/shared/i18n.js";
-import { h, oneAtATime, replace, setText, svgFrom } from "/static/shared/dom.js";
+import { h, replace, setText, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
 import { act, button, clearErrors, displayCredential, isLead, linkCommand, showError, state, wholeNumbers, withCommand } from "./console-state.js";
@@ -40,9 +40,7 @@ async function mintLink(role, credential) {
 export function linksPanel(el) {
   const room = state.room;
   const out = h("div", { class: "made-link" });
-  // One link for a double click: a second co-facilitator link would replace the first, and the
-  // one shown could be the one replaced.
-  const make = (role, credential, label) => oneAtATime(async (event) => {
+  const make = (role, credential, label) => async (event) => {
     try {
       const url = await mintLink(role, credential);
       clearErrors();
@@ -53,7 +51,7 @@ export function linksPanel(el) {
     } catch (failure) {
       showError(event.target, failure.message);
     }
-  });
+  };
   replace(
     el,
     h("p", { class: "hint", text: t("One-time links to open this console or the projector display on another computer or tablet.") }),
