@@ -52,9 +52,11 @@ def print_handout_of(harness: Harness, plan: dict[str, Any]) -> Page:
 
 def nothing_cut(page: Page, selector: str) -> None:
     """Under print media: the sheet shows, fits the page width, and no element inside it is
-    wider than its box or clipped."""
+    wider than its box or clipped. Measured once the page has drawn two frames in print media
+    (a full run once caught a paragraph still laid out with no height, just after the switch)."""
     problems = page.evaluate(
-        """(selector) => {
+        """async (selector) => {
+          for (const _ of [1, 2]) await new Promise((drawn) => requestAnimationFrame(drawn));
           const sheet = document.querySelector(selector);
           const out = [];
           if (!sheet || sheet.getBoundingClientRect().height === 0) return ["the sheet is not shown"];
