@@ -17,6 +17,20 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from tests.support import LiveServer, require_tool
 
+# Playwright disables these itself with its own --disable-features, which a second one of ours
+# replaces (Chromium keeps the last): so its list (driver 1.65) is repeated here.
+PLAYWRIGHTS_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+    "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+]  # fmt: skip
+# Headless Chromium still builds each window's address-bar popup: two web pages of its own
+# (chrome://omnibox-popup) in a renderer per browser context, which no test looks at. Every
+# phone, console and projector is a context, so they cost more CPU than Hearth's own pages did
+# (a third of the browser suite's time on two cores).
+BROWSER_UI_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -24,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join(PLAYWRIGHTS_DISABLED_FEATURES + BROWSER_UI_FEATURES),
 ]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 860}}
