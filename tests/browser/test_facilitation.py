@@ -236,6 +236,14 @@ def test_a_timer_that_ran_out_says_so_on_every_screen(harness: Harness) -> None:
             "(el) => [el, el.querySelector('.timer-state')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
         )
         assert sizes[1] < sizes[0] / 2, sizes
+    # where the words do not fit beside the digits (a projector on its side, a small phone)
+    # they move below as one box, not "time is" beside the digits and "up" a digit-line lower
+    display.set_viewport_size({"width": 1080, "height": 1920})
+    display.wait_for_function("() => document.querySelector('#stage').dataset.fitFor === '1080x1920'")
+    phone.set_viewport_size({"width": 320, "height": 568})
+    for page in (display, phone):
+        pieces = page.locator(".timer-state").evaluate("(el) => el.getClientRects().length")
+        assert pieces == 1, f"'time is up' split in {pieces} pieces at {page.viewport_size}"
     # a minute more: the clock runs again, and can be paused again
     timer.get_by_role("button", name="+1 min").click()
     expect(timer.get_by_role("button", name="Pause")).to_be_visible()
