@@ -55,6 +55,14 @@ export class PhoneMenu {
     this.size = saved.get("size", 0);
     this.screen = saved.get("screen", null); // "dim", "bright", or null: as the phone is set
     this.toggle.addEventListener("click", () => this.open(this.panel.hidden));
+    // Escape shuts the open menu from anywhere in it, as it shuts the support dialog, and gives
+    // the focus back to the button that opened it.
+    this.panel.parentElement.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || this.panel.hidden) return;
+      event.preventDefault();
+      this.open(false);
+      this.toggle.focus();
+    });
     onSignalTap(this.wordButton, () => this.word, (on) => this.setWord(on));
     $("#support").addEventListener("click", () => this.showSupport());
     $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));

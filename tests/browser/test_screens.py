@@ -65,6 +65,15 @@ def test_keyboard_only_join_and_answer(harness: Harness) -> None:
     phone.keyboard.press("Enter")
     expect(phone.locator(".answer-status")).to_contain_text("stored")
     expect(console.locator("#count-answered")).to_have_text("1")
+    # More opens with the keyboard, and Escape shuts it from inside, back on its button
+    more = phone.get_by_role("button", name="More")
+    more.focus()
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#menu-panel")).to_be_visible()
+    phone.get_by_role("button", name="Larger text").focus()
+    phone.keyboard.press("Escape")
+    expect(phone.locator("#menu-panel")).to_be_hidden()
+    expect(more).to_be_focused()
 
 
 def test_blank_from_the_console_and_with_the_b_key(harness: Harness) -> None:

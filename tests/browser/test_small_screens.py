@@ -204,6 +204,14 @@ def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
     leave.scroll_into_view_if_needed()
     expect(leave).to_be_in_viewport()
     expect(page.get_by_role("button", name="I need a pause")).to_be_in_viewport()
+    # the language menu in that narrow column shows the language chosen, not an empty box
+    language = page.get_by_label("Language")
+    language.scroll_into_view_if_needed()
+    shown = language.evaluate(
+        "(el) => { const r = el.getBoundingClientRect(), col = el.closest('#actions').getBoundingClientRect();"
+        " return [r.width, col.width]; }"
+    )
+    assert shown[0] > 0.6 * shown[1], f"the language menu {shown[0]:.0f} px wide in {shown[1]:.0f}"
     lead.close()
 
 
