@@ -4,7 +4,7 @@ import { Connection } from "/static/shared/connection.js";
 import { $, h, onSignalTap, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
 import { languageOptions, PhoneMenu } from "./menu.js";
-import { forgetScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
+import { clearNews, forgetScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import {
   dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
 } from "./phone-state.js";
@@ -244,6 +244,7 @@ async function switchTo(tag) {
   translateMarkup();
   menu.relabel();
   showPause(phone.pausing);
+  clearNews();
   const focused = document.activeElement?.id; // a menu used by keyboard keeps the focus
   redraw();
   if (focused) document.getElementById(focused)?.focus();

@@ -256,6 +256,14 @@ export function forgetScreen() {
   timerEl = pacerWidget = statusEl = null;
   renderedKey = "";
   lastAid = null;
+  clearNews();
+}
+
+// The hidden status lines say nothing once their news is stale: a screen reader's cursor still
+// reaches them, where "your answer is stored" after Leave, or English after a switch, misleads.
+export function clearNews() {
+  answerNews.textContent = "";
+  document.getElementById("announce").textContent = "";
 }
 
 export function tick() {

@@ -182,6 +182,8 @@ def test_ending_tells_every_screen_and_clears_the_phone(harness: Harness) -> Non
     phone.get_by_role("button", name="3", exact=True).click()
     stored(phone)
     assert phone.evaluate("sessionStorage.length") > 0
+    news = phone.locator("#answer-news, #announce")
+    expect(news.first).not_to_have_text("")  # "Your answer is stored", for screen readers
 
     console.get_by_role("button", name="End session…").click()
     console.get_by_role("button", name="Cancel").click()
@@ -196,6 +198,8 @@ def test_ending_tells_every_screen_and_clears_the_phone(harness: Harness) -> Non
     expect(display.get_by_role("heading", name="The session has ended")).to_be_visible()
     assert phone.evaluate("sessionStorage.length") == 0
     assert display.evaluate("sessionStorage.length") == 0
+    # the hidden status lines keep no stale news a screen reader's cursor would still reach
+    assert news.all_inner_texts() == ["", ""], news.all_inner_texts()
 
 
 def test_leave_forgets_everything(harness: Harness) -> None:
