@@ -361,3 +361,29 @@ async def test_the_consoles_count_the_display(live: LiveServer) -> None:
     await display.close()
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["displays"] == 0)
     await facilitator.close()
+
+
+async def test_a_phone_that_leaves_and_joins_again_counts_once(live: LiveServer) -> None:
+    """Leave forgets the phone, so joining again makes a new person: the answer to the open
+    activity leaves with it (its ballot finds it), and the room counts the phone once, as the
+    console's 'here' does. Answers to activities already closed stay."""
+    room = await live.create_room(k=3)
+    facilitator, phones, aid = await live_poll(live, room)
+    ballot = secrets.token_urlsafe(16)
+    leaving = await Client.join(live, room, "participant")
+    assert (await leaving.command(answer(aid, 2, ballot)))["type"] == "ack"
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 4)
+    await leaving.send({"type": "leave", "activity": aid, "ballot": ballot})
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 3)
+    back = await Client.join(live, room, "participant")
+    assert (await back.command(answer(aid, 2)))["type"] == "ack"
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 4)
+    assert (await facilitator.command({"type": "close"}))["type"] == "ack"
+    assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
+    shown = await phones[0].until_view(lambda v: v["results"] is not None)
+    assert shown["results"]["overall"]["answered"] == 4  # not 5: the one that came back, once
+    # a leave after answers closed takes nothing back
+    await back.send({"type": "leave", "activity": aid, "ballot": secrets.token_urlsafe(16)})
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["joined"] == 3)
+    seen = await phones[1].until_view(lambda v: v["results"] is not None)
+    assert seen["results"]["overall"]["answered"] == 4

@@ -192,6 +192,37 @@ async def one_on_a_side(store: RoomStore) -> tuple[str, str, str, str]:
     return code, token, who, ballot_secret
 
 
+async def test_withdraw_takes_back_one_answer_while_answers_are_open(store: RoomStore) -> None:
+    """A phone that leaves takes its answer to the open activity with it (found by its ballot):
+    joining again, it would otherwise be counted twice. Nothing else moves."""
+    code, token, p, ballot_secret = await one_on_a_side(store)
+    sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS)
+    other = who()
+    await store.join(code, other, 10, TTL)
+    await store.submit(code, "a1", p, "b", ["n", "v:4"], "mine", TTL, sides)
+    await store.submit(code, "a1", other, "c", ["n", "v:2"], "theirs", TTL)
+    assert not await store.withdraw(code, "a1", p, "unknown", TTL, sides)
+    assert not await store.withdraw(code, "a2", p, "b", TTL, sides)  # not the open activity
+    assert await store.answered(code, "a1") == 2
+    assert await store.withdraw(code, "a1", p, "b", TTL, sides)
+    counts = {cell: n for cell, n in (await store.tally(code, "a1")).items() if n}
+    assert counts == {"n": 1, "v:2": 1}  # and off the side it was counted on
+    assert await store.answered(code, "a1") == 1
+    assert not await store.has_answered(code, "a1", p)
+    assert [text for _, text in await store.texts(code, "a1")] == ["theirs"]
+    assert not await store.withdraw(code, "a1", p, "b", TTL, sides)  # once only
+    # someone who joins again is a new person, and counts once
+    again = who()
+    await store.join(code, again, 10, TTL)
+    assert (await store.submit(code, "a1", again, "d", ["n", "v:4"], None, TTL)).answered == 2
+    # once answers are closed, what was given stays
+    doc = orjson.loads(await store.load(code) or b"{}")
+    doc["version"] += 1
+    assert await store.commit(code, doc["version"] - 1, orjson.dumps(doc), None, TTL)
+    assert not await store.withdraw(code, "a1", again, "d", TTL)
+    assert await store.answered(code, "a1") == 2
+
+
 async def test_tracks_add_split_cells(store: RoomStore) -> None:
     code, token, p, ballot_secret = await one_on_a_side(store)
     sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS)

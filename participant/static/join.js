@@ -169,14 +169,15 @@ function join(code, token) {
 
 function leave() {
   if (phone.conn) {
-    phone.conn.send({ type: "leave" });
+    // The answer to the activity still open leaves too: joining again makes a new person, who
+    // would otherwise be counted twice. Its ballot is the only way to find it (docs/privacy.md).
+    const aid = phone.view?.activity?.id, ballot = aid && phone.ballots[aid];
+    phone.conn.send(ballot ? { type: "leave", activity: aid, ballot } : { type: "leave" });
     phone.conn.stop();
     phone.conn = null;
   }
   forgetEverything();
-  // Said plainly: someone may leave because of an answer, and answers cannot be taken back
-  // (nothing links an answer to a phone, so nothing can find it to remove it).
-  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Answers you gave before leaving still count, and nothing links them to you. Take care of yourself."));
+  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Your answer to a question still open left with you; answers you gave before still count, and nothing links them to you. Take care of yourself."));
 }
 
 // -- answers ---------------------------------------------------------------------------------

@@ -227,10 +227,21 @@ class Service:
                 await self.word(seat.code, seat.who, on)
             case p.ChooseTrack(track=track):
                 await self.choose_side(seat, track)
-            case p.Leave():
+            case p.Leave(activity=activity, ballot=ballot):
+                if activity is not None and ballot is not None:
+                    await self.take_back(seat, activity, ballot)
                 await self.store.leave(seat.code, seat.who)
                 self.watch.answers_changed(seat.code)
         return None
+
+    async def take_back(self, seat: Seat, activity: str, ballot_secret: str) -> None:
+        """Someone leaving takes their answer to the activity still taking answers with them: a
+        phone that left and joined again is a new person to the room, and would otherwise count
+        twice. Answers to activities already closed stay (nothing is shown or revealed twice)."""
+        assert seat.who is not None and seat.token is not None
+        ballot = hashlib.sha256(ballot_secret.encode()).hexdigest()
+        sides = Sides(person_tags(seat.token, TRACKS), ballot_secret, TRACKS)
+        await self.store.withdraw(seat.code, activity, seat.who, ballot, self.ttl, sides)
 
     async def choose_side(self, seat: Seat, track: str) -> None:
         assert seat.who is not None and seat.token is not None

@@ -254,6 +254,13 @@ class RoomStore(Protocol):
         """People who joined and have not left (connected or not): what the cap counts."""
 
 
+    async def withdraw(
+        self, code: str, activity: str, who: str, ballot: str, ttl: int, sides: Sides = NO_SIDES
+    ) -> bool:
+        """Take back the answer stored under `ballot` by `who`, atomically, if `activity` is
+        still accepting answers and both are there: "who" loses them and the tally its cells
+        (on its side's too, found through `sides`). True if an answer was taken back."""
+
     async def submit(
         self,
         code: str,

@@ -212,6 +212,25 @@ class MemoryStore:
         keys.refresh((who_key, ballots_key, tally_key, index_key), ttl, now)
         return Submitted("stored", len(answered))
 
+    async def withdraw(
+        self, code: str, activity: str, who: str, ballot: str, ttl: int, sides: Sides = NO_SIDES
+    ) -> bool:
+        accepting_key, _, who_key, ballots_key, tally_key, _ = submit_keys(code, activity)
+        keys = self.keys
+        answered: SortedMap | None = keys.get(who_key)
+        ballots: SortedMap | None = keys.get(ballots_key)
+        if keys.get(accepting_key) != activity or answered is None or ballots is None:
+            return False
+        if who not in answered or ballot not in ballots:
+            return False
+        previous = ballots.pop(ballot)
+        answered.pop(who)
+        old_tag = previous.get("s")
+        side = next((s for s, tag in sides.ballot.items() if tag == old_tag), "") if old_tag else ""
+        _count(keys.get(tally_key, SortedMap()), previous["c"], side, -1)
+        keys.refresh((who_key, ballots_key, tally_key), ttl, monotonic())
+        return True
+
     async def has_answered(self, code: str, activity: str, who: str) -> bool:
         return who in self.keys.get(answer_keys(code, activity)[0], SortedMap())
 

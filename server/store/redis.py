@@ -49,11 +49,14 @@ JOIN = Script(scripts.JOIN)
 MEMBER = Script(scripts.MEMBER, writes=False)
 SET_SIDE = Script(scripts.SET_SIDE)
 LEAVE = Script(scripts.LEAVE)
+WITHDRAW = Script(scripts.WITHDRAW)
 SUBMIT = Script(scripts.SUBMIT, merges=True)
 PRESENCE = Script(scripts.PRESENCE)
 PAUSE = Script(scripts.PAUSE)
 SIGNALS = Script(scripts.SIGNALS, writes=False)
-SCRIPTS = (CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, SUBMIT, PRESENCE, PAUSE, SIGNALS)
+SCRIPTS = (
+    CREATE, COMMIT, JOIN, MEMBER, SET_SIDE, LEAVE, WITHDRAW, SUBMIT, PRESENCE, PAUSE, SIGNALS
+)
 
 
 def _text(value: bytes | str) -> str:
@@ -122,21 +125,9 @@ class RedisStore:
         try:
             if self.cluster is None:
                 return bool(await asyncio.wait_for(self.redis.ping(), self.timeout))
-            return await asyncio.wait_for(self._ping_cluster(self.cluster), 2 * self.timeout)
+            return await asyncio.wait_for(topology.ping_cluster(self.cluster), 2 * self.timeout)
         except (TimeoutError, RedisError, OSError):
             return False
-
-    async def _ping_cluster(self, cluster: RedisCluster) -> bool:
-        if not cluster.get_primaries():
-            await cluster.initialize()
-        primaries = cluster.get_primaries()
-        answers = await asyncio.gather(
-            *(cluster.execute_command("PING", target_nodes=node) for node in primaries),
-            return_exceptions=True,
-        )
-        if not all(a is True for a in answers):
-            cluster._initialize = True  # refresh the slot map on the next call
-        return any(a is True for a in answers)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -211,6 +202,13 @@ class RedisStore:
     ) -> Submitted:
         answer = AnswerWrite(code, activity, who, ballot, cells, text, ttl, sides)
         return await outcome_of(self.submit_then, answer)
+
+    async def withdraw(
+        self, code: str, activity: str, who: str, ballot: str, ttl: int, sides: Sides = NO_SIDES
+    ) -> bool:
+        accepting, _, answered, ballots, tally, _ = submit_keys(code, activity)
+        args = [activity, who, ballot, orjson.dumps(sides.ballot), ttl]
+        return bool(await self._batch.call(WITHDRAW, [accepting, answered, ballots, tally], args))
 
     def submit_then(self, answer: AnswerWrite, done: Done) -> None:
         text, sides = answer.text, answer.sides

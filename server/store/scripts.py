@@ -117,6 +117,34 @@ return 1
 """
 )
 
+# KEYS: accepting, who, ballots, tally. ARGV: activity, who, ballot, this ballot's side tags
+# (JSON {side: tag}), ttl. Takes the answer back from "who", the ballots and the tally (and its
+# side's cells) while the activity takes answers and both are there; 1 if it did.
+WITHDRAW = (
+    _FIND
+    + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+local entry = find(KEYS[3], ARGV[3])
+if not entry then return 0 end
+local old = cjson.decode(string.sub(entry, #ARGV[3] + 2))
+local side = ''
+if old.s then
+  for s, t in pairs(cjson.decode(ARGV[4])) do if t == old.s then side = s end end
+end
+for _, c in ipairs(old.c) do
+  redis.call('ZINCRBY', KEYS[4], '-1', c)
+  if side ~= '' and c ~= 'pass' then
+    redis.call('ZINCRBY', KEYS[4], '-1', 't:' .. side .. '|' .. c)
+  end
+end
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], entry)
+for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+return 1
+"""
+)
+
 # KEYS: accepting, people, who, ballots, tally, index.
 # ARGV: one or more answers to the same activity, ten values each: activity, who, ballot, cells
 #       (JSON array), text, ttl, random score, has text ('1'/'0'), the person's side tags (JSON

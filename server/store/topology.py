@@ -197,3 +197,17 @@ async def close(client: Redis | RedisCluster) -> None:
     failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
     if failure is not None:
         raise failure
+
+
+async def ping_cluster(cluster: RedisCluster) -> bool:
+    """Any primary answers PING; one that does not has the slot map read again on next use."""
+    if not cluster.get_primaries():
+        await cluster.initialize()
+    primaries = cluster.get_primaries()
+    answers = await asyncio.gather(
+        *(cluster.execute_command("PING", target_nodes=node) for node in primaries),
+        return_exceptions=True,
+    )
+    if not all(a is True for a in answers):
+        cluster._initialize = True  # refresh the slot map on the next call
+    return any(a is True for a in answers)

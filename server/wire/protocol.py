@@ -103,9 +103,16 @@ class ChooseTrack(Message):
 
 
 class Leave(Message):
-    """The participant leaves: their token is forgotten by the room."""
+    """The participant leaves: their token is forgotten by the room, and their answer to the
+    activity still taking answers, found by its ballot, is taken back."""
 
     type: Literal["leave"]
+    activity: Annotated[
+        str | None, Field(max_length=16, description="The live activity, if answered.")
+    ] = None
+    ballot: Secret | None = Field(
+        default=None, description="The ballot of this phone's answer to it, to take back."
+    )
 
 
 ParticipantMessage = Answer | PauseSignal | WordSignal | ChooseTrack | Leave
