@@ -375,15 +375,15 @@ async def test_a_phone_that_leaves_and_joins_again_counts_once(live: LiveServer)
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 4)
     await leaving.send({"type": "leave", "activity": aid, "ballot": ballot})
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 3)
-    back = await Client.join(live, room, "participant")
-    assert (await back.command(answer(aid, 2)))["type"] == "ack"
+    back, again = await Client.join(live, room, "participant"), secrets.token_urlsafe(16)
+    assert (await back.command(answer(aid, 2, again)))["type"] == "ack"
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 4)
     assert (await facilitator.command({"type": "close"}))["type"] == "ack"
     assert (await facilitator.command({"type": "reveal"}))["type"] == "ack"
     shown = await phones[0].until_view(lambda v: v["results"] is not None)
     assert shown["results"]["overall"]["answered"] == 4  # not 5: the one that came back, once
     # a leave after answers closed takes nothing back
-    await back.send({"type": "leave", "activity": aid, "ballot": secrets.token_urlsafe(16)})
+    await back.send({"type": "leave", "activity": aid, "ballot": again})
     await facilitator.expect_where(lambda m: m["type"] == "progress" and m["joined"] == 3)
     seen = await phones[1].until_view(lambda v: v["results"] is not None)
     assert seen["results"]["overall"]["answered"] == 4

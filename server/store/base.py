@@ -253,7 +253,6 @@ class RoomStore(Protocol):
     async def joined(self, code: str) -> int:
         """People who joined and have not left (connected or not): what the cap counts."""
 
-
     async def withdraw(
         self, code: str, activity: str, who: str, ballot: str, ttl: int, sides: Sides = NO_SIDES
     ) -> bool:
