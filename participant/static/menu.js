@@ -68,7 +68,12 @@ export class PhoneMenu {
     $("#text-size").addEventListener("click", () => this.setSize((this.size + 1) % SIZES.length));
     $("#screen-tone").addEventListener("click", () => this.setScreen(this.dim() ? "bright" : "dim"));
     systemDark.addEventListener("change", () => this.applyScreen());
-    $("#leave").addEventListener("click", leave);
+    // Leave asks first: it sits among the settings, and in a locked room there is no way back
+    // in. Stay has the focus, so Enter or Escape keeps the person in.
+    const asking = $("#leave-dialog");
+    $("#leave").addEventListener("click", () => asking.showModal());
+    $("#leave-stay").addEventListener("click", () => asking.close());
+    $("#leave-go").addEventListener("click", () => { asking.close(); leave(); });
     $("#support-close").addEventListener("click", () => this.dialog.close());
     this.picker = $("#language");
     this.picker.addEventListener("change", () => switchTo(this.picker.value));

@@ -179,3 +179,11 @@ def press_twice(button: Locator) -> None:
     """Two presses in one turn of the page, before any reply can come: a double click or a
     double tap as it lands on a slow connection."""
     button.evaluate("b => { b.click(); b.click(); }")
+
+
+def leave(phone: Page) -> None:
+    """Leave, from the open More menu: and Leave again in the question that asks first."""
+    phone.get_by_role("button", name="Leave").click()
+    asked = phone.get_by_role("dialog", name="Leave this session?")
+    expect(asked.get_by_role("button", name="Stay")).to_be_focused()
+    asked.get_by_role("button", name="Leave").click()

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.drive import leave
 from tests.browser.harness import PHONE, Harness
 from tests.browser.layout import under_fixed
 
@@ -270,7 +271,7 @@ def test_a_grounding_left_behind_falls_still(harness: Harness, how: str) -> None
     assert phone.evaluate("(window.buzzes || []).length") > 0, "the pacer buzzes while it runs"
     if how == "leaves":
         phone.get_by_role("button", name="More").click()
-        phone.get_by_role("button", name="Leave").click()
+        leave(phone)
         expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     else:
         console.get_by_role("button", name="End session…").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.drive import leave
 from tests.browser.harness import Harness
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_print import PLAN, load_plan_file, no_print_dialog
@@ -73,7 +74,7 @@ def test_a_phone_follows_its_own_setting_and_its_owners_choice(harness: Harness)
     expect(light.get_by_role("button", name="Bright screen")).to_be_visible()
 
     # and forgotten with everything else on Leave
-    light.get_by_role("button", name="Leave").click()
+    leave(light)
     expect(light.get_by_role("heading", name="You have left")).to_be_visible()
     assert light.evaluate("sessionStorage.length") == 0
 

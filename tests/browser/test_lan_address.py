@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.drive import new_room
+from tests.browser.drive import leave, new_room
 from tests.browser.harness import CHROMIUM_ARGS, PHONE, TIMEOUT_MS, chromium_path
 from tests.support import LiveServer
 
@@ -51,7 +51,7 @@ def test_a_phone_on_a_plain_http_lan_address_logs_no_error(
     assert held["session"] > 0 and held["cookie"], "joined: a token in this tab, a rejoin cookie"
     phone.get_by_role("button", name="More").click()
     with phone.expect_response("**/api/forget") as forgotten:
-        phone.get_by_role("button", name="Leave").click()
+        leave(phone)
     assert forgotten.value.status == 204
     assert "clear-site-data" not in forgotten.value.headers
     expect(phone.get_by_role("heading", name="You have left")).to_be_visible()

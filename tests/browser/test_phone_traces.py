@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect
 
+from tests.browser.drive import leave
 from tests.browser.harness import PHONE, Harness
 from tests.support import LiveServer
 
@@ -135,7 +136,7 @@ def test_the_phone_keeps_nothing(harness: Harness, server: LiveServer, how: str)
     assert traces(phone)["local"] == 1 and traces(phone)["caches"] == ["planted"]
     if how == "leave":
         phone.get_by_role("button", name="More").click()
-        phone.get_by_role("button", name="Leave").click()
+        leave(phone)
         expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     else:
         with connect(server.ws_url, origin=server.base_url, compression=None) as ws:

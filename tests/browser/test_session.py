@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.drive import press_when_still
+from tests.browser.drive import leave, press_when_still
 from tests.browser.harness import Harness, seconds
 
 
@@ -214,7 +214,7 @@ def test_a_phone_that_leaves_and_joins_again_is_counted_once(harness: Harness) -
     phone.get_by_role("button", name="Rest").click()
     expect(console.locator("#count-answered")).to_have_text("1")
     phone.get_by_role("button", name="More").click()
-    phone.get_by_role("button", name="Leave").click()
+    leave(phone)
     expect(phone.locator("#app")).to_contain_text("Your answer to a question still open left")
     expect(console.locator("#count-answered")).to_have_text("0")
     phone.get_by_role("link", name="Join a session").click()
@@ -233,7 +233,20 @@ def test_leave_forgets_everything(harness: Harness) -> None:
     phone.get_by_role("button", name="I need a pause").click()
     expect(console.locator("#count-pauses")).to_have_text("1")
     phone.get_by_role("button", name="More").click()
-    phone.get_by_role("button", name="Leave").click()
+    # Leave asks first (it sits among the settings, and a locked room has no way back in):
+    # Stay, Escape or Enter on the focused Stay keep the person in, back on Leave
+    asked = phone.get_by_role("dialog", name="Leave this session?")
+    for keep in ("Stay", "Escape", "Enter"):
+        phone.get_by_role("button", name="Leave").click()
+        expect(asked.get_by_role("button", name="Stay")).to_be_focused()
+        if keep == "Stay":
+            asked.get_by_role("button", name="Stay").click()
+        else:
+            phone.keyboard.press(keep)
+        expect(asked).to_be_hidden()
+        expect(phone.get_by_role("button", name="Leave")).to_be_focused()
+    expect(console.locator("#count-connected")).to_have_text("1")
+    leave(phone)
     expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     # said plainly: answers already given stay counted (nothing links them to this phone)
     expect(phone.locator("#app")).to_contain_text("answers you gave before still count")
