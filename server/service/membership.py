@@ -15,7 +15,7 @@ from server.domain.activities import TRACKS
 from server.domain.codes import digest, matches, new_credential
 from server.domain.rooms import RoomState
 from server.store import RoomStore
-from server.store.base import PersonTags, side_of
+from server.store.base import PersonTags, Sides, person_tags, side_of
 from server.wire import protocol as p
 
 RefusalReason = Literal["lost", "no_room", "gone", "unauthorised", "replaced", "locked", "full"]
@@ -53,6 +53,16 @@ class Seat:
     @property
     def console(self) -> str:
         return "co" if self.role == "cofacilitator" else "lead"
+
+    def ballot(self, secret: str, likely: bool) -> tuple[str, Sides]:
+        """A participant's ballot as the store knows it (the digest of the phone's secret), and
+        the side tags that find the side its answer is counted on: to answer, or take it back."""
+        if self.person_tags is None:  # made once per seat: the token does not change
+            assert self.token is not None
+            self.person_tags = person_tags(self.token, TRACKS)
+        return hashlib.sha256(secret.encode()).hexdigest(), Sides(
+            self.person_tags, secret, TRACKS, likely
+        )
 
 
 def display_credential(facilitator_credential: str) -> str:

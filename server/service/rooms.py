@@ -6,7 +6,6 @@ write it in one atomic step, publish only after the write succeeded."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +32,8 @@ from server.store.base import (
     ENDED,
     NO_SIGNALS,
     AnswerWrite,
-    Sides,
     Submitted,
     outcome_of,
-    person_tags,
     side_of,
     side_tag,
 )
@@ -238,9 +235,8 @@ class Service:
         """Someone leaving takes their answer to the activity still taking answers with them: a
         phone that left and joined again is a new person to the room, and would otherwise count
         twice. Answers to activities already closed stay (nothing is shown or revealed twice)."""
-        assert seat.who is not None and seat.token is not None
-        ballot = hashlib.sha256(ballot_secret.encode()).hexdigest()
-        sides = Sides(person_tags(seat.token, TRACKS), ballot_secret, TRACKS)
+        assert seat.who is not None
+        ballot, sides = seat.ballot(ballot_secret, True)
         await self.store.withdraw(seat.code, activity, seat.who, ballot, self.ttl, sides)
 
     async def choose_side(self, seat: Seat, track: str) -> None:
@@ -284,9 +280,7 @@ class Service:
 
     def _answer(self, seat: Seat, message: p.Answer, state: RoomState) -> AnswerWrite:
         """The answer as the store takes it. Raises CommandError."""
-        assert seat.who is not None and seat.token is not None
-        if seat.person_tags is None:  # made once per seat: the token does not change
-            seat.person_tags = person_tags(seat.token, TRACKS)
+        assert seat.who is not None
         live = state.live
         if live is None or live.id != message.activity or state.accepting != live.id:
             raise CommandError("closed", _("This activity is not taking answers any more."))
@@ -294,10 +288,9 @@ class Service:
             cells, text = answer_cells(live.activity, message.value)
         except AnswerError as exc:
             raise CommandError("bad_answer", exc.args[0]) from None
-        ballot = hashlib.sha256(message.ballot.encode()).hexdigest()
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
         # Whether the person is on a side is the seat's guess (the store checks it).
-        sides = Sides(seat.person_tags, message.ballot, TRACKS, likely=bool(seat.track))
+        ballot, sides = seat.ballot(message.ballot, bool(seat.track))
         return AnswerWrite(seat.code, live.id, seat.who, ballot, cells, text, self.ttl, sides)
 
     def _stored(self, code: str, result: Submitted) -> str:

@@ -39,6 +39,13 @@ def _count(tally: SortedMap, cells: list[str], side: str, by: int) -> None:
             tally.add(f"t:{side}|{cell}", by)
 
 
+def _side_of(ballot: dict[str, Any], sides: Sides) -> str:
+    """The side a stored ballot was counted on ("" for none). The ballot's tags are made only
+    when it was on one: each is an HMAC."""
+    tag = ballot.get("s")
+    return next((s for s, mine in sides.ballot.items() if mine == tag), "") if tag else ""
+
+
 class MemoryStore:
     kind = "memory"
     immediate = True
@@ -189,11 +196,7 @@ class MemoryStore:
         if who in answered:
             if previous is None:
                 return Submitted("conflict", len(answered))
-            old_tag = previous.get("s")  # the ballot's tags are made only if it was on a side
-            old_side = ""
-            if old_tag:
-                old_side = next((s for s, tag in sides.ballot.items() if tag == old_tag), "")
-            _count(tally, previous["c"], old_side, -1)
+            _count(tally, previous["c"], _side_of(previous, sides), -1)
         else:
             if previous is not None:
                 return Submitted("conflict", len(answered))
@@ -225,9 +228,7 @@ class MemoryStore:
             return False
         previous = ballots.pop(ballot)
         answered.pop(who)
-        old_tag = previous.get("s")
-        side = next((s for s, tag in sides.ballot.items() if tag == old_tag), "") if old_tag else ""
-        _count(keys.get(tally_key, SortedMap()), previous["c"], side, -1)
+        _count(keys.get(tally_key, SortedMap()), previous["c"], _side_of(previous, sides), -1)
         keys.refresh((who_key, ballots_key, tally_key), ttl, monotonic())
         return True
 
