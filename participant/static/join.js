@@ -168,16 +168,18 @@ function join(code, token) {
 }
 
 function leave() {
-  if (phone.conn) {
-    // The answer to the activity still open leaves too: joining again makes a new person, who
-    // would otherwise be counted twice. Its ballot is the only way to find it (docs/privacy.md).
-    const aid = phone.view?.activity?.id, ballot = aid && phone.ballots[aid];
-    phone.conn.send(ballot ? { type: "leave", activity: aid, ballot } : { type: "leave" });
-    phone.conn.stop();
-    phone.conn = null;
-  }
+  // The answer to the activity still open leaves too: joining again makes a new person, who
+  // would otherwise be counted twice. Its ballot is the only way to find it (docs/privacy.md).
+  const aid = phone.view?.activity?.id, ballot = aid && phone.ballots[aid];
+  const counted = !!ballot && !!(phone.stored[aid] || phone.inflight[aid]);
+  const told = !!phone.conn?.send(ballot ? { type: "leave", activity: aid, ballot } : { type: "leave" });
+  phone.conn?.stop();
+  phone.conn = null;
   forgetEverything();
-  farewell(() => t("You have left"), () => t("Nothing from this session is kept on this phone. Your answer to a question still open left with you; answers you gave before still count, and nothing links them to you. Take care of yourself."));
+  // Offline, the room never hears of it: say that answer still counts, not that it left.
+  farewell(() => t("You have left"), () => (counted && !told
+    ? t("Nothing from this session is kept on this phone. This phone was offline, so your answer to the question still open could not be taken back: it still counts, and nothing links it to you. Take care of yourself.")
+    : t("Nothing from this session is kept on this phone. Your answer to a question still open left with you; answers you gave before still count, and nothing links them to you. Take care of yourself.")));
 }
 
 // -- answers ---------------------------------------------------------------------------------

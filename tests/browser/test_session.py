@@ -226,6 +226,29 @@ def test_a_phone_that_leaves_and_joins_again_is_counted_once(harness: Harness) -
     expect(console.locator("#count-answered")).to_have_text("1")
 
 
+def test_a_phone_that_leaves_offline_is_not_told_its_answer_left(harness: Harness) -> None:
+    """Offline, Leave cannot reach the room: the farewell must not say the answer to the open
+    poll went with the person when it still counts."""
+    # Chromium's own, offline: the socket, and the site-data sweep Leave asks for
+    harness.allow_console += [r"WebSocket connection to .* failed", "ERR_INTERNET_DISCONNECTED"]
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    harness.open_activity(
+        console, "poll", "What helps?", **{"Options, one per line": "Rest\nTalk"}
+    )
+    phone.get_by_role("button", name="Rest").click()
+    expect(console.locator("#count-answered")).to_have_text("1")
+    phone.context.set_offline(True)
+    expect(phone.locator("#net")).to_have_text("Reconnecting…")
+    phone.get_by_role("button", name="More").click()
+    leave(phone)
+    expect(phone.locator("#app")).to_contain_text("could not be taken back: it still counts")
+    expect(phone.locator("#app")).not_to_contain_text("left with you")
+    assert phone.evaluate("sessionStorage.length") == 0
+    phone.context.set_offline(False)
+    expect(console.locator("#count-answered")).to_have_text("1")
+
+
 def test_leave_forgets_everything(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     phone = harness.phone(harness.code(console))
