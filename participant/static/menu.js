@@ -3,6 +3,7 @@
 // signal, text size, screen and language live in sessionStorage like the rest.
 import { $, askedWords, h, onSignalTap, replace } from "/static/shared/dom.js";
 import { cardWords, language, languages, t } from "/static/shared/i18n.js";
+import { withNumbers } from "./dial.js";
 
 const SIZES = [1, 1.2, 1.4];
 // The phone's own dark setting, until the person picks one here (base.css: data-screen).
@@ -102,7 +103,7 @@ export class PhoneMenu {
 
   supportBody() {
     const { text, lang } = cardWords(this.card, language());
-    const lines = text ? text.split(/\n+/).map((line) => h("p", { text: line, lang: lang || undefined, dir: "auto" })) : [];
+    const lines = text ? text.split(/\n+/).map((line) => h("p", { lang: lang || undefined, dir: "auto" }, withNumbers(line))) : [];
     return [...lines, h("p", { class: "hint", text: t("You may step out at any time; a facilitator will follow when they can.") })];
   }
 
