@@ -16,6 +16,7 @@ import { shownActivity } from "./plan-words.js";
 import { RunSheetSync } from "./runsheet-sync.js";
 import { RunSheetView } from "./runsheet-view.js";
 import { WeeksPanel } from "./weeks.js";
+import "./limits.js";
 
 const app = $("#app");
 const net = $("#net");

@@ -83,3 +83,23 @@ def test_a_double_click_on_add_to_plan_adds_one_step_and_no_error(harness: Harne
     expect(console.locator(".step")).to_have_count(1)
     expect(console.get_by_label("Question or text")).to_have_value("")
     expect(console.locator("form:has(#new-kind) .error")).to_have_text("")
+
+
+def test_a_field_at_its_limit_says_so_and_stops_saying_once_there_is_room(
+    harness: Harness,
+) -> None:
+    """A title stops at 120 characters; the rest of what was typed used to vanish unsaid."""
+    console = harness.facilitator(k=3)
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("poll")
+    title = console.locator("#new-title")
+    full = console.locator("#new-title-full")
+    title.fill("A" * 100)
+    expect(full).to_be_hidden()
+    title.press_sequentially("B" * 30)
+    expect(title).to_have_value("A" * 100 + "B" * 20)
+    expect(full).to_have_text("This field is full: more typing is not added.")
+    expect(full).to_be_visible()
+    expect(title).to_have_attribute("aria-describedby", "new-title-full")
+    title.press("Backspace")
+    expect(full).to_be_hidden()
