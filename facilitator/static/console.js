@@ -186,7 +186,7 @@ function connect() {
           if (next.runsheet && !plan.plan) plan.restore(next.runsheet);
           runsheet.reconnected();
         }
-        weeks.update(next.trend ?? null);
+        weeks.update(next.trend ?? null, !!next.activity);
         renderAll(changes ? Object.keys(changes) : null);
         renderCounts();
       },

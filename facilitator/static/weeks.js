@@ -108,10 +108,12 @@ export class WeeksPanel {
     this.command({ type: "trend", trend: compact(fresh.find(same) ?? trend) }, button);
   }
 
-  update(trend) {
+  // `behind`: an activity is on the display, which shows the trend only once it is cleared.
+  update(trend, behind = false) {
     const key = trend ? JSON.stringify(trend) : null;
-    if (key === this.showing) return;
+    if (key === this.showing && behind === this.behind) return;
     this.showing = key;
+    this.behind = behind;
     this.render();
   }
 
@@ -142,6 +144,7 @@ export class WeeksPanel {
         }));
       })));
     }
+    if (this.showing && this.behind) parts.push(h("p", { class: "note trend-waiting", role: "status", text: t("Waiting for the display: it shows the trend once you press Clear on the live activity.") }));
     if (this.showing) parts.push(h("button", { type: "button", class: "quiet", text: t("Hide the trend"), onclick: (e) => this.command({ type: "trend", trend: null }, e.target) }));
     replace(this.el, parts);
   }

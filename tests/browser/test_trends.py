@@ -163,16 +163,23 @@ def test_the_console_names_untitled_series_and_adds_this_session(
     expect(console.locator("#count-answered")).to_have_text("3")
     console.get_by_role("button", name="Reveal results").click()
     expect(display.locator(".results")).to_be_visible()
-    console.get_by_role("button", name="Clear", exact=True).click()  # a trend shows in between
-    expect(display.locator(".results")).to_have_count(0)
     harness.panel(console, "Across weeks")
     console.get_by_label("Load past summaries").set_input_files([str(path)])
     button = console.get_by_role("button", name=f"Show on display: {POLL.text}")
     expect(button).to_be_visible()
     expect(console.locator(".trend-list li").first).to_contain_text("2 sessions")
+    # A trend shows between activities: asked for while results are up, the console says what
+    # it waits for, and the room keeps the results until Clear.
     button.click()
+    waiting = console.locator(".trend-waiting")
+    expect(waiting).to_have_text(
+        "Waiting for the display: it shows the trend once you press Clear on the live activity."
+    )
+    expect(display.locator(".results")).to_be_visible()
+    console.get_by_role("button", name="Clear", exact=True).click()
     expect(display.locator(".trend .kind")).to_have_text("Across 2 sessions")
     expect(display.locator(".trend h3").last).to_contain_text("This session")
+    expect(waiting).to_have_count(0)
 
 
 def test_a_summary_and_a_plan_in_each_others_picker_say_where_they_go(
