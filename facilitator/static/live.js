@@ -6,7 +6,7 @@ import { formatClock, h, oneAtATime, replace, setText } from "/static/shared/dom
 import { plural, t } from "/static/shared/i18n.js";
 import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { isWritten, KIND_NAMES, takesAnswers, takesWrittenAnswers, timerWord } from "/static/shared/widgets.js";
+import { isWritten, KIND_NAMES, takesAnswers, takesWrittenAnswers, timerWord, titleIsKind } from "/static/shared/widgets.js";
 import { act, button, commandButton, isLead, state, wholeNumbers } from "./console-state.js";
 import { paperForm } from "./paper.js";
 import { shownActivity } from "./plan-words.js";
@@ -181,7 +181,7 @@ function liveHeading(def) {
   const named = def.title || shortened(text);
   const whole = named === text;
   return [
-    h("h2", { id: "live-heading", tabindex: "-1" }, h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " ", whole ? h("span", { class: "live-text", text }) : named),
+    h("h2", { id: "live-heading", tabindex: "-1" }, titleIsKind(def) ? null : [h("span", { class: "kind", text: KIND_NAMES[def.kind] }), " "], whole ? h("span", { class: "live-text", text }) : named),
     whole ? null : h("p", { class: "live-text", text }),
   ];
 }

@@ -7,7 +7,7 @@ import { offerSides, sideChooser } from "./menu.js";
 import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { answerWidget, KIND_NAMES, showClock, takesAnswers } from "/static/shared/widgets.js";
+import { answerWidget, KIND_NAMES, showClock, takesAnswers, titleIsKind } from "/static/shared/widgets.js";
 
 let renderedKey = "";
 let lastAid = null;
@@ -218,8 +218,8 @@ export function render(force) {
   const accepting = a.status === "open" && takesAnswers(def);
   const { note, parts } = activityParts(a, def, accepting);
   // The kind above the heading, unless the heading already is the kind (no title: "POLL" over
-  // "Poll" said it twice).
-  const headedByKind = note !== undefined && !def.title;
+  // "Poll" said it twice; or a title that is the kind's name).
+  const headedByKind = note !== undefined && (!def.title || titleIsKind(def));
   parts.unshift(awayNotice(), headedByKind ? null : h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }));
   if (takesAnswers(def) && note !== undefined) {
     statusEl = h("p", { class: "answer-status" }); // said through answerNews, once

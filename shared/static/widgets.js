@@ -180,6 +180,10 @@ export const kindNames = (t) => ({
 });
 export const KIND_NAMES = new Proxy({}, { get: (_, kind) => kindNames(t)[kind] });
 
+// A title that only says its kind's name (Quick check-in's "Check-in"): the kind above it
+// would say it twice ("CHECK-IN / Check-in").
+export const titleIsKind = (def) => !!def.title && def.title.trim().toLocaleLowerCase() === (KIND_NAMES[def.kind] ?? "").toLocaleLowerCase();
+
 // What a timer's clock says beside its digits: why it stands still, or that its time is up (a
 // clock at 0:00 with nothing said reads as stuck, and the console still offered Pause).
 export function timerWord(timer, ms) {

@@ -67,3 +67,19 @@ def test_the_breathing_follows_the_timer(harness: Harness, server: LiveServer) -
     scale = display.locator(".pacer-circle").evaluate("(el) => el.style.getPropertyValue('--scale')")
     assert scale == "0.550", scale
     lead.close()
+
+
+def test_a_title_that_is_its_kinds_name_is_said_once(harness: Harness) -> None:
+    """Quick check-in read "CHECK-IN / Check-in" on the phone and the console; a title of its
+    own keeps the kind above it."""
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    console.get_by_role("button", name="Quick check-in").click()
+    expect(phone.get_by_role("heading", name="Check-in", level=1)).to_be_visible()
+    expect(phone.locator("#app .kind")).to_have_count(0)
+    expect(console.locator("#live-heading")).to_have_text("Check-in")
+    fields = {"Title (optional)": "Support", "Options, one per line": "A\nB"}
+    harness.open_activity(console, "poll", "What helps?", **fields)
+    expect(phone.get_by_role("heading", name="Support", level=1)).to_be_visible()
+    expect(phone.locator("#app .kind")).to_have_text("Poll")
+    expect(console.locator("#live-heading .kind")).to_have_text("Poll")
