@@ -185,7 +185,10 @@ class StoreWatch:
         state = room.state
         live = state.live if state else None
         code, since = room.code, now_ms() - PRESENCE_STALE_MS
-        closed = live is not None and live.status == "closed" and accepts_answers(live.activity)
+        # Closed or revealed: the counts are final (a reveal closes first). The passes stay
+        # split out after a reveal, or the bar's "Responded 8" contradicts "7 answered" beside it.
+        settled = live is not None and live.status != "open" and accepts_answers(live.activity)
+        closed = settled and live is not None and live.status == "closed"
         # The reads are independent: one round trip's wait for all of them, not one each.
         here, joined, pauses, words, co, displays, answered, tally = await asyncio.gather(
             self.store.connected(code, since, "p"),
@@ -195,16 +198,17 @@ class StoreWatch:
             self.store.connected(code, since, "c"),
             self.store.connected(code, since, "d"),
             self.store.answered(code, live.id) if live is not None else _nothing(0),
-            self.store.tally(code, live.id) if live is not None and closed else _nothing({}),
+            self.store.tally(code, live.id) if live is not None and settled else _nothing({}),
         )
         passed, preview = None, None
-        if state is not None and live is not None and closed:
+        if state is not None and live is not None and settled:
             # Closed: no answer can change what is seen from here on, so one look is all
             # anyone gets. While open, a preview per answer would let one subtract. Paper
             # answers count as in the reveal (server/domain/rooms.py results_for).
             split = state.split and state.tracks
             cells = counted(tally, live.paper)
-            preview = preview_of(live.activity, cells, state.k, split, known(live.paper))
+            if closed:  # revealed: the results themselves are in the view
+                preview = preview_of(live.activity, cells, state.k, split, known(live.paper))
             passed = None if split else cells.get("pass", 0)
         return p.Progress(
             connected=here,

@@ -208,8 +208,8 @@ class Progress(Message):
     answered: int = Field(description="Phones that answered or passed the live activity.")
     passed: int | None = Field(
         default=None,
-        description="Once the activity is closed, and results are not split by side: how many "
-        "passed (answered minus passed is the number of answers).",
+        description="Once the activity is closed (and after its reveal), and results are not "
+        "split by side: how many passed (answered minus passed is the number of answers).",
     )
     joined: int = Field(
         default=0,

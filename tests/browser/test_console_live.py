@@ -105,6 +105,29 @@ def test_a_reveal_that_would_show_nothing_asks_first(harness: Harness) -> None:
         phone.close()
 
 
+def test_passes_stay_apart_after_the_reveal(harness: Harness) -> None:
+    """Closed, the bar said Answered 5 / Passed 1; revealed, it went back to Responded 6 beside
+    a result saying "5 people answered"."""
+    console = harness.facilitator(k=3)
+    people = phones(harness.live, {"code": harness.code(console)}, 6)
+    Harness.open_activity(console, "poll", "Which helps?", **{"Options, one per line": "Rest\nTalk"})
+    aid = live_id(people[0], "Which helps?")
+    for phone in people[:5]:
+        phone.answer(aid, {"kind": "choice", "option": 0})
+    people[5].answer(aid, {"kind": "pass"})
+    expect(console.locator("#count-answered")).to_have_text("6")
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator("#count-answers")).to_have_text("5")
+    console.get_by_role("button", name="Reveal results").click()
+    expect(console.locator("#live-status")).to_have_text("Revealed on screens")
+    expect(console.locator(".results .answered")).to_have_text("5 people answered")
+    expect(console.locator("#count-answers")).to_have_text("5")
+    expect(console.locator("#count-passed")).to_have_text("1")
+    expect(console.locator("#count-answered")).to_have_count(0)
+    for phone in people:
+        phone.close()
+
+
 def test_paper_answers_are_counted_beside_the_phones(harness: Harness) -> None:
     console = harness.facilitator(k=3)
     people = phones(harness.live, {"code": harness.code(console)}, 5)
