@@ -57,7 +57,9 @@ export class PlanPanel {
     this.libraryOpen = false;
     const kept = JSON.parse(sessionStorage.getItem(KEY) || "null");
     this.plan = kept?.plan ?? null;
-    this.index = kept?.index ?? -1;
+    // The plan stays for the next room (another group, the same plan); where it had got to
+    // does not: a new room starts before its first step, not at the last group's sixth.
+    this.index = kept && kept.code === state.room?.code ? kept.index : -1;
     this.errors = null;
     this.follower = followRunSheet(this.el);
     this.render();
@@ -67,7 +69,7 @@ export class PlanPanel {
   // would undo that change too.
   keep(undo = null) {
     this.undo = undo;
-    sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index }));
+    sessionStorage.setItem(KEY, JSON.stringify({ plan: this.plan, index: this.index, code: state.room?.code }));
     this.changed({ plan: this.plan, index: this.index });
   }
 
@@ -84,7 +86,7 @@ export class PlanPanel {
     this.undo = null;
     this.plan = plan;
     this.index = index;
-    sessionStorage.setItem(KEY, JSON.stringify({ plan, index }));
+    sessionStorage.setItem(KEY, JSON.stringify({ plan, index, code: state.room?.code }));
     this.render();
   }
 

@@ -241,3 +241,27 @@ def test_back_to_names_the_set_aside_step_in_the_consoles_language(harness: Harn
     live = harness.live  # the check-in itself is French first, as the console asked
     state = live.call(live.service.load(harness.code(console)))
     assert state.live is not None and state.live.activity.lang == "fr"
+
+
+def test_a_new_room_keeps_the_plan_but_starts_it_from_the_top(harness: Harness) -> None:
+    """After End, "Start another session" brought the plan back at the step the last group
+    reached, with its notes and "Open next" pointing past it: N opened step 3 for a new group."""
+    console = harness.facilitator(k=3)
+    console.get_by_role("button", name="Browse the library").click()
+    console.get_by_role("button", name=re.compile("^Use this plan: ")).first.click()
+    steps = console.locator(".step").count()
+    opener = console.get_by_role("button", name=re.compile("^Open next:"))
+    first = opener.inner_text()
+    opener.click()
+    expect(console.locator("#live-heading")).not_to_have_text("Nothing live")
+    expect(opener).not_to_have_text(first)
+    opener.click()
+    expect(console.locator(".step.current")).to_have_count(1)
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="End and erase").click()
+    console.get_by_role("button", name="Start another session").click()
+    console.get_by_role("button", name="Create a room").click()
+    expect(console.locator(".step")).to_have_count(steps)  # the plan itself stays
+    expect(console.get_by_role("button", name=re.compile("^Open next:"))).to_have_text(first)
+    expect(console.locator(".step.current")).to_have_count(0)
+    expect(console.locator(".plan .facilitator-notes")).to_have_count(0)
