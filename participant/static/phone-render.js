@@ -176,6 +176,7 @@ function activityParts(a, def, accepting) {
     const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
     const widget = answerWidget(def, { stored: mine, send: (value) => hooks.answer(a.id, value), drafts, aid: a.id });
     if (widget) parts.push(widget);
+    return { note, parts, widget };
   } else if (def.kind === "reflection") {
     // Closing takes only sharing away: the private note stays, to read and go on writing,
     // until the step changes (its words then say it stays on this phone).
@@ -216,14 +217,18 @@ export function render(force) {
   // The words in this phone's language and for its side; options keep their positions.
   const def = { ...a.definition, ...words(a.definition, language(), phone.track) };
   const accepting = a.status === "open" && takesAnswers(def);
-  const { note, parts } = activityParts(a, def, accepting);
+  const { note, parts, widget } = activityParts(a, def, accepting);
   // The kind above the heading, unless the heading already is the kind (no title: "POLL" over
   // "Poll" said it twice; or a title that is the kind's name).
   const headedByKind = note !== undefined && (!def.title || titleIsKind(def));
   parts.unshift(awayNotice(), headedByKind ? null : h("p", { class: "kind", text: KIND_NAMES[def.kind] ?? t("Activity") }));
   if (takesAnswers(def) && note !== undefined) {
     statusEl = h("p", { class: "answer-status" }); // said through answerNews, once
-    parts.push(statusEl);
+    // A reopened page has an empty box (or no choice) where the answer was: what became of
+    // it comes first, or someone writes and shares it again, below the fold, unaware.
+    const above = answerNotShown(a.id) ? parts.indexOf(widget) : -1;
+    if (above >= 0) parts.splice(above, 0, statusEl);
+    else parts.push(statusEl);
     // Once passed, the status says so and there is nothing more to press; once answered,
     // passing takes the answer back, and the button says it does instead of adding to it.
     const mine = stored[a.id]?.kind;

@@ -168,6 +168,32 @@ def test_shared_words_say_they_were_shared_and_hidden(harness: Harness, server: 
     lead.close()
 
 
+def test_a_reloaded_page_says_the_note_was_shared_above_the_empty_box(
+    harness: Harness, server: LiveServer
+) -> None:
+    """Shared words are never kept in storage, so a reload shows an empty "Your note": the line
+    saying they were shared sat under the box and the timer, below the fold at 360x740, and the
+    person would write and share again."""
+    room, lead = room_with(server)
+    page = joined(harness, room["code"], 360, 740)
+    reflection = {"kind": "reflection", "text": "Write privately.", "seconds": 300, "share": True}
+    lead.command({"type": "open", "activity": reflection})
+    lead.command({"type": "timer", "action": "start"})
+    page.get_by_label("Your note").fill("I stayed in the kitchen")
+    page.get_by_role("button", name="Share anonymously").click()
+    expect(page.locator(".answer-status")).to_contain_text("✓ " + SHARED)
+    page.reload()
+    said = page.locator("#answer-not-shown")
+    expect(said).to_be_visible()
+    expect(page.locator(".answer-status")).to_contain_text("✓ " + SHARED)
+    expect(said).to_be_in_viewport(ratio=1)
+    box = page.get_by_label("Your note")
+    expect(box).to_have_value("")
+    status_at, box_at = page.locator(".answer-status").bounding_box(), box.bounding_box()
+    assert status_at and box_at and status_at["y"] < box_at["y"], (status_at, box_at)
+    lead.close()
+
+
 BAR = """() => {
   const main = document.querySelector('main').getBoundingClientRect();
   const bar = document.querySelector('#actions');
