@@ -93,10 +93,13 @@ function pageControls() {
   turn.value = String(screen.turn_seconds ?? 0);
   turn.addEventListener("change", () => act(turn, { type: "pages", page: current(), turn_seconds: Number(turn.value) || null }));
   const go = (delta) => () => ({ type: "pages", page: (current() + delta + count) % count, turn_seconds: screen.turn_seconds ?? null });
+  // The display shows no answers while the content note stands in for the text (the phones do).
+  const held = !!screen.note_guard;
   return h(
     "section",
     { class: "released", "aria-labelledby": "released-heading" },
-    h("h3", { id: "released-heading", text: t("Released to the display ({n})", { n: texts.length }) }),
+    h("h3", { id: "released-heading", text: held ? t("Released, held back by the content note ({n})", { n: texts.length }) : t("Released to the display ({n})", { n: texts.length }) }),
+    held ? h("p", { class: "note released-held", text: t("The display shows only the content note: these appear there once you press “{button}”.", { button: t("Show the text on the display") }) }) : null,
     h("div", { class: "row" },
       h("span", { id: "page-now", class: "page-now", "aria-live": "polite" }),
       count > 1 ? commandButton(t("Previous page"), go(-1), "secondary") : null,

@@ -358,3 +358,38 @@ def test_a_double_click_makes_one_room_and_one_display_window(harness: Harness) 
     press_twice(console.get_by_role("button", name="Start timer"))
     expect(console.get_by_role("button", name="Stop timer")).to_be_visible()
     assert sent(console, "timer") == 1
+
+
+def test_answers_released_behind_a_content_note_say_they_wait(harness: Harness) -> None:
+    """The display shows only a content note until the facilitator shows the text; answers
+    released meanwhile were listed as "Released to the display (3)" while the room saw none."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    people = phones(harness.live, {"code": harness.code(console)}, 3)
+    harness.panel(console, "New activity")
+    console.get_by_label("Kind").select_option("prompt")
+    console.get_by_label("Collect anonymous written answers").check()
+    console.get_by_label("Content note (optional)", exact=True).fill("About the night it came out.")
+    harness.open_activity(console, "prompt", "What helped that night?")
+    aid = live_id(people[0], "What helped that night?")
+    for phone, text in zip(people, ["A friend", "Walking", "Sleep"], strict=True):
+        phone.answer(aid, {"kind": "text", "text": text})
+    console.get_by_role("button", name="Close answers").click()
+    expect(console.locator(".queue-item")).to_have_count(3)
+    Harness.approve(console, 0, 1, 2)
+    console.locator(".queue-release button").click()
+    heading = console.locator("#released-heading")
+    expect(heading).to_have_text("Released, held back by the content note (3)")
+    expect(console.locator(".released-held")).to_have_text(
+        "The display shows only the content note: these appear there once you press "
+        "“Show the text on the display”."
+    )
+    expect(display.locator(".note-first")).to_be_visible()
+    expect(display.locator(".card")).to_have_count(0)
+    console.get_by_role("button", name="Show the text on the display").click()
+    expect(display.locator(".card")).to_have_count(3)
+    expect(heading).to_have_text("Released to the display (3)")
+    expect(console.locator(".released-held")).to_have_count(0)
+    for phone in people:
+        phone.close()
+
