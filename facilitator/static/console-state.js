@@ -142,9 +142,12 @@ export function commandButton(label, message, cls = "", attrs = {}, options = {}
 // A button of the console: a press while what the last one started is still on its way is
 // let go, since a double click (or a key pressed twice) would do it again: a second command was
 // refused ("already closed") or took a second step (a second check-in over the first), a second
-// link replaced the first. `repeatable` buttons count every press (+1 min).
+// link replaced the first. So is the second click of a double click that comes after the reply
+// redrew the button (event.detail counts the clicks): Approve pressed twice approved and took it
+// back. `repeatable` buttons count every press (+1 min).
 export function button(label, onclick, cls = "", attrs = {}, { repeatable = false } = {}) {
-  return h("button", { type: "button", class: cls, text: label, onclick: repeatable ? onclick : oneAtATime(onclick), ...attrs });
+  const once = oneAtATime(onclick);
+  return h("button", { type: "button", class: cls, text: label, onclick: repeatable ? onclick : (event) => (event?.detail > 1 ? false : once(event)), ...attrs });
 }
 
 // A line saying what was just done, with Undo, for a while: longer while the pointer or the
