@@ -274,10 +274,10 @@ addEventListener("pagehide", () => {
   remember();
   phone.conn?.stop();
 });
+addEventListener("hashchange", () => location.reload()); // a link opened in this tab: only the part after "#" changed
 
 const linkCode = raw ? normaliseCode(decodeURIComponent(raw)) : null;
-const savedCode = saved.get("code");
-const savedToken = saved.get("token");
+const savedCode = saved.get("code"), savedToken = saved.get("token");
 const cookie = readRejoin();
 // Back (or forward) to this page from another one may be someone else's hand on the same tab,
 // as may a page restored from the back-forward cache: ask, as a reopened tab does. A reload is

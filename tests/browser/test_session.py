@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.drive import leave, press_when_still
+from tests.browser.drive import leave, new_room, press_when_still
 from tests.browser.harness import Harness, seconds
 
 
@@ -275,3 +275,18 @@ def test_leave_forgets_everything(harness: Harness) -> None:
     expect(phone.locator("#app")).to_contain_text("answers you gave before still count")
     assert phone.evaluate("sessionStorage.length") == 0
     expect(console.locator("#count-connected")).to_have_text("0")
+
+
+def test_a_new_link_opened_in_an_ended_sessions_tab_is_taken(harness: Harness) -> None:
+    """Next week's join link opened in the tab that says the session has ended changes only the
+    part after "#": the page stayed on "ended" and never offered to join."""
+    console = harness.facilitator(k=3)
+    phone = harness.phone(harness.code(console))
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="End and erase").click()
+    expect(phone.get_by_role("heading", name="The session has ended")).to_be_visible()
+    other = new_room(harness.live)
+    phone.goto(f"/join#{other['code']}")
+    expect(phone.get_by_label("Session code")).to_have_value(other["code"])
+    phone.get_by_role("button", name="Join").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
