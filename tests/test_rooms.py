@@ -69,6 +69,29 @@ def test_closing_drops_a_timer_never_started_and_keeps_one_that_ran() -> None:
     assert s.timer is not None and s.timer.running and s.timer.deadline_ms == 61_000
 
 
+def test_releasing_answers_drops_a_clock_that_stands_still_and_keeps_one_running() -> None:
+    """An outside tester: "5:41 paused" stood on the projector in large type beside the room's
+    released notes. A clock paused or run out goes with the release; one still running stays."""
+    reflection = Reflection(text="Write.", seconds=60, share=True)
+    texts = [("i1", "one"), ("i2", "two"), ("i3", "three")]
+
+    def released(*timer: tuple[str, int], at: int) -> RoomState:
+        s = apply(room(), p.Open(type="open", id=1, activity=reflection), 0)
+        for n, (action, when) in enumerate(timer, start=2):
+            s = apply(s, p.TimerCommand(type="timer", id=n, action=action), when)  # type: ignore[arg-type]
+        s = apply(s, p.Close(type="close", id=10), at, texts=texts)
+        for item, _ in texts:
+            s = apply(s, p.Moderate(type="moderate", id=11, item=item, action="approve"), at)
+        s = apply(s, p.Release(type="release", id=12), at)
+        assert s.live is not None and len(s.live.released) == 3
+        return s
+
+    assert released(("start", 0), ("pause", 19_000), at=30_000).timer is None
+    assert released(("start", 0), at=61_000).timer is None  # time is up
+    running = released(("start", 0), at=30_000).timer
+    assert running is not None and running.running and running.deadline_ms == 60_000
+
+
 def test_reveal_needs_a_closed_activity_and_freezes_results() -> None:
     poll = Poll(text="?", options=["a", "b"], result_style="counts")
     s = apply(room(), p.Open(type="open", id=1, activity=poll), 0)

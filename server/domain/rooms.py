@@ -21,7 +21,7 @@ from server.domain.paper import PaperError, counted, known, paper_cells, takes_p
 from server.domain.plans import Plan
 from server.domain.projection import Projection, project
 from server.domain.results import Results, clamp_k, compute
-from server.domain.timer import TimerState, apply_timer, never_started, timer_for
+from server.domain.timer import TimerState, apply_timer, never_started, standing_still, timer_for
 from server.domain.trends import Trend, rethreshold_trend
 from server.i18n import _
 from server.wire import protocol as p
@@ -318,6 +318,8 @@ def apply(
                 q.released = True
             live.released = [*live.released, *texts_out]
             _record(s, live, texts=texts_out)
+            if standing_still(s.timer, now_ms):  # "5:41 paused" beside the answers says nothing
+                s.timer = None
         case p.PaperAnswers(activity=activity_id, counts=counts, sheets=sheets):
             live = _require_live(s)
             if live.id != activity_id:

@@ -22,6 +22,13 @@ def never_started(timer: TimerState | None) -> bool:
     return timer is not None and not timer.running and timer.remaining_ms == timer.duration_ms
 
 
+def standing_still(timer: TimerState | None, now_ms: int) -> bool:
+    """Paused, stopped or run out: a clock that no longer measures anything the room does."""
+    if timer is None:
+        return False
+    return not timer.running or (timer.deadline_ms is not None and timer.deadline_ms <= now_ms)
+
+
 def timer_for(activity: Activity) -> TimerState | None:
     if isinstance(activity, (Reflection, Grounding)):
         ms = activity.seconds * 1000
