@@ -7,7 +7,7 @@ import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { act, button, clearError, commandButton, isLead, state } from "./console-state.js";
 import { screenWarning } from "./help.js";
-import { renderLive, renderQueue, tickClock, timerControls } from "./live.js";
+import { renderLive, renderQueue, skipToLive, tickClock, timerControls } from "./live.js";
 import { panelList, updateCapNote } from "./panels.js";
 import { titleIn } from "./plan-words.js";
 
@@ -241,6 +241,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
     parts.side);
   replace(
     app,
+    skipToLive(), // the first stop: past the bar's buttons, the panels and the run-sheet
     h("h1", { class: "visually-hidden", text: t("Session console") }),
     h("header", { class: "bar" },
       parts.counts,

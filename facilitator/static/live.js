@@ -189,8 +189,9 @@ function liveHeading(def) {
   ];
 }
 
-// The run-sheet comes before the live activity in the keyboard's order, with several buttons
-// a step: its first stop leads straight past it, to here (shown only when it has the focus).
+// The bar's buttons, the panels and the run-sheet (several buttons a step) come before the live
+// activity in the keyboard's order: the console's first stop leads straight past them, to here
+// (shown only when it has the focus).
 export function skipToLive() {
   return h("a", {
     href: "#live-heading", class: "skip-link", text: t("Skip to the live activity"),

@@ -8,7 +8,6 @@ import { connectionFailed, showError, state, undoLine } from "./console-state.js
 import { filePicker, problemList, saveFile } from "./files.js";
 import { Follower } from "./follow.js";
 import { planNotes, shownActivity, shownPlan, stepName, stepTitle } from "./plan-words.js";
-import { skipToLive } from "./live.js";
 import { printHandout, printRunSheet } from "./printing.js";
 
 const KEY = "hearth.plan";
@@ -229,7 +228,7 @@ export class PlanPanel {
         if (this.libraryOpen) this.browse();
       },
     });
-    const parts = [skipToLive(), h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: shownPlan(this.plan).title }) : t("Session plan") })];
+    const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: shownPlan(this.plan).title }) : t("Session plan") })];
     if (this.errors) parts.push(h("div", { class: "error", role: "alert" }, h("p", { text: t("That plan file has problems:") }), problemList(this.errors)));
     if (this.keptProblem && this.plan) {
       parts.push(h("div", { class: "error kept", role: "alert" },
