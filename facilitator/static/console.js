@@ -7,7 +7,7 @@ import { forScreen, language, languages, load as loadLanguage, plural, remember,
 import { activityForm } from "./activity-form.js";
 import { buildCockpit, closePanel, renderAll, renderCounts, resetCockpit, showPanel, showQueue } from "./cockpit.js";
 import { act, button, clearConnectionErrors, clearErrors, displayCredential, HOST_KEY, isLead, load, ROOM_KEY, showError, state, wholeNumbers } from "./console-state.js";
-import { linkNeeded, lostRoomSteps, replacedConsole, spentLink } from "./help.js";
+import { linkNeeded, lostRoomSteps, replacedConsole, spentLink, startElsewhere } from "./help.js";
 import { tickClock } from "./live.js";
 import { opener } from "./move-on.js";
 import { escapeClosesPanel } from "./panels.js";
@@ -146,7 +146,7 @@ function receipt(ended) {
           }[ended.reason] ?? t("The room had been idle too long and expired; its keys expired with it.") }),
       r ? h("p", { text: r.remaining === 0 ? t("Phones and the display were told. Answers are deleted; nothing of this room remains on the server.") : t("Some keys were still found: tell whoever runs this server.") }) : null,
       ended.reason === "lost" ? lostRoomSteps() : null,
-      sessionStorage.getItem(HOST_KEY) ? button(t("Start another session"), () => startScreen()) : null,
+      sessionStorage.getItem(HOST_KEY) ? button(t("Start another session"), () => startScreen()) : ended.reason !== "lost" && isLead() ? startElsewhere() : null,
     ),
   );
   $("#receipt-heading").focus();

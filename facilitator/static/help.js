@@ -110,6 +110,12 @@ export function spentLink() {
 
 // A room the server lost is gone with its answers: what the facilitator does next, with the
 // people still waiting in the room, is a new room (a new link, if Hearth itself restarted).
+// After End, in a console that came in by `hearth link --room` (no start link in this tab):
+// the way to the next room, where another console would offer "Start another session".
+export function startElsewhere() {
+  return h("p", { id: "start-elsewhere" }, withCommand(t("To start another session, run {command} on the computer running Hearth and open the link it prints (in this tab, paste it into the address bar)."), linkCommand()));
+}
+
 export function lostRoomSteps() {
   return [
     h("p", { id: "lost-next" }, withCommand(t("To carry on, start a new room: on the computer running Hearth, run {command} and open the link it prints. In this tab, paste it into the address bar."), linkCommand())),

@@ -80,6 +80,26 @@ def test_a_lost_room_says_what_next_and_a_pasted_link_is_taken(
     assert kept["code"] == room["code"]
 
 
+def test_a_console_that_came_back_by_a_room_link_says_how_to_start_the_next_room(
+    harness: Harness, server: LiveServer
+) -> None:
+    """A console opened with `hearth link --room` holds no start link, so after End its receipt
+    offered no way on: it now names the command that prints one."""
+    room = new_room(server)
+    console = harness.page()
+    console.goto(
+        harness.link({"role": "facilitator", "code": room["code"]}, bearer=server.settings.host_secret)
+    )
+    expect(console.locator("#count-code")).to_have_text(room["code"])
+    console.get_by_role("button", name="End session…").click()
+    console.get_by_role("button", name="End and erase").click()
+    expect(console.locator("#receipt")).to_be_visible()
+    expect(console.get_by_role("button", name="Start another session")).to_have_count(0)
+    command = f"hearth link --port {server.settings.port}"
+    expect(console.locator("#start-elsewhere")).to_contain_text("To start another session, run")
+    expect(console.locator("#start-elsewhere code")).to_have_text(command)
+
+
 def test_a_console_a_newer_link_replaced_says_so_not_restart_or_spent_link(
     harness: Harness, server: LiveServer
 ) -> None:
