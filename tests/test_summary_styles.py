@@ -169,3 +169,12 @@ def test_a_cloud_word_shown_without_its_count_reads_as_shown(server: LiveServer)
     page = httpx.post(server.base_url + "/summary", data={"summary": file.model_dump_json()}).text
     assert "hope 5 or more of us" in visible(page) and "not shown" not in visible(page)
     assert '<li dir="auto">كنت خائفًا.</li>' in page  # a released answer in its own direction
+
+
+def test_a_sides_lean_is_that_sides_not_the_rooms() -> None:
+    """Under a side's name, "The room leans high." spoke for everyone."""
+    split = compute(LEAN, {"n": 8, "t:hurt|n": 8, "t:hurt|v:4": 3, "t:hurt|v:5": 5}, K, split=True)
+    side = SummaryEntry(kind="scale", title="Sides", text=LEAN.text, labels=[str(v) for v in range(1, 6)],
+                        results=split)  # fmt: skip
+    table = rows(summary_csv(Summary(date=dt.date(2026, 3, 4), k=K, entries=[side])))
+    assert [r["note"] for r in table if "leans" in r["note"]] == ["This side leans high."]

@@ -99,6 +99,11 @@ LEANS = {
     "middle": _("The room leans to the middle."),
     "high": _("The room leans high."),
 }
+SIDE_LEANS = {  # under a side's name, "the room" would speak for everyone
+    "low": _("This side leans low."),
+    "middle": _("This side leans to the middle."),
+    "high": _("This side leans high."),
+}
 TIE = _("(as often as each other)")
 FROM_MOST = _("From most to least chosen.")
 NO_ORDER = _("No order can be shown at this size without hinting at how few chose something.")
@@ -153,7 +158,7 @@ def _banded(result: Result, lang: str) -> list[Line]:
     return [*lines, Line("", None, say(joined, lang))]
 
 
-def _block(group: str, result: Result, lang: str) -> Block:
+def _block(group: str, result: Result, lang: str, side: bool = False) -> Block:
     """One result as the room saw it, in the style it was drawn in (docs/results.md)."""
     k = result.k
     if not result.shown:
@@ -164,7 +169,7 @@ def _block(group: str, result: Result, lang: str) -> Block:
     elif result.style == "words":
         lines = _worded(result, lang)
     elif result.style == "leaning" and result.lean is not None:
-        lines = [Line("", None, say(LEANS[result.lean], lang))]
+        lines = [Line("", None, say((SIDE_LEANS if side else LEANS)[result.lean], lang))]
     elif result.style == "leaning":
         lines = _ordered(result, lang)
     else:
@@ -186,7 +191,7 @@ def _item(entry: SummaryEntry, k: int, lang: str) -> Item:
         if results.overall is not None:
             blocks.append(_block(say(GROUPS[None], lang), results.overall, lang))
         for track, result in (results.by_track or {}).items():
-            blocks.append(_block(say(GROUPS.get(track, track), lang), result, lang))
+            blocks.append(_block(say(GROUPS.get(track, track), lang), result, lang, side=True))
     return Item(
         title=entry.title,
         question=entry.text,

@@ -132,15 +132,18 @@ export function scaleEnds(definition, points) {
   return [h("p", { class: "scale-ends" }, drawn(first)), other && !same ? h("p", { class: "scale-ends twin", lang: definition.twin.lang, dir: "auto" }, drawn(other)) : null];
 }
 
-const leans = (t) => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
+// Under a side's name "the room" would say the whole room leans there: one side's result says so.
+export const leans = (t, side = false) => (side
+  ? { low: t("This side leans low."), middle: t("This side leans to the middle."), high: t("This side leans high.") }
+  : { low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
 
-function scaleLean(result, definition) {
+function scaleLean(result, definition, side) {
   const tw = definition.twin;
   const points = result.cells.length;
   const edge = Math.max(1, Math.round(points / 3));
   const part = (v) => (v <= edge ? "low" : v > points - edge ? "high" : "middle");
   return [
-    ...line(tw, "p", "lean", (t) => leans(t)[result.lean] ?? result.lean),
+    ...line(tw, "p", "lean", (t) => leans(t, side)[result.lean] ?? result.lean),
     h(
       "ol",
       { class: "lean-scale points-" + points, "aria-hidden": "true" }, // points-N: phone.css rows
@@ -235,7 +238,7 @@ function inOwnWords(result, definition) {
   return { ...result, cells: result.cells.map((cell, i) => ({ ...cell, label: options[i], twin: second(i), secondLabel: secondLabel(i) })) };
 }
 
-export function renderResult(given, definition = {}) {
+export function renderResult(given, definition = {}, side = false) {
   const result = inOwnWords(given, definition);
   const tw = definition.twin ?? null;
   if (!result.shown) {
@@ -249,7 +252,7 @@ export function renderResult(given, definition = {}) {
   } else if (result.style === "words") {
     parts = words(result, tw);
   } else if (result.style === "leaning") {
-    parts = result.lean ? scaleLean(result, definition) : order(result, tw);
+    parts = result.lean ? scaleLean(result, definition, side) : order(result, tw);
   } else if (result.style === "bands") {
     parts = bands(result, definition);
   } else {
@@ -275,7 +278,7 @@ export function renderResults(results, definition = {}) {
   return h(
     "div",
     { class: "by-track" },
-    Object.entries(tracks).map(([track, result]) => h("section", { class: "track-result" }, named(track), renderResult(result, definition))),
+    Object.entries(tracks).map(([track, result]) => h("section", { class: "track-result" }, named(track), renderResult(result, definition, true))),
   );
 }
 

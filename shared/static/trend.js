@@ -6,7 +6,7 @@
 // stub, "not shown", and why. `tw`: the projector's second language (twins.js).
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { renderResult, trackNames } from "./results.js";
+import { leans, renderResult, trackNames } from "./results.js";
 import { inside, line } from "./twins.js";
 
 // Why a week describes nothing (TrendPoint.shown / withheld), in the words that week used.
@@ -74,8 +74,6 @@ function choiceWeek(trend, point, tw) {
   return h("li", { class: "trend-point" }, when(point, "h3", ""), body);
 }
 
-const leans = (t) => ({ low: t("The room leans low."), middle: t("The room leans to the middle."), high: t("The room leans high.") });
-
 // A scale's week as one row: the label, a track the same length in every row, and what was said.
 function scaleWeek(trend, point, tw) {
   const points = Math.max(1, trend.labels.length);
@@ -92,7 +90,7 @@ function scaleWeek(trend, point, tw) {
     part.style.setProperty("--from", String(from / points));
     part.style.setProperty("--share", String((to - from) / points));
     track.append(part);
-    said = inside(tw, (t) => leans(t)[point.lean] ?? point.lean);
+    said = inside(tw, (t) => leans(t, !!trend.track)[point.lean] ?? point.lean);
   } else if ((point.style ?? "counts") === "bands") {
     for (const [low, high] of point.bands) {
       const part = h("span", { class: "trend-band" });

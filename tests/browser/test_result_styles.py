@@ -126,3 +126,31 @@ def test_each_style_at_ten_people(harness: Harness) -> None:
         narrow, wide = (b.bounding_box() for b in screen.locator(".results .band").all())
         assert narrow and wide and narrow["width"] < wide["width"]
     harness.check()
+
+
+def test_a_sides_leaning_scale_speaks_for_that_side_not_the_room(harness: Harness) -> None:
+    """Under "Partners who were hurt" the projector said "The room leans high.", as if the whole
+    room leaned there when one side did."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    code = harness.code(console)
+    people = [harness.phone(code) for _ in range(3)]
+    harness.panel(console, "Room settings")
+    console.get_by_label("Let people say which side they are on").check()
+    console.get_by_label("Show results per side").check()
+    for phone in people:
+        phone.get_by_role("button", name="I was hurt").click()
+        expect(phone.get_by_role("button", name="I was hurt")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    open_with_style(console, "scale", "How much hope?", "leaning")
+    for phone, value in zip(people, ["4", "5", "5"], strict=True):
+        phone.get_by_role("button", name=value, exact=True).click()
+        expect(phone.locator(".answer-status")).to_contain_text("stored")
+    expect(console.locator("#count-answered")).to_have_text("3")
+    console.get_by_role("button", name="Close answers").click()
+    console.get_by_role("button", name="Reveal results").click()
+    for screen in (display, people[0]):
+        hurt = screen.locator(".track-result").filter(has_text="who were hurt")
+        expect(hurt.locator(".lean")).to_have_text("This side leans high.")
+        expect(screen.locator(".results")).not_to_contain_text("The room leans")
