@@ -26,6 +26,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.typography import french_spacing
+
 Lang = Literal["en", "es", "pt-BR", "fr", "de", "ar"]
 LANGUAGES: tuple[str, ...] = get_args(Lang)
 SOURCE = "en"
@@ -115,7 +117,16 @@ def catalogue(lang: str, domain: str) -> Catalog:
     """The .po file (or, for English, the template) as Babel reads it."""
     path = pot_path(domain) if lang == SOURCE else po_path(lang, domain)
     with path.open("rb") as fp:
-        return read_po(fp, locale=folder(lang), domain=domain)
+        read = read_po(fp, locale=folder(lang), domain=domain)
+    if lang == "fr":
+        for message in read:
+            if not message.id:
+                continue  # the header: its Plural-Forms formula has " ? " of its own
+            if isinstance(message.string, str):
+                message.string = french_spacing(message.string)
+            elif message.string:
+                message.string = tuple(french_spacing(form) for form in message.string)
+    return read
 
 
 @functools.cache

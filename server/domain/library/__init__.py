@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.domain.plans import Plan, load_plan, normalised
+from server.domain.plans import Plan, normalised, read_yaml, validate
 from server.domain.rooting import rooted
 from server.i18n import Msg, _
+from server.typography import french_spaced
 
 HERE = Path(__file__).resolve().parent
 
@@ -50,8 +51,11 @@ class Library:
 
 
 def _load(folder: str) -> tuple[Entry, ...]:
-    files = sorted((HERE / folder).glob("*.yaml"))
-    return tuple(Entry(f.stem, load_plan(f.read_text("utf-8"), "yaml")) for f in files)
+    entries = []
+    for path in sorted((HERE / folder).glob("*.yaml")):
+        data, marks = read_yaml(path.read_text("utf-8"))
+        entries.append(Entry(path.stem, validate(french_spaced(data), marks)))
+    return tuple(entries)
 
 
 @functools.cache
