@@ -30,8 +30,8 @@ def test_french_spacing_binds_the_punctuation_and_leaves_the_rest() -> None:
     assert french_spacing("Comment allez-vous ? Bien ; merci !") == (
         "Comment allez-vous\u202f? Bien\u202f; merci\u202f!"
     )
-    assert french_spacing("Note : « je n’ai jamais compté »") == (
-        "Note\u00a0: «\u00a0je n’ai jamais compté\u00a0»"
+    assert french_spacing("Note : « je n'ai jamais compté »") == (
+        "Note\u00a0: «\u00a0je n'ai jamais compté\u00a0»"
     )
     assert french_spacing("{command} à 9:00, http://x") == "{command} à 9:00, http://x"
 
