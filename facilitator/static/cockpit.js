@@ -257,7 +257,7 @@ export function buildCockpit({ app, form, plan, weeks, openDisplay }) {
     h("nav", { class: "tools", "aria-label": t("Panels") },
       Object.values(parts.toggles),
       lead ? null : h("h2", { class: "co-note", text: t("Co-facilitator console") }),
-      lead ? null : h("p", { class: "hint", text: t("You can press Grounding now and Back to, run the timer and review written answers; the rest stays with the facilitator.") }),
+      lead ? null : h("p", { class: "hint", text: t("You can press “Grounding now” and “Back to…”, run the timer and review written answers; the rest stays with the facilitator.") }),
       h("p", { id: "feedback", class: "feedback error", role: "alert" })),
     parts.work,
     parts.keys,
