@@ -91,6 +91,9 @@ export function activityForm(onOpen, onAdd) {
     clear();
   } });
   const cancelEdit = h("button", { type: "button", class: "quiet", hidden: true, text: t("Cancel editing"), onclick: () => { stopEditing(); clear(); } });
+  // A double click's second click (detail 2) would find the form just cleared, and say so in red.
+  // Hidden while a step is edited: beside "Save step N" it would add the step a second time.
+  const addToPlan = onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: (e) => { const def = e.detail < 2 && valid(); if (def) { onAdd(def); clear(); } } }) : null;
 
   const form = h(
     "form",
@@ -130,8 +133,7 @@ export function activityForm(onOpen, onAdd) {
       "div",
       { class: "row" },
       h("button", { type: "submit", text: t("Open on phones") }),
-      // A double click's second click (detail 2) would find the form just cleared, and say so in red.
-      onAdd ? h("button", { type: "button", class: "secondary", text: t("Add to plan"), onclick: (e) => { const def = e.detail < 2 && valid(); if (def) { onAdd(def); clear(); } } }) : null,
+      addToPlan,
       saveStep,
       cancelEdit,
     ),
@@ -218,6 +220,7 @@ export function activityForm(onOpen, onAdd) {
   function stopEditing() {
     editing = null;
     saveStep.hidden = cancelEdit.hidden = othersDropped.hidden = true;
+    if (addToPlan) addToPlan.hidden = false;
     heading.textContent = t("New activity");
   }
 
@@ -243,6 +246,7 @@ export function activityForm(onOpen, onAdd) {
     heading.textContent = t("Edit step {n}", { n: index + 1 });
     saveStep.textContent = t("Save step {n}", { n: index + 1 });
     saveStep.hidden = cancelEdit.hidden = false;
+    if (addToPlan) addToPlan.hidden = true;
     form.scrollIntoView({ block: "start" });
     title.focus();
   };

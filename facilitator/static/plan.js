@@ -141,6 +141,21 @@ export class PlanPanel {
   }
 
   // A step removed can be put back for a while (Undo takes the focus the removed ✕ had).
+  // Closing throws away whatever was built or changed here since the file was saved: like a
+  // removed step, it can be taken back for a while.
+  close() {
+    const undo = { plan: this.plan, index: this.index };
+    undo.line = undoLine(t("Closed the plan: {title}.", { title: shownPlan(this.plan).title }), () => {
+      Object.assign(this, { plan: undo.plan, index: undo.index });
+      this.keep();
+      this.render();
+    }, () => { if (this.undo === undo) this.undo = null; });
+    Object.assign(this, { plan: null, index: -1 });
+    this.keep(undo);
+    this.render();
+    undo.line.querySelector("button").focus();
+  }
+
   remove(index) {
     const undo = { plan: { ...this.plan, items: [...this.plan.items] }, index: this.index };
     const [gone] = this.plan.items.splice(index, 1);
@@ -264,7 +279,7 @@ export class PlanPanel {
       })), this.undo?.line);
       parts.push(h("div", { class: "row" },
         planFiles(plan),
-        h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => { this.plan = null; this.index = -1; this.keep(); this.render(); } }),
+        h("button", { type: "button", class: "quiet", text: t("Close plan"), onclick: () => this.close() }),
       ));
     }
     parts.push(h("div", { class: "row" }, browse), picker);

@@ -97,11 +97,14 @@ def test_plan_files_round_trip_and_bad_files_name_the_line(
     expect(console.locator(".step").first).to_contain_text("Which helped?")
     console.get_by_role("button", name="Edit step 2: How steady is your breathing?").click()
     expect(console.get_by_role("heading", name="Edit step 2")).to_be_visible()
+    # beside "Save step 2", "Add to plan" would add the step a second time
+    expect(console.get_by_role("button", name="Add to plan")).to_be_hidden()
     expect(console.get_by_label("Question or text")).to_have_value("How steady is your breathing?")
     console.get_by_label("Question or text").fill("How steady is your breathing tonight?")
     console.get_by_role("button", name="Save step 2").click()
     expect(console.locator(".step").nth(1)).to_contain_text("How steady is your breathing tonight?")
     expect(console.get_by_role("heading", name="New activity")).to_be_visible()
+    expect(console.get_by_role("button", name="Add to plan")).to_be_visible()
 
     with console.expect_download() as saved:
         console.get_by_role("button", name="Save plan file").click()
@@ -109,6 +112,14 @@ def test_plan_files_round_trip_and_bad_files_name_the_line(
     plan = load_plan(text)  # the saved file is a valid plan for the server too
     assert [i.activity.kind for i in plan.items] == ["poll", "scale"]
 
+    # Close plan throws away what was built here: it can be taken back, as a removed step can
+    console.get_by_role("button", name="Close plan").click()
+    expect(console.locator(".step")).to_have_count(0)
+    undo = console.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()
+    undo.click()
+    expect(console.locator(".step")).to_have_count(2)
+    expect(console.locator(".step").nth(1)).to_contain_text("How steady is your breathing tonight?")
     console.get_by_role("button", name="Close plan").click()
     expect(console.locator(".step")).to_have_count(0)
     good = tmp_path / "week.json"
