@@ -111,6 +111,11 @@ async def test_a_frozen_redis_is_an_outage_within_a_second_then_recovers(
             room.phones[1].command(answer(room.aid, ballots[1])), DEADLINE
         )
         assert refused["type"] == "error" and refused["code"] == "unavailable"
+        # a facilitator's command too, saying first that it was not done (an outside tester
+        # read the red line left beside Close answers as if the answers had closed)
+        closing = await asyncio.wait_for(room.facilitator.command({"type": "close"}), DEADLINE)
+        assert closing["code"] == "unavailable", closing
+        assert closing["message"].startswith("Not done:"), closing
         # /healthz says 503 within its own timeout
         async with httpx.AsyncClient(base_url=room.live.base_url, timeout=DEADLINE) as http:
             health = await http.get("/healthz")

@@ -96,4 +96,10 @@ def failure(exc: Exception, request_id: int | None, lang: str | None) -> p.Error
     if isinstance(exc, RoomGone):
         return error("no_room", say(_("This session has ended."), lang))
     log.warning("request failed (%s); sent an error frame", type(exc).__name__)  # e.g. Redis down
-    return error("unavailable", say(_("The server could not do that just now."), lang), request_id)
+    # Said beside the button pressed: "Not done" first, or the red line left there after the
+    # outage reads as if it had been. The write may still land once the store is back: check.
+    message = _(
+        "Not done: the server could not reach its session store in time. Once it is back, check "
+        "and press again if needed."
+    )
+    return error("unavailable", say(message, lang), request_id)
