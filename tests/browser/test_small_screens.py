@@ -150,6 +150,16 @@ LANDSCAPE = """(first) => {
 }"""
 
 
+# Menu items (buttons, the language menu) whole inside the window and the menu's own visible box.
+WHOLE_ITEMS = """() => {
+  const panel = document.querySelector('#menu-panel').getBoundingClientRect();
+  return [...document.querySelectorAll('#menu-panel button, #menu-panel select')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.top >= Math.max(panel.top, 0) - 1 && r.bottom <= Math.min(panel.bottom, innerHeight) + 1;
+  }).length;
+}"""
+
+
 def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
     harness: Harness, server: LiveServer
 ) -> None:
@@ -200,6 +210,12 @@ def test_a_phone_on_its_side_shows_the_title_and_first_answer_without_scrolling(
     page.get_by_role("button", name="More").click()
     assert widths() == shut, (shut, widths())
     assert min(shut[1:]) > 0.8 * shut[0], shut
+    # the open menu is not squeezed into the strip above those two buttons: at the largest
+    # text it showed one item and a half; now at least four are whole in sight at once
+    page.get_by_role("button", name="Larger text").click()
+    page.get_by_role("button", name="Larger text").click()
+    whole = page.evaluate(WHOLE_ITEMS)
+    assert whole >= 4, f"{whole} menu items whole in sight"
     leave = page.get_by_role("button", name="Leave")
     leave.scroll_into_view_if_needed()
     expect(leave).to_be_in_viewport()
