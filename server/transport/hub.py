@@ -169,15 +169,18 @@ class Hub:
         if room.unavailable or room.ended:
             return
         room.unavailable = True
-        message = _("The server cannot reach its session store; retrying.")
-        frames: dict[str, str] = {}  # encoded once per language in use, not once per socket
-        for sockets in room.sockets.values():
+        # A participant needs no word for the store, only what becomes of what they send.
+        screens = _("The server cannot reach its session store; retrying.")
+        phones = _("The server is having trouble for a moment. What you send waits on this "
+                   "phone and goes once it is back.")  # fmt: skip
+        frames: dict[tuple[bool, str], str] = {}  # encoded once per language in use
+        for role, sockets in room.sockets.items():
             for conn in list(sockets):
-                lang = conn.lang or SOURCE
-                if lang not in frames:
-                    error = p.ErrorFrame(code="unavailable", message=say(message, lang))
-                    frames[lang] = error.model_dump_json()
-                conn.offer(frames[lang])
+                key = (role == "participant", conn.lang or SOURCE)
+                if key not in frames:
+                    said = say(phones if key[0] else screens, key[1])
+                    frames[key] = p.ErrorFrame(code="unavailable", message=said).model_dump_json()
+                conn.offer(frames[key])
 
     def reconnect_all(self, room: RoomChannel) -> None:
         """Every screen of the room reconnects for a fresh snapshot (and resends answers)."""
