@@ -234,3 +234,26 @@ def test_plural_sentences_follow_the_second_language_rules(display: Any) -> None
     expect(page.locator(".results .answered.twin")).to_have_text("9 personas respondieron")
     expect(page.locator(".results .answered.twin")).to_have_attribute("lang", "es")
     assert lines_without_twin(page) == []
+
+
+SMALLEST_RESULT_TEXT = """() => Math.min(...[...document.querySelectorAll('#stage .results *')]
+  .filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+  .map((el) => parseFloat(getComputedStyle(el).fontSize)))"""
+
+
+def test_results_per_side_in_two_languages_stay_readable(display: Any) -> None:
+    """Stacked, each side's lean, scale, ends and count in two languages left the fit 11-13 px
+    lines at 1024x768, unreadable from the back of a room: the sides now stand in columns."""
+    page, lead, people = display
+    page.get_by_label("Also in").select_option("es")
+    lead.command({"type": "configure", "tracks": True, "split": True})
+    for i, phone in enumerate(people[:8]):
+        phone.ws.send(json.dumps({"type": "track", "track": ("hurt", "caused")[i % 2]}))
+    reveal(page, lead, people, scale("How settled do you feel right now?", "leaning"),
+           points([1, 6, 2, 7, 1, 6, 2, 7, 4]))  # fmt: skip
+    expect(page.locator("#stage .track-result")).to_have_count(3)
+    fits_everywhere(page, "results per side in two languages")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    expect(page.locator("#stage")).to_have_attribute("data-fit-for", "1024x768")
+    smallest = page.evaluate(SMALLEST_RESULT_TEXT)
+    assert smallest >= 18, f"the smallest result line is {smallest:.1f} px at 1024x768"
