@@ -251,6 +251,14 @@ export function activityForm(onOpen, onAdd) {
     title.focus();
   };
 
+  // Enter in a field submits the form, whose first button is "Open on phones": while a plan step
+  // is being edited, that would put the half-edited step on every phone. Enter saves it instead.
+  form.addEventListener("keydown", (event) => {
+    if (!editing || event.key !== "Enter" || event.isComposing || !(event.target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    saveStep.click();
+  });
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const def = valid();
