@@ -34,7 +34,9 @@ export function planFiles(plan) {
   return [
     h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
     h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
-    h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: () => printHandout(plan, handoutCard(plan)) }),
+    h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: async (event) => {
+      if (!(await printHandout(plan, handoutCard(plan)))) showError(event.target, t("Nothing to hand out yet: a handout carries the plan's written prompts and reflections, its practice for the week and the support card, and this plan has none of them."));
+    } }),
   ];
 }
 

@@ -140,9 +140,11 @@ function practice(plan, langs) {
 }
 
 // The handout: the week's prompts and practice in every language of the plan, then the support
-// card in every language it has.
+// card in every language it has. With none of them it prints nothing (a title, a date and one
+// sentence on a page of its own), and says false.
 export async function printHandout(plan, card = null) {
   const written = plan.items.map((item) => item.activity).filter(isWritten);
+  if (!written.length && !plan.practice && !cardLanguages(card).length) return false;
   const cards = card && cardLanguages(card).some(([tag]) => tag && tag !== language()) ? await supportCards(card) : null;
   const langs = await planLanguages(plan);
   print(
@@ -154,4 +156,5 @@ export async function printHandout(plan, card = null) {
     cards ?? cardLanguages(card).map(([, text]) => h("section", { class: "support-card" }, h("h2", { text: t("If you need support between sessions") }), paragraphs(text))),
     h("p", { class: "meta", text: t("We never ask your name, and answers are deleted when the session ends. In a small group, results may still hint at who answered.") }),
   );
+  return true;
 }

@@ -327,3 +327,17 @@ def test_connect_help_and_the_screen_warning(harness: Harness) -> None:
     )
     expect(warning).to_be_hidden()
     assert re.search(r"extend, not mirror", console.content()) is None
+
+
+def test_a_plan_with_nothing_to_hand_out_says_so_instead_of_printing(harness: Harness) -> None:
+    """A plan of a word cloud and a scale printed a page with a title, a date and one sentence."""
+    console = harness.facilitator(k=3)
+    plan = {"format": "hearth-plan", "version": 1, "title": "Tonight", "items": [
+        {"activity": {"kind": "words", "text": "One word for tonight?"}},
+        {"activity": {"kind": "scale", "text": "How steady?", "points": 5}},
+    ]}  # fmt: skip
+    load_plan_file(console, plan)
+    no_print_dialog(console)
+    console.get_by_role("button", name="Print handout").click()
+    expect(console.locator(".plan .inline-error")).to_contain_text("Nothing to hand out yet")
+    assert console.evaluate("window.printed || 0") == 0
