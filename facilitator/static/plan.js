@@ -143,35 +143,39 @@ export class PlanPanel {
   }
 
   // A step removed can be put back for a while (Undo takes the focus the removed ✕ had).
-  // Closing throws away whatever was built or changed here since the file was saved: like a
-  // removed step, it can be taken back for a while.
-  close() {
+  // A change that drops part of the plan, with Undo for a while: `change` makes it (on a copy of
+  // the plan's items) and says what went; `refocus` puts the focus back after an undo.
+  undoable(change, refocus = () => {}) {
     const undo = { plan: this.plan, index: this.index };
-    undo.line = undoLine(t("Closed the plan: {title}.", { title: shownPlan(this.plan).title }), () => {
+    this.plan = { ...this.plan, items: [...this.plan.items] };
+    const text = change();
+    undo.line = undoLine(text, () => {
       Object.assign(this, { plan: undo.plan, index: undo.index });
       this.keep();
       this.render();
-    }, () => { if (this.undo === undo) this.undo = null; });
-    Object.assign(this, { plan: null, index: -1 });
-    this.keep(undo);
-    this.render();
-    undo.line.querySelector("button").focus();
-  }
-
-  remove(index) {
-    const undo = { plan: { ...this.plan, items: [...this.plan.items] }, index: this.index };
-    const [gone] = this.plan.items.splice(index, 1);
-    if (this.index >= index) this.index -= 1;
-    if (!this.plan.items.length) this.plan = null;
-    undo.line = undoLine(t("Removed step {n}: {name}.", { n: index + 1, name: stepTitle(gone) }), () => {
-      Object.assign(this, { plan: undo.plan, index: undo.index });
-      this.keep();
-      this.render();
-      this.el.querySelectorAll(".steps > .step")[index]?.querySelector("[data-remove]")?.focus();
+      refocus();
     }, () => { if (this.undo === undo) this.undo = null; });
     this.keep(undo); // any later change ends it: the plan kept here would undo that change too
     this.render();
     undo.line.querySelector("button").focus();
+  }
+
+  // Closing throws away whatever was built or changed here since the file was saved.
+  close() {
+    const title = shownPlan(this.plan).title;
+    this.undoable(() => {
+      Object.assign(this, { plan: null, index: -1 });
+      return t("Closed the plan: {title}.", { title });
+    });
+  }
+
+  remove(index) {
+    this.undoable(() => {
+      const [gone] = this.plan.items.splice(index, 1);
+      if (this.index >= index) this.index -= 1;
+      if (!this.plan.items.length) this.plan = null;
+      return t("Removed step {n}: {name}.", { n: index + 1, name: stepTitle(gone) });
+    }, () => this.el.querySelectorAll(".steps > .step")[index]?.querySelector("[data-remove]")?.focus());
   }
 
   async check(text) {

@@ -6,6 +6,7 @@ write it in one atomic step, publish only after the write succeeded."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -225,9 +226,11 @@ class Service:
             case p.ChooseTrack(track=track):
                 await self.choose_side(seat, track)
             case p.Leave(activity=activity, ballot=ballot):
+                # Made in one turn: on Redis one pipeline (answer first), not two round trips.
+                leaving = [self.store.leave(seat.code, seat.who)]
                 if activity is not None and ballot is not None:
-                    await self.take_back(seat, activity, ballot)
-                await self.store.leave(seat.code, seat.who)
+                    leaving.insert(0, self.take_back(seat, activity, ballot))
+                await asyncio.gather(*leaving)
                 self.watch.answers_changed(seat.code)
         return None
 

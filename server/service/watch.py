@@ -187,8 +187,8 @@ class StoreWatch:
         code, since = room.code, now_ms() - PRESENCE_STALE_MS
         # Closed or revealed: the counts are final (a reveal closes first). The passes stay
         # split out after a reveal, or the bar's "Responded 8" contradicts "7 answered" beside it.
-        settled = live is not None and live.status != "open" and accepts_answers(live.activity)
-        closed = settled and live is not None and live.status == "closed"
+        status = live.status if live is not None and accepts_answers(live.activity) else None
+        settled, closed = status in ("closed", "revealed"), status == "closed"
         # The reads are independent: one round trip's wait for all of them, not one each.
         here, joined, pauses, words, co, displays, answered, tally = await asyncio.gather(
             self.store.connected(code, since, "p"),

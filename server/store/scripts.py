@@ -66,6 +66,15 @@ local function find(k, id)
 end
 """
 
+# The side a stored ballot was counted on: the one whose tag (in this ballot's tags, {side: tag})
+# the ballot kept, or '' (server/store/memory.py _side_of does the same).
+_SIDE_OF = """
+local function side_of(tags, tag)
+  if tag then for s, t in pairs(tags) do if t == tag then return s end end end
+  return ''
+end
+"""
+
 # KEYS: state, people, index. ARGV: who, cap, ttl.
 JOIN = (
     _FIND
@@ -122,16 +131,14 @@ return 1
 # side's cells) while the activity takes answers and both are there; 1 if it did.
 WITHDRAW = (
     _FIND
+    + _SIDE_OF
     + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
 local entry = find(KEYS[3], ARGV[3])
 if not entry then return 0 end
 local old = cjson.decode(string.sub(entry, #ARGV[3] + 2))
-local side = ''
-if old.s then
-  for s, t in pairs(cjson.decode(ARGV[4])) do if t == old.s then side = s end end
-end
+local side = old.s and side_of(cjson.decode(ARGV[4]), old.s) or ''
 for _, c in ipairs(old.c) do
   redis.call('ZINCRBY', KEYS[4], '-1', c)
   if side ~= '' and c ~= 'pass' then
@@ -167,6 +174,7 @@ return 1
 # strings: Lua's number-to-text conversion was a tenth of the script's time.
 SUBMIT = (
     _FIND
+    + _SIDE_OF
     + """
 local call, decode, encode, sub = redis.call, cjson.decode, cjson.encode, string.sub
 local argv, keys = ARGV, KEYS
@@ -223,9 +231,7 @@ for i = 1, n do
     else
       local tags = given and decode(argv[a + 10]) or {}
       if old then
-        local was = ''
-        if old.s then for s, t in pairs(tags) do if t == old.s then was = s end end end
-        count(old.c, was, -1)
+        count(old.c, side_of(tags, old.s), -1)
       else
         seen[who] = true
         answered = answered + 1
