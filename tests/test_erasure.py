@@ -82,6 +82,15 @@ async def test_no_key_without_ttl_and_nothing_left_after_end(live: LiveServer) -
             "value": {"kind": "text", "text": "tired"},
         }
     )
+    # a phone that leaves takes its answer back (WITHDRAW, with LEAVE): the keys it writes to
+    # keep their expiry too
+    aid, ballot = view["activity"]["id"], secrets.token_urlsafe(16)
+    text = {"kind": "text", "text": "gone"}
+    await phones[1].command({"type": "answer", "activity": aid, "ballot": ballot, "value": text})
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 2)
+    await phones[1].send({"type": "leave", "activity": aid, "ballot": ballot})
+    await facilitator.expect_where(lambda m: m["type"] == "progress" and m["answered"] == 1)
+    await sample()
     await facilitator.command({"type": "close"})
     await sample()
     written = set().union(*samples)
