@@ -359,8 +359,9 @@ class SentinelSetup:
         reply = _ask(sentinel.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.NAME)
         return reply.split("\r\n")[-2] if reply.count("\r\n") >= 2 else "?"
 
-    def current_primary(self) -> int:
-        return int(self._primary_of(self.sentinels[0]))
+    def primaries_named(self) -> set[str]:
+        """The primary each sentinel names: one port once they agree."""
+        return {self._primary_of(sentinel) for sentinel in self.sentinels}
 
     def stop(self) -> None:
         for node in [*self.sentinels, self.primary, self.replica]:

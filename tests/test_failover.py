@@ -270,7 +270,12 @@ async def test_sentinel_primary_killed_mid_vote(own_sentinel: SentinelSetup) -> 
         assert old is not None
         started = time.monotonic()
         timings = await drill(live, room, old.kill, None)
-        wait_until(lambda: own_sentinel.current_primary() != old.port, 30, "a new primary")
+        # Every sentinel, not one: a sentinel still naming the old primary when it returns would
+        # see it up and sane, and turn the new primary back into its replica (Redis's
+        # +convert-to-slave). The three named the empty old node in a CI run that waited on one.
+        assert own_sentinel.replica is not None
+        promoted = {str(own_sentinel.replica.port)}
+        wait_until(lambda: own_sentinel.primaries_named() == promoted, 30, "every sentinel's new primary")
         timings["promoted_s"] = time.monotonic() - started
         timings["reconnect_s"] = await reconnect_seen(room, started)
         own_sentinel.restart_old_primary()  # comes back empty; the sentinels make it a replica
