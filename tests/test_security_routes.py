@@ -24,6 +24,9 @@ WRONG: dict[str, dict[str, Any]] = {
         "json": {"role": "host"},
     },
     "/api/tickets/exchange": {"json": {"ticket": "not-a-ticket-0123456789"}},
+    "/api/tickets/state": {
+        "json": {"ticket": "ACDEFG.not-a-ticket-0123456789", "code": "ACDEFG", "credential": "x"}
+    },
     "/api/plans/check": {
         "headers": {"Authorization": "Bearer wrong-secret-0123456789"},
         "content": b"title: x\n",

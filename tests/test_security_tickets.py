@@ -88,6 +88,42 @@ async def test_screens_mint_tickets_with_their_own_credential(live: LiveServer) 
     assert grant == {"kind": "host", "code": None, "credential": live.settings.host_secret}
 
 
+async def test_a_console_learns_when_a_link_it_made_is_opened(live: LiveServer) -> None:
+    """The console asks, with its own credential, whether a link it made is still unused: yes
+    until it is opened, no after; asking spends nothing, and nobody else can ask."""
+    room, other = await live.create_room(), await live.create_room()
+    made = await mint(
+        live,
+        {"role": "cofacilitator", "code": room["code"], "credential": room["facilitator_credential"]},
+    )
+    ticket = made.json()["ticket"]
+    assert made.json()["ttl"] == live.settings.ticket_ttl_seconds
+
+    async def state(code: str, credential: str, asked: str = ticket) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=live.base_url) as http:
+            body = {"ticket": asked, "code": code, "credential": credential}
+            return await http.post("/api/tickets/state", json=body)
+
+    for _ in range(2):  # asking twice spends nothing
+        reply = await state(room["code"], room["facilitator_credential"])
+        assert reply.status_code == 200 and reply.json() == {"waiting": True}
+    # the display's credential, another room's facilitator, a made-up one: refused alike
+    for code, credential in (
+        (room["code"], room["display_credential"]),
+        (room["code"], other["facilitator_credential"]),
+        (other["code"], other["facilitator_credential"]),
+    ):
+        refused = await state(code, credential)
+        if code == other["code"]:  # its own room: but the ticket is not of that room
+            assert refused.json() == {"waiting": False}
+        else:
+            assert refused.status_code == 401 and "waiting" not in refused.json()
+    assert (await exchange(live, ticket)).status_code == 200  # the link is opened
+    assert (await state(room["code"], room["facilitator_credential"])).json() == {"waiting": False}
+    made_up = await state(room["code"], room["facilitator_credential"], f"{room['code']}.{'A' * 32}")
+    assert made_up.json() == {"waiting": False}
+
+
 async def test_cross_site_pages_cannot_use_the_api(live: LiveServer) -> None:
     room = await live.create_room()
     evil = {"Origin": "https://evil.example"}

@@ -454,8 +454,10 @@ async def test_a_ticket_is_taken_once(store: RoomStore) -> None:
     code, _ = await make_room(store)
     for name in (key(code, "ticket:abc"), "hearth:ticket:abc"):  # a room's, and a host's
         await store.put_ticket(name, b"sealed", 60)
+        assert await store.ticket_waiting(name) and await store.ticket_waiting(name)  # not taken
         assert await store.take_ticket(name) == b"sealed"
         assert await store.take_ticket(name) is None  # spent
+        assert not await store.ticket_waiting(name)
     assert await store.take_ticket("hearth:ticket:never") is None
 
 

@@ -1,6 +1,6 @@
 // The console's panels that open on demand beside the live activity: how to join, one-time
 // links, room settings, the support card, summaries across weeks, what was revealed so far.
-import { plural, t } from "/static/shared/i18n.js";
+import { language, plural, t } from "/static/shared/i18n.js";
 import { h, replace, setText, svgFrom } from "/static/shared/dom.js";
 import { renderResults } from "/static/shared/results.js";
 import { takesAnswers } from "/static/shared/widgets.js";
@@ -33,7 +33,40 @@ async function mintLink(role, credential) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.message || t("Could not make a link."));
-  return body.url;
+  return body;
+}
+
+// Still unused? true or false; null when the server could not be asked this time.
+async function waiting(ticket) {
+  const response = await fetch("/api/tickets/state", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ticket, code: state.room.code, credential: state.room.key }),
+  }).catch(() => null);
+  const body = response?.ok ? await response.json().catch(() => null) : null;
+  return typeof body?.waiting === "boolean" ? body.waiting : null;
+}
+
+const CHECK_MS = 2000;
+const NEAR_END_MS = 15000;
+
+// A link left in the field looks as if it still works: once it is opened (or runs out), the
+// field gives way to a line that says so, and the facilitator knows the screen got it.
+function watchLink(out, { ticket, ttl }) {
+  const until = Date.now() + ttl * 1000;
+  const check = async () => {
+    if (!out.isConnected || out.dataset.ticket !== ticket) return; // closed, or a newer link
+    const unused = Date.now() >= until ? false : await waiting(ticket);
+    if (out.dataset.ticket !== ticket) return;
+    if (unused !== false) { setTimeout(check, CHECK_MS); return; }
+    delete out.dataset.ticket;
+    // The store lets a ticket go at its expiry as it does once spent; near the end, which of
+    // the two happened is not known, and the line does not guess.
+    replace(out, h("p", { class: "note spent-link", role: "status", text: Date.now() >= until - NEAR_END_MS
+      ? t("That link works no more: it has been opened, or its time ran out. Make another if you need one.")
+      : t("That link has been opened, so it works no more. Make another if you need one.") }));
+  };
+  setTimeout(check, CHECK_MS);
 }
 
 // One-time links for opening the console or the display on another device.
@@ -42,11 +75,14 @@ export function linksPanel(el) {
   const out = h("div", { class: "made-link" });
   const make = (role, credential, label) => async (event) => {
     try {
-      const url = await mintLink(role, credential);
+      const made = await mintLink(role, credential);
       clearErrors();
-      const input = h("input", { id: "made-link", type: "text", readonly: true, value: url, "aria-describedby": "made-link-hint" });
+      const until = new Date(Date.now() + made.ttl * 1000).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+      const input = h("input", { id: "made-link", type: "text", readonly: true, value: made.url, "aria-describedby": "made-link-hint" });
       replace(out, h("label", { for: "made-link", text: label }), input,
-        h("p", { id: "made-link-hint", class: "hint", text: t("It works once, for a short while. Whoever holds it gets that screen, so keep it private.") }));
+        h("p", { id: "made-link-hint", class: "hint", text: t("It works once, until {time}. Whoever holds it gets that screen, so keep it private.", { time: until }) }));
+      out.dataset.ticket = made.ticket;
+      watchLink(out, made);
       input.select();
     } catch (failure) {
       showError(event.target, failure.message);

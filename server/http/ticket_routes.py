@@ -11,6 +11,9 @@ POST /api/tickets           {"role": "facilitator"|"display", "code", "credentia
                             {"role": "facilitator", "code"} with the host secret as Bearer ->
                             re-entry: the room's facilitator credential is replaced.
 POST /api/tickets/exchange  {"ticket"} -> {"kind", "code", "credential"}; the ticket is spent.
+POST /api/tickets/state     {"ticket", "code", "credential": the facilitator's}
+                            -> {"waiting": true|false}: whether a link the console made is still
+                            unused (false once opened or expired); nothing is spent.
 POST /api/forget            Clear-Site-Data for this origin (the phone's Leave and end).
 """
 
@@ -139,6 +142,27 @@ async def exchange_ticket(request: Request) -> Response:
     return answer({"kind": grant.kind, "code": grant.code, "credential": grant.credential})
 
 
+async def ticket_state(request: Request) -> Response:
+    """A console that made a link asks, with its own credential, whether it has been opened.
+    The credential is checked as minting checks it, so a stranger learns nothing of any ticket."""
+    body = await _json(request) or {}
+    service = _service(request)
+    code = normalise_code(str(body.get("code", "")))
+    credential, ticket = body.get("credential"), body.get("ticket")
+    state = None
+    if code is not None and isinstance(credential, str) and isinstance(ticket, str):
+        try:
+            state = await service.load(code)
+        except RoomGone:
+            state = None
+    if code is None or state is None or not matches(str(credential), state.facilitator_digest):
+        auth.failed(request)
+        return answer(
+            {"error": "unauthorised", "message": _("That credential is not valid here.")}, 401
+        )
+    return answer({"waiting": await tickets.waiting(service.store, code, str(ticket))})
+
+
 async def forget(request: Request) -> Response:
     """Takes no secret, so no address is slowed down here; but another site may not wipe a
     phone's session mid-way."""
@@ -157,5 +181,6 @@ def routes() -> list[Route]:
     return [
         Route("/api/tickets", auth.guarded(create_ticket), methods=["POST"]),
         Route("/api/tickets/exchange", auth.guarded(exchange_ticket), methods=["POST"]),
+        Route("/api/tickets/state", auth.guarded(ticket_state), methods=["POST"]),
         Route("/api/forget", forget, methods=["POST"]),
     ]

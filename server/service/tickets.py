@@ -75,14 +75,32 @@ async def mint(store: RoomStore, grant: Grant, ttl: int) -> str:
     return f"{grant.code or HOST_PREFIX}.{secret}"
 
 
-async def redeem(store: RoomStore, ticket: str) -> Grant | None:
-    """The grant behind a ticket, once. None for a malformed, unknown, used or expired one."""
+def _parsed(ticket: str) -> tuple[str | None, str] | None:
+    """(the room's code, or None for a host ticket; the secret half), or None if malformed."""
     where, sep, secret = ticket.strip().partition(".")
     if not sep or not 16 <= len(secret) <= 128:
         return None
     code = None if where == HOST_PREFIX else normalise_code(where)
     if where != HOST_PREFIX and code is None:
         return None
+    return code, secret
+
+
+async def waiting(store: RoomStore, code: str, ticket: str) -> bool:
+    """Whether a ticket of this room is still there to be used: neither spent nor expired. It
+    reads and takes nothing (the console that made a link says when it has been opened)."""
+    parsed = _parsed(ticket)
+    if parsed is None or parsed[0] != code:
+        return False
+    return await store.ticket_waiting(_store_key(code, parsed[1]))
+
+
+async def redeem(store: RoomStore, ticket: str) -> Grant | None:
+    """The grant behind a ticket, once. None for a malformed, unknown, used or expired one."""
+    parsed = _parsed(ticket)
+    if parsed is None:
+        return None
+    code, secret = parsed
     name = _store_key(code, secret)
     sealed = await store.take_ticket(name)
     opened = _open(secret, name, sealed) if sealed is not None else None

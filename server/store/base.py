@@ -311,6 +311,9 @@ class RoomStore(Protocol):
         """Read and delete a ticket in one step: two pages racing for one ticket cannot both
         win. None if it is unknown, spent or expired."""
 
+    async def ticket_waiting(self, name: str) -> bool:
+        """Whether a ticket is still there to be taken; reads it, takes nothing."""
+
     async def erase(self, code: str) -> Erased:
         """Unlink every key of the room, then scan to prove none is left."""
 

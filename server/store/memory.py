@@ -314,6 +314,9 @@ class MemoryStore:
         self.keys.delete(name)
         return None if found is None else bytes(found)
 
+    async def ticket_waiting(self, name: str) -> bool:
+        return self.keys.get(name) is not None
+
     # -- erasure -----------------------------------------------------------------------------
 
     async def erase(self, code: str) -> Erased:

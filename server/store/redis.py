@@ -327,6 +327,9 @@ class RedisStore:
         value = await self.redis.getdel(name)  # read and delete in one step: single use
         return None if value is None else _bytes(value)
 
+    async def ticket_waiting(self, name: str) -> bool:
+        return bool(await self.redis.exists(name))
+
     # -- erasure -----------------------------------------------------------------------------
 
     def _room_node(self, code: str) -> ClusterNode | None:

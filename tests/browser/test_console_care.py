@@ -228,9 +228,19 @@ def test_a_spent_link_tells_anyone_what_to_do(harness: Harness) -> None:
     Harness.panel(console, "Another device")
     console.get_by_role("button", name="Co-facilitator link").click()
     link = console.locator("#made-link").input_value().removeprefix(harness.live.base_url)
+    hint = console.locator("#made-link-hint")
+    expect(hint).to_contain_text(re.compile(r"It works once, until \d{1,2}:\d{2}"))
+    with console.expect_response("**/api/tickets/state") as asked:  # unused: it stays
+        pass
+    assert asked.value.json() == {"waiting": True}
+    expect(console.locator("#made-link")).to_be_visible()
     first = harness.page()
     first.goto(link)
     expect(first.get_by_role("heading", name="Co-facilitator console")).to_be_visible()
+    # the console that made it says it has been used, and no dead link is left to copy
+    spent = console.locator(".made-link [role=status]")
+    expect(spent).to_have_text("That link has been opened, so it works no more. Make another if you need one.")
+    expect(console.locator("#made-link")).to_have_count(0)
 
     again = harness.page()  # another browser: nothing of the room kept
     again.goto(link)
