@@ -71,10 +71,12 @@ export function updateStatus() {
   if (!statusEl || !view?.activity) return;
   const aid = view.activity.id;
   const { text, cls } = statusText(aid, view.activity.status, view.activity.definition?.kind);
-  const canShow = phone.stored[aid] && phone.stored[aid].kind !== "pass" && !phone.pending[aid] && !phone.shown[aid];
+  const settled = view.activity.status === "open" && phone.stored[aid] && phone.stored[aid].kind !== "pass" && !phone.pending[aid];
+  // Shown on a tap, hidden again on the next: a neighbour may look over at any time.
+  const toggle = (shown) => () => { phone.shown[aid] = shown; render(true); statusEl?.querySelector("button")?.focus(); };
   statusEl.replaceChildren(
-    text,
-    canShow ? h("button", { type: "button", class: "quiet small", text: t("Show my answer"), onclick: () => { phone.shown[aid] = true; render(true); } }) : "",
+    phone.shown[aid] && settled ? t("Your answer is stored, and showing on this phone.") + " " : text,
+    settled ? h("button", { type: "button", class: "quiet small", text: phone.shown[aid] ? t("Hide my answer") : t("Show my answer"), onclick: toggle(!phone.shown[aid]) }) : "",
     // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
     ...(answerNotShown(aid) ? [" ", h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") })] : []),
   ); // (a space after the sentence before: the span is inline, and no string ends with one)
@@ -155,7 +157,10 @@ function activityParts(a, def, accepting) {
   if (note === undefined) return { note, parts: [h("h1", { id: "activity-title", tabindex: "-1", text: t("Before this one") }), contentNote(a.id, def, accepting)] };
   const parts = [h("h1", def.title ? { id: "activity-title", tabindex: "-1", lang: def.lang, dir: "auto", text: def.title } : { id: "activity-title", tabindex: "-1", text: KIND_NAMES[def.kind] || t("Activity") })];
   if (note === "skip") {
-    parts.push(h("p", { class: "skipped", text: t("You skipped this one. Take whatever care you need.") }));
+    // "You can still answer" below stays true: the way back is here, never pressed for them.
+    const back = () => { phone.notes[a.id] = "go"; persist(); render(true); };
+    parts.push(h("p", { class: "skipped", text: t("You skipped this one. Take whatever care you need.") }),
+      h("button", { type: "button", class: "secondary", text: t("See it after all"), onclick: back }));
     return { note, parts };
   }
   parts.push(h("p", { class: "activity-text", lang: def.lang, dir: "auto", text: def.text }));
@@ -174,7 +179,9 @@ function activityParts(a, def, accepting) {
   if (accepting) {
     // Once stored, an answer is not left highlighted for a neighbour to read; a tap shows it.
     const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
-    const widget = answerWidget(def, { stored: mine, send: (value) => hooks.answer(a.id, value), drafts, aid: a.id });
+    // An answer sent again is hidden again, as the first one was.
+    const send = (value) => { delete shown[a.id]; hooks.answer(a.id, value); };
+    const widget = answerWidget(def, { stored: mine, send, drafts, aid: a.id });
     if (widget) parts.push(widget);
     return { note, parts, widget };
   } else if (def.kind === "reflection") {

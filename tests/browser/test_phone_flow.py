@@ -279,3 +279,21 @@ def test_shared_answers_arriving_leave_the_writer_where_they_are(
     note.press_sequentially("!")
     expect(note).to_have_value("Halfway through a though!t")
     lead.close()
+
+
+def test_a_skipped_activity_can_be_seen_after_all(harness: Harness, server: LiveServer) -> None:
+    """After "Skip this one" the phone says "You can still answer until it closes": it offered
+    nothing to answer with. The way back is one button; the pass stands until an answer."""
+    room, lead = room_with(server)
+    page = joined(harness, room["code"])
+    noted = {"kind": "poll", "text": "Which is closest?", "options": ["Hope", "Fear"]}
+    lead.command({"type": "open", "activity": {**noted, "content_note": "About the affair."}})
+    page.get_by_role("button", name="Skip this one").click()
+    status = page.locator(".answer-status")
+    expect(status).to_contain_text("You passed. You can still answer until it closes.")
+    expect(page.get_by_role("button", name="Hope")).to_have_count(0)
+    page.get_by_role("button", name="See it after all").click()
+    page.get_by_role("button", name="Hope").click()
+    expect(status).to_contain_text(STORED)
+    expect(page.get_by_role("button", name="See it after all")).to_have_count(0)
+    lead.close()

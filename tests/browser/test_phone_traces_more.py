@@ -208,3 +208,42 @@ def test_back_to_the_page_from_another_asks_who_is_joining(harness: Harness) -> 
     phone.reload()
     stored(phone)
     expect(phone.get_by_role("heading", name="Who is using this phone?")).to_have_count(0)
+
+
+def test_a_shown_answer_hides_again_when_sent_again_or_tapped_again(harness: Harness) -> None:
+    """"Show my answer" is for a glance: an answer sent again from the box it opened is hidden
+    again (it stayed on screen under "It is hidden here"), and a second tap hides a choice that
+    was left highlighted for the rest of the poll."""
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    phone = harness.phone(room["code"])
+    lead.command({"type": "open", "activity": PROMPT})
+    phone.get_by_label("Your answer").fill(WRITTEN)
+    phone.get_by_role("button", name="Send").click()
+    stored(phone)
+    press_when_still(phone, "Show my answer")
+    box = phone.get_by_label("Your answer")
+    expect(box).to_have_value(WRITTEN)
+    status = phone.locator(".answer-status")
+    expect(status).to_contain_text("Your answer is stored, and showing on this phone.")
+    expect(status).not_to_contain_text("hidden")
+    box.fill(WRITTEN + ", still")
+    phone.get_by_role("button", name="Send").click()
+    expect(status).to_contain_text("It is kept hidden on this phone")
+    expect(box).to_have_count(0)
+    expect(phone.get_by_text(WRITTEN)).to_have_count(0)
+    # and the words sent last are the ones a tap shows
+    press_when_still(phone, "Show my answer")
+    expect(box).to_have_value(WRITTEN + ", still")
+
+    lead.command({"type": "open", "activity": POLL})
+    hope = phone.get_by_role("button", name="Hope")
+    hope.click()
+    stored(phone)
+    expect(hope).to_have_attribute("aria-pressed", "false")
+    press_when_still(phone, "Show my answer")
+    expect(hope).to_have_attribute("aria-pressed", "true")
+    press_when_still(phone, "Hide my answer")
+    expect(hope).to_have_attribute("aria-pressed", "false")
+    expect(phone.get_by_role("button", name="Show my answer")).to_be_focused()
+    lead.close()
