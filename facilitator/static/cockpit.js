@@ -202,12 +202,16 @@ function turnToTheQueue(view) {
   showQueue();
 }
 
+// Where a letter is typed (or picks an option) it is the field's; a checkbox, a file button or a
+// radio takes no letters, so the keys work there as anywhere else.
+const TYPED_IN = "textarea, select, [contenteditable], input:not([type=checkbox], [type=radio], [type=file], [type=button], [type=submit], [type=range])";
+
 function shortcuts() {
   if (listening) return;
   listening = true;
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (event.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
+    if (event.target.closest?.(TYPED_IN) || document.querySelector("dialog[open]")) return;
     const key = shortcutKey(event);
     const entry = keys().find(([k]) => k === key);
     if (!entry) return;

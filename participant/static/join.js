@@ -4,7 +4,7 @@ import { Connection } from "/static/shared/connection.js";
 import { $, h, onSignalTap, randomId, replace, takeFragment } from "/static/shared/dom.js";
 import { language, load, remember as keepLanguage, t, translateMarkup } from "/static/shared/i18n.js";
 import { languageOptions, PhoneMenu } from "./menu.js";
-import { clearNews, forgetScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
+import { clearNews, forgetScreen, freshScreen, render, renderHooks, tick, updateStatus } from "./phone-render.js";
 import {
   dropDraftsBeside, forgetEverything, normaliseCode, persist, phone, remember, saved, whyNotACode,
 } from "./phone-state.js";
@@ -93,7 +93,7 @@ function farewell(title, text, withSupport = false) {
   net.textContent = "";
   replace(app, h("h1", { text: title() }), h("p", { text: text() }), withSupport ? menu.supportSection() : null,
     h("p", { class: "farewell-actions" }, h("a", { href: "/join", class: "button secondary", text: t("Join a session") })));
-  app.focus();
+  freshScreen();
 }
 
 // -- connection ------------------------------------------------------------------------------

@@ -73,6 +73,14 @@ export function startAtTop(focusLost) {
   if (focusLost || nowhere) document.getElementById("activity-title")?.focus({ preventScroll: true });
 }
 
+// A screen that replaces the session (its end, a Leave) is read from its top, the focus on the
+// whole of it: the last activity's scroll would leave its heading above the view.
+export function freshScreen() {
+  stopGlide();
+  main?.scrollTo({ top: 0, behavior: "instant" });
+  main?.focus({ preventScroll: true });
+}
+
 // How to find the focused control again once redrawn: a text field by its id, a side by its
 // value. Not an answer's option or box: focus left on it would show the neighbour which one.
 function finderFor(was) {

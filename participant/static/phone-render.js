@@ -5,6 +5,7 @@ import { language, t, words } from "/static/shared/i18n.js";
 import { pacer } from "/static/shared/pacer.js";
 import { offerSides, sideChooser } from "./menu.js";
 import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
+export { freshScreen } from "./phone-place.js"; // for the screens that end a session (join.js)
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { answerWidget, KIND_NAMES, showClock, takesAnswers, titleIsKind } from "/static/shared/widgets.js";

@@ -230,6 +230,25 @@ def test_the_shortcuts_work_on_a_keyboard_that_types_another_script(harness: Har
     expect(display.locator("#blank")).to_be_visible()
 
 
+def test_the_keys_work_from_a_file_button_or_a_checkbox(harness: Harness) -> None:
+    """The keys are left to fields that take letters: from the plan's file button (a Shift+Tab
+    away from the run-sheet) and from a checkbox, B blanked nothing and said nothing."""
+    console = harness.facilitator(k=3)
+    display = harness.display(console)
+    console.locator(".runsheet input[type=file]").focus()
+    console.keyboard.press("b")
+    expect(display.locator("#blank")).to_be_visible()
+    harness.panel(console, "Room settings")
+    console.get_by_label("Lock the room (no new people)").focus()
+    console.keyboard.press("b")
+    expect(display.locator("#blank")).to_be_hidden()
+    expect(console.get_by_label("Lock the room (no new people)")).not_to_be_checked()
+    # a field that takes letters keeps them
+    console.get_by_label("Most people who may join").focus()
+    console.keyboard.press("b")
+    expect(display.locator("#blank")).to_be_hidden()
+
+
 def test_a_console_on_a_touch_screen_lists_no_keys(harness: Harness) -> None:
     """A co-facilitator helping from a phone has no keyboard: the keys' footer would only take
     its room. A laptop's console lists them (above)."""

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.drive import Screen, facilitator, new_room, phones, press_when_still
+from tests.browser.drive import (
+    Screen,
+    facilitator,
+    largest_text,
+    new_room,
+    phones,
+    press_when_still,
+)
 from tests.browser.harness import Harness
 from tests.support import LiveServer
 
@@ -297,3 +304,20 @@ def test_a_skipped_activity_can_be_seen_after_all(harness: Harness, server: Live
     expect(status).to_contain_text(STORED)
     expect(page.get_by_role("button", name="See it after all")).to_have_count(0)
     lead.close()
+
+
+def test_the_end_is_read_from_its_top(harness: Harness, server: LiveServer) -> None:
+    """A phone scrolled down a long poll when the session ends: the end screen kept the poll's
+    scroll, and its heading was above the view at the largest text."""
+    room, lead = room_with(server)
+    page = joined(harness, room["code"], 360, 640)
+    largest_text(page)
+    lead.command({"type": "open", "activity": POLL})
+    last = page.get_by_role("button", name=OPTIONS[-1])
+    last.scroll_into_view_if_needed()
+    assert page.evaluate("document.querySelector('main').scrollTop") > 300
+    lead.command({"type": "end"})
+    heading = page.get_by_role("heading", name="The session has ended")
+    expect(heading).to_be_visible()
+    seen(heading)
+    assert page.evaluate("document.querySelector('main').scrollTop") == 0
