@@ -82,8 +82,17 @@ function textBox({ id, label, hint, max, draft, onDraft, button, onSend }) {
   const area = h("textarea", { id, rows: "5", maxlength: String(max), "aria-describedby": `${id}-hint ${id}-left` });
   area.value = draft || "";
   const left = h("p", { id: `${id}-left`, class: "counter", text: CHARS_LEFT(max, area.value.length) });
+  // A paste longer than the room left loses its end without a word from the browser: said once.
+  const cut = h("p", { class: "hint pasted-cut", role: "status" });
+  let overflowing = false;
+  area.addEventListener("paste", (event) => {
+    const room = max - area.value.length + (area.selectionEnd - area.selectionStart);
+    overflowing = (event.clipboardData?.getData("text") || "").replace(/\r\n?/g, "\n").length > room;
+  });
   area.addEventListener("input", () => {
     left.textContent = CHARS_LEFT(max, area.value.length);
+    cut.textContent = overflowing ? t("The end of what you pasted did not fit: an answer holds {max} characters at most. Check how it ends before you send it.", { max }) : "";
+    overflowing = false;
     onDraft(area.value);
   });
   return h(
@@ -100,6 +109,7 @@ function textBox({ id, label, hint, max, draft, onDraft, button, onSend }) {
     h("p", { id: `${id}-hint`, class: "hint", text: hint }),
     area,
     left,
+    cut,
     button ? h("button", { type: "submit", text: button }) : null,
   );
 }

@@ -321,3 +321,31 @@ def test_the_end_is_read_from_its_top(harness: Harness, server: LiveServer) -> N
     expect(heading).to_be_visible()
     seen(heading)
     assert page.evaluate("document.querySelector('main').scrollTop") == 0
+
+
+def test_a_paste_that_does_not_fit_says_its_end_was_lost(
+    harness: Harness, server: LiveServer
+) -> None:
+    """A 427-character answer pasted into a box of 280 lost its end mid-sentence, and went on
+    through approval to the projector so; the phone said only "0 characters left"."""
+    room, lead = room_with(server)
+    page = joined(harness, room["code"])
+    lead.command({"type": "open", "activity": {"kind": "prompt", "text": "What happened?", "open_text": True}})
+    box = page.get_by_label("Your answer")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", LONG * 4)
+    box.focus()
+    box.press("Control+V")
+    note = page.locator(".pasted-cut")
+    expect(note).to_have_text(
+        "The end of what you pasted did not fit: an answer holds 280 characters at most. "
+        "Check how it ends before you send it."
+    )
+    assert len(box.input_value()) == 280
+    box.press("Backspace")  # the next edit: the note has been said
+    expect(note).to_have_text("")
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", "a short line")
+    box.press("Control+A")
+    box.press("Control+V")  # one that fits says nothing
+    expect(box).to_have_value("a short line")
+    expect(note).to_have_text("")
