@@ -139,7 +139,9 @@ function renderSide() {
   if (focused < 0) return;
   const now = controls();
   const at = Math.min(focused, now.length - 1);
-  [now[at], ...now.slice(0, at).reverse(), ...now.slice(at + 1)].find((c) => c && !c.disabled)?.focus();
+  const near = [now[at], ...now.slice(0, at).reverse(), ...now.slice(at + 1)].find((c) => c && !c.disabled);
+  // none left (the last answers released): the line saying so, else the column's heading
+  (near ?? parts.side.querySelector("#queue-released:not(:empty)") ?? parts.side.querySelector("h2[tabindex]"))?.focus();
 }
 
 function drawSide() {

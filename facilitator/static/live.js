@@ -8,6 +8,7 @@ import { pageNow, paginate } from "/static/shared/pages.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { isWritten, KIND_NAMES, takesAnswers, takesWrittenAnswers, timerWord, titleIsKind } from "/static/shared/widgets.js";
 import { act, button, commandButton, isLead, state, wholeNumbers } from "./console-state.js";
+import { redrawKeepingFocus } from "./focus.js";
 import { paperForm } from "./paper.js";
 import { shownActivity } from "./plan-words.js";
 
@@ -202,7 +203,13 @@ export function skipToLive() {
   });
 }
 
+// The live card, drawn again: a control pressed there that is gone (Close answers, once closed)
+// leaves the focus on the card's heading, one Tab before what comes next.
 export function renderLive(el) {
+  redrawKeepingFocus(el, () => drawLive(el), () => el.querySelector("#live-heading"));
+}
+
+function drawLive(el) {
   const view = state.view;
   const a = view.activity;
   if (!a) {

@@ -5,40 +5,13 @@ import { h, replace } from "/static/shared/dom.js";
 import { language, plural, t } from "/static/shared/i18n.js";
 import { KIND_NAMES } from "/static/shared/widgets.js";
 import { connectionFailed, showError, state, undoLine } from "./console-state.js";
-import { filePicker, problemList, saveFile } from "./files.js";
+import { filePicker, problemList } from "./files.js";
+import { redrawKeepingFocus } from "./focus.js";
 import { Follower } from "./follow.js";
 import { planNotes, shownActivity, shownPlan, stepName, stepTitle } from "./plan-words.js";
-import { printHandout, printRunSheet } from "./printing.js";
+import { planCard, planFiles } from "./plan-files.js";
 
 const KEY = "hearth.plan";
-
-// A plan's support card in each of its languages (its first is the plan's own `support`).
-function planCard(plan) {
-  const translations = {};
-  for (const [tag, words] of Object.entries(plan.translations || {})) {
-    if (words?.support) translations[tag] = words.support;
-  }
-  if (!plan.support && !Object.keys(translations).length) return null;
-  return { text: plan.support || "", lang: plan.languages?.[0] ?? null, translations };
-}
-
-// The card the handout prints: the room's (what phones show, edits included), else the plan's.
-function handoutCard(plan) {
-  const room = state.view?.support_card;
-  const has = room && (room.text?.trim() || Object.values(room.translations || {}).some((text) => text?.trim()));
-  return has ? room : planCard(plan);
-}
-
-// The plan kept on this device or on paper.
-export function planFiles(plan) {
-  return [
-    h("button", { type: "button", class: "secondary", text: t("Save plan file"), onclick: () => saveFile(`${slug(plan.title)}.json`, JSON.stringify(plan, null, 2)) }),
-    h("button", { type: "button", class: "secondary", text: t("Print run-sheet"), onclick: () => printRunSheet(plan) }),
-    h("button", { type: "button", class: "secondary", text: t("Print handout"), onclick: async (event) => {
-      if (!(await printHandout(plan, handoutCard(plan)))) showError(event.target, t("Nothing to hand out yet: a handout carries the plan's written prompts and reflections, its practice for the week and the support card, and this plan has none of them."));
-    } }),
-  ];
-}
 
 // The run-sheet follows the plan: the current step's notes stay in view first, then Open next,
 // then as much of the current step as fits (also when the bar above takes another row).
@@ -123,6 +96,8 @@ export class PlanPanel {
     this.index = index;
     this.keep();
     this.render();
+    // what was opened is where the work goes on: its heading (read out), a Tab from Close answers
+    if (origin) document.querySelector("#live-heading")?.focus();
   }
 
   move(index, delta) {
@@ -134,6 +109,9 @@ export class PlanPanel {
     else if (this.index === to) this.index = index;
     this.keep();
     this.render();
+    // the focus goes with the step moved, so moving it three places is three presses
+    const moved = this.el.querySelectorAll(".steps > .step")[to];
+    (moved?.querySelector(`[data-move="${delta}"]:not([disabled])`) ?? moved?.querySelector("[data-move]:not([disabled])"))?.focus();
   }
 
   replace(index, activity) {
@@ -278,8 +256,8 @@ export class PlanPanel {
           h("span", { class: "step-actions" },
             h("button", { type: "button", class: "quiet small", text: t("Open"), "aria-label": t("Open step {n}: {name}", { n: i + 1, name }), onclick: (e) => this.step(i, e.target) }),
             this.edit ? h("button", { type: "button", class: "quiet small", text: t("Edit"), "aria-label": t("Edit step {n}: {name}", { n: i + 1, name }), onclick: () => this.edit(item.activity, i, (def) => this.replace(i, def)) }) : null,
-            h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": t("Move step {n} up", { n: i + 1 }), disabled: i === 0, onclick: () => this.move(i, -1) }),
-            h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": t("Move step {n} down", { n: i + 1 }), disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
+            h("button", { type: "button", class: "quiet small", text: "↑", "aria-label": t("Move step {n} up", { n: i + 1 }), "data-move": "-1", disabled: i === 0, onclick: () => this.move(i, -1) }),
+            h("button", { type: "button", class: "quiet small", text: "↓", "aria-label": t("Move step {n} down", { n: i + 1 }), "data-move": "1", disabled: i === plan.items.length - 1, onclick: () => this.move(i, 1) }),
             h("button", { type: "button", class: "quiet small", text: "✕", "aria-label": t("Remove step {n}", { n: i + 1 }), "data-remove": true, onclick: () => this.remove(i) }),
           ));
       })), this.undo?.line);
@@ -290,11 +268,7 @@ export class PlanPanel {
     }
     parts.push(h("div", { class: "row" }, browse), picker);
     if (this.libraryOpen) parts.push(this.library);
-    replace(this.el, parts);
+    redrawKeepingFocus(this.el, () => replace(this.el, parts));
     this.follower.follow(this.el.closest(".runsheet"));
   }
-}
-
-function slug(title) {
-  return (title || "plan").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "plan";
 }

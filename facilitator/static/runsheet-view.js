@@ -4,7 +4,8 @@
 // here offers it. The plan can still be saved or printed from this console.
 import { h, replace } from "/static/shared/dom.js";
 import { t } from "/static/shared/i18n.js";
-import { followRunSheet, planFiles } from "./plan.js";
+import { planFiles } from "./plan-files.js";
+import { followRunSheet } from "./plan.js";
 import { planNotes, shownPlan, stepName, stepTitle } from "./plan-words.js";
 
 export class RunSheetView {
