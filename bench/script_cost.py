@@ -24,6 +24,7 @@ import asyncio
 import importlib.util
 import json
 import random
+import secrets
 import shutil
 import subprocess
 import sys
@@ -66,7 +67,8 @@ async def measure(
     keys = submit_keys(code, "a1")  # the keys Hearth's own calls name
     await redis.set(keys[0], "a1")
     who = [f"{i:064x}" for i in range(people)]
-    await redis.zadd(keys[1], {w + "|": 0 for w in who})
+    await redis.zadd(keys[1], {w + "|" + secrets.token_hex(8): 0 for w in who})  # on no side
+    tags = [orjson.dumps({"": secrets.token_hex(8)}) for _ in who]  # each ballot's, for no side
     per_call: list[float] = []
     for _ in range(rounds):
         before = await cpu_seconds(redis)
@@ -74,7 +76,7 @@ async def measure(
         for i, w in enumerate(who):
             cells = orjson.dumps(["n", f"o:{random.randrange(4)}"])
             score = random.randrange(2**52)
-            answers.append(["a1", w, f"b{i:063x}", cells, "", 600, score, "0", b"{}", ""])
+            answers.append(["a1", w, f"b{i:063x}", cells, "", 600, score, "0", b"{}", tags[i]])
         async with redis.pipeline(transaction=False) as pipe:
             for at in range(0, people, merge):
                 args = [arg for answer in answers[at : at + merge] for arg in answer]

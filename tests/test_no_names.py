@@ -3,13 +3,15 @@ room only as a digest; nothing in the protocol can carry a name."""
 
 from __future__ import annotations
 
+import re
 from typing import get_args
 
 import pytest
 from pydantic import BaseModel
 
+from server.domain.activities import TRACKS
 from server.domain.codes import digest
-from server.store.base import key
+from server.store.base import key, side_of
 from server.wire import protocol as p
 from tests.support import Client, LiveServer
 
@@ -39,7 +41,9 @@ async def test_a_name_offered_is_refused_and_only_a_digest_is_kept(live: LiveSer
     people = await live.acall(live.service.store.key_ttls(room["code"]))
     assert key(room["code"], "people") in people
     members = live.service.store
-    assert await live.acall(members.member(room["code"], digest(phone.token))) == ""
+    tag = await live.acall(members.member(room["code"], digest(phone.token)))
+    assert tag is not None and re.fullmatch("[0-9a-f]{16}", tag)  # on no side, shaped as a side
+    assert side_of(tag, phone.token, TRACKS) == ""
     # the room knows the digest, never the token itself
     doc = await live.acall(members.load(room["code"]))
     assert phone.token.encode() not in doc

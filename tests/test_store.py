@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import select
 
@@ -141,7 +142,10 @@ async def test_join_respects_cap_and_membership(store: RoomStore) -> None:
     assert [await store.join(code, p, 3, TTL) for p in people] == ["ok", "ok", "ok", "full"]
     assert await store.join(code, people[0], 3, TTL) == "ok"  # rejoining is not a new person
     assert await store.joined(code) == 3  # what the cap counts, and the console is told
-    assert await store.member(code, people[1]) == ""
+    # on no side, a person has a tag all the same: random, shaped as a side's, never shared
+    unsided = [await store.member(code, p) for p in people[:3]]
+    assert all(re.fullmatch("[0-9a-f]{16}", str(tag)) for tag in unsided), unsided
+    assert len(set(unsided)) == 3
     assert await store.set_side(code, people[1], "tag-of-a-side", TTL)
     assert await store.member(code, people[1]) == "tag-of-a-side"
     assert await store.member(code, people[3]) is None
@@ -312,7 +316,7 @@ async def test_answers_sent_together_are_judged_in_turn_as_if_each_came_alone(
     alice, bob, stranger = who(), who(), who()
     for p in (alice, bob):
         await store.join(code, p, 10, TTL)
-    carol_sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS, likely=False)
+    carol_sides = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS)  # guessed: no side
     burst = [
         (alice, "b1", ["n", "o:0"], None, NO_SIDES),
         (alice, "b1", ["n", "o:1"], "changed", NO_SIDES),  # a change of mind in the same call
@@ -481,11 +485,11 @@ async def test_every_key_and_the_channel_of_a_room_share_one_cluster_slot(
 
 
 async def test_a_wrong_guess_of_no_side_still_counts_each_side(store: RoomStore) -> None:
-    """The ballot's side tags are left out when the caller guesses the person is on no side
-    (each is an HMAC); a wrong guess (a side chosen on another socket) must still be counted on
-    that side, and a change of mind must still take the old answer off the side it was on."""
+    """Only the tag of the side the caller guesses is sent (each is an HMAC); a wrong guess (a
+    side chosen on another socket) must still be counted on that side, and a change of mind must
+    still take the old answer off the side it was on."""
     code, token, who, ballot_secret = await one_on_a_side(store)
-    guess = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS, likely=False)
+    guess = Sides(person_tags(token, TRACKS), ballot_secret, TRACKS)  # guessed: no side
     assert (await store.submit(code, "a1", who, "b", ["n", "v:4"], None, TTL, guess)).status == (
         "stored"
     )
@@ -589,7 +593,7 @@ async def test_a_pipeline_leaves_on_a_kept_connection_in_the_turn_it_is_flushed(
         await store.redis.execute_command("CLIENT", "KILL", "ID", await _client_id(conn))
     person = who()
     assert await store.join(code, person, 20, TTL) == "ok"
-    assert await store.member(code, person) == ""
+    assert re.fullmatch("[0-9a-f]{16}", str(await store.member(code, person)))
 
 
 @pytest.mark.parametrize("store", ["redis", "sentinel"], indirect=True)

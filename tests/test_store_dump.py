@@ -11,6 +11,7 @@ pairing must do no better than chance.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from typing import Any
 
@@ -170,6 +171,56 @@ async def test_a_store_dump_pairs_no_one_with_their_answer(live: LiveServer, bur
     for item in flat.splitlines():
         if any(d in item for d in digests) or any(t in item for t in texts):
             assert not any(side in item for side in TRACKS), item
+    for phone in phones:
+        await phone.close()
+    await facilitator.close()
+
+
+async def test_a_person_on_no_side_is_not_singled_out(live: LiveServer) -> None:
+    """In a group of six, one person never answers the optional side question and one is alone
+    on a side. From an outside run: a person on no side had an empty tag in `people`, and their
+    ballot no side tag, where everyone else's had one; the one of each paired that person with
+    their answer (and through their digest, with their pauses and every other answer). Every
+    person and every ballot now carries a tag of the same shape."""
+    room = await live.create_room(k=3)
+    facilitator = await Client.join(live, room, "facilitator")
+    await facilitator.command({"type": "configure", "tracks": True})
+    phones = [await Client.join(live, room, "participant") for _ in range(6)]
+    sides = [None, "caused", "hurt", "hurt", "hurt", "hurt"]
+    for phone, side in zip(phones, sides, strict=True):
+        if side is not None:
+            await phone.send({"type": "track", "track": side})
+    options = ["A", "B", "C", "D", "E", "F"]
+    poll = {"kind": "poll", "text": "Which?", "options": options}
+    await facilitator.command({"type": "open", "activity": poll})
+    view = await phones[0].until_view(lambda v: v["activity"] is not None)
+    for i, phone in enumerate(phones):
+        message = {
+            "type": "answer",
+            "activity": view["activity"]["id"],
+            "ballot": secrets.token_urlsafe(16),
+        }
+        for option in (i, (i + 1) % 6):  # an answer, then a change of mind
+            value = {"kind": "choice", "option": option}
+            assert (await phone.command({**message, "value": value}))["type"] == "ack"
+
+    entries = await dump(live, room["code"])
+    lines = [item for name, items in entries if name.endswith(":people") for item in items]
+    digests = [digest(phone.token) for phone in phones]
+    people = [next(line for line in lines if line.startswith(d)) for d in digests]
+    tags = [re.fullmatch(rf"{d}[|=]'?([0-9a-f]*)'?(@.*)?", line) for d, line in zip(digests, people, strict=True)]
+    assert {len(tag.group(1)) if tag else None for tag in tags} == {16}, people  # none set apart
+    ballots = [item for name, items in entries if ":ballots:" in name for item in items]
+    assert len(ballots) == 6, ballots
+    shapes = {
+        bool(re.search(r"""["']s["']\s*:\s*["'][0-9a-f]{16}["']""", line)) for line in ballots
+    }
+    assert shapes == {True}, ballots
+    # and still counted right: each side's figures, the person on none on none
+    tally = await live.acall(live.service.store.tally(room["code"], view["activity"]["id"]))
+    per_side = {cell: n for cell, n in tally.items() if cell.startswith("t:") and n}
+    hurt = {"n": 4, "o:3": 1, "o:4": 1, "o:5": 1, "o:0": 1}
+    assert per_side == {"t:caused|n": 1, "t:caused|o:2": 1, **{f"t:hurt|{c}": n for c, n in hurt.items()}}
     for phone in phones:
         await phone.close()
     await facilitator.close()

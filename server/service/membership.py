@@ -54,14 +54,14 @@ class Seat:
     def console(self) -> str:
         return "co" if self.role == "cofacilitator" else "lead"
 
-    def ballot(self, secret: str, likely: bool) -> tuple[str, Sides]:
+    def ballot(self, secret: str) -> tuple[str, Sides]:
         """A participant's ballot as the store knows it (the digest of the phone's secret), and
         the side tags that find the side its answer is counted on: to answer, or take it back."""
         if self.person_tags is None:  # made once per seat: the token does not change
             assert self.token is not None
             self.person_tags = person_tags(self.token, TRACKS)
         return hashlib.sha256(secret.encode()).hexdigest(), Sides(
-            self.person_tags, secret, TRACKS, likely
+            self.person_tags, secret, TRACKS, self.track
         )
 
 

@@ -239,7 +239,7 @@ class Service:
         phone that left and joined again is a new person to the room, and would otherwise count
         twice. Answers to activities already closed stay (nothing is shown or revealed twice)."""
         assert seat.who is not None
-        ballot, sides = seat.ballot(ballot_secret, True)
+        ballot, sides = seat.ballot(ballot_secret)
         await self.store.withdraw(seat.code, activity, seat.who, ballot, self.ttl, sides)
 
     async def choose_side(self, seat: Seat, track: str) -> None:
@@ -292,8 +292,8 @@ class Service:
         except AnswerError as exc:
             raise CommandError("bad_answer", exc.args[0]) from None
         # Also when tracks were just turned off: a change of mind leaves the side it was on.
-        # Whether the person is on a side is the seat's guess (the store checks it).
-        ballot, sides = seat.ballot(message.ballot, bool(seat.track))
+        # Which side the person is on is the seat's guess (the store checks it).
+        ballot, sides = seat.ballot(message.ballot)
         return AnswerWrite(seat.code, live.id, seat.who, ballot, cells, text, self.ttl, sides)
 
     def _stored(self, code: str, result: Submitted) -> str:

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import os
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -117,34 +118,60 @@ def person_tags(token: str, sides: Iterable[str]) -> PersonTags:
     return PersonTags({side_tag(token, s): s for s in sides})
 
 
+def unsided_tag() -> str:
+    """What a person on no side carries where a side's tag would be: random, shaped as a tag,
+    matching no side. An empty one beside the tags of the rest split people, and with them their
+    ballots, into those with a side and those without: a person alone on no side was found."""
+    return secrets.token_hex(8)
+
+
 class Sides:
     """What submit needs to count an answer per side without the store learning sides: the
     person's tags (tag -> side, made with their token) and the ballot's (side -> tag, made with
-    the answer's ballot secret). The ballot's are made only when read: most answers come from
-    people on no side, and each tag is an HMAC."""
+    the answer's ballot secret, "" for no side). Every ballot carries one, as every person does,
+    so a dump cannot tell the answers of people on a side from the rest. Each tag is an HMAC,
+    made when first needed: the one for the side the caller guesses the person is on (the
+    seat's), and the others only to read a stored ballot's tag that is not that one."""
 
-    __slots__ = ("_ballot", "_names", "_secret", "likely", "person")
+    __slots__ = ("_made", "_names", "_secret", "guess", "person")
 
     def __init__(
         self,
         person: PersonTags | None = None,
         ballot_secret: str = "",
         names: Iterable[str] = (),
-        likely: bool = True,
+        guess: str = "",
     ) -> None:
         self.person = PersonTags() if person is None else person
         self._secret = ballot_secret
-        self._names = tuple(names)
-        self._ballot: dict[str, str] | None = None
-        # The caller's guess that the person is on a side (the Redis store then sends the
-        # ballot's tags with the first try; a wrong guess costs a second try, never a miscount).
-        self.likely = likely
+        self._names = ("", *names)
+        self._made: dict[str, str] = {}
+        # The caller's guess at the person's side (a wrong one costs the Redis store a second
+        # try, never a miscount).
+        self.guess = guess
+
+    def tag(self, side: str) -> str:
+        """This ballot's tag for a side ("" for none)."""
+        made = self._made.get(side)
+        if made is None:
+            made = self._made[side] = side_tag(self._secret, side)
+        return made
 
     @property
     def ballot(self) -> dict[str, str]:
-        if self._ballot is None:
-            self._ballot = {s: side_tag(self._secret, s) for s in self._names}
-        return self._ballot
+        """Every side's tag, no side's included."""
+        return {s: self.tag(s) for s in self._names}
+
+    def guessed(self) -> dict[str, str]:
+        return {self.guess: self.tag(self.guess)}
+
+    def side_of(self, tag: str | None) -> str:
+        """The side a stored ballot was counted on ("" for none, or a tag of another secret)."""
+        if not tag:
+            return ""
+        if tag == self.tag(self.guess):
+            return self.guess
+        return next((s for s, mine in self.ballot.items() if hmac.compare_digest(mine, tag)), "")
 
 
 NO_SIDES = Sides()

@@ -27,6 +27,7 @@ from server.store.base import (
     prefix,
     random_score,
     submit_keys,
+    unsided_tag,
 )
 from server.store.keyspace import Keyspace, SortedMap
 
@@ -37,13 +38,6 @@ def _count(tally: SortedMap, cells: list[str], side: str, by: int) -> None:
         tally.add(cell, by)
         if side and cell != "pass":
             tally.add(f"t:{side}|{cell}", by)
-
-
-def _side_of(ballot: dict[str, Any], sides: Sides) -> str:
-    """The side a stored ballot was counted on ("" for none). The ballot's tags are made only
-    when it was on one: each is an HMAC."""
-    tag = ballot.get("s")
-    return next((s for s, mine in sides.ballot.items() if mine == tag), "") if tag else ""
 
 
 class MemoryStore:
@@ -128,7 +122,7 @@ class MemoryStore:
         if who not in people:
             if len(people) >= cap:
                 return "full"
-            people[who] = ""
+            people[who] = unsided_tag()
         self.keys.expire(people_key, ttl)
         self._index(code, people_key, ttl=ttl)
         return "ok"
@@ -196,7 +190,7 @@ class MemoryStore:
         if who in answered:
             if previous is None:
                 return Submitted("conflict", len(answered))
-            _count(tally, previous["c"], _side_of(previous, sides), -1)
+            _count(tally, previous["c"], sides.side_of(previous.get("s")), -1)
         else:
             if previous is not None:
                 return Submitted("conflict", len(answered))
@@ -204,8 +198,7 @@ class MemoryStore:
         value: dict[str, Any] = {"c": list(cells)}
         if text is not None:
             value["t"] = text
-        if side:
-            value["s"] = sides.ballot[side]
+        value["s"] = sides.tag(side)  # on no side too: a ballot without one stood out
         # Kept as it is, not as JSON: orjson.dumps takes a 1 KiB buffer from malloc per call, too
         # large for glibc's per-thread cache, and cost 1-3 us an answer on a busy heap.
         ballots[ballot] = value
@@ -228,7 +221,8 @@ class MemoryStore:
             return False
         previous = ballots.pop(ballot)
         answered.pop(who)
-        _count(keys.get(tally_key, SortedMap()), previous["c"], _side_of(previous, sides), -1)
+        side = sides.side_of(previous.get("s"))
+        _count(keys.get(tally_key, SortedMap()), previous["c"], side, -1)
         keys.refresh((who_key, ballots_key, tally_key), ttl, monotonic())
         return True
 

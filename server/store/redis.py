@@ -33,6 +33,7 @@ from server.store.base import (
     prefix,
     random_score,
     submit_keys,
+    unsided_tag,
 )
 from server.store.batch import Batch, NotReplicated
 from server.store.calls import Script, cells_json
@@ -170,9 +171,8 @@ class RedisStore:
     # -- participants ------------------------------------------------------------------------
 
     async def join(self, code: str, who: str, cap: int, ttl: int) -> JoinStatus:
-        status = await self._batch.call(
-            JOIN, [key(code, "state"), key(code, "people"), key(code, "index")], [who, cap, ttl]
-        )
+        keys = [key(code, "state"), key(code, "people"), key(code, "index")]
+        status = await self._batch.call(JOIN, keys, [who, cap, ttl, unsided_tag()])
         return _text(status)  # type: ignore[return-value]
 
     async def member(self, code: str, who: str) -> str | None:
@@ -223,7 +223,7 @@ class RedisStore:
             random_score(),
             "1" if text is not None else "0",
             sides.person.encoded(),
-            orjson.dumps(sides.ballot) if sides.likely else "",
+            orjson.dumps(sides.guessed()),  # the tag of the side the seat believes it is on
         ]
         # (a bound method, not a closure that names itself: that would be a reference cycle,
         # left per answer for the cyclic collector)
@@ -240,8 +240,8 @@ class RedisStore:
     ) -> None:
         if isinstance(reply, Exception):
             done(reply)
-        elif _text(reply[0]) == "sides" and not again:  # on a side after all: again, with the
-            args[-1] = orjson.dumps(sides.ballot)  # ballot's tags
+        elif _text(reply[0]) == "sides" and not again:  # on another side after all: again,
+            args[-1] = b"*" + orjson.dumps(sides.ballot)  # with the ballot's tags for every side
             retry = partial(self._stored, keys, args, sides, done, again=True)
             self._batch.call_with(SUBMIT, keys, args, retry)
         else:

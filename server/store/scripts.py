@@ -66,23 +66,24 @@ local function find(k, id)
 end
 """
 
-# The side a stored ballot was counted on: the one whose tag (in this ballot's tags, {side: tag})
-# the ballot kept, or '' (server/store/memory.py _side_of does the same).
+# The side a stored ballot was counted on: the one whose tag (in this ballot's tags, {side: tag},
+# '' for no side) the ballot kept, or false when none of those given is it (store.base.Sides.side_of
+# does the same for the embedded store).
 _SIDE_OF = """
 local function side_of(tags, tag)
   if tag then for s, t in pairs(tags) do if t == tag then return s end end end
-  return ''
+  return false
 end
 """
 
-# KEYS: state, people, index. ARGV: who, cap, ttl.
+# KEYS: state, people, index. ARGV: who, cap, ttl, a no-side tag (random: base.unsided_tag).
 JOIN = (
     _FIND
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
 if not find(KEYS[2], ARGV[1]) then
   if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 'full' end
-  redis.call('ZADD', KEYS[2], 0, ARGV[1] .. '|')
+  redis.call('ZADD', KEYS[2], 0, ARGV[1] .. '|' .. ARGV[4])
 end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('SADD', KEYS[3], KEYS[2])
@@ -155,17 +156,20 @@ return 1
 # KEYS: accepting, people, who, ballots, tally, index.
 # ARGV: one or more answers to the same activity, ten values each: activity, who, ballot, cells
 #       (JSON array), text, ttl, random score, has text ('1'/'0'), the person's side tags (JSON
-#       {tag: side}), this ballot's side tags (JSON {side: tag}, or '' when the caller believes
-#       the person is on no side: each tag is an HMAC to make).
+#       {tag: side}), this ballot's side tags (JSON {side: tag}, '' for no side): the one for the
+#       side the caller believes the person is on, or, after '*', every side's (each tag is an
+#       HMAC to make).
 # Returns one {status, answered} per answer, in order. The Batch merges the answers to one
 # activity that leave in one pipeline into one call (a burst of answers costs redis-server one
 # script's setup, one read of the open activity and one write per key, not one each), and each
 # answer is judged in turn as if it had come alone: a phone's second answer in the same call is a
 # change of mind of its first.
 # "who" is a sorted set scored at random, so not even its order follows arrival. A ballot keeps
-# its cells, its text and its side tag; the per-side cells ("t:<side>|<cell>") live only in the
-# tally, as counts. Without the ballot's tags when they are needed (the person is on a side, or
-# the answer it replaces was), that answer writes nothing and 'sides' asks for them.
+# its cells, its text and its side tag, on no side too (a person's entry, likewise, always has a
+# tag: people and ballots do not split into those with a side and those without); the per-side
+# cells ("t:<side>|<cell>") live only in the tally, as counts. Without the ballot's tag for the
+# person's side, or for the side the answer it replaces was on, that answer writes nothing and
+# 'sides' asks for every side's.
 # Only the counts that change move (old cells less new ones, and back), a key is written only to
 # change it, and each key written gets its expiry in the same step. A changed ballot is added
 # before the one it replaces goes, so the set never empties. The three keys join the room's index
@@ -225,13 +229,15 @@ for i = 1, n do
     if prev then old = decode(sub(prev, #ballot + 2)) end
     local tag = sub(member, #who + 2)
     local side = tag ~= '' and decode(argv[a + 9])[tag] or ''
-    local given = argv[a + 10] ~= ''
-    if not given and (side ~= '' or (old and old.s)) then
+    local given = argv[a + 10]
+    local whole = sub(given, 1, 1) == '*'
+    local tags = decode(whole and sub(given, 2) or given)
+    local was = old and old.s and side_of(tags, old.s)
+    if tags[side] == nil or (old and old.s and not was and not whole) then
       replies[i] = {'sides', 0}
     else
-      local tags = given and decode(argv[a + 10]) or {}
       if old then
-        count(old.c, side_of(tags, old.s), -1)
+        count(old.c, was or '', -1)
       else
         seen[who] = true
         answered = answered + 1
@@ -241,7 +247,7 @@ for i = 1, n do
       local cells = decode(argv[a + 4])
       local value = {c = cells}
       if argv[a + 8] == '1' then value.t = argv[a + 5] end
-      if side ~= '' then value.s = tags[side] end
+      value.s = tags[side] -- on no side too: a ballot without one stood out
       entries[ballot] = ballot .. '|' .. encode(value)
       count(cells, side, 1)
       replies[i] = {'stored', answered}
