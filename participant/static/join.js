@@ -17,7 +17,6 @@ const net = $("#net");
 const actions = $("#actions");
 const pauseButton = $("#pause");
 const announce = $("#announce");
-let storeAway = ""; // the store-unavailable word on the announce line, until a view clears it
 let everLive = false;
 let activitySeen; // the id of the activity in the latest view (null: none)
 let redraw = () => {}; // the screen now shown, drawn again in another language
@@ -133,7 +132,7 @@ function join(code, token) {
         }
         phone.view = next;
         // A view came through the store: a word that it could not be reached is over.
-        if (storeAway) announce.textContent = storeAway = "";
+        if (phone.storeAway) announce.textContent = phone.storeAway = "";
         menu.setCard(next.support_card);
         if (you) {
           phone.answeredBySnapshot = next.activity && you.answered ? { [next.activity.id]: true } : {};
@@ -160,7 +159,8 @@ function join(code, token) {
       },
       error(message) {
         announce.textContent = message.message;
-        storeAway = message.code === "unavailable" ? message.message : "";
+        phone.storeAway = message.code === "unavailable" ? message.message : "";
+        updateStatus(); // an answer waiting says why, where the person looks
       },
     },
   });
@@ -222,8 +222,8 @@ function flush() {
         settle();
         if (["offline", "disconnected", "stopped"].includes(error.code)) return; // resent on reconnect
         if (error.code === "unavailable") {
-          // The server cannot reach its store for now: keep the answer and send it again (same
-          // ballot, counted once), now and whenever the connection comes back.
+          // The store is out of reach: kept and sent again (same ballot, counted once), and said.
+          phone.storeAway ||= error.message;
           setTimeout(flush, 2000);
           updateStatus();
           return;

@@ -54,6 +54,7 @@ function statusText(aid, status, kind) {
   if (phone.pending[aid]) {
     // kept and sent again once back (join.js flush): said, so it never looks stuck
     const live = phone.conn?.status === "live";
+    if (live && phone.storeAway) return { text: t("Not sent yet: the server is having trouble for a moment. Your answer waits on this phone and goes by itself once it is back."), cls: "sending" };
     return { text: live ? t("Sending…") : t("Not sent yet: your answer goes as soon as the connection is back."), cls: "sending" };
   }
   const value = phone.stored[aid];

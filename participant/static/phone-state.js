@@ -55,6 +55,7 @@ export const phone = {
   notes: saved.get("notes", {}), // content notes seen: "go" or "skip"
   pausing: saved.get("pause", false),
   track: saved.get("track", null),
+  storeAway: "", // the server said its store is out of reach; until a view comes through it
 };
 
 export function persist() {

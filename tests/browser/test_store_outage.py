@@ -1,7 +1,7 @@
 """A Redis that freezes mid-session, as the console and a phone show it: the console says the
 server cannot reach its session store, and once Redis is back (the server has every screen
 reconnect) the console's banner and the phone's spoken line say so no longer; the answer sent
-meanwhile is kept. From an outside run, where the banner stayed for the rest of the session."""
+meanwhile is kept, and its status line said why it waited. From an outside run, where the banner stayed for the rest of the session."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ UNAVAILABLE = "The server cannot reach its session store; retrying."
 PHONE_UNAVAILABLE = (
     "The server is having trouble for a moment. What you send waits on this phone and goes once "
     "it is back."
+)
+
+WAITING = (
+    "Not sent yet: the server is having trouble for a moment. Your answer waits on this phone "
+    "and goes by itself once it is back."
 )
 
 
@@ -49,6 +54,8 @@ def test_the_outage_word_leaves_when_the_store_is_back(
         phone.get_by_role("button", name="A", exact=True).click()
         expect(console.locator("#feedback")).to_have_text(UNAVAILABLE)
         expect(phone.locator("#announce")).to_have_text(PHONE_UNAVAILABLE)
+        # and where the person looks, under the answer (it said only "Sending…" for 20 s)
+        expect(phone.locator(".answer-status")).to_have_text(WAITING)
     finally:
         redis.thaw()
     expect(console.locator("#feedback")).to_have_text("")
