@@ -170,6 +170,28 @@ async def test_a_room_without_its_facilitator_says_so_then_ends_and_is_erased(
     assert await live.acall(live.service.store.key_ttls(room["code"])) == {}
 
 
+async def test_a_co_facilitators_console_keeps_the_room_led(live_grace: LiveServer) -> None:
+    """As the guide says: while a co-facilitator's console is open, the room is led: nobody is
+    told the facilitator is away and nothing ends by itself (away 1 s, grace 2 s here); once
+    it closes too, the screens are told."""
+    live = live_grace
+    room = await live.create_room(k=3)
+    facilitator, phones, _ = await live_poll(live, room)
+    body = {"role": "cofacilitator", "code": room["code"]}
+    grant = await exchange(live, {**body, "credential": room["facilitator_credential"]})
+    co = await Client.connect(
+        live.ws_url, role="cofacilitator", code=room["code"], credential=grant["credential"]
+    )
+    assert (await co.expect("welcome"))["role"] == "cofacilitator"
+    await facilitator.close()
+    # past the away time and the grace time together: still led, still running
+    with pytest.raises((TimeoutError, AssertionError)):  # no such view came in 4 s
+        await phones[0].until_view(lambda v: v["room"]["facilitator_away"], timeout=4)
+    assert await live.acall(live.service.load(room["code"]))
+    await co.close()
+    await phones[0].until_view(lambda v: v["room"]["facilitator_away"], timeout=10)
+
+
 async def test_a_co_facilitator_sees_and_helps_but_cannot_end(live: LiveServer) -> None:
     room = await live.create_room(k=3)
     facilitator, phones, aid = await live_poll(live, room)
