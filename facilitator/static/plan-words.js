@@ -38,7 +38,8 @@ export function planNotes(source, index) {
   return [
     plan.content_note ? h("p", { class: "note", text: t("Content: {note}", { note: plan.content_note }) }) : null,
     plan.notes ? h("details", {}, h("summary", { text: t("Preparation notes") }), h("p", { class: "notes", text: plan.notes })) : null,
-    notes ? h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for this step") }), h("p", { text: notes })) : null,
+    // named, not "this step": an activity opened on the spot runs while the plan stays at its step
+    notes ? h("div", { class: "facilitator-notes" }, h("h3", { text: t("Notes for step {n}: {name}", { n: index + 1, name: stepTitle(source.items[index]) }) }), h("p", { text: notes })) : null,
   ];
 }
 

@@ -79,6 +79,9 @@ def test_stepping_keeps_the_current_steps_notes_in_view(harness: Harness, locale
         notes = console.locator(".plan .facilitator-notes")
         words = item.activity.translations.get(locale[:2]) or item.activity
         expect(notes).to_contain_text((words.facilitator_notes or "")[:30])  # its own language
+        if locale == "en-GB":  # named: an activity opened on the spot may be live beside them
+            name = (words.title or words.text[:50]).strip()
+            expect(notes.locator("h3")).to_have_text(f"Notes for step {index + 1}: {name}")
         step = f"step {index + 1} ({item.activity.kind}{', timer' if timed else ''}, {locale})"
         problems += not_whole(console, notes, f"{step}: the notes")
         following = console.locator(".plan [data-key=n]")
