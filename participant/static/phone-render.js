@@ -8,7 +8,7 @@ import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./
 export { freshScreen } from "./phone-place.js"; // for the screens that end a session (join.js)
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
-import { answerWidget, KIND_NAMES, showClock, takesAnswers, titleIsKind } from "/static/shared/widgets.js";
+import { answerInWords, answerWidget, KIND_NAMES, showClock, takesAnswers, titleIsKind } from "/static/shared/widgets.js";
 
 let renderedKey = "";
 let lastAid = null;
@@ -73,11 +73,17 @@ export function updateStatus() {
   if (!statusEl || !view?.activity) return;
   const aid = view.activity.id;
   const { text, cls } = statusText(aid, view.activity.status, view.activity.definition?.kind);
-  const settled = view.activity.status === "open" && phone.stored[aid] && phone.stored[aid].kind !== "pass" && !phone.pending[aid];
-  // Shown on a tap, hidden again on the next: a neighbour may look over at any time.
+  const value = phone.stored[aid];
+  const settled = value && value.kind !== "pass" && !phone.pending[aid];
+  const open = view.activity.status === "open";
+  // Shown on a tap, hidden again on the next: a neighbour may look over at any time. Open, it
+  // shows in the answer's own widget; closed, in words here.
   const toggle = (shown) => () => { phone.shown[aid] = shown; render(true); statusEl?.querySelector("button")?.focus(); };
+  const showing = phone.shown[aid] && settled;
+  const def = { ...view.activity.definition, ...words(view.activity.definition, language(), phone.track) };
   statusEl.replaceChildren(
-    phone.shown[aid] && settled ? t("Your answer is stored, and showing on this phone.") + " " : text,
+    showing && open ? t("Your answer is stored, and showing on this phone.") + " " : text,
+    showing && !open ? h("span", { class: "my-answer", dir: "auto", text: " " + t("Your answer: {answer}", { answer: answerInWords(def, value) }) + " " }) : "",
     settled ? h("button", { type: "button", class: "quiet small", text: phone.shown[aid] ? t("Hide my answer") : t("Show my answer"), onclick: toggle(!phone.shown[aid]) }) : "",
     // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
     ...(answerNotShown(aid) ? [" ", h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") })] : []),

@@ -78,6 +78,20 @@ function labelFor(def, value) {
   return String(value);
 }
 
+// An answer in words, for "Show my answer" once answers are closed and no widget is left to
+// show it in: the option chosen, the scale's point, the words or the text.
+export function answerInWords(def, value) {
+  const options = def.options || [];
+  switch (value?.kind) {
+    case "choice": return options[value.option] ?? "";
+    case "choices": return value.options.map((i) => options[i]).join(" · ");
+    case "scale": return labelFor(def, value.value);
+    case "words": return value.words.join(" · ");
+    case "text": return value.text;
+    default: return "";
+  }
+}
+
 function textBox({ id, label, hint, max, draft, onDraft, button, onSend }) {
   const area = h("textarea", { id, rows: "5", maxlength: String(max), "aria-describedby": `${id}-hint ${id}-left` });
   area.value = draft || "";

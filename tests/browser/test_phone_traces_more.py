@@ -247,3 +247,23 @@ def test_a_shown_answer_hides_again_when_sent_again_or_tapped_again(harness: Har
     expect(hope).to_have_attribute("aria-pressed", "false")
     expect(phone.get_by_role("button", name="Show my answer")).to_be_focused()
     lead.close()
+
+
+def test_once_closed_a_tap_shows_the_answer_in_words(harness: Harness) -> None:
+    """Closed, no widget is left to show an answer in: "Show my answer" says it in words (it
+    did nothing at all), and a second tap hides it again."""
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    phone = harness.phone(room["code"])
+    lead.command({"type": "open", "activity": POLL})
+    phone.get_by_role("button", name="Fear").click()
+    stored(phone)
+    lead.command({"type": "close"})
+    status = phone.locator(".answer-status")
+    expect(status).to_contain_text("Answers are closed now.")
+    expect(status).not_to_contain_text("Fear")
+    press_when_still(phone, "Show my answer")
+    expect(status).to_contain_text("Your answer: Fear")
+    press_when_still(phone, "Hide my answer")
+    expect(status).not_to_contain_text("Fear")
+    lead.close()
