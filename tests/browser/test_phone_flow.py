@@ -349,3 +349,23 @@ def test_a_paste_that_does_not_fit_says_its_end_was_lost(
     box.press("Control+V")  # one that fits says nothing
     expect(box).to_have_value("a short line")
     expect(note).to_have_text("")
+
+
+def test_the_high_ends_label_keeps_to_its_end_when_it_wraps(
+    harness: Harness, server: LiveServer
+) -> None:
+    """At the largest text on a 320 px phone, "5 Completely settled" wraps: its "5" stood at
+    the start of its half, under the 3, where it read as the 3's label."""
+    room, lead = room_with(server)
+    page = joined(harness, room["code"], 320, 568)
+    largest_text(page)
+    scale = {"kind": "scale", "text": "How settled?", "points": 5}
+    lead.command({"type": "open", "activity": {**scale, "low_label": "Not at all", "high_label": "Completely settled"}})
+    high = page.locator(".scale-legend > span").last
+    gaps = high.evaluate(
+        "(el) => { const r = document.createRange(); r.selectNodeContents(el);"
+        " const box = el.getBoundingClientRect();"
+        " return [...r.getClientRects()].map((line) => Math.round(box.right - line.right)); }"
+    )
+    assert len(gaps) > 1 and max(gaps) <= 1, f"its lines end {gaps} px short of the right"
+    lead.close()
