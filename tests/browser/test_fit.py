@@ -197,6 +197,22 @@ def test_a_screen_on_its_side_uses_its_width(display: Any) -> None:
     assert not split_words(page, ".cards li"), "a word broken across two lines"
 
 
+def test_four_released_answers_stand_two_by_two(display: Any) -> None:
+    """From an outside run at 1024x768 and 4K: three in a row as tall as its longest answer, and
+    the fourth alone beneath it."""
+    page, lead, people = display
+    prompt = {"kind": "prompt", "text": "What helped?", "open_text": True}
+    long = "Going for a walk before we talk, and saying out loud that I need ten minutes first"
+    release(lead, people, prompt, [long, "Breathing", "Tea", "Time"])
+    cards = page.locator(".cards li")
+    expect(cards).to_have_count(4)
+    page.wait_for_function("() => document.querySelector('#stage').dataset.fitFor")
+    tops = [round(box["y"]) for box in (c.bounding_box() for c in cards.all()) if box]
+    rows = sorted(tops.count(top) for top in set(tops))
+    assert rows == [2, 2], tops
+    assert not cut_off(page)
+
+
 def test_thirty_released_answers_page_and_fit(display: Any) -> None:
     page, lead, people = display
     prompt = {"kind": "prompt", "title": TITLE, "text": LONG[:200], "open_text": True}
