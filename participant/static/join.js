@@ -179,7 +179,7 @@ function leave() {
   // Offline, the room never hears of it: say that answer still counts, not that it left.
   farewell(() => t("You have left"), () => (counted && !told
     ? t("Nothing from this session is kept on this phone. This phone was offline, so your answer to the question still open could not be taken back: it still counts, and nothing links it to you. Take care of yourself.")
-    : t("Nothing from this session is kept on this phone. Your answer to a question still open left with you; answers you gave before still count, and nothing links them to you. Take care of yourself.")));
+    : t("Nothing from this session is kept on this phone. Your answer to a question still open left with you; answers you gave before still count, and nothing links them to you. Take care of yourself.")), true);
 }
 
 // -- answers ---------------------------------------------------------------------------------

@@ -55,11 +55,16 @@ export class PhoneMenu {
     this.word = saved.get("word", false);
     this.size = saved.get("size", 0);
     this.screen = saved.get("screen", null); // "dim", "bright", or null: as the phone is set
-    this.toggle.addEventListener("click", () => this.open(this.panel.hidden));
-    // Escape shuts the open menu from anywhere in it, as it shuts the support dialog, and gives
-    // the focus back to the button that opened it.
-    this.panel.parentElement.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape" || this.panel.hidden) return;
+    this.toggle.addEventListener("click", (event) => {
+      this.open(this.panel.hidden);
+      // Opened from a keyboard (a click without a pointer: detail 0), its first item takes the
+      // focus: the items come before this button in the page, and Tab left the page instead.
+      if (!this.panel.hidden && event.detail === 0) this.panel.querySelector("button")?.focus();
+    });
+    // Escape shuts the open menu from anywhere on the page but a dialog, as it shuts the support
+    // dialog, and gives the focus back to the button that opened it.
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || this.panel.hidden || document.querySelector("dialog[open]")) return;
       event.preventDefault();
       this.open(false);
       this.toggle.focus();

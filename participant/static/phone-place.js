@@ -66,11 +66,14 @@ export function bringIntoViewSoon(find) {
 // A new activity is read from its top, at once: a glide still under way stops first. If the
 // focus is nowhere (it went with what a redraw replaced), it goes to the new title, so a screen
 // reader or a keyboard starts there; focus in the menu or the footer is left where it is.
+// True when the title took the focus (a screen reader then reads it).
 export function startAtTop(focusLost) {
   stopGlide();
   main?.scrollTo({ top: 0, behavior: "instant" });
   const nowhere = !document.activeElement || document.activeElement === document.body;
-  if (focusLost || nowhere) document.getElementById("activity-title")?.focus({ preventScroll: true });
+  const title = focusLost || nowhere ? document.getElementById("activity-title") : null;
+  title?.focus({ preventScroll: true });
+  return !!title && document.activeElement === title;
 }
 
 // A screen that replaces the session (its end, a Leave) is read from its top, the focus on the

@@ -12,6 +12,7 @@ import { answerInWords, answerWidget, KIND_NAMES, showClock, takesAnswers, title
 
 let renderedKey = "";
 let lastAid = null;
+let lastStatus = null;
 let timerEl = null;
 let pacerWidget = null;
 let statusEl = null;
@@ -38,6 +39,8 @@ function wordsHidden(aid) {
 // Said plainly what happened to writing that left the box: it was shared, not lost, and is
 // hidden only so that the person in the next seat cannot read it.
 function sharedText(aid, kind) {
+  // a reopened page shows nothing of it, and says so beside this (updateStatus): not "hidden"
+  if (answerNotShown(aid)) return kind === "reflection" ? t("Shared anonymously. You can change it until sharing closes.") : t("Your answer is stored; you can change it until it closes.");
   if (kind === "reflection") return t("Shared anonymously. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until sharing closes.");
   if (wordsHidden(aid)) return t("Sent without your name, and stored. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until it closes.");
   return t("Your answer is stored. It is hidden here; you can change it until it closes.");
@@ -220,7 +223,10 @@ export function render(force) {
     return;
   }
   const announceNew = a && a.id !== lastAid;
+  // An answer shown on a tap hides again when answers close or results come: they draw eyes.
+  if (a && !announceNew && a.status !== lastStatus) delete shown[a.id];
   lastAid = a?.id ?? null;
+  lastStatus = a?.status ?? null;
   renderedKey = key;
   timerEl = pacerWidget = statusEl = null;
   keepingFocus($("#menu-sides"), () => offerSides(!!view.room.tracks, phone.track, chooseSide));
@@ -263,11 +269,11 @@ export function render(force) {
     }
   }
   const focusLost = keepingFocus(hooks.app, () => replace(hooks.app, h("section", { class: "activity", "aria-labelledby": "activity-title" }, parts)));
-  if (announceNew) startAtTop(focusLost); // an update of the same activity stays where it was
+  const focused = announceNew && startAtTop(focusLost); // said once: by its title, else below
   showArrived(arrived, JSON.stringify([a.id, view.results, view.texts]));
   updateStatus();
   tick();
-  if (announceNew) hooks.announce(def.content_note && note === undefined ? t("New: an activity with a content note") : t("New: {title}", { title: def.title || KIND_NAMES[def.kind] }));
+  if (announceNew && !focused) hooks.announce(def.content_note && note === undefined ? t("New: an activity with a content note") : t("New: {title}", { title: def.title || KIND_NAMES[def.kind] }));
 }
 
 // The session is over on this phone (it left, or the session ended): what was on screen stops

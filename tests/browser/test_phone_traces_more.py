@@ -256,8 +256,11 @@ def test_once_closed_a_tap_shows_the_answer_in_words(harness: Harness) -> None:
     lead = facilitator(harness.live, room)
     phone = harness.phone(room["code"])
     lead.command({"type": "open", "activity": POLL})
-    phone.get_by_role("button", name="Fear").click()
+    fear = phone.get_by_role("button", name="Fear")
+    fear.click()
     stored(phone)
+    press_when_still(phone, "Show my answer")  # shown while open: hidden again as it closes
+    expect(fear).to_have_attribute("aria-pressed", "true")
     lead.command({"type": "close"})
     status = phone.locator(".answer-status")
     expect(status).to_contain_text("Answers are closed now.")
@@ -266,4 +269,37 @@ def test_once_closed_a_tap_shows_the_answer_in_words(harness: Harness) -> None:
     expect(status).to_contain_text("Your answer: Fear")
     press_when_still(phone, "Hide my answer")
     expect(status).not_to_contain_text("Fear")
+    # shown, it hides again as results come: they draw every eye to the phones
+    press_when_still(phone, "Show my answer")
+    expect(status).to_contain_text("Your answer: Fear")
+    lead.command({"type": "reveal"})
+    expect(phone.locator(".results")).to_be_visible()
+    expect(status).not_to_contain_text("Fear")
+    expect(phone.get_by_role("button", name="Show my answer")).to_be_visible()
+    lead.close()
+
+
+def test_leaving_shows_the_support_card_and_a_new_activity_is_said_once(
+    harness: Harness,
+) -> None:
+    """From an outside run: Leave showed no support card (the end of the session did), though
+    someone leaving early may need it most; and a new activity was said twice to a screen reader,
+    by the focus on its title and again on the announce line."""
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    assert lead.command({"type": "support", "text": "Helpline 0800 111 222"})["type"] == "ack"
+    phone = harness.phone(room["code"])
+    lead.command({"type": "open", "activity": POLL})
+    phone.get_by_role("button", name="Hope").click()  # the focus goes with the option
+    stored(phone)
+    lead.command({"type": "open", "activity": {**POLL, "title": "Second"}})
+    title = phone.locator("#activity-title")
+    expect(title).to_be_focused()
+    assert title.evaluate("(el) => getComputedStyle(el).outlineStyle") == "none"  # no ring
+    expect(phone.locator("#announce")).to_have_text("")
+    phone.get_by_role("button", name="More").click()
+    phone.get_by_role("button", name="Leave").click()
+    phone.locator("#leave-go").click()
+    expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
+    expect(phone.locator(".support-card")).to_contain_text("Helpline 0800 111 222")
     lead.close()

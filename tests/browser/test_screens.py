@@ -70,7 +70,17 @@ def test_keyboard_only_join_and_answer(harness: Harness) -> None:
     more.focus()
     phone.keyboard.press("Enter")
     expect(phone.locator("#menu-panel")).to_be_visible()
+    # its items come before More in the page: the first of them takes the focus, and Tab
+    # walks on through them (it left the page, and Escape then shut nothing)
+    expect(phone.locator("#word")).to_be_focused()
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("button", name="Support", exact=True)).to_be_focused()
     phone.get_by_role("button", name="Larger text").focus()
+    phone.keyboard.press("Escape")
+    expect(phone.locator("#menu-panel")).to_be_hidden()
+    expect(more).to_be_focused()
+    phone.keyboard.press("Enter")  # and from the page's body too
+    phone.evaluate("document.activeElement.blur()")
     phone.keyboard.press("Escape")
     expect(phone.locator("#menu-panel")).to_be_hidden()
     expect(more).to_be_focused()
