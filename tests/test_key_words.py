@@ -25,3 +25,14 @@ def test_clear_is_not_the_word_for_removing_a_step() -> None:
             continue
         words = {m.id: m.string for m in i18n.catalogue(lang, "pages") if m.id}
         assert words["Clear"].casefold() not in words["Remove step {n}"].casefold(), lang
+
+
+def test_pausing_the_timer_and_stopping_it_are_told_apart() -> None:
+    """Side by side in the bar, a German console said "Anhalten" and "Timer anhalten" for Pause
+    and Stop timer, and an Arabic one "إيقاف مؤقت" and "إيقاف المؤقت": the same verb for both."""
+    for lang in i18n.LANGUAGES:
+        if lang == i18n.SOURCE:
+            continue
+        words = {m.id: m.string for m in i18n.catalogue(lang, "pages") if m.id}
+        pause, stop = words["Pause"].casefold().split(), words["Stop timer"].casefold().split()
+        assert pause[0] not in stop, (lang, pause, stop)

@@ -152,7 +152,8 @@ export class PlanPanel {
       const [gone] = this.plan.items.splice(index, 1);
       if (this.index >= index) this.index -= 1;
       if (!this.plan.items.length) this.plan = null;
-      return t("Removed step {n}: {name}.", { n: index + 1, name: stepTitle(gone) });
+      // "…tonight?." when the name ends a sentence of its own
+      return t("Removed step {n}: {name}.", { n: index + 1, name: stepTitle(gone) }).replace(/([.?!…؟])\.$/u, "$1");
     }, () => this.el.querySelectorAll(".steps > .step")[index]?.querySelector("[data-remove]")?.focus());
   }
 
@@ -224,7 +225,9 @@ export class PlanPanel {
       onclick: () => {
         this.libraryOpen = !this.libraryOpen;
         this.render();
-        if (this.libraryOpen) this.browse();
+        // it opens under the steps: brought into view, or the run-sheet's following of the
+        // current step left it out of sight and the press seemed to do nothing
+        if (this.libraryOpen) this.browse().then(() => this.library.scrollIntoView({ block: "start", behavior: "instant" }));
       },
     });
     const parts = [h("h2", { id: "plan-heading", text: this.plan ? t("Plan: {title}", { title: shownPlan(this.plan).title }) : t("Session plan") })];

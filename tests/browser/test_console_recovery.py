@@ -236,6 +236,8 @@ def test_a_removed_step_can_be_put_back(harness: Harness) -> None:
     undo = console.get_by_role("button", name="Undo")
     expect(undo).to_be_focused()  # the ✕ pressed is gone: the keyboard is on Undo
     expect(console.locator(".undo-note")).to_contain_text("Removed step 2:")
+    # one full stop, not "…tonight?." after a name that ends a sentence of its own
+    expect(console.locator("#undo-text")).not_to_have_text(re.compile(r"[.?!…]\.$"))
     console.keyboard.press("Enter")
     expect(steps.locator(".step-name")).to_have_text(names)
     expect(console.get_by_role("button", name="Remove step 2")).to_be_focused()

@@ -122,3 +122,24 @@ def test_a_number_out_of_range_is_said_beside_its_form(harness: Harness) -> None
     expect(console.locator(".paper [role=status]")).to_have_text(
         re.compile("3 paper answers added")
     )
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "fr-FR"])
+def test_a_checkbox_stands_beside_its_label(harness: Harness, locale: str) -> None:
+    """From an outside run at 1280x720: in Room settings a long German or French label wrapped
+    to the line under its checkbox, which then sat alone under the field above it."""
+    page = harness.page(viewport={"width": 1280, "height": 720}, locale=locale)
+    page.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
+    page.locator("#start-k").fill("3")
+    page.locator("form.start button[type=submit]").click()
+    expect(page.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    page.locator(".tools button").nth(2).click()  # Room settings, in the console's language
+    boxes = page.locator(".side .check-field")
+    expect(boxes.first).to_be_visible()
+    for field in boxes.all():
+        box = field.locator("input").bounding_box()
+        label = field.locator("label").bounding_box()
+        assert box and label, field.inner_text()
+        middle = box["y"] + box["height"] / 2
+        assert label["y"] <= middle <= label["y"] + label["height"], field.inner_text()
+        assert label["x"] > box["x"], field.inner_text()  # beside it, not under it

@@ -268,3 +268,15 @@ def test_a_new_room_keeps_the_plan_but_starts_it_from_the_top(harness: Harness) 
     expect(console.get_by_role("button", name=re.compile("^Open next:"))).to_have_text(first)
     expect(console.locator(".step.current")).to_have_count(0)
     expect(console.locator(".plan .facilitator-notes")).to_have_count(0)
+
+
+def test_the_library_opens_in_view_beside_a_plan(harness: Harness) -> None:
+    """From an outside run at 1366x768: with a plan loaded, Browse the library opened the
+    library under the steps, out of sight (the run-sheet went back to the current step), and
+    the press seemed to do nothing."""
+    console = console_in(harness, "en-GB")
+    use_first_plan(console)
+    browse = console.locator(".plan button[aria-expanded]")
+    browse.scroll_into_view_if_needed()
+    browse.click()
+    expect(console.locator(".library-list li").first).to_be_in_viewport()
