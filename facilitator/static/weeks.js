@@ -59,17 +59,23 @@ export class WeeksPanel {
 
   async load(texts, files = []) {
     const summaries = [];
-    for (const text of texts) {
+    for (const [i, text] of texts.entries()) {
       try {
         summaries.push(JSON.parse(text));
       } catch {
-        this.errors = [{ message: t("One of the files is not a summary (not JSON).") }];
+        // summaries are JSON; a plan file is often YAML: named for what it is, as a JSON one is
+        const plan = /^\s*(format:\s*hearth-plan|title:|items:)/m.test(text);
+        const message = plan ? t("This is a session plan, not a summary: load it under “Session plan”.") : t("One of the files is not a summary (not JSON).");
+        this.errors = [{ message, path: files[i]?.name }];
         this.render();
         return;
       }
     }
+    // a wrong file leaves the summaries already loaded (they had to be picked again)
+    const before = [this.past, this.trends];
     this.past = summaries;
     this.trends = await this.series();
+    if (this.errors) [this.past, this.trends] = before;
     // "summaries[1].date" names the file the person chose instead: "week-3.json: date"
     const named = (path) => path?.replace(/^summaries\[(\d+)\]\.?/, (all, i) => files[i] ? `${files[i].name}${all.endsWith(".") ? ": " : ""}` : all);
     if (this.errors) this.errors = this.errors.map((e) => ({ ...e, path: named(e.path) }));

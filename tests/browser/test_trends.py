@@ -211,6 +211,21 @@ def test_a_summary_and_a_plan_in_each_others_picker_say_where_they_go(
         "my-plan.json: This is a session plan, not a summary: load it under “Session plan”."
     )
 
+    # From an outside run: a YAML plan there was "not a summary (not JSON)", not named for what
+    # it is; and a wrong pick wiped the summaries already listed, to be picked again
+    console.get_by_label("Load past summaries").set_input_files([str(summary)])
+    listed = console.locator(".weeks button", has_text="Show on display")
+    expect(listed.first).to_be_visible()
+    count = listed.count()
+    yaml_plan = tmp_path / "my-plan.yaml"
+    yaml_plan.write_text("format: hearth-plan\nversion: 1\ntitle: Mine\nitems: []\n")
+    for wrong in (yaml_plan, plan):
+        console.get_by_label("Load past summaries").set_input_files([str(wrong)])
+        expect(console.locator(".side .error .problems li")).to_have_text(
+            f"{wrong.name}: This is a session plan, not a summary: load it under “Session plan”."
+        )
+        expect(listed).to_have_count(count)
+
 
 def test_words_and_bands_weeks_keep_their_style(display: Any) -> None:
     page, lead, _ = display
