@@ -64,15 +64,17 @@ export class PlanPanel {
     this.render();
   }
 
+  // A plan taken in place of one already here (edited, perhaps, and not saved) can be put back.
   use(plan, missing = []) {
-    this.missing = missing; // translations the plan check found missing: phones fall back
-    this.plan = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
-    delete this.plan.id;
-    const card = planCard(this.plan);
+    const taken = { format: "hearth-plan", version: 1, kind: "session", ...plan, items: [...plan.items] };
+    delete taken.id;
+    const card = planCard(taken);
     if (card) this.useCard(card);
-    this.index = -1;
-    this.errors = null;
-    this.libraryOpen = false;
+    // missing: translations the plan check found missing (phones fall back)
+    const take = () => Object.assign(this, { missing, plan: taken, index: -1, errors: null, libraryOpen: false });
+    const before = this.plan && shownPlan(this.plan).title;
+    if (before) return this.undoable(() => { take(); return t("Replaced the plan: {title}.", { title: before }); });
+    take();
     this.keep();
     this.render();
   }

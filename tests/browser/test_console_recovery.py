@@ -279,3 +279,20 @@ def test_the_queue_opens_at_its_heading_and_the_ended_page_keeps_its_foot(
     assert source and card
     assert source["y"] + source["height"] >= 768 - 4, "Source code sits at the page's foot"
     assert source["y"] > card["y"] + card["height"] + 100
+
+
+def test_a_plan_taken_in_place_of_another_can_be_put_back(harness: Harness) -> None:
+    """From an outside run: a plan changed here (a step added from the library) was replaced
+    by Use this plan, or by a file, without a word and without Undo, as Close plan has."""
+    console = harness.facilitator(k=3)
+    use_first_plan(console)
+    steps = console.locator(".plan .steps > .step .step-name")
+    names = steps.all_text_contents()
+    console.locator(".plan button[aria-expanded]").click()  # Browse the library
+    console.locator(".library-list li").nth(1).locator("button").first.click()  # another plan
+    expect(console.locator(".undo-note")).to_contain_text("Replaced the plan:")
+    expect(steps).not_to_have_text(names)
+    undo = console.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()
+    console.keyboard.press("Enter")
+    expect(steps).to_have_text(names)
