@@ -9,18 +9,34 @@ const SIZES = [1, 1.2, 1.4];
 // The phone's own dark setting, until the person picks one here (base.css: data-screen).
 const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 
+// The side chosen is not left pressed for a neighbour to read (of all on the phone, perhaps the
+// most telling, and it stood on every waiting screen): a line says it is kept, and a tap shows
+// it until the next tap, as "Show my answer" does.
+let sideShown = false;
+
 // The side question, worded alike on the waiting screen and under "More": which side of the
 // betrayal this person is on, if they want to say. choose(value) records and sends it.
 export function sideChooser({ id, current, choose }) {
   const options = [["hurt", t("I was hurt")], ["caused", t("I caused hurt")], ["unsaid", t("I'd rather not say")]];
+  const shown = sideShown && !!current;
+  const pick = (value) => () => { sideShown = false; choose(value); };
   return h(
     "section",
     { class: "tracks", "aria-labelledby": id },
     h("h2", { id, text: t("Optional: which side are you on?") }),
     h("p", { class: "hint", text: t("If results are shown per side, each side's answers stay hidden until enough people on that side have answered. You can skip this.") }),
     h("div", { class: "choices", role: "group", "aria-labelledby": id },
-      options.map(([value, label]) => h("button", { type: "button", class: "choice", "data-side": value, "aria-pressed": String(current === value), text: label, onclick: () => choose(value) }))),
+      options.map(([value, label]) => h("button", { type: "button", class: "choice", "data-side": value, "aria-pressed": String(shown && current === value), text: label, onclick: pick(value) }))),
+    current ? h("p", { class: "side-kept" }, "✓ " + t("Your side is saved. It is hidden here, so the person next to you cannot read it."), " ",
+      h("button", { type: "button", class: "quiet small side-show", text: shown ? t("Hide my side") : t("Show my side"), onclick: () => showSide(current) })) : null,
   );
+}
+
+// Every chooser on the page (the waiting screen's and the menu's) at once.
+function showSide(current) {
+  sideShown = !sideShown;
+  for (const b of document.querySelectorAll(".tracks [data-side]")) b.setAttribute("aria-pressed", String(sideShown && b.dataset.side === current));
+  for (const b of document.querySelectorAll(".side-show")) b.textContent = sideShown ? t("Hide my side") : t("Show my side");
 }
 
 // Under "More" whenever the room offers sides: the waiting screen, where the question is also

@@ -114,8 +114,9 @@ def test_the_side_question_is_under_more_while_an_activity_is_live(
     )
     expect(page.locator("#actions")).not_to_contain_text("threshold")
     hurt.click()
-    expect(hurt).to_have_attribute("aria-pressed", "true")
-    expect(hurt).to_be_focused()  # redrawn pressed, the focus still on it
+    expect(page.locator("#menu-sides .side-kept")).to_be_visible()  # kept, not left pressed
+    expect(hurt).to_have_attribute("aria-pressed", "false")
+    expect(hurt).to_be_focused()  # redrawn, the focus still on it
     expect(page.get_by_text("For the hurt side")).to_be_visible()  # that side's words
     seen(page.get_by_role("button", name="I need a pause"))
 
@@ -124,6 +125,7 @@ def test_the_side_question_is_under_more_while_an_activity_is_live(
     page.reload()
     expect(page.get_by_text("For the hurt side")).to_be_visible()
     page.get_by_role("button", name="More").click()
+    page.locator("#menu-sides").get_by_role("button", name="Show my side").click()
     expect(question.get_by_role("button", name="I was hurt")).to_have_attribute(
         "aria-pressed", "true"
     )
