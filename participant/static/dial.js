@@ -6,6 +6,9 @@ import { h } from "/static/shared/dom.js";
 
 const CANDIDATE = /(?<![\d:./])\+?\(?\d[\d ()\u00a0-]*\d(?![\d:./]*\d)/g;
 const YEAR = /^(19|20)\d\d$/;
+// "Text SHOUT to 85258": a line that takes messages, not calls. Said just before the number,
+// in the card's words, it opens a message instead (a tap that rang it reached no one).
+const TEXTING = /(\b(text|sms|texto|mensaje|mensagem|simse)\b|رسالة|نصية)[^\d]{0,30}$/iu;
 
 // What a tel: link dials, or null: "+44 (0)20 7946 0958" is +442079460958 (the "(0)" is
 // dialled only from inside the country, without the "+44").
@@ -16,7 +19,7 @@ export function numberOf(text) {
   return (international ? "+" : "") + digits;
 }
 
-// A line of text as strings and tel: links, for h() to take as children.
+// A line of text as strings and tel: (or sms:) links, for h() to take as children.
 export function withNumbers(line) {
   const parts = [];
   let from = 0;
@@ -24,7 +27,8 @@ export function withNumbers(line) {
     const number = numberOf(found[0]);
     if (!number) continue;
     if (found.index > from) parts.push(line.slice(from, found.index));
-    parts.push(h("a", { href: "tel:" + number, class: "dial", text: found[0] }));
+    const scheme = TEXTING.test(line.slice(0, found.index)) ? "sms:" : "tel:";
+    parts.push(h("a", { href: scheme + number, class: "dial", text: found[0] }));
     from = found.index + found[0].length;
   }
   if (from < line.length) parts.push(line.slice(from));
