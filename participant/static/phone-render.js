@@ -7,6 +7,7 @@ import { offerSides, sideChooser } from "./menu.js";
 import { bringIntoViewSoon, keepingFocus, placeIn, startAtTop, typing } from "./phone-place.js";
 export { freshScreen } from "./phone-place.js"; // for the screens that end a session (join.js)
 import { answerNotShown, persist, phone, saved } from "./phone-state.js";
+import { statusText, wordsHidden } from "./status-words.js";
 import { renderResults, renderTexts } from "/static/shared/results.js";
 import { answerInWords, answerWidget, KIND_NAMES, showClock, takesAnswers, titleIsKind } from "/static/shared/widgets.js";
 
@@ -30,54 +31,14 @@ export function renderHooks(given) {
   placeIn(given.app);
 }
 
-// Written words the person sent, now hidden here: the status says so in place of an empty box.
-function wordsHidden(aid) {
-  const { stored, pending, shown } = phone;
-  return stored[aid]?.kind === "text" && !pending[aid] && !shown[aid];
-}
-
-// Said plainly what happened to writing that left the box: it was shared, not lost, and is
-// hidden only so that the person in the next seat cannot read it.
-function sharedText(aid, kind) {
-  // a reopened page shows nothing of it, and says so beside this (updateStatus): not "hidden"
-  if (answerNotShown(aid)) return kind === "reflection" ? t("Shared anonymously. You can change it until sharing closes.") : t("Your answer is stored; you can change it until it closes.");
-  if (kind === "reflection") return t("Shared anonymously. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until sharing closes.");
-  if (wordsHidden(aid)) return t("Sent without your name, and stored. It is kept hidden on this phone, so the person next to you cannot read it. You can change it until it closes.");
-  return t("Your answer is stored. It is hidden here; you can change it until it closes.");
-}
-
-// A reflection's private note outlives the end of sharing: only sharing closes.
-function closedText(known, kind) {
-  if (kind === "reflection") return known ? "✓ " + t("Shared anonymously. Sharing is closed now.") : t("Sharing is closed. Your note stays on this phone, and you can keep writing until the next step.");
-  return known ? "✓ " + t("Your answer was stored. Answers are closed now.") : t("Answers are closed.");
-}
-
-function statusText(aid, status, kind) {
-  if (phone.errors[aid]) return { text: phone.errors[aid], cls: "error" };
-  if (phone.pending[aid]) {
-    // kept and sent again once back (join.js flush): said, so it never looks stuck
-    const live = phone.conn?.status === "live";
-    if (live && phone.storeAway) return { text: t("Not sent yet: the server is having trouble for a moment. Your answer waits on this phone and goes by itself once it is back."), cls: "sending" };
-    return { text: live ? t("Sending…") : t("Not sent yet: your answer goes as soon as the connection is back."), cls: "sending" };
-  }
-  const value = phone.stored[aid];
-  const known = value || phone.answeredBySnapshot[aid];
-  if (status === "open") {
-    if (value?.kind === "pass") return { text: "✓ " + t("You passed. You can still answer until it closes."), cls: "stored" };
-    if (known) return { text: "✓ " + sharedText(aid, kind), cls: "stored" };
-    return { text: "", cls: "" };
-  }
-  if (value?.kind === "pass") return { text: "✓ " + t("You passed. Answers are closed now."), cls: "stored" };
-  return { text: closedText(known, kind), cls: known ? "stored" : "" };
-}
-
 export function updateStatus() {
   const view = phone.view;
   if (!statusEl || !view?.activity) return;
   const aid = view.activity.id;
   const { text, cls } = statusText(aid, view.activity.status, view.activity.definition?.kind);
   const value = phone.stored[aid];
-  const settled = value && value.kind !== "pass" && !phone.pending[aid];
+  const held = phone.pending[aid] && phone.pending[aid].kind !== "pass" && phone.conn?.status !== "live";
+  const settled = (value && value.kind !== "pass" && !phone.pending[aid]) || held;
   const open = view.activity.status === "open";
   // Shown on a tap, hidden again on the next: a neighbour may look over at any time. Open, it
   // shows in the answer's own widget; closed, in words here.
@@ -189,7 +150,10 @@ function activityParts(a, def, accepting) {
   const drafts = draftsShowing(a.id);
   if (accepting) {
     // Once stored, an answer is not left highlighted for a neighbour to read; a tap shows it.
-    const mine = pending[a.id] || (shown[a.id] ? stored[a.id] : null);
+    // One being sent shows for the moment it takes; one held while offline (for minutes,
+    // perhaps) is hidden as a stored one is.
+    const sending = pending[a.id] && (phone.conn?.status === "live" || shown[a.id]);
+    const mine = sending ? pending[a.id] : shown[a.id] ? stored[a.id] : null;
     // An answer sent again is hidden again, as the first one was.
     const send = (value) => { delete shown[a.id]; hooks.answer(a.id, value); };
     const widget = answerWidget(def, { stored: mine, send, drafts, aid: a.id });

@@ -303,3 +303,41 @@ def test_leaving_shows_the_support_card_and_a_new_activity_is_said_once(
     expect(phone.get_by_role("heading", name="You have left")).to_be_visible()
     expect(phone.locator(".support-card")).to_contain_text("Helpline 0800 111 222")
     lead.close()
+
+
+def test_what_a_phone_holds_unsent_or_sent_is_not_left_on_screen(harness: Harness) -> None:
+    """From an outside run: an answer tapped while offline stayed highlighted for as long as
+    the phone was offline; a word cloud's sent words left three empty fields and Send, as if
+    nothing had gone; words being written when answers closed vanished without a word."""
+    harness.allow_console.append(r"WebSocket connection to .* failed")  # Chromium's, offline
+    room = new_room(harness.live)
+    lead = facilitator(harness.live, room)
+    phone = harness.phone(room["code"])
+    status = phone.locator(".answer-status")
+    lead.command({"type": "open", "activity": POLL})
+    phone.context.set_offline(True)
+    hope = phone.get_by_role("button", name="Hope")
+    expect(phone.locator("#net")).not_to_have_text("")  # the page knows it is offline
+    hope.click()
+    expect(status).to_contain_text("Not sent yet")
+    expect(hope).to_have_attribute("aria-pressed", "false")
+    press_when_still(phone, "Show my answer")  # held here: shown on a tap, as a stored one is
+    expect(hope).to_have_attribute("aria-pressed", "true")
+    phone.context.set_offline(False)
+    stored(phone)
+
+    lead.command({"type": "open", "activity": {"kind": "words", "text": "One word?", "max_words": 3}})
+    phone.get_by_label("Word 1").fill("tired")
+    phone.get_by_role("button", name="Send").click()
+    expect(status).to_contain_text("It is kept hidden on this phone")
+    expect(phone.get_by_label("Word 1")).to_have_count(0)
+    press_when_still(phone, "Show my answer")
+    expect(phone.get_by_label("Word 1")).to_have_value("tired")
+
+    lead.command({"type": "open", "activity": PROMPT})
+    phone.get_by_label("Your answer").fill("I was about to say")
+    lead.command({"type": "close"})
+    expect(status).to_have_text(
+        "Answers closed before what you were writing was sent: it was not shared."
+    )
+    lead.close()
