@@ -315,8 +315,9 @@ def test_what_a_phone_holds_unsent_or_sent_is_not_left_on_screen(harness: Harnes
     phone = harness.phone(room["code"])
     status = phone.locator(".answer-status")
     lead.command({"type": "open", "activity": POLL})
-    phone.context.set_offline(True)
     hope = phone.get_by_role("button", name="Hope")
+    expect(hope).to_be_visible()  # the poll has come before the phone goes offline
+    phone.context.set_offline(True)
     expect(phone.locator("#net")).not_to_have_text("")  # the page knows it is offline
     hope.click()
     expect(status).to_contain_text("Not sent yet")

@@ -44,10 +44,12 @@ def test_display_and_phone_recover_after_a_network_drop(harness: Harness) -> Non
     # stuck) and is sent, once, on reconnecting.
     phone.context.set_offline(True)
     expect(phone.locator("#net")).to_have_text("Reconnecting…")
-    phone.get_by_role("button", name="D", exact=True).click()
-    expect(phone.locator(".answer-status")).to_have_text(
+    chosen = phone.get_by_role("button", name="D", exact=True)
+    chosen.click()
+    expect(phone.locator(".answer-status")).to_contain_text(
         "Not sent yet: your answer goes as soon as the connection is back."
     )
+    expect(chosen).to_have_attribute("aria-pressed", "false")  # held here, not left lit
     phone.context.set_offline(False)
     expect(phone.locator(".answer-status")).to_have_text(re.compile("stored"))
     expect(console.locator("#count-answered")).to_have_text("1")
