@@ -54,9 +54,11 @@ const TIMER_SECONDS = { reflection: 180, grounding: 120 };
 // A step's line in the list: its kind, its name, its planned minutes and, for a timed step,
 // its timer: a reflection planned for 8 minutes may time 3 of them, and "8 min" alone read as
 // the clock it would start.
+export const stepSeconds = (a) => a.seconds ?? TIMER_SECONDS[a.kind] ?? null;
+
 export function stepName(item) {
   const a = item.activity;
-  const seconds = a.seconds ?? TIMER_SECONDS[a.kind];
+  const seconds = stepSeconds(a);
   const extras = [
     item.minutes ? t("{n} min", { n: item.minutes }) : null,
     seconds ? t("timer {clock}", { clock: formatClock(seconds * 1000) }) : null,

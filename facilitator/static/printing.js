@@ -2,9 +2,9 @@
 // participant handout (the week's prompts, practice and support card, never a facilitator note).
 // Each is laid out in a sheet of its own that only print media shows; then the browser prints.
 import { direction, language, plural, t, translatorFor } from "/static/shared/i18n.js";
-import { h, replace } from "/static/shared/dom.js";
-import { isWritten, KIND_NAMES } from "/static/shared/widgets.js";
-import { shownActivity, shownPlan } from "./plan-words.js";
+import { formatClock, h, replace } from "/static/shared/dom.js";
+import { isWritten, KIND_NAMES, titleIsKind } from "/static/shared/widgets.js";
+import { shownActivity, shownPlan, stepSeconds } from "./plan-words.js";
 
 function sheet() {
   let el = document.querySelector("#print-sheet");
@@ -55,7 +55,13 @@ export function printRunSheet(source) {
     return h(
       "li",
       { class: "run-step" },
-      h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: ` · ${KIND_NAMES[a.kind]}` + (item.minutes ? " · " + t("{n} min (from {start} min)", { n: item.minutes, start }) : "") })),
+      // as the screen's run-sheet says it: the kind once ("3. Poll", not "3. Poll · Poll"), the
+      // minutes, and a timed step's timer
+      h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: [
+        a.title && !titleIsKind(a) ? KIND_NAMES[a.kind] : null,
+        item.minutes ? t("{n} min (from {start} min)", { n: item.minutes, start }) : null,
+        stepSeconds(item.activity) ? t("timer {clock}", { clock: formatClock(stepSeconds(item.activity) * 1000) }) : null,
+      ].filter(Boolean).map((part) => ` · ${part}`).join("") })),
       paragraphs(a.text),
       answersOf(a),
       a.content_note ? h("p", { class: "note", text: t("Content note on phones: {note}", { note: a.content_note }) }) : null,

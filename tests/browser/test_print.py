@@ -99,6 +99,11 @@ def test_the_run_sheet_prints_with_notes_and_the_handout_without(harness: Harnes
     for part in ("Run-sheet: Week five", "PREP-NOTE", "FAC-NOTE-1", "FAC-NOTE-2", "FAC-NOTE-3",
                  "Which is true?", "Two", "10 min (from 5 min)", PLAN["practice"]):
         assert part in text, part
+    # as the screen's run-sheet: an untitled step named by its kind once, a timed step's timer
+    # (it printed "3. Poll · Poll", and no timer)
+    heads = sheet.locator(".run-step h3")
+    expect(heads.nth(2)).to_have_text("3. Poll")
+    expect(heads.nth(1)).to_have_text("2. Underneath · Reflection · 10 min (from 5 min) · timer 3:00")
     nothing_cut(console, "#print-sheet")
 
     console.emulate_media(media="screen")
