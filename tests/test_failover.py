@@ -278,7 +278,7 @@ async def test_sentinel_primary_killed_mid_vote(own_sentinel: SentinelSetup) -> 
         wait_until(lambda: own_sentinel.primaries_named() == promoted, 30, "every sentinel's new primary")
         timings["promoted_s"] = time.monotonic() - started
         timings["reconnect_s"] = await reconnect_seen(room, started)
-        own_sentinel.restart_old_primary()  # comes back empty; the sentinels make it a replica
+        own_sentinel.restart_old_primary()  # back empty: a replica (or, failed over to, primary)
         timings["replica_back_s"] = time.monotonic() - started
         await rejoin_and_resend(live, room)
         await counted_once(room)
