@@ -50,6 +50,7 @@ export function printRunSheet(source) {
   let clock = 0;
   const steps = plan.items.map((item, i) => {
     const a = shownActivity(item.activity);
+    const seconds = stepSeconds(item.activity);
     const start = clock;
     clock += item.minutes || 0;
     return h(
@@ -60,7 +61,7 @@ export function printRunSheet(source) {
       h("h3", {}, `${i + 1}. ${a.title || KIND_NAMES[a.kind]}`, h("span", { class: "when", text: [
         a.title && !titleIsKind(a) ? KIND_NAMES[a.kind] : null,
         item.minutes ? t("{n} min (from {start} min)", { n: item.minutes, start }) : null,
-        stepSeconds(item.activity) ? t("timer {clock}", { clock: formatClock(stepSeconds(item.activity) * 1000) }) : null,
+        seconds ? t("timer {clock}", { clock: formatClock(seconds * 1000) }) : null,
       ].filter(Boolean).map((part) => ` · ${part}`).join("") })),
       paragraphs(a.text),
       answersOf(a),

@@ -44,10 +44,11 @@ export function updateStatus() {
   // shows in the answer's own widget; closed, in words here.
   const toggle = (shown) => () => { phone.shown[aid] = shown; render(true); statusEl?.querySelector("button")?.focus(); };
   const showing = phone.shown[aid] && settled;
-  const def = { ...view.activity.definition, ...words(view.activity.definition, language(), phone.track) };
+  // in this phone's words, and only when said (this runs on every redraw)
+  const inWords = () => answerInWords({ ...view.activity.definition, ...words(view.activity.definition, language(), phone.track) }, value);
   statusEl.replaceChildren(
     showing && open ? t("Your answer is stored, and showing on this phone.") + " " : text,
-    showing && !open ? h("span", { class: "my-answer", dir: "auto", text: " " + t("Your answer: {answer}", { answer: answerInWords(def, value) }) + " " }) : "",
+    showing && !open ? h("span", { class: "my-answer", dir: "auto", text: " " + t("Your answer: {answer}", { answer: inWords() }) + " " }) : "",
     settled ? h("button", { type: "button", class: "quiet small", text: phone.shown[aid] ? t("Hide my answer") : t("Show my answer"), onclick: toggle(!phone.shown[aid]) }) : "",
     // the room knows this phone answered, but a reopened page never kept what (phone-state.js)
     ...(answerNotShown(aid) ? [" ", h("span", { id: "answer-not-shown", class: "hint", text: t("Since this page was opened again, this phone no longer shows what you answered.") })] : []),

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from server.domain.codes import matches, normalise_code
 from server.domain.errors import CommandError
+from server.domain.rooms import RoomState
 from server.http import auth
 from server.i18n import _
 from server.service import tickets
@@ -55,6 +56,16 @@ async def _json(request: Request) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
+
+
+async def _room_of(service: Service, code: str | None) -> RoomState | None:
+    """The running room a credential is checked against, or None (no code, no such room)."""
+    if code is None:
+        return None
+    try:
+        return await service.load(code)
+    except RoomGone:
+        return None
 
 
 def link(request: Request, kind: str, ticket: str) -> str:
@@ -93,12 +104,7 @@ async def create_ticket(request: Request) -> Response:
     elif role in ("facilitator", "display", "cofacilitator"):
         code = normalise_code(str(body.get("code", "")))
         credential = body.get("credential")
-        state = None
-        if code is not None and isinstance(credential, str):
-            try:
-                state = await service.load(code)
-            except RoomGone:
-                state = None
+        state = await _room_of(service, code) if isinstance(credential, str) else None
         # A co-facilitator link is made with the facilitator's credential; a display link with
         # the display credential, or with the facilitator's (a console back from re-entry has
         # no other): it hands on the display credential that goes with it. The one the current
@@ -149,12 +155,8 @@ async def ticket_state(request: Request) -> Response:
     service = _service(request)
     code = normalise_code(str(body.get("code", "")))
     credential, ticket = body.get("credential"), body.get("ticket")
-    state = None
-    if code is not None and isinstance(credential, str) and isinstance(ticket, str):
-        try:
-            state = await service.load(code)
-        except RoomGone:
-            state = None
+    asked = isinstance(credential, str) and isinstance(ticket, str)
+    state = await _room_of(service, code) if asked else None
     if code is None or state is None or not matches(str(credential), state.facilitator_digest):
         auth.failed(request)
         return answer(

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.harness import LAPTOP, Harness
 from tests.browser.layout import split_words
+from tests.browser.test_plan_panel import console_in
 
 
 def whole_words(console: Page, state: str) -> None:
@@ -128,11 +129,7 @@ def test_a_number_out_of_range_is_said_beside_its_form(harness: Harness) -> None
 def test_a_checkbox_stands_beside_its_label(harness: Harness, locale: str) -> None:
     """From an outside run at 1280x720: in Room settings a long German or French label wrapped
     to the line under its checkbox, which then sat alone under the field above it."""
-    page = harness.page(viewport={"width": 1280, "height": 720}, locale=locale)
-    page.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
-    page.locator("#start-k").fill("3")
-    page.locator("form.start button[type=submit]").click()
-    expect(page.locator(".join-code")).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    page = console_in(harness, locale, {"width": 1280, "height": 720})
     page.locator(".tools button").nth(2).click()  # Room settings, in the console's language
     boxes = page.locator(".side .check-field")
     expect(boxes.first).to_be_visible()

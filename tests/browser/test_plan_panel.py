@@ -46,9 +46,9 @@ def whole(page: Page, locator: Locator, what: str) -> None:
     assert not problems, problems
 
 
-def console_in(harness: Harness, locale: str) -> Page:
+def console_in(harness: Harness, locale: str, viewport: dict[str, int] = SIZE) -> Page:
     """A console made in the browser's own language (its labels in `locale`)."""
-    page = harness.page(viewport=SIZE, locale=locale)
+    page = harness.page(viewport=viewport, locale=locale)
     page.goto(harness.link({"role": "host"}, bearer=harness.live.settings.host_secret))
     page.locator("#start-k").fill("3")
     page.locator("form.start button[type=submit]").click()
